@@ -1,0 +1,71 @@
+/* config.h — settings from the config file, the environment and flags.
+ *
+ * Contract: precedence is flags > environment > file > defaults; the caller
+ * (main) applies them in that order: config_defaults, config_load_file,
+ * config_apply_env, then its own flag values through config_set. A config or
+ * token file readable or writable by group or others is refused (like ssh).
+ * struct config owns its strings; config_free releases them. The token is
+ * never printed; use config_mask_token for diagnostics. */
+#ifndef OMSLOG_CONFIG_H
+#define OMSLOG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "omslog/error.h"
+
+#define CONFIG_DEFAULT_CONNECT_TIMEOUT_S 10
+#define CONFIG_DEFAULT_TIMEOUT_S 60
+#define CONFIG_DEFAULT_LOW_SPEED_TIME_S 30
+#define CONFIG_DEFAULT_RETRIES 4
+#define CONFIG_DEFAULT_CACHE_PAGES 64
+#define CONFIG_DEFAULT_FOLLOW_S 5
+#define CONFIG_DEFAULT_PARALLEL 4
+#define CONFIG_TOKEN_MAX 4096
+
+struct config {
+    char *url;            /* base URL as given */
+    char *token;          /* API key, NULL when none */
+    char *token_source;   /* "--token", "OMSLOG_TOKEN", a file path...; for messages */
+    long page_size;       /* 0 = the server's default */
+    long timeout_s;       /* whole request */
+    long connect_timeout_s;
+    long low_speed_time_s;/* abort when slower than 1 byte/s for this long */
+    long retries;         /* extra attempts after the first */
+    long cache_pages;     /* browser page cache bound */
+    long follow_s;        /* browser follow-mode poll interval */
+    long parallel;        /* pages in flight at once */
+    bool insecure;        /* skip TLS verification */
+    bool utc;             /* show times in UTC */
+    bool no_color;
+    int verbose;
+};
+
+void config_defaults(struct config *c);
+void config_free(struct config *c);
+
+/* Default path: $XDG_CONFIG_HOME/omslog/config or ~/.config/omslog/config.
+ * Returns a malloc'd string, or NULL when neither variable is set. */
+char *config_default_path(void);
+/* Read "key = value" lines ('#' comments, blank lines, optional quotes around
+ * value). A missing file is fine when !required. Unknown keys and bad values
+ * are errors that name the file and line. */
+int config_load_file(struct config *c, const char *path, bool required, struct omslog_error *err);
+/* OMSLOG_URL, OMSLOG_TOKEN, OMSLOG_TOKEN_FILE, NO_COLOR. getenv_fn lets tests
+ * supply their own environment; pass NULL for getenv. */
+int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *), struct omslog_error *err);
+/* Set one key (the config file's names: url, token, token_file, page_size,
+ * timeout, connect_timeout, low_speed_time, retries, cache_pages, follow,
+ * parallel, insecure, utc, color). source names where it came from. */
+int config_set(struct config *c, const char *key, const char *value, const char *source,
+               struct omslog_error *err);
+/* Read a token file: must be a regular file with no group/other permission
+ * bits; surrounding whitespace trimmed; must be non-empty and printable ASCII. */
+int config_read_token_file(const char *path, char **token, struct omslog_error *err);
+/* Refuse files that group or others can read or write. */
+int config_check_private(const char *path, struct omslog_error *err);
+/* "abcd…(40 chars)" style mask for diagnostics: never reveals more than the
+ * first 4 characters. */
+void config_mask_token(const char *token, char *out, size_t n);
+
+#endif

@@ -1,0 +1,35 @@
+/* format.h — writing entries for the command-line modes.
+ *
+ * Contract: table and text are for people and always sanitised (see
+ * sanitize.h); json, jsonl and csv are for programs and keep the data exact:
+ * json/jsonl print each entry's raw_json (the server's fields), csv follows
+ * RFC 4180 (CRLF line ends, every field quoted when it holds a comma, quote,
+ * CR or LF; quotes doubled) with a header row. A writer streams: begin, any
+ * number of entries, end. Write errors are reported by format_end (and by
+ * ferror on the stream). */
+#ifndef OMSLOG_FORMAT_H
+#define OMSLOG_FORMAT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "omslog/entry.h"
+
+enum format_kind { FORMAT_TABLE, FORMAT_JSON, FORMAT_JSONL, FORMAT_CSV, FORMAT_TEXT };
+
+struct format_writer {
+    enum format_kind kind;
+    FILE *out;
+    int width;     /* table: terminal columns (>= 40 used; 0 → 120) */
+    bool utc;      /* table/text: UTC instead of local time */
+    size_t count;  /* entries written so far */
+};
+
+/* "table", "json", "jsonl", "csv", "text" → kind; -1 when unknown. */
+int format_parse(const char *name, enum format_kind *out);
+void format_begin(struct format_writer *w, enum format_kind kind, FILE *out, int width, bool utc);
+void format_entry(struct format_writer *w, const struct log_entry *e);
+/* Finishes (closing bracket for json) and flushes. Returns 0, or -1 on a write error. */
+int format_end(struct format_writer *w);
+
+#endif

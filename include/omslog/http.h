@@ -1,0 +1,103 @@
+/* http.h — HTTP GETs over libcurl's multi interface. The only libcurl user.
+ *
+ * Contract:
+ * - One client owns one curl multi handle: its connection cache gives
+ *   keep-alive reuse across requests; many transfers may be in flight.
+ * - The token (Authorization: Token ...) is attached only to URLs whose origin
+ *   equals options.origin_url's; http_submit refuses any other URL. Redirects
+ *   are never followed by libcurl: a same-origin 301/302/303/307/308 is
+ *   followed here (at most HTTP_MAX_REDIRECTS), one to another origin ends the
+ *   request with HTTP_FAIL_ORIGIN and the Location in errmsg.
+ * - Retries happen inside the client without blocking: 429 after Retry-After
+ *   (integer seconds; values above max_retry_after_s fail at once), 502/503/504
+ *   and connection resets after capped exponential backoff, up to
+ *   1 + retries attempts. The caller sees only the final outcome.
+ * - Nothing here blocks except http_wait (up to its timeout) and the
+ *   convenience http_get.
+ * - Results are handed out by http_next_result and owned by the caller
+ *   (http_result_free). verbose lines go to options.verbose (never the token). */
+#ifndef OMSLOG_HTTP_H
+#define OMSLOG_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "omslog/buf.h"
+#include "omslog/error.h"
+
+#define HTTP_MAX_REDIRECTS 5
+#define HTTP_DEFAULT_MAX_BODY (256u * 1024u * 1024u)
+
+struct http_options {
+    const char *origin_url;     /* the configured base: the only origin that gets the token */
+    const char *token;          /* NULL: no Authorization header */
+    long connect_timeout_ms;
+    long timeout_ms;            /* whole transfer, per attempt */
+    long low_speed_time_s;      /* abort if below 1 byte/s for this long (0: off) */
+    long retries;               /* extra attempts */
+    long backoff_base_ms;       /* first retry delay (default 250) */
+    long backoff_max_ms;        /* cap (default 8000) */
+    long max_retry_after_s;     /* longest Retry-After honoured (default 120) */
+    size_t max_body;            /* abort a body larger than this (0: default) */
+    long max_parallel;          /* transfers running at once (0: unlimited) */
+    bool insecure;              /* disable TLS verification */
+    FILE *verbose;              /* diagnostics, or NULL */
+};
+
+enum http_failure {
+    HTTP_FAIL_NONE = 0, /* a response arrived (any status) */
+    HTTP_FAIL_CONNECT,  /* refused, reset, unreachable */
+    HTTP_FAIL_DNS,
+    HTTP_FAIL_TLS,
+    HTTP_FAIL_TIMEOUT,
+    HTTP_FAIL_TRUNCATED,/* body ended early */
+    HTTP_FAIL_ORIGIN,   /* redirect to another origin, or URL not of our origin */
+    HTTP_FAIL_TOO_LARGE,
+    HTTP_FAIL_CANCELLED,
+    HTTP_FAIL_OTHER,
+};
+
+struct http_result {
+    int id;
+    void *user;
+    char *url;               /* the URL finally requested */
+    enum http_failure failure;
+    long status;             /* HTTP status, 0 when no response */
+    struct buf body;
+    char *content_type;      /* NULL when absent */
+    char *www_authenticate;  /* NULL when absent */
+    char *location;          /* redirect target, NULL when absent */
+    long retry_after_s;      /* -1 when absent */
+    int attempts;
+    double seconds;          /* total, all attempts */
+    char errmsg[256];        /* transport error in words when failure != NONE */
+};
+
+struct http_client;
+
+struct http_client *http_client_new(const struct http_options *o, struct omslog_error *err);
+void http_client_free(struct http_client *c);
+/* Start a GET. Returns an id > 0, or -1 with err (URL of another origin,
+ * unsupported scheme). */
+int http_submit(struct http_client *c, const char *url, void *user, struct omslog_error *err);
+/* Forget a request: no result will be delivered for it. */
+void http_cancel(struct http_client *c, int id);
+/* Wait until network activity, a retry timer, one of extra_fds being readable,
+ * or timeout_ms. Sets *extra_ready when an extra fd is readable. Returns 0, or
+ * -1 on a poll error other than EINTR. */
+int http_wait(struct http_client *c, const int *extra_fds, int n_extra, int timeout_ms,
+              bool *extra_ready);
+/* Drive transfers and retry timers; never blocks. */
+void http_perform(struct http_client *c);
+/* Pop a finished request; returns NULL when none. */
+struct http_result *http_next_result(struct http_client *c);
+void http_result_free(struct http_result *r);
+/* Requests submitted and not yet handed out (including waiting retries). */
+size_t http_pending(const struct http_client *c);
+/* Number of TCP connections opened so far (for benchmarks and tests). */
+long http_connections_opened(const struct http_client *c);
+/* Blocking convenience for the command-line modes: submit, wait, return. */
+struct http_result *http_get(struct http_client *c, const char *url, struct omslog_error *err);
+
+#endif

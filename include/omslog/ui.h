@@ -1,0 +1,17 @@
+/* ui.h — the interactive browser (everything under src/ui/). The only part of
+ * omslog that knows curses; nothing outside src/ui/ includes <curses.h>.
+ *
+ * Contract: ui_run takes over the terminal, runs the event loop until the user
+ * quits, and always restores the terminal (also on SIGTERM, SIGHUP and fatal
+ * errors). The api is borrowed, not freed. Returns an exit status (error.h):
+ * OMSLOG_OK on a normal quit. */
+#ifndef OMSLOG_UI_H
+#define OMSLOG_UI_H
+
+#include "omslog/api.h"
+#include "omslog/config.h"
+#include "omslog/error.h"
+
+int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err);
+
+#endif

@@ -1,0 +1,54 @@
+/* url.h — the API's URLs: normalising the base, building page and entry URLs,
+ * and deciding whether a URL has the same origin as the base.
+ *
+ * Contract: only http and https. An origin is (scheme, lowercased host, port
+ * with the scheme's default filled in). Strings returned are malloc'd and
+ * owned by the caller. Userinfo ("user:pass@host") in a base URL is refused:
+ * credentials go in the token, never in URLs. */
+#ifndef OMSLOG_URL_H
+#define OMSLOG_URL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "omslog/error.h"
+
+#define URL_API_PATH "/api/v1/oms/logs/action_log/"
+#define URL_HOST_MAX 256
+
+struct url_origin {
+    char scheme[8]; /* "http" or "https" */
+    char host[URL_HOST_MAX]; /* lowercased; IPv6 without brackets */
+    int port;
+};
+
+/* Parse scheme://host[:port] of an absolute URL. -1 with err on failure
+ * (not http(s), no host, bad port, userinfo present). */
+int url_parse_origin(const char *url, struct url_origin *out, struct omslog_error *err);
+bool url_same_origin(const struct url_origin *a, const struct url_origin *b);
+/* 127.0.0.0/8, ::1 or localhost. */
+bool url_is_loopback(const struct url_origin *o);
+/* "https://oms.example.com" → "https://oms.example.com/api/v1/oms/logs/action_log/".
+ * A base that already ends with the API path (with or without the trailing
+ * slash) is kept; a path prefix (reverse proxy) is kept; query and fragment
+ * are refused. Returns NULL with err on failure. */
+char *url_endpoint(const char *base, struct omslog_error *err);
+
+struct url_param {
+    const char *key;
+    const char *value; /* percent-encoded by url_page */
+};
+
+/* endpoint + "?page=N" (page 1 included) + "&page_size=N" when page_size > 0
+ * + the extra params. */
+char *url_page(const char *endpoint, long page, long page_size,
+               const struct url_param *extra, size_t n_extra);
+/* endpoint + "<id>/" */
+char *url_entry(const char *endpoint, int64_t id);
+/* The value of query parameter key in url (percent-decoded), malloc'd, or NULL. */
+char *url_query_get(const char *url, const char *key);
+/* Scheme-host-port of a URL as text for messages ("https://evil.example:8443"). */
+void url_origin_text(const struct url_origin *o, char *out, size_t n);
+
+#endif

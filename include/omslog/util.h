@@ -1,0 +1,32 @@
+/* util.h — allocation helpers and small string utilities.
+ *
+ * Contract: xmalloc/xcalloc/xrealloc/xstrdup/xstrndup never return NULL; on
+ * out-of-memory they print one line to stderr and abort(), because no caller
+ * can do anything better. Everything they return is owned by the caller and
+ * released with free(). */
+#ifndef OMSLOG_UTIL_H
+#define OMSLOG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OMSLOG_VERSION "0.1.0"
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Parse a whole decimal integer (optional leading '-'); no trailing junk,
+ * no overflow. Returns 0 on success, -1 otherwise (*out untouched). */
+int parse_int64(const char *s, int64_t *out);
+
+/* Monotonic clock in milliseconds, for timings and timers. */
+int64_t now_ms(void);
+
+/* ASCII case-insensitive compare, locale-independent. */
+int ascii_casecmp(const char *a, const char *b);
+
+#endif

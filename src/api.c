@@ -1,0 +1,468 @@
+/* api.c — see include/omslog/api.h. Turns HTTP outcomes into the data model or
+ * into one line of plain words; knows neither libcurl nor jansson. */
+#include "omslog/api.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "omslog/buf.h"
+#include "omslog/decode.h"
+#include "omslog/http.h"
+#include "omslog/sanitize.h"
+#include "omslog/util.h"
+
+#define API_EXCERPT_BYTES 120   /* of a non-JSON body quoted in an error */
+#define API_DETAIL_BYTES 200    /* of a DRF "detail" quoted in an error */
+#define API_MS_PER_S 1000L
+#define API_WAIT_SLICE_MS 1000
+
+struct api_request {
+    int http_id;
+    enum api_kind kind;
+    long page_no;
+    long page_size;
+    int64_t entry_id;
+    void *user;
+};
+
+struct api {
+    char *endpoint;
+    struct url_origin origin;
+    char origin_text[URL_HOST_MAX + 32];
+    char *token_source;
+    bool have_token;
+    struct http_client *http;
+    struct api_request *reqs;
+    size_t n_reqs, cap_reqs;
+};
+
+struct api *api_new(const struct config *cfg, FILE *verbose, struct omslog_error *err)
+{
+    if (!cfg->url || !*cfg->url) {
+        error_set(err, OMSLOG_ERR_CONFIG,
+                  "no server configured: use --url, OMSLOG_URL or 'url =' in the config file");
+        return NULL;
+    }
+    char *endpoint = url_endpoint(cfg->url, err);
+    if (!endpoint)
+        return NULL;
+    struct api *a = xcalloc(1, sizeof *a);
+    a->endpoint = endpoint;
+    if (url_parse_origin(endpoint, &a->origin, err) != 0) {
+        api_free(a);
+        return NULL;
+    }
+    url_origin_text(&a->origin, a->origin_text, sizeof a->origin_text);
+    a->have_token = cfg->token && *cfg->token;
+    a->token_source = xstrdup(cfg->token_source ? cfg->token_source : "the token");
+
+    struct http_options o = {
+        .origin_url = endpoint,
+        .token = a->have_token ? cfg->token : NULL,
+        .connect_timeout_ms = cfg->connect_timeout_s * API_MS_PER_S,
+        .timeout_ms = cfg->timeout_s * API_MS_PER_S,
+        .low_speed_time_s = cfg->low_speed_time_s,
+        .retries = cfg->retries,
+        .max_parallel = cfg->parallel,
+        .insecure = cfg->insecure,
+        .verbose = verbose,
+    };
+    a->http = http_client_new(&o, err);
+    if (!a->http) {
+        api_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void api_free(struct api *a)
+{
+    if (!a)
+        return;
+    if (a->http)
+        http_client_free(a->http);
+    free(a->endpoint);
+    free(a->token_source);
+    free(a->reqs);
+    free(a);
+}
+
+const char *api_endpoint(const struct api *a)
+{
+    return a->endpoint;
+}
+
+const struct url_origin *api_origin(const struct api *a)
+{
+    return &a->origin;
+}
+
+static int api_track(struct api *a, const struct api_request *r)
+{
+    if (a->n_reqs == a->cap_reqs) {
+        a->cap_reqs = a->cap_reqs ? a->cap_reqs * 2 : 16;
+        a->reqs = xrealloc(a->reqs, a->cap_reqs * sizeof *a->reqs);
+    }
+    a->reqs[a->n_reqs++] = *r;
+    return r->http_id;
+}
+
+static bool api_untrack(struct api *a, int http_id, struct api_request *out)
+{
+    for (size_t i = 0; i < a->n_reqs; i++)
+        if (a->reqs[i].http_id == http_id) {
+            if (out)
+                *out = a->reqs[i];
+            a->reqs[i] = a->reqs[--a->n_reqs];
+            return true;
+        }
+    return false;
+}
+
+int api_request_page(struct api *a, long page, long page_size, const struct url_param *extra,
+                     size_t n_extra, void *user, struct omslog_error *err)
+{
+    char *url = url_page(a->endpoint, page, page_size, extra, n_extra);
+    int id = http_submit(a->http, url, NULL, err);
+    free(url);
+    if (id < 0)
+        return -1;
+    struct api_request r = {.http_id = id, .kind = API_PAGE, .page_no = page,
+                            .page_size = page_size, .user = user};
+    return api_track(a, &r);
+}
+
+int api_request_entry(struct api *a, int64_t id, void *user, struct omslog_error *err)
+{
+    char *url = url_entry(a->endpoint, id);
+    int hid = http_submit(a->http, url, NULL, err);
+    free(url);
+    if (hid < 0)
+        return -1;
+    struct api_request r = {.http_id = hid, .kind = API_ENTRY, .entry_id = id, .user = user};
+    return api_track(a, &r);
+}
+
+void api_cancel(struct api *a, int id)
+{
+    if (api_untrack(a, id, NULL))
+        http_cancel(a->http, id);
+}
+
+int api_wait(struct api *a, const int *extra_fds, int n_extra, int timeout_ms, bool *extra_ready)
+{
+    return http_wait(a->http, extra_fds, n_extra, timeout_ms, extra_ready);
+}
+
+size_t api_pending(const struct api *a)
+{
+    return a->n_reqs;
+}
+
+long api_connections_opened(const struct api *a)
+{
+    return http_connections_opened(a->http);
+}
+
+/* Server text quoted in a message: one line, sanitised, bounded. */
+static void api_quote(struct buf *out, const char *s, size_t len, size_t max)
+{
+    bool cut = len > max;
+    /* Do not cut inside a UTF-8 sequence: back up to a lead byte. */
+    if (cut)
+        while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+            max--;
+    struct buf tmp = {0};
+    sanitize_append(&tmp, s, cut ? max : len, SANITIZE_ONE_LINE);
+    /* Collapse runs of spaces so an HTML page reads as a short excerpt. */
+    bool space = false;
+    for (size_t i = 0; i < tmp.len; i++) {
+        char c = tmp.data[i];
+        if (c == ' ' && space)
+            continue;
+        space = c == ' ';
+        buf_putc(out, c);
+    }
+    buf_free(&tmp);
+    if (cut)
+        buf_appends(out, "...");
+}
+
+/* The DRF "detail" of an error body, or an excerpt of the body. */
+static void api_describe_body(struct buf *out, const struct http_result *r)
+{
+    char detail[API_DETAIL_BYTES + 1];
+    if (decode_error_detail(r->body.data ? r->body.data : "", r->body.len, detail,
+                            sizeof detail) == 0) {
+        api_quote(out, detail, strlen(detail), API_DETAIL_BYTES);
+        return;
+    }
+    const char *b = r->body.data ? r->body.data : "";
+    size_t len = r->body.len;
+    while (len && (*b == ' ' || *b == '\n' || *b == '\r' || *b == '\t')) {
+        b++;
+        len--;
+    }
+    if (!len) {
+        buf_appends(out, "empty body");
+        return;
+    }
+    buf_appends(out, "body starts: \"");
+    api_quote(out, b, len, API_EXCERPT_BYTES);
+    buf_putc(out, '"');
+}
+
+static void api_transport_error(struct api *a, const struct http_result *r,
+                                struct omslog_error *err)
+{
+    struct buf why = {0};
+    api_quote(&why, r->errmsg, strlen(r->errmsg), sizeof r->errmsg);
+    const char *host = a->origin_text;
+    switch (r->failure) {
+    case HTTP_FAIL_CONNECT:
+        error_set(err, OMSLOG_ERR_CONNECT,
+                  "cannot connect to %s (%s): is the server up, and is --url right?", host,
+                  buf_str(&why));
+        break;
+    case HTTP_FAIL_DNS:
+        error_set(err, OMSLOG_ERR_DNS,
+                  "cannot resolve the host of %s (%s): check the host name in --url", host,
+                  buf_str(&why));
+        break;
+    case HTTP_FAIL_TLS:
+        error_set(err, OMSLOG_ERR_TLS,
+                  "TLS failure talking to %s (%s): check the server's certificate "
+                  "(--insecure only for testing)", host, buf_str(&why));
+        break;
+    case HTTP_FAIL_TIMEOUT:
+        error_set(err, OMSLOG_ERR_TIMEOUT,
+                  "request to %s timed out (%s): the server is slow or unreachable; "
+                  "see --timeout", host, buf_str(&why));
+        break;
+    case HTTP_FAIL_TRUNCATED:
+        error_set(err, OMSLOG_ERR_PROTOCOL,
+                  "the response from %s was cut short (%s): the connection dropped; try again",
+                  host, buf_str(&why));
+        break;
+    case HTTP_FAIL_ORIGIN: {
+        struct buf loc = {0};
+        if (r->location)
+            api_quote(&loc, r->location, strlen(r->location), API_EXCERPT_BYTES);
+        error_set(err, OMSLOG_ERR_ORIGIN,
+                  "%s redirected to another origin (%s); refusing to send the API token "
+                  "there: point --url at the final address", host,
+                  loc.len ? buf_str(&loc) : buf_str(&why));
+        buf_free(&loc);
+        break;
+    }
+    case HTTP_FAIL_TOO_LARGE:
+        error_set(err, OMSLOG_ERR_PROTOCOL, "the response from %s is too large (%s)", host,
+                  buf_str(&why));
+        break;
+    case HTTP_FAIL_CANCELLED:
+        error_set(err, OMSLOG_ERR_INTERNAL, "request cancelled");
+        break;
+    default:
+        error_set(err, OMSLOG_ERR_CONNECT, "request to %s failed (%s)", host, buf_str(&why));
+        break;
+    }
+    buf_free(&why);
+}
+
+static void api_status_error(struct api *a, const struct api_request *q,
+                             const struct http_result *r, struct omslog_error *err)
+{
+    struct buf body = {0};
+    api_describe_body(&body, r);
+    const char *d = buf_str(&body);
+    const char *host = a->origin_text;
+    long st = r->status;
+    if (st == 401) {
+        if (!a->have_token)
+            error_set(err, OMSLOG_ERR_AUTH,
+                      "authentication required (401: %s): set OMSLOG_TOKEN, --token-file "
+                      "or 'token =' in the config file", d);
+        else
+            error_set(err, OMSLOG_ERR_AUTH,
+                      "authentication failed (401: %s): check the API token from %s", d,
+                      a->token_source);
+    } else if (st == 403) {
+        error_set(err, OMSLOG_ERR_AUTH,
+                  "access denied (403: %s): check that the API token from %s is valid and "
+                  "may read action logs", d, a->token_source);
+    } else if (st == 404 && q->kind == API_ENTRY) {
+        error_set(err, OMSLOG_ERR_NOT_FOUND, "log %" PRId64 " not found", q->entry_id);
+    } else if (st == 404 && strstr(d, "Invalid page")) {
+        error_set(err, OMSLOG_ERR_NOT_FOUND, "page %ld is past the end of the log (404: %s)",
+                  q->page_no, d);
+    } else if (st == 404) {
+        error_set(err, OMSLOG_ERR_NOT_FOUND,
+                  "%s has no action-log API at %s (404: %s): check --url", host, a->endpoint, d);
+    } else if (st == 400) {
+        error_set(err, OMSLOG_ERR_BAD_REQUEST, "the server rejected the request (400: %s)", d);
+    } else if (st == 429) {
+        error_set(err, OMSLOG_ERR_RATE_LIMIT,
+                  "rate limited by %s (429: %s) after %d attempt%s: wait and try again", host, d,
+                  r->attempts, r->attempts == 1 ? "" : "s");
+    } else if (st >= 500) {
+        error_set(err, OMSLOG_ERR_SERVER,
+                  "server error %ld from %s after %d attempt%s (%s): the server is failing; "
+                  "try again later", st, host, r->attempts, r->attempts == 1 ? "" : "s", d);
+    } else {
+        error_set(err, OMSLOG_ERR_SERVER, "unexpected HTTP status %ld from %s (%s)", st, host, d);
+    }
+    buf_free(&body);
+}
+
+/* next/previous are never followed, but a link to another origin means the
+ * server (or something in between) wants us elsewhere: refuse loudly. */
+static int api_check_link(struct api *a, const char *field, const char *link,
+                          struct omslog_error *err)
+{
+    if (!link)
+        return 0;
+    struct url_origin o;
+    struct buf q = {0};
+    int rc = 0;
+    if (url_parse_origin(link, &o, NULL) != 0 || !url_same_origin(&o, &a->origin)) {
+        api_quote(&q, link, strlen(link), API_EXCERPT_BYTES);
+        rc = error_set(err, OMSLOG_ERR_ORIGIN,
+                       "the server's \"%s\" link points to another origin (%s); refusing to "
+                       "follow it with the API token: check --url", field, buf_str(&q));
+    }
+    buf_free(&q);
+    return rc;
+}
+
+static void api_finish(struct api *a, const struct api_request *q, struct http_result *r,
+                       struct api_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = q->http_id;
+    out->kind = q->kind;
+    out->page_no = q->page_no;
+    out->page_size = q->page_size;
+    out->entry_id = q->entry_id;
+    out->user = q->user;
+    out->http_status = r->status;
+    out->seconds = r->seconds;
+    struct omslog_error *err = &out->err;
+    error_clear(err);
+
+    if (r->failure != HTTP_FAIL_NONE) {
+        api_transport_error(a, r, err);
+        return;
+    }
+    if (r->status != 200) {
+        api_status_error(a, q, r, err);
+        return;
+    }
+    struct omslog_error derr = {0};
+    const char *body = r->body.data ? r->body.data : "";
+    int rc = q->kind == API_PAGE ? decode_page(body, r->body.len, &out->page, &derr)
+                                 : decode_entry(body, r->body.len, &out->entry, &derr);
+    if (rc != 0) {
+        struct buf ex = {0};
+        if (derr.msg[0] && strncmp(derr.msg, "response is not JSON", 20) == 0) {
+            api_describe_body(&ex, r);
+            error_set(err, OMSLOG_ERR_PROTOCOL, "invalid response from %s (HTTP 200): %s; %s",
+                      a->origin_text, derr.msg, buf_str(&ex));
+        } else {
+            error_set(err, OMSLOG_ERR_PROTOCOL, "invalid response from %s: %s", a->origin_text,
+                      derr.msg);
+        }
+        buf_free(&ex);
+        return;
+    }
+    if (q->kind == API_PAGE) {
+        if (api_check_link(a, "next", out->page.next, err) ||
+            api_check_link(a, "previous", out->page.previous, err)) {
+            log_page_free(&out->page);
+            return;
+        }
+    } else if (out->entry.id != q->entry_id) {
+        error_set(err, OMSLOG_ERR_PROTOCOL,
+                  "invalid response from %s: asked for log %" PRId64 ", got log %" PRId64,
+                  a->origin_text, q->entry_id, out->entry.id);
+        log_entry_free(&out->entry);
+    }
+}
+
+bool api_poll(struct api *a, struct api_result *out)
+{
+    http_perform(a->http);
+    struct http_result *r;
+    while ((r = http_next_result(a->http)) != NULL) {
+        struct api_request q;
+        if (!api_untrack(a, r->id, &q)) {
+            http_result_free(r); /* cancelled meanwhile */
+            continue;
+        }
+        api_finish(a, &q, r, out);
+        http_result_free(r);
+        return true;
+    }
+    return false;
+}
+
+void api_result_free(struct api_result *r)
+{
+    log_page_free(&r->page);
+    log_entry_free(&r->entry);
+}
+
+/* Wait for one request; other results arriving meanwhile are dropped, so the
+ * blocking calls are for callers with nothing else in flight. */
+static int api_wait_for(struct api *a, int id, struct api_result *res)
+{
+    for (;;) {
+        while (api_poll(a, res)) {
+            if (res->id == id)
+                return 0;
+            api_result_free(res);
+        }
+        api_wait(a, NULL, 0, API_WAIT_SLICE_MS, NULL);
+    }
+}
+
+int api_get_page(struct api *a, long page, long page_size, const struct url_param *extra,
+                 size_t n_extra, struct log_page *out, struct omslog_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int id = api_request_page(a, page, page_size, extra, n_extra, NULL, err);
+    if (id < 0)
+        return err ? (int)err->status : OMSLOG_ERR_INTERNAL;
+    struct api_result res;
+    api_wait_for(a, id, &res);
+    if (res.err.status != OMSLOG_OK) {
+        if (err)
+            *err = res.err;
+        api_result_free(&res);
+        return res.err.status;
+    }
+    *out = res.page;
+    memset(&res.page, 0, sizeof res.page);
+    api_result_free(&res);
+    return OMSLOG_OK;
+}
+
+int api_get_entry(struct api *a, int64_t id, struct log_entry *out, struct omslog_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int rid = api_request_entry(a, id, NULL, err);
+    if (rid < 0)
+        return err ? (int)err->status : OMSLOG_ERR_INTERNAL;
+    struct api_result res;
+    api_wait_for(a, rid, &res);
+    if (res.err.status != OMSLOG_OK) {
+        if (err)
+            *err = res.err;
+        api_result_free(&res);
+        return res.err.status;
+    }
+    *out = res.entry;
+    memset(&res.entry, 0, sizeof res.entry);
+    api_result_free(&res);
+    return OMSLOG_OK;
+}

@@ -1,0 +1,364 @@
+/* main.c — parse arguments, build the configuration, wire the modules, run
+ * one mode: the browser (no command), `list` or `get`. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "omslog/api.h"
+#include "omslog/cli.h"
+#include "omslog/config.h"
+#include "omslog/error.h"
+#include "omslog/level.h"
+#include "omslog/sanitize.h"
+#include "omslog/ui.h"
+#include "omslog/url.h"
+#include "omslog/util.h"
+
+enum opt_id {
+    OPT_URL, OPT_TOKEN, OPT_TOKEN_FILE, OPT_CONFIG, OPT_INSECURE, OPT_TIMEOUT,
+    OPT_CONNECT_TIMEOUT, OPT_PAGE_SIZE, OPT_RETRIES, OPT_PARALLEL, OPT_CACHE_PAGES,
+    OPT_FOLLOW, OPT_UTC, OPT_NO_COLOR, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+    /* list / get */
+    OPT_LEVEL, OPT_APP, OPT_SEARCH, OPT_REGEX, OPT_PAGE, OPT_LIMIT, OPT_ALL, OPT_FORMAT,
+};
+
+struct opt {
+    enum opt_id id;
+    char short_name;
+    const char *name;
+    const char *arg;  /* NULL: a switch */
+    const char *config_key; /* set through config_set when not NULL */
+    const char *help;
+};
+
+static const struct opt options[] = {
+    {OPT_URL, 0, "url", "BASE", "url", "OMS base URL, e.g. https://oms.example.com"},
+    {OPT_TOKEN, 0, "token", "TOKEN", "token", "API token (prefer OMSLOG_TOKEN or --token-file)"},
+    {OPT_TOKEN_FILE, 0, "token-file", "PATH", "token_file", "read the API token from PATH (mode 600)"},
+    {OPT_CONFIG, 0, "config", "PATH", NULL, "config file (default ~/.config/omslog/config)"},
+    {OPT_INSECURE, 0, "insecure", NULL, "insecure", "do not verify TLS certificates (testing only)"},
+    {OPT_TIMEOUT, 0, "timeout", "SECONDS", "timeout", "give up on a request after SECONDS (60)"},
+    {OPT_CONNECT_TIMEOUT, 0, "connect-timeout", "SECONDS", "connect_timeout", "connect timeout (10)"},
+    {OPT_PAGE_SIZE, 0, "page-size", "N", "page_size", "ask for N entries a page (server may ignore)"},
+    {OPT_RETRIES, 0, "retries", "N", "retries", "retries on 429/502/503/504/reset (4)"},
+    {OPT_PARALLEL, 0, "parallel", "N", "parallel", "requests in flight at once (4)"},
+    {OPT_CACHE_PAGES, 0, "cache-pages", "N", "cache_pages", "browser: pages kept in memory (64)"},
+    {OPT_FOLLOW, 0, "follow-interval", "SECONDS", "follow", "browser: follow-mode poll interval (5)"},
+    {OPT_UTC, 0, "utc", NULL, "utc", "show times in UTC instead of local time"},
+    {OPT_NO_COLOR, 0, "no-color", NULL, NULL, "no colours (also NO_COLOR=1)"},
+    {OPT_VERBOSE, 'v', "verbose", NULL, NULL, "diagnostics on stderr (token masked)"},
+    {OPT_HELP, 'h', "help", NULL, NULL, "show this help"},
+    {OPT_VERSION, 0, "version", NULL, NULL, "show the version"},
+    {OPT_LEVEL, 0, "level", "LEVEL", NULL, "list: LEVEL and above (name or number)"},
+    {OPT_APP, 0, "app", "APP", NULL, "list: only this app (repeatable)"},
+    {OPT_SEARCH, 0, "search", "TEXT", NULL, "list: text in message/logger/app/trace (any case)"},
+    {OPT_REGEX, 0, "regex", NULL, NULL, "list: --search TEXT is a regular expression"},
+    {OPT_PAGE, 0, "page", "N", NULL, "list: start at page N (alone: only page N)"},
+    {OPT_LIMIT, 0, "limit", "N", NULL, "list: stop after N matching entries (20)"},
+    {OPT_ALL, 0, "all", NULL, NULL, "list: walk every page"},
+    {OPT_FORMAT, 0, "format", "FMT", NULL, "table|json|jsonl|csv (list), text|json (get)"},
+};
+
+struct args {
+    const char *command; /* NULL, "list", "get" */
+    const char *get_id;
+    const char *config_path;
+    bool token_on_cmdline;
+    bool help, version, no_color, regex, all;
+    int verbose;
+    const char *level, *search, *format, *page, *limit;
+    const char **apps;
+    size_t n_apps;
+    struct { const char *key, *value, *source; } sets[32];
+    size_t n_sets;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: omslog [OPTIONS]                 browse the action logs\n"
+               "       omslog [OPTIONS] list [--level L] [--app A]... [--search T] "
+               "[--page N] [--limit N | --all] [--format F]\n"
+               "       omslog [OPTIONS] get ID [--format text|json]\n\noptions:\n");
+    for (size_t i = 0; i < ARRAY_LEN(options); i++) {
+        char left[48];
+        const struct opt *o = &options[i];
+        if (o->short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        fprintf(f, "  %-30s %s\n", left, o->help);
+    }
+    fprintf(f, "\nenvironment: OMSLOG_URL, OMSLOG_TOKEN, OMSLOG_TOKEN_FILE, OMSLOG_CONFIG, "
+               "NO_COLOR\nexit status: 0 ok, 2 usage, 3 config, 4 auth, 5 not found, "
+               "6 bad request,\n  7 rate limited, 8 server error, 9 connect, 10 dns, 11 tls, "
+               "12 timeout,\n  13 bad response, 14 other origin refused, 15 output error, "
+               "1 internal\nSee omslog(1).\n");
+}
+
+static const struct opt *find_long(const char *name, size_t len)
+{
+    for (size_t i = 0; i < ARRAY_LEN(options); i++)
+        if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+            return &options[i];
+    return NULL;
+}
+
+static const struct opt *find_short(char c)
+{
+    for (size_t i = 0; i < ARRAY_LEN(options); i++)
+        if (options[i].short_name == c)
+            return &options[i];
+    return NULL;
+}
+
+static int apply_opt(struct args *a, const struct opt *o, char *value, struct omslog_error *err)
+{
+    if (o->config_key) {
+        if (a->n_sets == ARRAY_LEN(a->sets))
+            return error_set(err, OMSLOG_ERR_USAGE, "too many options");
+        a->sets[a->n_sets].key = o->config_key;
+        a->sets[a->n_sets].value = value ? value : "true";
+        a->sets[a->n_sets].source = o->id == OPT_TOKEN ? "--token" : "the command line";
+        a->n_sets++;
+        if (o->id == OPT_TOKEN)
+            a->token_on_cmdline = true;
+        return 0;
+    }
+    switch (o->id) {
+    case OPT_CONFIG: a->config_path = value; break;
+    case OPT_NO_COLOR: a->no_color = true; break;
+    case OPT_VERBOSE: a->verbose++; break;
+    case OPT_HELP: a->help = true; break;
+    case OPT_VERSION: a->version = true; break;
+    case OPT_LEVEL: a->level = value; break;
+    case OPT_APP:
+        a->apps = xrealloc(a->apps, (a->n_apps + 1) * sizeof *a->apps);
+        a->apps[a->n_apps++] = value;
+        break;
+    case OPT_SEARCH: a->search = value; break;
+    case OPT_REGEX: a->regex = true; break;
+    case OPT_PAGE: a->page = value; break;
+    case OPT_LIMIT: a->limit = value; break;
+    case OPT_ALL: a->all = true; break;
+    case OPT_FORMAT: a->format = value; break;
+    default: break;
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct args *a, struct omslog_error *err)
+{
+    bool only_positional = false;
+    for (int i = 1; i < argc; i++) {
+        char *s = argv[i];
+        if (!only_positional && strcmp(s, "--") == 0) {
+            only_positional = true;
+        } else if (!only_positional && s[0] == '-' && s[1] == '-') {
+            char *eq = strchr(s + 2, '=');
+            size_t len = eq ? (size_t)(eq - (s + 2)) : strlen(s + 2);
+            const struct opt *o = find_long(s + 2, len);
+            if (!o)
+                return error_set(err, OMSLOG_ERR_USAGE, "unknown option --%.*s (see --help)",
+                                 (int)(len > 40 ? 40 : len), s + 2);
+            char *value = NULL;
+            if (o->arg) {
+                if (eq)
+                    value = eq + 1;
+                else if (i + 1 < argc)
+                    value = argv[++i];
+                else
+                    return error_set(err, OMSLOG_ERR_USAGE, "--%s needs a value (%s)", o->name,
+                                     o->arg);
+            } else if (eq) {
+                return error_set(err, OMSLOG_ERR_USAGE, "--%s takes no value", o->name);
+            }
+            if (apply_opt(a, o, value, err))
+                return err->status;
+        } else if (!only_positional && s[0] == '-' && s[1] && !(s[1] >= '0' && s[1] <= '9')) {
+            for (char *c = s + 1; *c; c++) {
+                const struct opt *o = find_short(*c);
+                if (!o)
+                    return error_set(err, OMSLOG_ERR_USAGE, "unknown option -%c (see --help)",
+                                     (*c > ' ' && *c < 127) ? *c : '?');
+                apply_opt(a, o, NULL, err);
+            }
+        } else if (!a->command) {
+            if (strcmp(s, "list") != 0 && strcmp(s, "get") != 0)
+                return error_set(err, OMSLOG_ERR_USAGE,
+                                 "unknown command \"%.40s\": use list or get (see --help)", s);
+            a->command = s;
+        } else if (strcmp(a->command, "get") == 0 && !a->get_id) {
+            a->get_id = s;
+        } else {
+            return error_set(err, OMSLOG_ERR_USAGE, "unexpected argument \"%.40s\"", s);
+        }
+    }
+    return 0;
+}
+
+/* Build the configuration: defaults < file < environment < flags. */
+static int build_config(struct config *cfg, const struct args *a, struct omslog_error *err)
+{
+    config_defaults(cfg);
+    const char *path = a->config_path ? a->config_path : getenv("OMSLOG_CONFIG");
+    bool required = path != NULL;
+    char *def = required ? NULL : config_default_path();
+    int rc = 0;
+    if (path || def)
+        rc = config_load_file(cfg, path ? path : def, required, err);
+    free(def);
+    if (rc)
+        return rc;
+    if ((rc = config_apply_env(cfg, NULL, err)))
+        return rc;
+    for (size_t i = 0; i < a->n_sets; i++)
+        if ((rc = config_set(cfg, a->sets[i].key, a->sets[i].value, a->sets[i].source, err)))
+            return rc;
+    if (a->no_color)
+        cfg->no_color = true;
+    if (a->verbose > cfg->verbose)
+        cfg->verbose = a->verbose;
+    return 0;
+}
+
+/* The token would otherwise stay readable in /proc/<pid>/cmdline. */
+static void scrub_token_argv(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        char *s = argv[i];
+        if (strncmp(s, "--token=", 8) == 0)
+            memset(s + 8, 'x', strlen(s + 8));
+        else if (strcmp(s, "--token") == 0 && i + 1 < argc)
+            memset(argv[i + 1], 'x', strlen(argv[i + 1]));
+    }
+}
+
+static void warn_about_transport(const struct config *cfg)
+{
+    if (cfg->insecure)
+        fprintf(stderr, "omslog: warning: TLS certificate verification is disabled (--insecure)\n");
+    struct url_origin o;
+    if (cfg->url && cfg->token && url_parse_origin(cfg->url, &o, NULL) == 0 &&
+        strcmp(o.scheme, "http") == 0 && !url_is_loopback(&o))
+        fprintf(stderr, "omslog: warning: the API token is sent over plain http to %s; "
+                        "use https\n", o.host);
+}
+
+static int run_list(struct api *api, const struct config *cfg, const struct args *a,
+                    struct omslog_error *err)
+{
+    struct cli_list_opts o = {.page = 1, .format = isatty(STDOUT_FILENO) ? FORMAT_TABLE
+                                                                         : FORMAT_JSONL};
+    filter_init(&o.filter);
+    int rc = 0;
+    int64_t v;
+    if (a->format && (format_parse(a->format, &o.format) != 0 || o.format == FORMAT_TEXT))
+        rc = error_set(err, OMSLOG_ERR_USAGE,
+                       "unknown --format \"%.20s\": use table, json, jsonl or csv", a->format);
+    else if (a->level && level_parse(a->level, &o.filter.min_level) != 0)
+        rc = error_set(err, OMSLOG_ERR_USAGE,
+                       "unknown level \"%.20s\": use notset, debug, info, warning, error, "
+                       "critical or a number", a->level);
+    else if (a->page && (parse_int64(a->page, &v) != 0 || v < 1 || v > INT32_MAX))
+        rc = error_set(err, OMSLOG_ERR_USAGE, "--page needs a positive number");
+    else if (a->limit && (parse_int64(a->limit, &v) != 0 || v < 1 || v > INT32_MAX))
+        rc = error_set(err, OMSLOG_ERR_USAGE, "--limit needs a positive number");
+    else if (a->limit && a->all)
+        rc = error_set(err, OMSLOG_ERR_USAGE, "use either --limit or --all, not both");
+    if (!rc && a->search)
+        rc = filter_set_search(&o.filter, a->search, !a->regex, err);
+    if (!rc) {
+        for (size_t i = 0; i < a->n_apps; i++)
+            filter_add_app(&o.filter, a->apps[i]);
+        if (a->page && parse_int64(a->page, &v) == 0) {
+            o.page = (long)v;
+            o.page_given = true;
+        }
+        if (a->limit && parse_int64(a->limit, &v) == 0)
+            o.limit = (long)v;
+        o.all = a->all;
+        rc = cli_list(api, cfg, &o, stdout, err);
+    }
+    filter_free(&o.filter);
+    return rc;
+}
+
+static int run_get(struct api *api, const struct config *cfg, const struct args *a,
+                   struct omslog_error *err)
+{
+    enum format_kind f = FORMAT_TEXT;
+    int64_t id;
+    if (!a->get_id)
+        return error_set(err, OMSLOG_ERR_USAGE, "get needs a log id: omslog get ID");
+    if (parse_int64(a->get_id, &id) != 0 || id < 0)
+        return error_set(err, OMSLOG_ERR_USAGE, "\"%.40s\" is not a log id (a whole number)",
+                         a->get_id);
+    if (a->format && (format_parse(a->format, &f) != 0 || (f != FORMAT_TEXT && f != FORMAT_JSON)))
+        return error_set(err, OMSLOG_ERR_USAGE, "unknown --format \"%.20s\" for get: use text or "
+                                                "json", a->format);
+    return cli_get(api, cfg, id, f, stdout, err);
+}
+
+static bool list_only_options_used(const struct args *a)
+{
+    return a->level || a->search || a->page || a->limit || a->all || a->n_apps || a->regex;
+}
+
+int main(int argc, char **argv)
+{
+    struct args a = {0};
+    struct omslog_error err = {0};
+    struct config cfg = {0};
+    struct api *api = NULL;
+    int rc = parse_args(argc, argv, &a, &err);
+    scrub_token_argv(argc, argv);
+    sanitize_locale_init();
+    if (!rc && a.help) {
+        usage(stdout);
+        goto out;
+    }
+    if (!rc && a.version) {
+        printf("omslog %s\n", OMSLOG_VERSION);
+        goto out;
+    }
+    if (!rc && (!a.command || strcmp(a.command, "list") != 0) && list_only_options_used(&a))
+        rc = error_set(&err, OMSLOG_ERR_USAGE, "--level, --app, --search, --page, --limit and "
+                                               "--all belong to the list command");
+    if (!rc)
+        rc = build_config(&cfg, &a, &err);
+    if (rc)
+        goto out;
+    if (a.token_on_cmdline)
+        fprintf(stderr, "omslog: hint: other users can read --token in the process list; use "
+                        "OMSLOG_TOKEN or --token-file instead\n");
+    warn_about_transport(&cfg);
+    if (cfg.verbose) {
+        char mask[64];
+        config_mask_token(cfg.token, mask, sizeof mask);
+        fprintf(stderr, "omslog: url %s, token %s (from %s)\n", cfg.url ? cfg.url : "(none)",
+                mask, cfg.token_source ? cfg.token_source : "nowhere");
+    }
+    api = api_new(&cfg, cfg.verbose ? stderr : NULL, &err);
+    if (!api) {
+        rc = err.status ? (int)err.status : OMSLOG_ERR_INTERNAL;
+        goto out;
+    }
+    if (!a.command)
+        rc = ui_run(&cfg, api, &err);
+    else if (strcmp(a.command, "list") == 0)
+        rc = run_list(api, &cfg, &a, &err);
+    else
+        rc = run_get(api, &cfg, &a, &err);
+out:
+    if (rc && err.msg[0])
+        fprintf(stderr, "omslog: %s\n", err.msg);
+    api_free(api);
+    config_free(&cfg);
+    free(a.apps);
+    return rc;
+}

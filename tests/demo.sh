@@ -21,4 +21,4 @@ while [ ! -s "$dir/port" ]; do
 done
 port=$(cat "$dir/port")
 echo "demo: mock OMS server on http://127.0.0.1:$port (token demo-token)" >&2
-OMSLOG_TOKEN=demo-token OMSLOG_CONFIG=/dev/null "$bin" --url "http://127.0.0.1:$port" "$@"
+OMSLOG_TOKEN=demo-token "$bin" --url "http://127.0.0.1:$port" "$@"

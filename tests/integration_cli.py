@@ -1,0 +1,528 @@
+#!/usr/bin/env python3
+"""Integration tests: the real omslog binary (OMSLOG_BIN) against the mock DRF
+server (tests/mock_oms.py) on loopback. Each test runs a command the way a
+script or a person would and asserts on its output and exit status.
+Prints "N passed, N failed" last; exits 1 on any failure."""
+import csv
+import io
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
+from mock_oms import MockServer  # noqa: E402
+
+BIN = os.environ.get("OMSLOG_BIN", os.path.abspath("build/omslog"))
+TOKEN = "it-token-0123456789abcdef"
+COUNT = 137  # not a multiple of the page size: the last page is partial
+ESC = "\x1b"
+
+# Exit statuses documented in README.md and doc/omslog.1.
+EXIT = dict(ok=0, usage=2, config=3, auth=4, not_found=5, bad_request=6, rate=7,
+            server=8, connect=9, dns=10, tls=11, timeout=12, protocol=13, origin=14)
+
+TMP = tempfile.mkdtemp(prefix="omslog-it-")
+
+
+def run(args, env_extra=None, timeout=60, token=TOKEN, stdin=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMSLOG_")}
+    env["HOME"] = TMP  # no stray user config
+    env.pop("XDG_CONFIG_HOME", None)
+    env["COLUMNS"] = "100"
+    env["LC_ALL"] = "C.UTF-8"
+    if token is not None:
+        env["OMSLOG_TOKEN"] = token
+    if env_extra:
+        env.update(env_extra)
+    p = subprocess.run([BIN] + args, capture_output=True, timeout=timeout, env=env,
+                       stdin=subprocess.DEVNULL if stdin is None else stdin)
+    return p.returncode, p.stdout.decode("utf-8", "surrogateescape"), \
+        p.stderr.decode("utf-8", "surrogateescape")
+
+
+def jsonl(out):
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Ctx:
+    server = None
+
+    @classmethod
+    def url(cls):
+        return cls.server.url
+
+
+def expect(rc, want, out, err):
+    assert rc == EXIT[want], "exit %d, wanted %d (%s)\nstdout: %s\nstderr: %s" % (
+        rc, EXIT[want], want, out[:500], err[:500])
+
+
+def all_entries():
+    rc, out, err = run(["--url", Ctx.url(), "list", "--all", "--format", "jsonl"])
+    expect(rc, "ok", out, err)
+    return jsonl(out)
+
+
+# ---------------------------------------------------------------- list
+
+def test_list_default_is_twenty_newest_as_jsonl_when_piped():
+    rc, out, err = run(["--url", Ctx.url(), "list"])
+    expect(rc, "ok", out, err)
+    rows = jsonl(out)
+    assert len(rows) == 20, len(rows)
+    ids = [r["id"] for r in rows]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 20
+
+
+def test_list_all_walks_every_page_exactly_once():
+    rows = all_entries()
+    ids = [r["id"] for r in rows]
+    assert len(rows) == COUNT, len(rows)
+    assert len(set(ids)) == COUNT
+    assert ids == sorted(ids, reverse=True)
+    for r in rows:  # the server's fields, exactly
+        assert set(r) >= {"id", "level", "logger_name", "message", "app_name", "trace",
+                          "created_at"}, r.keys()
+
+
+def test_list_jsonl_keeps_server_fields_exact():
+    rows = all_entries()
+    first = rows[0]
+    with __import__("urllib.request").request.urlopen(__import__("urllib.request").request.Request(
+            Ctx.url() + "/api/v1/oms/logs/action_log/%d/" % first["id"],
+            headers={"Authorization": "Token " + TOKEN})) as resp:
+        direct = json.loads(resp.read())
+    assert direct == first
+
+
+def test_list_level_filter_is_applied_client_side():
+    rows = all_entries()
+    want = [r["id"] for r in rows if r["level"] >= 40]
+    assert want, "fixture has no errors"
+    rc, out, err = run(["--url", Ctx.url(), "list", "--all", "--level", "ERROR"])
+    expect(rc, "ok", out, err)
+    got = [r["id"] for r in jsonl(out)]
+    assert got == want, (len(got), len(want))
+    rc, out, err = run(["--url", Ctx.url(), "list", "--all", "--level", "30"])
+    assert [r["id"] for r in jsonl(out)] == [r["id"] for r in rows if r["level"] >= 30]
+
+
+def test_list_app_and_search_filters():
+    rows = all_entries()
+    apps = sorted({r["app_name"] for r in rows})
+    assert len(apps) >= 2
+    a, b = apps[0], apps[1]
+    rc, out, err = run(["--url", Ctx.url(), "list", "--all", "--app", a, "--app", b])
+    expect(rc, "ok", out, err)
+    assert [r["id"] for r in jsonl(out)] == [r["id"] for r in rows if r["app_name"] in (a, b)]
+    word = rows[3]["message"].split()[0]
+    rc, out, err = run(["--url", Ctx.url(), "list", "--all", "--search", word.upper()])
+    expect(rc, "ok", out, err)
+    got = jsonl(out)
+    assert rows[3]["id"] in [r["id"] for r in got]
+    lw = word.lower()
+    for r in got:
+        hay = " ".join([r["message"], r["logger_name"], r["app_name"], r["trace"] or ""]).lower()
+        assert lw in hay, (lw, r["id"])
+
+
+def test_list_limit_counts_matching_entries():
+    rc, out, err = run(["--url", Ctx.url(), "list", "--limit", "15", "--level", "warning"])
+    expect(rc, "ok", out, err)
+    got = jsonl(out)
+    assert len(got) == 15 and all(r["level"] >= 30 for r in got)
+
+
+def test_list_page_alone_is_that_page():
+    rows = all_entries()
+    rc, out, err = run(["--url", Ctx.url(), "list", "--page", "3"])
+    expect(rc, "ok", out, err)
+    assert [r["id"] for r in jsonl(out)] == [r["id"] for r in rows[20:30]]
+
+
+def test_list_page_past_the_end():
+    rc, out, err = run(["--url", Ctx.url(), "list", "--page", "999"])
+    expect(rc, "not_found", out, err)
+    assert "page 999 is past the end" in err, err
+
+
+def test_list_table_format_aligned_and_fits():
+    rc, out, err = run(["--url", Ctx.url(), "list", "--format", "table", "--limit", "30"])
+    expect(rc, "ok", out, err)
+    lines = out.splitlines()
+    assert lines[0].split()[:6] == ["ID", "TIME", "LEVEL", "APP", "LOGGER", "MESSAGE"], lines[0]
+    assert len(lines) == 31
+    import unicodedata
+
+    def width(s):
+        return sum(0 if unicodedata.combining(c) else
+                   2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+    for line in lines:
+        assert width(line) <= 100, (width(line), line)
+    # the LEVEL column starts at the same place on every row
+    col = lines[0].index("LEVEL")
+    for line in lines[1:]:
+        assert line[col:col + 1] != " ", line
+
+
+def test_list_csv_is_rfc4180():
+    rows = all_entries()[:20]
+    rc, out, err = run(["--url", Ctx.url(), "list", "--format", "csv"])
+    expect(rc, "ok", out, err)
+    assert "\r\n" in out
+    parsed = list(csv.reader(io.StringIO(out, newline="")))
+    assert parsed[0][:3] == ["id", "level", "level_name"], parsed[0]
+    assert [int(p[0]) for p in parsed[1:]] == [r["id"] for r in rows]
+    msg_col = parsed[0].index("message")
+    assert [p[msg_col] for p in parsed[1:]] == [r["message"] for r in rows]
+
+
+def test_list_json_is_one_array():
+    rc, out, err = run(["--url", Ctx.url(), "list", "--format", "json", "--limit", "5"])
+    expect(rc, "ok", out, err)
+    data = json.loads(out)
+    assert isinstance(data, list) and len(data) == 5
+
+
+def test_list_bad_arguments():
+    for args, text in [(["list", "--level", "loud"], "unknown level"),
+                       (["list", "--format", "xml"], "unknown --format"),
+                       (["list", "--limit", "0"], "--limit"),
+                       (["list", "--page", "-1"], "--page"),
+                       (["list", "--limit", "3", "--all"], "either"),
+                       (["list", "--search", "(", "--regex"], "search"),
+                       (["frobnicate"], "unknown command"),
+                       (["--bogus"], "unknown option")]:
+        rc, out, err = run(["--url", Ctx.url()] + args)
+        expect(rc, "usage", out, err)
+        assert text in err, (args, err)
+        assert err.count("\n") == 1, err
+
+
+# ---------------------------------------------------------------- get
+
+def test_get_text_shows_every_field_and_trace():
+    rows = all_entries()
+    e = next(r for r in rows if r["trace"])
+    rc, out, err = run(["--url", Ctx.url(), "get", str(e["id"])])
+    expect(rc, "ok", out, err)
+    assert "id: %d" % e["id"] in out
+    for field in ["level:", "created_at:", "app_name:", "logger_name:", "message:", "trace:"]:
+        assert field in out, field
+    last_trace_line = e["trace"].strip().splitlines()[-1]
+    if ESC not in last_trace_line:
+        assert last_trace_line.strip()[:40] in out
+
+
+def test_get_json_is_the_server_object():
+    rows = all_entries()
+    rc, out, err = run(["--url", Ctx.url(), "get", str(rows[5]["id"]), "--format", "json"])
+    expect(rc, "ok", out, err)
+    assert json.loads(out) == rows[5]
+
+
+def test_get_missing_id():
+    rc, out, err = run(["--url", Ctx.url(), "get", "99999999"])
+    expect(rc, "not_found", out, err)
+    assert "log 99999999 not found" in err
+
+
+def test_get_bad_id():
+    rc, out, err = run(["--url", Ctx.url(), "get", "12abc"])
+    expect(rc, "usage", out, err)
+    rc, out, err = run(["--url", Ctx.url(), "get"])
+    expect(rc, "usage", out, err)
+
+
+# ---------------------------------------------------------------- auth & config
+
+def test_wrong_token():
+    rc, out, err = run(["--url", Ctx.url(), "list"], token="nope")
+    expect(rc, "auth", out, err)
+    assert "Invalid token" in err and "OMSLOG_TOKEN" in err, err
+    assert "nope" not in err
+
+
+def test_missing_token():
+    rc, out, err = run(["--url", Ctx.url(), "list"], token=None)
+    expect(rc, "auth", out, err)
+    assert "credentials were not provided" in err, err
+
+
+def test_forbidden_is_an_auth_error():
+    with MockServer(count=20, token=TOKEN, auth_403=True) as s:
+        rc, out, err = run(["--url", s.url, "list"], token="bad")
+        expect(rc, "auth", out, err)
+        assert "403" in err
+
+
+def test_no_url_configured():
+    rc, out, err = run(["list"])
+    expect(rc, "config", out, err)
+    assert "--url" in err and "OMSLOG_URL" in err
+
+
+def test_config_file_precedence_and_permissions():
+    d = tempfile.mkdtemp(dir=TMP)
+    cfg = os.path.join(d, "config")
+    with open(cfg, "w") as f:
+        f.write("# omslog\nurl = http://127.0.0.1:1\ntoken = %s\n" % TOKEN)
+    os.chmod(cfg, 0o644)
+    rc, out, err = run(["--config", cfg, "list"], token=None)
+    expect(rc, "config", out, err)
+    assert "chmod 600" in err and cfg in err, err
+    os.chmod(cfg, 0o600)
+    # file alone: url from the file points nowhere → connect error
+    rc, out, err = run(["--config", cfg, "list"], token=None)
+    expect(rc, "connect", out, err)
+    # environment beats file
+    rc, out, err = run(["--config", cfg, "list"], token=None, env_extra={"OMSLOG_URL": Ctx.url()})
+    expect(rc, "ok", out, err)
+    # flag beats environment
+    rc, out, err = run(["--config", cfg, "--url", Ctx.url(), "list"], token=None,
+                       env_extra={"OMSLOG_URL": "http://127.0.0.1:1"})
+    expect(rc, "ok", out, err)
+    # XDG default location
+    xdg = os.path.join(d, "xdg")
+    os.makedirs(os.path.join(xdg, "omslog"))
+    with open(os.path.join(xdg, "omslog", "config"), "w") as f:
+        f.write("url = %s\n" % Ctx.url())
+    os.chmod(os.path.join(xdg, "omslog", "config"), 0o600)
+    rc, out, err = run(["list", "--limit", "1"], env_extra={"XDG_CONFIG_HOME": xdg})
+    expect(rc, "ok", out, err)
+
+
+def test_token_file():
+    d = tempfile.mkdtemp(dir=TMP)
+    tf = os.path.join(d, "token")
+    with open(tf, "w") as f:
+        f.write(TOKEN + "\n")
+    os.chmod(tf, 0o640)
+    rc, out, err = run(["--url", Ctx.url(), "--token-file", tf, "list"], token=None)
+    expect(rc, "config", out, err)
+    assert "chmod 600" in err
+    os.chmod(tf, 0o600)
+    rc, out, err = run(["--url", Ctx.url(), "--token-file", tf, "list", "--limit", "1"], token=None)
+    expect(rc, "ok", out, err)
+
+
+def test_token_on_command_line_hint_and_never_printed():
+    rc, out, err = run(["-v", "--url", Ctx.url(), "--token", TOKEN, "list", "--limit", "2"],
+                       token=None)
+    expect(rc, "ok", out, err)
+    assert "hint" in err and "OMSLOG_TOKEN" in err
+    assert TOKEN not in err and TOKEN not in out
+    assert "GET " in err and "200" in err  # verbose shows requests
+
+
+def test_help_and_version():
+    rc, out, err = run(["--help"])
+    assert rc == 0 and "usage: omslog" in out and "--token-file" in out
+    rc, out, err = run(["--version"])
+    assert rc == 0 and out.startswith("omslog ")
+
+
+def test_url_forms_all_work():
+    base = Ctx.url()
+    for u in [base, base + "/", base + "/api/v1/oms/logs/action_log",
+              base + "/api/v1/oms/logs/action_log/"]:
+        rc, out, err = run(["--url", u, "list", "--limit", "1"])
+        expect(rc, "ok", out, err)
+    rc, out, err = run(["--url", "ftp://x", "list"])
+    expect(rc, "config", out, err)
+    rc, out, err = run(["--url", "http://user:pw@127.0.0.1:1", "list"])
+    expect(rc, "config", out, err)
+
+
+# ---------------------------------------------------------------- faults
+
+def test_server_errors_retry_then_fail():
+    with MockServer(count=20, token=TOKEN, fail_5xx=100) as s:
+        rc, out, err = run(["--url", s.url, "--retries", "1", "list"])
+        expect(rc, "server", out, err)
+        assert "503" in err and "2 attempts" in err, err
+
+
+def test_intermittent_503_recovers():
+    with MockServer(count=20, token=TOKEN, fail_5xx=1) as s:
+        rc, out, err = run(["--url", s.url, "list", "--all"])
+        expect(rc, "ok", out, err)
+        assert len(jsonl(out)) == 20
+
+
+def test_rate_limit_honours_retry_after():
+    with MockServer(count=20, token=TOKEN, rate_limit=1) as s:
+        t = time.time()
+        rc, out, err = run(["--url", s.url, "list", "--limit", "3"])
+        expect(rc, "ok", out, err)
+        assert time.time() - t >= 0.9
+        assert len(jsonl(out)) == 3
+
+
+def test_malformed_json():
+    with MockServer(count=20, token=TOKEN, malformed=True) as s:
+        rc, out, err = run(["--url", s.url, "list"])
+        expect(rc, "protocol", out, err)
+        assert "not JSON" in err
+
+
+def test_html_error_page_from_proxy():
+    with MockServer(count=20, token=TOKEN, html_error=True) as s:
+        rc, out, err = run(["--url", s.url, "--retries", "0", "list"])
+        expect(rc, "server", out, err)
+        assert "502" in err and "<" in err and err.count("\n") == 1, err
+
+
+def test_truncated_body():
+    with MockServer(count=20, token=TOKEN, truncate=True) as s:
+        rc, out, err = run(["--url", s.url, "--retries", "0", "list"])
+        expect(rc, "protocol", out, err)
+        assert "cut short" in err or "truncated" in err, err
+
+
+def test_stalled_body_times_out():
+    with MockServer(count=20, token=TOKEN, stall=True) as s:
+        t = time.time()
+        rc, out, err = run(["--url", s.url, "--timeout", "2", "--retries", "0", "list"])
+        expect(rc, "timeout", out, err)
+        assert time.time() - t < 15
+
+
+def test_connection_refused():
+    rc, out, err = run(["--url", "http://127.0.0.1:%d" % free_port(), "list"])
+    expect(rc, "connect", out, err)
+    assert "cannot connect" in err
+
+
+def test_dns_failure_and_plain_http_warning():
+    rc, out, err = run(["--url", "http://nonexistent.invalid", "list"])
+    expect(rc, "dns", out, err)
+    assert "resolve" in err
+    assert "plain http" in err
+
+
+def test_tls_failure():
+    rc, out, err = run(["--url", "https://127.0.0.1:%d" % Ctx.server.port, "--retries", "0",
+                        "list"])
+    expect(rc, "tls", out, err)
+
+
+def test_invalid_count_and_results():
+    for opts, text in [(dict(count_override=-5), "count"), (dict(count_override="abc"), "count"),
+                       (dict(results_not_list=True), "results")]:
+        with MockServer(count=20, token=TOKEN, **opts) as s:
+            rc, out, err = run(["--url", s.url, "list"])
+            expect(rc, "protocol", out, err)
+            assert text in err, err
+
+
+def test_growing_log_no_duplicates_no_gaps():
+    with MockServer(count=60, token=TOKEN) as s:
+        rc, out, err = run(["--url", s.url, "list", "--all"])
+        before = [r["id"] for r in jsonl(out)]
+        s.set(grow=3)
+        rc, out, err = run(["--url", s.url, "list", "--all"])
+        expect(rc, "ok", out, err)
+        ids = [r["id"] for r in jsonl(out)]
+        assert len(ids) == len(set(ids)), "duplicate ids"
+        assert ids == sorted(ids, reverse=True)
+        missing = set(before) - set(ids)
+        assert not missing, sorted(missing)[:10]
+
+
+def test_shrinking_log_no_duplicates_no_gaps():
+    with MockServer(count=80, token=TOKEN) as s:
+        s.set(shrink=2)
+        rc, out, err = run(["--url", s.url, "list", "--all"])
+        expect(rc, "ok", out, err)
+        ids = [r["id"] for r in jsonl(out)]
+        assert len(ids) == len(set(ids)), "duplicate ids"
+        s.set(shrink=0)
+        rc, out2, err = run(["--url", s.url, "list", "--all"])
+        survivors = {r["id"] for r in jsonl(out2)}
+        assert survivors <= set(ids), sorted(survivors - set(ids))[:10]
+
+
+def test_escape_sequences_never_reach_the_terminal_format():
+    with MockServer(count=40, token=TOKEN, escapes=True) as s:
+        rc, out, err = run(["--url", s.url, "list", "--all", "--format", "table"])
+        expect(rc, "ok", out, err)
+        assert ESC not in out and "\x9b" not in out and "\u202e" not in out and "\r" not in out
+        assert "\\e" in out
+        rc, out, err = run(["--url", s.url, "list", "--all", "--format", "jsonl"])
+        expect(rc, "ok", out, err)
+        assert any(ESC in (r["message"] + r["logger_name"] + r["app_name"] + (r["trace"] or ""))
+                   for r in jsonl(out))
+        ids = [r["id"] for r in jsonl(out)]
+        for i in ids[:10]:
+            rc, o, e = run(["--url", s.url, "get", str(i)])
+            expect(rc, "ok", o, e)
+            assert ESC not in o and "\x07" not in o and "\x9b" not in o
+
+
+def test_next_link_to_another_origin_is_refused():
+    with MockServer(count=20, token=TOKEN, next_host="http://127.0.0.2:%d" % free_port()) as s:
+        rc, out, err = run(["--url", s.url, "list"])
+        expect(rc, "origin", out, err)
+        assert "another origin" in err
+
+
+def test_redirect_to_another_origin_never_gets_the_token():
+    with MockServer(count=20, token=None, log_file=os.path.join(TMP, "spy.jsonl")) as spy:
+        for host in ["127.0.0.1", "127.0.0.2"]:
+            target = "http://%s:%d" % (host, spy.port)
+            if host == "127.0.0.2":
+                try:
+                    socket.create_connection(("127.0.0.2", spy.port), 1).close()
+                except OSError:
+                    continue  # spy listens on 127.0.0.1 only
+            with MockServer(count=20, token=TOKEN, redirect_to=target) as s:
+                rc, out, err = run(["--url", s.url, "list"])
+                expect(rc, "origin", out, err)
+                assert "refusing to send the API token" in err, err
+        seen = ""
+        if os.path.exists(os.path.join(TMP, "spy.jsonl")):
+            seen = open(os.path.join(TMP, "spy.jsonl")).read()
+        assert TOKEN not in seen
+
+
+# ---------------------------------------------------------------- runner
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    only = sys.argv[1:]
+    if only:
+        tests = [(n, f) for n, f in tests if any(o in n for o in only)]
+    passed = failed = 0
+    with MockServer(count=COUNT, token=TOKEN) as s:
+        Ctx.server = s
+        for name, fn in tests:
+            t = time.time()
+            try:
+                fn()
+                passed += 1
+                print("ok   %-60s %.1fs" % (name, time.time() - t), flush=True)
+            except Exception:
+                failed += 1
+                print("FAIL %s" % name, flush=True)
+                traceback.print_exc()
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

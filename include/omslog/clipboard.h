@@ -18,7 +18,8 @@ void base64_encode(struct buf *out, const void *data, size_t len);
 #define CLIPBOARD_MAX_BYTES (1024 * 1024)
 int osc52_sequence(struct buf *out, const char *data, size_t len, int in_tmux);
 /* curl -sS -H "Authorization: Token $OMSLOG_TOKEN" 'URL' (URL single-quoted
- * safely for a POSIX shell). */
+ * safely for a POSIX shell; control bytes in it are percent-encoded so a paste
+ * cannot run the line early). A NULL url is treated as "". */
 void curl_command(struct buf *out, const char *url);
 
 #endif

@@ -34,11 +34,23 @@ struct trace {
     size_t n_frames;
 };
 
+/* Frames are numbered 0..n_frames-1 across all tracebacks of the text (a
+ * chained trace is one sequence for [ and ]). Lines end at LF; a CR before it
+ * is not part of len; a final newline adds no line; empty text has n == 0.
+ * Frame lines are recognised without a header too (logging's stack_info), but
+ * only a traceback started by a header ends in TRACE_EXCEPTION lines. */
 void trace_parse(const char *text, size_t len, struct trace *out);
 void trace_free(struct trace *t);
 /* The exception type of the last traceback in text, without its module path
  * ("NoWarehouseAvailable" from "oms.errors.NoWarehouseAvailable: ..."), copied
- * into out (NUL-terminated, truncated). Returns 0, or -1 when there is none. */
+ * into out (NUL-terminated, truncated at a UTF-8 boundary; nothing is written
+ * when n is 0). Returns 0, or -1 when there is none.
+ * The type is the text before the first ':' of the last traceback's first
+ * TRACE_EXCEPTION line, when it is a dotted identifier. Without any exception
+ * line (a last traceback cut short has none: -1), the last non-empty line is
+ * tried the same way, but without a "Traceback" header in the text its name
+ * must end in Error, Exception, Warning, Exit or Interrupt ("Note: x" is no
+ * exception). */
 int trace_exception_type(const char *text, size_t len, char *out, size_t n);
 /* Is this a frame path of the standard library or a third-party package?
  * (".../lib/python3.X/...", "site-packages", "dist-packages", "<frozen ...>") */

@@ -26,7 +26,12 @@ struct wrap {
 };
 
 void wrap_init(struct wrap *w);
-/* Replaces w's previous contents. cols < 1 is treated as 1. */
+/* Replaces w's previous contents. cols < 1 is treated as 1. A break drops
+ * exactly one space (it belongs to no line); leading indentation is never a
+ * break. A character wider than cols (CJK at cols 1) gets a line of its own,
+ * the only case where width > cols. Empty source lines are empty display
+ * lines; a final newline adds none, and empty text has no lines at all.
+ * Bytes that are not UTF-8 and characters wcwidth rejects take one column. */
 void wrap_text(struct wrap *w, const char *text, size_t len, int cols, bool wrap);
 void wrap_free(struct wrap *w);
 

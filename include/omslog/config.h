@@ -50,19 +50,39 @@ char *config_default_path(void);
 /* Read "key = value" lines ('#' comments, blank lines, optional quotes around
  * value). A missing file is fine when !required. Unknown keys and bad values
  * are errors that name the file and line. */
-int config_load_file(struct config *c, const char *path, bool required, struct omslog_error *err);
+int config_load_file(struct config *c, const char *path, bool required,
+                     struct omslog_error *err);
+/* Return values: the config_* functions that return int give OMSLOG_OK (0) on
+ * success, else the error status (OMSLOG_ERR_CONFIG for everything the user
+ * can fix) with err filled. On error *c may be partly updated; callers exit.
+ * File format details: comments are whole lines only ('#' inside a value is
+ * kept, tokens may contain it); quotes must match at both ends and are not
+ * unescaped; lines longer than 8192 bytes are errors; a relative token_file
+ * is resolved against the config file's directory. */
 /* OMSLOG_URL, OMSLOG_TOKEN, OMSLOG_TOKEN_FILE, NO_COLOR. getenv_fn lets tests
- * supply their own environment; pass NULL for getenv. */
+ * supply their own environment; pass NULL for getenv. Empty values count as
+ * unset; when both token variables are set OMSLOG_TOKEN wins. NO_COLOR with
+ * any non-empty value sets no_color (no-color.org). OMSLOG_CONFIG is main's. */
 int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *), struct omslog_error *err);
 /* Set one key (the config file's names: url, token, token_file, page_size,
  * timeout, connect_timeout, low_speed_time, retries, cache_pages, follow,
- * parallel, insecure, utc, color). source names where it came from. */
+ * parallel, insecure, utc, color, verbose). source names where it came from
+ * ("--page-size", "OMSLOG_URL", "/path/config line 4") and ends up in error
+ * messages and, for token, in token_source. Ranges: page_size 0..10000,
+ * timeout/connect_timeout/follow 1..86400, low_speed_time 0..86400, retries
+ * 0..20, cache_pages 2..100000, parallel 1..64, verbose 0..3; booleans take
+ * true/false/yes/no/on/off/1/0; color=false sets no_color. token_file reads
+ * the file now ("~/" expanded) and sets token_source to its path. A token
+ * value is never echoed in messages. */
 int config_set(struct config *c, const char *key, const char *value, const char *source,
                struct omslog_error *err);
 /* Read a token file: must be a regular file with no group/other permission
- * bits; surrounding whitespace trimmed; must be non-empty and printable ASCII. */
+ * bits; surrounding whitespace trimmed; must be non-empty and printable ASCII.
+ * On success *token is malloc'd (caller frees). */
 int config_read_token_file(const char *path, char **token, struct omslog_error *err);
-/* Refuse files that group or others can read or write. */
+/* Refuse files that group or others can read or write, that are not regular
+ * files, or that belong to another user than us or root (ssh's rule). The
+ * check is made with fstat on the opened file, not on the name. */
 int config_check_private(const char *path, struct omslog_error *err);
 /* "abcd…(40 chars)" style mask for diagnostics: never reveals more than the
  * first 4 characters. */

@@ -24,15 +24,21 @@ struct url_origin {
 };
 
 /* Parse scheme://host[:port] of an absolute URL. -1 with err on failure
- * (not http(s), no host, bad port, userinfo present). */
+ * (not http(s), no host, bad port, userinfo present, spaces, control or
+ * non-ASCII bytes anywhere). err->status is OMSLOG_ERR_CONFIG; callers
+ * checking a server's link may override it. Messages quote the URL
+ * sanitised (printable ASCII, at most 80 bytes) but never a URL with
+ * credentials. *out is untouched on failure. */
 int url_parse_origin(const char *url, struct url_origin *out, struct omslog_error *err);
 bool url_same_origin(const struct url_origin *a, const struct url_origin *b);
-/* 127.0.0.0/8, ::1 or localhost. */
+/* 127.0.0.0/8 (dotted quad), ::1, localhost or *.localhost. */
 bool url_is_loopback(const struct url_origin *o);
 /* "https://oms.example.com" → "https://oms.example.com/api/v1/oms/logs/action_log/".
  * A base that already ends with the API path (with or without the trailing
  * slash) is kept; a path prefix (reverse proxy) is kept; query and fragment
- * are refused. Returns NULL with err on failure. */
+ * are refused. Scheme and host come out lowercased and a default port
+ * (:80 for http, :443 for https) is dropped; the path is kept as given.
+ * Returns NULL with err on failure. */
 char *url_endpoint(const char *base, struct omslog_error *err);
 
 struct url_param {
@@ -41,12 +47,15 @@ struct url_param {
 };
 
 /* endpoint + "?page=N" (page 1 included) + "&page_size=N" when page_size > 0
- * + the extra params. */
+ * + the extra params, keys and values percent-encoded (all but A-Z a-z 0-9
+ * - . _ ~); a NULL value is sent empty. */
 char *url_page(const char *endpoint, long page, long page_size,
                const struct url_param *extra, size_t n_extra);
 /* endpoint + "<id>/" */
 char *url_entry(const char *endpoint, int64_t id);
-/* The value of query parameter key in url (percent-decoded), malloc'd, or NULL. */
+/* The value of query parameter key in url (percent-decoded, '+' as space),
+ * malloc'd, or NULL. "?flag" gives "". Malformed escapes and %00 are kept
+ * literally; the first occurrence wins. */
 char *url_query_get(const char *url, const char *key);
 /* Scheme-host-port of a URL as text for messages ("https://evil.example:8443"). */
 void url_origin_text(const struct url_origin *o, char *out, size_t n);

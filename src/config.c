@@ -1,0 +1,566 @@
+/* config.c — see include/omslog/config.h */
+#include "omslog/config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "omslog/buf.h"
+#include "omslog/util.h"
+
+#define CONFIG_LINE_MAX 8192
+#define CONFIG_FILE_MAX (1024 * 1024)
+#define CONFIG_QUOTE_MAX 80 /* bytes of a bad value echoed in a message */
+#define CONFIG_QUOTE_BUF (CONFIG_QUOTE_MAX * 4 + 8)
+#define CONFIG_MODE_PRIVATE_MASK 077 /* any group or other permission bit */
+#define CONFIG_MODE_READ_OTHERS 044
+#define CONFIG_MODE_WRITE_OTHERS 022
+#define CONFIG_MODE_BITS 07777
+#define CONFIG_MASK_SHOWN 4    /* characters of a token a mask reveals */
+#define CONFIG_MASK_MIN_LEN 12 /* shorter tokens reveal nothing */
+#define CONFIG_ELLIPSIS "\xe2\x80\xa6"
+#define CONFIG_READ_CHUNK 4096
+
+#define CONFIG_PAGE_SIZE_MAX 10000
+#define CONFIG_SECONDS_MAX 86400
+#define CONFIG_RETRIES_MAX 20
+#define CONFIG_CACHE_PAGES_MIN 2
+#define CONFIG_CACHE_PAGES_MAX 100000
+#define CONFIG_PARALLEL_MAX 64
+#define CONFIG_VERBOSE_MAX 3
+
+enum config_kind {
+    CONFIG_KIND_URL,
+    CONFIG_KIND_TOKEN,
+    CONFIG_KIND_TOKEN_FILE,
+    CONFIG_KIND_LONG,
+    CONFIG_KIND_INT,
+    CONFIG_KIND_BOOL,
+    CONFIG_KIND_BOOL_INVERTED, /* color = false sets no_color */
+};
+
+struct config_key {
+    const char *name;
+    enum config_kind kind;
+    size_t offset; /* of the long, int or bool field */
+    long min, max;
+};
+
+static const struct config_key config_keys[] = {
+    {"url", CONFIG_KIND_URL, 0, 0, 0},
+    {"token", CONFIG_KIND_TOKEN, 0, 0, 0},
+    {"token_file", CONFIG_KIND_TOKEN_FILE, 0, 0, 0},
+    {"page_size", CONFIG_KIND_LONG, offsetof(struct config, page_size), 0, CONFIG_PAGE_SIZE_MAX},
+    {"timeout", CONFIG_KIND_LONG, offsetof(struct config, timeout_s), 1, CONFIG_SECONDS_MAX},
+    {"connect_timeout", CONFIG_KIND_LONG, offsetof(struct config, connect_timeout_s), 1,
+     CONFIG_SECONDS_MAX},
+    {"low_speed_time", CONFIG_KIND_LONG, offsetof(struct config, low_speed_time_s), 0,
+     CONFIG_SECONDS_MAX},
+    {"retries", CONFIG_KIND_LONG, offsetof(struct config, retries), 0, CONFIG_RETRIES_MAX},
+    {"cache_pages", CONFIG_KIND_LONG, offsetof(struct config, cache_pages), CONFIG_CACHE_PAGES_MIN,
+     CONFIG_CACHE_PAGES_MAX},
+    {"follow", CONFIG_KIND_LONG, offsetof(struct config, follow_s), 1, CONFIG_SECONDS_MAX},
+    {"parallel", CONFIG_KIND_LONG, offsetof(struct config, parallel), 1, CONFIG_PARALLEL_MAX},
+    {"insecure", CONFIG_KIND_BOOL, offsetof(struct config, insecure), 0, 0},
+    {"utc", CONFIG_KIND_BOOL, offsetof(struct config, utc), 0, 0},
+    {"color", CONFIG_KIND_BOOL_INVERTED, offsetof(struct config, no_color), 0, 0},
+    {"verbose", CONFIG_KIND_INT, offsetof(struct config, verbose), 0, CONFIG_VERBOSE_MAX},
+};
+
+static const struct {
+    const char *word;
+    bool value;
+} config_bools[] = {
+    {"true", true},   {"yes", true}, {"on", true},   {"1", true},
+    {"false", false}, {"no", false}, {"off", false}, {"0", false},
+};
+
+static const struct config_key *config_key_find(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_LEN(config_keys); i++)
+        if (strcmp(config_keys[i].name, name) == 0)
+            return &config_keys[i];
+    return NULL;
+}
+
+/* Values and names from files may hold anything: echo printable ASCII only,
+ * bounded, so a message is always one safe line. */
+static void config_quote(const char *s, char *out, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    struct buf b = {0};
+    size_t len = strlen(s), shown = len < CONFIG_QUOTE_MAX ? len : CONFIG_QUOTE_MAX;
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f) {
+            buf_putc(&b, (char)c);
+        } else {
+            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+            buf_append(&b, esc, sizeof esc);
+        }
+    }
+    if (shown < len)
+        buf_appends(&b, "...");
+    snprintf(out, n, "%s", buf_str(&b));
+    buf_free(&b);
+}
+
+static void config_replace(char **field, char *value)
+{
+    free(*field);
+    *field = value;
+}
+
+void config_defaults(struct config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->url = NULL;
+    c->token = NULL;
+    c->token_source = NULL;
+    c->page_size = 0;
+    c->timeout_s = CONFIG_DEFAULT_TIMEOUT_S;
+    c->connect_timeout_s = CONFIG_DEFAULT_CONNECT_TIMEOUT_S;
+    c->low_speed_time_s = CONFIG_DEFAULT_LOW_SPEED_TIME_S;
+    c->retries = CONFIG_DEFAULT_RETRIES;
+    c->cache_pages = CONFIG_DEFAULT_CACHE_PAGES;
+    c->follow_s = CONFIG_DEFAULT_FOLLOW_S;
+    c->parallel = CONFIG_DEFAULT_PARALLEL;
+    c->insecure = false;
+    c->utc = false;
+    c->no_color = false;
+    c->verbose = 0;
+}
+
+void config_free(struct config *c)
+{
+    if (!c)
+        return;
+    config_replace(&c->url, NULL);
+    config_replace(&c->token, NULL);
+    config_replace(&c->token_source, NULL);
+}
+
+char *config_default_path(void)
+{
+    struct buf b = {0};
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    /* The XDG spec says relative values are invalid and must be ignored. */
+    if (xdg && xdg[0] == '/')
+        buf_printf(&b, "%s/omslog/config", xdg);
+    else if (home && *home)
+        buf_printf(&b, "%s/.config/omslog/config", home);
+    else
+        return NULL;
+    return buf_steal(&b);
+}
+
+/* Open path for reading without blocking on a FIFO or device, so that the
+ * fstat check below sees what was actually opened (no stat-then-open race). */
+static int config_open(const char *path)
+{
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+/* The ssh rule: a regular file, owned by us (or root), with no permission
+ * bit for group or others. `what` is "config file", "token file"... */
+static int config_check_fd(int fd, const char *path, const char *what, struct omslog_error *err)
+{
+    struct stat sb, *st = &sb;
+    if (fstat(fd, st) != 0)
+        return error_set(err, OMSLOG_ERR_CONFIG, "%s %s: %s", what, path, strerror(errno));
+    if (!S_ISREG(st->st_mode))
+        return error_set(err, OMSLOG_ERR_CONFIG, "%s %s is not a regular file", what, path);
+    if (st->st_uid != geteuid() && st->st_uid != 0)
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "%s %s is owned by another user (uid %ld); it must belong to you", what,
+                         path, (long)st->st_uid);
+    unsigned mode = (unsigned)(st->st_mode & CONFIG_MODE_BITS);
+    if (mode & CONFIG_MODE_PRIVATE_MASK) {
+        const char *how = (mode & CONFIG_MODE_READ_OTHERS)    ? "readable"
+                          : (mode & CONFIG_MODE_WRITE_OTHERS) ? "writable"
+                                                              : "accessible";
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "%s %s is %s by others (mode %04o); run: chmod 600 %s", what, path, how,
+                         mode, path);
+    }
+    return OMSLOG_OK;
+}
+
+int config_check_private(const char *path, struct omslog_error *err)
+{
+    int fd = config_open(path);
+    if (fd < 0)
+        return error_set(err, OMSLOG_ERR_CONFIG, "file %s: %s", path, strerror(errno));
+    int rc = config_check_fd(fd, path, "file", err);
+    close(fd);
+    return rc;
+}
+
+/* Read all of fd into out; more than max bytes is an error (-1, errno EFBIG). */
+static int config_read_all(int fd, size_t max, struct buf *out)
+{
+    char chunk[CONFIG_READ_CHUNK];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return 0;
+        if (out->len + (size_t)n > max) {
+            errno = EFBIG;
+            return -1;
+        }
+        buf_append(out, chunk, (size_t)n);
+    }
+}
+
+static bool config_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+/* Trim [*s, *s+*len) in place. */
+static void config_trim(const char **s, size_t *len)
+{
+    while (*len > 0 && config_is_space(**s)) {
+        (*s)++;
+        (*len)--;
+    }
+    while (*len > 0 && config_is_space((*s)[*len - 1]))
+        (*len)--;
+}
+
+/* A token is what goes after "Authorization: Token ": one word of printable
+ * ASCII, so it can neither break the header nor hide in a terminal. */
+static bool config_token_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > CONFIG_TOKEN_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+int config_read_token_file(const char *path, char **token, struct omslog_error *err)
+{
+    int fd = config_open(path);
+    if (fd < 0)
+        return error_set(err, OMSLOG_ERR_CONFIG, "token file %s: %s", path, strerror(errno));
+    int rc = config_check_fd(fd, path, "token file", err);
+    if (rc != OMSLOG_OK) {
+        close(fd);
+        return rc;
+    }
+    struct buf b = {0};
+    /* Room for whitespace around a maximal token. */
+    size_t max = (size_t)CONFIG_TOKEN_MAX * 2;
+    if (config_read_all(fd, max, &b) != 0) {
+        int e = errno;
+        close(fd);
+        buf_free(&b);
+        if (e == EFBIG)
+            return error_set(err, OMSLOG_ERR_CONFIG,
+                             "token file %s is too large to hold a token (over %zu bytes)", path,
+                             max);
+        return error_set(err, OMSLOG_ERR_CONFIG, "token file %s: %s", path, strerror(e));
+    }
+    close(fd);
+    const char *s = buf_str(&b);
+    size_t len = b.len;
+    config_trim(&s, &len);
+    if (len == 0) {
+        buf_free(&b);
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "token file %s is empty (expected one line of printable characters)",
+                         path);
+    }
+    if (!config_token_ok(s, len) || memchr(s, '\0', len)) {
+        buf_free(&b);
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "token file %s does not hold a token "
+                         "(expected one line of printable characters)",
+                         path);
+    }
+    *token = xstrndup(s, len);
+    buf_free(&b);
+    return OMSLOG_OK;
+}
+
+/* "~/x" → "$HOME/x"; other paths unchanged. NULL with err when HOME is unset. */
+static char *config_expand_home(const char *path, const char *source, struct omslog_error *err)
+{
+    if (path[0] != '~' || (path[1] != '/' && path[1] != '\0'))
+        return xstrdup(path);
+    const char *home = getenv("HOME");
+    if (!home || !*home) {
+        error_set(err, OMSLOG_ERR_CONFIG,
+                  "token_file: cannot expand '~' because HOME is not set (from %s)", source);
+        return NULL;
+    }
+    struct buf b = {0};
+    buf_printf(&b, "%s%s", home, path + 1);
+    return buf_steal(&b);
+}
+
+static int config_set_number(struct config *c, const struct config_key *k, const char *value,
+                             const char *source, struct omslog_error *err)
+{
+    int64_t v;
+    if (parse_int64(value, &v) != 0 || v < k->min || v > k->max) {
+        char q[CONFIG_QUOTE_BUF];
+        config_quote(value, q, sizeof q);
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "%s: \"%s\" is not a number between %ld and %ld (from %s)", k->name, q,
+                         k->min, k->max, source);
+    }
+    char *field = (char *)c + k->offset;
+    if (k->kind == CONFIG_KIND_INT)
+        *(int *)(void *)field = (int)v;
+    else
+        *(long *)(void *)field = (long)v;
+    return OMSLOG_OK;
+}
+
+static int config_set_bool(struct config *c, const struct config_key *k, const char *value,
+                           const char *source, struct omslog_error *err)
+{
+    for (size_t i = 0; i < ARRAY_LEN(config_bools); i++) {
+        if (ascii_casecmp(value, config_bools[i].word) == 0) {
+            bool v = config_bools[i].value;
+            *(bool *)(void *)((char *)c + k->offset) =
+                k->kind == CONFIG_KIND_BOOL_INVERTED ? !v : v;
+            return OMSLOG_OK;
+        }
+    }
+    char q[CONFIG_QUOTE_BUF];
+    config_quote(value, q, sizeof q);
+    return error_set(err, OMSLOG_ERR_CONFIG,
+                     "%s: \"%s\" is not a boolean (use true or false) (from %s)", k->name, q,
+                     source);
+}
+
+int config_set(struct config *c, const char *key, const char *value, const char *source,
+               struct omslog_error *err)
+{
+    char q[CONFIG_QUOTE_BUF];
+    if (!source)
+        source = "?";
+    const struct config_key *k = config_key_find(key);
+    if (!k) {
+        config_quote(key, q, sizeof q);
+        return error_set(err, OMSLOG_ERR_CONFIG, "unknown key \"%s\" (from %s)", q, source);
+    }
+    /* Numbers and booleans say what they expected; an empty string needs its own words. */
+    bool is_text = k->kind == CONFIG_KIND_URL || k->kind == CONFIG_KIND_TOKEN ||
+                   k->kind == CONFIG_KIND_TOKEN_FILE;
+    if (!value)
+        value = "";
+    if (is_text && !*value)
+        return error_set(err, OMSLOG_ERR_CONFIG, "%s: empty value (from %s)", k->name, source);
+
+    switch (k->kind) {
+    case CONFIG_KIND_URL:
+        config_replace(&c->url, xstrdup(value));
+        return OMSLOG_OK;
+    case CONFIG_KIND_TOKEN:
+        /* Never echo a token, not even a bad one. */
+        if (!config_token_ok(value, strlen(value)))
+            return error_set(err, OMSLOG_ERR_CONFIG,
+                             "token: not a valid token (expected printable characters "
+                             "without spaces, at most %d) (from %s)",
+                             CONFIG_TOKEN_MAX, source);
+        config_replace(&c->token, xstrdup(value));
+        config_replace(&c->token_source, xstrdup(source));
+        return OMSLOG_OK;
+    case CONFIG_KIND_TOKEN_FILE: {
+        char *path = config_expand_home(value, source, err);
+        if (!path)
+            return OMSLOG_ERR_CONFIG;
+        char *token = NULL;
+        int rc = config_read_token_file(path, &token, err);
+        if (rc != OMSLOG_OK) {
+            free(path);
+            return rc;
+        }
+        config_replace(&c->token, token);
+        config_replace(&c->token_source, path);
+        return OMSLOG_OK;
+    }
+    case CONFIG_KIND_LONG:
+    case CONFIG_KIND_INT:
+        return config_set_number(c, k, value, source, err);
+    case CONFIG_KIND_BOOL:
+    case CONFIG_KIND_BOOL_INVERTED:
+        return config_set_bool(c, k, value, source, err);
+    }
+    return error_set(err, OMSLOG_ERR_INTERNAL, "config key %s has no handler", k->name);
+}
+
+/* Parse one line (without its newline) of a config file. */
+static int config_parse_line(struct config *c, const char *path, size_t lineno, const char *line,
+                             size_t len, struct omslog_error *err)
+{
+    char q[CONFIG_QUOTE_BUF];
+    config_trim(&line, &len);
+    /* Comments are whole lines only: values (tokens) may contain '#'. */
+    if (len == 0 || line[0] == '#')
+        return OMSLOG_OK;
+    const char *eq = memchr(line, '=', len);
+    if (!eq)
+        return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: expected \"key = value\"",
+                         path, lineno);
+    const char *key = line, *value = eq + 1;
+    size_t key_len = (size_t)(eq - line), value_len = len - key_len - 1;
+    config_trim(&key, &key_len);
+    config_trim(&value, &value_len);
+    if (key_len == 0)
+        return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: missing key before '='",
+                         path, lineno);
+    if (value_len > 0 && (value[0] == '"' || value[0] == '\'')) {
+        if (value_len < 2 || value[value_len - 1] != value[0])
+            return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: unterminated quote",
+                             path, lineno);
+        value++;
+        value_len -= 2;
+    }
+
+    int rc = OMSLOG_OK;
+    char *k = xstrndup(key, key_len);
+    char *v = xstrndup(value, value_len);
+    struct buf source = {0};
+    buf_printf(&source, "%s line %zu", path, lineno);
+    const struct config_key *known = config_key_find(k);
+    if (!known) {
+        config_quote(k, q, sizeof q);
+        rc = error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: unknown key \"%s\"", path,
+                       lineno, q);
+    } else if (known->kind == CONFIG_KIND_TOKEN_FILE && v[0] != '/' && v[0] != '~' &&
+               strchr(path, '/')) {
+        /* A relative token_file is relative to the config file, not to
+         * wherever omslog happens to be started. */
+        struct buf full = {0};
+        buf_append(&full, path, (size_t)(strrchr(path, '/') - path) + 1);
+        buf_appends(&full, v);
+        rc = config_set(c, k, buf_str(&full), buf_str(&source), err);
+        buf_free(&full);
+    } else {
+        rc = config_set(c, k, v, buf_str(&source), err);
+    }
+    buf_free(&source);
+    free(k);
+    free(v);
+    return rc;
+}
+
+int config_load_file(struct config *c, const char *path, bool required, struct omslog_error *err)
+{
+    int fd = config_open(path);
+    if (fd < 0) {
+        if (!required && (errno == ENOENT || errno == ENOTDIR))
+            return OMSLOG_OK;
+        return error_set(err, OMSLOG_ERR_CONFIG, "config file %s: %s", path, strerror(errno));
+    }
+    int rc = config_check_fd(fd, path, "config file", err);
+    if (rc != OMSLOG_OK) {
+        close(fd);
+        return rc;
+    }
+    struct buf text = {0};
+    if (config_read_all(fd, CONFIG_FILE_MAX, &text) != 0) {
+        int e = errno;
+        close(fd);
+        buf_free(&text);
+        if (e == EFBIG)
+            return error_set(err, OMSLOG_ERR_CONFIG, "config file %s is larger than %d bytes",
+                             path, CONFIG_FILE_MAX);
+        return error_set(err, OMSLOG_ERR_CONFIG, "config file %s: %s", path, strerror(e));
+    }
+    close(fd);
+
+    const char *p = buf_str(&text), *end = p + text.len;
+    size_t lineno = 0;
+    rc = OMSLOG_OK;
+    while (p < end && rc == OMSLOG_OK) {
+        lineno++;
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (len > CONFIG_LINE_MAX)
+            rc = error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: line longer than %d bytes",
+                           path, lineno, CONFIG_LINE_MAX);
+        else if (memchr(p, '\0', len))
+            rc = error_set(err, OMSLOG_ERR_CONFIG,
+                           "config %s line %zu: contains a NUL byte (not a text file?)", path,
+                           lineno);
+        else
+            rc = config_parse_line(c, path, lineno, p, len, err);
+        p = nl ? nl + 1 : end;
+    }
+    buf_free(&text);
+    return rc;
+}
+
+static const char *config_getenv(const char *name)
+{
+    return getenv(name);
+}
+
+int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *),
+                     struct omslog_error *err)
+{
+    if (!getenv_fn)
+        getenv_fn = config_getenv;
+    /* Empty values count as unset, the usual shell convention
+     * (OMSLOG_TOKEN= omslog ...). OMSLOG_TOKEN is applied after
+     * OMSLOG_TOKEN_FILE so the more direct of the two wins. */
+    static const struct {
+        const char *var, *key;
+    } vars[] = {
+        {"OMSLOG_URL", "url"},
+        {"OMSLOG_TOKEN_FILE", "token_file"},
+        {"OMSLOG_TOKEN", "token"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(vars); i++) {
+        const char *v = getenv_fn(vars[i].var);
+        if (v && *v) {
+            int rc = config_set(c, vars[i].key, v, vars[i].var, err);
+            if (rc != OMSLOG_OK)
+                return rc;
+        }
+    }
+    /* https://no-color.org: any non-empty value disables colour. */
+    const char *nc = getenv_fn("NO_COLOR");
+    if (nc && *nc)
+        c->no_color = true;
+    return OMSLOG_OK;
+}
+
+void config_mask_token(const char *token, char *out, size_t n)
+{
+    if (!out || n == 0)
+        return;
+    if (!token) {
+        snprintf(out, n, "(none)");
+        return;
+    }
+    size_t len = strlen(token);
+    char prefix[CONFIG_MASK_SHOWN + 1] = {0};
+    if (len >= CONFIG_MASK_MIN_LEN)
+        for (size_t i = 0; i < CONFIG_MASK_SHOWN; i++) {
+            unsigned char ch = (unsigned char)token[i];
+            prefix[i] = (ch > ' ' && ch < 0x7f) ? (char)ch : '?';
+        }
+    snprintf(out, n, "%s" CONFIG_ELLIPSIS "(%zu chars)", prefix, len);
+}

@@ -1,0 +1,387 @@
+/* url.c — see include/omslog/url.h
+ *
+ * A small hand-written parser for the one URL shape omslog needs
+ * (http[s]://host[:port][/path]). libcurl's URL API stays inside http.c so
+ * that this module, and everything deciding where the token may go, can be
+ * tested without the network layer. */
+#include "omslog/url.h"
+
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "omslog/buf.h"
+#include "omslog/util.h"
+
+#define URL_HTTP_PORT 80
+#define URL_HTTPS_PORT 443
+#define URL_PORT_MAX 65535
+#define URL_QUOTE_MAX 80 /* bytes of a bad input echoed in a message */
+#define URL_QUOTE_BUF (URL_QUOTE_MAX * 4 + 8)
+#define URL_IPV4_LOOPBACK_OCTET 127
+#define URL_SCHEME_SEP "://"
+#define URL_LOCALHOST "localhost"
+#define URL_LOCALHOST_SUFFIX ".localhost"
+
+static const struct {
+    const char *name;
+    int port;
+} url_schemes[] = {{"http", URL_HTTP_PORT}, {"https", URL_HTTPS_PORT}};
+
+/* Bad input is echoed in messages so the user sees what was wrong, but it may
+ * come from a server (next links, redirects): printable ASCII only, bounded. */
+static void url_quote(const char *s, size_t len, char *out, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    struct buf b = {0};
+    size_t shown = len < URL_QUOTE_MAX ? len : URL_QUOTE_MAX;
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f) {
+            buf_putc(&b, (char)c);
+        } else {
+            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+            buf_append(&b, esc, sizeof esc);
+        }
+    }
+    if (shown < len)
+        buf_appends(&b, "...");
+    snprintf(out, n, "%s", buf_str(&b));
+    buf_free(&b);
+}
+
+static int url_fail(struct omslog_error *err, const char *url, const char *problem)
+{
+    char q[URL_QUOTE_BUF];
+    url_quote(url, strlen(url), q, sizeof q);
+    error_set(err, OMSLOG_ERR_CONFIG, "URL \"%s\": %s", q, problem);
+    return -1;
+}
+
+static bool url_is_unreserved(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static char url_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Where the authority ends: the first '/', '?' or '#' after it, or the end. */
+static const char *url_authority_end(const char *p)
+{
+    return p + strcspn(p, "/?#");
+}
+
+static int url_parse_port(const char *url, const char *p, size_t len, int *port,
+                          struct omslog_error *err)
+{
+    if (len == 0)
+        return url_fail(err, url, "empty port after ':'");
+    long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return url_fail(err, url, "the port must be a number between 1 and 65535");
+        v = v * 10 + (p[i] - '0');
+        if (v > URL_PORT_MAX)
+            break;
+    }
+    if (v < 1 || v > URL_PORT_MAX)
+        return url_fail(err, url, "the port must be a number between 1 and 65535");
+    *port = (int)v;
+    return 0;
+}
+
+/* host is [start, start+len): a bracketed IPv6 literal was already unwrapped
+ * by the caller (ipv6 true). */
+static int url_store_host(const char *url, const char *start, size_t len, bool ipv6,
+                          struct url_origin *out, struct omslog_error *err)
+{
+    if (len == 0)
+        return url_fail(err, url, "no host name");
+    if (len >= sizeof out->host)
+        return url_fail(err, url, "host name too long");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)start[i];
+        bool ok = ipv6 ? ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                          (c >= 'A' && c <= 'F') || c == ':' || c == '.')
+                       : url_is_unreserved(c);
+        if (!ok)
+            return url_fail(err, url,
+                            ipv6 ? "bad IPv6 address in brackets" : "bad character in host name");
+        out->host[i] = url_lower(start[i]);
+    }
+    out->host[len] = '\0';
+    if (ipv6) {
+        struct in6_addr addr;
+        if (inet_pton(AF_INET6, out->host, &addr) != 1)
+            return url_fail(err, url, "bad IPv6 address in brackets");
+    }
+    return 0;
+}
+
+int url_parse_origin(const char *url, struct url_origin *out, struct omslog_error *err)
+{
+    if (!url || !*url) {
+        error_set(err, OMSLOG_ERR_CONFIG, "empty URL: expected http://HOST or https://HOST");
+        return -1;
+    }
+    for (const char *p = url; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= ' ' || c == 0x7f)
+            return url_fail(err, url, "contains a space or control character");
+        if (c >= 0x80)
+            return url_fail(err, url,
+                            "contains a non-ASCII character; percent-encode it "
+                            "(or use the punycode form of the host)");
+    }
+    const char *sep = strstr(url, URL_SCHEME_SEP);
+    size_t scheme_len = sep ? (size_t)(sep - url) : 0;
+    if (!sep || scheme_len == 0 || strcspn(url, "/?#") < scheme_len)
+        return url_fail(err, url, "not an absolute URL: expected http://HOST or https://HOST");
+
+    struct url_origin o;
+    memset(&o, 0, sizeof o);
+    int default_port = 0;
+    for (size_t i = 0; i < ARRAY_LEN(url_schemes); i++) {
+        const char *name = url_schemes[i].name;
+        if (strlen(name) != scheme_len)
+            continue;
+        size_t j = 0;
+        while (j < scheme_len && url_lower(url[j]) == name[j])
+            j++;
+        if (j == scheme_len) {
+            snprintf(o.scheme, sizeof o.scheme, "%s", name);
+            default_port = url_schemes[i].port;
+            break;
+        }
+    }
+    if (!default_port) {
+        char q[URL_QUOTE_BUF], s[URL_QUOTE_BUF];
+        url_quote(url, strlen(url), q, sizeof q);
+        url_quote(url, scheme_len, s, sizeof s);
+        error_set(err, OMSLOG_ERR_CONFIG,
+                  "URL \"%s\": unsupported scheme \"%s\": use http or https", q, s);
+        return -1;
+    }
+
+    const char *auth = sep + strlen(URL_SCHEME_SEP);
+    const char *auth_end = url_authority_end(auth);
+    if (memchr(auth, '@', (size_t)(auth_end - auth))) {
+        /* Never echo the URL here: it holds a password. */
+        error_set(err, OMSLOG_ERR_CONFIG,
+                  "credentials in the URL are not allowed; use --token or OMSLOG_TOKEN");
+        return -1;
+    }
+
+    const char *host = auth, *host_end, *port_start = NULL;
+    bool ipv6 = false;
+    if (*auth == '[') {
+        const char *close = memchr(auth, ']', (size_t)(auth_end - auth));
+        if (!close)
+            return url_fail(err, url, "IPv6 address without closing ']'");
+        host = auth + 1;
+        host_end = close;
+        ipv6 = true;
+        if (close + 1 < auth_end) {
+            if (close[1] != ':')
+                return url_fail(err, url, "unexpected text after the IPv6 address");
+            port_start = close + 2;
+        }
+    } else {
+        const char *colon = memchr(auth, ':', (size_t)(auth_end - auth));
+        host_end = colon ? colon : auth_end;
+        if (colon)
+            port_start = colon + 1;
+    }
+    if (url_store_host(url, host, (size_t)(host_end - host), ipv6, &o, err) != 0)
+        return -1;
+    o.port = default_port;
+    if (port_start &&
+        url_parse_port(url, port_start, (size_t)(auth_end - port_start), &o.port, err) != 0)
+        return -1;
+    *out = o;
+    return 0;
+}
+
+bool url_same_origin(const struct url_origin *a, const struct url_origin *b)
+{
+    return strcmp(a->scheme, b->scheme) == 0 && strcmp(a->host, b->host) == 0 &&
+           a->port == b->port;
+}
+
+bool url_is_loopback(const struct url_origin *o)
+{
+    const char *h = o->host;
+    size_t len = strlen(h), suffix = strlen(URL_LOCALHOST_SUFFIX);
+    if (strcmp(h, URL_LOCALHOST) == 0)
+        return true;
+    /* RFC 6761: *.localhost names resolve to loopback. */
+    if (len > suffix && strcmp(h + len - suffix, URL_LOCALHOST_SUFFIX) == 0)
+        return true;
+    struct in_addr v4;
+    if (inet_pton(AF_INET, h, &v4) == 1)
+        return ((const unsigned char *)&v4.s_addr)[0] == URL_IPV4_LOOPBACK_OCTET;
+    struct in6_addr v6;
+    if (inet_pton(AF_INET6, h, &v6) == 1)
+        return memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
+    return false;
+}
+
+static int url_default_port(const char *scheme)
+{
+    for (size_t i = 0; i < ARRAY_LEN(url_schemes); i++)
+        if (strcmp(url_schemes[i].name, scheme) == 0)
+            return url_schemes[i].port;
+    return 0;
+}
+
+void url_origin_text(const struct url_origin *o, char *out, size_t n)
+{
+    bool ipv6 = strchr(o->host, ':') != NULL;
+    struct buf b = {0};
+    buf_printf(&b, "%s://%s%s%s", o->scheme, ipv6 ? "[" : "", o->host, ipv6 ? "]" : "");
+    if (o->port != url_default_port(o->scheme))
+        buf_printf(&b, ":%d", o->port);
+    snprintf(out, n, "%s", buf_str(&b));
+    buf_free(&b);
+}
+
+char *url_endpoint(const char *base, struct omslog_error *err)
+{
+    struct url_origin o;
+    if (url_parse_origin(base, &o, err) != 0)
+        return NULL;
+    size_t q = strcspn(base, "?#");
+    if (base[q]) {
+        /* Echo only what precedes the query: it may hold secrets. */
+        char shown[URL_QUOTE_BUF];
+        url_quote(base, q, shown, sizeof shown);
+        error_set(err, OMSLOG_ERR_CONFIG,
+                  "URL \"%s%c...\": the base URL must not contain '?' or '#'", shown, base[q]);
+        return NULL;
+    }
+    const char *auth = strstr(base, URL_SCHEME_SEP) + strlen(URL_SCHEME_SEP);
+    const char *path = url_authority_end(auth);
+    size_t path_len = strlen(path);
+    while (path_len > 0 && path[path_len - 1] == '/')
+        path_len--;
+
+    /* URL_API_PATH without its trailing slash, to match "…/action_log" too. */
+    size_t api_len = strlen(URL_API_PATH) - 1;
+    char origin[URL_HOST_MAX + 32];
+    url_origin_text(&o, origin, sizeof origin);
+    struct buf b = {0};
+    buf_appends(&b, origin);
+    buf_append(&b, path, path_len);
+    if (path_len >= api_len && memcmp(path + path_len - api_len, URL_API_PATH, api_len) == 0)
+        buf_putc(&b, '/');
+    else
+        buf_appends(&b, URL_API_PATH);
+    return buf_steal(&b);
+}
+
+static void url_encode(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (url_is_unreserved(c)) {
+            buf_putc(b, (char)c);
+        } else {
+            char esc[3] = {'%', hex[c >> 4], hex[c & 0xf]};
+            buf_append(b, esc, sizeof esc);
+        }
+    }
+}
+
+char *url_page(const char *endpoint, long page, long page_size, const struct url_param *extra,
+               size_t n_extra)
+{
+    struct buf b = {0};
+    buf_appends(&b, endpoint);
+    buf_putc(&b, strchr(endpoint, '?') ? '&' : '?');
+    buf_printf(&b, "page=%ld", page);
+    if (page_size > 0)
+        buf_printf(&b, "&page_size=%ld", page_size);
+    for (size_t i = 0; i < n_extra; i++) {
+        buf_putc(&b, '&');
+        url_encode(&b, extra[i].key);
+        buf_putc(&b, '=');
+        url_encode(&b, extra[i].value ? extra[i].value : "");
+    }
+    return buf_steal(&b);
+}
+
+char *url_entry(const char *endpoint, int64_t id)
+{
+    struct buf b = {0};
+    buf_appends(&b, endpoint);
+    if (b.len == 0 || b.data[b.len - 1] != '/')
+        buf_putc(&b, '/');
+    buf_printf(&b, "%" PRId64 "/", id);
+    return buf_steal(&b);
+}
+
+static int url_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Form decoding of [s, s+len): '+' is a space, %XX a byte. A malformed
+ * escape, or %00 (which would cut the C string), is kept literally. */
+static void url_decode(struct buf *b, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        int hi = i + 2 < len ? url_hex_value(s[i + 1]) : -1;
+        int lo = i + 2 < len ? url_hex_value(s[i + 2]) : -1;
+        if (s[i] == '+') {
+            buf_putc(b, ' ');
+        } else if (s[i] == '%' && hi >= 0 && lo >= 0 && (hi | lo) != 0) {
+            buf_putc(b, (char)(hi * 16 + lo));
+            i += 2;
+        } else {
+            buf_putc(b, s[i]);
+        }
+    }
+}
+
+char *url_query_get(const char *url, const char *key)
+{
+    if (!url || !key)
+        return NULL;
+    const char *q = strchr(url, '?');
+    if (!q)
+        return NULL;
+    q++;
+    const char *end = q + strcspn(q, "#");
+    while (q < end) {
+        const char *amp = memchr(q, '&', (size_t)(end - q));
+        const char *pair_end = amp ? amp : end;
+        const char *eq = memchr(q, '=', (size_t)(pair_end - q));
+        const char *key_end = eq ? eq : pair_end;
+        struct buf k = {0};
+        url_decode(&k, q, (size_t)(key_end - q));
+        bool match = strcmp(buf_str(&k), key) == 0;
+        buf_free(&k);
+        if (match) {
+            struct buf v = {0};
+            if (eq)
+                url_decode(&v, eq + 1, (size_t)(pair_end - eq - 1));
+            return buf_steal(&v);
+        }
+        q = amp ? amp + 1 : end;
+    }
+    return NULL;
+}

@@ -1,0 +1,339 @@
+/* test_url.c — base URL normalising, origins, page/entry URLs, query parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* cmocka.h needs the headers above first. */
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "omslog/url.h"
+#include "omslog/util.h"
+
+#define EP "https://oms.example.com/api/v1/oms/logs/action_log/"
+
+static void assert_endpoint(const char *base, const char *want)
+{
+    struct omslog_error err = {0};
+    char *got = url_endpoint(base, &err);
+    if (!got)
+        fail_msg("url_endpoint(\"%s\") failed: %s", base, err.msg);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+/* Returns the error message of a refused base (caller does not free). */
+static const char *endpoint_error(const char *base)
+{
+    static struct omslog_error err;
+    error_clear(&err);
+    char *got = url_endpoint(base, &err);
+    if (got)
+        fail_msg("url_endpoint(\"%s\") accepted: %s", base, got);
+    assert_int_equal(err.status, OMSLOG_ERR_CONFIG);
+    assert_true(err.msg[0] != '\0');
+    return err.msg;
+}
+
+static struct url_origin origin_of(const char *url)
+{
+    struct url_origin o;
+    struct omslog_error err = {0};
+    if (url_parse_origin(url, &o, &err) != 0)
+        fail_msg("url_parse_origin(\"%s\") failed: %s", url, err.msg);
+    return o;
+}
+
+static void test_endpoint_forms(void **state)
+{
+    (void)state;
+    assert_endpoint("https://oms.example.com", EP);
+    assert_endpoint("https://oms.example.com/", EP);
+    assert_endpoint("https://oms.example.com///", EP);
+    assert_endpoint("https://oms.example.com/api/v1/oms/logs/action_log", EP);
+    assert_endpoint("https://oms.example.com/api/v1/oms/logs/action_log/", EP);
+    assert_endpoint("https://oms.example.com/api/v1/oms/logs/action_log//", EP);
+    assert_endpoint("http://oms.example.com", "http://oms.example.com" URL_API_PATH);
+}
+
+static void test_endpoint_prefix_and_ports(void **state)
+{
+    (void)state;
+    assert_endpoint("https://h/oms", "https://h/oms/api/v1/oms/logs/action_log/");
+    assert_endpoint("https://h/oms/", "https://h/oms/api/v1/oms/logs/action_log/");
+    assert_endpoint("https://h/oms/api/v1/oms/logs/action_log",
+                    "https://h/oms/api/v1/oms/logs/action_log/");
+    assert_endpoint("http://127.0.0.1:8000", "http://127.0.0.1:8000" URL_API_PATH);
+    assert_endpoint("https://h:8443/x/", "https://h:8443/x" URL_API_PATH);
+    /* Default ports are dropped: http://h:80 and http://h are the same server. */
+    assert_endpoint("http://h:80/", "http://h" URL_API_PATH);
+    assert_endpoint("https://h:443", "https://h" URL_API_PATH);
+    assert_endpoint("http://h:443", "http://h:443" URL_API_PATH);
+    assert_endpoint("http://[::1]:8080", "http://[::1]:8080" URL_API_PATH);
+    assert_endpoint("http://[2001:DB8::1]/", "http://[2001:db8::1]" URL_API_PATH);
+    /* Scheme and host are case-insensitive; the path is not. */
+    assert_endpoint("HTTPS://OMS.Example.COM/Prefix",
+                    "https://oms.example.com/Prefix" URL_API_PATH);
+    /* A path that only looks like the API path is a prefix. */
+    assert_endpoint("https://h/api/v1/oms/logs", "https://h/api/v1/oms/logs" URL_API_PATH);
+    /* The API path must match at a segment boundary. */
+    assert_endpoint("https://h/x_api/v1/oms/logs/action_log",
+                    "https://h/x_api/v1/oms/logs/action_log" URL_API_PATH);
+}
+
+static void test_endpoint_errors(void **state)
+{
+    (void)state;
+    const char *m = endpoint_error("ftp://oms.example.com");
+    assert_non_null(strstr(m, "unsupported scheme \"ftp\": use http or https"));
+    m = endpoint_error("https://");
+    assert_non_null(strstr(m, "no host"));
+    assert_non_null(strstr(m, "\"https://\""));
+    endpoint_error("https:///path");
+    endpoint_error("https://:8080/");
+    m = endpoint_error("https://user:s3cret@oms.example.com/");
+    assert_string_equal(m, "credentials in the URL are not allowed; use --token or OMSLOG_TOKEN");
+    assert_null(strstr(m, "s3cret"));
+    m = endpoint_error("https://h:0");
+    assert_non_null(strstr(m, "port"));
+    endpoint_error("https://h:70000");
+    endpoint_error("https://h:65536");
+    endpoint_error("https://h:abc");
+    endpoint_error("https://h:");
+    endpoint_error("https://h:-1");
+    endpoint_error("https://h:99999999999999999999999");
+    m = endpoint_error("https://h/?page=2&token=abc");
+    assert_non_null(strstr(m, "must not contain '?' or '#'"));
+    assert_null(strstr(m, "token=abc"));
+    endpoint_error("https://h/#frag");
+    m = endpoint_error("");
+    assert_non_null(strstr(m, "empty URL"));
+    endpoint_error("oms.example.com");
+    endpoint_error("//oms.example.com");
+    endpoint_error("https://exa mple.com");
+    endpoint_error("https://h/a b");
+    endpoint_error("https://h/\t");
+    endpoint_error("https://h\x7f");
+    endpoint_error("https://h\xc3\xa7.com");
+    endpoint_error("https://[::1");
+    endpoint_error("https://[::1]x");
+    endpoint_error("https://[not-ipv6]/");
+    endpoint_error("https://[1:2:3:4:5:6:7:8:9]/");
+    endpoint_error("https://ho%st/");
+    assert_null(url_endpoint("https://", NULL)); /* a NULL err is allowed */
+}
+
+static void test_error_message_is_sanitised(void **state)
+{
+    (void)state;
+    /* A control character is named as an escape; long input is cut. */
+    const char *m = endpoint_error("https://h/\x1b]0;pwned\x07");
+    assert_non_null(strstr(m, "\\x1b"));
+    assert_null(strchr(m, '\x1b'));
+    assert_null(strchr(m, '\x07'));
+    char longurl[600] = "gopher://";
+    memset(longurl + strlen(longurl), 'a', 500);
+    longurl[509] = '\0';
+    m = endpoint_error(longurl);
+    assert_true(strlen(m) < 250);
+    assert_non_null(strstr(m, "..."));
+}
+
+static void test_parse_origin(void **state)
+{
+    (void)state;
+    struct url_origin o = origin_of("HTTP://Example.COM");
+    assert_string_equal(o.scheme, "http");
+    assert_string_equal(o.host, "example.com");
+    assert_int_equal(o.port, 80);
+    o = origin_of("https://example.com/a@b?x=@#y");
+    assert_string_equal(o.scheme, "https");
+    assert_int_equal(o.port, 443);
+    o = origin_of("https://h:1/");
+    assert_int_equal(o.port, 1);
+    o = origin_of("https://h:65535?x");
+    assert_int_equal(o.port, 65535);
+    assert_string_equal(o.host, "h");
+    o = origin_of("http://[::1]:8080/x");
+    assert_string_equal(o.host, "::1");
+    assert_int_equal(o.port, 8080);
+    o = origin_of("http://[::FFFF:127.0.0.1]");
+    assert_string_equal(o.host, "::ffff:127.0.0.1");
+    assert_int_equal(o.port, 80);
+    o = origin_of("http://h#frag");
+    assert_string_equal(o.host, "h");
+
+    struct omslog_error err = {0};
+    struct url_origin untouched = {.scheme = "keep", .host = "keep", .port = 7};
+    assert_int_equal(url_parse_origin("ftp://h/", &untouched, &err), -1);
+    assert_string_equal(untouched.host, "keep");
+    assert_int_equal(url_parse_origin(NULL, &untouched, &err), -1);
+    char host[URL_HOST_MAX + 20] = "http://";
+    memset(host + 7, 'a', URL_HOST_MAX);
+    host[7 + URL_HOST_MAX] = '\0';
+    assert_int_equal(url_parse_origin(host, &o, &err), -1);
+    assert_non_null(strstr(err.msg, "too long"));
+}
+
+static void test_same_origin(void **state)
+{
+    (void)state;
+    struct url_origin base = origin_of("http://h/api/");
+    struct url_origin same = origin_of("http://h:80/other?page=2");
+    assert_true(url_same_origin(&base, &same));
+    same = origin_of("HTTP://H/");
+    assert_true(url_same_origin(&base, &same));
+    struct url_origin tls = origin_of("https://h/");
+    assert_false(url_same_origin(&base, &tls));
+    struct url_origin tls443 = origin_of("https://h:443/x");
+    assert_true(url_same_origin(&tls, &tls443));
+    struct url_origin port = origin_of("http://h:8080/");
+    assert_false(url_same_origin(&base, &port));
+    struct url_origin a = origin_of("http://127.0.0.1:9000/");
+    struct url_origin b = origin_of("http://127.0.0.2:9000/");
+    assert_false(url_same_origin(&a, &b));
+    struct url_origin lh = origin_of("http://localhost:9000/");
+    assert_false(url_same_origin(&a, &lh));
+    struct url_origin evil = origin_of("http://h.evil.example/");
+    assert_false(url_same_origin(&base, &evil));
+}
+
+static void test_loopback(void **state)
+{
+    (void)state;
+    const char *yes[] = {"http://127.0.0.1/",        "http://127.255.3.4:8000",
+                         "http://[::1]:80",          "http://localhost",
+                         "http://LOCALHOST:8000",    "http://api.localhost/",
+                         "http://[0:0:0:0:0:0:0:1]/"};
+    const char *no[] = {"http://128.0.0.1/",        "http://10.0.0.1/",
+                        "http://example.com/",      "http://localhost.example.com/",
+                        "http://127.0.0.1.nip.io/", "http://[::2]/",
+                        "http://mylocalhost/",      "http://1270.0.0.1/",
+                        "http://[::ffff:10.0.0.1]/"};
+    for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
+        struct url_origin o = origin_of(yes[i]);
+        if (!url_is_loopback(&o))
+            fail_msg("%s should be loopback", yes[i]);
+    }
+    for (size_t i = 0; i < ARRAY_LEN(no); i++) {
+        struct url_origin o = origin_of(no[i]);
+        if (url_is_loopback(&o))
+            fail_msg("%s should not be loopback", no[i]);
+    }
+}
+
+static void test_origin_text(void **state)
+{
+    (void)state;
+    char out[300];
+    struct url_origin o = origin_of("HTTPS://Evil.Example:8443/x?y");
+    url_origin_text(&o, out, sizeof out);
+    assert_string_equal(out, "https://evil.example:8443");
+    o = origin_of("http://h:80/");
+    url_origin_text(&o, out, sizeof out);
+    assert_string_equal(out, "http://h");
+    o = origin_of("http://[::1]:81/");
+    url_origin_text(&o, out, sizeof out);
+    assert_string_equal(out, "http://[::1]:81");
+    char small[8];
+    url_origin_text(&o, small, sizeof small);
+    assert_string_equal(small, "http://");
+}
+
+static void test_page_urls(void **state)
+{
+    (void)state;
+    char *u = url_page(EP, 1, 0, NULL, 0);
+    assert_string_equal(u, EP "?page=1");
+    free(u);
+    u = url_page(EP, 12, 50, NULL, 0);
+    assert_string_equal(u, EP "?page=12&page_size=50");
+    free(u);
+    struct url_param extra[] = {
+        {"app_name", "a&b c"},
+        {"level__gte", "40"},
+        {"search", "ü/=?#+%~._-"},
+    };
+    u = url_page(EP, 2, 0, extra, ARRAY_LEN(extra));
+    assert_string_equal(u, EP "?page=2&app_name=a%26b%20c&level__gte=40"
+                              "&search=%C3%BC%2F%3D%3F%23%2B%25~._-");
+    /* What goes in comes back out. */
+    char *v = url_query_get(u, "app_name");
+    assert_string_equal(v, "a&b c");
+    free(v);
+    v = url_query_get(u, "search");
+    assert_string_equal(v, "ü/=?#+%~._-");
+    free(v);
+    free(u);
+    struct url_param odd_key[] = {{"a b", NULL}};
+    u = url_page(EP "?x=1", 3, 0, odd_key, 1);
+    assert_string_equal(u, EP "?x=1&page=3&a%20b=");
+    free(u);
+}
+
+static void test_entry_urls(void **state)
+{
+    (void)state;
+    char *u = url_entry(EP, 12345);
+    assert_string_equal(u, EP "12345/");
+    free(u);
+    u = url_entry("http://h/api/v1/oms/logs/action_log", INT64_MAX);
+    assert_string_equal(u, "http://h/api/v1/oms/logs/action_log/9223372036854775807/");
+    free(u);
+}
+
+static void test_query_get(void **state)
+{
+    (void)state;
+    const char *next = "http://h/api/v1/oms/logs/action_log/?page=3&page_size=50";
+    char *v = url_query_get(next, "page");
+    assert_string_equal(v, "3");
+    free(v);
+    v = url_query_get(next, "page_size");
+    assert_string_equal(v, "50");
+    free(v);
+    assert_null(url_query_get(next, "pag"));
+    assert_null(url_query_get(next, "size"));
+    assert_null(url_query_get("http://h/api/?", "page"));
+    assert_null(url_query_get("http://h/page=3", "page"));
+    assert_null(url_query_get(NULL, "page"));
+    assert_null(url_query_get("http://h/?page=1#page=2&x=1", "x"));
+    v = url_query_get("http://h/?page=1#page=2", "page");
+    assert_string_equal(v, "1");
+    free(v);
+    /* DRF's previous link for page 2 has no page parameter. */
+    assert_null(url_query_get("http://h/api/v1/oms/logs/action_log/?page_size=50", "page"));
+    v = url_query_get("http://h/?search=a+b%20c%2Bd&flag&empty=", "search");
+    assert_string_equal(v, "a b c+d");
+    free(v);
+    v = url_query_get("http://h/?search=a&flag&empty=", "flag");
+    assert_string_equal(v, "");
+    free(v);
+    v = url_query_get("http://h/?empty=&x=1", "empty");
+    assert_string_equal(v, "");
+    free(v);
+    /* Malformed escapes and %00 stay literal rather than cutting the string. */
+    v = url_query_get("http://h/?q=%zz%4%00x%", "q");
+    assert_string_equal(v, "%zz%4%00x%");
+    free(v);
+    /* Encoded keys match their decoded form; the first occurrence wins. */
+    v = url_query_get("http://h/?a%5Fb=1&a_b=2", "a_b");
+    assert_string_equal(v, "1");
+    free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_endpoint_forms),  cmocka_unit_test(test_endpoint_prefix_and_ports),
+        cmocka_unit_test(test_endpoint_errors), cmocka_unit_test(test_error_message_is_sanitised),
+        cmocka_unit_test(test_parse_origin),    cmocka_unit_test(test_same_origin),
+        cmocka_unit_test(test_loopback),        cmocka_unit_test(test_origin_text),
+        cmocka_unit_test(test_page_urls),       cmocka_unit_test(test_entry_urls),
+        cmocka_unit_test(test_query_get),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

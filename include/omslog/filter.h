@@ -28,6 +28,7 @@ struct filter {
     char *search;    /* the pattern as typed, NULL when none */
     bool has_regex;
     regex_t regex;
+    bool search_literal; /* search was given as a literal (needed to recompile on copy) */
 };
 
 void filter_init(struct filter *f);
@@ -46,7 +47,9 @@ bool filter_is_active(const struct filter *f);
 bool filter_match(const struct filter *f, const struct log_entry *e);
 /* Does the search (only) match this text? false when there is no search. */
 bool filter_search_match(const struct filter *f, const char *text, size_t *match_start, size_t *match_len);
-/* One short line for a header: "level>=ERROR app=web,erp /timeout/" ("" when none). */
+/* One short line for a header: "level>=ERROR app=web,erp /timeout/" ("" when none).
+ * A literal search shows in quotes ("time.out"); apps and search are sanitised
+ * (SANITIZE_ONE_LINE), so the line is safe to print. */
 void filter_describe(const struct filter *f, struct buf *out);
 
 #endif

@@ -1,0 +1,508 @@
+/* test_format.c — table, text, json, jsonl and csv output of entries. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "omslog/format.h"
+#include "omslog/level.h"
+#include "omslog/sanitize.h"
+#include "omslog/util.h"
+
+/* 2026-01-02T03:04:05.000006Z */
+#define T_SEC 1767323045
+#define T_USEC 6
+
+static struct log_entry make_entry(int64_t id, int level, char *app, char *logger,
+                                   char *message, char *trace)
+{
+    struct log_entry e;
+    memset(&e, 0, sizeof e);
+    e.id = id;
+    e.level = level;
+    e.app_name = app;
+    e.logger_name = logger;
+    e.message = message;
+    e.trace = trace;
+    e.created_at = "2026-01-02T03:04:05.000006Z";
+    e.created.sec = T_SEC;
+    e.created.usec = T_USEC;
+    return e;
+}
+
+/* Run a writer over entries into memory; returns the output (malloc'd). */
+static char *render(enum format_kind kind, int width, bool utc, const struct log_entry *es,
+                    size_t n, size_t *len_out)
+{
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+    assert_non_null(f);
+    struct format_writer w;
+    format_begin(&w, kind, f, width, utc);
+    for (size_t i = 0; i < n; i++)
+        format_entry(&w, &es[i]);
+    assert_int_equal(w.count, n);
+    assert_int_equal(format_end(&w), 0);
+    fclose(f);
+    if (len_out)
+        *len_out = len;
+    return data;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    /* Local time and widths must not depend on the machine running the tests. */
+    setenv("TZ", "UTC", 1);
+    tzset();
+    return setlocale(LC_CTYPE, "C.UTF-8") ? 0 : -1;
+}
+
+/* Every line of s is at most width columns; returns the number of lines. */
+static size_t assert_lines_within(const char *s, int width)
+{
+    size_t lines = 0;
+    const char *p = s;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        assert_non_null(nl);
+        int w = text_width(p, (size_t)(nl - p));
+        if (w > width)
+            fail_msg("line %zu is %d columns (> %d): %.*s", lines, w, width, (int)(nl - p), p);
+        lines++;
+        p = nl + 1;
+    }
+    return lines;
+}
+
+static void test_parse(void **state)
+{
+    (void)state;
+    enum format_kind k = FORMAT_TEXT;
+    assert_int_equal(format_parse("table", &k), 0);
+    assert_int_equal(k, FORMAT_TABLE);
+    assert_int_equal(format_parse("json", &k), 0);
+    assert_int_equal(k, FORMAT_JSON);
+    assert_int_equal(format_parse("jsonl", &k), 0);
+    assert_int_equal(k, FORMAT_JSONL);
+    assert_int_equal(format_parse("csv", &k), 0);
+    assert_int_equal(k, FORMAT_CSV);
+    assert_int_equal(format_parse("text", &k), 0);
+    assert_int_equal(k, FORMAT_TEXT);
+    k = FORMAT_CSV;
+    assert_int_equal(format_parse("xml", &k), -1);
+    assert_int_equal(format_parse("", &k), -1);
+    assert_int_equal(format_parse("json ", &k), -1);
+    assert_int_equal(format_parse(NULL, &k), -1);
+    assert_int_equal(k, FORMAT_CSV); /* untouched on failure */
+}
+
+static void test_table_default_width(void **state)
+{
+    (void)state;
+    struct log_entry es[] = {
+        make_entry(1234, LEVEL_ERROR, "web", "oms.orders.views", "Payment failed", ""),
+        make_entry(7, 25, "erp", "oms.sync", "custom level", ""),
+    };
+    char *out = render(FORMAT_TABLE, 0, false, es, 2, NULL);
+    /* width 0 → 120: 86 columns of fixed cells, 34 for the message. */
+    const char *want =
+        "       ID  TIME                 LEVEL     APP               LOGGER"
+        "                    MESSAGE\n"
+        "     1234  2026-01-02 03:04:05  ERROR     web               oms.orders.views"
+        "          Payment failed\n"
+        "        7  2026-01-02 03:04:05  Level 25  erp               oms.sync"
+        "                  custom level\n";
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void test_table_header_only_with_entries(void **state)
+{
+    (void)state;
+    size_t len = 99;
+    char *out = render(FORMAT_TABLE, 120, false, NULL, 0, &len);
+    assert_int_equal(len, 0);
+    free(out);
+}
+
+static void test_table_cuts_message(void **state)
+{
+    (void)state;
+    struct log_entry e = make_entry(1, LEVEL_INFO, "web", "oms",
+                                    "0123456789012345678901234567890123456789", "");
+    char *out = render(FORMAT_TABLE, 120, false, &e, 1, NULL);
+    const char *row = strchr(out, '\n') + 1;
+    /* 34 columns: 33 characters and the ellipsis, the line exactly 120 wide. */
+    assert_string_equal(row,
+                        "        1  2026-01-02 03:04:05  INFO      web               oms"
+                        "                       012345678901234567890123456789012…\n");
+    assert_int_equal(text_width(row, strlen(row) - 1), 120);
+    free(out);
+}
+
+static void test_table_cuts_every_column(void **state)
+{
+    (void)state;
+    struct log_entry e = make_entry(1, LEVEL_CRITICAL, "an-application-name-that-is-long",
+                                    "oms.a.very.long.logger.name.indeed", "m", "");
+    char *out = render(FORMAT_TABLE, 120, false, &e, 1, NULL);
+    const char *row = strchr(out, '\n') + 1;
+    assert_string_equal(row,
+                        "        1  2026-01-02 03:04:05  CRITICAL  an-application-…"
+                        "  oms.a.very.long.logger.…  m\n");
+    free(out);
+}
+
+static void test_table_utc(void **state)
+{
+    (void)state;
+    struct log_entry e = make_entry(5, LEVEL_DEBUG, "web", "oms", "hi", "");
+    char *out = render(FORMAT_TABLE, 120, true, &e, 1, NULL);
+    const char *want =
+        "       ID  TIME                  LEVEL     APP               LOGGER"
+        "                    MESSAGE\n"
+        "        5  2026-01-02 03:04:05Z  DEBUG     web               oms"
+        "                       hi\n";
+    assert_string_equal(out, want);
+    free(out);
+}
+
+static void test_table_local_time(void **state)
+{
+    (void)state;
+    /* A POSIX zone string (UTC+3, no DST) needs no zone database. */
+    setenv("TZ", "<+03>-3", 1);
+    tzset();
+    struct log_entry e = make_entry(5, LEVEL_DEBUG, "web", "oms", "hi", "");
+    char *table = render(FORMAT_TABLE, 120, false, &e, 1, NULL);
+    char *text = render(FORMAT_TEXT, 120, false, &e, 1, NULL);
+    setenv("TZ", "UTC", 1);
+    tzset();
+    assert_non_null(strstr(table, "        5  2026-01-02 06:04:05  DEBUG"));
+    assert_non_null(
+        strstr(text, "created_at: 2026-01-02 06:04:05 (2026-01-02T03:04:05.000006Z)\n"));
+    free(table);
+    free(text);
+}
+
+static void test_table_width_80(void **state)
+{
+    (void)state;
+    struct log_entry es[] = {
+        make_entry(101, LEVEL_ERROR, "sipariş-servisi", "oms.sipariş.görünümler",
+                   "İşlem başarısız: sipariş 4711 için ödeme alınamadı, kart reddedildi", ""),
+        make_entry(102, LEVEL_WARNING, "注文アプリ", "注文.処理",
+                   "注文の処理中にエラーが発生しました。在庫が不足しています。", ""),
+        make_entry(103, LEVEL_INFO, "📦📦📦📦📦📦📦📦📦", "📦.shipping",
+                   "📦 paket 📦 gönderildi 🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚", ""),
+        make_entry(104, LEVEL_INFO, "e\xcc\x81" "app", "log", "e\xcc\x81" "e\xcc\x81", ""),
+    };
+    char *out = render(FORMAT_TABLE, 80, false, es, ARRAY_LEN(es), NULL);
+    assert_int_equal(assert_lines_within(out, 80), 5);
+    /* At 80: ID 9, TIME 19, LEVEL 8, APP 8, LOGGER 12, MESSAGE 14. */
+    const char *first = out;
+    assert_int_equal(strncmp(first,
+                             "       ID  TIME                 LEVEL     APP       LOGGER"
+                             "        MESSAGE\n",
+                             strlen("       ID  TIME                 LEVEL     APP       "
+                                    "LOGGER        MESSAGE\n")),
+                     0);
+    assert_non_null(strstr(out, "  sipariş…  oms.sipariş…  İşlem başarıs…\n"));
+    /* CJK: 7 wide characters do not fit in 8 columns with the ellipsis: the
+     * straddling one is left out and the cell padded. */
+    assert_non_null(strstr(out, "  注文ア… "));
+    assert_non_null(strstr(out, "  注文の処理中…\n")); /* 12 + 1 columns */
+    assert_non_null(strstr(out, "  📦📦📦… "));
+    assert_non_null(strstr(out, "  e\xcc\x81" "app      log           e\xcc\x81" "e\xcc\x81\n"));
+    free(out);
+}
+
+static void test_table_narrow_widths(void **state)
+{
+    (void)state;
+    struct log_entry e = make_entry(42, LEVEL_ERROR, "web", "oms.x",
+                                    "a message long enough to be cut at narrow widths", "");
+    /* 40 is the smallest width used: only ID, LEVEL and MESSAGE remain. */
+    char *out = render(FORMAT_TABLE, 40, false, &e, 1, NULL);
+    assert_string_equal(out, "       ID  LEVEL     MESSAGE\n"
+                             "       42  ERROR     a message long eno…\n");
+    free(out);
+    /* Anything narrower is treated as 40. */
+    char *narrow = render(FORMAT_TABLE, 10, false, &e, 1, NULL);
+    out = render(FORMAT_TABLE, 40, false, &e, 1, NULL);
+    assert_string_equal(narrow, out);
+    free(narrow);
+    free(out);
+    /* Each width from 40 to 130 keeps every line within it. */
+    for (int w = 40; w <= 130; w++) {
+        out = render(FORMAT_TABLE, w, w % 2 == 0, &e, 1, NULL);
+        assert_int_equal(assert_lines_within(out, w), 2);
+        free(out);
+    }
+}
+
+static void test_table_wide_id(void **state)
+{
+    (void)state;
+    struct log_entry e = make_entry(INT64_C(123456789012), LEVEL_INFO, "web", "oms",
+                                    "0123456789012345678901234567890123456789", "");
+    char *out = render(FORMAT_TABLE, 120, false, &e, 1, NULL);
+    const char *row = strchr(out, '\n') + 1;
+    /* The id is shown whole; the message gives up three columns. */
+    assert_int_equal(strncmp(row, "123456789012  2026", strlen("123456789012  2026")), 0);
+    assert_int_equal(assert_lines_within(out, 120), 2);
+    assert_int_equal(text_width(row, strlen(row) - 1), 120);
+    free(out);
+}
+
+static void test_table_sanitises(void **state)
+{
+    (void)state;
+    struct log_entry e = make_entry(1, LEVEL_ERROR, "w\x1b[31m", "l\x9b",
+                                    "\x1b]0;owned\x07line1\nline2\r\x1b[2J\xe2\x80\xae", "");
+    char *out = render(FORMAT_TABLE, 200, false, &e, 1, NULL);
+    assert_null(strchr(out, 0x1b));
+    assert_null(strchr(out, '\a'));
+    assert_null(strchr(out, '\r'));
+    assert_null(strstr(out, "\xe2\x80\xae"));
+    /* One row per entry: the header and one line. */
+    assert_int_equal(assert_lines_within(out, 200), 2);
+    assert_non_null(strstr(out, "\\e]0;owned\\x07line1 line2 \\e[2J\\u{202e}\n"));
+    assert_non_null(strstr(out, "w\\e[31m"));
+    assert_non_null(strstr(out, "l\\x9b"));
+    free(out);
+}
+
+static void test_text(void **state)
+{
+    (void)state;
+    struct log_entry e = make_entry(123, LEVEL_ERROR, "web", "oms.orders",
+                                    "Payment failed\nfor order 42",
+                                    "Traceback (most recent call last):\n"
+                                    "  File \"a.py\", line 1, in <module>\n"
+                                    "\n"
+                                    "ValueError: bad\n");
+    char *out = render(FORMAT_TEXT, 80, false, &e, 1, NULL);
+    assert_string_equal(out, "id: 123\n"
+                             "level: ERROR (40)\n"
+                             "created_at: 2026-01-02 03:04:05 (2026-01-02T03:04:05.000006Z)\n"
+                             "app_name: web\n"
+                             "logger_name: oms.orders\n"
+                             "message:\n"
+                             "  Payment failed\n"
+                             "  for order 42\n"
+                             "trace:\n"
+                             "  Traceback (most recent call last):\n"
+                             "    File \"a.py\", line 1, in <module>\n"
+                             "\n"
+                             "  ValueError: bad\n");
+    free(out);
+}
+
+static void test_text_empty_and_utc(void **state)
+{
+    (void)state;
+    struct log_entry es[] = {
+        make_entry(1, 25, "web", "oms", "", ""),
+        make_entry(2, LEVEL_INFO, "web", "oms", "x", NULL),
+    };
+    char *out = render(FORMAT_TEXT, 80, true, es, 2, NULL);
+    assert_string_equal(out, "id: 1\n"
+                             "level: Level 25 (25)\n"
+                             "created_at: 2026-01-02 03:04:05Z (2026-01-02T03:04:05.000006Z)\n"
+                             "app_name: web\n"
+                             "logger_name: oms\n"
+                             "message:\n"
+                             "  (empty)\n"
+                             "trace:\n"
+                             "  (none)\n"
+                             "\n"
+                             "id: 2\n"
+                             "level: INFO (20)\n"
+                             "created_at: 2026-01-02 03:04:05Z (2026-01-02T03:04:05.000006Z)\n"
+                             "app_name: web\n"
+                             "logger_name: oms\n"
+                             "message:\n"
+                             "  x\n"
+                             "trace:\n"
+                             "  (none)\n");
+    free(out);
+}
+
+static void test_text_sanitises(void **state)
+{
+    (void)state;
+    struct log_entry e = make_entry(9, LEVEL_ERROR, "we\nb", "l\x1b[0m",
+                                    "a\x1b]52;c;eA==\x07" "b\r\n\tc\xc0\x80",
+                                    "t\x1b" "P\xc2\x9b");
+    e.created_at = "2026\x1b[2J";
+    char *out = render(FORMAT_TEXT, 80, false, &e, 1, NULL);
+    assert_null(strchr(out, 0x1b));
+    assert_null(strchr(out, '\r'));
+    assert_null(strchr(out, '\a'));
+    assert_null(strstr(out, "\xc2\x9b"));
+    assert_non_null(strstr(out, "app_name: we\\nb\n"));
+    assert_non_null(strstr(out, "logger_name: l\\e[0m\n"));
+    assert_non_null(strstr(out, "(2026\\e[2J)\n"));
+    assert_non_null(strstr(out, "message:\n  a\\e]52;c;eA==\\x07b\\r\n  \tc\\0\n"));
+    assert_non_null(strstr(out, "trace:\n  t\\eP\\u{9b}\n"));
+    free(out);
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    struct log_entry es[] = {
+        make_entry(2, LEVEL_ERROR, "web", "l", "m", ""),
+        make_entry(1, LEVEL_INFO, "web", "l", "m", ""),
+    };
+    es[0].raw_json = "{\"id\":2,\"level\":40,\"extra\":\"kept\"}";
+    es[1].raw_json = "{\"id\":1,\"level\":20}";
+    char *out = render(FORMAT_JSON, 80, false, es, 2, NULL);
+    assert_string_equal(out, "[\n{\"id\":2,\"level\":40,\"extra\":\"kept\"},\n"
+                             "{\"id\":1,\"level\":20}\n]\n");
+    free(out);
+    out = render(FORMAT_JSON, 80, false, es, 1, NULL);
+    assert_string_equal(out, "[\n{\"id\":2,\"level\":40,\"extra\":\"kept\"}\n]\n");
+    free(out);
+    out = render(FORMAT_JSON, 80, false, NULL, 0, NULL);
+    assert_string_equal(out, "[]\n");
+    free(out);
+    out = render(FORMAT_JSONL, 80, false, es, 2, NULL);
+    assert_string_equal(out, "{\"id\":2,\"level\":40,\"extra\":\"kept\"}\n"
+                             "{\"id\":1,\"level\":20}\n");
+    free(out);
+    size_t len = 1;
+    out = render(FORMAT_JSONL, 80, false, NULL, 0, &len);
+    assert_int_equal(len, 0);
+    free(out);
+}
+
+static void test_json_is_exact_not_sanitised(void **state)
+{
+    (void)state;
+    /* json is for programs: raw_json is passed through byte for byte. */
+    struct log_entry e = make_entry(1, LEVEL_INFO, "w", "l", "m", "");
+    e.raw_json = "{\"message\":\"\\u001b[2J İ 注文 📦\"}";
+    char *out = render(FORMAT_JSONL, 80, false, &e, 1, NULL);
+    assert_string_equal(out, "{\"message\":\"\\u001b[2J İ 注文 📦\"}\n");
+    free(out);
+}
+
+static void test_json_fallback_encoder(void **state)
+{
+    (void)state;
+    struct log_entry e = make_entry(-3, 45, "a\"b\\c", NULL,
+                                    "l1\nl2\r\t\x01\x1b\x7f nul:\xc0\x80 İ注📦", "");
+    e.created_at = NULL; /* rendered from the parsed time */
+    char *out = render(FORMAT_JSONL, 80, false, &e, 1, NULL);
+    assert_string_equal(out, "{\"id\":-3,\"level\":45,\"logger_name\":null,"
+                             "\"message\":\"l1\\nl2\\r\\t\\u0001\\u001b\x7f nul:\\u0000 İ注📦\","
+                             "\"app_name\":\"a\\\"b\\\\c\",\"trace\":\"\","
+                             "\"created_at\":\"2026-01-02T03:04:05.000006Z\"}\n");
+    free(out);
+}
+
+static void test_csv(void **state)
+{
+    (void)state;
+    struct log_entry es[] = {
+        make_entry(10, LEVEL_ERROR, "web", "oms.orders", "plain", ""),
+        make_entry(9, 25, "a,b", "say \"hi\"", "line1\nline2", "tb\r\nend"),
+        make_entry(8, LEVEL_INFO, "İş", "注文", "📦 \x1b[2J", NULL),
+    };
+    char *out = render(FORMAT_CSV, 80, false, es, 3, NULL);
+    assert_string_equal(out,
+                        "id,level,level_name,created_at,app_name,logger_name,message,trace\r\n"
+                        "10,40,ERROR,2026-01-02T03:04:05.000006Z,web,oms.orders,plain,\r\n"
+                        "9,25,Level 25,2026-01-02T03:04:05.000006Z,\"a,b\",\"say \"\"hi\"\"\","
+                        "\"line1\nline2\",\"tb\r\nend\"\r\n"
+                        "8,20,INFO,2026-01-02T03:04:05.000006Z,İş,注文,📦 \x1b[2J,\r\n");
+    free(out);
+    /* The header is there even with no rows. */
+    out = render(FORMAT_CSV, 80, false, NULL, 0, NULL);
+    assert_string_equal(out,
+                        "id,level,level_name,created_at,app_name,logger_name,message,trace\r\n");
+    free(out);
+}
+
+static void test_write_error(void **state)
+{
+    (void)state;
+    FILE *f = fopen("/dev/full", "w");
+    if (!f) {
+        skip();
+        return;
+    }
+    struct log_entry e = make_entry(1, LEVEL_INFO, "w", "l", "m", "");
+    enum format_kind kinds[] = {FORMAT_TABLE, FORMAT_TEXT, FORMAT_CSV, FORMAT_JSONL};
+    for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
+        clearerr(f);
+        struct format_writer w;
+        format_begin(&w, kinds[i], f, 80, false);
+        format_entry(&w, &e);
+        assert_int_equal(format_end(&w), -1);
+    }
+    /* json writes even with no entries ("[]"), so it fails too. */
+    clearerr(f);
+    struct format_writer w;
+    format_begin(&w, FORMAT_JSON, f, 80, false);
+    assert_int_equal(format_end(&w), -1);
+    fclose(f);
+}
+
+static void test_begin_sets_fields(void **state)
+{
+    (void)state;
+    struct format_writer w;
+    memset(&w, 0xff, sizeof w);
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+    assert_non_null(f);
+    format_begin(&w, FORMAT_TABLE, f, 99, true);
+    assert_int_equal(w.kind, FORMAT_TABLE);
+    assert_ptr_equal(w.out, f);
+    assert_int_equal(w.width, 99);
+    assert_true(w.utc);
+    assert_int_equal(w.count, 0);
+    assert_int_equal(format_end(&w), 0);
+    fclose(f);
+    free(data);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_table_default_width),
+        cmocka_unit_test(test_table_header_only_with_entries),
+        cmocka_unit_test(test_table_cuts_message),
+        cmocka_unit_test(test_table_cuts_every_column),
+        cmocka_unit_test(test_table_utc),
+        cmocka_unit_test(test_table_local_time),
+        cmocka_unit_test(test_table_width_80),
+        cmocka_unit_test(test_table_narrow_widths),
+        cmocka_unit_test(test_table_wide_id),
+        cmocka_unit_test(test_table_sanitises),
+        cmocka_unit_test(test_text),
+        cmocka_unit_test(test_text_empty_and_utc),
+        cmocka_unit_test(test_text_sanitises),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_is_exact_not_sanitised),
+        cmocka_unit_test(test_json_fallback_encoder),
+        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_write_error),
+        cmocka_unit_test(test_begin_sets_fields),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}

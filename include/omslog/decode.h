@@ -13,7 +13,11 @@
  * strings it becomes the two bytes C0 80, which the sanitizer shows as \0).
  * Required: id (integer), level (integer), logger_name, message, app_name,
  * created_at (strings; created_at must parse, see datetime.h). For a page:
- * count (non-negative integer), next/previous (string or null), results (array). */
+ * count (non-negative integer), next/previous (string or null; missing is taken
+ * as null), results (array). Errors have status OMSLOG_ERR_PROTOCOL; server
+ * text quoted in a message is limited to printable ASCII (other bytes \xNN).
+ * An entry without a usable id is named by its 1-based position
+ * ("entry #7 of the page: field \"id\" is missing"). */
 #ifndef OMSLOG_DECODE_H
 #define OMSLOG_DECODE_H
 

@@ -1,0 +1,558 @@
+/* decode.c — see include/omslog/decode.h
+ *
+ * One json_loadb per body, then a walk over the tree; strings are copied once
+ * into the entry that owns them. The body is copied only in the rare case that
+ * it holds a lone surrogate escape that must be rewritten before jansson sees
+ * it. */
+#include "omslog/decode.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "omslog/buf.h"
+#include "omslog/datetime.h"
+#include "omslog/util.h"
+
+/* Bytes of server text quoted in an error message before "...". */
+#define DECODE_EXCERPT_MAX 40
+/* Bytes of jansson's own error text kept (it quotes the offending token). */
+#define DECODE_PARSER_TEXT_MAX 80
+/* Room for "entry 1234" / "entry #7 of the page". */
+#define DECODE_WHO_MAX 64
+
+/* "\uXXXX": a backslash, 'u' and four hex digits. */
+#define DECODE_UESC_LEN 6
+#define DECODE_UESC_HEX_OFFSET 2
+#define DECODE_UESC_HEX_DIGITS 4
+#define DECODE_HIGH_SURROGATE_MIN 0xD800u
+#define DECODE_HIGH_SURROGATE_MAX 0xDBFFu
+#define DECODE_LOW_SURROGATE_MIN 0xDC00u
+#define DECODE_LOW_SURROGATE_MAX 0xDFFFu
+/* The hex digits of U+FFFD REPLACEMENT CHARACTER, as long as any other. */
+#define DECODE_REPLACEMENT_HEX "fffd"
+
+#define DECODE_ASCII_PRINT_MIN 0x20
+#define DECODE_ASCII_PRINT_MAX 0x7e
+#define DECODE_UTF8_CONT_MASK 0xC0
+#define DECODE_UTF8_CONT_BITS 0x80
+
+/* Modified UTF-8 for U+0000, so strings stay C strings (see decode.h). */
+static const char decode_nul_bytes[] = "\xC0\x80";
+#define DECODE_NUL_LEN (sizeof decode_nul_bytes - 1)
+
+/* ------------------------------------------------------------------------ */
+/* Lone surrogates: Python's json module writes them, jansson refuses them. */
+
+static int decode_hex4(const char *p, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < DECODE_UESC_HEX_DIGITS; i++) {
+        char c = p[i];
+        unsigned d;
+        if (c >= '0' && c <= '9')
+            d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            d = (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+        v = v * 16 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The code unit of a well-formed "\uXXXX" at p (within end), or -1. */
+static long decode_uescape_at(const char *p, const char *end)
+{
+    unsigned cu;
+    if (end - p < DECODE_UESC_LEN || p[0] != '\\' || p[1] != 'u' ||
+        decode_hex4(p + DECODE_UESC_HEX_OFFSET, &cu) != 0)
+        return -1;
+    return (long)cu;
+}
+
+static int decode_is_high(long cu)
+{
+    return cu >= (long)DECODE_HIGH_SURROGATE_MIN && cu <= (long)DECODE_HIGH_SURROGATE_MAX;
+}
+
+static int decode_is_low(long cu)
+{
+    return cu >= (long)DECODE_LOW_SURROGATE_MIN && cu <= (long)DECODE_LOW_SURROGATE_MAX;
+}
+
+/* Returns a malloc'd copy of body with every unpaired surrogate escape
+ * replaced by "\ufffd" (same length, so jansson's positions stay right), or
+ * NULL when there is none. In valid JSON a backslash occurs only inside a
+ * string and always starts a two-byte-or-longer escape, so stepping from one
+ * backslash to the next and skipping each escape tracks the string states
+ * exactly ("\\ud800" is an escaped backslash and then text). In invalid JSON
+ * jansson fails at or before the first misplaced backslash, whatever is
+ * rewritten after it. */
+static char *decode_fix_surrogates(const char *body, size_t len)
+{
+    char *copy = NULL;
+    const char *p = body, *end = body + len;
+    while (p < end) {
+        const char *bs = memchr(p, '\\', (size_t)(end - p));
+        if (!bs)
+            break;
+        long cu = decode_uescape_at(bs, end);
+        if (cu < 0) {
+            /* A short escape such as \n or \\ (or garbage); a backslash that
+             * ends the body ends the scan (no pointer past the end). */
+            p = end - bs < 2 ? end : bs + 2;
+            continue;
+        }
+        p = bs + DECODE_UESC_LEN;
+        if (decode_is_high(cu) && decode_is_low(decode_uescape_at(p, end))) {
+            p += DECODE_UESC_LEN; /* a proper pair */
+            continue;
+        }
+        if (!decode_is_high(cu) && !decode_is_low(cu))
+            continue;
+        if (!copy) {
+            copy = xmalloc(len);
+            memcpy(copy, body, len);
+        }
+        memcpy(copy + (bs - body) + DECODE_UESC_HEX_OFFSET, DECODE_REPLACEMENT_HEX,
+               DECODE_UESC_HEX_DIGITS);
+    }
+    return copy;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Error text helpers. */
+
+/* Append s[0..len) keeping printable ASCII and writing every other byte as
+ * \xNN, so server text cannot reach a terminal raw; at most max input bytes,
+ * then "...". With quoting, '"' and '\' are escaped too, so the excerpt can
+ * sit between double quotes unambiguously. */
+static void decode_append_excerpt(struct buf *b, const char *s, size_t len, size_t max,
+                                  int quoting)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = len < max ? len : max;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= DECODE_ASCII_PRINT_MIN && c <= DECODE_ASCII_PRINT_MAX &&
+            !(quoting && (c == '"' || c == '\\'))) {
+            buf_putc(b, (char)c);
+        } else {
+            char esc[] = {'\\', 'x', hex[c >> 4], hex[c & 0xF]};
+            buf_append(b, esc, sizeof esc);
+        }
+    }
+    if (len > max)
+        buf_appends(b, "...");
+}
+
+static const char *decode_type_text(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+        return "an integer";
+    case JSON_REAL:
+        return "a real number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    case JSON_NULL:
+        return "null";
+    }
+    return "an unknown value";
+}
+
+/* "<who>: field "<name>" is <type>, expected <what>" ("field ..." alone when
+ * who is empty, as for page-level fields). */
+static int decode_wrong_type(struct omslog_error *err, const char *who, const char *name,
+                             const json_t *v, const char *expected)
+{
+    return error_set(err, OMSLOG_ERR_PROTOCOL, "%s%sfield \"%s\" is %s, expected %s", who,
+                     *who ? ": " : "", name, decode_type_text(v), expected);
+}
+
+static int decode_missing(struct omslog_error *err, const char *who, const char *name)
+{
+    return error_set(err, OMSLOG_ERR_PROTOCOL, "%s%sfield \"%s\" is missing", who,
+                     *who ? ": " : "", name);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Loading and strings. */
+
+static int decode_load(const char *body, size_t len, json_t **root, struct omslog_error *err)
+{
+    *root = NULL;
+    if (!body) {
+        if (len)
+            return error_set(err, OMSLOG_ERR_INTERNAL, "decode: no body but a length of %zu", len);
+        body = "";
+    }
+    /* jansson would say "unexpected token near end of file" here. */
+    if (len == 0)
+        return error_set(err, OMSLOG_ERR_PROTOCOL, "response is not JSON (empty body)");
+    char *fixed = decode_fix_surrogates(body, len);
+    json_error_t jerr;
+    /* DECODE_ANY so that a bare scalar gets "not a JSON object" rather than a
+     * parser complaint; ALLOW_NUL for "\u0000" inside strings. */
+    *root = json_loadb(fixed ? fixed : body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    free(fixed);
+    if (*root)
+        return 0;
+    if (err) {
+        struct buf b = {0};
+        buf_appends(&b, "response is not JSON (");
+        decode_append_excerpt(&b, jerr.text, strnlen(jerr.text, sizeof jerr.text - 1),
+                              DECODE_PARSER_TEXT_MAX, 0);
+        buf_printf(&b, ", line %d column %d)", jerr.line, jerr.column);
+        error_set(err, OMSLOG_ERR_PROTOCOL, "%s", buf_str(&b));
+        buf_free(&b);
+    }
+    return OMSLOG_ERR_PROTOCOL;
+}
+
+static size_t decode_count_nuls(const char *s, size_t len)
+{
+    size_t count = 0;
+    const char *end = s + len;
+    while (s < end && (s = memchr(s, '\0', (size_t)(end - s))) != NULL) {
+        count++;
+        s++;
+    }
+    return count;
+}
+
+/* Copy s[0..len) to dst, NULs as C0 80; returns the bytes written. */
+static size_t decode_copy_nul_escaped(char *dst, const char *s, size_t len)
+{
+    char *d = dst;
+    const char *end = s + len;
+    while (s < end) {
+        const char *nul = memchr(s, '\0', (size_t)(end - s));
+        size_t run = nul ? (size_t)(nul - s) : (size_t)(end - s);
+        memcpy(d, s, run);
+        d += run;
+        s += run;
+        if (nul) {
+            memcpy(d, decode_nul_bytes, DECODE_NUL_LEN);
+            d += DECODE_NUL_LEN;
+            s++;
+        }
+    }
+    return (size_t)(d - dst);
+}
+
+/* A malloc'd C string of a JSON string (NULs as C0 80). */
+static char *decode_strdup(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    size_t nuls = decode_count_nuls(s, len);
+    /* nuls <= len, and a string of SIZE_MAX / 2 bytes cannot have been parsed. */
+    char *out = xmalloc(len + nuls * (DECODE_NUL_LEN - 1) + 1);
+    size_t n = len;
+    if (nuls)
+        n = decode_copy_nul_escaped(out, s, len);
+    else
+        memcpy(out, s, len);
+    out[n] = '\0';
+    return out;
+}
+
+static void decode_buf_append_string(struct buf *b, const json_t *v)
+{
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    buf_reserve(b, len * DECODE_NUL_LEN);
+    b->len += decode_copy_nul_escaped(b->data + b->len, s, len);
+    b->data[b->len] = '\0';
+}
+
+/* ------------------------------------------------------------------------ */
+/* Entries. */
+
+static int decode_string_field(const json_t *obj, const char *who, const char *name, int nullable,
+                               char **out, struct omslog_error *err)
+{
+    const json_t *v = json_object_get(obj, name);
+    if (nullable && (!v || json_is_null(v))) {
+        *out = xstrdup("");
+        return 0;
+    }
+    if (!v)
+        return decode_missing(err, who, name);
+    if (!json_is_string(v))
+        return decode_wrong_type(err, who, name, v, nullable ? "a string or null" : "a string");
+    *out = decode_strdup(v);
+    return 0;
+}
+
+static int decode_created_at(const json_t *obj, const char *who, struct log_entry *e,
+                             struct omslog_error *err)
+{
+    static const char name[] = "created_at";
+    int rc = decode_string_field(obj, who, name, 0, &e->created_at, err);
+    if (rc != 0)
+        return rc;
+    if (datetime_parse(e->created_at, &e->created) == 0)
+        return 0;
+    /* Quote the server's original bytes (with any NUL) for the message. */
+    const json_t *v = json_object_get(obj, name);
+    struct buf b = {0};
+    decode_append_excerpt(&b, json_string_value(v), json_string_length(v), DECODE_EXCERPT_MAX, 1);
+    rc = error_set(err, OMSLOG_ERR_PROTOCOL, "%s: field \"%s\" is not an ISO 8601 time: \"%s\"",
+                   who, name, buf_str(&b));
+    buf_free(&b);
+    return rc;
+}
+
+/* index is the 1-based position in the page, or 0 for a single entry. */
+static int decode_entry_object(const json_t *obj, size_t index, struct log_entry *out,
+                               struct omslog_error *err)
+{
+    char who[DECODE_WHO_MAX];
+    struct log_entry e = {0};
+
+    if (index)
+        snprintf(who, sizeof who, "entry #%zu of the page", index);
+    else
+        snprintf(who, sizeof who, "entry");
+    if (!json_is_object(obj))
+        return error_set(err, OMSLOG_ERR_PROTOCOL, "%s is %s, expected an object", who,
+                         decode_type_text(obj));
+
+    const json_t *id = json_object_get(obj, "id");
+    if (!id)
+        return decode_missing(err, who, "id");
+    if (!json_is_integer(id))
+        return decode_wrong_type(err, who, "id", id, "an integer");
+    e.id = (int64_t)json_integer_value(id);
+    /* From here on the id is the best name for the entry. */
+    snprintf(who, sizeof who, "entry %lld", (long long)e.id);
+
+    const json_t *level = json_object_get(obj, "level");
+    if (!level)
+        return decode_missing(err, who, "level");
+    if (!json_is_integer(level))
+        return decode_wrong_type(err, who, "level", level, "an integer");
+    json_int_t lv = json_integer_value(level);
+    if (lv < INT_MIN || lv > INT_MAX)
+        return error_set(err, OMSLOG_ERR_PROTOCOL, "%s: field \"level\" is out of range (%lld)",
+                         who, (long long)lv);
+    e.level = (int)lv;
+
+    int rc;
+    if ((rc = decode_string_field(obj, who, "logger_name", 0, &e.logger_name, err)) != 0 ||
+        (rc = decode_string_field(obj, who, "message", 0, &e.message, err)) != 0 ||
+        (rc = decode_string_field(obj, who, "app_name", 0, &e.app_name, err)) != 0 ||
+        (rc = decode_string_field(obj, who, "trace", 1, &e.trace, err)) != 0 ||
+        (rc = decode_created_at(obj, who, &e, err)) != 0)
+        goto fail;
+
+    /* jansson allocates with malloc (we never install other allocators), so
+     * the caller's free() releases it. */
+    e.raw_json = json_dumps(obj, JSON_COMPACT);
+    if (!e.raw_json) {
+        rc = error_set(err, OMSLOG_ERR_INTERNAL, "%s: cannot re-serialise the entry", who);
+        goto fail;
+    }
+    *out = e;
+    return 0;
+
+fail:
+    log_entry_free(&e);
+    return rc;
+}
+
+int decode_entry(const char *body, size_t len, struct log_entry *out, struct omslog_error *err)
+{
+    error_clear(err);
+    memset(out, 0, sizeof *out);
+    json_t *root;
+    int rc = decode_load(body, len, &root, err);
+    if (rc != 0)
+        return rc;
+    if (!json_is_object(root))
+        rc = error_set(err, OMSLOG_ERR_PROTOCOL, "response is not a JSON object");
+    else
+        rc = decode_entry_object(root, 0, out, err);
+    json_decref(root);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pages. */
+
+/* next / previous: a string, or null (missing is taken as null too: omslog
+ * paginates by page number and only checks these links' origin). */
+static int decode_link(const json_t *root, const char *name, char **out, struct omslog_error *err)
+{
+    const json_t *v = json_object_get(root, name);
+    if (!v || json_is_null(v)) {
+        *out = NULL;
+        return 0;
+    }
+    if (!json_is_string(v))
+        return decode_wrong_type(err, "", name, v, "a string or null");
+    *out = decode_strdup(v);
+    return 0;
+}
+
+static int decode_page_object(const json_t *root, struct log_page *p, struct omslog_error *err)
+{
+    const json_t *count = json_object_get(root, "count");
+    if (!count)
+        return decode_missing(err, "", "count");
+    if (!json_is_integer(count))
+        return decode_wrong_type(err, "", "count", count, "a non-negative integer");
+    if (json_integer_value(count) < 0)
+        return error_set(err, OMSLOG_ERR_PROTOCOL, "field \"count\" is negative (%lld)",
+                         (long long)json_integer_value(count));
+    p->count = (int64_t)json_integer_value(count);
+
+    int rc;
+    if ((rc = decode_link(root, "next", &p->next, err)) != 0 ||
+        (rc = decode_link(root, "previous", &p->previous, err)) != 0)
+        return rc;
+
+    const json_t *results = json_object_get(root, "results");
+    if (!results)
+        return decode_missing(err, "", "results");
+    if (!json_is_array(results))
+        return decode_wrong_type(err, "", "results", results, "an array");
+    size_t n = json_array_size(results);
+    p->entries = xcalloc(n, sizeof *p->entries);
+    for (size_t i = 0; i < n; i++) {
+        rc = decode_entry_object(json_array_get(results, i), i + 1, &p->entries[i], err);
+        if (rc != 0)
+            return rc;
+        p->n = i + 1;
+    }
+    return 0;
+}
+
+int decode_page(const char *body, size_t len, struct log_page *out, struct omslog_error *err)
+{
+    error_clear(err);
+    memset(out, 0, sizeof *out);
+    json_t *root;
+    int rc = decode_load(body, len, &root, err);
+    if (rc != 0)
+        return rc;
+    if (!json_is_object(root)) {
+        rc = error_set(err, OMSLOG_ERR_PROTOCOL, "response is not a JSON object");
+    } else {
+        rc = decode_page_object(root, out, err);
+        if (rc != 0)
+            log_page_free(out);
+    }
+    json_decref(root);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* DRF error bodies. */
+
+/* Keys whose messages read best without a "key: " prefix. */
+static int decode_is_bare_key(const char *key)
+{
+    return strcmp(key, "detail") == 0 || strcmp(key, "non_field_errors") == 0;
+}
+
+static void decode_append_message(struct buf *b, const char *key, const json_t *msg)
+{
+    if (b->len)
+        buf_appends(b, "; ");
+    if (key && !decode_is_bare_key(key)) {
+        buf_appends(b, key);
+        buf_appends(b, ": ");
+    }
+    decode_buf_append_string(b, msg);
+}
+
+/* A string, or a non-empty array of strings: one "key: msg" each. */
+static int decode_append_messages(struct buf *b, const char *key, const json_t *v)
+{
+    if (json_is_string(v)) {
+        decode_append_message(b, key, v);
+        return 0;
+    }
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return -1;
+    size_t i;
+    const json_t *msg;
+    json_array_foreach(v, i, msg)
+    {
+        if (!json_is_string(msg))
+            return -1;
+        decode_append_message(b, key, msg);
+    }
+    return 0;
+}
+
+static int decode_validation_object(struct buf *b, const json_t *obj)
+{
+    if (json_object_size(obj) == 0)
+        return -1;
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        if (decode_append_messages(b, key, v) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Copy at most n-1 bytes, backing off so no UTF-8 sequence is cut. */
+static void decode_copy_truncated(char *out, size_t n, const char *s, size_t len)
+{
+    size_t cut = len;
+    if (cut > n - 1) {
+        cut = n - 1;
+        while (cut > 0 && ((unsigned char)s[cut] & DECODE_UTF8_CONT_MASK) == DECODE_UTF8_CONT_BITS)
+            cut--;
+    }
+    memcpy(out, s, cut);
+    out[cut] = '\0';
+}
+
+int decode_error_detail(const char *body, size_t len, char *out, size_t n)
+{
+    if (!out || n == 0)
+        return -1;
+    json_t *root;
+    if (decode_load(body, len, &root, NULL) != 0)
+        return -1;
+    struct buf b = {0};
+    int rc = -1;
+    if (json_is_object(root)) {
+        const json_t *detail = json_object_get(root, "detail");
+        /* {"detail": ...} wins over any extra fields a handler adds. */
+        if (json_is_string(detail)) {
+            decode_buf_append_string(&b, detail);
+            rc = 0;
+        } else {
+            rc = decode_validation_object(&b, root);
+        }
+    } else if (json_is_array(root)) {
+        rc = decode_append_messages(&b, NULL, root);
+    }
+    if (rc == 0)
+        decode_copy_truncated(out, n, buf_str(&b), b.len);
+    buf_free(&b);
+    json_decref(root);
+    return rc;
+}

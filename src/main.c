@@ -72,6 +72,7 @@ struct args {
     const char *level, *search, *format, *page, *limit;
     const char **apps;
     size_t n_apps;
+    char *token_copy; /* argv's copy is scrubbed, see scrub_token_argv */
     struct { const char *key, *value, *source; } sets[32];
     size_t n_sets;
 };
@@ -125,8 +126,12 @@ static int apply_opt(struct args *a, const struct opt *o, char *value, struct om
         a->sets[a->n_sets].value = value ? value : "true";
         a->sets[a->n_sets].source = o->id == OPT_TOKEN ? "--token" : "the command line";
         a->n_sets++;
-        if (o->id == OPT_TOKEN)
+        if (o->id == OPT_TOKEN) {
             a->token_on_cmdline = true;
+            free(a->token_copy);
+            a->token_copy = xstrdup(value);
+            a->sets[a->n_sets - 1].value = a->token_copy;
+        }
         return 0;
     }
     switch (o->id) {
@@ -360,5 +365,6 @@ out:
     api_free(api);
     config_free(&cfg);
     free(a.apps);
+    free(a.token_copy);
     return rc;
 }

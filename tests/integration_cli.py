@@ -47,7 +47,8 @@ def run(args, env_extra=None, timeout=60, token=TOKEN, stdin=None):
 
 
 def jsonl(out):
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+    # split on "\n" only: U+2028 and friends are legal inside JSON strings
+    return [json.loads(line) for line in out.split("\n") if line.strip()]
 
 
 def free_port():
@@ -169,7 +170,7 @@ def test_list_table_format_aligned_and_fits():
     import unicodedata
 
     def width(s):
-        return sum(0 if unicodedata.combining(c) else
+        return sum(0 if unicodedata.combining(c) or unicodedata.category(c) == "Cf" else
                    2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
     for line in lines:
         assert width(line) <= 100, (width(line), line)
@@ -482,21 +483,38 @@ def test_next_link_to_another_origin_is_refused():
 
 
 def test_redirect_to_another_origin_never_gets_the_token():
-    with MockServer(count=20, token=None, log_file=os.path.join(TMP, "spy.jsonl")) as spy:
-        for host in ["127.0.0.1", "127.0.0.2"]:
-            target = "http://%s:%d" % (host, spy.port)
-            if host == "127.0.0.2":
-                try:
-                    socket.create_connection(("127.0.0.2", spy.port), 1).close()
-                except OSError:
-                    continue  # spy listens on 127.0.0.1 only
+    """Spies on another port of 127.0.0.1 and on 127.0.0.2 record every request;
+    omslog must refuse each redirect (301/302/307/308 and to https) and no spy
+    may ever see the token."""
+    import urllib.request
+    logs = [os.path.join(TMP, "spy1.jsonl"), os.path.join(TMP, "spy2.jsonl")]
+    with MockServer(count=5, no_auth=True, log_file=logs[0]) as spy1, \
+            MockServer(count=5, no_auth=True, host="127.0.0.2", log_file=logs[1]) as spy2:
+        targets = [spy1.url, spy2.url, "https://127.0.0.1:%d" % spy1.port]
+        for target in targets:
             with MockServer(count=20, token=TOKEN, redirect_to=target) as s:
                 rc, out, err = run(["--url", s.url, "list"])
                 expect(rc, "origin", out, err)
                 assert "refusing to send the API token" in err, err
-        seen = ""
-        if os.path.exists(os.path.join(TMP, "spy.jsonl")):
-            seen = open(os.path.join(TMP, "spy.jsonl")).read()
+                rc, out, err = run(["--url", s.url, "get", "5"])
+                expect(rc, "origin", out, err)
+        # the spies do record what reaches them (so the check below can fail)
+        for spy in (spy1, spy2):
+            urllib.request.urlopen(urllib.request.Request(
+                spy.url + "/api/v1/oms/logs/action_log/",
+                headers={"X-Probe": "probe-marker"})).read()
+        seen = "".join(open(p).read() for p in logs if os.path.exists(p))
+        assert seen.count("probe-marker") == 2, seen[:300]
+        assert TOKEN not in seen
+
+
+def test_next_link_to_another_host_never_gets_the_token():
+    log = os.path.join(TMP, "spy3.jsonl")
+    with MockServer(count=5, no_auth=True, host="127.0.0.2", log_file=log) as spy:
+        with MockServer(count=40, token=TOKEN, next_host=spy.url) as s:
+            rc, out, err = run(["--url", s.url, "list", "--all"])
+            expect(rc, "origin", out, err)
+        seen = open(log).read() if os.path.exists(log) else ""
         assert TOKEN not in seen
 
 

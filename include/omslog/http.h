@@ -7,7 +7,8 @@
  *   equals options.origin_url's; http_submit refuses any other URL. Redirects
  *   are never followed by libcurl: a same-origin 301/302/303/307/308 is
  *   followed here (at most HTTP_MAX_REDIRECTS), one to another origin ends the
- *   request with HTTP_FAIL_ORIGIN and the Location in errmsg.
+ *   request with HTTP_FAIL_ORIGIN, status = the 3xx, the target's origin in
+ *   errmsg and the Location in location.
  * - Retries happen inside the client without blocking: 429 after Retry-After
  *   (integer seconds; values above max_retry_after_s fail at once), 502/503/504
  *   and connection resets after capped exponential backoff, up to
@@ -15,7 +16,13 @@
  * - Nothing here blocks except http_wait (up to its timeout) and the
  *   convenience http_get.
  * - Results are handed out by http_next_result and owned by the caller
- *   (http_result_free). verbose lines go to options.verbose (never the token). */
+ *   (http_result_free). verbose lines go to options.verbose (never the token).
+ * - The client copies the option strings; the caller keeps ownership of its
+ *   struct http_options. A NULL origin_url allows any http/https URL and never
+ *   sends the token.
+ * - The first http_client_new calls curl_global_init, which is not
+ *   thread-safe: create the first client before starting any thread.
+ *   http_global_cleanup undoes it once no client is left (end of main, tests). */
 #ifndef OMSLOG_HTTP_H
 #define OMSLOG_HTTP_H
 
@@ -40,7 +47,7 @@ struct http_options {
     long backoff_max_ms;        /* cap (default 8000) */
     long max_retry_after_s;     /* longest Retry-After honoured (default 120) */
     size_t max_body;            /* abort a body larger than this (0: default) */
-    long max_parallel;          /* transfers running at once (0: unlimited) */
+    long max_parallel;          /* transfers running at once (0: unlimited); more wait */
     bool insecure;              /* disable TLS verification */
     FILE *verbose;              /* diagnostics, or NULL */
 };
@@ -67,9 +74,9 @@ struct http_result {
     struct buf body;
     char *content_type;      /* NULL when absent */
     char *www_authenticate;  /* NULL when absent */
-    char *location;          /* redirect target, NULL when absent */
+    char *location;          /* redirect target as sent (sanitise before display) */
     long retry_after_s;      /* -1 when absent */
-    int attempts;
+    int attempts;            /* 1 + retries made; redirect hops are not counted */
     double seconds;          /* total, all attempts */
     char errmsg[256];        /* transport error in words when failure != NONE */
 };
@@ -78,14 +85,17 @@ struct http_client;
 
 struct http_client *http_client_new(const struct http_options *o, struct omslog_error *err);
 void http_client_free(struct http_client *c);
-/* Start a GET. Returns an id > 0, or -1 with err (URL of another origin,
- * unsupported scheme). */
+/* Start a GET. Returns an id > 0, or -1 with err: OMSLOG_ERR_ORIGIN for a URL
+ * of another origin, OMSLOG_ERR_USAGE for one that is not http(s) or does not
+ * parse. */
 int http_submit(struct http_client *c, const char *url, void *user, struct omslog_error *err);
 /* Forget a request: no result will be delivered for it. */
 void http_cancel(struct http_client *c, int id);
 /* Wait until network activity, a retry timer, one of extra_fds being readable,
- * or timeout_ms. Sets *extra_ready when an extra fd is readable. Returns 0, or
- * -1 on a poll error other than EINTR. */
+ * or timeout_ms. Sets *extra_ready when an extra fd is readable (or hung up).
+ * Returns at once while finished results wait for http_next_result. A negative
+ * timeout_ms sets no limit of its own (it returns at once when nothing at all
+ * could end the wait). Returns 0, or -1 on a poll error other than EINTR. */
 int http_wait(struct http_client *c, const int *extra_fds, int n_extra, int timeout_ms,
               bool *extra_ready);
 /* Drive transfers and retry timers; never blocks. */
@@ -97,7 +107,13 @@ void http_result_free(struct http_result *r);
 size_t http_pending(const struct http_client *c);
 /* Number of TCP connections opened so far (for benchmarks and tests). */
 long http_connections_opened(const struct http_client *c);
-/* Blocking convenience for the command-line modes: submit, wait, return. */
+/* Blocking convenience for the command-line modes: submit, wait, return.
+ * Transport failures come back as a result (failure != HTTP_FAIL_NONE); NULL
+ * only when http_submit refused the URL (err says why). Results of other
+ * requests finishing meanwhile stay queued for http_next_result. */
 struct http_result *http_get(struct http_client *c, const char *url, struct omslog_error *err);
+/* Release libcurl's global state (after the last http_client_free), so leak
+ * checkers see a clean exit. Safe to call when nothing was initialised. */
+void http_global_cleanup(void);
 
 #endif

@@ -1,0 +1,989 @@
+/* http.c — see include/omslog/http.h. The only file that includes <curl/curl.h>.
+ *
+ * Every request lives in the client's `active` list (submission order) until it
+ * finishes; then its result moves to the `done` FIFO until http_next_result
+ * hands it out. An active request is either WAITING (queued for a free slot, or
+ * for its retry time `not_before_ms`) or RUNNING (its easy handle is in the
+ * multi handle). All timing uses the monotonic clock of now_ms(). */
+#include "omslog/http.h"
+
+#include <curl/curl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "omslog/util.h"
+
+#define HTTP_DEFAULT_CONNECT_TIMEOUT_MS 10000L
+#define HTTP_DEFAULT_TIMEOUT_MS 60000L
+#define HTTP_DEFAULT_BACKOFF_BASE_MS 250L
+#define HTTP_DEFAULT_BACKOFF_MAX_MS 8000L
+#define HTTP_DEFAULT_MAX_RETRY_AFTER_S 120L
+#define HTTP_MS_PER_S 1000L
+/* Idle easy handles kept for reuse; more would only hold memory. */
+#define HTTP_IDLE_EASY_MAX 8
+/* http_perform repeats start/perform/collect while that makes progress, so a
+ * redirect hop or a freed slot starts at once; bounded so it never spins. */
+#define HTTP_PERFORM_ROUNDS 4
+/* http_get wakes at least this often even when nothing else is due. */
+#define HTTP_GET_WAIT_MS 1000
+/* A timeout that fires within this margin of the overall limit is "overall". */
+#define HTTP_TIMEOUT_SLACK_MS 50
+/* Longest wait before a retry, so huge configured limits cannot overflow. */
+#define HTTP_MAX_DELAY_MS (INT_MAX / 2)
+#define HTTP_STATUS_TOO_MANY_REQUESTS 429
+#define HTTP_STATUS_BAD_GATEWAY 502
+#define HTTP_STATUS_UNAVAILABLE 503
+#define HTTP_STATUS_GATEWAY_TIMEOUT 504
+#define HTTP_PORT_HTTP 80
+#define HTTP_PORT_HTTPS 443
+
+enum req_state { REQ_WAITING, REQ_RUNNING };
+
+struct http_req {
+    struct http_req *next;
+    struct http_client *client;
+    struct http_result *res;
+    enum req_state state;
+    CURL *easy;
+    struct curl_slist *headers;
+    int64_t submitted_ms;
+    int64_t attempt_ms;
+    int64_t not_before_ms;
+    long retries_used;
+    int redirects;
+    bool redirect_hop; /* the next start follows a redirect: not an attempt */
+    bool too_large;    /* the write callback refused the body */
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+/* scheme://host:port with scheme and host lowercased and the port explicit. */
+struct origin {
+    char *scheme;
+    char *host;
+    long port;
+};
+
+struct http_client {
+    CURLM *multi;
+    struct http_options opt; /* defaults applied; strings point to ours below */
+    char *origin_url;
+    char *auth_header;       /* "Authorization: Token ..."; NULL without token */
+    bool has_origin;
+    struct origin origin;
+    struct http_req *active;
+    struct http_req *done_head, *done_tail;
+    size_t n_active, n_done;
+    long running;
+    long connections;
+    int next_id;
+    CURL *idle[HTTP_IDLE_EASY_MAX];
+    size_t n_idle;
+};
+
+static bool curl_initialised;
+
+/* ---- origins ---------------------------------------------------------- */
+
+static void origin_free(struct origin *o)
+{
+    free(o->scheme);
+    free(o->host);
+    o->scheme = o->host = NULL;
+}
+
+static void ascii_lower(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+/* Parse an absolute URL with curl's own parser, so the origin we check is the
+ * one curl connects to. Fills *o and, when norm is not NULL, the normalised
+ * URL (malloc'd). Returns 0, or -1 when the URL does not parse or is not http
+ * or https. */
+static int origin_of(const char *url, struct origin *o, char **norm)
+{
+    int ret = -1;
+    char *scheme = NULL, *host = NULL, *port = NULL, *full = NULL;
+    CURLU *u = curl_url();
+    if (!u)
+        return -1;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+        goto out;
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+        goto out;
+    ascii_lower(scheme);
+    ascii_lower(host);
+    if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+        goto out;
+    int64_t p;
+    if (parse_int64(port, &p) != 0 || p <= 0 || p > UINT16_MAX)
+        goto out;
+    if (norm && curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK)
+        goto out;
+    o->scheme = xstrdup(scheme);
+    o->host = xstrdup(host);
+    o->port = (long)p;
+    if (norm)
+        *norm = xstrdup(full);
+    ret = 0;
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(full);
+    curl_url_cleanup(u);
+    return ret;
+}
+
+static bool origin_equal(const struct origin *a, const struct origin *b)
+{
+    return strcmp(a->scheme, b->scheme) == 0 && strcmp(a->host, b->host) == 0 &&
+           a->port == b->port;
+}
+
+/* Whether url may be requested by this client (and gets the token). */
+static bool origin_allowed(const struct http_client *c, const char *url)
+{
+    struct origin o = {0};
+    if (origin_of(url, &o, NULL) != 0)
+        return false;
+    bool ok = !c->has_origin || origin_equal(&o, &c->origin);
+    origin_free(&o);
+    return ok;
+}
+
+static bool url_gets_token(const struct http_client *c, const char *url)
+{
+    return c->has_origin && c->auth_header && origin_allowed(c, url);
+}
+
+static void origin_format(const struct origin *o, char *out, size_t n)
+{
+    bool dflt = (strcmp(o->scheme, "http") == 0 && o->port == HTTP_PORT_HTTP) ||
+                (strcmp(o->scheme, "https") == 0 && o->port == HTTP_PORT_HTTPS);
+    if (dflt)
+        snprintf(out, n, "%s://%s", o->scheme, o->host);
+    else
+        snprintf(out, n, "%s://%s:%ld", o->scheme, o->host, o->port);
+}
+
+/* Resolve a Location (absolute or relative) against base. Returns a malloc'd
+ * absolute URL, or NULL when it does not parse. */
+static char *resolve_location(const char *base, const char *location)
+{
+    char *full = NULL, *ret = NULL;
+    CURLU *u = curl_url();
+    if (!u)
+        return NULL;
+    if (curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK)
+        ret = xstrdup(full);
+    curl_free(full);
+    curl_url_cleanup(u);
+    return ret;
+}
+
+/* ---- results and request bookkeeping ---------------------------------- */
+
+static void result_clear_headers(struct http_result *r)
+{
+    free(r->content_type);
+    free(r->www_authenticate);
+    free(r->location);
+    r->content_type = r->www_authenticate = r->location = NULL;
+    r->retry_after_s = -1;
+}
+
+void http_result_free(struct http_result *r)
+{
+    if (!r)
+        return;
+    free(r->url);
+    buf_free(&r->body);
+    result_clear_headers(r);
+    free(r);
+}
+
+static void easy_release(struct http_client *c, CURL *easy)
+{
+    if (!easy)
+        return;
+    if (c->n_idle < HTTP_IDLE_EASY_MAX) {
+        curl_easy_reset(easy);
+        c->idle[c->n_idle++] = easy;
+    } else {
+        curl_easy_cleanup(easy);
+    }
+}
+
+/* Take a running request's easy handle out of the multi handle. */
+static void req_detach(struct http_client *c, struct http_req *q)
+{
+    if (q->state == REQ_RUNNING) {
+        curl_multi_remove_handle(c->multi, q->easy);
+        c->running--;
+    }
+    easy_release(c, q->easy);
+    q->easy = NULL;
+    curl_slist_free_all(q->headers);
+    q->headers = NULL;
+    q->state = REQ_WAITING;
+}
+
+static void active_unlink(struct http_client *c, struct http_req *q)
+{
+    for (struct http_req **pp = &c->active; *pp; pp = &(*pp)->next) {
+        if (*pp == q) {
+            *pp = q->next;
+            q->next = NULL;
+            c->n_active--;
+            return;
+        }
+    }
+}
+
+/* End a request: its result moves to the done queue. */
+static void req_finish(struct http_client *c, struct http_req *q)
+{
+    req_detach(c, q);
+    active_unlink(c, q);
+    q->res->seconds = (double)(now_ms() - q->submitted_ms) / HTTP_MS_PER_S;
+    if (c->done_tail)
+        c->done_tail->next = q;
+    else
+        c->done_head = q;
+    c->done_tail = q;
+    c->n_done++;
+}
+
+static void req_free(struct http_req *q)
+{
+    http_result_free(q->res);
+    free(q);
+}
+
+static void req_fail(struct http_client *c, struct http_req *q, enum http_failure f,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void req_fail(struct http_client *c, struct http_req *q, enum http_failure f,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    q->res->failure = f;
+    vsnprintf(q->res->errmsg, sizeof q->res->errmsg, fmt, ap);
+    va_end(ap);
+    req_finish(c, q);
+}
+
+/* ---- libcurl callbacks ------------------------------------------------ */
+
+static size_t on_body(char *p, size_t size, size_t n, void *userdata)
+{
+    struct http_req *q = userdata;
+    size_t len = size * n;
+    struct buf *b = &q->res->body;
+    if (len > q->client->opt.max_body - b->len) {
+        q->too_large = true;
+        return 0; /* anything but len makes curl abort with CURLE_WRITE_ERROR */
+    }
+    buf_append(b, p, len);
+    return len;
+}
+
+static char *trimmed_dup(const char *s, size_t n)
+{
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
+    return xstrndup(s, n);
+}
+
+/* Keep only the headers of the last response (a new status line resets them). */
+static size_t on_header(char *p, size_t size, size_t n, void *userdata)
+{
+    struct http_req *q = userdata;
+    struct http_result *r = q->res;
+    size_t len = size * n;
+    static const char status_prefix[] = "HTTP/";
+    if (len >= sizeof status_prefix - 1 &&
+        strncmp(p, status_prefix, sizeof status_prefix - 1) == 0) {
+        result_clear_headers(r);
+        return len;
+    }
+    const char *colon = memchr(p, ':', len);
+    if (!colon)
+        return len;
+    char *name = xstrndup(p, (size_t)(colon - p));
+    char *value = trimmed_dup(colon + 1, len - (size_t)(colon - p) - 1);
+    char **slot = NULL;
+    if (ascii_casecmp(name, "Content-Type") == 0) {
+        slot = &r->content_type;
+    } else if (ascii_casecmp(name, "WWW-Authenticate") == 0) {
+        slot = &r->www_authenticate;
+    } else if (ascii_casecmp(name, "Location") == 0) {
+        slot = &r->location;
+    } else if (ascii_casecmp(name, "Retry-After") == 0) {
+        int64_t v;
+        /* Only the delay-seconds form; an HTTP-date counts as absent. */
+        bool ok = parse_int64(value, &v) == 0 && v >= 0 && v <= LONG_MAX;
+        r->retry_after_s = ok ? (long)v : -1;
+    }
+    if (slot) {
+        free(*slot);
+        *slot = value;
+        value = NULL;
+    }
+    free(name);
+    free(value);
+    return len;
+}
+
+/* ---- starting attempts ------------------------------------------------ */
+
+#define SETOPT(easy, opt, val)                                   \
+    do {                                                         \
+        if (curl_easy_setopt((easy), (opt), (val)) != CURLE_OK)  \
+            goto fail;                                           \
+    } while (0)
+
+static bool req_start(struct http_client *c, struct http_req *q)
+{
+    const struct http_options *o = &c->opt;
+    CURL *e = c->n_idle ? c->idle[--c->n_idle] : curl_easy_init();
+    if (!e) {
+        req_fail(c, q, HTTP_FAIL_OTHER, "cannot create a transfer (out of memory?)");
+        return false;
+    }
+    q->easy = e;
+    buf_reset(&q->res->body);
+    result_clear_headers(q->res);
+    q->res->status = 0;
+    q->too_large = false;
+    q->errbuf[0] = '\0';
+
+    struct curl_slist *h = NULL, *t;
+    if (!(t = curl_slist_append(h, "Accept: application/json")))
+        goto fail;
+    h = t;
+    if (url_gets_token(c, q->res->url)) {
+        if (!(t = curl_slist_append(h, c->auth_header)))
+            goto fail;
+        h = t;
+    }
+    q->headers = h;
+
+    SETOPT(e, CURLOPT_URL, q->res->url);
+    SETOPT(e, CURLOPT_HTTPHEADER, q->headers);
+    SETOPT(e, CURLOPT_USERAGENT, "omslog/" OMSLOG_VERSION);
+    SETOPT(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl can decode */
+    SETOPT(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(e, CURLOPT_FOLLOWLOCATION, 0L); /* redirects are checked and followed here */
+    SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+    SETOPT(e, CURLOPT_TIMEOUT_MS, o->timeout_ms);
+    if (o->low_speed_time_s > 0) {
+        SETOPT(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        SETOPT(e, CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s);
+    }
+    SETOPT(e, CURLOPT_NOSIGNAL, 1L); /* no SIGALRM for DNS timeouts in our process */
+    SETOPT(e, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
+    SETOPT(e, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
+    curl_off_t max_file = o->max_body > INT64_MAX ? INT64_MAX : (curl_off_t)o->max_body;
+    SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, max_file);
+    SETOPT(e, CURLOPT_WRITEFUNCTION, on_body);
+    SETOPT(e, CURLOPT_WRITEDATA, q);
+    SETOPT(e, CURLOPT_HEADERFUNCTION, on_header);
+    SETOPT(e, CURLOPT_HEADERDATA, q);
+    SETOPT(e, CURLOPT_ERRORBUFFER, q->errbuf);
+    SETOPT(e, CURLOPT_PRIVATE, q);
+    if (curl_multi_add_handle(c->multi, e) != CURLM_OK)
+        goto fail;
+    q->state = REQ_RUNNING;
+    c->running++;
+    q->attempt_ms = now_ms();
+    if (!q->redirect_hop)
+        q->res->attempts++;
+    q->redirect_hop = false;
+    return true;
+fail:
+    if (!q->headers)
+        curl_slist_free_all(h);
+    req_fail(c, q, HTTP_FAIL_OTHER, "cannot set up the transfer for %s", q->res->url);
+    return false;
+}
+
+static bool slot_free(const struct http_client *c)
+{
+    return c->opt.max_parallel <= 0 || c->running < c->opt.max_parallel;
+}
+
+/* Start every waiting request that is due, in submission order, while slots
+ * last. Returns how many started or ended. */
+static int start_due(struct http_client *c)
+{
+    int n = 0;
+    int64_t now = now_ms();
+    struct http_req *q = c->active;
+    while (q && slot_free(c)) {
+        struct http_req *next = q->next; /* q may move to the done queue */
+        if (q->state == REQ_WAITING && q->not_before_ms <= now) {
+            req_start(c, q);
+            n++;
+        }
+        q = next;
+    }
+    return n;
+}
+
+/* ---- finishing attempts ----------------------------------------------- */
+
+static long backoff_ms(const struct http_client *c, long retry_index)
+{
+    long d = c->opt.backoff_base_ms;
+    for (long i = 0; i < retry_index && d < c->opt.backoff_max_ms; i++)
+        d = d > LONG_MAX / 2 ? LONG_MAX : d * 2;
+    return d < c->opt.backoff_max_ms ? d : c->opt.backoff_max_ms;
+}
+
+static bool can_retry(const struct http_client *c, const struct http_req *q)
+{
+    return q->retries_used < c->opt.retries;
+}
+
+static void schedule_retry(struct http_client *c, struct http_req *q, long delay_ms,
+                           const char *why)
+{
+    if (delay_ms > HTTP_MAX_DELAY_MS)
+        delay_ms = HTTP_MAX_DELAY_MS;
+    q->retries_used++;
+    q->not_before_ms = now_ms() + delay_ms;
+    if (c->opt.verbose)
+        fprintf(c->opt.verbose, "omslog: %s from %s, retry %ld/%ld in %ld ms\n", why,
+                q->res->url, q->retries_used, c->opt.retries, delay_ms);
+}
+
+static bool is_redirect(long status)
+{
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+static void on_response(struct http_client *c, struct http_req *q)
+{
+    struct http_result *r = q->res;
+    long st = r->status;
+    if (is_redirect(st) && r->location) {
+        char *target = resolve_location(r->url, r->location);
+        struct origin o = {0};
+        if (!target || origin_of(target, &o, NULL) != 0) {
+            free(target);
+            req_fail(c, q, HTTP_FAIL_OTHER, "redirect %ld with an unusable Location", st);
+            return;
+        }
+        bool same = !c->has_origin || origin_equal(&o, &c->origin);
+        char oname[sizeof r->errmsg / 2];
+        origin_format(&o, oname, sizeof oname);
+        origin_free(&o);
+        if (!same) {
+            free(target);
+            req_fail(c, q, HTTP_FAIL_ORIGIN, "redirect to another origin refused: %s", oname);
+            return;
+        }
+        if (q->redirects >= HTTP_MAX_REDIRECTS) {
+            free(target);
+            req_fail(c, q, HTTP_FAIL_OTHER, "too many redirects (more than %d)",
+                     HTTP_MAX_REDIRECTS);
+            return;
+        }
+        if (c->opt.verbose)
+            fprintf(c->opt.verbose, "omslog: following redirect %ld to %s\n", st, target);
+        q->redirects++;
+        q->redirect_hop = true;
+        free(r->url);
+        r->url = target;
+        q->not_before_ms = now_ms();
+        return;
+    }
+    if (st == HTTP_STATUS_TOO_MANY_REQUESTS) {
+        if (r->retry_after_s > c->opt.max_retry_after_s || !can_retry(c, q)) {
+            req_finish(c, q);
+            return;
+        }
+        /* A missing or unusable Retry-After gets the ordinary backoff. */
+        long delay = backoff_ms(c, q->retries_used);
+        if (r->retry_after_s >= 0)
+            delay = r->retry_after_s > HTTP_MAX_DELAY_MS / HTTP_MS_PER_S
+                        ? HTTP_MAX_DELAY_MS
+                        : r->retry_after_s * HTTP_MS_PER_S;
+        schedule_retry(c, q, delay, "429");
+        return;
+    }
+    if ((st == HTTP_STATUS_BAD_GATEWAY || st == HTTP_STATUS_UNAVAILABLE ||
+         st == HTTP_STATUS_GATEWAY_TIMEOUT) && can_retry(c, q)) {
+        char why[16];
+        snprintf(why, sizeof why, "%ld", st);
+        schedule_retry(c, q, backoff_ms(c, q->retries_used), why);
+        return;
+    }
+    req_finish(c, q);
+}
+
+static bool is_tls_error(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_USE_SSL_FAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CLIENTCERT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void format_seconds(long ms, char *out, size_t n)
+{
+    snprintf(out, n, "%g s", (double)ms / HTTP_MS_PER_S);
+}
+
+static const char *curl_words(const struct http_req *q, CURLcode rc)
+{
+    return q->errbuf[0] ? q->errbuf : curl_easy_strerror(rc);
+}
+
+static void on_timeout(struct http_client *c, struct http_req *q, CURLcode rc, int64_t elapsed)
+{
+    const struct http_options *o = &c->opt;
+    curl_off_t connect_us = 0;
+    curl_easy_getinfo(q->easy, CURLINFO_CONNECT_TIME_T, &connect_us);
+    char secs[32];
+    /* curl says only "timed out"; which limit fired follows from the elapsed
+     * time and whether a connection was made. */
+    if (elapsed + HTTP_TIMEOUT_SLACK_MS >= o->timeout_ms) {
+        format_seconds(o->timeout_ms, secs, sizeof secs);
+        req_fail(c, q, HTTP_FAIL_TIMEOUT, "timed out after %s", secs);
+    } else if (connect_us == 0) {
+        format_seconds(o->connect_timeout_ms, secs, sizeof secs);
+        req_fail(c, q, HTTP_FAIL_TIMEOUT, "connect timeout after %s", secs);
+    } else if (o->low_speed_time_s > 0) {
+        req_fail(c, q, HTTP_FAIL_TIMEOUT, "low-speed timeout: no data for %ld s",
+                 o->low_speed_time_s);
+    } else {
+        req_fail(c, q, HTTP_FAIL_TIMEOUT, "timed out: %s", curl_words(q, rc));
+    }
+}
+
+static void on_transport_error(struct http_client *c, struct http_req *q, CURLcode rc,
+                               int64_t elapsed)
+{
+    switch (rc) {
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+        /* The connection broke after it was made: worth another try. */
+        if (can_retry(c, q)) {
+            req_detach(c, q);
+            schedule_retry(c, q, backoff_ms(c, q->retries_used), "connection reset");
+            return;
+        }
+        req_fail(c, q, HTTP_FAIL_CONNECT, "connection reset: %s", curl_words(q, rc));
+        return;
+    case CURLE_COULDNT_CONNECT:
+        /* Refused or unreachable: retrying only delays the message. */
+        req_fail(c, q, HTTP_FAIL_CONNECT, "cannot connect: %s", curl_words(q, rc));
+        return;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        req_fail(c, q, HTTP_FAIL_DNS, "host name did not resolve: %s", curl_words(q, rc));
+        return;
+    case CURLE_OPERATION_TIMEDOUT:
+        on_timeout(c, q, rc, elapsed);
+        return;
+    case CURLE_PARTIAL_FILE:
+        req_fail(c, q, HTTP_FAIL_TRUNCATED, "body ended early: %s", curl_words(q, rc));
+        return;
+    case CURLE_FILESIZE_EXCEEDED:
+        req_fail(c, q, HTTP_FAIL_TOO_LARGE, "response larger than %zu bytes", c->opt.max_body);
+        return;
+    case CURLE_WRITE_ERROR:
+        if (q->too_large) {
+            req_fail(c, q, HTTP_FAIL_TOO_LARGE, "response larger than %zu bytes",
+                     c->opt.max_body);
+            return;
+        }
+        break;
+    default:
+        if (is_tls_error(rc)) {
+            req_fail(c, q, HTTP_FAIL_TLS, "TLS failure: %s", curl_words(q, rc));
+            return;
+        }
+        break;
+    }
+    if (q->errbuf[0])
+        req_fail(c, q, HTTP_FAIL_OTHER, "%s: %s", curl_easy_strerror(rc), q->errbuf);
+    else
+        req_fail(c, q, HTTP_FAIL_OTHER, "%s", curl_easy_strerror(rc));
+}
+
+static void on_done(struct http_client *c, struct http_req *q, CURLcode rc)
+{
+    long status = 0, nconn = 0;
+    curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(q->easy, CURLINFO_NUM_CONNECTS, &nconn);
+    c->connections += nconn;
+    q->res->status = status;
+    int64_t elapsed = now_ms() - q->attempt_ms;
+    if (c->opt.verbose) {
+        double ms = 0;
+        curl_off_t us = 0;
+        if (curl_easy_getinfo(q->easy, CURLINFO_TOTAL_TIME_T, &us) == CURLE_OK)
+            ms = (double)us / HTTP_MS_PER_S;
+        const char *conn = nconn > 0 ? "new" : "reused";
+        if (rc == CURLE_OK)
+            fprintf(c->opt.verbose, "omslog: GET %s -> %ld (%.1f ms, %zu bytes, conn %s)\n",
+                    q->res->url, status, ms, q->res->body.len, conn);
+        else
+            fprintf(c->opt.verbose, "omslog: GET %s -> failed: %s (%.1f ms, conn %s)\n",
+                    q->res->url, curl_words(q, rc), ms, conn);
+    }
+    if (rc != CURLE_OK) {
+        on_transport_error(c, q, rc, elapsed);
+        return;
+    }
+    req_detach(c, q);
+    on_response(c, q);
+}
+
+/* Handle every transfer curl reports finished. Returns how many. */
+static int collect_done(struct http_client *c)
+{
+    int n = 0, left;
+    CURLMsg *m;
+    while ((m = curl_multi_info_read(c->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        CURLcode rc = m->data.result; /* m is invalid once the handle is removed */
+        struct http_req *q = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&q);
+        if (q) {
+            on_done(c, q, rc);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* ---- public API ------------------------------------------------------- */
+
+static long positive_or(long v, long dflt)
+{
+    return v > 0 ? v : dflt;
+}
+
+static bool has_control_chars(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
+struct http_client *http_client_new(const struct http_options *o, struct omslog_error *err)
+{
+    if (!curl_initialised) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            error_set(err, OMSLOG_ERR_INTERNAL, "cannot initialise libcurl");
+            return NULL;
+        }
+        curl_initialised = true;
+    }
+    struct origin origin = {0};
+    if (o->origin_url && origin_of(o->origin_url, &origin, NULL) != 0) {
+        error_set(err, OMSLOG_ERR_CONFIG,
+                  "invalid URL \"%s\": expected http://host[:port] or https://host[:port]",
+                  o->origin_url);
+        return NULL;
+    }
+    if (o->token && (!*o->token || has_control_chars(o->token))) {
+        origin_free(&origin);
+        error_set(err, OMSLOG_ERR_CONFIG, "the token is empty or contains control characters");
+        return NULL;
+    }
+    CURLM *multi = curl_multi_init();
+    if (!multi) {
+        origin_free(&origin);
+        error_set(err, OMSLOG_ERR_INTERNAL, "cannot create a libcurl multi handle");
+        return NULL;
+    }
+    struct http_client *c = xcalloc(1, sizeof *c);
+    c->multi = multi;
+    c->opt = *o;
+    c->has_origin = o->origin_url != NULL;
+    c->origin = origin;
+    c->origin_url = o->origin_url ? xstrdup(o->origin_url) : NULL;
+    c->opt.origin_url = c->origin_url;
+    c->opt.token = NULL; /* only auth_header keeps it, and it is wiped on free */
+    if (o->token) {
+        struct buf b = {0};
+        buf_printf(&b, "Authorization: Token %s", o->token);
+        c->auth_header = buf_steal(&b);
+    }
+    c->opt.connect_timeout_ms =
+        positive_or(o->connect_timeout_ms, HTTP_DEFAULT_CONNECT_TIMEOUT_MS);
+    c->opt.timeout_ms = positive_or(o->timeout_ms, HTTP_DEFAULT_TIMEOUT_MS);
+    c->opt.low_speed_time_s = o->low_speed_time_s > 0 ? o->low_speed_time_s : 0;
+    c->opt.retries = o->retries > 0 ? o->retries : 0;
+    c->opt.backoff_base_ms = positive_or(o->backoff_base_ms, HTTP_DEFAULT_BACKOFF_BASE_MS);
+    c->opt.backoff_max_ms = positive_or(o->backoff_max_ms, HTTP_DEFAULT_BACKOFF_MAX_MS);
+    c->opt.max_retry_after_s = positive_or(o->max_retry_after_s, HTTP_DEFAULT_MAX_RETRY_AFTER_S);
+    c->opt.max_body = o->max_body ? o->max_body : HTTP_DEFAULT_MAX_BODY;
+    c->opt.max_parallel = o->max_parallel > 0 ? o->max_parallel : 0;
+    c->next_id = 1;
+    return c;
+}
+
+static void req_list_free(struct http_client *c, struct http_req *q)
+{
+    while (q) {
+        struct http_req *next = q->next;
+        req_detach(c, q);
+        req_free(q);
+        q = next;
+    }
+}
+
+void http_client_free(struct http_client *c)
+{
+    if (!c)
+        return;
+    req_list_free(c, c->active);
+    req_list_free(c, c->done_head);
+    for (size_t i = 0; i < c->n_idle; i++)
+        curl_easy_cleanup(c->idle[i]);
+    curl_multi_cleanup(c->multi);
+    if (c->auth_header) {
+        explicit_bzero(c->auth_header, strlen(c->auth_header));
+        free(c->auth_header);
+    }
+    free(c->origin_url);
+    origin_free(&c->origin);
+    free(c);
+}
+
+int http_submit(struct http_client *c, const char *url, void *user, struct omslog_error *err)
+{
+    struct origin o = {0};
+    char *norm = NULL;
+    if (!url || origin_of(url, &o, &norm) != 0) {
+        error_set(err, OMSLOG_ERR_USAGE, "not an http or https URL: %s", url ? url : "(null)");
+        return -1;
+    }
+    bool same = !c->has_origin || origin_equal(&o, &c->origin);
+    origin_free(&o);
+    if (!same) {
+        char mine[OMSLOG_ERROR_MSG_MAX / 4];
+        origin_format(&c->origin, mine, sizeof mine);
+        error_set(err, OMSLOG_ERR_ORIGIN, "refusing %s: not on the configured origin %s", norm,
+                  mine);
+        free(norm);
+        return -1;
+    }
+    struct http_req *q = xcalloc(1, sizeof *q);
+    q->client = c;
+    q->res = xcalloc(1, sizeof *q->res);
+    q->res->id = c->next_id;
+    c->next_id = c->next_id == INT_MAX ? 1 : c->next_id + 1;
+    q->res->user = user;
+    q->res->url = norm;
+    q->res->retry_after_s = -1;
+    q->state = REQ_WAITING;
+    q->submitted_ms = q->not_before_ms = now_ms();
+    struct http_req **pp = &c->active;
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = q;
+    c->n_active++;
+    start_due(c);
+    return q->res->id;
+}
+
+/* Take the finished request id out of the done queue, keeping the others. */
+static struct http_result *take_done(struct http_client *c, int id)
+{
+    struct http_req *prev = NULL;
+    for (struct http_req *q = c->done_head; q; prev = q, q = q->next) {
+        if (q->res->id != id)
+            continue;
+        if (prev)
+            prev->next = q->next;
+        else
+            c->done_head = q->next;
+        if (c->done_tail == q)
+            c->done_tail = prev;
+        c->n_done--;
+        struct http_result *r = q->res;
+        free(q);
+        return r;
+    }
+    return NULL;
+}
+
+void http_cancel(struct http_client *c, int id)
+{
+    for (struct http_req *q = c->active; q; q = q->next) {
+        if (q->res->id == id) {
+            req_detach(c, q);
+            active_unlink(c, q);
+            req_free(q);
+            return;
+        }
+    }
+    http_result_free(take_done(c, id));
+}
+
+/* http_wait; results_wake says whether queued results end the wait at once
+ * (http_get waits for one id and leaves the others queued). */
+static int wait_for(struct http_client *c, const int *extra_fds, int n_extra, int timeout_ms,
+                    bool *extra_ready, bool results_wake)
+{
+    if (extra_ready)
+        *extra_ready = false;
+    if (n_extra < 0 || (n_extra > 0 && !extra_fds))
+        n_extra = 0;
+    long t = timeout_ms >= 0 ? timeout_ms : INT_MAX;
+    if (results_wake && c->n_done)
+        t = 0; /* results are waiting to be picked up */
+    long curl_t = -1;
+    if (curl_multi_timeout(c->multi, &curl_t) == CURLM_OK && curl_t >= 0 && curl_t < t)
+        t = curl_t;
+    if (slot_free(c)) {
+        int64_t now = now_ms();
+        for (const struct http_req *q = c->active; q; q = q->next) {
+            if (q->state != REQ_WAITING)
+                continue;
+            int64_t due = q->not_before_ms > now ? q->not_before_ms - now : 0;
+            if (due < t)
+                t = (long)due;
+        }
+    }
+    /* With nothing to wait for and no caller limit, waiting would never end. */
+    if (t == INT_MAX && c->n_active == 0 && n_extra == 0)
+        return 0;
+
+    struct curl_waitfd *w = n_extra ? xcalloc((size_t)n_extra, sizeof *w) : NULL;
+    for (int i = 0; i < n_extra; i++) {
+        w[i].fd = extra_fds[i];
+        w[i].events = CURL_WAIT_POLLIN;
+    }
+    int numfds = 0;
+    CURLMcode mc = curl_multi_poll(c->multi, w, (unsigned)n_extra, (int)t, &numfds);
+    free(w);
+    if (mc != CURLM_OK)
+        return -1;
+    if (n_extra && extra_ready) {
+        /* Asked separately so a hang-up or error counts too (curl reports
+         * only POLLIN): the caller must read to find out, or it would spin. */
+        struct pollfd *p = xcalloc((size_t)n_extra, sizeof *p);
+        for (int i = 0; i < n_extra; i++) {
+            p[i].fd = extra_fds[i];
+            p[i].events = POLLIN;
+        }
+        if (poll(p, (nfds_t)n_extra, 0) > 0)
+            for (int i = 0; i < n_extra; i++)
+                if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
+                    *extra_ready = true;
+        free(p);
+    }
+    return 0;
+}
+
+int http_wait(struct http_client *c, const int *extra_fds, int n_extra, int timeout_ms,
+              bool *extra_ready)
+{
+    return wait_for(c, extra_fds, n_extra, timeout_ms, extra_ready, true);
+}
+
+void http_perform(struct http_client *c)
+{
+    for (int round = 0; round < HTTP_PERFORM_ROUNDS; round++) {
+        int progress = start_due(c);
+        int still = 0;
+        curl_multi_perform(c->multi, &still);
+        progress += collect_done(c);
+        if (!progress)
+            break;
+    }
+}
+
+struct http_result *http_next_result(struct http_client *c)
+{
+    struct http_req *q = c->done_head;
+    if (!q)
+        return NULL;
+    c->done_head = q->next;
+    if (!c->done_head)
+        c->done_tail = NULL;
+    c->n_done--;
+    struct http_result *r = q->res;
+    free(q);
+    return r;
+}
+
+size_t http_pending(const struct http_client *c)
+{
+    return c->n_active + c->n_done;
+}
+
+long http_connections_opened(const struct http_client *c)
+{
+    return c->connections;
+}
+
+struct http_result *http_get(struct http_client *c, const char *url, struct omslog_error *err)
+{
+    int id = http_submit(c, url, NULL, err);
+    if (id < 0)
+        return NULL;
+    for (;;) {
+        http_perform(c);
+        struct http_result *r = take_done(c, id);
+        if (r)
+            return r;
+        /* Other finished results stay queued and must not cut the wait short. */
+        if (wait_for(c, NULL, 0, HTTP_GET_WAIT_MS, NULL, false) < 0)
+            break;
+    }
+    http_cancel(c, id);
+    error_set(err, OMSLOG_ERR_INTERNAL, "waiting for the network failed");
+    return NULL;
+}
+
+void http_global_cleanup(void)
+{
+    if (curl_initialised) {
+        curl_global_cleanup();
+        curl_initialised = false;
+    }
+}

@@ -11,6 +11,7 @@
 #include "omslog/cli.h"
 #include "omslog/config.h"
 #include "omslog/error.h"
+#include "omslog/http.h"
 #include "omslog/level.h"
 #include "omslog/sanitize.h"
 #include "omslog/ui.h"
@@ -366,5 +367,6 @@ out:
     config_free(&cfg);
     free(a.apps);
     free(a.token_copy);
+    http_global_cleanup();
     return rc;
 }

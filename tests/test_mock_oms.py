@@ -1,0 +1,546 @@
+#!/usr/bin/env python3
+"""Self-test of tests/mock_oms.py: python3 tests/test_mock_oms.py [NAME...]
+
+Each test starts its own MockServer on 127.0.0.1 with a random port. The last
+line printed is "N passed, N failed"; the exit status is 1 when any failed.
+"""
+import gzip
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mock_oms import API_PATH, MockServer  # noqa: E402
+
+TOKEN = "demo-token"
+TESTS = []
+ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$")
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def request(srv, path=API_PATH, token=TOKEN, method="GET", headers=None, body=None,
+            timeout=10):
+    """(status, headers with lower-case names, body bytes) of one request."""
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout)
+    hdrs = {"Authorization": "Token " + token} if token else {}
+    hdrs.update(headers or {})
+    try:
+        conn.request(method, path, body=body, headers=hdrs)
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def get_json(srv, path=API_PATH, **kw):
+    status, hdrs, body = request(srv, path, **kw)
+    return status, json.loads(body)
+
+
+def page(srv, query="", **kw):
+    status, data = get_json(srv, API_PATH + query, **kw)
+    assert status == 200, (status, data)
+    return data
+
+
+def eq(a, b):
+    assert a == b, "%r != %r" % (a, b)
+
+
+# ------------------------------------------------------------------ pagination
+
+@test
+def first_page_and_links():
+    with MockServer(count=95) as srv:
+        status, hdrs, body = request(srv)
+        eq(status, 200)
+        eq(hdrs["content-type"], "application/json")
+        data = json.loads(body)
+        eq(list(data), ["count", "next", "previous", "results"])
+        eq(data["count"], 95)
+        eq(len(data["results"]), 10)
+        eq(data["next"], "%s%s?page=2" % (srv.url, API_PATH))
+        eq(data["previous"], None)
+        ids = [e["id"] for e in data["results"]]
+        assert ids == sorted(ids, reverse=True) and len(set(ids)) == 10, ids
+        times = [e["created_at"] for e in data["results"]]
+        assert all(ISO_RE.match(t) for t in times), times
+        assert times == sorted(times, reverse=True), times
+        eq(list(data["results"][0]), ["id", "level", "logger_name", "message", "app_name",
+                                      "trace", "created_at"])
+
+
+@test
+def previous_of_page_two_has_no_page_param():
+    with MockServer(count=95) as srv:
+        base = srv.url + API_PATH
+        d2 = page(srv, "?zeta=1&page=2&alpha=x%20y")
+        eq(d2["previous"], base + "?alpha=x+y&zeta=1")  # DRF sorts and re-encodes
+        eq(d2["next"], base + "?alpha=x+y&page=3&zeta=1")
+        eq(page(srv, "?page=3")["previous"], base + "?page=2")
+        # The Host header decides the origin of the links, as build_absolute_uri does.
+        _, d = get_json(srv, headers={"Host": "oms.example.com:8443"})
+        eq(d["next"], "http://oms.example.com:8443%s?page=2" % API_PATH)
+
+
+@test
+def last_page():
+    with MockServer(count=95) as srv:
+        last = page(srv, "?page=last")
+        eq(len(last["results"]), 5)
+        eq(last["next"], None)
+        eq(last["previous"], srv.url + API_PATH + "?page=9")
+        eq(page(srv, "?page=10")["results"], last["results"])
+        eq(page(srv, "?page=%2010")["results"], last["results"])  # Python int() strips
+
+
+@test
+def invalid_pages():
+    with MockServer(count=95) as srv:
+        for p in ["0", "-1", "abc", "11", "", "1.0", "last2"]:
+            eq(get_json(srv, API_PATH + "?page=" + p), (404, {"detail": "Invalid page."}))
+    with MockServer(count=0) as srv:
+        eq(page(srv), {"count": 0, "next": None, "previous": None, "results": []})
+        eq(page(srv, "?page=last")["results"], [])
+        eq(get_json(srv, API_PATH + "?page=2"), (404, {"detail": "Invalid page."}))
+
+
+@test
+def page_size_parameters():
+    with MockServer(count=95) as srv:
+        eq(len(page(srv, "?page_size=50")["results"]), 10)  # ignored without the switch
+    with MockServer(count=1500, page_size_param="page_size", max_page_size=1000) as srv:
+        d = page(srv, "?page_size=50")
+        eq(len(d["results"]), 50)
+        assert "page_size=50" in d["next"], d["next"]
+        eq(len(page(srv, "?page_size=5000")["results"]), 1000)  # clamped like DRF
+        for bad in ["0", "-3", "abc", ""]:
+            eq(len(page(srv, "?page_size=" + bad)["results"]), 10)
+    with MockServer(count=95, limit_param=True, page_size=20) as srv:
+        eq(len(page(srv)["results"]), 20)
+        d = page(srv, "?limit=7")
+        eq(len(d["results"]), 7)
+        eq(d["next"], srv.url + API_PATH + "?limit=7&page=2")
+
+
+# ------------------------------------------------------------------ auth and routing
+
+@test
+def authentication_errors():
+    with MockServer(count=20) as srv:
+        cases = [(None, "Authentication credentials were not provided."),
+                 ("Bearer " + TOKEN, "Authentication credentials were not provided."),
+                 ("Token wrong", "Invalid token."),
+                 ("Token", "Invalid token header. No credentials provided."),
+                 ("Token a b", "Invalid token header. Token string should not contain spaces.")]
+        for value, detail in cases:
+            hdrs = {"Authorization": value} if value else {}
+            status, h, body = request(srv, token=None, headers=hdrs)
+            eq((status, json.loads(body)), (401, {"detail": detail}))
+            eq(h.get("www-authenticate"), "Token")
+        eq(request(srv, token=None, headers={"Authorization": "token " + TOKEN})[0], 200)
+    with MockServer(count=20, auth_403=True, forbidden_token="viewer") as srv:
+        status, h, body = request(srv, token="wrong")
+        eq((status, json.loads(body)["detail"]), (403, "Invalid token."))
+        assert "www-authenticate" not in h
+        eq(get_json(srv, token="viewer"),
+           (403, {"detail": "You do not have permission to perform this action."}))
+        eq(request(srv)[0], 200)
+    with MockServer(count=20, no_auth=True) as srv:
+        eq(request(srv, token=None)[0], 200)
+
+
+@test
+def detail_and_routing():
+    with MockServer(count=95) as srv:
+        entries = page(srv, "?page=2")["results"]
+        for e in entries[:3]:
+            eq(get_json(srv, "%s%d/" % (API_PATH, e["id"])), (200, e))
+        ids = {e["id"] for p in range(1, 11) for e in page(srv, "?page=%d" % p)["results"]}
+        gap = next(i for i in range(min(ids), max(ids)) if i not in ids)
+        for path in ["%d/" % gap, "abc/", "999999999999999999999/", "-5/"]:
+            eq(get_json(srv, API_PATH + path), (404, {"detail": "Not found."}))
+        eq(request(srv, API_PATH + "abc/", token=None)[0], 401)  # auth before lookup
+        status, h, _ = request(srv, "%s%d?x=1" % (API_PATH, entries[0]["id"]))
+        eq((status, h["location"]), (301, "%s%d/?x=1" % (API_PATH, entries[0]["id"])))
+        status, h, _ = request(srv, API_PATH[:-1] + "?page=2", token=None)
+        eq((status, h["location"]), (301, API_PATH + "?page=2"))
+        eq(get_json(srv, "/api/v1/other/"), (404, {"detail": "Not found."}))
+        eq(get_json(srv, API_PATH + "1/2/"), (404, {"detail": "Not found."}))
+        status, h, body = request(srv, method="POST", body=b"{}")
+        eq((status, json.loads(body)), (405, {"detail": 'Method "POST" not allowed.'}))
+        eq(h["allow"], "GET, HEAD, OPTIONS")
+        eq(request(srv, method="DELETE", token=None)[0], 401)  # DRF authenticates first
+        eq(request(srv, method="OPTIONS")[0], 200)
+        status, h, body = request(srv, method="HEAD")
+        eq((status, body), (200, b""))
+        assert int(h["content-length"]) > 100, h
+
+
+@test
+def keep_alive():
+    with MockServer(count=95) as srv:
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        bodies = []
+        for path in (API_PATH, API_PATH + "?page=2", API_PATH + "nope/"):
+            conn.request("GET", path, headers={"Authorization": "Token " + TOKEN})
+            if path == API_PATH:
+                first_sock = conn.sock
+            r = conn.getresponse()
+            bodies.append(json.loads(r.read()))
+            assert not r.will_close, path
+        assert conn.sock is first_sock
+        conn.close()
+        eq(srv.connections, 1)
+        eq(bodies[1]["previous"], srv.url + API_PATH)
+        eq(bodies[2], {"detail": "Not found."})
+
+
+@test
+def deterministic_data():
+    def dump(**kw):  # the links name the port, so compare the entries
+        with MockServer(count=500, **kw) as srv:
+            return [page(srv, q)["results"] for q in ("", "?page=7", "?page=last")]
+    a, b, c = dump(seed=1), dump(seed=1), dump(seed=2)
+    eq(a, b)
+    assert a[1] != c[1]
+
+
+@test
+def data_variety():
+    with MockServer(count=3000, page_size_param="page_size") as srv:
+        raw = b"".join(request(srv, API_PATH + "?page_size=1000&page=%d" % p)[2]
+                       for p in (1, 2, 3))
+        es = [e for p in (1, 2, 3) for e in page(srv, "?page_size=1000&page=%d" % p)["results"]]
+    eq(len(es), 3000)
+    assert "ş".encode() in raw and b"\\u015f" not in raw  # UTF-8, not ASCII escapes
+    ids = [e["id"] for e in es]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == 3000
+    assert max(ids) - min(ids) + 1 > 3000 and max(a - b for a, b in zip(ids, ids[1:])) > 5
+    levels = {e["level"] for e in es}
+    assert {0, 10, 20, 25, 30, 40, 45, 50} <= levels, levels
+    errors = sum(e["level"] == 40 for e in es) / 3000.0
+    assert 0.05 < errors < 0.11, errors
+    assert 0.003 < sum(e["level"] == 50 for e in es) / 3000.0 < 0.02
+    assert len({e["app_name"] for e in es}) >= 5 and len({e["logger_name"] for e in es}) >= 15
+    msgs = [e["message"] for e in es]
+    for pattern in ["[şğıİöüç]", "[\u3040-\u9fff\uac00-\ud7af]", "[\U0001F300-\U0001FAFF]",
+                    "\n"]:
+        assert sum(bool(re.search(pattern, m)) for m in msgs) > 20, pattern
+    assert sum(len(m) > 500 for m in msgs) > 20
+    traces = [e["trace"] for e in es]
+    assert None in traces and "" in traces
+    assert all(e["trace"] for e in es if e["level"] >= 40)
+    assert any(e["trace"] for e in es if e["level"] == 30)
+    joined = "\n".join(t for t in traces if t)
+    for needle in ["Traceback (most recent call last):", "/usr/lib/python3.11/",
+                   "site-packages", "During handling of the above exception",
+                   "The above exception was the direct cause",
+                   "oms.exceptions.NoWarehouseAvailable: "]:
+        assert needle in joined, needle
+    assert max(t.count('  File "') for t in traces if t) > 250
+    assert any(ISO_RE.match(e["created_at"]) and "." not in e["created_at"] for e in es)
+
+
+# ------------------------------------------------------------------ faults
+
+@test
+def delay_fail_and_flaky():
+    with MockServer(count=20, delay=0.3) as srv:
+        t = time.time()
+        eq(request(srv)[0], 200)
+        assert time.time() - t >= 0.3
+    with MockServer(count=20, fail_5xx=2) as srv:
+        status, _, body = request(srv)
+        eq((status, json.loads(body)["detail"]),
+           (503, "Service temporarily unavailable, try again later."))
+        eq([request(srv)[0] for _ in range(2)], [503, 200])
+        srv.set(fail_5xx=1, fail_status=500)
+        status, h, body = request(srv)
+        assert status == 500 and h["content-type"].startswith("text/html") and b"500" in body
+
+    def flaky():
+        with MockServer(count=20, flaky_5xx=0.5) as srv:
+            return [request(srv)[0] for _ in range(40)]
+    a = flaky()
+    assert 8 < sum(s != 200 for s in a) < 32 and set(a) <= {200, 502, 503}, a
+    eq(a, flaky())
+
+
+@test
+def rate_limit():
+    with MockServer(count=20, rate_limit=2) as srv:
+        eq(request(srv, token=None)[0], 401)  # authentication comes before throttling
+        status, h, body = request(srv)
+        eq((status, h["retry-after"], json.loads(body)),
+           (429, "1", {"detail": "Request was throttled. Expected available in 1 second."}))
+        eq([request(srv)[0] for _ in range(2)], [429, 200])
+
+
+@test
+def malformed_html_truncate():
+    with MockServer(count=20, malformed=True) as srv:
+        status, h, body = request(srv)
+        eq((status, h["content-type"]), (200, "application/json"))
+        try:
+            json.loads(body)
+            raise AssertionError("body parsed")
+        except ValueError:
+            pass
+        srv.set(malformed=False, html_error=True)
+        status, h, body = request(srv)
+        assert status == 502 and h["content-type"] == "text/html" and b"nginx" in body
+        srv.set(html_error=False, truncate=True)
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn.request("GET", API_PATH, headers={"Authorization": "Token " + TOKEN})
+        r = conn.getresponse()
+        try:
+            r.read()
+            raise AssertionError("truncated body read completely")
+        except http.client.IncompleteRead as e:
+            assert 0 < len(e.partial) < e.expected + len(e.partial)
+        conn.close()
+
+
+@test
+def stall():
+    srv = MockServer(count=20, stall=True).start()
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=1)
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Token %s\r\n\r\n"
+              % (API_PATH.encode(), TOKEN.encode()))
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise AssertionError("connection closed")
+            got += chunk
+    except socket.timeout:
+        pass
+    head, _, body = got.partition(b"\r\n\r\n")
+    length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+    assert 0 < len(body) < length, (len(body), length)
+    t = time.time()
+    srv.stop()
+    assert time.time() - t < 3
+    s.close()
+
+
+@test
+def next_host_and_redirect():
+    with MockServer(count=95, next_host="http://127.0.0.2:9") as srv:
+        d = page(srv, "?page=2")
+        eq(d["next"], "http://127.0.0.2:9%s?page=3" % API_PATH)
+        eq(d["previous"], "http://127.0.0.2:9%s" % API_PATH)
+        srv.set(next_host="", redirect_to="http://127.0.0.2:9/")
+        status, h, _ = request(srv, API_PATH + "?page=2")
+        eq((status, h["location"]), (302, "http://127.0.0.2:9%s?page=2" % API_PATH))
+
+
+@test
+def escapes():
+    with MockServer(count=200, escapes=True, page_size_param="page_size") as srv:
+        raw = request(srv, API_PATH + "?page_size=200")[2]
+        es = page(srv, "?page_size=200")["results"]
+    for needle in [b"\\u001b[2J", b"\\u001b]0;pwned\\u0007", b"\\ud800", b"\\u0000",
+                   b"\\u2028", b"\xc2\x9b", b"\xe2\x80\xae", b"\\r", b"\\b"]:
+        assert needle in raw, needle
+    assert "\x1b]0;pwned\x07" in es[0]["message"] and "\ud800" in es[0]["message"]
+    hit = lambda field: sum("\x1b" in (e[field] or "") for e in es[1:])  # noqa: E731
+    assert hit("message") > 10 and hit("logger_name") > 3 and hit("app_name") > 3
+    assert hit("trace") > 1
+
+
+@test
+def huge_trace():
+    with MockServer(count=30, huge_trace=1.5) as srv:
+        first = page(srv)["results"]
+        assert len(first[0]["trace"]) >= 1_500_000 and first[0]["trace"].count("\n") > 10000
+        assert all(len(e["trace"] or "") < 200_000 for e in first[1:])
+        _, d = get_json(srv, "%s%d/" % (API_PATH, first[0]["id"]))
+        eq(d["trace"], first[0]["trace"])
+
+
+@test
+def grow_and_shrink():
+    with MockServer(count=95, grow=3) as srv:
+        d1, d2 = page(srv), page(srv, "?page=2")
+        eq((d1["count"], d2["count"]), (98, 101))
+        # Three more entries arrived between the two pages: page 2 starts with page 1's 8th.
+        eq(d2["results"][0]["id"], d1["results"][7]["id"])
+        eq(d2["results"][0]["created_at"], d1["results"][7]["created_at"])
+        new_id = page(srv)["results"][0]["id"]
+        assert new_id > d1["results"][0]["id"]
+        eq(get_json(srv, "%s%d/" % (API_PATH, new_id))[1]["id"], new_id)
+    with MockServer(count=95) as srv:
+        before = [e["id"] for p in range(1, 11) for e in page(srv, "?page=%d" % p)["results"]]
+        srv.set(shrink=2)
+        d = page(srv)
+        eq(d["count"], 93)
+        srv.set(shrink=0)
+        after = [e["id"] for p in range(1, 11) for e in page(srv, "?page=%d" % p)["results"]]
+        gone = sorted(set(before) - set(after))
+        eq((len(after), len(gone)), (93, 2))
+        assert before.index(gone[0]) in (46, 47, 48), before.index(gone[0])
+        eq(get_json(srv, "%s%d/" % (API_PATH, gone[0])), (404, {"detail": "Not found."}))
+        srv.set(reset_data=True)
+        eq(page(srv)["count"], 95)
+
+
+@test
+def body_shape_faults():
+    with MockServer(count=95) as srv:
+        for value, expect in [("-5", -5), ('"abc"', "abc"), ("abc", "abc"),
+                              ("10000000", 10000000), ("null", None), (-7, -7)]:
+            srv.set(count_override=value)
+            eq(page(srv)["count"], expect)
+        srv.set(count_override="", results_not_list=True)
+        d = page(srv)
+        assert isinstance(d["results"], dict) and len(d["results"]) == 10
+        eq(d["count"], 95)
+        srv.set(results_not_list=False, duplicate_ids=True)
+        p1, p2 = page(srv)["results"], page(srv, "?page=2")["results"]
+        eq(p2[0]["id"], p1[-1]["id"])
+        eq(len(p2), 11)
+
+
+@test
+def server_filters():
+    with MockServer(count=300) as srv:
+        eq(page(srv, "?level__gte=40&app_name=shipment")["count"], 300)  # ignored by default
+        srv.set(page_size_param="page_size")
+        every = page(srv, "?page_size=300")["results"]
+        srv.set(server_filters=True)
+        d = page(srv, "?level__gte=40&page_size=300")
+        eq([e["id"] for e in d["results"]], [e["id"] for e in every if e["level"] >= 40])
+        eq(d["count"], len(d["results"]))
+        d = page(srv, "?level=20&app_name=shipment&page_size=300")
+        eq([e["id"] for e in d["results"]],
+           [e["id"] for e in every if e["level"] == 20 and e["app_name"] == "shipment"])
+        eq(page(srv, "?level__gte=&app_name=")["count"], 300)  # blank = no filter
+        eq(page(srv, "?level__gte=30.0")["count"],
+           sum(e["level"] >= 30 for e in every))
+        eq(get_json(srv, API_PATH + "?level__gte=abc"),
+           (400, {"level__gte": ["Enter a whole number."]}))
+
+
+@test
+def gzip_encoding():
+    with MockServer(count=50, gzip=True) as srv:
+        status, h, body = request(srv, headers={"Accept-Encoding": "gzip, deflate"})
+        eq((status, h["content-encoding"]), (200, "gzip"))
+        eq(json.loads(gzip.decompress(body))["count"], 50)
+        status, h, body = request(srv)
+        assert "content-encoding" not in h and json.loads(body)["count"] == 50
+
+
+# ------------------------------------------------------------------ control, logs, CLI
+
+@test
+def control_endpoint():
+    with MockServer(count=50) as srv:
+        url = srv.url + "/__control__"
+        state = json.loads(urllib.request.urlopen(url, timeout=5).read())
+        eq((state["options"]["fail_5xx"], state["state"]["count"]), (0, 50))
+        req = urllib.request.Request(url, data=json.dumps({"fail-5xx": 1, "delay": 0.1}).encode(),
+                                     method="POST")
+        state = json.loads(urllib.request.urlopen(req, timeout=5).read())
+        eq((state["options"]["fail_5xx"], state["options"]["delay"]), (1, 0.1))
+        eq([request(srv)[0] for _ in range(2)], [503, 200])
+        for bad in [{"nope": 1}, {"port": 1}, {"delay": "slow"}, [1]]:
+            status, _, body = request(srv, "/__control__", method="POST",
+                                      body=json.dumps(bad).encode(), token=None)
+            eq(status, 400)
+        srv.set(count=10, grow=5)
+        eq(page(srv)["count"], 15)
+        request(srv, "/__control__", method="POST", body=b'{"reset": true}', token=None)
+        eq(page(srv)["count"], 50)
+
+
+@test
+def request_log_file():
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "requests.jsonl")
+        with MockServer(count=20, log_file=path) as srv:
+            request(srv, API_PATH + "?page=2", headers={"X-Probe": "42"})
+            request(srv, "/__control__")  # not logged
+            recs = [json.loads(line) for line in open(path)]
+        eq(len(recs), 1)
+        eq((recs[0]["method"], recs[0]["path"]), ("GET", API_PATH + "?page=2"))
+        eq((recs[0]["headers"]["Authorization"], recs[0]["headers"]["X-Probe"]),
+           ("Token " + TOKEN, "42"))
+        eq(srv.requests[0], recs[0])
+
+
+@test
+def command_line():
+    with tempfile.TemporaryDirectory() as tmp:
+        port_file = os.path.join(tmp, "port")
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mock_oms.py")
+        proc = subprocess.Popen([sys.executable, script, "--port", "0", "--count", "40",
+                                 "--token", "k1", "--port-file", port_file, "--fail-5xx", "1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            line = proc.stdout.readline().decode()
+            m = re.match(r"^PORT (\d+)\n$", line)
+            assert m, line
+            eq(open(port_file).read().strip(), m.group(1))
+
+            class Srv:
+                port = int(m.group(1))
+            eq(request(Srv, token="k1")[0], 503)
+            eq(get_json(Srv, token="k1")[1]["count"], 40)
+            proc.send_signal(signal.SIGTERM)
+            eq(proc.wait(timeout=5), 0)
+            eq(proc.stderr.read(), b"")  # quiet without --log-requests
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+@test
+def million_entries():
+    t = time.time()
+    with MockServer(count=1_000_000) as srv:
+        d = page(srv, "?page=last")
+        eq((d["count"], len(d["results"])), (1_000_000, 10))
+        eq(d["results"][-1]["id"], 1)
+        mid = page(srv, "?page=50000")["results"][3]
+        eq(get_json(srv, "%s%d/" % (API_PATH, mid["id"])), (200, mid))
+        assert page(srv)["results"][0]["id"] > 1_000_000
+    assert time.time() - t < 5, time.time() - t
+
+
+def main(names):
+    passed = failed = 0
+    for fn in TESTS:
+        if names and fn.__name__ not in names:
+            continue
+        t = time.time()
+        try:
+            fn()
+        except Exception as e:  # report every failure and carry on
+            failed += 1
+            print("FAIL %s: %s: %.400s" % (fn.__name__, type(e).__name__, e))
+        else:
+            passed += 1
+            print("ok   %s (%.2fs)" % (fn.__name__, time.time() - t))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -518,6 +518,63 @@ def test_next_link_to_another_host_never_gets_the_token():
         assert TOKEN not in seen
 
 
+def test_bad_request_400():
+    with MockServer(count=20, token=TOKEN, fail_5xx=100, fail_status=400) as s:
+        rc, out, err = run(["--url", s.url, "list"])
+        expect(rc, "bad_request", out, err)
+        assert "400" in err
+
+
+def test_rate_limit_exhausted():
+    with MockServer(count=20, token=TOKEN, rate_limit=100) as s:
+        rc, out, err = run(["--url", s.url, "--retries", "1", "list"])
+        expect(rc, "rate", out, err)
+        assert "429" in err and "rate limited" in err
+
+
+def test_huge_trace_and_huge_count():
+    with MockServer(count=30, token=TOKEN, huge_trace=10) as s:
+        rows = jsonl(run(["--url", s.url, "list", "--limit", "1"])[1])
+        rc, out, err = run(["--url", s.url, "get", str(rows[0]["id"])])
+        expect(rc, "ok", out, err)
+        assert len(out) > 10 * 1000 * 1000
+    with MockServer(count=30, token=TOKEN, count_override=10000000) as s:
+        rc, out, err = run(["--url", s.url, "list", "--limit", "5"])
+        expect(rc, "ok", out, err)
+        assert len(jsonl(out)) == 5
+
+
+def test_duplicate_ids_across_pages_printed_once():
+    with MockServer(count=50, token=TOKEN, duplicate_ids=True) as s:
+        rc, out, err = run(["--url", s.url, "list", "--all"])
+        expect(rc, "ok", out, err)
+        ids = [r["id"] for r in jsonl(out)]
+        assert len(ids) == len(set(ids)) and len(ids) == 50, len(ids)
+
+
+def test_page_size_honoured_or_ignored():
+    for param in ["page_size", ""]:
+        with MockServer(count=95, token=TOKEN, page_size_param=param) as s:
+            rc, out, err = run(["--url", s.url, "--page-size", "40", "list", "--all"])
+            expect(rc, "ok", out, err)
+            ids = [r["id"] for r in jsonl(out)]
+            assert len(ids) == 95 and len(set(ids)) == 95
+            api = [r for r in s.requests if "action_log" in r["path"]]
+            assert len(api) == (3 if param else 10), (param, len(api))
+
+
+def test_parallel_pages_reuse_connections():
+    with MockServer(count=200, token=TOKEN, delay=0.1) as s:
+        t = time.time()
+        rc, out, err = run(["--url", s.url, "--parallel", "4", "list", "--all"])
+        elapsed = time.time() - t
+        expect(rc, "ok", out, err)
+        assert len(jsonl(out)) == 200
+        # 20 pages at 100 ms each: one at a time would take >= 2 s
+        assert elapsed < 1.6, elapsed
+        assert s.connections <= 6, s.connections
+
+
 # ---------------------------------------------------------------- runner
 
 def main():

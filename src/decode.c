@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,9 +193,14 @@ static int decode_missing(struct omslog_error *err, const char *who, const char 
 /* ------------------------------------------------------------------------ */
 /* Loading and strings. */
 
-static int decode_load(const char *body, size_t len, json_t **root, struct omslog_error *err)
+/* On success *text is the text jansson parsed: body itself, or a fixed copy
+ * (*fixed, to be freed by the caller) when lone surrogates were rewritten. */
+static int decode_load(const char *body, size_t len, json_t **root, const char **text,
+                       char **fixed_out, struct omslog_error *err)
 {
     *root = NULL;
+    *fixed_out = NULL;
+    *text = body;
     if (!body) {
         if (len)
             return error_set(err, OMSLOG_ERR_INTERNAL, "decode: no body but a length of %zu", len);
@@ -208,9 +214,12 @@ static int decode_load(const char *body, size_t len, json_t **root, struct omslo
     /* DECODE_ANY so that a bare scalar gets "not a JSON object" rather than a
      * parser complaint; ALLOW_NUL for "\u0000" inside strings. */
     *root = json_loadb(fixed ? fixed : body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-    free(fixed);
-    if (*root)
+    if (*root) {
+        *fixed_out = fixed;
+        *text = fixed ? fixed : body;
         return 0;
+    }
+    free(fixed);
     if (err) {
         struct buf b = {0};
         buf_appends(&b, "response is not JSON (");
@@ -318,9 +327,134 @@ static int decode_created_at(const json_t *obj, const char *who, struct log_entr
     return rc;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Raw entry text. json/jsonl output wants the server's object exactly, so we
+ * cut each entry out of the body (already validated by jansson) instead of
+ * re-serialising it: byte-exact numbers and escapes, and a third less work. */
+
+struct decode_span {
+    size_t start, end;
+};
+
+static size_t decode_skip_ws(const char *s, size_t i, size_t len)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* s[i] is the opening quote; returns the index after the closing one. */
+static size_t decode_skip_string(const char *s, size_t i, size_t len)
+{
+    for (i++; i < len; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return len;
+}
+
+static size_t decode_skip_value(const char *s, size_t i, size_t len)
+{
+    i = decode_skip_ws(s, i, len);
+    if (i >= len)
+        return len;
+    if (s[i] == '"')
+        return decode_skip_string(s, i, len);
+    if (s[i] == '{' || s[i] == '[') {
+        size_t depth = 0;
+        while (i < len) {
+            char c = s[i];
+            if (c == '"') {
+                i = decode_skip_string(s, i, len);
+                continue;
+            }
+            if (c == '{' || c == '[')
+                depth++;
+            else if ((c == '}' || c == ']') && --depth == 0)
+                return i + 1;
+            i++;
+        }
+        return len;
+    }
+    while (i < len && !strchr(",}] \t\r\n", s[i]))
+        i++;
+    return i;
+}
+
+/* Spans of the elements of the top-level "results" array (the last one, as
+ * jansson keeps the last of duplicate keys). Returns the number found. */
+static size_t decode_results_spans(const char *s, size_t len, struct decode_span **out)
+{
+    static const char key[] = "\"results\"";
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    size_t i = decode_skip_ws(s, 0, len);
+    if (i >= len || s[i] != '{')
+        return 0;
+    i++;
+    while ((i = decode_skip_ws(s, i, len)) < len && s[i] == '"') {
+        size_t kstart = i;
+        i = decode_skip_string(s, i, len);
+        bool is_results = i - kstart == sizeof key - 1 && memcmp(s + kstart, key, i - kstart) == 0;
+        i = decode_skip_ws(s, i, len);
+        if (i >= len || s[i] != ':')
+            break;
+        i = decode_skip_ws(s, i + 1, len);
+        if (is_results && i < len && s[i] == '[') {
+            n = 0;
+            i++;
+            while ((i = decode_skip_ws(s, i, len)) < len && s[i] != ']') {
+                size_t start = i;
+                i = decode_skip_value(s, i, len);
+                if (n == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    *out = xrealloc(*out, cap * sizeof **out);
+                }
+                (*out)[n++] = (struct decode_span){start, i};
+                i = decode_skip_ws(s, i, len);
+                if (i < len && s[i] == ',')
+                    i++;
+            }
+            i++;
+        } else {
+            i = decode_skip_value(s, i, len);
+        }
+        i = decode_skip_ws(s, i, len);
+        if (i < len && s[i] == ',')
+            i++;
+    }
+    return n;
+}
+
+/* Copy valid JSON text without the insignificant whitespace, so that every
+ * entry is one line in jsonl output even from a pretty-printing server. */
+static char *decode_compact_dup(const char *s, size_t len)
+{
+    char *out = xmalloc(len + 1);
+    size_t o = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_string) {
+            out[o++] = c;
+            if (c == '\\' && i + 1 < len)
+                out[o++] = s[++i];
+            else if (c == '"')
+                in_string = false;
+        } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+            out[o++] = c;
+            in_string = c == '"';
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* index is the 1-based position in the page, or 0 for a single entry. */
-static int decode_entry_object(const json_t *obj, size_t index, struct log_entry *out,
-                               struct omslog_error *err)
+static int decode_entry_object(const json_t *obj, size_t index, const char *raw,
+                               size_t raw_len, struct log_entry *out, struct omslog_error *err)
 {
     char who[DECODE_WHO_MAX];
     struct log_entry e = {0};
@@ -362,8 +496,8 @@ static int decode_entry_object(const json_t *obj, size_t index, struct log_entry
         goto fail;
 
     /* jansson allocates with malloc (we never install other allocators), so
-     * the caller's free() releases it. */
-    e.raw_json = json_dumps(obj, JSON_COMPACT);
+     * the caller's free() releases either form. */
+    e.raw_json = raw ? decode_compact_dup(raw, raw_len) : json_dumps(obj, JSON_COMPACT);
     if (!e.raw_json) {
         rc = error_set(err, OMSLOG_ERR_INTERNAL, "%s: cannot re-serialise the entry", who);
         goto fail;
@@ -381,14 +515,17 @@ int decode_entry(const char *body, size_t len, struct log_entry *out, struct oms
     error_clear(err);
     memset(out, 0, sizeof *out);
     json_t *root;
-    int rc = decode_load(body, len, &root, err);
+    const char *text;
+    char *fixed;
+    int rc = decode_load(body, len, &root, &text, &fixed, err);
     if (rc != 0)
         return rc;
     if (!json_is_object(root))
         rc = error_set(err, OMSLOG_ERR_PROTOCOL, "response is not a JSON object");
     else
-        rc = decode_entry_object(root, 0, out, err);
+        rc = decode_entry_object(root, 0, text, len, out, err);
     json_decref(root);
+    free(fixed);
     return rc;
 }
 
@@ -410,7 +547,8 @@ static int decode_link(const json_t *root, const char *name, char **out, struct 
     return 0;
 }
 
-static int decode_page_object(const json_t *root, struct log_page *p, struct omslog_error *err)
+static int decode_page_object(const json_t *root, const char *text, size_t len,
+                              struct log_page *p, struct omslog_error *err)
 {
     const json_t *count = json_object_get(root, "count");
     if (!count)
@@ -433,14 +571,20 @@ static int decode_page_object(const json_t *root, struct log_page *p, struct oms
     if (!json_is_array(results))
         return decode_wrong_type(err, "", "results", results, "an array");
     size_t n = json_array_size(results);
+    struct decode_span *spans;
+    /* Should the scan ever disagree with jansson, re-serialise instead. */
+    bool have_spans = decode_results_spans(text, len, &spans) == n;
     p->entries = xcalloc(n, sizeof *p->entries);
-    for (size_t i = 0; i < n; i++) {
-        rc = decode_entry_object(json_array_get(results, i), i + 1, &p->entries[i], err);
-        if (rc != 0)
-            return rc;
-        p->n = i + 1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *raw = have_spans ? text + spans[i].start : NULL;
+        size_t raw_len = have_spans ? spans[i].end - spans[i].start : 0;
+        rc = decode_entry_object(json_array_get(results, i), i + 1, raw, raw_len,
+                                 &p->entries[i], err);
+        if (rc == 0)
+            p->n = i + 1;
     }
-    return 0;
+    free(spans);
+    return rc;
 }
 
 int decode_page(const char *body, size_t len, struct log_page *out, struct omslog_error *err)
@@ -448,17 +592,20 @@ int decode_page(const char *body, size_t len, struct log_page *out, struct omslo
     error_clear(err);
     memset(out, 0, sizeof *out);
     json_t *root;
-    int rc = decode_load(body, len, &root, err);
+    const char *text;
+    char *fixed;
+    int rc = decode_load(body, len, &root, &text, &fixed, err);
     if (rc != 0)
         return rc;
     if (!json_is_object(root)) {
         rc = error_set(err, OMSLOG_ERR_PROTOCOL, "response is not a JSON object");
     } else {
-        rc = decode_page_object(root, out, err);
+        rc = decode_page_object(root, text, len, out, err);
         if (rc != 0)
             log_page_free(out);
     }
     json_decref(root);
+    free(fixed);
     return rc;
 }
 
@@ -534,8 +681,11 @@ int decode_error_detail(const char *body, size_t len, char *out, size_t n)
     if (!out || n == 0)
         return -1;
     json_t *root;
-    if (decode_load(body, len, &root, NULL) != 0)
+    const char *text;
+    char *fixed;
+    if (decode_load(body, len, &root, &text, &fixed, NULL) != 0)
         return -1;
+    free(fixed);
     struct buf b = {0};
     int rc = -1;
     if (json_is_object(root)) {

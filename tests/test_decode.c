@@ -540,7 +540,8 @@ static void test_lone_surrogates(void **state)
     log_entry_free(&e);
     /* In a key, too: the entry still decodes (the key is an unknown field). */
     entry_ok("{\"k\\ud800\":1," F_ID F_LEVEL F_LOGGER F_MESSAGE F_APP F_CREATED "}", &e);
-    assert_non_null(strstr(e.raw_json, "\"k\xef\xbf\xbd\":1"));
+    /* raw_json is the server's text with the lone surrogate replaced. */
+    assert_non_null(strstr(e.raw_json, "\"k\\ufffd\":1"));
     log_entry_free(&e);
 
     /* The caller's body is never modified. */
@@ -796,9 +797,40 @@ static void test_error_detail_truncates(void **state)
     assert_string_equal(small, "");
 }
 
+/* raw_json is cut from the body: exact numbers and escapes, whitespace gone. */
+static void test_raw_json_is_the_servers_text(void **state)
+{
+    (void)state;
+    const char *body = "{ \"count\" : 2, \"next\": null, \"previous\": null,\n"
+                       "  \"results\": [\n"
+                       "   { \"id\": 2, \"level\": 40, \"logger_name\": \"a b\",\n"
+                       "     \"message\": \"x \\\" ] } y\", \"app_name\": \"\\u00e7\",\n"
+                       "     \"trace\": null, \"created_at\": \"2026-11-26T10:15:30Z\",\n"
+                       "     \"score\": 0.1, \"tags\": [1, {\"k\": [2]}] },\n"
+                       "   {\"id\":1,\"level\":20,\"logger_name\":\"l\",\"message\":\"m\","
+                       "\"app_name\":\"a\",\"trace\":\"\",\"created_at\":\"2026-11-26T10:15:29Z\"}\n"
+                       "  ] }";
+    struct log_page p;
+    struct omslog_error err;
+    assert_int_equal(decode_page(body, strlen(body), &p, &err), 0);
+    assert_int_equal(p.n, 2);
+    assert_string_equal(p.entries[0].raw_json,
+                        "{\"id\":2,\"level\":40,\"logger_name\":\"a b\","
+                        "\"message\":\"x \\\" ] } y\",\"app_name\":\"\\u00e7\","
+                        "\"trace\":null,\"created_at\":\"2026-11-26T10:15:30Z\","
+                        "\"score\":0.1,\"tags\":[1,{\"k\":[2]}]}");
+    assert_string_equal(p.entries[0].message, "x \" ] } y");
+    assert_string_equal(p.entries[0].app_name, "\xc3\xa7");
+    assert_string_equal(p.entries[1].raw_json,
+                        "{\"id\":1,\"level\":20,\"logger_name\":\"l\",\"message\":\"m\","
+                        "\"app_name\":\"a\",\"trace\":\"\",\"created_at\":\"2026-11-26T10:15:29Z\"}");
+    log_page_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_raw_json_is_the_servers_text),
         cmocka_unit_test(test_fixture_page),
         cmocka_unit_test(test_single_entry),
         cmocka_unit_test(test_numeric_limits),

@@ -84,3 +84,9 @@ clean:
 	rm -rf build omslog
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+
+fuzz:
+	@sh tests/fuzz/run.sh
+
+bench: $(BIN) $(BUILD)/libomslog.a
+	@sh bench/run.sh $(abspath $(BIN)) $(abspath $(BUILD)/libomslog.a)

@@ -1,0 +1,164 @@
+/* store.h — the browser's model: a virtual list over the server's `count`
+ * entries, a bounded LRU cache of fetched pages, the filtered view, and the
+ * searches that walk the whole log. Plain C, no curses, no network: the store
+ * says which pages it wants (store_wanted_pages) and the caller feeds it what
+ * arrives (store_page_loaded / store_page_failed), so tests drive it directly.
+ *
+ * Contract:
+ * - Rows are numbered from 0 (the newest entry). The unfiltered view has
+ *   `count` rows; row r lives on page r / page_size + 1.
+ * - The log grows while it is browsed. Entries are placed by their distance
+ *   from the oldest end (count - 1 - row), which does not move when entries
+ *   arrive at the top, so a page fetched under another `count` still lands on
+ *   the right rows. Cached pages whose ids contradict a newer page (same row,
+ *   different id; or ids out of descending order) are dropped and fetched
+ *   again: an id is never shown twice and none is skipped.
+ * - The cache holds at most cache_pages pages (at least STORE_MIN_CACHE_PAGES),
+ *   least recently used evicted first. The filtered view keeps only (id,
+ *   position) pairs of the matches, not the entries.
+ * - With a filter, every page that arrives is scanned for matches, and the
+ *   store asks for the pages it has not scanned yet until the whole log is:
+ *   the view is correct whether or not the server filtered.
+ * - Pointers returned by store_row stay valid until the next store_page_loaded,
+ *   store_set_filter, store_reload or store_free. The store owns all entries. */
+#ifndef OMSLOG_STORE_H
+#define OMSLOG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "omslog/entry.h"
+#include "omslog/error.h"
+#include "omslog/filter.h"
+
+#define STORE_MIN_CACHE_PAGES 16
+/* Pages fetched ahead of the window in the scroll direction. */
+#define STORE_PREFETCH_PAGES 2
+/* Requests a locate may make before it gives up and says the id is absent. */
+#define STORE_LOCATE_MAX_STEPS 40
+
+struct store;
+
+enum store_row_state {
+    STORE_ROW_LOADED,
+    STORE_ROW_LOADING,  /* not cached; requested or about to be */
+    STORE_ROW_FAILED,   /* its page failed; store_retry_failed asks again */
+    STORE_ROW_NONE,     /* outside the view */
+};
+
+enum store_find_result {
+    STORE_FIND_FOUND,   /* *row is the match */
+    STORE_FIND_END,     /* no match up to the end of the view in that direction */
+    STORE_FIND_PENDING, /* *row is the first row not loaded yet; call again later */
+};
+
+enum store_locate_result {
+    STORE_LOCATE_FOUND,   /* *row is the entry's row in the current view */
+    STORE_LOCATE_ABSENT,  /* not in the log: its neighbours are adjacent without it */
+    STORE_LOCATE_HIDDEN,  /* in the log, but the filter hides it; *row is its unfiltered row */
+    STORE_LOCATE_PENDING, /* pages are wanted; call again after they arrive */
+    STORE_LOCATE_FAILED,  /* a page it needed failed to load, or too many steps */
+    STORE_LOCATE_IDLE,    /* no locate in progress */
+};
+
+typedef bool (*store_pred)(const struct log_entry *e, void *ctx);
+
+/* page_size: the size asked of the server, 0 when the server's default is
+ * used (learnt from the first page). parallel: requests in flight at once. */
+struct store *store_new(long cache_pages, long page_size, long parallel);
+void store_free(struct store *s);
+
+/* The server's count (-1 before the first page), the page size (0 while
+ * unknown), the number of the last page (0 while unknown). */
+int64_t store_count(const struct store *s);
+long store_page_size(const struct store *s);
+long store_last_page(const struct store *s);
+/* Rows of the current view: count, or matches found so far when filtered. */
+int64_t store_rows(const struct store *s);
+/* Change of `count` caused by the last store_page_loaded (new entries at the top). */
+int64_t store_count_delta(const struct store *s);
+/* Bumped whenever the view's contents may have changed (for redraws). */
+uint64_t store_generation(const struct store *s);
+
+/* The entry on a row of the current view, or NULL when not loaded. Marks its
+ * page as recently used. */
+const struct log_entry *store_row(struct store *s, int64_t row);
+enum store_row_state store_row_state(struct store *s, int64_t row);
+/* Row of an id in the current view when the entry is loaded (or, filtered,
+ * known as a match); -1 otherwise. */
+int64_t store_row_of_id(struct store *s, int64_t id);
+
+/* The rows on screen and the scroll direction (+1 down, -1 up, 0 none):
+ * decides which pages are wanted first and which to prefetch. */
+void store_set_window(struct store *s, int64_t top, int64_t rows, int direction);
+
+/* Fill out with up to max page numbers to request now, most urgent first;
+ * pages already in flight, cached or failed are left out. Returns how many. */
+size_t store_wanted_pages(struct store *s, long *out, size_t max);
+/* Is a page in flight still of use? (the caller may cancel it otherwise) */
+bool store_page_wanted(struct store *s, long page);
+void store_page_requested(struct store *s, long page);
+void store_page_cancelled(struct store *s, long page);
+/* Takes the entries out of p (p->entries becomes NULL, p->n 0); the caller
+ * still frees p. */
+void store_page_loaded(struct store *s, long page, struct log_page *p);
+void store_page_failed(struct store *s, long page, const struct omslog_error *err);
+size_t store_in_flight(const struct store *s);
+size_t store_failed_pages(const struct store *s);
+/* Forget failures so the pages are asked for again. */
+void store_retry_failed(struct store *s);
+/* The server's pages kept contradicting each other (e.g. the same id on two
+ * pages) until the store stopped refetching them; store_reload resets. */
+bool store_inconsistent(const struct store *s);
+/* Drop every cached page (keeping count and filter) so everything is fetched again. */
+void store_reload(struct store *s);
+/* Ask for page 1 again even if it is cached (follow mode). */
+void store_refresh_top(struct store *s);
+/* Id of the newest entry seen, 0 before the first page. */
+int64_t store_max_id(const struct store *s);
+
+/* Replace the filter (copied; search is ignored: the view filters by level
+ * and app). The filtered view starts again from the pages in the cache. */
+void store_set_filter(struct store *s, const struct filter *f);
+const struct filter *store_filter(const struct store *s);
+bool store_is_filtered(const struct store *s);
+/* Entries scanned for the filter so far, out of count. */
+void store_scan_progress(const struct store *s, int64_t *scanned, int64_t *total);
+bool store_scan_done(const struct store *s);
+
+/* Next row after from (dir +1) or before it (dir -1) whose entry matches pred.
+ * On PENDING the page of *row is wanted (plus a few beyond it): call again
+ * from *row - dir once it has arrived. */
+enum store_find_result store_find(struct store *s, int64_t from, int dir, store_pred pred,
+                                  void *ctx, int64_t *row);
+/* The find in progress no longer needs pages. */
+void store_find_cancel(struct store *s);
+
+/* Find the page that holds an id: ids descend with the row, so the store
+ * estimates the position from the ids it has seen and verifies it with a few
+ * requests. */
+void store_locate_start(struct store *s, int64_t id);
+enum store_locate_result store_locate_step(struct store *s, int64_t *row);
+void store_locate_cancel(struct store *s);
+
+/* Counts of the loaded entries that pass the current filter. */
+struct store_count_item {
+    char *key;   /* level name, app name, or exception type */
+    int level;   /* the level for level items, else -1 */
+    long n;
+};
+struct store_summary {
+    struct store_count_item *levels, *apps, *exceptions;
+    size_t n_levels, n_apps, n_exceptions;
+    long total;
+};
+/* Most frequent first. Release with store_summary_free. */
+void store_summary(struct store *s, struct store_summary *out);
+void store_summary_free(struct store_summary *sum);
+
+/* Distinct app names seen in loaded pages, sorted (for completion). The array
+ * and strings are owned by the store, valid until the next store_page_loaded. */
+size_t store_apps_seen(const struct store *s, const char *const **apps);
+
+#endif

@@ -1,0 +1,1000 @@
+/* store.c — see include/omslog/store.h
+ *
+ * Positions: an entry's "position" b is its distance from the oldest end of
+ * the log (count - 1 - row). New entries arrive at the top, which leaves every
+ * older entry's position unchanged, so pages fetched under different counts
+ * still fit together. */
+#include "omslog/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "omslog/level.h"
+#include "omslog/trace.h"
+#include "omslog/util.h"
+
+#define STORE_APPS_MAX 1024
+#define STORE_EXC_TYPE_MAX 128
+#define BITS_PER_BYTE 8
+/* Rows the scan cursor examines per store_wanted_pages call, so that one call
+ * stays cheap on a huge log. */
+#define STORE_SCAN_STEP_ROWS 200000
+/* Locate: interpolate for the first probes, then halve, so a log with very
+ * uneven ids still takes only logarithmically many requests. */
+#define STORE_LOCATE_INTERP_STEPS 3
+/* Stale pages dropped per reload. A server whose pages contradict each other
+ * every time (the same id on two pages) would otherwise make the store drop
+ * and fetch the same two pages forever; past the budget the contradiction is
+ * tolerated and reported (store_inconsistent). */
+#define STORE_CONFLICT_BUDGET 64
+
+struct chunk {
+    struct log_entry *e;
+    size_t n;
+    int64_t b_top; /* position of e[0]; e[i] is at b_top - i */
+    int64_t min_id, max_id;
+    uint64_t seq;      /* arrival order: the newest wins where chunks overlap */
+    uint64_t last_use; /* for LRU eviction */
+};
+
+struct match {
+    int64_t id;
+    int64_t b;
+};
+
+struct store {
+    long cache_cap;
+    long req_page_size;
+    long ps;
+    long parallel;
+    int64_t count;
+    int64_t delta;
+    uint64_t gen, tick, seq;
+
+    struct chunk *chunks;
+    size_t n_chunks;
+
+    long *inflight;
+    size_t n_inflight, cap_inflight;
+    long *failed;
+    size_t n_failed, cap_failed;
+
+    int64_t win_top, win_rows;
+    int win_dir;
+    bool refresh_top;
+    int64_t max_id;
+
+    struct filter filter;
+    bool filtered;
+    struct match *matches;
+    size_t n_matches, cap_matches;
+    uint8_t *scanned;      /* bit per position */
+    int64_t scanned_bits;  /* capacity in bits */
+    int64_t n_scanned;
+    int64_t scan_from_row; /* every row above this one is scanned */
+
+    bool find_active;
+    int64_t find_row;
+    int find_dir;
+
+    bool loc_active;
+    int64_t loc_id;
+    long loc_page;
+    int loc_steps;
+
+    char **apps;
+    size_t n_apps;
+
+    int conflicts;
+};
+
+/* ---- small sets of page numbers ---- */
+
+static bool pageset_has(const long *set, size_t n, long page)
+{
+    for (size_t i = 0; i < n; i++)
+        if (set[i] == page)
+            return true;
+    return false;
+}
+
+static void pageset_add(long **set, size_t *n, size_t *cap, long page)
+{
+    if (pageset_has(*set, *n, page))
+        return;
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *set = xrealloc(*set, *cap * sizeof **set);
+    }
+    (*set)[(*n)++] = page;
+}
+
+static void pageset_del(long *set, size_t *n, long page)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (set[i] == page) {
+            set[i] = set[--*n];
+            return;
+        }
+}
+
+/* ---- life cycle ---- */
+
+struct store *store_new(long cache_pages, long page_size, long parallel)
+{
+    struct store *s = xcalloc(1, sizeof *s);
+    s->cache_cap = cache_pages < STORE_MIN_CACHE_PAGES ? STORE_MIN_CACHE_PAGES : cache_pages;
+    s->req_page_size = page_size > 0 ? page_size : 0;
+    s->ps = s->req_page_size;
+    s->parallel = parallel > 0 ? parallel : 1;
+    s->count = -1;
+    s->chunks = xcalloc((size_t)s->cache_cap + 1, sizeof *s->chunks);
+    filter_init(&s->filter);
+    return s;
+}
+
+static void chunk_free(struct chunk *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        log_entry_free(&c->e[i]);
+    free(c->e);
+    memset(c, 0, sizeof *c);
+}
+
+static void chunks_clear(struct store *s)
+{
+    for (size_t i = 0; i < s->n_chunks; i++)
+        chunk_free(&s->chunks[i]);
+    s->n_chunks = 0;
+}
+
+void store_free(struct store *s)
+{
+    if (!s)
+        return;
+    chunks_clear(s);
+    free(s->chunks);
+    free(s->inflight);
+    free(s->failed);
+    filter_free(&s->filter);
+    free(s->matches);
+    free(s->scanned);
+    for (size_t i = 0; i < s->n_apps; i++)
+        free(s->apps[i]);
+    free(s->apps);
+    free(s);
+}
+
+/* ---- accessors ---- */
+
+int64_t store_count(const struct store *s) { return s->count; }
+long store_page_size(const struct store *s) { return s->ps; }
+int64_t store_count_delta(const struct store *s) { return s->delta; }
+uint64_t store_generation(const struct store *s) { return s->gen; }
+size_t store_in_flight(const struct store *s) { return s->n_inflight; }
+size_t store_failed_pages(const struct store *s) { return s->n_failed; }
+int64_t store_max_id(const struct store *s) { return s->max_id; }
+const struct filter *store_filter(const struct store *s) { return &s->filter; }
+bool store_is_filtered(const struct store *s) { return s->filtered; }
+
+long store_last_page(const struct store *s)
+{
+    if (s->count < 0 || s->ps <= 0)
+        return 0;
+    if (s->count == 0)
+        return 1;
+    return (long)((s->count - 1) / s->ps + 1);
+}
+
+int64_t store_rows(const struct store *s)
+{
+    if (s->filtered)
+        return (int64_t)s->n_matches;
+    return s->count < 0 ? 0 : s->count;
+}
+
+static long page_of_row(const struct store *s, int64_t row)
+{
+    return (long)(row / s->ps + 1);
+}
+
+static int64_t pos_of_row(const struct store *s, int64_t row)
+{
+    return s->count - 1 - row;
+}
+
+static long page_of_pos(const struct store *s, int64_t b)
+{
+    return page_of_row(s, pos_of_row(s, b));
+}
+
+/* ---- chunk lookup ---- */
+
+static struct chunk *chunk_at_pos(struct store *s, int64_t b, size_t *idx)
+{
+    struct chunk *best = NULL;
+    for (size_t i = 0; i < s->n_chunks; i++) {
+        struct chunk *c = &s->chunks[i];
+        if (b <= c->b_top && b > c->b_top - (int64_t)c->n && (!best || c->seq > best->seq)) {
+            best = c;
+            *idx = (size_t)(c->b_top - b);
+        }
+    }
+    return best;
+}
+
+static struct log_entry *entry_by_id(struct store *s, int64_t id, int64_t *b)
+{
+    for (size_t i = 0; i < s->n_chunks; i++) {
+        struct chunk *c = &s->chunks[i];
+        if (id < c->min_id || id > c->max_id)
+            continue;
+        for (size_t k = 0; k < c->n; k++)
+            if (c->e[k].id == id) {
+                c->last_use = ++s->tick;
+                if (b)
+                    *b = c->b_top - (int64_t)k;
+                return &c->e[k];
+            }
+    }
+    return NULL;
+}
+
+static bool pos_covered(struct store *s, int64_t b)
+{
+    size_t idx;
+    return chunk_at_pos(s, b, &idx) != NULL;
+}
+
+/* Is every row of the page (under the current count) cached? */
+static bool page_covered(struct store *s, long page)
+{
+    int64_t first = (int64_t)(page - 1) * s->ps;
+    int64_t end = first + s->ps;
+    if (end > s->count)
+        end = s->count;
+    for (int64_t r = first; r < end; r++)
+        if (!pos_covered(s, pos_of_row(s, r)))
+            return false;
+    return true;
+}
+
+/* ---- matches (filtered view), sorted by id descending ---- */
+
+static size_t match_search(const struct store *s, int64_t id, bool *found)
+{
+    size_t lo = 0, hi = s->n_matches;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->matches[mid].id == id) {
+            *found = true;
+            return mid;
+        }
+        if (s->matches[mid].id > id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = false;
+    return lo;
+}
+
+static void match_put(struct store *s, int64_t id, int64_t b)
+{
+    bool found;
+    size_t at = match_search(s, id, &found);
+    if (found) {
+        s->matches[at].b = b;
+        return;
+    }
+    if (s->n_matches == s->cap_matches) {
+        s->cap_matches = s->cap_matches ? s->cap_matches * 2 : 64;
+        s->matches = xrealloc(s->matches, s->cap_matches * sizeof *s->matches);
+    }
+    memmove(&s->matches[at + 1], &s->matches[at], (s->n_matches - at) * sizeof *s->matches);
+    s->matches[at] = (struct match){id, b};
+    s->n_matches++;
+}
+
+/* ---- scanned positions ---- */
+
+static bool scanned_get(const struct store *s, int64_t b)
+{
+    if (b < 0 || b >= s->scanned_bits)
+        return false;
+    return s->scanned[b / BITS_PER_BYTE] & (1u << (b % BITS_PER_BYTE));
+}
+
+static void scanned_set(struct store *s, int64_t b)
+{
+    if (b < 0)
+        return;
+    if (b >= s->scanned_bits) {
+        int64_t bits = s->scanned_bits ? s->scanned_bits : 1024;
+        while (bits <= b)
+            bits *= 2;
+        size_t old = (size_t)(s->scanned_bits / BITS_PER_BYTE);
+        size_t now = (size_t)(bits / BITS_PER_BYTE);
+        s->scanned = xrealloc(s->scanned, now);
+        memset(s->scanned + old, 0, now - old);
+        s->scanned_bits = bits;
+    }
+    if (!scanned_get(s, b)) {
+        s->scanned[b / BITS_PER_BYTE] |= (uint8_t)(1u << (b % BITS_PER_BYTE));
+        if (b < s->count)
+            s->n_scanned++;
+    }
+}
+
+static void scanned_recount(struct store *s)
+{
+    s->n_scanned = 0;
+    for (int64_t b = 0; b < s->count && b < s->scanned_bits; b++)
+        if (scanned_get(s, b))
+            s->n_scanned++;
+}
+
+static void scan_chunk(struct store *s, const struct chunk *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        int64_t b = c->b_top - (int64_t)i;
+        scanned_set(s, b);
+        if (s->filtered && filter_match(&s->filter, &c->e[i]))
+            match_put(s, c->e[i].id, b);
+    }
+}
+
+/* ---- apps seen ---- */
+
+static void apps_note(struct store *s, const char *app)
+{
+    size_t lo = 0, hi = s->n_apps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(s->apps[mid], app);
+        if (c == 0)
+            return;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (s->n_apps >= STORE_APPS_MAX)
+        return;
+    s->apps = xrealloc(s->apps, (s->n_apps + 1) * sizeof *s->apps);
+    memmove(&s->apps[lo + 1], &s->apps[lo], (s->n_apps - lo) * sizeof *s->apps);
+    s->apps[lo] = xstrdup(app);
+    s->n_apps++;
+}
+
+size_t store_apps_seen(const struct store *s, const char *const **apps)
+{
+    *apps = (const char *const *)s->apps;
+    return s->n_apps;
+}
+
+/* ---- rows ---- */
+
+const struct log_entry *store_row(struct store *s, int64_t row)
+{
+    if (row < 0 || row >= store_rows(s))
+        return NULL;
+    if (s->filtered)
+        return entry_by_id(s, s->matches[row].id, NULL);
+    size_t idx;
+    struct chunk *c = chunk_at_pos(s, pos_of_row(s, row), &idx);
+    if (!c)
+        return NULL;
+    c->last_use = ++s->tick;
+    return &c->e[idx];
+}
+
+static long row_page(struct store *s, int64_t row)
+{
+    if (s->filtered)
+        return page_of_pos(s, s->matches[row].b);
+    return page_of_row(s, row);
+}
+
+enum store_row_state store_row_state(struct store *s, int64_t row)
+{
+    if (row < 0 || row >= store_rows(s))
+        return STORE_ROW_NONE;
+    if (store_row(s, row))
+        return STORE_ROW_LOADED;
+    if (pageset_has(s->failed, s->n_failed, row_page(s, row)))
+        return STORE_ROW_FAILED;
+    return STORE_ROW_LOADING;
+}
+
+int64_t store_row_of_id(struct store *s, int64_t id)
+{
+    if (s->filtered) {
+        bool found;
+        size_t at = match_search(s, id, &found);
+        return found ? (int64_t)at : -1;
+    }
+    int64_t b;
+    if (!entry_by_id(s, id, &b))
+        return -1;
+    int64_t row = pos_of_row(s, b);
+    return row >= 0 && row < s->count ? row : -1;
+}
+
+void store_set_window(struct store *s, int64_t top, int64_t rows, int direction)
+{
+    s->win_top = top < 0 ? 0 : top;
+    s->win_rows = rows < 1 ? 1 : rows;
+    if (direction)
+        s->win_dir = direction > 0 ? 1 : -1;
+}
+
+/* ---- wanted pages ---- */
+
+struct wanted {
+    long *out;
+    size_t n, max;
+};
+
+static bool want(struct store *s, struct wanted *w, long page)
+{
+    if (w->n >= w->max)
+        return false;
+    long last = store_last_page(s);
+    if (page < 1 || (last && page > last))
+        return true;
+    if (pageset_has(s->inflight, s->n_inflight, page) ||
+        pageset_has(s->failed, s->n_failed, page) || pageset_has(w->out, w->n, page))
+        return true;
+    w->out[w->n++] = page;
+    return w->n < w->max;
+}
+
+/* Pages of the rows [first, first+rows) of the current view that are not cached. */
+static void want_rows(struct store *s, struct wanted *w, int64_t first, int64_t rows)
+{
+    int64_t total = store_rows(s);
+    long last_page = 0;
+    for (int64_t r = first; r < first + rows && r < total && w->n < w->max; r++) {
+        if (r < 0)
+            continue;
+        long page = row_page(s, r);
+        if (page == last_page)
+            continue;
+        if (!store_row(s, r)) {
+            want(s, w, page);
+            if (!s->filtered)
+                last_page = page;
+        }
+    }
+}
+
+/* The pages from..from+dir*(pages-1) that are not cached: a fixed range, so
+ * that store_page_wanted agrees with it and nothing is asked for and then
+ * cancelled in a loop. */
+static void want_unfiltered_pages(struct store *s, struct wanted *w, long from, int dir,
+                                  int pages)
+{
+    long last = store_last_page(s);
+    for (long p = from; pages > 0 && p >= 1 && p <= last; p += dir, pages--)
+        if (!page_covered(s, p))
+            want(s, w, p);
+}
+
+static void want_scan(struct store *s, struct wanted *w)
+{
+    if (!s->filtered || s->n_scanned >= s->count)
+        return;
+    int64_t r = s->scan_from_row;
+    bool all_before = true;
+    int64_t limit = r + STORE_SCAN_STEP_ROWS;
+    while (r < s->count && r < limit && w->n < w->max) {
+        if (scanned_get(s, pos_of_row(s, r))) {
+            if (all_before)
+                s->scan_from_row = r + 1;
+            r++;
+            continue;
+        }
+        all_before = false;
+        want(s, w, page_of_row(s, r));
+        r = (int64_t)page_of_row(s, r) * s->ps; /* first row of the next page */
+    }
+}
+
+size_t store_wanted_pages(struct store *s, long *out, size_t max)
+{
+    struct wanted w = {out, 0, max};
+    if (max == 0)
+        return 0;
+    if (s->count < 0 || s->ps <= 0) {
+        want(s, &w, 1);
+        return w.n;
+    }
+    if (s->refresh_top && !pageset_has(s->inflight, s->n_inflight, 1))
+        out[w.n++] = 1;
+    if (s->loc_active && s->loc_page > 0)
+        want(s, &w, s->loc_page);
+    want_rows(s, &w, s->win_top, s->win_rows);
+    if (s->find_active) {
+        if (s->filtered) {
+            want_rows(s, &w, s->find_row, s->find_dir > 0 ? s->ps : 1);
+        } else if (s->find_row >= 0 && s->find_row < s->count) {
+            want_unfiltered_pages(s, &w, page_of_row(s, s->find_row), s->find_dir,
+                                  (int)s->parallel);
+        }
+    }
+    if (!s->filtered) {
+        int dir = s->win_dir ? s->win_dir : 1;
+        int64_t edge = dir > 0 ? s->win_top + s->win_rows : s->win_top - 1;
+        if (edge >= 0 && edge < s->count)
+            want_unfiltered_pages(s, &w, page_of_row(s, edge), dir, STORE_PREFETCH_PAGES);
+    }
+    want_scan(s, &w);
+    return w.n;
+}
+
+bool store_page_wanted(struct store *s, long page)
+{
+    /* A filtered view scans every page it asked for, and before the first
+     * page only page 1 is ever asked for. */
+    if (s->count < 0 || s->ps <= 0 || s->filtered)
+        return true;
+    if ((page == 1 && s->refresh_top) || (s->loc_active && page == s->loc_page))
+        return true;
+    if (s->find_active && s->find_row >= 0 &&
+        labs(page_of_row(s, s->find_row) - page) < s->parallel)
+        return true;
+    int64_t first = (int64_t)(page - 1) * s->ps;
+    /* The window's pages plus the prefetch on either side, with one page of
+     * slack so that a one-row scroll does not cancel what was just asked. */
+    int64_t margin = (int64_t)(STORE_PREFETCH_PAGES + 2) * s->ps;
+    return first + s->ps > s->win_top - margin && first < s->win_top + s->win_rows + margin;
+}
+
+void store_page_requested(struct store *s, long page)
+{
+    pageset_add(&s->inflight, &s->n_inflight, &s->cap_inflight, page);
+}
+
+void store_page_cancelled(struct store *s, long page)
+{
+    pageset_del(s->inflight, &s->n_inflight, page);
+}
+
+void store_page_failed(struct store *s, long page, const struct omslog_error *err)
+{
+    (void)err;
+    pageset_del(s->inflight, &s->n_inflight, page);
+    pageset_add(&s->failed, &s->n_failed, &s->cap_failed, page);
+    if (page == 1)
+        s->refresh_top = false;
+    s->gen++;
+}
+
+void store_retry_failed(struct store *s)
+{
+    s->n_failed = 0;
+    s->gen++;
+}
+
+/* ---- arrival and reconciliation ---- */
+
+static void chunk_remove(struct store *s, size_t i)
+{
+    chunk_free(&s->chunks[i]);
+    s->chunks[i] = s->chunks[--s->n_chunks];
+}
+
+/* Does an older chunk contradict the new one? Same position with another id,
+ * or ids out of descending order between them: the older one is stale. */
+static bool chunk_conflicts(const struct chunk *old, const struct chunk *nw)
+{
+    int64_t old_lo = old->b_top - (int64_t)old->n + 1, nw_lo = nw->b_top - (int64_t)nw->n + 1;
+    if (old->b_top < nw_lo)
+        return old->max_id >= nw->min_id;
+    if (old_lo > nw->b_top)
+        return old->min_id <= nw->max_id;
+    for (size_t i = 0; i < old->n; i++) {
+        int64_t b = old->b_top - (int64_t)i;
+        if (b <= nw->b_top && b >= nw_lo) {
+            if (old->e[i].id != nw->e[nw->b_top - b].id)
+                return true;
+        } else if (b > nw->b_top) {
+            if (old->e[i].id <= nw->max_id)
+                return true;
+        } else if (old->e[i].id >= nw->min_id) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void cache_evict_lru(struct store *s)
+{
+    while (s->n_chunks > (size_t)s->cache_cap) {
+        size_t victim = 0;
+        for (size_t i = 1; i < s->n_chunks; i++)
+            if (s->chunks[i].last_use < s->chunks[victim].last_use)
+                victim = i;
+        chunk_remove(s, victim);
+    }
+}
+
+/* A full page (one with a next link) tells the real page size. A server may
+ * ignore the size asked for: then the one it uses wins, and pages placed
+ * under the wrong size are dropped. */
+static void learn_page_size(struct store *s, long page, const struct log_page *p)
+{
+    long n = (long)p->n;
+    if (p->next && n > 0 && n != s->ps) {
+        if (s->ps > 0)
+            chunks_clear(s);
+        s->ps = n;
+    } else if (s->ps <= 0 && page == 1) {
+        s->ps = n > 0 ? n : 1;
+    }
+}
+
+void store_page_loaded(struct store *s, long page, struct log_page *p)
+{
+    pageset_del(s->inflight, &s->n_inflight, page);
+    pageset_del(s->failed, &s->n_failed, page);
+    if (page == 1)
+        s->refresh_top = false;
+    s->gen++;
+    int64_t old_count = s->count;
+    s->count = p->count;
+    s->delta = old_count >= 0 ? s->count - old_count : 0;
+    if (s->delta != 0) {
+        s->scan_from_row = 0;
+        scanned_recount(s);
+    }
+    learn_page_size(s, page, p);
+    if (s->ps <= 0 || p->n == 0 || page < 1)
+        return;
+
+    struct chunk c = {0};
+    c.b_top = s->count - 1 - (int64_t)(page - 1) * s->ps;
+    size_t keep = p->n;
+    if (c.b_top < 0)
+        keep = 0;
+    else if ((int64_t)keep > c.b_top + 1)
+        keep = (size_t)(c.b_top + 1); /* entries beyond the count the page itself states */
+    if (keep == 0)
+        return;
+    c.e = p->entries;
+    c.n = keep;
+    for (size_t i = keep; i < p->n; i++)
+        log_entry_free(&p->entries[i]);
+    p->entries = NULL;
+    p->n = 0;
+    c.min_id = c.max_id = c.e[0].id;
+    for (size_t i = 0; i < c.n; i++) {
+        if (c.e[i].id < c.min_id)
+            c.min_id = c.e[i].id;
+        if (c.e[i].id > c.max_id)
+            c.max_id = c.e[i].id;
+        if (c.e[i].app_name)
+            apps_note(s, c.e[i].app_name);
+    }
+    if (c.max_id > s->max_id)
+        s->max_id = c.max_id;
+    c.seq = ++s->seq;
+    c.last_use = ++s->tick;
+
+    for (size_t i = 0; i < s->n_chunks;) {
+        if (s->conflicts < STORE_CONFLICT_BUDGET && chunk_conflicts(&s->chunks[i], &c)) {
+            s->conflicts++;
+            chunk_remove(s, i);
+        } else {
+            i++;
+        }
+    }
+    s->chunks[s->n_chunks++] = c;
+    scan_chunk(s, &s->chunks[s->n_chunks - 1]);
+    cache_evict_lru(s);
+}
+
+static void scan_reset(struct store *s)
+{
+    s->n_matches = 0;
+    if (s->scanned)
+        memset(s->scanned, 0, (size_t)(s->scanned_bits / BITS_PER_BYTE));
+    s->n_scanned = 0;
+    s->scan_from_row = 0;
+}
+
+bool store_inconsistent(const struct store *s)
+{
+    return s->conflicts >= STORE_CONFLICT_BUDGET;
+}
+
+void store_reload(struct store *s)
+{
+    chunks_clear(s);
+    s->conflicts = 0;
+    scan_reset(s);
+    s->n_failed = 0;
+    s->refresh_top = true;
+    s->gen++;
+}
+
+void store_refresh_top(struct store *s)
+{
+    s->refresh_top = true;
+}
+
+/* ---- filter ---- */
+
+void store_set_filter(struct store *s, const struct filter *f)
+{
+    filter_free(&s->filter);
+    filter_init(&s->filter);
+    if (f) {
+        s->filter.min_level = f->min_level;
+        s->filter.exact_level = f->exact_level;
+        for (size_t i = 0; i < f->n_apps; i++)
+            filter_add_app(&s->filter, f->apps[i]);
+    }
+    s->filtered = filter_is_active(&s->filter);
+    scan_reset(s);
+    s->find_active = false;
+    s->gen++;
+    /* Older chunks first, so that where chunks overlap the newest one's
+     * positions are the ones kept. */
+    for (uint64_t seq = 0, done = 0; done < s->n_chunks; seq++)
+        for (size_t i = 0; i < s->n_chunks; i++)
+            if (s->chunks[i].seq == seq) {
+                scan_chunk(s, &s->chunks[i]);
+                done++;
+            }
+}
+
+void store_scan_progress(const struct store *s, int64_t *scanned, int64_t *total)
+{
+    *scanned = s->n_scanned;
+    *total = s->count < 0 ? 0 : s->count;
+}
+
+bool store_scan_done(const struct store *s)
+{
+    return s->count >= 0 && s->n_scanned >= s->count;
+}
+
+/* ---- find ---- */
+
+enum store_find_result store_find(struct store *s, int64_t from, int dir, store_pred pred,
+                                  void *ctx, int64_t *row)
+{
+    dir = dir < 0 ? -1 : 1;
+    int64_t rows = store_rows(s);
+    int64_t r = from + dir;
+    if (r < 0 && dir > 0)
+        r = 0;
+    for (; r >= 0 && r < rows; r += dir) {
+        const struct log_entry *e = store_row(s, r);
+        if (!e) {
+            if (pageset_has(s->failed, s->n_failed, row_page(s, r)))
+                break; /* cannot go on past a failed page */
+            s->find_active = true;
+            s->find_row = r;
+            s->find_dir = dir;
+            *row = r;
+            return STORE_FIND_PENDING;
+        }
+        if (pred(e, ctx)) {
+            s->find_active = false;
+            *row = r;
+            return STORE_FIND_FOUND;
+        }
+    }
+    if (s->filtered && !store_scan_done(s) && s->n_failed == 0) {
+        /* More matches may still come from pages not scanned yet. */
+        s->find_active = true;
+        s->find_row = r;
+        s->find_dir = dir;
+        *row = r;
+        return STORE_FIND_PENDING;
+    }
+    s->find_active = false;
+    *row = r < 0 ? 0 : (r >= rows ? rows - 1 : r);
+    return STORE_FIND_END;
+}
+
+void store_find_cancel(struct store *s)
+{
+    s->find_active = false;
+}
+
+/* ---- locate ---- */
+
+void store_locate_start(struct store *s, int64_t id)
+{
+    s->loc_active = true;
+    s->loc_id = id;
+    s->loc_page = 0;
+    s->loc_steps = 0;
+}
+
+void store_locate_cancel(struct store *s)
+{
+    s->loc_active = false;
+    s->loc_page = 0;
+}
+
+/* Closest known positions around the wanted id: lo (id below it) and hi
+ * (id above it). Ids ascend with the position. */
+struct bracket {
+    bool has_lo, has_hi;
+    int64_t lo_b, lo_id, hi_b, hi_id;
+    int64_t min_b, max_b, min_id, max_id; /* everything known, for the density */
+};
+
+static void locate_bracket(const struct store *s, int64_t id, struct bracket *k)
+{
+    memset(k, 0, sizeof *k);
+    bool any = false;
+    for (size_t i = 0; i < s->n_chunks; i++) {
+        const struct chunk *c = &s->chunks[i];
+        for (size_t j = 0; j < c->n; j++) {
+            int64_t b = c->b_top - (int64_t)j, eid = c->e[j].id;
+            if (b < 0 || b >= s->count)
+                continue;
+            if (!any || b < k->min_b)
+                k->min_b = b, k->min_id = eid;
+            if (!any || b > k->max_b)
+                k->max_b = b, k->max_id = eid;
+            any = true;
+            if (eid < id && (!k->has_lo || b > k->lo_b))
+                k->has_lo = true, k->lo_b = b, k->lo_id = eid;
+            if (eid > id && (!k->has_hi || b < k->hi_b))
+                k->has_hi = true, k->hi_b = b, k->hi_id = eid;
+        }
+    }
+}
+
+static int64_t locate_estimate(const struct store *s, const struct bracket *k, int64_t id)
+{
+    /* Positions per id, from everything loaded; 1 when nothing tells. */
+    double density = 1.0;
+    if (k->max_id > k->min_id && k->max_b > k->min_b)
+        density = (double)(k->max_b - k->min_b) / (double)(k->max_id - k->min_id);
+    int64_t lo = k->has_lo ? k->lo_b + 1 : 0;
+    int64_t hi = k->has_hi ? k->hi_b - 1 : s->count - 1;
+    int64_t est;
+    if (s->loc_steps >= STORE_LOCATE_INTERP_STEPS && k->has_lo && k->has_hi)
+        est = lo + (hi - lo) / 2;
+    else if (k->has_lo && k->has_hi)
+        est = k->lo_b + (int64_t)((double)(id - k->lo_id) * (double)(k->hi_b - k->lo_b) /
+                                  (double)(k->hi_id - k->lo_id));
+    else if (k->has_hi)
+        est = k->hi_b - (int64_t)((double)(k->hi_id - id) * density);
+    else
+        est = k->lo_b + (int64_t)((double)(id - k->lo_id) * density);
+    if (est < lo)
+        est = lo;
+    if (est > hi)
+        est = hi;
+    return est;
+}
+
+enum store_locate_result store_locate_step(struct store *s, int64_t *row)
+{
+    if (!s->loc_active)
+        return STORE_LOCATE_IDLE;
+    if (s->count < 0 || s->ps <= 0)
+        return pageset_has(s->failed, s->n_failed, 1) ? STORE_LOCATE_FAILED
+                                                     : STORE_LOCATE_PENDING;
+    int64_t b;
+    const struct log_entry *e = entry_by_id(s, s->loc_id, &b);
+    if (e) {
+        store_locate_cancel(s);
+        int64_t urow = pos_of_row(s, b);
+        if (!s->filtered) {
+            *row = urow;
+            return STORE_LOCATE_FOUND;
+        }
+        if (!filter_match(&s->filter, e)) {
+            *row = urow;
+            return STORE_LOCATE_HIDDEN;
+        }
+        match_put(s, e->id, b);
+        *row = store_row_of_id(s, e->id);
+        return STORE_LOCATE_FOUND;
+    }
+    if (s->loc_page > 0 && pageset_has(s->inflight, s->n_inflight, s->loc_page))
+        return STORE_LOCATE_PENDING;
+    struct bracket k;
+    locate_bracket(s, s->loc_id, &k);
+    int64_t lo = k.has_lo ? k.lo_b + 1 : 0;
+    int64_t hi = k.has_hi ? k.hi_b - 1 : s->count - 1;
+    if (lo > hi || s->count == 0) {
+        store_locate_cancel(s);
+        return STORE_LOCATE_ABSENT; /* its neighbours are adjacent: not in the log */
+    }
+    if ((s->loc_page > 0 && pageset_has(s->failed, s->n_failed, s->loc_page)) ||
+        ++s->loc_steps > STORE_LOCATE_MAX_STEPS) {
+        store_locate_cancel(s);
+        return STORE_LOCATE_FAILED;
+    }
+    s->loc_page = page_of_pos(s, locate_estimate(s, &k, s->loc_id));
+    return STORE_LOCATE_PENDING;
+}
+
+/* ---- summary ---- */
+
+static int entry_ptr_cmp(const void *a, const void *b)
+{
+    int64_t x = (*(const struct log_entry *const *)a)->id;
+    int64_t y = (*(const struct log_entry *const *)b)->id;
+    return (x < y) - (x > y);
+}
+
+static void count_key(struct store_count_item **items, size_t *n, const char *key, int level)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*items)[i].level == level && strcmp((*items)[i].key, key) == 0) {
+            (*items)[i].n++;
+            return;
+        }
+    *items = xrealloc(*items, (*n + 1) * sizeof **items);
+    (*items)[*n] = (struct store_count_item){xstrdup(key), level, 1};
+    (*n)++;
+}
+
+static int count_item_cmp(const void *a, const void *b)
+{
+    const struct store_count_item *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n < y->n ? 1 : -1;
+    if (x->level != y->level)
+        return x->level < y->level ? 1 : -1;
+    return strcmp(x->key, y->key);
+}
+
+void store_summary(struct store *s, struct store_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_chunks; i++)
+        n += s->chunks[i].n;
+    const struct log_entry **all = xcalloc(n ? n : 1, sizeof *all);
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_chunks; i++)
+        for (size_t j = 0; j < s->chunks[i].n; j++)
+            all[k++] = &s->chunks[i].e[j];
+    qsort(all, k, sizeof *all, entry_ptr_cmp);
+    for (size_t i = 0; i < k; i++) {
+        const struct log_entry *e = all[i];
+        if (i > 0 && all[i - 1]->id == e->id)
+            continue; /* the same entry in two overlapping pages */
+        if (s->filtered && !filter_match(&s->filter, e))
+            continue;
+        out->total++;
+        char name[LEVEL_NAME_MAX];
+        count_key(&out->levels, &out->n_levels, level_format(e->level, name), e->level);
+        count_key(&out->apps, &out->n_apps, e->app_name ? e->app_name : "", -1);
+        char exc[STORE_EXC_TYPE_MAX];
+        if (e->trace && trace_exception_type(e->trace, strlen(e->trace), exc, sizeof exc) == 0)
+            count_key(&out->exceptions, &out->n_exceptions, exc, -1);
+    }
+    free(all);
+    qsort(out->levels, out->n_levels, sizeof *out->levels, count_item_cmp);
+    qsort(out->apps, out->n_apps, sizeof *out->apps, count_item_cmp);
+    qsort(out->exceptions, out->n_exceptions, sizeof *out->exceptions, count_item_cmp);
+}
+
+static void count_items_free(struct store_count_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(items[i].key);
+    free(items);
+}
+
+void store_summary_free(struct store_summary *sum)
+{
+    count_items_free(sum->levels, sum->n_levels);
+    count_items_free(sum->apps, sum->n_apps);
+    count_items_free(sum->exceptions, sum->n_exceptions);
+    memset(sum, 0, sizeof *sum);
+}

@@ -1,0 +1,786 @@
+/* app.c — the single struct app, the event loop and ui_run.
+ *
+ * One loop waits on the terminal, a signal self-pipe and the network together
+ * (api_wait → curl multi), then drains the finished requests (api_poll) and
+ * the typed keys (get_wch in nodelay mode). Nothing on this path blocks on
+ * the network: pages the store wants are requested and arrive when they do. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "omslog/level.h"
+#include "omslog/ui.h"
+#include "omslog/util.h"
+
+#define APP_ESCDELAY_MS 25
+#define APP_MS_PER_S 1000
+#define APP_WHEEL_ROWS 3
+#define APP_MAX_WANTED 64
+/* Share of the body the list gets above the detail pane, in percent. */
+#define APP_LIST_SHARE 55
+#define APP_SPLIT_SHARE 50
+#define APP_MIN_LIST_ROWS 3
+#define PERCENT 100
+
+static volatile sig_atomic_t sig_quit;
+static volatile sig_atomic_t sig_winch;
+static int sig_pipe[2] = {-1, -1};
+static bool curses_active;
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (sig == SIGWINCH)
+        sig_winch = 1;
+    else
+        sig_quit = sig;
+    if (sig_pipe[1] >= 0) {
+        ssize_t w = write(sig_pipe[1], "!", 1);
+        (void)w; /* a full pipe already wakes the loop */
+    }
+    errno = saved;
+}
+
+/* A crash must not leave the terminal in curses mode. */
+static void on_fatal(int sig)
+{
+    if (curses_active)
+        endwin();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void restore_terminal_at_exit(void)
+{
+    if (curses_active) {
+        endwin();
+        curses_active = false;
+    }
+}
+
+static const int quit_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+
+struct saved_signals {
+    struct sigaction quit[ARRAY_LEN(quit_signals)];
+    struct sigaction fatal[ARRAY_LEN(fatal_signals)];
+};
+
+static void signals_install(struct saved_signals *old)
+{
+    struct sigaction sa = {0};
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_signal;
+    for (size_t i = 0; i < ARRAY_LEN(quit_signals); i++)
+        sigaction(quit_signals[i], &sa, &old->quit[i]);
+    sa.sa_handler = on_fatal;
+    sa.sa_flags = (int)SA_RESETHAND;
+    for (size_t i = 0; i < ARRAY_LEN(fatal_signals); i++)
+        sigaction(fatal_signals[i], &sa, &old->fatal[i]);
+}
+
+static void signals_restore(const struct saved_signals *old)
+{
+    for (size_t i = 0; i < ARRAY_LEN(quit_signals); i++)
+        sigaction(quit_signals[i], &old->quit[i], NULL);
+    for (size_t i = 0; i < ARRAY_LEN(fatal_signals); i++)
+        sigaction(fatal_signals[i], &old->fatal[i], NULL);
+}
+
+/* ---- helpers used by the panes ---- */
+
+void app_message(struct app *a, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->message, sizeof a->message, fmt, ap);
+    va_end(ap);
+    a->message_error = error;
+}
+
+const struct log_entry *app_selected(struct app *a)
+{
+    return store_row(a->store, a->list.sel);
+}
+
+static void clamp_top(struct app *a)
+{
+    int64_t rows = store_rows(a->store);
+    int64_t h = a->list.r.h > 0 ? a->list.r.h : 1;
+    if (a->list.top > rows - h)
+        a->list.top = rows - h;
+    if (a->list.top < 0)
+        a->list.top = 0;
+}
+
+void app_select(struct app *a, int64_t row, bool center)
+{
+    int64_t rows = store_rows(a->store);
+    int64_t h = a->list.r.h > 0 ? a->list.r.h : 1;
+    if (row >= rows)
+        row = rows - 1;
+    if (row < 0)
+        row = 0;
+    a->list.sel = row;
+    const struct log_entry *e = store_row(a->store, row);
+    a->list.sel_id = e ? e->id : 0;
+    if (center)
+        a->list.top = row - h / 2;
+    else if (row < a->list.top)
+        a->list.top = row;
+    else if (row >= a->list.top + h)
+        a->list.top = row - h + 1;
+    clamp_top(a);
+}
+
+/* Keep the selection on the same entry when rows move (new entries at the
+ * top, matches found above it, a filter change). */
+static void app_anchor_selection(struct app *a)
+{
+    int64_t shift = 0;
+    int64_t r = a->list.sel_id ? store_row_of_id(a->store, a->list.sel_id) : -1;
+    if (r >= 0)
+        shift = r - a->list.sel;
+    else if (!store_is_filtered(a->store))
+        shift = store_count_delta(a->store);
+    if (shift) {
+        a->list.sel += shift;
+        /* At the very top new entries appear above the (unmoved) screen. */
+        if (a->list.top > 0)
+            a->list.top += shift;
+    }
+    app_select(a, a->list.sel, false);
+}
+
+void app_set_filter(struct app *a)
+{
+    store_set_filter(a->store, &a->filter);
+    store_find_cancel(a->store);
+    a->find.active = false;
+    int64_t r = a->list.sel_id ? store_row_of_id(a->store, a->list.sel_id) : -1;
+    a->list.top = 0;
+    app_select(a, r >= 0 ? r : 0, r >= 0);
+    struct buf d = {0};
+    filter_describe(&a->filter, &d);
+    if (d.len)
+        app_message(a, false, "filter: %s", d.data);
+    else
+        app_message(a, false, "showing all entries");
+    buf_free(&d);
+}
+
+/* ---- finding (e/E, w/W, n/N) ---- */
+
+static bool pred_min_level(const struct log_entry *e, int min)
+{
+    return e->level >= min;
+}
+
+static bool pred_find(const struct log_entry *e, void *ctx)
+{
+    struct app *a = ctx;
+    switch (a->find.kind) {
+    case FIND_ERROR:
+        return pred_min_level(e, LEVEL_ERROR);
+    case FIND_WARNING:
+        return pred_min_level(e, LEVEL_WARNING);
+    default:
+        return filter_match(&a->search, e);
+    }
+}
+
+static void app_progress_find(struct app *a)
+{
+    if (!a->find.active)
+        return;
+    int64_t row;
+    enum store_find_result r = store_find(a->store, a->find.from, a->find.dir, pred_find, a,
+                                          &row);
+    if (r == STORE_FIND_PENDING) {
+        a->find.from = row - a->find.dir;
+        return;
+    }
+    a->find.active = false;
+    if (r == STORE_FIND_FOUND) {
+        a->list.last_dir = a->find.dir;
+        app_select(a, row, false);
+        a->message[0] = '\0';
+        return;
+    }
+    static const char *const what[] = {"ERROR", "WARNING", "match"};
+    app_message(a, false, "no %s %s%s", what[a->find.kind], a->find.dir > 0 ? "below" : "above",
+                store_failed_pages(a->store) ? " (some pages failed to load: r retries)" : "");
+}
+
+void app_start_find(struct app *a, enum find_kind kind, int dir)
+{
+    store_find_cancel(a->store);
+    a->find.active = true;
+    a->find.kind = kind;
+    a->find.dir = dir;
+    a->find.from = a->list.sel;
+    app_progress_find(a);
+}
+
+/* ---- jumping to an id ---- */
+
+static void jump_cancel(struct app *a)
+{
+    if (a->jump.entry_req > 0)
+        api_cancel(a->api, a->jump.entry_req);
+    a->jump.entry_req = 0;
+    a->jump.id = 0;
+    a->jump.locating = false;
+    store_locate_cancel(a->store);
+}
+
+void app_start_jump(struct app *a, int64_t id)
+{
+    jump_cancel(a);
+    a->jump.hidden_id = 0;
+    int64_t row = store_row_of_id(a->store, id);
+    if (row >= 0) {
+        app_select(a, row, true);
+        app_message(a, false, "log %" PRId64, id);
+        return;
+    }
+    struct omslog_error err = {0};
+    int req = api_request_entry(a->api, id, NULL, &err);
+    if (req < 0) {
+        app_message(a, true, "%s", err.msg);
+        return;
+    }
+    a->jump.id = id;
+    a->jump.entry_req = req;
+    app_message(a, false, "looking for log %" PRId64 "…", id);
+}
+
+static void jump_hidden(struct app *a, int64_t id)
+{
+    struct buf d = {0};
+    filter_describe(&a->filter, &d);
+    app_message(a, true, "log %" PRId64 " is hidden by the filters (%s) — press c to clear them",
+                id, buf_str(&d));
+    buf_free(&d);
+    a->jump.hidden_id = id;
+}
+
+static void jump_entry_result(struct app *a, struct api_result *r)
+{
+    if (r->id != a->jump.entry_req)
+        return;
+    a->jump.entry_req = 0;
+    int64_t id = a->jump.id;
+    if (r->err.status == OMSLOG_ERR_NOT_FOUND) {
+        app_message(a, true, "log %" PRId64 " not found", id);
+        a->jump.id = 0;
+    } else if (r->err.status != OMSLOG_OK) {
+        app_message(a, true, "%s", r->err.msg);
+        a->jump.id = 0;
+    } else if (store_is_filtered(a->store) && !filter_match(&a->filter, &r->entry)) {
+        jump_hidden(a, id);
+        a->jump.id = 0;
+    } else {
+        store_locate_start(a->store, id);
+        a->jump.locating = true;
+    }
+}
+
+static void app_progress_locate(struct app *a)
+{
+    if (!a->jump.locating)
+        return;
+    int64_t row;
+    int64_t id = a->jump.id;
+    switch (store_locate_step(a->store, &row)) {
+    case STORE_LOCATE_PENDING:
+        return;
+    case STORE_LOCATE_FOUND:
+        app_select(a, row, true);
+        app_message(a, false, "log %" PRId64, id);
+        break;
+    case STORE_LOCATE_HIDDEN:
+        jump_hidden(a, id);
+        break;
+    case STORE_LOCATE_ABSENT:
+        app_message(a, true, "log %" PRId64 " not found in the list", id);
+        break;
+    default:
+        app_message(a, true, "could not load the pages around log %" PRId64 " (r retries)", id);
+        break;
+    }
+    a->jump.locating = false;
+    a->jump.id = 0;
+}
+
+/* ---- network ---- */
+
+static void req_add(struct app *a, int id, long page)
+{
+    if (a->n_reqs == a->cap_reqs) {
+        a->cap_reqs = a->cap_reqs ? a->cap_reqs * 2 : 16;
+        a->reqs = xrealloc(a->reqs, a->cap_reqs * sizeof *a->reqs);
+    }
+    a->reqs[a->n_reqs++] = (struct app_req){id, page};
+}
+
+static bool req_take(struct app *a, int id)
+{
+    for (size_t i = 0; i < a->n_reqs; i++)
+        if (a->reqs[i].id == id) {
+            a->reqs[i] = a->reqs[--a->n_reqs];
+            return true;
+        }
+    return false;
+}
+
+static void app_schedule(struct app *a)
+{
+    /* Pages the user scrolled away from make room for the ones now needed. */
+    for (size_t i = 0; i < a->n_reqs;) {
+        if (!store_page_wanted(a->store, a->reqs[i].page)) {
+            api_cancel(a->api, a->reqs[i].id);
+            store_page_cancelled(a->store, a->reqs[i].page);
+            a->reqs[i] = a->reqs[--a->n_reqs];
+        } else {
+            i++;
+        }
+    }
+    long parallel = a->cfg->parallel > 0 ? a->cfg->parallel : CONFIG_DEFAULT_PARALLEL;
+    long room = parallel - (long)store_in_flight(a->store);
+    if (room <= 0)
+        return;
+    if (room > APP_MAX_WANTED)
+        room = APP_MAX_WANTED;
+    long pages[APP_MAX_WANTED];
+    size_t n = store_wanted_pages(a->store, pages, (size_t)room);
+    for (size_t i = 0; i < n; i++) {
+        struct omslog_error err = {0};
+        int id = api_request_page(a->api, pages[i], a->cfg->page_size, NULL, 0, NULL, &err);
+        if (id < 0) {
+            store_page_failed(a->store, pages[i], &err);
+            app_message(a, true, "%s", err.msg);
+            continue;
+        }
+        store_page_requested(a->store, pages[i]);
+        req_add(a, id, pages[i]);
+    }
+}
+
+static void app_result(struct app *a, struct api_result *r)
+{
+    if (r->kind == API_ENTRY) {
+        jump_entry_result(a, r);
+        return;
+    }
+    if (!req_take(a, r->id))
+        return; /* cancelled meanwhile */
+    if (r->err.status == OMSLOG_OK) {
+        store_page_loaded(a->store, r->page_no, &r->page);
+        app_anchor_selection(a);
+        if (a->message_error && store_failed_pages(a->store) == 0 && !a->jump.hidden_id &&
+            strstr(a->message, "page"))
+            a->message[0] = '\0'; /* the trouble is over */
+    } else {
+        store_page_failed(a->store, r->page_no, &r->err);
+        app_message(a, true, "page %ld: %s", r->page_no, r->err.msg);
+    }
+}
+
+/* ---- layout and drawing ---- */
+
+void app_layout(struct app *a)
+{
+    getmaxyx(stdscr, a->rows, a->cols);
+    int body = a->rows - 2;
+    if (body < 1)
+        body = 1;
+    struct rect none = {1, 0, 0, 0};
+    if (a->zoom) {
+        a->list.r = none;
+        a->detail.r = (struct rect){1, 0, body, a->cols};
+    } else if (a->split) {
+        int lw = a->cols * APP_SPLIT_SHARE / PERCENT;
+        a->list.r = (struct rect){1, 0, body, lw};
+        a->detail.r = (struct rect){1, lw + 1, body, a->cols - lw - 1};
+    } else {
+        int lh = body * APP_LIST_SHARE / PERCENT;
+        if (lh < APP_MIN_LIST_ROWS)
+            lh = body < APP_MIN_LIST_ROWS ? body : APP_MIN_LIST_ROWS;
+        a->list.r = (struct rect){1, 0, lh, a->cols};
+        a->detail.r = (struct rect){1 + lh, 0, body - lh, a->cols};
+    }
+    if (a->list.r.h > 0)
+        app_select(a, a->list.sel, false);
+}
+
+static void app_draw(struct app *a)
+{
+    app_layout(a);
+    erase();
+    status_draw_header(a);
+    if (a->help) {
+        help_draw(a);
+    } else if (a->summary.active) {
+        summary_draw(a);
+    } else {
+        list_draw(a);
+        if (a->split && !a->zoom)
+            for (int y = 1; y < a->rows - 1; y++)
+                mvaddch(y, a->list.r.w, ACS_VLINE);
+        detail_draw(a);
+        if (a->yank.active)
+            yank_draw(a);
+    }
+    status_draw_footer(a);
+    refresh();
+}
+
+/* ---- input ---- */
+
+static void app_mouse(struct app *a)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK)
+        return;
+    if (a->help || a->summary.active || a->yank.active)
+        return;
+    if (ev.bstate & BUTTON4_PRESSED) {
+        for (int i = 0; i < APP_WHEEL_ROWS; i++)
+            a->focus_detail ? detail_handle(a, ACT_UP, 0) : list_handle(a, ACT_UP, 0);
+        return;
+    }
+#ifdef BUTTON5_PRESSED
+    if (ev.bstate & BUTTON5_PRESSED) {
+        for (int i = 0; i < APP_WHEEL_ROWS; i++)
+            a->focus_detail ? detail_handle(a, ACT_DOWN, 0) : list_handle(a, ACT_DOWN, 0);
+        return;
+    }
+#endif
+    if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)) {
+        if (list_click(a, ev.y) && !(a->split && ev.x > a->list.r.w)) {
+            a->focus_detail = false;
+        } else if (ev.y >= a->detail.r.y && ev.y < a->detail.r.y + a->detail.r.h) {
+            if (app_selected(a))
+                a->focus_detail = true;
+        }
+    }
+}
+
+static bool is_movement(enum action act)
+{
+    return act == ACT_DOWN || act == ACT_UP || act == ACT_PAGE_DOWN || act == ACT_PAGE_UP ||
+           act == ACT_HALF_DOWN || act == ACT_HALF_UP || act == ACT_FIRST || act == ACT_LAST;
+}
+
+static void app_action(struct app *a, enum action act, int arg)
+{
+    if (act != ACT_NONE && act != ACT_REDRAW)
+        a->message[0] = '\0';
+    if (is_movement(act) && !a->focus_detail) {
+        a->find.active = false;
+        store_find_cancel(a->store);
+        if (a->jump.id)
+            jump_cancel(a);
+    }
+    if (detail_handle(a, act, arg))
+        return;
+    switch (act) {
+    case ACT_QUIT:
+        a->quit = true;
+        break;
+    case ACT_FOCUS:
+        if (app_selected(a))
+            a->focus_detail = true;
+        break;
+    case ACT_BACK:
+        if (a->find.active || a->jump.id)
+            app_message(a, false, "cancelled");
+        a->find.active = false;
+        store_find_cancel(a->store);
+        jump_cancel(a);
+        a->zoom = false;
+        break;
+    case ACT_ZOOM:
+        a->zoom = !a->zoom;
+        a->focus_detail = a->zoom && app_selected(a);
+        break;
+    case ACT_SPLIT:
+        a->split = !a->split;
+        break;
+    case ACT_JUMP:
+        prompt_open(a, PROMPT_JUMP, "jump to log id: ", "");
+        break;
+    case ACT_NEXT_ERROR:
+    case ACT_PREV_ERROR:
+        app_start_find(a, FIND_ERROR, act == ACT_NEXT_ERROR ? 1 : -1);
+        break;
+    case ACT_NEXT_WARNING:
+    case ACT_PREV_WARNING:
+        app_start_find(a, FIND_WARNING, act == ACT_NEXT_WARNING ? 1 : -1);
+        break;
+    case ACT_MIN_LEVEL:
+        a->filter.min_level = arg;
+        a->filter.exact_level = FILTER_LEVEL_NONE;
+        app_set_filter(a);
+        break;
+    case ACT_LEVEL_PROMPT:
+        prompt_open(a, PROMPT_LEVEL, "level (name or number = and above, =name exactly; "
+                                     "empty clears): ", "");
+        break;
+    case ACT_APP_PROMPT:
+        prompt_open(a, PROMPT_APP, "app (comma-separated, Tab completes; empty clears): ", "");
+        break;
+    case ACT_CLEAR_FILTERS: {
+        filter_free(&a->filter);
+        filter_init(&a->filter);
+        app_set_filter(a);
+        int64_t hidden = a->jump.hidden_id;
+        a->jump.hidden_id = 0;
+        if (hidden)
+            app_start_jump(a, hidden);
+        break;
+    }
+    case ACT_SEARCH:
+        prompt_open(a, PROMPT_SEARCH, "/", "");
+        break;
+    case ACT_SEARCH_NEXT:
+    case ACT_SEARCH_PREV:
+        if (!a->search.search)
+            app_message(a, false, "no search yet: press / first");
+        else
+            app_start_find(a, FIND_SEARCH, act == ACT_SEARCH_NEXT ? 1 : -1);
+        break;
+    case ACT_RELOAD:
+        store_retry_failed(a->store);
+        store_reload(a->store);
+        app_message(a, false, "reloading…");
+        break;
+    case ACT_FOLLOW:
+        a->follow = !a->follow;
+        if (a->follow) {
+            a->new_mark_id = store_max_id(a->store);
+            a->next_follow_ms = now_ms();
+            app_message(a, false, "following: new entries every %lds appear at the top",
+                        a->cfg->follow_s);
+        } else {
+            app_message(a, false, "follow off");
+        }
+        break;
+    case ACT_YANK:
+        yank_open(a);
+        break;
+    case ACT_SAVE:
+        yank_save_prompt(a);
+        break;
+    case ACT_PAGER:
+        yank_pager(a);
+        break;
+    case ACT_UTC:
+        a->utc = !a->utc;
+        app_message(a, false, a->utc ? "times in UTC" : "times in local time");
+        break;
+    case ACT_SUMMARY:
+        summary_open(a);
+        break;
+    case ACT_HELP:
+        a->help = true;
+        a->help_top = 0;
+        break;
+    case ACT_REDRAW:
+        clearok(curscr, TRUE);
+        break;
+    default:
+        list_handle(a, act, arg);
+        break;
+    }
+}
+
+static void app_resize(struct app *a)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resizeterm(ws.ws_row, ws.ws_col);
+    app_layout(a);
+    clearok(curscr, TRUE);
+}
+
+static void app_key(struct app *a, int key, bool fn)
+{
+    if (fn && key == KEY_RESIZE) {
+        /* resizeterm (from the SIGWINCH path) queues this: the size is
+         * already applied, and resizing again would queue another. */
+        app_layout(a);
+        return;
+    }
+    if (a->prompt.active) {
+        prompt_key(a, key, fn);
+        return;
+    }
+    if (a->yank.active) {
+        yank_key(a, key, fn);
+        return;
+    }
+    if (fn && key == KEY_MOUSE) {
+        app_mouse(a);
+        return;
+    }
+    int arg = 0;
+    enum action act = keys_lookup(key, fn, &arg);
+    if (a->help) {
+        help_handle(a, act, key);
+        return;
+    }
+    if (a->summary.active) {
+        summary_handle(a, act, key);
+        return;
+    }
+    if (act == ACT_NONE)
+        return;
+    app_action(a, act, arg);
+}
+
+static void drain_pipe(int fd)
+{
+    char tmp[64];
+    while (read(fd, tmp, sizeof tmp) > 0)
+        ;
+}
+
+/* ---- ui_run ---- */
+
+static int app_loop(struct app *a)
+{
+    int fds[2] = {STDIN_FILENO, sig_pipe[0]};
+    while (!a->quit) {
+        if (sig_quit)
+            break;
+        if (sig_winch) {
+            sig_winch = 0;
+            app_resize(a);
+        }
+        int64_t now = now_ms();
+        if (a->follow && now >= a->next_follow_ms) {
+            store_refresh_top(a->store);
+            a->next_follow_ms = now + a->cfg->follow_s * APP_MS_PER_S;
+        }
+        store_set_window(a->store, a->list.top, a->list.r.h > 0 ? a->list.r.h : 1,
+                         a->list.last_dir);
+        app_progress_locate(a);
+        app_progress_find(a);
+        app_schedule(a);
+        app_draw(a);
+
+        int timeout = -1;
+        if (a->follow) {
+            int64_t left = a->next_follow_ms - now_ms();
+            timeout = left > 0 ? (int)left : 0;
+        }
+        bool ready = false;
+        if (api_wait(a->api, fds, 2, timeout, &ready) != 0)
+            return error_set(NULL, OMSLOG_ERR_INTERNAL, "wait failed");
+        drain_pipe(sig_pipe[0]);
+        struct api_result res;
+        while (api_poll(a->api, &res)) {
+            app_result(a, &res);
+            api_result_free(&res);
+        }
+        wint_t ch;
+        int rc;
+        while (!a->quit && (rc = get_wch(&ch)) != ERR)
+            app_key(a, (int)ch, rc == KEY_CODE_YES);
+    }
+    return OMSLOG_OK;
+}
+
+static void app_free(struct app *a)
+{
+    summary_close(a);
+    detail_free(&a->detail);
+    prompt_free(&a->prompt);
+    filter_free(&a->filter);
+    filter_free(&a->search);
+    store_free(a->store);
+    free(a->reqs);
+    free(a->save_path);
+}
+
+int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return error_set(err, OMSLOG_ERR_USAGE, "the browser needs a terminal; use "
+                                                "'omslog list' in scripts");
+    struct app a;
+    memset(&a, 0, sizeof a);
+    a.cfg = cfg;
+    a.api = api;
+    a.store = store_new(cfg->cache_pages, cfg->page_size, cfg->parallel);
+    a.utc = cfg->utc;
+    const char *nc = getenv("NO_COLOR");
+    a.color = !cfg->no_color && !(nc && *nc);
+    const struct url_origin *o = api_origin(api);
+    snprintf(a.host, sizeof a.host, "%s:%d", o->host, o->port);
+    filter_init(&a.filter);
+    filter_init(&a.search);
+    detail_init(&a.detail);
+    prompt_init(&a.prompt);
+
+    if (pipe(sig_pipe) != 0) {
+        app_free(&a);
+        return error_set(err, OMSLOG_ERR_INTERNAL, "pipe: %s", strerror(errno));
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    sig_quit = 0;
+    sig_winch = 0;
+    struct saved_signals old;
+    signals_install(&old);
+    static bool atexit_done;
+    if (!atexit_done && atexit(restore_terminal_at_exit) == 0)
+        atexit_done = true;
+
+    int rc = OMSLOG_OK;
+    SCREEN *scr = newterm(NULL, stdout, stdin);
+    if (!scr) {
+        rc = error_set(err, OMSLOG_ERR_USAGE, "cannot start the terminal UI: is TERM (%s) "
+                                              "right?", getenv("TERM") ? getenv("TERM") : "unset");
+    } else {
+        curses_active = true;
+        set_escdelay(APP_ESCDELAY_MS);
+        cbreak();
+        noecho();
+        nonl();
+        keypad(stdscr, TRUE);
+        nodelay(stdscr, TRUE);
+        curs_set(0);
+        mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+                      | BUTTON5_PRESSED
+#endif
+                  , NULL);
+        mouseinterval(0);
+        theme_init(a.color);
+        app_layout(&a);
+        rc = app_loop(&a);
+        endwin();
+        curses_active = false;
+        delscreen(scr);
+    }
+    signals_restore(&old);
+    for (int i = 0; i < 2; i++) {
+        close(sig_pipe[i]);
+        sig_pipe[i] = -1;
+    }
+    app_free(&a);
+    return rc;
+}

@@ -1,0 +1,314 @@
+/* app.h — the browser's private interface (src/ui/ only): the single struct
+ * app, the named actions of the key table, and each pane's state with its
+ * draw and handle functions. Panes draw straight onto stdscr inside the
+ * rectangle the layout gives them, so a resize only means a new layout. */
+#ifndef OMSLOG_UI_APP_H
+#define OMSLOG_UI_APP_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "omslog/api.h"
+#include "omslog/buf.h"
+#include "omslog/config.h"
+#include "omslog/filter.h"
+#include "omslog/store.h"
+
+/* ---- actions and the key table (keys.c) ---- */
+
+enum action {
+    ACT_NONE,
+    ACT_QUIT,
+    ACT_DOWN,
+    ACT_UP,
+    ACT_PAGE_DOWN,
+    ACT_PAGE_UP,
+    ACT_HALF_DOWN,
+    ACT_HALF_UP,
+    ACT_FIRST,
+    ACT_LAST,
+    ACT_FOCUS,
+    ACT_BACK,
+    ACT_ZOOM,
+    ACT_SPLIT,
+    ACT_JUMP,
+    ACT_NEXT_ERROR,
+    ACT_PREV_ERROR,
+    ACT_NEXT_WARNING,
+    ACT_PREV_WARNING,
+    ACT_MIN_LEVEL,
+    ACT_LEVEL_PROMPT,
+    ACT_APP_PROMPT,
+    ACT_CLEAR_FILTERS,
+    ACT_SEARCH,
+    ACT_SEARCH_NEXT,
+    ACT_SEARCH_PREV,
+    ACT_RELOAD,
+    ACT_FOLLOW,
+    ACT_YANK,
+    ACT_SAVE,
+    ACT_PAGER,
+    ACT_FOLD,
+    ACT_NEXT_FRAME,
+    ACT_PREV_FRAME,
+    ACT_WRAP,
+    ACT_UTC,
+    ACT_SUMMARY,
+    ACT_HELP,
+    ACT_REDRAW,
+    ACT_COUNT
+};
+
+#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_ESCAPE 27
+#define KEY_TAB '\t'
+#define KEY_RETURN '\r'
+#define KEY_NEWLINE '\n'
+#define KEY_DEL 127
+
+struct key_binding {
+    int key;            /* a character or a KEY_* code */
+    bool function_key;  /* key is a KEY_* code (get_wch returned KEY_CODE_YES) */
+    enum action action;
+    int arg;            /* e.g. the level of ACT_MIN_LEVEL */
+    const char *name;   /* as shown in the help: "j", "Down", "Ctrl-D" */
+    const char *help;   /* one line; the first binding of an action carries it */
+};
+
+const struct key_binding *keys_table(size_t *n);
+/* The action of a key (ACT_NONE when unbound); *arg gets the binding's arg. */
+enum action keys_lookup(int key, bool function_key, int *arg);
+/* The help screen: one line per action ("j, Down      next entry"), '\n'-separated. */
+void keys_help_text(struct buf *out);
+
+/* ---- looks (theme.c) ---- */
+
+enum style {
+    STYLE_NORMAL,
+    STYLE_LEVEL_NOTSET, /* the six level styles follow enum level_class */
+    STYLE_LEVEL_DEBUG,
+    STYLE_LEVEL_INFO,
+    STYLE_LEVEL_WARNING,
+    STYLE_LEVEL_ERROR,
+    STYLE_LEVEL_CRITICAL,
+    STYLE_BAR,
+    STYLE_BAR_ERROR,
+    STYLE_PLACEHOLDER,
+    STYLE_FAILED,
+    STYLE_MATCH,
+    STYLE_NEW,
+    STYLE_LABEL,
+    STYLE_TRACE_HEADER,
+    STYLE_TRACE_FRAME,
+    STYLE_TRACE_CODE,
+    STYLE_TRACE_EXCEPTION,
+    STYLE_FOLDED,
+    STYLE_TITLE,
+    STYLE_COUNT
+};
+
+void theme_init(bool color);
+attr_t theme_attr(enum style s);
+enum style theme_level_style(int level);
+
+/* ---- drawing helpers (draw.c); text must already be sanitised ---- */
+
+/* Draw s cut to cols columns at (y, x), padding with spaces when pad.
+ * Returns the columns drawn. */
+int draw_text(int y, int x, const char *s, size_t len, int cols, attr_t attr, bool pad);
+/* Same, with [hl_start, hl_start+hl_len) drawn in hl_attr. */
+int draw_text_hl(int y, int x, const char *s, size_t len, int cols, attr_t attr, bool pad,
+                 size_t hl_start, size_t hl_len, attr_t hl_attr);
+void draw_fill(int y, int x, int cols, attr_t attr);
+/* Sanitise raw server text into out (cleared first). */
+void draw_sanitize(struct buf *out, const char *raw, unsigned flags);
+/* 1234567 → "1,234,567" */
+const char *draw_count(int64_t n, char buf[32]);
+
+struct rect {
+    int y, x, h, w;
+};
+
+/* ---- panes ---- */
+
+struct list_pane {
+    struct rect r;
+    int64_t top;
+    int64_t sel;
+    int64_t sel_id;     /* id of the selected entry, 0 while unknown */
+    int last_dir;       /* scroll direction, for prefetching */
+};
+
+struct dline {
+    char *text;         /* sanitised, owned */
+    size_t len;
+    enum style style;
+    int frame;          /* trace frame index, or -1 */
+};
+
+struct detail_pane {
+    struct rect r;
+    int64_t id;         /* entry shown, 0 for none */
+    int built_width;
+    bool built_wrap, built_fold, built_utc;
+    uint64_t built_gen;
+    struct dline *lines;
+    size_t n, cap;
+    size_t top;
+    bool wrap;
+    bool fold;
+    size_t *frame_lines;   /* display line of each frame's "File" line */
+    size_t n_frames;
+};
+
+enum prompt_kind {
+    PROMPT_JUMP,
+    PROMPT_LEVEL,
+    PROMPT_APP,
+    PROMPT_SEARCH,
+    PROMPT_SAVE,
+    PROMPT_CONFIRM,
+    PROMPT_KIND_COUNT
+};
+
+#define PROMPT_HISTORY_MAX 50
+
+struct prompt_history {
+    char *items[PROMPT_HISTORY_MAX];
+    size_t n;
+};
+
+struct prompt {
+    bool active;
+    enum prompt_kind kind;
+    char label[64];
+    struct buf text;
+    size_t hist_pos;        /* n = editing a new line */
+    struct prompt_history hist[PROMPT_KIND_COUNT];
+    int complete_index;     /* Tab cycles through candidates */
+    char *complete_base;    /* what was typed before the first Tab */
+};
+
+struct summary_pane {
+    bool active;
+    struct store_summary sum;
+    size_t sel;
+    size_t top;
+};
+
+struct yank_menu {
+    bool active;
+    size_t sel;
+};
+
+enum find_kind { FIND_ERROR, FIND_WARNING, FIND_SEARCH };
+
+struct app {
+    const struct config *cfg;
+    struct api *api;
+    struct store *store;
+    char host[URL_HOST_MAX + 16];
+    int rows, cols;
+
+    bool focus_detail;
+    bool zoom;
+    bool split;
+    bool help;
+    size_t help_top;
+    bool quit;
+    bool utc;
+    bool color;
+
+    struct list_pane list;
+    struct detail_pane detail;
+    struct prompt prompt;
+    struct summary_pane summary;
+    struct yank_menu yank;
+
+    struct filter filter;   /* level and app: the view */
+    struct filter search;   /* the / pattern: n/N and highlighting */
+
+    char message[OMSLOG_ERROR_MSG_MAX];
+    bool message_error;
+
+    bool follow;
+    int64_t next_follow_ms;
+    int64_t new_mark_id;    /* entries above this id are new (follow mode) */
+
+    struct {
+        bool active;
+        enum find_kind kind;
+        int dir;
+        int64_t from;
+    } find;
+
+    struct {
+        int64_t id;         /* the id being looked for, 0 when none */
+        int entry_req;      /* request for /{id}/, 0 when none */
+        bool locating;
+        int64_t hidden_id;  /* hidden by the filters: c clears them and jumps */
+    } jump;
+
+    struct app_req {
+        int id;
+        long page;
+    } *reqs;
+    size_t n_reqs, cap_reqs;
+
+    char *save_path;        /* waiting for an overwrite confirmation */
+};
+
+/* app.c */
+void app_message(struct app *a, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const struct log_entry *app_selected(struct app *a);
+void app_select(struct app *a, int64_t row, bool center);
+void app_set_filter(struct app *a);
+void app_start_find(struct app *a, enum find_kind kind, int dir);
+void app_start_jump(struct app *a, int64_t id);
+void app_layout(struct app *a);
+
+/* status.c */
+void status_draw_header(struct app *a);
+void status_draw_footer(struct app *a);
+
+/* list.c */
+void list_draw(struct app *a);
+bool list_handle(struct app *a, enum action act, int arg);
+bool list_click(struct app *a, int y);
+
+/* detail.c */
+void detail_init(struct detail_pane *d);
+void detail_free(struct detail_pane *d);
+void detail_draw(struct app *a);
+bool detail_handle(struct app *a, enum action act, int arg);
+
+/* help.c */
+void help_draw(struct app *a);
+bool help_handle(struct app *a, enum action act, int key);
+
+/* prompt.c */
+void prompt_init(struct prompt *p);
+void prompt_free(struct prompt *p);
+void prompt_open(struct app *a, enum prompt_kind kind, const char *label, const char *initial);
+void prompt_draw(struct app *a);
+/* A key while the prompt is open (wide: a character, else a KEY_* code). */
+void prompt_key(struct app *a, int key, bool function_key);
+
+/* summary.c */
+void summary_open(struct app *a);
+void summary_close(struct app *a);
+void summary_draw(struct app *a);
+bool summary_handle(struct app *a, enum action act, int key);
+
+/* yank.c */
+void yank_open(struct app *a);
+void yank_draw(struct app *a);
+bool yank_key(struct app *a, int key, bool function_key);
+void yank_save_prompt(struct app *a);
+void yank_save_answer(struct app *a, const char *path, bool confirmed);
+void yank_pager(struct app *a);
+
+#endif

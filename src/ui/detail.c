@@ -1,0 +1,332 @@
+/* detail.c — the detail pane: every field of the selected entry, the message
+ * wrapped, then the trace parsed into frames and highlighted; library frames
+ * fold, [ and ] move between frames. Lines are laid out once per entry and
+ * width (and again when wrap, fold or the time zone change). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "omslog/datetime.h"
+#include "omslog/level.h"
+#include "omslog/sanitize.h"
+#include "omslog/trace.h"
+#include "omslog/url.h"
+#include "omslog/util.h"
+#include "omslog/wrap.h"
+
+#define DETAIL_LABEL_W 9
+#define DETAIL_INDENT "  "
+#define DETAIL_INDENT_W 2
+
+void detail_init(struct detail_pane *d)
+{
+    memset(d, 0, sizeof *d);
+    d->wrap = true;
+    d->fold = false;
+}
+
+static void detail_clear(struct detail_pane *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        free(d->lines[i].text);
+    d->n = 0;
+    d->n_frames = 0;
+}
+
+void detail_free(struct detail_pane *d)
+{
+    detail_clear(d);
+    free(d->lines);
+    free(d->frame_lines);
+    memset(d, 0, sizeof *d);
+}
+
+static void add_line(struct detail_pane *d, const char *s, size_t len, enum style st, int frame)
+{
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 64;
+        d->lines = xrealloc(d->lines, d->cap * sizeof *d->lines);
+    }
+    d->lines[d->n++] = (struct dline){xstrndup(s, len), len, st, frame};
+}
+
+static void add_field(struct detail_pane *d, const char *label, const char *raw)
+{
+    struct buf line = {0}, val = {0};
+    draw_sanitize(&val, raw, SANITIZE_ONE_LINE);
+    buf_printf(&line, "%-*s%s", DETAIL_LABEL_W, label, buf_str(&val));
+    add_line(d, line.data, line.len, STYLE_NORMAL, -1);
+    buf_free(&line);
+    buf_free(&val);
+}
+
+/* Wrapped lines of s (sanitised, may hold newlines), indented. */
+static void add_wrapped(struct detail_pane *d, const char *s, size_t len, int width, bool wrap,
+                        enum style st, int frame)
+{
+    struct wrap w;
+    wrap_init(&w);
+    wrap_text(&w, s, len, width - DETAIL_INDENT_W, wrap);
+    struct buf line = {0};
+    for (size_t i = 0; i < w.n; i++) {
+        buf_reset(&line);
+        buf_appends(&line, DETAIL_INDENT);
+        buf_append(&line, s + w.lines[i].start, w.lines[i].len);
+        add_line(d, line.data, line.len, st, frame);
+    }
+    if (w.n == 0)
+        add_line(d, DETAIL_INDENT, DETAIL_INDENT_W, st, frame);
+    buf_free(&line);
+    wrap_free(&w);
+}
+
+static enum style trace_style(enum trace_line_kind k)
+{
+    switch (k) {
+    case TRACE_HEADER:
+    case TRACE_CHAIN:
+        return STYLE_TRACE_HEADER;
+    case TRACE_FRAME:
+        return STYLE_TRACE_FRAME;
+    case TRACE_CODE:
+        return STYLE_TRACE_CODE;
+    case TRACE_EXCEPTION:
+        return STYLE_TRACE_EXCEPTION;
+    default:
+        return STYLE_NORMAL;
+    }
+}
+
+static void add_trace(struct detail_pane *d, const char *raw, int width)
+{
+    struct buf text = {0};
+    draw_sanitize(&text, raw, SANITIZE_KEEP_NEWLINE);
+    struct trace t;
+    trace_parse(text.data, text.len, &t);
+    free(d->frame_lines);
+    d->frame_lines = xcalloc(t.n_frames ? t.n_frames : 1, sizeof *d->frame_lines);
+    size_t folded = 0;
+    for (size_t i = 0; i <= t.n; i++) {
+        const struct trace_line *l = i < t.n ? &t.lines[i] : NULL;
+        bool fold = l && d->fold && l->library &&
+                    (l->kind == TRACE_FRAME || l->kind == TRACE_CODE);
+        if (fold) {
+            folded++;
+            continue;
+        }
+        if (folded) {
+            char note[96];
+            int len = snprintf(note, sizeof note, DETAIL_INDENT "… %zu library line%s folded "
+                               "(f unfolds)", folded, folded == 1 ? "" : "s");
+            add_line(d, note, (size_t)len, STYLE_FOLDED, -1);
+            folded = 0;
+        }
+        if (!l)
+            break;
+        if (l->kind == TRACE_FRAME && l->frame >= 0 && (size_t)l->frame < t.n_frames &&
+            d->n_frames < t.n_frames)
+            d->frame_lines[d->n_frames++] = d->n;
+        add_wrapped(d, text.data + l->start, l->len, width, d->wrap, trace_style(l->kind),
+                    l->frame);
+    }
+    trace_free(&t);
+    buf_free(&text);
+}
+
+static void detail_build(struct app *a, const struct log_entry *e, int width)
+{
+    struct detail_pane *d = &a->detail;
+    detail_clear(d);
+    char num[32], when[DATETIME_TEXT_MAX], lname[LEVEL_NAME_MAX], lv[LEVEL_NAME_MAX + 16];
+    snprintf(num, sizeof num, "%" PRId64, e->id);
+    add_field(d, "ID", num);
+    add_field(d, "Time", datetime_format(e->created, a->utc, 1, when));
+    snprintf(lv, sizeof lv, "%s (%d)", level_format(e->level, lname), e->level);
+    add_field(d, "Level", lv);
+    add_field(d, "App", e->app_name);
+    add_field(d, "Logger", e->logger_name);
+    add_field(d, "Created", e->created_at);
+    char *url = url_entry(api_endpoint(a->api), e->id);
+    add_field(d, "URL", url);
+    free(url);
+    add_line(d, "", 0, STYLE_NORMAL, -1);
+    add_line(d, "Message", strlen("Message"), STYLE_LABEL, -1);
+    struct buf msg = {0};
+    draw_sanitize(&msg, e->message, SANITIZE_KEEP_NEWLINE);
+    add_wrapped(d, msg.data, msg.len, width, d->wrap, STYLE_NORMAL, -1);
+    buf_free(&msg);
+    if (e->trace && *e->trace) {
+        add_line(d, "", 0, STYLE_NORMAL, -1);
+        add_line(d, "Trace", strlen("Trace"), STYLE_LABEL, -1);
+        add_trace(d, e->trace, width);
+    } else {
+        d->n_frames = 0;
+    }
+    d->built_width = width;
+    d->built_wrap = d->wrap;
+    d->built_fold = d->fold;
+    d->built_utc = a->utc;
+}
+
+/* Lay out again when the entry, the width or a display option changed. */
+static void detail_sync(struct app *a)
+{
+    struct detail_pane *d = &a->detail;
+    const struct log_entry *e = app_selected(a);
+    int width = d->r.w;
+    if (!e) {
+        if (d->id != 0) {
+            detail_clear(d);
+            d->id = 0;
+            d->top = 0;
+        }
+        return;
+    }
+    if (e->id != d->id)
+        d->top = 0;
+    if (e->id != d->id || width != d->built_width || d->wrap != d->built_wrap ||
+        d->fold != d->built_fold || a->utc != d->built_utc) {
+        d->id = e->id;
+        detail_build(a, e, width);
+    }
+    size_t body = d->r.h > 1 ? (size_t)d->r.h - 1 : 1;
+    if (d->top + body > d->n)
+        d->top = d->n > body ? d->n - body : 0;
+}
+
+void detail_draw(struct app *a)
+{
+    struct detail_pane *d = &a->detail;
+    if (d->r.h <= 0 || d->r.w <= 0)
+        return;
+    detail_sync(a);
+    const struct log_entry *e = app_selected(a);
+    char title[160];
+    if (e) {
+        char lname[LEVEL_NAME_MAX];
+        size_t body = d->r.h > 1 ? (size_t)d->r.h - 1 : 1;
+        size_t last = d->top + body < d->n ? d->top + body : d->n;
+        snprintf(title, sizeof title, " log %" PRId64 " %s — lines %zu-%zu of %zu%s%s%s",
+                 e->id, level_format(e->level, lname), d->n ? d->top + 1 : 0, last, d->n,
+                 d->fold ? " [folded]" : "", d->wrap ? "" : " [nowrap]",
+                 a->focus_detail ? "" : "  (Enter: focus)");
+    } else {
+        snprintf(title, sizeof title, " %s",
+                 store_rows(a->store) ? "loading…" : "no entry selected");
+    }
+    attr_t tattr = theme_attr(STYLE_TITLE) | (a->focus_detail ? A_BOLD : 0);
+    draw_text(d->r.y, d->r.x, title, strlen(title), d->r.w, tattr, true);
+    for (int i = 1; i < d->r.h; i++) {
+        int y = d->r.y + i;
+        size_t li = d->top + (size_t)(i - 1);
+        if (!e || li >= d->n) {
+            draw_fill(y, d->r.x, d->r.w, A_NORMAL);
+            continue;
+        }
+        const struct dline *l = &d->lines[li];
+        size_t ms = 0, ml = 0;
+        if (!filter_search_match(&a->search, l->text, &ms, &ml))
+            ml = 0;
+        draw_text_hl(y, d->r.x, l->text, l->len, d->r.w, theme_attr(l->style), true, ms, ml,
+                     theme_attr(STYLE_MATCH));
+    }
+}
+
+static void detail_scroll(struct detail_pane *d, long by)
+{
+    size_t body = d->r.h > 1 ? (size_t)d->r.h - 1 : 1;
+    size_t max_top = d->n > body ? d->n - body : 0;
+    if (by < 0)
+        d->top = (size_t)-by > d->top ? 0 : d->top - (size_t)-by;
+    else
+        d->top = d->top + (size_t)by > max_top ? max_top : d->top + (size_t)by;
+}
+
+static void detail_frame(struct app *a, int dir)
+{
+    struct detail_pane *d = &a->detail;
+    detail_sync(a);
+    if (d->n_frames == 0) {
+        app_message(a, false, "no trace frames in this entry");
+        return;
+    }
+    /* The frame after (before) the one at the top of the pane. */
+    if (dir > 0) {
+        for (size_t i = 0; i < d->n_frames; i++)
+            if (d->frame_lines[i] > d->top) {
+                d->top = d->frame_lines[i];
+                detail_scroll(d, 0);
+                return;
+            }
+    } else {
+        for (size_t i = d->n_frames; i-- > 0;)
+            if (d->frame_lines[i] < d->top) {
+                d->top = d->frame_lines[i];
+                return;
+            }
+    }
+    app_message(a, false, dir > 0 ? "last frame" : "first frame");
+}
+
+bool detail_handle(struct app *a, enum action act, int arg)
+{
+    (void)arg;
+    struct detail_pane *d = &a->detail;
+    long page = d->r.h > 2 ? d->r.h - 2 : 1;
+    switch (act) {
+    case ACT_NEXT_FRAME:
+        detail_frame(a, 1);
+        return true;
+    case ACT_PREV_FRAME:
+        detail_frame(a, -1);
+        return true;
+    case ACT_FOLD:
+        d->fold = !d->fold;
+        app_message(a, false, d->fold ? "library frames folded" : "library frames shown");
+        return true;
+    case ACT_WRAP:
+        d->wrap = !d->wrap;
+        app_message(a, false, d->wrap ? "wrapping long lines" : "not wrapping long lines");
+        return true;
+    default:
+        break;
+    }
+    if (!a->focus_detail)
+        return false;
+    switch (act) {
+    case ACT_DOWN:
+        detail_scroll(d, 1);
+        return true;
+    case ACT_UP:
+        detail_scroll(d, -1);
+        return true;
+    case ACT_PAGE_DOWN:
+        detail_scroll(d, page);
+        return true;
+    case ACT_PAGE_UP:
+        detail_scroll(d, -page);
+        return true;
+    case ACT_HALF_DOWN:
+        detail_scroll(d, page / 2 ? page / 2 : 1);
+        return true;
+    case ACT_HALF_UP:
+        detail_scroll(d, -(page / 2 ? page / 2 : 1));
+        return true;
+    case ACT_FIRST:
+        d->top = 0;
+        return true;
+    case ACT_LAST:
+        detail_scroll(d, (long)d->n);
+        return true;
+    case ACT_FOCUS:
+    case ACT_BACK:
+    case ACT_QUIT:
+        a->focus_detail = false;
+        a->zoom = false;
+        return true;
+    default:
+        return false;
+    }
+}

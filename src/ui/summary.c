@@ -1,0 +1,193 @@
+/* summary.c — S: what is failing most? Counts of the loaded entries under the
+ * current filters per level, app and exception type, most frequent first;
+ * Enter on a line narrows the list to it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "omslog/sanitize.h"
+
+#define SUMMARY_COUNT_W 9
+
+enum summary_section { SUM_LEVELS, SUM_APPS, SUM_EXCEPTIONS, SUM_SECTIONS };
+
+static const char *const summary_titles[SUM_SECTIONS] = {
+    "Levels", "Apps", "Exception types (last line of the trace)"};
+
+static void section_items(struct store_summary *s, int sec, struct store_count_item **items,
+                          size_t *n)
+{
+    if (sec == SUM_LEVELS)
+        *items = s->levels, *n = s->n_levels;
+    else if (sec == SUM_APPS)
+        *items = s->apps, *n = s->n_apps;
+    else
+        *items = s->exceptions, *n = s->n_exceptions;
+}
+
+static size_t summary_items(struct store_summary *s)
+{
+    return s->n_levels + s->n_apps + s->n_exceptions;
+}
+
+/* The selectable item number i as (section, index). */
+static void summary_item(struct store_summary *s, size_t i, int *sec, size_t *idx)
+{
+    for (int k = 0; k < SUM_SECTIONS; k++) {
+        struct store_count_item *items;
+        size_t n;
+        section_items(s, k, &items, &n);
+        if (i < n) {
+            *sec = k;
+            *idx = i;
+            return;
+        }
+        i -= n;
+    }
+    *sec = SUM_SECTIONS;
+    *idx = 0;
+}
+
+void summary_open(struct app *a)
+{
+    summary_close(a);
+    store_summary(a->store, &a->summary.sum);
+    a->summary.active = true;
+    a->summary.sel = 0;
+    a->summary.top = 0;
+}
+
+void summary_close(struct app *a)
+{
+    if (a->summary.active)
+        store_summary_free(&a->summary.sum);
+    a->summary.active = false;
+}
+
+void summary_draw(struct app *a)
+{
+    struct summary_pane *sp = &a->summary;
+    int h = a->rows - 2;
+    int y = 1;
+    char title[160], n[32];
+    snprintf(title, sizeof title, " Summary of %s loaded entries%s — Enter filters, q closes",
+             draw_count(sp->sum.total, n), store_is_filtered(a->store) ? " (filtered)" : "");
+    draw_text(y++, 0, title, strlen(title), a->cols, theme_attr(STYLE_TITLE), true);
+    /* Keep the selection on screen: lines = items + section titles. */
+    size_t sel_line = sp->sel + 1;
+    for (int k = 0; k < SUM_SECTIONS; k++) {
+        struct store_count_item *items;
+        size_t cnt;
+        section_items(&sp->sum, k, &items, &cnt);
+        size_t before = 0;
+        for (int j = 0; j < k; j++) {
+            struct store_count_item *it;
+            size_t c;
+            section_items(&sp->sum, j, &it, &c);
+            before += c;
+        }
+        if (sp->sel >= before && sp->sel < before + cnt)
+            sel_line = sp->sel + (size_t)k + 1;
+    }
+    size_t body = h > 1 ? (size_t)h - 1 : 1;
+    if (sel_line < sp->top)
+        sp->top = sel_line;
+    if (sel_line >= sp->top + body)
+        sp->top = sel_line - body + 1;
+    size_t line = 0, item = 0;
+    struct buf tmp = {0}, row = {0};
+    for (int k = 0; k < SUM_SECTIONS; k++) {
+        struct store_count_item *items;
+        size_t cnt;
+        section_items(&sp->sum, k, &items, &cnt);
+        if (line >= sp->top && y <= h)
+            draw_text(y++, 0, summary_titles[k], strlen(summary_titles[k]), a->cols,
+                      theme_attr(STYLE_LABEL) | A_BOLD, true);
+        line++;
+        for (size_t i = 0; i < cnt; i++, item++, line++) {
+            if (line < sp->top || y > h)
+                continue;
+            draw_sanitize(&tmp, items[i].key, SANITIZE_ONE_LINE);
+            buf_reset(&row);
+            buf_printf(&row, "  %*s  %s", SUMMARY_COUNT_W, draw_count(items[i].n, n),
+                       buf_str(&tmp));
+            attr_t attr = k == SUM_LEVELS ? theme_attr(theme_level_style(items[i].level))
+                                          : A_NORMAL;
+            if (item == sp->sel)
+                attr |= A_REVERSE;
+            draw_text(y++, 0, row.data, row.len, a->cols, attr, true);
+        }
+    }
+    buf_free(&tmp);
+    buf_free(&row);
+    if (sp->sum.total == 0 && y <= h) {
+        const char *none = "  nothing loaded yet";
+        draw_text(y++, 0, none, strlen(none), a->cols, theme_attr(STYLE_PLACEHOLDER), true);
+    }
+    for (; y <= h; y++)
+        draw_fill(y, 0, a->cols, A_NORMAL);
+}
+
+static void summary_choose(struct app *a)
+{
+    struct summary_pane *sp = &a->summary;
+    int sec;
+    size_t idx;
+    summary_item(&sp->sum, sp->sel, &sec, &idx);
+    if (sec == SUM_LEVELS) {
+        a->filter.min_level = FILTER_LEVEL_NONE;
+        a->filter.exact_level = sp->sum.levels[idx].level;
+        summary_close(a);
+        app_set_filter(a);
+    } else if (sec == SUM_APPS) {
+        filter_clear_apps(&a->filter);
+        filter_add_app(&a->filter, sp->sum.apps[idx].key);
+        summary_close(a);
+        app_set_filter(a);
+    } else if (sec == SUM_EXCEPTIONS) {
+        struct omslog_error err = {0};
+        /* Exception types are not a view filter: search for them instead. */
+        if (filter_set_search(&a->search, sp->sum.exceptions[idx].key, true, &err) == 0) {
+            summary_close(a);
+            app_select(a, 0, false);
+            app_start_find(a, FIND_SEARCH, 1);
+        } else {
+            app_message(a, true, "%s", err.msg);
+        }
+    }
+}
+
+bool summary_handle(struct app *a, enum action act, int key)
+{
+    (void)key;
+    struct summary_pane *sp = &a->summary;
+    size_t n = summary_items(&sp->sum);
+    switch (act) {
+    case ACT_DOWN:
+        if (sp->sel + 1 < n)
+            sp->sel++;
+        break;
+    case ACT_UP:
+        if (sp->sel)
+            sp->sel--;
+        break;
+    case ACT_FIRST:
+        sp->sel = 0;
+        break;
+    case ACT_LAST:
+        sp->sel = n ? n - 1 : 0;
+        break;
+    case ACT_FOCUS:
+        if (n)
+            summary_choose(a);
+        break;
+    case ACT_QUIT:
+    case ACT_BACK:
+    case ACT_SUMMARY:
+        summary_close(a);
+        break;
+    default:
+        break;
+    }
+    return true;
+}

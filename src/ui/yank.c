@@ -1,0 +1,254 @@
+/* yank.c — getting an entry out of the browser: the y menu (copy with OSC 52,
+ * which also works over ssh), s (save as JSON, never overwriting without
+ * asking) and o (the trace in $PAGER). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "omslog/clipboard.h"
+#include "omslog/sanitize.h"
+#include "omslog/url.h"
+#include "omslog/util.h"
+
+#define YANK_SAVE_MODE 0600
+#define YANK_BOX_W 44
+#define YANK_DEFAULT_PAGER "less"
+
+enum yank_item { YANK_JSON, YANK_MESSAGE, YANK_TRACE, YANK_URL, YANK_CURL, YANK_ITEMS };
+
+static const char *const yank_labels[YANK_ITEMS] = {
+    "1  entry as JSON", "2  message", "3  trace", "4  API URL of the entry",
+    "5  curl command (token from $OMSLOG_TOKEN)",
+};
+
+void yank_open(struct app *a)
+{
+    if (!app_selected(a)) {
+        app_message(a, true, "nothing to copy: the entry is not loaded yet");
+        return;
+    }
+    a->yank.active = true;
+    a->yank.sel = 0;
+}
+
+void yank_draw(struct app *a)
+{
+    int w = YANK_BOX_W + 4 < a->cols ? YANK_BOX_W + 4 : a->cols;
+    int h = YANK_ITEMS + 2;
+    int y0 = (a->rows - h) / 2 > 0 ? (a->rows - h) / 2 : 0;
+    int x0 = (a->cols - w) / 2 > 0 ? (a->cols - w) / 2 : 0;
+    const char *title = " copy to clipboard (Enter, 1-5; Esc) ";
+    draw_text(y0, x0, title, strlen(title), w, theme_attr(STYLE_TITLE), true);
+    for (int i = 0; i < YANK_ITEMS; i++) {
+        attr_t attr = (size_t)i == a->yank.sel ? A_REVERSE : A_NORMAL;
+        draw_fill(y0 + 1 + i, x0, w, attr);
+        draw_text(y0 + 1 + i, x0 + 1, yank_labels[i], strlen(yank_labels[i]), w - 1, attr,
+                  true);
+    }
+    draw_fill(y0 + h - 1, x0, w, theme_attr(STYLE_TITLE));
+}
+
+static void yank_copy(struct app *a, enum yank_item item)
+{
+    const struct log_entry *e = app_selected(a);
+    if (!e)
+        return;
+    struct buf payload = {0}, seq = {0};
+    char *url = url_entry(api_endpoint(a->api), e->id);
+    switch (item) {
+    case YANK_JSON:
+        buf_appends(&payload, e->raw_json ? e->raw_json : "");
+        break;
+    case YANK_MESSAGE:
+        buf_appends(&payload, e->message ? e->message : "");
+        break;
+    case YANK_TRACE:
+        buf_appends(&payload, e->trace ? e->trace : "");
+        break;
+    case YANK_URL:
+        buf_appends(&payload, url ? url : "");
+        break;
+    default:
+        curl_command(&payload, url);
+        break;
+    }
+    free(url);
+    if (osc52_sequence(&seq, payload.data ? payload.data : "", payload.len,
+                       getenv("TMUX") != NULL) != 0) {
+        app_message(a, true, "too large for the clipboard (%zu bytes); use s to save it",
+                    payload.len);
+    } else {
+        /* Straight to the terminal, between two screen updates. */
+        refresh();
+        size_t off = 0;
+        while (off < seq.len) {
+            ssize_t w = write(STDOUT_FILENO, seq.data + off, seq.len - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                break;
+            off += (size_t)w;
+        }
+        app_message(a, false, "copied %s (%zu bytes) to the clipboard", yank_labels[item] + 3,
+                    payload.len);
+    }
+    buf_free(&payload);
+    buf_free(&seq);
+}
+
+bool yank_key(struct app *a, int key, bool function_key)
+{
+    struct yank_menu *y = &a->yank;
+    if (function_key) {
+        if (key == KEY_DOWN && y->sel + 1 < YANK_ITEMS)
+            y->sel++;
+        else if (key == KEY_UP && y->sel)
+            y->sel--;
+        else if (key == KEY_ENTER)
+            goto choose;
+        return true;
+    }
+    if (key >= '1' && key < '1' + YANK_ITEMS) {
+        y->sel = (size_t)(key - '1');
+        goto choose;
+    }
+    if (key == 'j' && y->sel + 1 < YANK_ITEMS)
+        y->sel++;
+    else if (key == 'k' && y->sel)
+        y->sel--;
+    else if (key == KEY_RETURN || key == KEY_NEWLINE)
+        goto choose;
+    else if (key == KEY_ESCAPE || key == 'q' || key == 'y')
+        y->active = false;
+    return true;
+choose:
+    y->active = false;
+    yank_copy(a, (enum yank_item)y->sel);
+    return true;
+}
+
+void yank_save_prompt(struct app *a)
+{
+    const struct log_entry *e = app_selected(a);
+    if (!e) {
+        app_message(a, true, "nothing to save: the entry is not loaded yet");
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "omslog-%" PRId64 ".json", e->id);
+    prompt_open(a, PROMPT_SAVE, "save as: ", path);
+}
+
+void yank_save_answer(struct app *a, const char *path, bool confirmed)
+{
+    const struct log_entry *e = app_selected(a);
+    if (!e || !path) {
+        app_message(a, true, "nothing saved: the entry is no longer selected");
+        return;
+    }
+    char def[64];
+    if (!*path) {
+        snprintf(def, sizeof def, "omslog-%" PRId64 ".json", e->id);
+        path = def;
+    }
+    int flags = O_WRONLY | O_CREAT | (confirmed ? O_TRUNC : O_EXCL);
+    int fd = open(path, flags, YANK_SAVE_MODE);
+    if (fd < 0 && errno == EEXIST && !confirmed) {
+        free(a->save_path);
+        a->save_path = xstrdup(path);
+        prompt_open(a, PROMPT_CONFIRM, "file exists — overwrite? (y/N) ", "");
+        return;
+    }
+    if (fd < 0) {
+        app_message(a, true, "cannot write %s: %s", path, strerror(errno));
+        return;
+    }
+    struct buf out = {0};
+    buf_appends(&out, e->raw_json ? e->raw_json : "{}");
+    buf_putc(&out, '\n');
+    size_t off = 0;
+    bool ok = true;
+    while (off < out.len) {
+        ssize_t w = write(fd, out.data + off, out.len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            ok = false;
+            break;
+        }
+        off += (size_t)w;
+    }
+    if (close(fd) != 0)
+        ok = false;
+    if (ok)
+        app_message(a, false, "saved log %" PRId64 " to %s", e->id, path);
+    else
+        app_message(a, true, "writing %s failed: %s", path, strerror(errno));
+    buf_free(&out);
+}
+
+void yank_pager(struct app *a)
+{
+    const struct log_entry *e = app_selected(a);
+    if (!e) {
+        app_message(a, true, "the entry is not loaded yet");
+        return;
+    }
+    const char *text = e->trace && *e->trace ? e->trace : e->message;
+    char path[] = "/tmp/omslog-trace-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        app_message(a, true, "cannot create a temporary file: %s", strerror(errno));
+        return;
+    }
+    struct buf out = {0};
+    sanitize_append(&out, text ? text : "", text ? strlen(text) : 0,
+                    SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB);
+    buf_putc(&out, '\n');
+    bool ok = write(fd, out.data, out.len) == (ssize_t)out.len;
+    close(fd);
+    buf_free(&out);
+    if (!ok) {
+        unlink(path);
+        app_message(a, true, "cannot write the temporary file");
+        return;
+    }
+    def_prog_mode();
+    endwin();
+    /* The pager gets Ctrl-C, not us. */
+    struct sigaction ign = {0}, old_int, old_quit;
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
+    pid_t pid = fork();
+    if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGQUIT, SIG_DFL);
+        const char *pager = getenv("PAGER");
+        if (!pager || !*pager)
+            pager = YANK_DEFAULT_PAGER;
+        execl("/bin/sh", "sh", "-c", "exec $0 \"$1\"", pager, path, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    if (pid > 0)
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    unlink(path);
+    reset_prog_mode();
+    clearok(curscr, TRUE);
+    refresh();
+    if (pid < 0)
+        app_message(a, true, "cannot start the pager: %s", strerror(errno));
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        app_message(a, true, "the pager could not be run: check $PAGER");
+}

@@ -1,0 +1,687 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the interactive browser: the real binary in tmux against
+the mock DRF server, asserting on `tmux capture-pane` output.
+
+Run from the repository root with OMSLOG_BIN=/abs/path/to/omslog. Every test
+runs at 80x24 and at 160x50. Prints "N passed, N failed" last; exits 1 on any
+failure."""
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
+from mock_oms import MockServer  # noqa: E402
+
+BIN = os.environ.get("OMSLOG_BIN") or os.path.abspath("omslog")
+TOKEN = "demo-token"
+SOCKET = "omslog-e2e-%d" % os.getpid()
+SIZES = [(80, 24), (160, 50)]
+DEADLINE = 8.0      # seconds any expected screen may take to appear
+QUICK = 0.5         # what "answers at once" means while the network is slow
+POLL = 0.05
+API = "/api/v1/oms/logs/action_log/"
+EXIT_MARK = "OMSLOG-EXITED="
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what, screen=None):
+    if not cond:
+        raise Failure(what + ("\n--- screen ---\n" + screen if screen is not None else ""))
+
+
+def api_get(server, path):
+    req = urllib.request.Request(server.url + path, headers={"Authorization": "Token " + TOKEN})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read().decode())
+
+
+def api_page(server, n):
+    return api_get(server, API + "?page=%d" % n)
+
+
+def api_requests(server):
+    return [r for r in list(server.requests) if r.get("path", "").startswith(API)]
+
+
+def tmux(*args, check_rc=True):
+    r = subprocess.run(["tmux", "-L", SOCKET] + list(args), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if check_rc and r.returncode != 0:
+        raise Failure("tmux %s failed: %s" % (" ".join(args), r.stderr.strip()))
+    return r.stdout
+
+
+class Browser:
+    """omslog in a fresh tmux session; the shell line reports the exit status."""
+
+    def __init__(self, server, size, args=(), env=None, token=TOKEN, cwd=None):
+        self.w, self.h = size
+        self.cwd = cwd
+        envs = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+                "OMSLOG_TOKEN": token, "XDG_CONFIG_HOME": "/nonexistent"}
+        envs.update(env or {})
+        cmd = ("cd %s && " % shlex.quote(cwd) if cwd else "")
+        cmd += "env -u TMUX %s %s --url %s %s; echo %s$?; sleep 60" % (
+            " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in envs.items()),
+            shlex.quote(BIN), shlex.quote(server.url), " ".join(shlex.quote(a) for a in args),
+            EXIT_MARK)
+        tmux("kill-server", check_rc=False)
+        tmux("-f", "/dev/null", "new-session", "-d", "-x", str(self.w), "-y", str(self.h), cmd)
+        tmux("set-option", "-g", "status", "off")
+        tmux("set-option", "-g", "set-clipboard", "on")
+
+    def screen(self, escapes=False):
+        args = ["capture-pane", "-p"] + (["-e"] if escapes else [])
+        return tmux(*args)
+
+    def lines(self):
+        return self.screen().split("\n")
+
+    def keys(self, *keys):
+        tmux("send-keys", *keys)
+
+    def type(self, text):
+        tmux("send-keys", "-l", text)
+
+    def wait(self, pred, what, timeout=DEADLINE):
+        """Poll the screen until pred(screen) is true (a regex string or a function)."""
+        end = time.monotonic() + timeout
+        while True:
+            s = self.screen()
+            ok = re.search(pred, s) if isinstance(pred, str) else pred(s)
+            if ok:
+                return s
+            if time.monotonic() > end:
+                raise Failure("timed out waiting for " + what + "\n--- screen ---\n" + s)
+            time.sleep(POLL)
+
+    def status(self):
+        return self.lines()[self.h - 1]
+
+    def header(self):
+        return self.lines()[0]
+
+    def ready(self):
+        return self.wait(r"row 1 of [\d,]+", "the first page")
+
+    def detail_id(self):
+        m = re.search(r"log (\d+) [A-Z]", self.screen())
+        return int(m.group(1)) if m else None
+
+    def wait_detail(self, ident, what):
+        return self.wait(r"log %d [A-Z]" % ident, what)
+
+    def pane(self, fmt):
+        return tmux("display-message", "-p", fmt).strip()
+
+    def close(self):
+        tmux("kill-server", check_rc=False)
+
+
+def first_entries(server, pages):
+    out = []
+    for p in range(1, pages + 1):
+        out += api_page(server, p)["results"]
+    return out
+
+
+def list_rows(screen_lines, h):
+    """The list pane rows (between the header and the detail title)."""
+    rows = []
+    for line in screen_lines[1:h - 1]:
+        if re.match(r"^ log \d+ ", line) or line.startswith(" loading") or line.startswith(" no "):
+            break
+        rows.append(line)
+    return rows
+
+
+# ------------------------------------------------------------------ tests
+
+def t_first_page(server, b):
+    b.ready()
+    top = api_page(server, 1)
+    e0 = top["results"][0]
+    s = b.screen()
+    check("3,000 logs" in b.header(), "header shows the count", s)
+    check("127.0.0.1:%d" % server.port in b.header(), "header shows the server", s)
+    check(re.search(r"^ +%d .*%s" % (e0["id"], {40: "ERROR"}.get(e0["level"], "")), s, re.M),
+          "first row is the newest entry", s)
+    b.wait_detail(e0["id"], "detail of the first entry")
+    check("row 1 of 3,000" in b.status(), "status shows the position", s)
+
+
+def t_scroll_pages(server, b):
+    b.ready()
+    entries = first_entries(server, 3)
+    b.keys(*(["j"] * 15))
+    b.wait(r"row 16 of 3,000", "row 16 after 15 x j")
+    b.wait_detail(entries[15]["id"], "entry 16 (on page 2) selected")
+    b.keys("NPage")
+    b.wait(lambda s: re.search(r"row (\d+) of", s) and
+           int(re.search(r"row (\d+) of", s).group(1)) > 16, "PgDn moves further")
+    b.keys("g")
+    b.wait(r"row 1 of 3,000", "g back to the first entry")
+    b.wait_detail(entries[0]["id"], "first entry again")
+
+
+def t_error_jumps(server, b):
+    b.ready()
+    entries = first_entries(server, 6)
+    errs = [i for i, e in enumerate(entries) if e["level"] >= 40 and i > 0]
+    check(len(errs) >= 2, "fixture has errors in the first pages")
+    b.keys("e")
+    b.wait_detail(entries[errs[0]]["id"], "e selects the next ERROR")
+    b.wait(r"row %d of" % (errs[0] + 1), "row of the error")
+    b.keys("e")
+    b.wait_detail(entries[errs[1]]["id"], "e again selects the following ERROR")
+    b.keys("E")
+    b.wait_detail(entries[errs[0]]["id"], "E goes back to the previous ERROR")
+    warns = [i for i, e in enumerate(entries) if e["level"] >= 30 and i > errs[0]]
+    b.keys("w")
+    b.wait_detail(entries[warns[0]]["id"], "w selects the next WARNING-or-above")
+
+
+def t_digit_filter(server, b):
+    b.ready()
+    b.keys("4")
+    b.wait(r"filter: level>=ERROR", "header shows the level filter")
+    b.wait(r"matching", "status counts matching entries")
+
+    def only_errors(s):
+        rows = list_rows(s.split("\n"), b.h)
+        rows = [r for r in rows if re.match(r"^.\s*\d+ ", r)]
+        return len(rows) >= 5 and all(re.search(r" (ERROR|CRITICAL|Level [45]\d) ", r)
+                                      for r in rows)
+    b.wait(only_errors, "only ERROR and above listed")
+    b.keys("0")
+    b.wait(lambda s: "filter:" not in s.split("\n")[0] and "row 1 of 3,000" in s,
+           "0 shows all levels again")
+
+
+def t_last_entry(server, b):
+    b.ready()
+    before = len(api_requests(server))
+    b.keys("G")
+    b.wait(r"row 3,000 of 3,000", "G selects the last entry")
+    last_page = (3000 + 9) // 10
+    oldest = api_page(server, last_page)["results"][-1]
+    b.wait_detail(oldest["id"], "the oldest entry in the detail pane")
+    pages = [r["path"] for r in api_requests(server)[before:]]
+    check(len(pages) < 15, "G requested the last page directly, not every page: %r" % pages)
+
+
+def t_jump_existing_and_far(server, b):
+    b.ready()
+    near = api_page(server, 1)["results"][6]["id"]
+    b.keys(":")
+    b.type(str(near))
+    b.keys("Enter")
+    b.wait_detail(near, "jump to a loaded id")
+    far = api_page(server, 170)["results"][4]
+    before = len(api_requests(server))
+    b.keys("#")
+    b.type(str(far["id"]))
+    b.keys("Enter")
+    b.wait_detail(far["id"], "jump to a far-away id")
+    b.wait(r"row 1,695 of 3,000", "row of the far-away id")
+    n = len(api_requests(server)) - before
+    check(n <= 20, "a few requests, not a scan (%d)" % n)
+
+
+def t_jump_missing(server, b):
+    b.ready()
+    b.keys(":")
+    b.type("987654321")
+    b.keys("Enter")
+    b.wait(r"log 987654321 not found", "missing id reported")
+    # An id in a gap of the id sequence exists nowhere either.
+    ids = [e["id"] for e in api_page(server, 2)["results"]]
+    gap = next((a - 1 for a, c in zip(ids, ids[1:]) if a - c > 1), None)
+    if gap is not None:
+        b.keys(":")
+        b.type(str(gap))
+        b.keys("Enter")
+        b.wait(r"log %d not found" % gap, "id in a gap reported missing")
+
+
+def t_level_and_app_prompts(server, b):
+    b.ready()
+    b.keys("l")
+    b.wait(r"level \(", "level prompt")
+    b.type("=warning")
+    b.keys("Enter")
+    b.wait(r"filter: level=WARNING", "exact level filter in the header")
+
+    def only(level):
+        def f(s):
+            rows = [r for r in list_rows(s.split("\n"), b.h) if re.match(r"^.\s*\d+ ", r)]
+            return len(rows) >= 3 and all((" %s " % level) in r for r in rows)
+        return f
+    b.wait(only("WARNING"), "only WARNING rows")
+    b.keys("c")
+    b.wait(lambda s: "filter:" not in s.split("\n")[0], "c clears the filters")
+    app = api_page(server, 1)["results"][0]["app_name"]
+    b.keys("a")
+    b.wait(r"app \(", "app prompt")
+    b.type(app[:3])
+    b.keys("Tab")
+    b.wait(lambda s: app in s.split("\n")[b.h - 1] or "Tab for the next" in s,
+           "Tab completes the app name")
+    b.keys("C-u")
+    b.type(app)
+    b.keys("Enter")
+    b.wait(r"filter: app=%s" % re.escape(app), "app filter in the header")
+    detail_app = re.compile(r"(?m)^App +(\S+)")
+    b.keys("j")
+    s = b.wait(detail_app.pattern, "detail shows the app")
+    check(detail_app.search(s).group(1) == app, "selected entry has that app", s)
+
+
+def t_search(server, b):
+    b.ready()
+    entries = first_entries(server, 5)
+    word = "Allocation"
+    hits = [e for e in entries[1:] if any(word.lower() in (e.get(k) or "").lower()
+                                          for k in ("message", "logger_name", "app_name",
+                                                    "trace"))]
+    check(len(hits) >= 2, "fixture has search hits")
+    b.keys("/")
+    b.type(word.lower())
+    b.keys("Enter")
+    b.wait_detail(hits[0]["id"], "search selects the first match")
+    b.wait(r"search: /allocation/", "header shows the search")
+    b.keys("n")
+    b.wait_detail(hits[1]["id"], "n selects the next match")
+    b.keys("N")
+    b.wait_detail(hits[0]["id"], "N goes back")
+    esc = b.screen(escapes=True)
+    check("\x1b[30m\x1b[43m" in esc or "\x1b[7m" in esc, "match highlighted", esc)
+
+
+def t_detail_trace(server, b):
+    b.ready()
+    entries = first_entries(server, 3)
+    idx = next(i for i, e in enumerate(entries) if "Traceback" in (e.get("trace") or ""))
+    b.keys(*(["j"] * idx))
+    b.wait_detail(entries[idx]["id"], "entry with a trace selected")
+    b.keys("Enter")
+    b.wait(r"(?m)^ log %d [A-Z]+ — lines [\d-]+ of \d+ *$" % entries[idx]["id"],
+           "Enter focuses the detail pane")
+    b.keys("z")
+    b.wait(lambda s: re.search(r"Traceback \(most recent call last\)", s) and
+           not re.search(r"row \d+ of", "\n".join(s.split("\n")[1:b.h - 1])),
+           "z zooms the detail pane and shows the trace")
+    b.keys("]")
+    s = b.wait(r"(?m)^\s+File \"[^\"]+\", line \d+", "a frame line at the top after ]")
+    frame_line = next(i for i, l in enumerate(s.split("\n")) if re.match(r'^\s+File "', l))
+    esc = b.screen(escapes=True).split("\n")
+    check("\x1b[" in esc[frame_line], "frame line highlighted", "\n".join(esc))
+    exc = entries[idx]["trace"].rstrip().split("\n")[-1].split(":")[0]
+    b.keys("G")
+    b.wait(re.escape(exc.split(".")[-1]), "exception line at the end of the trace")
+    b.keys("Tab")
+    b.wait(r"\(Enter: focus\)", "Tab returns to the list")
+    b.wait(r"(?m)^.\s*%d " % entries[idx]["id"], "list visible again after leaving the zoom")
+
+
+def t_follow(server, b):
+    b.ready()
+    first = api_page(server, 1)
+    top_id = first["results"][0]["id"]
+    b.keys("j")
+    sel = first["results"][1]["id"]
+    b.wait_detail(sel, "second entry selected")
+    b.keys("F")
+    b.wait(r"\[FOLLOW 1s\]", "follow mode in the header")
+    server.set(grow=3)
+    b.wait(lambda s: re.search(r"([\d,]+) logs", s) and
+           int(re.search(r"([\d,]+) logs", s).group(1).replace(",", "")) > 3000,
+           "count grows in follow mode")
+    s = b.wait(lambda s: any(int(m) > top_id for m in re.findall(r"(?m)^\+ *(\d+) ", s)),
+               "new entries marked +")
+    server.set(grow=0)
+    check(b.detail_id() == sel, "selection stays on the same entry", s)
+    ids = [int(m) for m in re.findall(r"(?m)^[+ ] *(\d+) \d\d", b.screen())]
+    check(len(ids) == len(set(ids)), "no id shown twice", b.screen())
+    check(ids == sorted(ids, reverse=True), "ids descend", b.screen())
+
+
+def t_slow_server(server, b):
+    # Every request takes 2 s: keys must still be answered at once.
+    b.wait(r"connecting…", "placeholder while the first page loads", timeout=QUICK * 2)
+    t0 = time.monotonic()
+    b.keys("?")
+    b.wait(r"keys \(q, Esc or \? closes", "help while the first page is loading")
+    check(time.monotonic() - t0 < QUICK, "help answered within %.1fs" % QUICK)
+    b.keys("q")
+    b.wait(lambda s: "keys (q, Esc" not in s, "help closed", timeout=QUICK)
+    b.ready()
+    t0 = time.monotonic()
+    b.keys(*(["j"] * 12))
+    b.wait(r"row 13 of 3,000", "scrolling onto rows still loading", timeout=QUICK)
+    s = b.wait(r"···", "placeholders for rows not loaded yet", timeout=QUICK)
+    check("loading" in s.split("\n")[b.h - 1], "status says pages are loading", s)
+    t0 = time.monotonic()
+    b.keys("G")
+    b.wait(r"row 3,000 of 3,000", "G answered at once", timeout=QUICK)
+    b.keys("q")
+    b.wait(EXIT_MARK + "0", "quit while requests are in flight", timeout=QUICK)
+    check(time.monotonic() - t0 < QUICK * 2, "G and quit answered within a fraction of a second")
+
+
+def t_help(server, b):
+    b.ready()
+    b.keys("?")
+    s = b.wait(r"keys \(q, Esc or \? closes", "help screen")
+    for key, words in (("e", "next ERROR"), ("G, End", "last"), (":, #", "jump")):
+        check(re.search(r"(?m)^  %s +.*%s" % (re.escape(key), words), s), "help lists " + key, s)
+    b.keys("Escape")
+    b.wait(r"row 1 of 3,000", "help closed")
+
+
+def t_auth_error(server, b):
+    s = b.wait(r"(?i)(token|credential|auth)", "auth error in the status line")
+    last = b.status()
+    check(re.search(r"(?i)(token|credential|auth|401)", last), "error on the status line", s)
+    check(EXIT_MARK not in s, "still running after the error", s)
+    b.keys("q")
+    b.wait(EXIT_MARK + "0", "quits cleanly")
+
+
+def t_escapes(server, b):
+    title = b.pane("#{pane_title}")
+    b.ready()
+    first = api_page(server, 1)["results"][0]
+    check("\x1b" in first["message"], "fixture: escapes in the newest message")
+    b.wait_detail(first["id"], "entry with escape sequences in the detail pane")
+    s = b.wait(r"\\e\[", "escape sequences shown as visible \\e")
+    check(b.pane("#{pane_title}") == title, "pane title unchanged by server text", s)
+    lines = s.split("\n")
+    check(lines[0].startswith(" omslog") and "3,000 logs" in lines[0], "header intact", s)
+    check("row 1 of 3,000" in lines[b.h - 1], "status line intact and in place", s)
+    check(b.pane("#{alternate_on}") == "1", "still on the browser's screen", s)
+    b.keys("Enter", "z", "G")
+    s = b.wait(r"(?m)^ log %d .* lines" % first["id"], "scrolled the whole detail")
+    check(b.pane("#{pane_title}") == title, "pane title unchanged after the trace", s)
+    b.keys("Tab", "G")
+    b.wait(r"row 3,000 of 3,000", "still responsive")
+    s = b.wait(lambda s: "···" not in s, "last rows loaded")
+    check(s.split("\n")[0].startswith(" omslog"), "header intact at the end", s)
+    check(b.pane("#{pane_title}") == title, "pane title unchanged at the end", s)
+
+
+def t_resize(server, b):
+    b.ready()
+    other = (160, 50) if b.w == 80 else (80, 24)
+    tmux("resize-window", "-x", str(other[0]), "-y", str(other[1]))
+    b.w, b.h = other
+    s = b.wait(lambda s: len(s.split("\n")) >= other[1] and
+               "row 1 of 3,000" in s.split("\n")[other[1] - 1], "status line moves on resize")
+    check(s.split("\n")[0].startswith(" omslog"), "header after resize", s)
+    b.keys("j")
+    b.wait(r"row 2 of 3,000", "keys work after resize")
+
+
+def t_quit_restores(server, b):
+    b.ready()
+    check(b.pane("#{alternate_on}") == "1", "browser uses the alternate screen")
+    b.keys("q")
+    b.wait(EXIT_MARK + "0", "exit status 0 on q")
+    check(b.pane("#{alternate_on}") == "0", "alternate screen left after q")
+    check(b.pane("#{cursor_flag}") == "1", "cursor visible again")
+
+
+def t_ctrl_c_restores(server, b):
+    b.ready()
+    b.keys("/")
+    b.wait(r"(?m)^/", "search prompt open")
+    b.keys("C-c")
+    b.wait(EXIT_MARK, "Ctrl-C quits, even from a prompt")
+    check(b.pane("#{alternate_on}") == "0", "alternate screen left after Ctrl-C")
+
+
+def t_sigterm_restores(server, b):
+    b.ready()
+    pid = b.pane("#{pane_pid}")
+    children = subprocess.run(["pgrep", "-P", pid], stdout=subprocess.PIPE, text=True).stdout
+    for c in children.split():
+        os.kill(int(c), 15)
+    b.wait(EXIT_MARK, "exits on SIGTERM")
+    check(b.pane("#{alternate_on}") == "0", "terminal restored after SIGTERM")
+
+
+def t_no_color(server, b):
+    b.ready()
+    esc = b.screen(escapes=True)
+    check(not re.search(r"\x1b\[3[0-7]m", esc), "no colours with NO_COLOR", esc)
+    b.keys("4")
+    b.wait(r"filter: level>=ERROR", "filtered")
+    esc = b.screen(escapes=True)
+    check("\x1b[1m" in esc, "levels told apart by attributes", esc)
+
+
+def t_summary(server, b):
+    b.ready()
+    b.keys("S")
+    s = b.wait(r"Summary of [\d,]+ loaded entries", "summary view")
+    for section in ("Levels", "Apps", "Exception types"):
+        check(section in s, "summary has " + section, s)
+    lines = s.split("\n")
+    apps_at = next(i for i, l in enumerate(lines) if l.startswith("Apps"))
+    m = re.match(r"^ +[\d,]+  (\S+)", lines[apps_at + 1])
+    check(m, "an app line with a count", s)
+    counts = [int(re.match(r"^ +([\d,]+)", l).group(1).replace(",", ""))
+              for l in lines[apps_at + 1:] if re.match(r"^ +[\d,]+  ", l)]
+    check(counts[:3] == sorted(counts[:3], reverse=True), "most frequent first", s)
+    levels_at = next(i for i, l in enumerate(lines) if l.startswith("Levels"))
+    b.keys(*(["j"] * (apps_at - levels_at - 1)))
+    b.keys("Enter")
+    b.wait(r"filter: app=%s" % re.escape(m.group(1)), "Enter on an app filters the list")
+
+
+def t_yank_and_save(server, b):
+    b.ready()
+    first = api_page(server, 1)["results"][0]
+    b.wait_detail(first["id"], "first entry selected")
+    b.keys("y")
+    b.wait(r"copy to clipboard", "yank menu")
+    b.keys("4")
+    b.wait(r"copied API URL", "status confirms the copy")
+    url = server.url + API + "%d/" % first["id"]
+    buf = tmux("show-buffer", check_rc=False)
+    check(buf == url, "OSC 52 put the entry URL on the clipboard: %r" % buf)
+    b.keys("y", "5")
+    b.wait(r"copied curl command", "curl command copied")
+    buf = tmux("show-buffer", check_rc=False)
+    check("$OMSLOG_TOKEN" in buf and TOKEN not in buf and url in buf,
+          "curl command reads the token from the environment: %r" % buf)
+    b.keys("s")
+    b.wait(r"save as: omslog-%d\.json" % first["id"], "save prompt with the default path")
+    b.keys("Enter")
+    b.wait(r"saved log %d" % first["id"], "saved")
+    path = os.path.join(b.cwd, "omslog-%d.json" % first["id"])
+    with open(path) as f:
+        saved = json.load(f)
+    check(saved["id"] == first["id"] and saved["message"] == first["message"],
+          "the file holds the entry as JSON")
+    b.keys("s", "Enter")
+    b.wait(r"overwrite\? \(y/N\)", "asks before overwriting")
+    b.keys("n")
+    b.wait(r"not saved", "n keeps the file")
+
+
+def t_failed_pages_retry(server, b):
+    b.ready()
+    server.set(fail_5xx=1000, fail_status=500)
+    b.keys("G")
+    s = b.wait(r"failed to load — press r to retry", "failed rows say so")
+    check(re.search(r"(?i)(500|server)", s.split("\n")[b.h - 1]), "status line names the error", s)
+    server.set(fail_5xx=0)
+    b.keys("r")
+    last_page = (3000 + 9) // 10
+    oldest = api_page(server, last_page)["results"][-1]
+    b.wait_detail(oldest["id"], "r retries and the rows load")
+    b.wait(lambda s: "failed to load" not in s, "no failed rows left")
+
+
+def t_hidden_by_filter(server, b):
+    b.ready()
+    entries = api_page(server, 3)["results"]
+    info = next(e for e in entries if e["level"] < 40)
+    b.keys("4")
+    b.wait(r"filter: level>=ERROR", "error filter on")
+    b.keys(":")
+    b.type(str(info["id"]))
+    b.keys("Enter")
+    b.wait(r"log %d is hidden by the filters" % info["id"], "hidden id reported")
+    b.keys("c")
+    b.wait_detail(info["id"], "c clears the filters and shows the entry")
+    check("filter:" not in b.header(), "filters cleared")
+
+
+def t_growing_log(server, b):
+    b.ready()
+    server.set(grow=2)
+    for _ in range(6):
+        b.keys("NPage")
+        time.sleep(0.4)
+        s = b.wait(lambda s: "···" not in s, "page loaded while the log grows")
+        ids = [int(m) for m in re.findall(r"(?m)^[+ ] *(\d+) \d\d", s)]
+        check(len(ids) == len(set(ids)), "no id shown twice", s)
+        check(ids == sorted(ids, reverse=True), "ids descend", s)
+    server.set(grow=0)
+    # Every id between the first and last row shown exists in the server's list.
+    s = b.screen()
+    ids = [int(m) for m in re.findall(r"(?m)^[+ ] *(\d+) \d\d", s)]
+    count = api_page(server, 1)["count"]
+    pages = [api_page(server, p)["results"] for p in range(1, 26)]
+    server_ids = [e["id"] for pg in pages for e in pg]
+    lo, hi = server_ids.index(ids[0]), server_ids.index(ids[-1])
+    check(server_ids[lo:hi + 1] == ids, "no id skipped (count %d)" % count, s)
+
+
+def t_view_toggles(server, b):
+    b.ready()
+    entries = first_entries(server, 3)
+    idx = next(i for i, e in enumerate(entries)
+               if "site-packages" in (e.get("trace") or "") or
+               "/lib/python3" in (e.get("trace") or ""))
+    b.keys(*(["j"] * idx))
+    b.wait_detail(entries[idx]["id"], "entry with library frames")
+    b.keys("u")
+    b.wait(r"(?m)^ omslog .* UTC", "u: header says UTC")
+    s = b.wait(r"(?m)^Time +\S+ [\d:.]+Z", "u: times in UTC")
+    total = lambda s: int(re.search(r"lines [\d-]+ of (\d+)", s).group(1))  # noqa: E731
+    before = total(b.screen())
+    b.keys("f")
+    s = b.wait(r"\[folded\]", "f folds library frames")
+    check(total(s) < before, "folding hides lines (%d -> %d)" % (before, total(s)), s)
+    b.keys("Enter", "G")
+    b.wait(r"library lines? folded", "a note where frames are folded")
+    b.keys("Tab")
+    b.keys("f", "C-w")
+    b.wait(r"\[nowrap\]", "Ctrl-W turns wrapping off")
+    b.keys("C-w", "v")
+    s = b.wait(lambda s: all("│" in l or "|" in l or "x" in l
+                             for l in s.split("\n")[2:b.h - 2]) and
+               re.search(r"(?m)^.{20,}log %d [A-Z]" % entries[idx]["id"], s),
+               "v puts the detail pane beside the list")
+    b.keys("v")
+    b.wait(r"(?m)^ log %d [A-Z]" % entries[idx]["id"], "v again: detail below the list")
+    # o: the trace in $PAGER (a script that copies what it is given).
+    out = os.path.join(b.cwd, "paged.txt")
+    b.keys("o")
+    b.wait(lambda s: os.path.exists(out) and os.path.getsize(out) > 0, "pager ran")
+    with open(out) as f:
+        paged = f.read()
+    check(entries[idx]["trace"].strip().split("\n")[-1] in paged, "pager got the trace")
+    b.wait(r"row %d of 3,000" % (idx + 1), "browser back after the pager")
+    check(b.pane("#{alternate_on}") == "1", "back on the browser's screen")
+
+
+TESTS = [
+    (t_first_page, {}, {}),
+    (t_scroll_pages, {}, {}),
+    (t_error_jumps, {}, {}),
+    (t_digit_filter, {}, {}),
+    (t_last_entry, {}, {}),
+    (t_jump_existing_and_far, {}, {}),
+    (t_jump_missing, {}, {}),
+    (t_level_and_app_prompts, {}, {}),
+    (t_search, {}, {}),
+    (t_detail_trace, {}, {}),
+    (t_follow, {}, {"args": ["--follow-interval", "1"]}),
+    (t_slow_server, {"delay": 2.0}, {}),
+    (t_help, {}, {}),
+    (t_auth_error, {}, {"token": "wrong-token"}),
+    (t_escapes, {"escapes": True}, {}),
+    (t_resize, {}, {}),
+    (t_quit_restores, {}, {}),
+    (t_ctrl_c_restores, {}, {}),
+    (t_sigterm_restores, {}, {}),
+    (t_no_color, {}, {"env": {"NO_COLOR": "1"}}),
+    (t_summary, {}, {}),
+    (t_yank_and_save, {}, {"cwd": None}),
+    (t_failed_pages_retry, {}, {}),
+    (t_hidden_by_filter, {}, {}),
+    (t_growing_log, {}, {}),
+    (t_view_toggles, {}, {"cwd": None, "pager": True}),
+]
+
+
+def main():
+    only = sys.argv[1:]
+    passed = failed = 0
+    if not os.access(BIN, os.X_OK):
+        print("e2e: %s is not an executable (set OMSLOG_BIN)" % BIN)
+        print("0 passed, 1 failed")
+        return 1
+    for fn, server_opts, browser_opts in TESTS:
+        if only and fn.__name__ not in only:
+            continue
+        for size in SIZES:
+            name = "%s %dx%d" % (fn.__name__[2:], size[0], size[1])
+            server = MockServer(count=3000, token=TOKEN, **server_opts).start()
+            b = None
+            opts = dict(browser_opts)
+            if "cwd" in opts:
+                opts["cwd"] = tempfile.mkdtemp(prefix="omslog-e2e-")
+            if opts.pop("pager", False):
+                pager = os.path.join(opts["cwd"], "pager.sh")
+                with open(pager, "w") as f:
+                    f.write("#!/bin/sh\ncp \"$1\" %s/paged.txt\n" % opts["cwd"])
+                os.chmod(pager, 0o755)
+                opts["env"] = {"PAGER": pager}
+            try:
+                b = Browser(server, size, **opts)
+                fn(server, b)
+                passed += 1
+                print("ok   " + name, flush=True)
+            except Exception as e:  # noqa: BLE001 - a test failure of any kind
+                failed += 1
+                detail = str(e) if isinstance(e, Failure) else traceback.format_exc()
+                print("FAIL " + name + ": " + detail, flush=True)
+            finally:
+                if b:
+                    b.close()
+                if opts.get("cwd"):
+                    shutil.rmtree(opts["cwd"], ignore_errors=True)
+                tmux("kill-server", check_rc=False)
+                server.stop()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

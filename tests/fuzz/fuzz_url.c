@@ -1,0 +1,168 @@
+/* fuzz_url.c — url_parse_origin, url_endpoint and url_query_get on arbitrary
+ * text.
+ *
+ * fuzz-sources: src/url.c src/buf.c src/util.c src/error.c
+ *
+ * Input: "URL", or "URL\nKEY", or "URL\nKEY\nVALUE" (VALUE may hold further
+ * newlines), so a seed file is just a URL. Checks url.h's contract:
+ *   - url_parse_origin: on success an http(s) scheme, a non-empty lowercase
+ *     host, a port in 1..65535, and url_origin_text parses back to the same
+ *     origin; on failure *out untouched, status OMSLOG_ERR_CONFIG, a message
+ *     of printable ASCII that never quotes credentials ("user:pass@").
+ *   - url_endpoint: success exactly when the origin parses and there is no
+ *     query or fragment; the result has the same origin, ends in the API path,
+ *     and is its own endpoint (idempotent).
+ *   - url_query_get on the raw URL with KEY; and a parameter KEY=VALUE added
+ *     by url_page is read back unchanged by url_query_get. */
+#include <stdint.h>
+#include <string.h>
+
+#include "omslog/error.h"
+#include "omslog/url.h"
+
+#include "fuzz_util.h"
+
+#define URL_SCHEME_SEP "://"
+#define FIXED_ENDPOINT "https://oms.example.com" URL_API_PATH
+#define ORIGIN_TEXT_MAX (URL_HOST_MAX + 32)
+#define PORT_MAX 65535
+
+/* The userinfo of url ("user:pass" of "http://user:pass@host/"), or NULL. */
+static const char *userinfo(const char *url, size_t *len)
+{
+    const char *sep = strstr(url, URL_SCHEME_SEP);
+    if (!sep)
+        return NULL;
+    const char *auth = sep + strlen(URL_SCHEME_SEP);
+    size_t auth_len = strcspn(auth, "/?#");
+    const char *at = NULL;
+    for (size_t i = 0; i < auth_len; i++)
+        if (auth[i] == '@')
+            at = auth + i;
+    if (!at)
+        return NULL;
+    *len = (size_t)(at - auth);
+    return auth;
+}
+
+/* An error message quoting url must not reveal its credentials: neither the
+ * "user:pass@" text nor, when the URL has any, an '@' followed by the host. */
+static void check_message(const struct omslog_error *err, const char *url)
+{
+    FUZZ_CHECK(err->status == OMSLOG_ERR_CONFIG, "URL errors are configuration errors");
+    FUZZ_CHECK(err->msg[0] != '\0', "the error says something");
+    FUZZ_CHECK(fuzz_printable_ascii(err->msg), "the error is one line of printable ASCII");
+    size_t ulen;
+    const char *ui = userinfo(url, &ulen);
+    if (ui && ulen > 0) {
+        /* "user:pass@" as the quoting would render it (printable ASCII kept). */
+        FUZZ_CHECK(!fuzz_contains(err->msg, strlen(err->msg), ui, ulen + 1),
+                   "the error never quotes a URL's credentials");
+    }
+}
+
+static void check_origin(const struct url_origin *o)
+{
+    FUZZ_CHECK(strcmp(o->scheme, "http") == 0 || strcmp(o->scheme, "https") == 0,
+               "scheme is http or https");
+    FUZZ_CHECK(o->host[0] != '\0', "host is not empty");
+    FUZZ_CHECK(memchr(o->host, '\0', sizeof o->host) != NULL, "host is terminated");
+    for (const char *h = o->host; *h; h++)
+        FUZZ_CHECK(!(*h >= 'A' && *h <= 'Z'), "host is lowercased");
+    FUZZ_CHECK(o->port >= 1 && o->port <= PORT_MAX, "port in 1..65535");
+    FUZZ_CHECK(url_same_origin(o, o), "same origin is reflexive");
+    (void)url_is_loopback(o);
+
+    char text[ORIGIN_TEXT_MAX];
+    url_origin_text(o, text, sizeof text);
+    struct url_origin back;
+    struct omslog_error err;
+    FUZZ_CHECK(url_parse_origin(text, &back, &err) == 0, "origin text parses");
+    FUZZ_CHECK(url_same_origin(o, &back), "origin text round trip");
+}
+
+static void check_endpoint(const char *url, int origin_rc, const struct url_origin *o)
+{
+    struct omslog_error err;
+    memset(&err, 0, sizeof err);
+    char *ep = url_endpoint(url, &err);
+    bool query = strcspn(url, "?#") < strlen(url);
+    if (!ep) {
+        FUZZ_CHECK(origin_rc != 0 || query, "an endpoint is refused only for a reason");
+        check_message(&err, url);
+        return;
+    }
+    FUZZ_CHECK(origin_rc == 0 && !query, "an endpoint needs an origin and no query");
+    size_t len = strlen(ep), api = strlen(URL_API_PATH);
+    FUZZ_CHECK(len > api && strcmp(ep + len - api, URL_API_PATH) == 0,
+               "an endpoint ends in the API path");
+    struct url_origin eo;
+    FUZZ_CHECK(url_parse_origin(ep, &eo, &err) == 0, "an endpoint parses");
+    FUZZ_CHECK(url_same_origin(&eo, o), "an endpoint keeps the origin");
+    char *again = url_endpoint(ep, &err);
+    FUZZ_CHECK(again != NULL && strcmp(again, ep) == 0, "url_endpoint is idempotent");
+    free(again);
+
+    /* Entry URLs hang off the endpoint. */
+    char *entry = url_entry(ep, (int64_t)len - 1);
+    FUZZ_CHECK(strncmp(entry, ep, len) == 0, "an entry URL extends the endpoint");
+    free(entry);
+    free(ep);
+}
+
+/* A parameter added by url_page comes back through url_query_get. */
+static void check_param_round_trip(const char *key, const char *value)
+{
+    if (strcmp(key, "page") == 0)
+        return; /* url_page's own page=N comes first and wins */
+    struct url_param p = {key, value};
+    char *page_url = url_page(FIXED_ENDPOINT, 2, 0, &p, 1);
+    char *got = url_query_get(page_url, key);
+    FUZZ_CHECK(got != NULL && strcmp(got, value) == 0, "url_page/url_query_get round trip");
+    free(got);
+    got = url_query_get(page_url, "page");
+    FUZZ_CHECK(got != NULL && strcmp(got, "2") == 0, "the page number is read back");
+    free(got);
+    free(page_url);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* Exact-size copy: a read past the terminator is an ASan report. */
+    char *input = fuzz_strndup(data, size);
+    char *url = input, *key = NULL, *value = NULL;
+    char *nl = strchr(input, '\n');
+    if (nl) {
+        *nl = '\0';
+        key = nl + 1;
+        nl = strchr(key, '\n');
+        if (nl) {
+            *nl = '\0';
+            value = nl + 1;
+        }
+    }
+
+    struct url_origin o, sentinel;
+    memset(&sentinel, 0x5a, sizeof sentinel);
+    o = sentinel;
+    struct omslog_error err;
+    memset(&err, 0, sizeof err);
+    int rc = url_parse_origin(url, &o, &err);
+    if (rc == 0) {
+        check_origin(&o);
+    } else {
+        FUZZ_CHECK(memcmp(&o, &sentinel, sizeof o) == 0, "failure leaves *out untouched");
+        check_message(&err, url);
+    }
+    check_endpoint(url, rc, &o);
+
+    char *got = url_query_get(url, key ? key : "page");
+    if (got)
+        FUZZ_CHECK(strchr(url, '?') != NULL, "a value needs a query");
+    free(got);
+    check_param_round_trip(key ? key : "q", value ? value : url);
+    free(input);
+    return 0;
+}

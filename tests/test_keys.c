@@ -1,0 +1,115 @@
+/* test_keys.c — the browser's key table (src/ui/keys.c): dispatch and the
+ * help text generated from it. No terminal needed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "../src/ui/app.h"
+#include "omslog/level.h"
+
+static void test_lookup(void **state)
+{
+    (void)state;
+    int arg = -2;
+    assert_int_equal(keys_lookup('j', false, &arg), ACT_DOWN);
+    assert_int_equal(keys_lookup(KEY_DOWN, true, NULL), ACT_DOWN);
+    assert_int_equal(keys_lookup('k', false, NULL), ACT_UP);
+    assert_int_equal(keys_lookup('G', false, NULL), ACT_LAST);
+    assert_int_equal(keys_lookup(KEY_END, true, NULL), ACT_LAST);
+    assert_int_equal(keys_lookup(':', false, NULL), ACT_JUMP);
+    assert_int_equal(keys_lookup('#', false, NULL), ACT_JUMP);
+    assert_int_equal(keys_lookup('e', false, NULL), ACT_NEXT_ERROR);
+    assert_int_equal(keys_lookup('E', false, NULL), ACT_PREV_ERROR);
+    assert_int_equal(keys_lookup(KEY_CTRL('d'), false, NULL), ACT_HALF_DOWN);
+    assert_int_equal(keys_lookup(KEY_CTRL('w'), false, NULL), ACT_WRAP);
+    assert_int_equal(keys_lookup('4', false, &arg), ACT_MIN_LEVEL);
+    assert_int_equal(arg, LEVEL_ERROR);
+    assert_int_equal(keys_lookup('0', false, &arg), ACT_MIN_LEVEL);
+    assert_int_equal(arg, FILTER_LEVEL_NONE);
+    assert_int_equal(keys_lookup('5', false, &arg), ACT_MIN_LEVEL);
+    assert_int_equal(arg, LEVEL_CRITICAL);
+    /* Unbound keys, and a character code that is not a function key. */
+    assert_int_equal(keys_lookup('x', false, NULL), ACT_NONE);
+    assert_int_equal(keys_lookup('j', true, NULL), ACT_NONE);
+    assert_int_equal(keys_lookup(KEY_DOWN, false, NULL), ACT_NONE);
+}
+
+static void test_table_is_consistent(void **state)
+{
+    (void)state;
+    size_t n;
+    const struct key_binding *t = keys_table(&n);
+    assert_true(n > 40);
+    bool has_help[ACT_COUNT] = {false};
+    for (size_t i = 0; i < n; i++) {
+        assert_true(t[i].action > ACT_NONE && t[i].action < ACT_COUNT);
+        for (size_t j = i + 1; j < n; j++)
+            assert_false(t[i].key == t[j].key && t[i].function_key == t[j].function_key);
+        if (t[i].help) {
+            assert_non_null(t[i].name);
+            has_help[t[i].action] = true;
+        }
+    }
+    /* Every action the loop dispatches is documented in the help. */
+    for (int a = ACT_NONE + 1; a < ACT_COUNT; a++)
+        assert_true(has_help[a]);
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t c = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        c++;
+    return c;
+}
+
+static void test_help_generated_from_table(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    keys_help_text(&b);
+    const char *h = buf_str(&b);
+    /* Keys of the same action share one line. */
+    assert_non_null(strstr(h, "  j, Down "));
+    assert_non_null(strstr(h, "  G, End "));
+    assert_non_null(strstr(h, "  :, # "));
+    assert_non_null(strstr(h, "  q, Ctrl-C "));
+    /* Digits are separate lines because their argument differs. */
+    assert_non_null(strstr(h, "  4 "));
+    assert_non_null(strstr(h, "show ERROR and above"));
+    assert_int_equal(count_of(h, "next ERROR or CRITICAL"), 1);
+    /* One line per help entry. */
+    size_t n, helps = 0;
+    const struct key_binding *t = keys_table(&n);
+    for (size_t i = 0; i < n; i++)
+        helps += t[i].help != NULL;
+    assert_int_equal(count_of(h, "\n"), helps);
+    buf_free(&b);
+}
+
+static void test_draw_count(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(draw_count(0, b), "0");
+    assert_string_equal(draw_count(999, b), "999");
+    assert_string_equal(draw_count(1000, b), "1,000");
+    assert_string_equal(draw_count(1234567, b), "1,234,567");
+    assert_string_equal(draw_count(-15000, b), "-15,000");
+    assert_string_equal(draw_count(INT64_MIN, b), "-9,223,372,036,854,775,808");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lookup),
+        cmocka_unit_test(test_table_is_consistent),
+        cmocka_unit_test(test_help_generated_from_table),
+        cmocka_unit_test(test_draw_count),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

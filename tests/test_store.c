@@ -1,0 +1,790 @@
+/* test_store.c — the browser's store without a network: a fake server (an
+ * array of ids, newest first) answers the pages the store asks for. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "omslog/filter.h"
+#include "omslog/level.h"
+#include "omslog/store.h"
+#include "omslog/util.h"
+
+#define PS 10
+#define MAX_IDS 20000
+#define WANT_MAX 64
+
+/* The fake server's table: ids[0] is the newest. */
+struct fake {
+    int64_t ids[MAX_IDS];
+    size_t n;
+    long requests;
+};
+
+static int level_for(int64_t id)
+{
+    if (id % 97 == 0)
+        return LEVEL_CRITICAL;
+    if (id % 13 == 0)
+        return LEVEL_ERROR;
+    if (id % 7 == 0)
+        return LEVEL_WARNING;
+    return id % 2 ? LEVEL_INFO : LEVEL_DEBUG;
+}
+
+static const char *app_for(int64_t id)
+{
+    return id % 3 == 0 ? "web" : (id % 3 == 1 ? "erp" : "wms");
+}
+
+/* ids n..1, i.e. contiguous; step > 1 leaves gaps. */
+static void fake_init(struct fake *f, size_t n, int64_t step)
+{
+    memset(f, 0, sizeof *f);
+    f->n = n;
+    for (size_t i = 0; i < n; i++)
+        f->ids[i] = (int64_t)(n - i) * step;
+}
+
+/* New entries at the top (the log grows while browsed). */
+static void fake_grow(struct fake *f, size_t k)
+{
+    memmove(&f->ids[k], &f->ids[0], f->n * sizeof f->ids[0]);
+    for (size_t i = 0; i < k; i++)
+        f->ids[i] = f->ids[k] + (int64_t)(k - i);
+    f->n += k;
+}
+
+static void make_entry(struct log_entry *e, int64_t id)
+{
+    char msg[64];
+    memset(e, 0, sizeof *e);
+    e->id = id;
+    e->level = level_for(id);
+    snprintf(msg, sizeof msg, "message %lld", (long long)id);
+    e->message = xstrdup(msg);
+    e->logger_name = xstrdup("oms.test");
+    e->app_name = xstrdup(app_for(id));
+    e->trace = xstrdup(id % 13 == 0 ? "Traceback (most recent call last):\n"
+                                      "  File \"/app/x.py\", line 1, in f\n"
+                                      "oms.errors.NoWarehouseAvailable: none\n"
+                                    : "");
+    e->created_at = xstrdup("2026-01-01T00:00:00Z");
+    e->raw_json = xstrdup("{}");
+}
+
+static void fake_page(struct fake *f, long page, struct log_page *p)
+{
+    memset(p, 0, sizeof *p);
+    f->requests++;
+    p->count = (int64_t)f->n;
+    size_t first = (size_t)(page - 1) * PS;
+    size_t end = first + PS > f->n ? f->n : first + PS;
+    if (end < f->n)
+        p->next = xstrdup("http://x/?page=next");
+    if (first >= f->n)
+        return;
+    p->n = end - first;
+    p->entries = xcalloc(p->n, sizeof *p->entries);
+    for (size_t i = 0; i < p->n; i++)
+        make_entry(&p->entries[i], f->ids[first + i]);
+}
+
+static void deliver(struct store *s, struct fake *f, long page)
+{
+    struct log_page p;
+    store_page_requested(s, page);
+    fake_page(f, page, &p);
+    store_page_loaded(s, page, &p);
+    log_page_free(&p);
+}
+
+/* Answer whatever the store wants until it wants nothing (or rounds run out). */
+static int pump(struct store *s, struct fake *f, int rounds)
+{
+    long want[WANT_MAX];
+    int served = 0;
+    for (int r = 0; r < rounds; r++) {
+        size_t n = store_wanted_pages(s, want, WANT_MAX);
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            deliver(s, f, want[i]);
+            served++;
+        }
+    }
+    return served;
+}
+
+static struct fake *fake_new(size_t n, int64_t step)
+{
+    struct fake *f = xmalloc(sizeof *f);
+    fake_init(f, n, step);
+    return f;
+}
+
+/* ---- virtual rows ---- */
+
+static void test_first_page_then_virtual_rows(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(1000, 1);
+    struct store *s = store_new(64, 0, 4);
+    long want[WANT_MAX];
+    assert_int_equal(store_count(s), -1);
+    assert_int_equal(store_rows(s), 0);
+    /* Before anything is known only page 1 is asked for. */
+    assert_int_equal(store_wanted_pages(s, want, WANT_MAX), 1);
+    assert_int_equal(want[0], 1);
+    deliver(s, f, 1);
+    assert_int_equal(store_count(s), 1000);
+    assert_int_equal(store_page_size(s), PS);
+    assert_int_equal(store_last_page(s), 100);
+    assert_int_equal(store_rows(s), 1000);
+    assert_int_equal(store_row(s, 0)->id, 1000);
+    assert_int_equal(store_row(s, 9)->id, 991);
+    assert_null(store_row(s, 10));
+    assert_int_equal(store_row_state(s, 10), STORE_ROW_LOADING);
+    assert_int_equal(store_row_state(s, 1000), STORE_ROW_NONE);
+
+    /* Jump to the end: the last page is asked for directly. */
+    store_set_window(s, 990, 10, 1);
+    size_t n = store_wanted_pages(s, want, WANT_MAX);
+    assert_true(n >= 1);
+    assert_int_equal(want[0], 100);
+    for (size_t i = 0; i < n; i++)
+        assert_true(want[i] >= 98); /* never a walk from the start */
+    deliver(s, f, 100);
+    assert_int_equal(store_row(s, 999)->id, 1);
+    assert_int_equal(store_row_of_id(s, 1), 999);
+    assert_int_equal(store_row_of_id(s, 500), -1);
+    store_free(s);
+    free(f);
+}
+
+static void test_server_ignores_page_size(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(1000, 1);
+    /* Asked for 50 a page; the fake server always sends 10. */
+    struct store *s = store_new(64, 50, 4);
+    long want[WANT_MAX];
+    assert_int_equal(store_page_size(s), 50);
+    deliver(s, f, 1);
+    assert_int_equal(store_page_size(s), PS);
+    assert_int_equal(store_last_page(s), 100);
+    assert_int_equal(store_row(s, 9)->id, 991);
+    assert_null(store_row(s, 10));
+    store_set_window(s, 10, 5, 1);
+    assert_true(store_wanted_pages(s, want, WANT_MAX) >= 1);
+    assert_int_equal(want[0], 2);
+    deliver(s, f, 2);
+    assert_int_equal(store_row(s, 10)->id, 990);
+    store_free(s);
+    free(f);
+}
+
+static void test_window_and_prefetch_direction(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(1000, 1);
+    struct store *s = store_new(64, PS, 4);
+    long want[WANT_MAX];
+    deliver(s, f, 1);
+    store_set_window(s, 500, 20, 1);
+    size_t n = store_wanted_pages(s, want, WANT_MAX);
+    /* The window's pages first (51, 52), then prefetch below (53, 54). */
+    assert_int_equal(n, 4);
+    assert_int_equal(want[0], 51);
+    assert_int_equal(want[1], 52);
+    assert_int_equal(want[2], 53);
+    assert_int_equal(want[3], 54);
+    /* In flight pages are not asked for twice. */
+    store_page_requested(s, 51);
+    n = store_wanted_pages(s, want, WANT_MAX);
+    for (size_t i = 0; i < n; i++)
+        assert_int_not_equal(want[i], 51);
+    assert_int_equal(store_in_flight(s), 1);
+    /* Scrolling up prefetches above. */
+    store_set_window(s, 500, 20, -1);
+    n = store_wanted_pages(s, want, WANT_MAX);
+    assert_int_equal(want[n - 1], 49);
+    /* Far away from the window: a request is no longer wanted (can be cancelled). */
+    store_set_window(s, 0, 20, 1);
+    assert_false(store_page_wanted(s, 51));
+    assert_true(store_page_wanted(s, 2));
+    store_page_cancelled(s, 51);
+    assert_int_equal(store_in_flight(s), 0);
+    store_free(s);
+    free(f);
+}
+
+/* Whatever the store asks for, it must still want once asked: otherwise the
+ * caller would request and cancel the same page forever. */
+static void test_wanted_pages_stay_wanted(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(3000, 1);
+    struct store *s = store_new(64, 0, 4);
+    long want[WANT_MAX];
+    deliver(s, f, 1);
+    int64_t tops[] = {0, 7, 500, 2988};
+    for (size_t t = 0; t < ARRAY_LEN(tops); t++) {
+        for (int dir = -1; dir <= 1; dir++) {
+            store_set_window(s, tops[t], 12, dir);
+            for (int round = 0; round < 6; round++) {
+                size_t n = store_wanted_pages(s, want, 2);
+                for (size_t i = 0; i < n; i++) {
+                    store_page_requested(s, want[i]);
+                    assert_true(store_page_wanted(s, want[i]));
+                }
+                for (size_t i = 0; i < n; i++) {
+                    struct log_page p;
+                    fake_page(f, want[i], &p);
+                    store_page_loaded(s, want[i], &p);
+                    log_page_free(&p);
+                }
+            }
+        }
+    }
+    /* Prefetch is bounded: with the window at the top, page 7 is not wanted (cancellable). */
+    store_free(s);
+    s = store_new(64, 0, 4);
+    deliver(s, f, 1);
+    store_set_window(s, 0, 12, 0);
+    assert_true(pump(s, f, 50) <= 4);
+    assert_false(store_page_wanted(s, 7));
+    store_free(s);
+    free(f);
+}
+
+static void test_failed_page_and_retry(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(100, 1);
+    struct store *s = store_new(16, PS, 4);
+    long want[WANT_MAX];
+    deliver(s, f, 1);
+    store_set_window(s, 10, 5, 0);
+    store_page_requested(s, 2);
+    struct omslog_error err = {OMSLOG_ERR_SERVER, "500"};
+    store_page_failed(s, 2, &err);
+    assert_int_equal(store_row_state(s, 12), STORE_ROW_FAILED);
+    assert_int_equal(store_failed_pages(s), 1);
+    size_t n = store_wanted_pages(s, want, WANT_MAX);
+    for (size_t i = 0; i < n; i++)
+        assert_int_not_equal(want[i], 2); /* no hammering a failing server */
+    store_retry_failed(s);
+    assert_int_equal(store_row_state(s, 12), STORE_ROW_LOADING);
+    n = store_wanted_pages(s, want, WANT_MAX);
+    assert_true(n >= 1);
+    assert_int_equal(want[0], 2);
+    store_free(s);
+    free(f);
+}
+
+/* ---- cache eviction ---- */
+
+static void test_cache_is_bounded_lru(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(5000, 1);
+    struct store *s = store_new(STORE_MIN_CACHE_PAGES, PS, 4);
+    for (long p = 1; p <= 200; p++)
+        deliver(s, f, p);
+    /* Only the last STORE_MIN_CACHE_PAGES pages stay. */
+    int loaded = 0;
+    for (int64_t r = 0; r < 2000; r++)
+        if (store_row(s, r))
+            loaded++;
+    assert_int_equal(loaded, STORE_MIN_CACHE_PAGES * PS);
+    assert_null(store_row(s, 0));
+    assert_non_null(store_row(s, 1999));
+    /* Touching a page keeps it: page 185 used, then 16 more arrive except it. */
+    assert_non_null(store_row(s, 1845));
+    for (long p = 201; p <= 215; p++)
+        deliver(s, f, p);
+    assert_non_null(store_row(s, 1845));
+    assert_null(store_row(s, 1995));
+    store_free(s);
+    free(f);
+}
+
+static void test_small_cache_setting_is_raised(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(500, 1);
+    struct store *s = store_new(1, PS, 4);
+    for (long p = 1; p <= 5; p++)
+        deliver(s, f, p);
+    for (int64_t r = 0; r < 50; r++)
+        assert_non_null(store_row(s, r));
+    store_free(s);
+    free(f);
+}
+
+/* ---- de-duplication with a growing log ---- */
+
+static void assert_rows_consistent(struct store *s, int64_t first, int64_t end)
+{
+    int64_t prev = INT64_MAX;
+    for (int64_t r = first; r < end; r++) {
+        const struct log_entry *e = store_row(s, r);
+        assert_non_null(e);
+        assert_true(e->id < prev); /* strictly descending: no duplicate */
+        if (prev != INT64_MAX)
+            assert_int_equal(e->id, prev - 1); /* contiguous ids: none skipped */
+        prev = e->id;
+    }
+}
+
+static void test_growth_between_pages_no_dup_no_skip(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(100, 1);
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1); /* ids 100..91 */
+    fake_grow(f, 5);  /* 105..101 arrive */
+    deliver(s, f, 2); /* ids 95..86: 95..91 are already shown */
+    assert_int_equal(store_count(s), 105);
+    assert_int_equal(store_count_delta(s), 5);
+    /* Rows 0..4 are the new entries, not loaded yet; then 100..86 exactly once. */
+    assert_null(store_row(s, 0));
+    assert_int_equal(store_row(s, 5)->id, 100);
+    assert_rows_consistent(s, 5, 20);
+    assert_int_equal(store_row_of_id(s, 100), 5);
+    /* Loading page 1 again fills the top. */
+    deliver(s, f, 1);
+    assert_int_equal(store_count_delta(s), 0);
+    assert_rows_consistent(s, 0, 20);
+    assert_int_equal(store_row(s, 0)->id, 105);
+    store_free(s);
+    free(f);
+}
+
+static void test_growth_more_than_a_page_then_walk(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(300, 1);
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    deliver(s, f, 2);
+    fake_grow(f, 23);
+    deliver(s, f, 3);
+    fake_grow(f, 7);
+    deliver(s, f, 4);
+    store_set_window(s, 0, 80, 1);
+    pump(s, f, 20);
+    assert_int_equal(store_count(s), 330);
+    assert_rows_consistent(s, 0, 80);
+    store_free(s);
+    free(f);
+}
+
+static void test_stale_pages_dropped_when_log_shrinks(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(100, 1);
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    deliver(s, f, 2);
+    deliver(s, f, 3);
+    /* The 5 oldest entries are purged: every position moves down by 5, so
+     * the cached pages now sit on the wrong rows. */
+    f->n -= 5;
+    deliver(s, f, 2);
+    assert_int_equal(store_count(s), 95);
+    store_set_window(s, 0, 30, 1);
+    pump(s, f, 10);
+    assert_rows_consistent(s, 0, 30);
+    assert_int_equal(store_row(s, 0)->id, 100);
+    assert_int_equal(store_row(s, 29)->id, 71);
+    store_free(s);
+    free(f);
+}
+
+/* A server that puts the last id of page k first on page k+1 again and again:
+ * the store must not drop and refetch the two pages forever. */
+static void test_inconsistent_server_is_bounded(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(1000, 1);
+    struct store *s = store_new(64, PS, 4);
+    store_set_window(s, 0, 30, 1);
+    long served = 0;
+    for (int round = 0; round < 500; round++) {
+        long want[WANT_MAX];
+        size_t n = store_wanted_pages(s, want, WANT_MAX);
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            struct log_page p;
+            store_page_requested(s, want[i]);
+            fake_page(f, want[i], &p);
+            if (want[i] > 1 && p.n > 0) {
+                /* Replace the first entry with the previous page's last one. */
+                log_entry_free(&p.entries[0]);
+                make_entry(&p.entries[0], f->ids[(size_t)(want[i] - 1) * PS - 1]);
+            }
+            store_page_loaded(s, want[i], &p);
+            log_page_free(&p);
+            served++;
+        }
+    }
+    assert_true(served < 200);
+    assert_true(store_inconsistent(s));
+    for (int64_t r = 0; r < 30; r++)
+        assert_non_null(store_row(s, r));
+    store_reload(s);
+    assert_false(store_inconsistent(s));
+    store_free(s);
+    free(f);
+}
+
+/* ---- filtered view ---- */
+
+static bool is_error(const struct log_entry *e, void *ctx)
+{
+    (void)ctx;
+    return e->level >= LEVEL_ERROR;
+}
+
+static void test_filtered_view_scans_whole_log(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(1000, 1);
+    struct store *s = store_new(16, PS, 4);
+    deliver(s, f, 1);
+    struct filter flt;
+    filter_init(&flt);
+    flt.min_level = LEVEL_ERROR;
+    store_set_filter(s, &flt);
+    assert_true(store_is_filtered(s));
+    assert_false(store_scan_done(s));
+    int64_t scanned, total;
+    store_scan_progress(s, &scanned, &total);
+    assert_int_equal(scanned, 10);
+    assert_int_equal(total, 1000);
+    store_set_window(s, 0, 20, 1);
+    pump(s, f, 200);
+    assert_true(store_scan_done(s));
+    /* Expected: every id that is ERROR or above, newest first. */
+    int64_t expect = 0;
+    for (int64_t id = 1000; id >= 1; id--)
+        if (level_for(id) >= LEVEL_ERROR)
+            expect++;
+    assert_int_equal(store_rows(s), expect);
+    int64_t prev = INT64_MAX;
+    for (int64_t r = 0; r < store_rows(s); r++) {
+        enum store_row_state st = store_row_state(s, r);
+        assert_true(st == STORE_ROW_LOADED || st == STORE_ROW_LOADING);
+        const struct log_entry *e = store_row(s, r);
+        if (e) {
+            assert_true(e->level >= LEVEL_ERROR);
+            assert_true(e->id < prev);
+            prev = e->id;
+        }
+    }
+    /* Cache stayed bounded during the scan; rows scrolled to load on demand. */
+    store_set_window(s, store_rows(s) - 5, 5, 1);
+    pump(s, f, 10);
+    for (int64_t r = store_rows(s) - 5; r < store_rows(s); r++)
+        assert_non_null(store_row(s, r));
+    /* Clearing the filter brings the full view back. */
+    filter_free(&flt);
+    filter_init(&flt);
+    store_set_filter(s, &flt);
+    assert_false(store_is_filtered(s));
+    assert_int_equal(store_rows(s), 1000);
+    filter_free(&flt);
+    store_free(s);
+    free(f);
+}
+
+static void test_filtered_by_app_with_growth(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(200, 1);
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    struct filter flt;
+    filter_init(&flt);
+    filter_add_app(&flt, "web");
+    store_set_filter(s, &flt);
+    filter_free(&flt);
+    deliver(s, f, 2);
+    fake_grow(f, 6);
+    pump(s, f, 100);
+    assert_true(store_scan_done(s));
+    int64_t expect = 0;
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(app_for(f->ids[i]), "web") == 0)
+            expect++;
+    assert_int_equal(store_rows(s), expect); /* the new ones counted, none twice */
+    const struct log_entry *e = store_row(s, 0);
+    if (e)
+        assert_int_equal(e->id, 204);
+    assert_int_equal(store_row_of_id(s, 204), 0);
+    store_free(s);
+    free(f);
+}
+
+/* ---- find ---- */
+
+static void test_find_next_error_loads_pages(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(1000, 1);
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    int64_t row, from = 0;
+    /* First ERROR-or-above below row 0 (id 1000): id 988 (13*76) → row 12. */
+    enum store_find_result r;
+    int guard = 0;
+    while ((r = store_find(s, from, 1, is_error, NULL, &row)) == STORE_FIND_PENDING) {
+        from = row - 1;
+        pump(s, f, 1);
+        assert_true(++guard < 50);
+    }
+    assert_int_equal(r, STORE_FIND_FOUND);
+    assert_int_equal(store_row(s, row)->id, 988);
+    /* Backwards from there finds nothing above row 12 that is an error... */
+    r = store_find(s, row, -1, is_error, NULL, &row);
+    assert_int_equal(r, STORE_FIND_END);
+    /* ...and forward from the last row finds nothing either. */
+    store_set_window(s, 990, 10, 1);
+    pump(s, f, 5);
+    r = store_find(s, 999, 1, is_error, NULL, &row);
+    assert_int_equal(r, STORE_FIND_END);
+    store_free(s);
+    free(f);
+}
+
+/* ---- locate ---- */
+
+static int locate(struct store *s, struct fake *f, int64_t id, int64_t *row, long *requests)
+{
+    long before = f->requests;
+    store_locate_start(s, id);
+    enum store_locate_result r;
+    int guard = 0;
+    while ((r = store_locate_step(s, row)) == STORE_LOCATE_PENDING) {
+        long want[WANT_MAX];
+        size_t n = store_wanted_pages(s, want, 1); /* the locate's page comes first */
+        assert_int_equal(n, 1);
+        deliver(s, f, want[0]);
+        assert_true(++guard < 60);
+    }
+    *requests = f->requests - before;
+    return (int)r;
+}
+
+static void test_locate_uniform_ids_few_requests(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(15000, 1);
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    int64_t row;
+    long req;
+    assert_int_equal(locate(s, f, 7321, &row, &req), STORE_LOCATE_FOUND);
+    assert_int_equal(store_row(s, row)->id, 7321);
+    assert_int_equal(row, 15000 - 7321);
+    assert_true(req <= 3);
+    store_free(s);
+    free(f);
+}
+
+static void test_locate_with_gaps_and_missing(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(15000, 3); /* ids 45000, 44997, ... 3 */
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    int64_t row;
+    long req;
+    assert_int_equal(locate(s, f, 3 * 1234, &row, &req), STORE_LOCATE_FOUND);
+    assert_int_equal(store_row(s, row)->id, 3 * 1234);
+    assert_true(req <= 4);
+    /* 3*1234+1 is not a multiple of 3: its neighbours end up adjacent. */
+    assert_int_equal(locate(s, f, 3 * 1234 + 1, &row, &req), STORE_LOCATE_ABSENT);
+    assert_true(req <= 4);
+    /* Newer than anything and older than anything. */
+    assert_int_equal(locate(s, f, 99999, &row, &req), STORE_LOCATE_ABSENT);
+    assert_int_equal(locate(s, f, 1, &row, &req), STORE_LOCATE_ABSENT);
+    store_free(s);
+    free(f);
+}
+
+static void test_locate_uneven_ids_still_bounded(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(10000, 1);
+    /* The newest half has huge gaps, the older half is dense. */
+    for (size_t i = 0; i < 5000; i++)
+        f->ids[i] = 1000000 - (int64_t)i * 100;
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    int64_t row;
+    long req;
+    assert_int_equal(locate(s, f, 4321, &row, &req), STORE_LOCATE_FOUND);
+    assert_int_equal(store_row(s, row)->id, 4321);
+    assert_true(req <= STORE_LOCATE_MAX_STEPS);
+    store_free(s);
+    free(f);
+}
+
+static void test_locate_hidden_by_filter(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(2000, 1);
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    struct filter flt;
+    filter_init(&flt);
+    flt.min_level = LEVEL_ERROR;
+    store_set_filter(s, &flt);
+    filter_free(&flt);
+    int64_t row;
+    long req;
+    /* 1003 is INFO: present but hidden. */
+    assert_int_equal(locate(s, f, 1003, &row, &req), STORE_LOCATE_HIDDEN);
+    assert_int_equal(row, 2000 - 1003);
+    /* 1300 = 13*100 is ERROR: found, at its filtered row. */
+    assert_int_equal(locate(s, f, 1300, &row, &req), STORE_LOCATE_FOUND);
+    assert_int_equal(store_row(s, row)->id, 1300);
+    store_free(s);
+    free(f);
+}
+
+static void test_locate_failed_page(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(2000, 1);
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    int64_t row;
+    store_locate_start(s, 500);
+    assert_int_equal(store_locate_step(s, &row), STORE_LOCATE_PENDING);
+    long want[WANT_MAX];
+    assert_int_equal(store_wanted_pages(s, want, 1), 1);
+    store_page_requested(s, want[0]);
+    assert_int_equal(store_locate_step(s, &row), STORE_LOCATE_PENDING);
+    store_page_failed(s, want[0], NULL);
+    assert_int_equal(store_locate_step(s, &row), STORE_LOCATE_FAILED);
+    assert_int_equal(store_locate_step(s, &row), STORE_LOCATE_IDLE);
+    store_free(s);
+    free(f);
+}
+
+/* ---- summary, apps, reload, empty log ---- */
+
+static void test_summary_counts_dedup(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(100, 1);
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    fake_grow(f, 3);
+    deliver(s, f, 2); /* overlaps page 1 by 3 entries */
+    struct store_summary sum;
+    store_summary(s, &sum);
+    assert_int_equal(sum.total, 17); /* ids 100..84, each once */
+    long total = 0;
+    for (size_t i = 0; i < sum.n_levels; i++) {
+        total += sum.levels[i].n;
+        if (i > 0)
+            assert_true(sum.levels[i - 1].n >= sum.levels[i].n);
+    }
+    assert_int_equal(total, 17);
+    assert_int_equal(sum.n_apps, 3);
+    /* 91 = 13*7 carries the traceback. */
+    assert_int_equal(sum.n_exceptions, 1);
+    assert_string_equal(sum.exceptions[0].key, "NoWarehouseAvailable");
+    assert_int_equal(sum.exceptions[0].n, 1);
+    store_summary_free(&sum);
+    const char *const *apps;
+    assert_int_equal(store_apps_seen(s, &apps), 3);
+    assert_string_equal(apps[0], "erp");
+    assert_string_equal(apps[2], "wms");
+    store_free(s);
+    free(f);
+}
+
+static void test_reload_and_refresh_top(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(100, 1);
+    struct store *s = store_new(64, PS, 4);
+    long want[WANT_MAX];
+    deliver(s, f, 1);
+    store_set_window(s, 0, 10, 0);
+    assert_int_equal(store_wanted_pages(s, want, 1), 1);
+    assert_int_equal(want[0], 2); /* prefetch only: page 1 is cached */
+    store_refresh_top(s);
+    assert_int_equal(store_wanted_pages(s, want, 1), 1);
+    assert_int_equal(want[0], 1);
+    fake_grow(f, 2);
+    deliver(s, f, 1);
+    assert_int_equal(store_count_delta(s), 2);
+    assert_int_equal(store_max_id(s), 102);
+    store_reload(s);
+    assert_null(store_row(s, 0));
+    assert_int_equal(store_count(s), 102);
+    store_free(s);
+    free(f);
+}
+
+static void test_empty_log(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(0, 1);
+    struct store *s = store_new(64, 0, 4);
+    deliver(s, f, 1);
+    assert_int_equal(store_count(s), 0);
+    assert_int_equal(store_rows(s), 0);
+    assert_null(store_row(s, 0));
+    long want[WANT_MAX];
+    store_set_window(s, 0, 20, 1);
+    assert_int_equal(store_wanted_pages(s, want, WANT_MAX), 0);
+    int64_t row;
+    assert_int_equal(store_find(s, -1, 1, is_error, NULL, &row), STORE_FIND_END);
+    store_locate_start(s, 5);
+    assert_int_equal(store_locate_step(s, &row), STORE_LOCATE_ABSENT);
+    store_free(s);
+    free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_page_then_virtual_rows),
+        cmocka_unit_test(test_server_ignores_page_size),
+        cmocka_unit_test(test_window_and_prefetch_direction),
+        cmocka_unit_test(test_wanted_pages_stay_wanted),
+        cmocka_unit_test(test_failed_page_and_retry),
+        cmocka_unit_test(test_cache_is_bounded_lru),
+        cmocka_unit_test(test_small_cache_setting_is_raised),
+        cmocka_unit_test(test_growth_between_pages_no_dup_no_skip),
+        cmocka_unit_test(test_growth_more_than_a_page_then_walk),
+        cmocka_unit_test(test_stale_pages_dropped_when_log_shrinks),
+        cmocka_unit_test(test_inconsistent_server_is_bounded),
+        cmocka_unit_test(test_filtered_view_scans_whole_log),
+        cmocka_unit_test(test_filtered_by_app_with_growth),
+        cmocka_unit_test(test_find_next_error_loads_pages),
+        cmocka_unit_test(test_locate_uniform_ids_few_requests),
+        cmocka_unit_test(test_locate_with_gaps_and_missing),
+        cmocka_unit_test(test_locate_uneven_ids_still_bounded),
+        cmocka_unit_test(test_locate_hidden_by_filter),
+        cmocka_unit_test(test_locate_failed_page),
+        cmocka_unit_test(test_summary_counts_dedup),
+        cmocka_unit_test(test_reload_and_refresh_top),
+        cmocka_unit_test(test_empty_log),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

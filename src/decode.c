@@ -443,7 +443,9 @@ static char *decode_compact_dup(const char *s, size_t len)
                 out[o++] = s[++i];
             else if (c == '"')
                 in_string = false;
-        } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+        } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\0') {
+            /* jansson skips a stray NUL after a number; so must we, or the
+             * C string would end there. */
             out[o++] = c;
             in_string = c == '"';
         }

@@ -25,6 +25,7 @@
 #define URL_SCHEME_SEP "://"
 #define URL_LOCALHOST "localhost"
 #define URL_LOCALHOST_SUFFIX ".localhost"
+#define URL_REDACTED "***"
 
 static const struct {
     const char *name;
@@ -53,10 +54,43 @@ static void url_quote(const char *s, size_t len, char *out, size_t n)
     buf_free(&b);
 }
 
+/* Quote a URL for a message with any user:password@ part replaced by
+ * URL_REDACTED: a message may be shown, logged or pasted into a ticket, and
+ * parsing can fail (a space, a bad scheme) before the userinfo is looked at. */
+static void url_quote_redacted(const char *url, size_t len, char *out, size_t n)
+{
+    /* Redact up to the last '@' before the path, query or fragment. Where
+     * "://" is (if anywhere) decides both where the path can start and
+     * where the userinfo starts; a URL too broken to parse ("://u:pw@",
+     * "u:pw@host://x") is redacted from its start. */
+    const char *sep = strstr(url, URL_SCHEME_SEP);
+    if (sep && (size_t)(sep - url) + strlen(URL_SCHEME_SEP) > len)
+        sep = NULL; /* only the first len bytes are quoted */
+    const char *after = sep ? sep + strlen(URL_SCHEME_SEP) : url;
+    const char *end = after;
+    while ((size_t)(end - url) < len && !strchr("/?#", *end))
+        end++;
+    const char *at = NULL;
+    for (const char *p = url; p < end; p++)
+        if (*p == '@')
+            at = p;
+    const char *auth = (at && after <= at) ? after : url;
+    if (!at) {
+        url_quote(url, len, out, n);
+        return;
+    }
+    struct buf b = {0};
+    buf_append(&b, url, (size_t)(auth - url));
+    buf_appends(&b, URL_REDACTED);
+    buf_append(&b, at, len - (size_t)(at - url));
+    url_quote(b.data, b.len, out, n);
+    buf_free(&b);
+}
+
 static int url_fail(struct omslog_error *err, const char *url, const char *problem)
 {
     char q[URL_QUOTE_BUF];
-    url_quote(url, strlen(url), q, sizeof q);
+    url_quote_redacted(url, strlen(url), q, sizeof q);
     error_set(err, OMSLOG_ERR_CONFIG, "URL \"%s\": %s", q, problem);
     return -1;
 }
@@ -163,8 +197,8 @@ int url_parse_origin(const char *url, struct url_origin *out, struct omslog_erro
     }
     if (!default_port) {
         char q[URL_QUOTE_BUF], s[URL_QUOTE_BUF];
-        url_quote(url, strlen(url), q, sizeof q);
-        url_quote(url, scheme_len, s, sizeof s);
+        url_quote_redacted(url, strlen(url), q, sizeof q);
+        url_quote_redacted(url, scheme_len, s, sizeof s);
         error_set(err, OMSLOG_ERR_CONFIG,
                   "URL \"%s\": unsupported scheme \"%s\": use http or https", q, s);
         return -1;
@@ -261,7 +295,7 @@ char *url_endpoint(const char *base, struct omslog_error *err)
     if (base[q]) {
         /* Echo only what precedes the query: it may hold secrets. */
         char shown[URL_QUOTE_BUF];
-        url_quote(base, q, shown, sizeof shown);
+        url_quote_redacted(base, q, shown, sizeof shown);
         error_set(err, OMSLOG_ERR_CONFIG,
                   "URL \"%s%c...\": the base URL must not contain '?' or '#'", shown, base[q]);
         return NULL;

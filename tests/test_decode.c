@@ -208,6 +208,29 @@ static void test_single_entry(void **state)
     log_entry_free(&e);
 }
 
+/* Fuzz finding: jansson's lexer steps over a NUL byte that follows a number;
+ * raw_json must still hold the whole entry (it used to end at the NUL, and
+ * the `s` key saved a truncated object). */
+static void test_stray_nul_after_number(void **state)
+{
+    (void)state;
+    static const char body[] = "{\"id\":6\0,\"level\":0," F_LOGGER F_MESSAGE F_APP F_CREATED "}";
+    struct log_entry e = {0};
+    struct omslog_error err = {0};
+    int rc = decode_entry(body, sizeof body - 1, &e, &err);
+    if (rc == 0) {
+        assert_int_equal(e.id, 6);
+        assert_null(memchr(e.raw_json, '\0', strlen(e.raw_json)));
+        assert_non_null(strstr(e.raw_json, "\"level\":0,"));
+        assert_int_equal(e.raw_json[strlen(e.raw_json) - 1], '}');
+        log_entry_free(&e);
+    } else {
+        /* Refusing it is fine too, as long as the message says why. */
+        assert_true(err.msg[0] != '\0');
+        assert_true(entry_is_zero(&e));
+    }
+}
+
 static void test_numeric_limits(void **state)
 {
     (void)state;
@@ -833,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_raw_json_is_the_servers_text),
         cmocka_unit_test(test_fixture_page),
         cmocka_unit_test(test_single_entry),
+        cmocka_unit_test(test_stray_nul_after_number),
         cmocka_unit_test(test_numeric_limits),
         cmocka_unit_test(test_page_shapes_ok),
         cmocka_unit_test(test_entry_id_errors),

@@ -84,6 +84,32 @@ static void test_endpoint_prefix_and_ports(void **state)
                     "https://h/x_api/v1/oms/logs/action_log" URL_API_PATH);
 }
 
+/* Errors found before the userinfo check (a space, no scheme, a bad scheme)
+ * quote the URL: the password must not be in the quote (fuzz finding). */
+static void test_errors_never_quote_credentials(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "://user:s3cret@",
+        "https://user:s3cret@oms example.com/",
+        "ftp://user:s3cret@oms.example.com/",
+        "user:s3cret@oms.example.com",
+        "https://user:s3cret@h\x01ost/",
+        "gopher://a:s3cret@b@c/",
+        "user:s3cret@host://x",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *m = endpoint_error(bad[i]);
+        if (strstr(m, "s3cret"))
+            fail_msg("password quoted for %s: %s", bad[i], m);
+    }
+    /* What is not a secret is still shown, so the user can find the typo. */
+    const char *m = endpoint_error("ftp://user:s3cret@oms.example.com/");
+    assert_non_null(strstr(m, "oms.example.com"));
+    m = endpoint_error("https://user:s3cret@oms example.com/");
+    assert_non_null(strstr(m, "***@oms example.com"));
+}
+
 static void test_endpoint_errors(void **state)
 {
     (void)state;
@@ -329,7 +355,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoint_forms),  cmocka_unit_test(test_endpoint_prefix_and_ports),
-        cmocka_unit_test(test_endpoint_errors), cmocka_unit_test(test_error_message_is_sanitised),
+        cmocka_unit_test(test_endpoint_errors),
+        cmocka_unit_test(test_errors_never_quote_credentials), cmocka_unit_test(test_error_message_is_sanitised),
         cmocka_unit_test(test_parse_origin),    cmocka_unit_test(test_same_origin),
         cmocka_unit_test(test_loopback),        cmocka_unit_test(test_origin_text),
         cmocka_unit_test(test_page_urls),       cmocka_unit_test(test_entry_urls),

@@ -342,6 +342,23 @@ static bool req_take(struct app *a, int id)
     return false;
 }
 
+static void app_set_window(struct app *a)
+{
+    store_set_window(a->store, a->list.top, a->list.r.h > 0 ? a->list.r.h : 1,
+                     a->list.last_dir);
+}
+
+/* Responses to requests sent before a reload describe the server as it was:
+ * drop them, so that a page that failed then cannot fail the reload. */
+static void app_cancel_pages(struct app *a)
+{
+    for (size_t i = 0; i < a->n_reqs; i++) {
+        api_cancel(a->api, a->reqs[i].id);
+        store_page_cancelled(a->store, a->reqs[i].page);
+    }
+    a->n_reqs = 0;
+}
+
 static void app_schedule(struct app *a)
 {
     /* Pages the user scrolled away from make room for the ones now needed. */
@@ -560,6 +577,7 @@ static void app_action(struct app *a, enum action act, int arg)
             app_start_find(a, FIND_SEARCH, act == ACT_SEARCH_NEXT ? 1 : -1);
         break;
     case ACT_RELOAD:
+        app_cancel_pages(a);
         store_retry_failed(a->store);
         store_reload(a->store);
         app_message(a, false, "reloading…");
@@ -672,10 +690,11 @@ static int app_loop(struct app *a)
             store_refresh_top(a->store);
             a->next_follow_ms = now + a->cfg->follow_s * APP_MS_PER_S;
         }
-        store_set_window(a->store, a->list.top, a->list.r.h > 0 ? a->list.r.h : 1,
-                         a->list.last_dir);
+        app_set_window(a);
         app_progress_locate(a);
         app_progress_find(a);
+        /* A jump or find may have moved the list: want the rows now shown. */
+        app_set_window(a);
         app_schedule(a);
         app_draw(a);
 

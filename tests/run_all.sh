@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole suite: each unit-test binary given as an argument, then the Python
-# suites (mock server self-test, CLI integration, browser end-to-end in tmux).
+# suites (mock server self-test, then every tests/integration_*.py and
+# tests/e2e_*.py: the CLI and the browser in tmux against the mock server).
 # Prints "suites: N passed, N failed" last; exits 1 when any suite failed.
 # OMSLOG_BIN must name the omslog binary under test.
 set -u
@@ -22,7 +23,7 @@ run() {
 for t in "$@"; do
     run "$(basename "$t")" "$t"
 done
-for py in tests/test_mock_oms.py tests/integration_cli.py tests/e2e_browser.py; do
+for py in tests/test_mock_oms.py tests/integration_*.py tests/e2e_*.py; do
     [ -f "$py" ] && run "$(basename "$py")" python3 "$py"
 done
 [ -n "$failed_names" ] && echo "failed suites:$failed_names"

@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../src/ui/app.h"
@@ -91,6 +93,68 @@ static void test_help_generated_from_table(void **state)
     buf_free(&b);
 }
 
+/* The docs list every key: README.md carries the help text verbatim, and the
+ * man page's KEYS section names every key (man escapes '-' as "\-"). The test
+ * runs from the repository root, as the Makefile does. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s (run from the repository root)", path);
+    struct buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    buf_putc(&b, '\0');
+    return b.data;
+}
+
+static void man_escape(const char *in, char *out, size_t n)
+{
+    size_t o = 0;
+    for (; *in && o + 3 < n; in++) {
+        if (*in == '-')
+            out[o++] = '\\';
+        out[o++] = *in;
+    }
+    out[o] = '\0';
+}
+
+static void test_docs_list_every_key(void **state)
+{
+    (void)state;
+    char *readme = slurp("README.md");
+    char *man = slurp("doc/omslog.1");
+    char *keys_sec = strstr(man, ".SH KEYS");
+    assert_non_null(keys_sec);
+    char *end = strstr(keys_sec + 1, "\n.SH ");
+    assert_non_null(end);
+    *end = '\0';
+
+    struct buf help = {0};
+    keys_help_text(&help);
+    char *save = NULL;
+    for (char *line = strtok_r(help.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        if (!strstr(readme, line))
+            fail_msg("README.md lacks the help line \"%s\"", line);
+    buf_free(&help);
+
+    size_t n;
+    const struct key_binding *t = keys_table(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].name)
+            continue;
+        char want[64];
+        man_escape(t[i].name, want, sizeof want);
+        if (!strstr(keys_sec, want))
+            fail_msg("doc/omslog.1 KEYS does not mention %s", t[i].name);
+    }
+    free(readme);
+    free(man);
+}
+
 static void test_draw_count(void **state)
 {
     (void)state;
@@ -110,6 +174,7 @@ int main(void)
         cmocka_unit_test(test_table_is_consistent),
         cmocka_unit_test(test_help_generated_from_table),
         cmocka_unit_test(test_draw_count),
+        cmocka_unit_test(test_docs_list_every_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

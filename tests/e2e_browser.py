@@ -535,6 +535,30 @@ def t_failed_pages_retry(server, b):
     b.wait(lambda s: "failed to load" not in s, "no failed rows left")
 
 
+def t_mouse(server, b):
+    """A click selects the row under it; the wheel moves three rows. tmux
+    passes the xterm SGR mouse reports (what the terminfo's kmous announces)
+    on to the program once it has turned mouse reporting on."""
+    b.ready()
+    entries = first_entries(server, 2)
+    check(b.pane("#{mouse_any_flag}") == "1" or b.pane("#{mouse_button_flag}") == "1"
+          or b.pane("#{mouse_standard_flag}") == "1", "omslog turned mouse reporting on")
+
+    def sgr(button, x, y):
+        b.type("\x1b[<%d;%d;%dM" % (button, x, y))
+        if button < 64:
+            b.type("\x1b[<%d;%d;%dm" % (button, x, y))
+
+    sgr(0, 10, 2 + 4)  # screen line 1 is the header: the list's fifth row
+    b.wait(r"row 5 of 3,000", "a click selects the fifth row")
+    b.wait_detail(entries[4]["id"], "detail of the clicked entry")
+    sgr(65, 10, 4)     # wheel down
+    b.wait(r"row 8 of 3,000", "the wheel moves three rows down")
+    b.wait_detail(entries[7]["id"], "detail follows the wheel")
+    sgr(64, 10, 4)     # wheel up
+    b.wait(r"row 5 of 3,000", "and three rows up")
+
+
 def t_hidden_by_filter(server, b):
     b.ready()
     entries = api_page(server, 3)["results"]
@@ -634,6 +658,7 @@ TESTS = [
     (t_summary, {}, {}),
     (t_yank_and_save, {}, {"cwd": None}),
     (t_failed_pages_retry, {}, {}),
+    (t_mouse, {}, {}),
     (t_hidden_by_filter, {}, {}),
     (t_growing_log, {}, {}),
     (t_view_toggles, {}, {"cwd": None, "pager": True}),

@@ -36,22 +36,7 @@ static const struct {
  * come from a server (next links, redirects): printable ASCII only, bounded. */
 static void url_quote(const char *s, size_t len, char *out, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    struct buf b = {0};
-    size_t shown = len < URL_QUOTE_MAX ? len : URL_QUOTE_MAX;
-    for (size_t i = 0; i < shown; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f) {
-            buf_putc(&b, (char)c);
-        } else {
-            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
-            buf_append(&b, esc, sizeof esc);
-        }
-    }
-    if (shown < len)
-        buf_appends(&b, "...");
-    snprintf(out, n, "%s", buf_str(&b));
-    buf_free(&b);
+    ascii_quote(s, len, URL_QUOTE_MAX, out, n);
 }
 
 /* Quote a URL for a message with any user:password@ part replaced by

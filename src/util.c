@@ -85,3 +85,29 @@ int ascii_casecmp(const char *a, const char *b)
             return ca - cb;
     }
 }
+
+void ascii_quote(const char *s, size_t len, size_t max_shown, char *out, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    static const char more[] = "...";
+    if (n == 0)
+        return;
+    size_t o = 0, shown = len < max_shown ? len : max_shown;
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+        size_t w = (c >= 0x20 && c < 0x7f) ? 1 : sizeof esc;
+        if (o + w >= n)
+            break;
+        if (w == 1)
+            out[o] = (char)c;
+        else
+            memcpy(out + o, esc, w);
+        o += w;
+    }
+    if (shown < len && o + sizeof more <= n) {
+        memcpy(out + o, more, sizeof more - 1);
+        o += sizeof more - 1;
+    }
+    out[o] = '\0';
+}

@@ -29,4 +29,9 @@ int64_t now_ms(void);
 /* ASCII case-insensitive compare, locale-independent. */
 int ascii_casecmp(const char *a, const char *b);
 
+/* Quote untrusted bytes for a one-line message: printable ASCII as is, any
+ * other byte as \xHH, at most max_shown input bytes then "...". Always
+ * NUL-terminates out (n > 0), truncating whole escapes only. */
+void ascii_quote(const char *s, size_t len, size_t max_shown, char *out, size_t n);
+
 #endif

@@ -1,0 +1,67 @@
+/* test_util.c — util: integer parsing, case-insensitive compare, quoting. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "omslog/util.h"
+
+static void test_parse_int64(void **state)
+{
+    (void)state;
+    int64_t v = 7;
+    assert_int_equal(parse_int64("123", &v), 0);
+    assert_int_equal(v, 123);
+    assert_int_equal(parse_int64("-9223372036854775808", &v), 0);
+    assert_true(v == INT64_MIN);
+    v = 7;
+    assert_int_equal(parse_int64("9223372036854775808", &v), -1);
+    assert_int_equal(parse_int64("12x", &v), -1);
+    assert_int_equal(parse_int64("", &v), -1);
+    assert_int_equal(parse_int64("-", &v), -1);
+    assert_int_equal(v, 7); /* untouched on failure */
+}
+
+static void test_ascii_casecmp(void **state)
+{
+    (void)state;
+    assert_int_equal(ascii_casecmp("ErRoR", "error"), 0);
+    assert_true(ascii_casecmp("debug", "info") < 0);
+    assert_true(ascii_casecmp("warning", "info") > 0);
+}
+
+static void test_ascii_quote(void **state)
+{
+    (void)state;
+    char out[64];
+    ascii_quote("plain text", 10, 80, out, sizeof out);
+    assert_string_equal(out, "plain text");
+    /* Escapes, bell, DEL, a UTF-8 byte and NUL all become \xHH. */
+    ascii_quote("a\x1b]0;t\x07\x7f\xc3z\0y", 12, 80, out, sizeof out);
+    assert_string_equal(out, "a\\x1b]0;t\\x07\\x7f\\xc3z\\x00y");
+    /* Bounded input: "..." says there was more. */
+    ascii_quote("abcdefgh", 8, 3, out, sizeof out);
+    assert_string_equal(out, "abc...");
+    /* A small buffer cuts between escapes, never inside one. */
+    char small[8];
+    ascii_quote("ab\x01\x02", 4, 80, small, sizeof small);
+    assert_string_equal(small, "ab\\x01");
+    ascii_quote("abcdefghijk", 11, 80, small, sizeof small);
+    assert_string_equal(small, "abcdefg");
+    char one[1] = {'z'};
+    ascii_quote("abc", 3, 80, one, sizeof one);
+    assert_int_equal(one[0], '\0');
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_int64),
+        cmocka_unit_test(test_ascii_casecmp),
+        cmocka_unit_test(test_ascii_quote),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -39,36 +39,46 @@ static void url_quote(const char *s, size_t len, char *out, size_t n)
     ascii_quote(s, len, URL_QUOTE_MAX, out, n);
 }
 
-/* Quote a URL for a message with any user:password@ part replaced by
+/* Where the authority that starts at p ends within [p, end): the first '/',
+ * '?' or '#'. */
+static const char *url_segment_end(const char *p, const char *end)
+{
+    while (p < end && *p != '/' && *p != '?' && *p != '#')
+        p++;
+    return p;
+}
+
+/* Quote a URL for a message with every user:password@ part replaced by
  * URL_REDACTED: a message may be shown, logged or pasted into a ticket, and
- * parsing can fail (a space, a bad scheme) before the userinfo is looked at. */
+ * parsing can fail (a space, a bad scheme) before the userinfo is looked at.
+ * Redacted are the text before the last '@' of the leading authority (for a
+ * URL without "scheme://", or one too broken to parse: "u:pw@host://x") and
+ * of the authority after every "://" (also one repeated in the path). */
 static void url_quote_redacted(const char *url, size_t len, char *out, size_t n)
 {
-    /* Redact up to the last '@' before the path, query or fragment. Where
-     * "://" is (if anywhere) decides both where the path can start and
-     * where the userinfo starts; a URL too broken to parse ("://u:pw@",
-     * "u:pw@host://x") is redacted from its start. */
-    const char *sep = strstr(url, URL_SCHEME_SEP);
-    if (sep && (size_t)(sep - url) + strlen(URL_SCHEME_SEP) > len)
-        sep = NULL; /* only the first len bytes are quoted */
-    const char *after = sep ? sep + strlen(URL_SCHEME_SEP) : url;
-    const char *end = after;
-    while ((size_t)(end - url) < len && !strchr("/?#", *end))
-        end++;
-    const char *at = NULL;
-    for (const char *p = url; p < end; p++)
-        if (*p == '@')
-            at = p;
-    const char *auth = (at && after <= at) ? after : url;
-    if (!at) {
-        url_quote(url, len, out, n);
-        return;
-    }
+    const char *end = url + len, *copied = url;
     struct buf b = {0};
-    buf_append(&b, url, (size_t)(auth - url));
-    buf_appends(&b, URL_REDACTED);
-    buf_append(&b, at, len - (size_t)(at - url));
-    url_quote(b.data, b.len, out, n);
+    for (const char *auth = url; auth && auth < end;) {
+        const char *auth_end = url_segment_end(auth, end);
+        const char *at = NULL;
+        for (const char *p = auth; p < auth_end; p++)
+            if (*p == '@')
+                at = p;
+        if (at) {
+            buf_append(&b, copied, (size_t)(auth - copied));
+            buf_appends(&b, URL_REDACTED);
+            copied = at;
+        }
+        /* The next authority: after the next "://" that ends within len. */
+        const char *sep = strstr(auth, URL_SCHEME_SEP);
+        if (!sep || (size_t)(sep - url) + strlen(URL_SCHEME_SEP) > len)
+            break;
+        auth = sep + strlen(URL_SCHEME_SEP);
+        if (auth < copied)
+            auth = copied; /* inside what was redacted already */
+    }
+    buf_append(&b, copied, (size_t)(end - copied));
+    url_quote(buf_str(&b), b.len, out, n);
     buf_free(&b);
 }
 

@@ -97,6 +97,8 @@ static void test_errors_never_quote_credentials(void **state)
         "https://user:s3cret@h\x01ost/",
         "gopher://a:s3cret@b@c/",
         "user:s3cret@host://x",
+        "httphttp:e://user:s3cret@om/:e://user:s3cret@om/", /* fuzz finding */
+        "https://h/x?u=https://user:s3cret@b/",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *m = endpoint_error(bad[i]);

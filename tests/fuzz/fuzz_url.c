@@ -14,6 +14,7 @@
  *     and is its own endpoint (idempotent).
  *   - url_query_get on the raw URL with KEY; and a parameter KEY=VALUE added
  *     by url_page is read back unchanged by url_query_get. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@
 #include "fuzz_util.h"
 
 #define URL_SCHEME_SEP "://"
+#define REDACTED "***"
 #define FIXED_ENDPOINT "https://oms.example.com" URL_API_PATH
 #define ORIGIN_TEXT_MAX (URL_HOST_MAX + 32)
 #define PORT_MAX 65535
@@ -54,9 +56,14 @@ static void check_message(const struct omslog_error *err, const char *url)
     FUZZ_CHECK(fuzz_printable_ascii(err->msg), "the error is one line of printable ASCII");
     size_t ulen;
     const char *ui = userinfo(url, &ulen);
-    if (ui && ulen > 0) {
-        /* "user:pass@" as the quoting would render it (printable ASCII kept). */
-        FUZZ_CHECK(!fuzz_contains(err->msg, strlen(err->msg), ui, ulen + 1),
+    /* "***" is what url.c puts in place of credentials: indistinguishable. */
+    bool is_mark = ui && ulen == strlen(REDACTED) && memcmp(ui, REDACTED, ulen) == 0;
+    if (ui && ulen > 0 && !is_mark) {
+        /* "://user:pass@" as the quoting would render it (printable ASCII
+         * kept). With the "://": the same text may recur in the path
+         * ("https://a@h/a@b"), which is no secret and may be shown. */
+        size_t sep = strlen(URL_SCHEME_SEP);
+        FUZZ_CHECK(!fuzz_contains(err->msg, strlen(err->msg), ui - sep, sep + ulen + 1),
                    "the error never quotes a URL's credentials");
     }
 }

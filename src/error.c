@@ -6,14 +6,38 @@
 
 #include "omslog/util.h"
 
+#define UTF8_CONT_MASK 0xC0
+#define UTF8_CONT_BITS 0x80
+#define UTF8_LEAD4 0xF0
+#define UTF8_LEAD3 0xE0
+#define UTF8_LEAD2 0xC0
+
+/* vsnprintf cuts at a byte count: drop a UTF-8 sequence left incomplete at
+ * the end of msg (len bytes), so a long message quoting non-ASCII server text
+ * still reaches the terminal as valid UTF-8. */
+static void error_trim_utf8(char *msg, size_t len)
+{
+    size_t i = len;
+    while (i > 0 && ((unsigned char)msg[i - 1] & UTF8_CONT_MASK) == UTF8_CONT_BITS)
+        i--;
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)msg[i - 1];
+    size_t need = lead >= UTF8_LEAD4 ? 4 : lead >= UTF8_LEAD3 ? 3 : lead >= UTF8_LEAD2 ? 2 : 1;
+    if (len - (i - 1) < need)
+        msg[i - 1] = '\0';
+}
+
 int error_set(struct omslog_error *e, enum omslog_status status, const char *fmt, ...)
 {
     if (e) {
         va_list ap;
         va_start(ap, fmt);
         e->status = status;
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
         va_end(ap);
+        if (n >= (int)sizeof e->msg)
+            error_trim_utf8(e->msg, sizeof e->msg - 1);
     }
     return (int)status;
 }

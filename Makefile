@@ -90,3 +90,9 @@ fuzz:
 
 bench: $(BIN) $(BUILD)/libomslog.a
 	@sh bench/run.sh $(abspath $(BIN)) $(abspath $(BUILD)/libomslog.a)
+
+# The suite under valgrind memcheck: every unit test, and the command-line
+# integration suites with omslog under memcheck (see tests/valgrind.sh).
+.PHONY: check-valgrind
+check-valgrind: $(BIN) $(TEST_BIN)
+	@BUILD=$(BUILD) sh tests/valgrind.sh $(TEST_BIN)

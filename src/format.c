@@ -15,8 +15,11 @@
  *     \n); message and trace keep newlines and tabs (tabs are harmless, and the
  *     issue allows them) and are indented two spaces, blank lines unindented.
  *   - csv: the header row is written by format_begin. Fields are the server's
- *     data unchanged — including decode's C0 80 stand-in for U+0000, which a
- *     CSV consumer sees as those two bytes (CSV has no way to say NUL).
+ *     data unchanged; decode's C0 80 stand-in for U+0000 is written as the NUL
+ *     byte it stands for, so the file stays valid UTF-8 and a CSV reader gets
+ *     the server's string back exactly (Python's csv module reads NUL since
+ *     3.11). A field holding a NUL is quoted, so readers that split on it
+ *     still see where the field ends.
  *   - json/jsonl of an entry without raw_json (built in code): the struct's
  *     fields in the API's order, compact like jansson's output, C0 80 turned
  *     back into \u0000; bytes are otherwise copied as they are (so invalid
@@ -24,6 +27,7 @@
 #include "omslog/format.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "omslog/buf.h"
@@ -48,6 +52,9 @@
 #define TABLE_MESSAGE_WANT_COLS 30
 
 #define CSV_EOL "\r\n"
+/* decode's "modified UTF-8" for U+0000 inside the C strings (see decode.h). */
+#define NUL_STANDIN "\xc0\x80"
+#define NUL_STANDIN_LEN 2
 #define JSON_HEX_ESCAPE_MAX 8 /* "\u00XX" + NUL */
 
 enum table_col { COL_ID, COL_TIME, COL_LEVEL, COL_APP, COL_LOGGER, COL_MESSAGE, COL_COUNT };
@@ -288,7 +295,7 @@ static void json_string(struct buf *out, const char *s)
             buf_appends(out, "\\t");
             break;
         default:
-            if (*p == 0xc0 && p[1] == 0x80) { /* decode's stand-in for U+0000 */
+            if (strncmp((const char *)p, NUL_STANDIN, NUL_STANDIN_LEN) == 0) {
                 buf_appends(out, "\\u0000");
                 p++;
             } else if (*p < 0x20) {
@@ -334,11 +341,16 @@ static void json_object(struct buf *out, const struct log_entry *e)
     buf_putc(out, '}');
 }
 
+static bool has_nul_standin(const char *s)
+{
+    return strstr(s, NUL_STANDIN) != NULL;
+}
+
 static void csv_field(struct buf *out, const char *s)
 {
     if (!s)
         return;
-    if (!strpbrk(s, ",\"\r\n")) {
+    if (!strpbrk(s, ",\"\r\n") && !has_nul_standin(s)) {
         buf_appends(out, s);
         return;
     }
@@ -346,6 +358,11 @@ static void csv_field(struct buf *out, const char *s)
     for (const char *p = s; *p; p++) {
         if (*p == '"')
             buf_putc(out, '"');
+        if (strncmp(p, NUL_STANDIN, NUL_STANDIN_LEN) == 0) {
+            buf_putc(out, '\0');
+            p += NUL_STANDIN_LEN - 1;
+            continue;
+        }
         buf_putc(out, *p);
     }
     buf_putc(out, '"');
@@ -420,4 +437,50 @@ int format_end(struct format_writer *w)
         fputs(w->count == 0 ? "[]\n" : "\n]\n", w->out);
     int rc = fflush(w->out);
     return rc != 0 || ferror(w->out) ? -1 : 0;
+}
+
+/* Length of the longest prefix of s[0..n) that occurs somewhere in secret. */
+static size_t longest_secret_run(const char *s, size_t n, const char *secret, size_t slen)
+{
+    size_t best = 0;
+    for (size_t j = 0; j + best < slen; j++) {
+        size_t k = 0;
+        while (k < n && j + k < slen && s[k] == secret[j + k])
+            k++;
+        if (k > best)
+            best = k;
+    }
+    return best;
+}
+
+void format_redacted(struct buf *out, const char *s, size_t len, const char *secret,
+                     unsigned flags)
+{
+    size_t slen = secret ? strlen(secret) : 0;
+    if (slen < FORMAT_REDACT_MIN_SECRET || len == 0) {
+        sanitize_append(out, s, len, flags);
+        return;
+    }
+    size_t min_run = slen < FORMAT_REDACT_MIN_RUN ? slen : FORMAT_REDACT_MIN_RUN;
+    /* Mark first, then write: runs may overlap, and a later run may reach
+     * past an earlier one, so skipping over each run as found could leave a
+     * few bytes of the secret in the clear. */
+    bool *hidden = xcalloc(len, sizeof *hidden);
+    for (size_t i = 0; i < len; i++) {
+        size_t run = longest_secret_run(s + i, len - i, secret, slen);
+        if (run >= min_run)
+            memset(hidden + i, 1, run * sizeof *hidden);
+    }
+    size_t i = 0;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && hidden[j] == hidden[i])
+            j++;
+        if (hidden[i])
+            buf_appends(out, FORMAT_REDACTED);
+        else
+            sanitize_append(out, s + i, j - i, flags);
+        i = j;
+    }
+    free(hidden);
 }

@@ -1,22 +1,34 @@
 /* main.c — parse arguments, build the configuration, wire the modules, run
- * one mode: the browser (no command), `list` or `get`. */
+ * one mode: the browser (no command), `list` or `get`.
+ *
+ * It also keeps the API token at home: the --token argument is wiped from
+ * argv, core dumps are off, and everything written to stderr (error messages,
+ * --verbose diagnostics) is sanitised and has any run of the token in it
+ * redacted, because those lines may quote what a server sent back. */
+#define _GNU_SOURCE /* fopencookie: the redacting stream given to --verbose */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "omslog/api.h"
 #include "omslog/cli.h"
 #include "omslog/config.h"
 #include "omslog/error.h"
+#include "omslog/format.h"
 #include "omslog/http.h"
 #include "omslog/level.h"
 #include "omslog/sanitize.h"
 #include "omslog/ui.h"
 #include "omslog/url.h"
 #include "omslog/util.h"
+
+#define ARGV_WIPE_CHAR 'x'
+#define SAFE_STREAM_MAX_LINE (64 * 1024)
 
 enum opt_id {
     OPT_URL, OPT_TOKEN, OPT_TOKEN_FILE, OPT_CONFIG, OPT_INSECURE, OPT_TIMEOUT,
@@ -73,7 +85,7 @@ struct args {
     const char *level, *search, *format, *page, *limit;
     const char **apps;
     size_t n_apps;
-    char *token_copy; /* argv's copy is scrubbed, see scrub_token_argv */
+    char *token_copy; /* argv's bytes are wiped once copied, see apply_opt */
     struct { const char *key, *value, *source; } sets[32];
     size_t n_sets;
 };
@@ -132,6 +144,10 @@ static int apply_opt(struct args *a, const struct opt *o, char *value, struct om
             free(a->token_copy);
             a->token_copy = xstrdup(value);
             a->sets[a->n_sets - 1].value = a->token_copy;
+            /* value points into argv ("--token=KEY" or the next argument):
+             * overwrite it where it lies, so ps and /proc/<pid>/cmdline stop
+             * showing the key (the length stays visible, as with mysql -p). */
+            memset(value, ARGV_WIPE_CHAR, strlen(value));
         }
         return 0;
     }
@@ -232,16 +248,98 @@ static int build_config(struct config *cfg, const struct args *a, struct omslog_
     return 0;
 }
 
-/* The token would otherwise stay readable in /proc/<pid>/cmdline. */
-static void scrub_token_argv(int argc, char **argv)
+/* The token lives in this process's memory (the argv copy, the config, the
+ * HTTP client's Authorization header). A core file would put it on disk where
+ * other tools and people may read it, and a debugger of the same user could
+ * read it live. PR_SET_DUMPABLE 0 stops both, including core_pattern pipes
+ * (systemd-coredump, apport), which ignore RLIMIT_CORE; RLIMIT_CORE 0 also
+ * covers fs.suid_dumpable=2, which writes root-readable cores even of
+ * processes that are not dumpable. Failures are ignored: neither call can
+ * fail for an unprivileged process lowering its own limits. */
+static void disable_core_dumps(void)
 {
-    for (int i = 1; i < argc; i++) {
-        char *s = argv[i];
-        if (strncmp(s, "--token=", 8) == 0)
-            memset(s + 8, 'x', strlen(s + 8));
-        else if (strcmp(s, "--token") == 0 && i + 1 < argc)
-            memset(argv[i + 1], 'x', strlen(argv[i + 1]));
+    struct rlimit none = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &none);
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* One diagnostic line on stderr: sanitised, token redacted (see format.h). */
+static void print_diagnostic(const char *prefix, const char *msg, const char *secret)
+{
+    struct buf b;
+    buf_init(&b);
+    buf_appends(&b, prefix);
+    format_redacted(&b, msg, strlen(msg), secret, SANITIZE_ONE_LINE);
+    buf_putc(&b, '\n');
+    fputs(buf_str(&b), stderr);
+    buf_free(&b);
+}
+
+/* A stderr stream for --verbose that passes whole lines through
+ * format_redacted: the HTTP layer quotes URLs and Location headers a server
+ * chose, and a hostile or broken server may echo the token in them. */
+struct safe_stream {
+    char *secret;
+    struct buf pending; /* the current, unfinished line */
+};
+
+static void safe_stream_emit(struct safe_stream *s, size_t n)
+{
+    struct buf out;
+    buf_init(&out);
+    format_redacted(&out, s->pending.data, n, s->secret,
+                    SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB);
+    if (out.len)
+        fwrite(out.data, 1, out.len, stderr);
+    buf_free(&out);
+    memmove(s->pending.data, s->pending.data + n, s->pending.len - n);
+    s->pending.len -= n;
+    s->pending.data[s->pending.len] = '\0';
+}
+
+static ssize_t safe_stream_write(void *cookie, const char *data, size_t n)
+{
+    struct safe_stream *s = cookie;
+    buf_append(&s->pending, data, n);
+    size_t end = s->pending.len;
+    while (end > 0 && s->pending.data[end - 1] != '\n')
+        end--;
+    if (end == 0 && s->pending.len > SAFE_STREAM_MAX_LINE)
+        end = s->pending.len; /* no newline for this long: write it anyway */
+    if (end > 0)
+        safe_stream_emit(s, end);
+    return (ssize_t)n;
+}
+
+static int safe_stream_close(void *cookie)
+{
+    struct safe_stream *s = cookie;
+    if (s->pending.len)
+        safe_stream_emit(s, s->pending.len);
+    buf_free(&s->pending);
+    if (s->secret) {
+        explicit_bzero(s->secret, strlen(s->secret));
+        free(s->secret);
     }
+    free(s);
+    return 0;
+}
+
+/* Returns the stream (fclose it), or stderr itself when it cannot be made. */
+static FILE *safe_stream_open(const char *secret)
+{
+    struct safe_stream *s = xcalloc(1, sizeof *s);
+    s->secret = secret ? xstrdup(secret) : NULL;
+    cookie_io_functions_t io = {.write = safe_stream_write, .close = safe_stream_close};
+    FILE *f = fopencookie(s, "w", io);
+    if (!f) {
+        safe_stream_close(s);
+        return stderr;
+    }
+    /* Unbuffered: each fprintf reaches the cookie at once, which writes every
+     * finished line, so the order with direct stderr writes is kept. */
+    setvbuf(f, NULL, _IONBF, 0);
+    return f;
 }
 
 static void warn_about_transport(const struct config *cfg)
@@ -321,8 +419,9 @@ int main(int argc, char **argv)
     struct omslog_error err = {0};
     struct config cfg = {0};
     struct api *api = NULL;
+    FILE *verbose = NULL;
+    disable_core_dumps(); /* first: nothing secret has been read yet */
     int rc = parse_args(argc, argv, &a, &err);
-    scrub_token_argv(argc, argv);
     sanitize_locale_init();
     if (!rc && a.help) {
         usage(stdout);
@@ -344,12 +443,13 @@ int main(int argc, char **argv)
                         "OMSLOG_TOKEN or --token-file instead\n");
     warn_about_transport(&cfg);
     if (cfg.verbose) {
+        verbose = safe_stream_open(cfg.token);
         char mask[64];
         config_mask_token(cfg.token, mask, sizeof mask);
-        fprintf(stderr, "omslog: url %s, token %s (from %s)\n", cfg.url ? cfg.url : "(none)",
+        fprintf(verbose, "omslog: url %s, token %s (from %s)\n", cfg.url ? cfg.url : "(none)",
                 mask, cfg.token_source ? cfg.token_source : "nowhere");
     }
-    api = api_new(&cfg, cfg.verbose ? stderr : NULL, &err);
+    api = api_new(&cfg, verbose, &err);
     if (!api) {
         rc = err.status ? (int)err.status : OMSLOG_ERR_INTERNAL;
         goto out;
@@ -362,10 +462,14 @@ int main(int argc, char **argv)
         rc = run_get(api, &cfg, &a, &err);
 out:
     if (rc && err.msg[0])
-        fprintf(stderr, "omslog: %s\n", err.msg);
+        print_diagnostic("omslog: ", err.msg, cfg.token ? cfg.token : a.token_copy);
     api_free(api);
+    if (verbose && verbose != stderr)
+        fclose(verbose);
     config_free(&cfg);
     free(a.apps);
+    if (a.token_copy)
+        explicit_bzero(a.token_copy, strlen(a.token_copy));
     free(a.token_copy);
     http_global_cleanup();
     return rc;

@@ -435,6 +435,98 @@ static void test_csv(void **state)
     free(out);
 }
 
+static void test_csv_nul_is_a_nul_byte(void **state)
+{
+    (void)state;
+    /* decode turns "\u0000" into C0 80; csv must give the reader U+0000 back,
+     * not two bytes that are not even valid UTF-8. */
+    struct log_entry e = make_entry(3, LEVEL_INFO, "a\xc0\x80" "b", "l", "\xc0\x80", "x");
+    size_t len = 0;
+    char *out = render(FORMAT_CSV, 80, false, &e, 1, &len);
+    static const char want[] =
+        "id,level,level_name,created_at,app_name,logger_name,message,trace\r\n"
+        "3,20,INFO,2026-01-02T03:04:05.000006Z,\"a\0b\",l,\"\0\",x\r\n";
+    assert_int_equal(len, sizeof want - 1);
+    assert_memory_equal(out, want, sizeof want - 1);
+    free(out);
+}
+
+static char *redact(const char *s, const char *secret, unsigned flags)
+{
+    struct buf b;
+    buf_init(&b);
+    format_redacted(&b, s, strlen(s), secret, flags);
+    return buf_steal(&b);
+}
+
+static void test_redacted_whole_and_partial_secret(void **state)
+{
+    (void)state;
+    const char *key = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"; /* DRF-style, 40 hex */
+    char *out = redact("401: Invalid token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b.", key, 0);
+    assert_string_equal(out, "401: Invalid token ***.");
+    free(out);
+    /* Cut short by an excerpt limit, or only its tail: still hidden. */
+    out = redact("body starts: \"Token 9944b09199c6...\"", key, 0);
+    assert_string_equal(out, "body starts: \"Token ***...\"");
+    free(out);
+    out = redact("x=bdfc6ee4b&y", key, 0);
+    assert_string_equal(out, "x=***&y");
+    free(out);
+    /* Twice, and glued to other text. */
+    out = redact("a9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b9944b09199c62bcfz", key, 0);
+    assert_string_equal(out, "a***z");
+    free(out);
+    /* Seven bytes of it are not enough to hide (too likely to be ordinary text). */
+    out = redact("id 9944b09 ok", key, 0);
+    assert_string_equal(out, "id 9944b09 ok");
+    free(out);
+}
+
+static void test_redacted_overlapping_runs_leave_nothing(void **state)
+{
+    (void)state;
+    /* The longest run from position 0 is "abcdefgh" (then "x" breaks it); the
+     * run from position 1 goes on through "ijkl": all of it must go. */
+    const char *key = "abcdefghxbcdefghijkl";
+    char *out = redact("<abcdefghijkl>", key, 0);
+    assert_string_equal(out, "<***>");
+    free(out);
+}
+
+static void test_redacted_sanitises_too(void **state)
+{
+    (void)state;
+    const char *key = "secret-token-123";
+    char *out = redact("\x1b]0;t\x07 secret-token-123\r\n\xc2\x9b \xe2\x80\xae", key,
+                       SANITIZE_ONE_LINE);
+    assert_string_equal(out, "\\e]0;t\\x07 ***  \\u{9b} \\u{202e}");
+    free(out);
+    /* A cut UTF-8 sequence (error_set truncates by bytes) becomes visible. */
+    out = redact("tail \xc5", key, 0);
+    assert_string_equal(out, "tail \\xc5");
+    free(out);
+}
+
+static void test_redacted_short_or_missing_secret(void **state)
+{
+    (void)state;
+    char *out = redact("a b\x1b", NULL, 0);
+    assert_string_equal(out, "a b\\e");
+    free(out);
+    /* A 3-byte "secret" would redact every "abc" in every message. */
+    out = redact("abc abcd", "abc", 0);
+    assert_string_equal(out, "abc abcd");
+    free(out);
+    /* A short secret is hidden whole, never in part. */
+    out = redact("pw=hunter2, hunter", "hunter2", 0);
+    assert_string_equal(out, "pw=***, hunter");
+    free(out);
+    out = redact("", "hunter2", 0);
+    assert_string_equal(out, "");
+    free(out);
+}
+
 static void test_write_error(void **state)
 {
     (void)state;
@@ -501,6 +593,11 @@ int main(void)
         cmocka_unit_test(test_json_is_exact_not_sanitised),
         cmocka_unit_test(test_json_fallback_encoder),
         cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_csv_nul_is_a_nul_byte),
+        cmocka_unit_test(test_redacted_whole_and_partial_secret),
+        cmocka_unit_test(test_redacted_overlapping_runs_leave_nothing),
+        cmocka_unit_test(test_redacted_sanitises_too),
+        cmocka_unit_test(test_redacted_short_or_missing_secret),
         cmocka_unit_test(test_write_error),
         cmocka_unit_test(test_begin_sets_fields),
     };

@@ -6,13 +6,15 @@
  * RFC 4180 (CRLF line ends, every field quoted when it holds a comma, quote,
  * CR or LF; quotes doubled) with a header row. A writer streams: begin, any
  * number of entries, end. Write errors are reported by format_end (and by
- * ferror on the stream). */
+ * ferror on the stream). csv writes decode's C0 80 stand-in for U+0000 as a
+ * NUL byte (the field is then quoted). */
 #ifndef OMSLOG_FORMAT_H
 #define OMSLOG_FORMAT_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "omslog/buf.h"
 #include "omslog/entry.h"
 
 enum format_kind { FORMAT_TABLE, FORMAT_JSON, FORMAT_JSONL, FORMAT_CSV, FORMAT_TEXT };
@@ -31,5 +33,19 @@ void format_begin(struct format_writer *w, enum format_kind kind, FILE *out, int
 void format_entry(struct format_writer *w, const struct log_entry *e);
 /* Finishes (closing bracket for json) and flushes. Returns 0, or -1 on a write error. */
 int format_end(struct format_writer *w);
+
+/* Diagnostics for people (error messages, --verbose lines), which may quote
+ * text a server sent: s is appended to out sanitised with the sanitize.h
+ * flags, after every run of at least FORMAT_REDACT_MIN_RUN bytes that also
+ * occurs in secret (the whole secret, when it is shorter) has been replaced by
+ * FORMAT_REDACTED. So a server echoing the API token back, even cut short or
+ * inside other text, cannot make omslog print it. A NULL secret, or one
+ * shorter than FORMAT_REDACT_MIN_SECRET bytes (too short to look for without
+ * mangling ordinary words), redacts nothing. */
+#define FORMAT_REDACTED "***"
+#define FORMAT_REDACT_MIN_RUN 8
+#define FORMAT_REDACT_MIN_SECRET 4
+void format_redacted(struct buf *out, const char *s, size_t len, const char *secret,
+                     unsigned flags);
 
 #endif

@@ -9,9 +9,12 @@
                both launched the same way in the same tmux pane (20 ms server delay)
   5 memory     peak RSS (VmHWM) after visiting ~2,000 pages of a 1,000,000-entry log
                (G, :id jumps, PgDn/PgUp) vs after the first page
-  6 callgrind  instructions per redraw of a 160x50 screen: valgrind --tool=callgrind
-               on two sessions, one with N j/k presses and one without; the difference
-               divided by N (a key press = one frame, each waited for on screen)
+  6 callgrind  instructions and heap allocations per key press (one redraw) of a
+               160x50 screen: valgrind --tool=callgrind dumps one profile per key
+               press cycle; medians of N j/k presses (each waited for on screen)
+               and of N presses of an unbound key (the steady state: a redraw
+               of an unchanged screen).
+               BENCH_CALLGRIND_KEEP=DIR keeps the dumps there (for callgrind_annotate).
 
 tmux is driven over one control-mode connection (tmux -C), so polling the screen
 costs a pipe round trip (tens of microseconds), not a process start; the same
@@ -61,6 +64,10 @@ MEMORY_SEED = 5
 MEMORY_SAMPLES = 4
 KB_PER_MB = 1024.0
 VALGRIND_SETTLE_S = 1.5
+# A key bound to nothing: the loop still draws a frame after it.
+STEADY_KEY = "x"
+# No CPU used for this long: the frame is drawn and the loop waits.
+IDLE_S = 0.2
 MS = 1000.0
 NS_PER_MS = 1e6
 
@@ -470,6 +477,7 @@ class Bench:
                                       "--callgrind-out-file=" + out],
                        timeout=VALGRIND_TIMEOUT_S)
             self.settle(log, VALGRIND_SETTLE_S, VALGRIND_TIMEOUT_S)
+            pid = self.tmux.pane_pid()
             ids = row_ids(self.tmux.screen())
             at = 0
             for _ in range(n):
@@ -478,39 +486,104 @@ class Bench:
                 self.tmux.keys(key)
                 self.tmux.wait(lambda s: detail_id(s) == want, VALGRIND_TIMEOUT_S)
             self.settle(log, VALGRIND_SETTLE_S, VALGRIND_TIMEOUT_S)
+            # The steady state: a key bound to nothing redraws a screen on which
+            # nothing changed. Nothing shows, so wait for its dump and for the
+            # process to go idle (the frame drawn) before the next key.
+            screen = self.tmux.screen()
+            for k in range(n + 1, 2 * n + 1):
+                self.tmux.keys(STEADY_KEY)
+                wait_file("%s.%d" % (out, k), VALGRIND_TIMEOUT_S)
+                wait_idle(pid, VALGRIND_TIMEOUT_S)
+            same = self.tmux.screen() == screen
             self.tmux.keys("q")
             self.tmux.wait_dead(VALGRIND_TIMEOUT_S)
-        # Dump 1 is the start-up; dumps 2..n+1 are the key press cycles.
-        cycles = [read_callgrind("%s.%d" % (out, k)) for k in range(2, n + 2)
-                  if os.path.exists("%s.%d" % (out, k))]
-        if not cycles:
+        # Dump 1 is the start-up; dumps 2..n+1 are the j/k cycles, n+2..2n+1 the
+        # steady ones (the last written when q is looked up).
+        def load(first, last):
+            return [read_callgrind("%s.%d" % (out, k)) for k in range(first, last + 1)
+                    if os.path.exists("%s.%d" % (out, k))]
+
+        moves, steady = load(2, n + 1), load(n + 2, 2 * n + 1)
+        if not moves:
             print("benchmark 6: FAILED: no callgrind dumps")
             return
+        keep = os.environ.get("BENCH_CALLGRIND_KEEP")
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            for k in range(1, 2 * n + 2):
+                if os.path.exists("%s.%d" % (out, k)):
+                    shutil.copy("%s.%d" % (out, k), keep)
+        update = moves[0]["doupdate"]
+        frames = benchlib.median([c["calls"].get("list_draw", 0) for c in moves])
+        loads = sum(c["calls"].get("store_page_loaded", 0) for c in moves + steady)
+        print("benchmark 6: instructions per key press at %dx%d (callgrind, medians of %d "
+              "presses; %g list redraw per press)" % (COLS, ROWS, len(moves), frames))
+        print("  j/k: the selection moves (two list rows and the detail pane change)")
+        print("  steady: a key bound to nothing (%s) redraws an unchanged screen%s"
+              % (STEADY_KEY, "" if same or not steady else " (NOTE: the screen changed)"))
+        sets = [moves] + ([steady] if steady else [])
 
-        def med(fn):
-            return benchlib.median([fn(c) for c in cycles])
+        def med(cycles, fn):
+            return "%.0f" % benchlib.median([fn(c) for c in cycles])
 
         def incl(name):
-            return med(lambda c: c["incl"].get(name, 0))
+            return [med(cs, lambda c: c["incl"].get(name, 0)) for cs in sets]
 
-        update = cycles[0]["doupdate"]
-        frames = med(lambda c: c["calls"].get("list_draw", 0))
-        loads = sum(c["calls"].get("store_page_loaded", 0) for c in cycles)
-        print("benchmark 6: instructions per key press at %dx%d (callgrind, median of %d j/k "
-              "presses; %g list redraw per press)" % (COLS, ROWS, len(cycles), frames))
-        rows = [["whole cycle (read key, handle, draw, refresh)", "%.0f" % incl("TOTAL")],
-                ["  list_draw (the list pane)", "%.0f" % incl("list_draw")],
-                ["  detail_draw (the detail pane)", "%.0f" % incl("detail_draw")],
-                ["  status bars", "%.0f" % med(lambda c: c["incl"].get("status_draw_header", 0)
-                                               + c["incl"].get("status_draw_footer", 0))],
-                ["  ncurses %s (terminal output)" % update, "%.0f" % incl(update)],
-                ["heap allocations (malloc, calloc, realloc)",
-                 "%.0f" % med(lambda c: sum(c["calls"].get(f, 0)
-                                            for f in ("malloc", "calloc", "realloc")))]]
-        benchlib.table(["per key press", "instructions"], rows)
+        def status(c):
+            return (c["incl"].get("status_draw_header", 0)
+                    + c["incl"].get("status_draw_footer", 0))
+
+        rows = [["whole cycle (read key, handle, draw, refresh)"] + incl("TOTAL"),
+                ["  list_draw (the list pane)"] + incl("list_draw"),
+                ["  detail_draw (the detail pane)"] + incl("detail_draw"),
+                ["  status bars"] + [med(cs, status) for cs in sets],
+                ["  ncurses %s (terminal output)" % update] + incl(update),
+                ["heap allocations (malloc, calloc, realloc calls)"]
+                + [med(cs, lambda c: sum(c["allocs"].values())) for cs in sets]]
+        benchlib.table(["per key press", "j/k"] + (["steady"] if steady else []), rows)
+        for name, cycles in zip(["j/k", "steady"], sets):
+            print("allocations by caller (median %s press): %s"
+                  % (name, alloc_callers(cycles)))
         if loads:
             print("note: %d pages arrived during the presses; their decoding is included"
                   % loads)
+
+
+def alloc_callers(cycles):
+    """Who allocates in the median cycle, wrappers (xmalloc...) named with their callers."""
+    mid = sorted(cycles, key=lambda c: sum(c["allocs"].values()))[len(cycles) // 2]
+
+    def who(fn, n):
+        callers = mid["wrapped"].get(fn)
+        if not callers:
+            return "%s %d" % (fn, n)
+        return "%s %d (from %s)" % (fn, n, ", ".join(
+            "%s %d" % kv for kv in sorted(callers.items(), key=lambda kv: -kv[1])))
+
+    return "; ".join(who(fn, n) for fn, n in sorted(mid["allocs"].items(),
+                                                    key=lambda kv: -kv[1])) or "none"
+
+
+def wait_file(path, timeout):
+    t0 = time.monotonic()
+    while not os.path.exists(path):
+        if time.monotonic() - t0 > timeout:
+            raise Timeout("no %s" % os.path.basename(path))
+        time.sleep(POLL_S)
+
+
+def wait_idle(pid, timeout, quiet=IDLE_S):
+    """Until the process has used no CPU for `quiet` seconds."""
+    t0 = time.monotonic()
+    last, since = cpu_ns(pid), time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        time.sleep(POLL_S)
+        now = cpu_ns(pid)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+    raise Timeout("the browser did not go idle")
 
 
 class BrowserMissing(Exception):
@@ -539,6 +612,9 @@ def count_page_requests(path):
     return n
 
 
+ALLOCATORS = ("malloc", "calloc", "realloc")
+# omslog's allocation wrappers (util.c): their callers are the ones to name.
+ALLOC_WRAPPERS = ("xmalloc", "xcalloc", "xrealloc", "xstrdup", "xstrndup")
 CG_LINE = re.compile(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$")
 
 
@@ -557,17 +633,26 @@ def read_callgrind(path):
             continue
         name = what.split(" [")[0].rsplit(":", 1)[-1].split("'")[0]
         incl[name] = max(incl.get(name, 0), cost)
-    calls, names, cfn = {}, {}, None
+    calls, allocs, wrapped, names, fn, cfn = {}, {}, {}, {}, None, None
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             if line.startswith("cfn="):
                 cfn = resolve(names, line[4:].strip())
             elif line.startswith("fn="):
-                resolve(names, line[3:].strip())
+                fn = resolve(names, line[3:].strip())
             elif line.startswith("calls=") and cfn:
-                calls[cfn] = calls.get(cfn, 0) + int(line[6:].split()[0])
+                n = int(line[6:].split()[0])
+                calls[cfn] = calls.get(cfn, 0) + n
+                # An allocation is a call into the allocator from outside it
+                # (glibc's realloc(NULL, n) calls malloc: one allocation, not two).
+                if cfn in ALLOCATORS and fn not in ALLOCATORS:
+                    allocs[fn] = allocs.get(fn, 0) + n
+                if cfn in ALLOC_WRAPPERS:
+                    wrapped.setdefault(cfn, {})
+                    wrapped[cfn][fn] = wrapped[cfn].get(fn, 0) + n
     update = next((n for n in ("doupdate_sp", "doupdate", "wrefresh") if n in incl), "doupdate")
-    return {"incl": incl, "calls": calls, "doupdate": update}
+    return {"incl": incl, "calls": calls, "allocs": allocs, "wrapped": wrapped,
+            "doupdate": update}
 
 
 def resolve(names, text):

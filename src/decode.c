@@ -1,9 +1,11 @@
 /* decode.c — see include/omslog/decode.h
  *
  * One json_loadb per body, then a walk over the tree; strings are copied once
- * into the entry that owns them. The body is copied only in the rare case that
- * it holds a lone surrogate escape that must be rewritten before jansson sees
- * it. */
+ * into the entry that owns them, and each entry's raw_json is one copy of its
+ * text in the body (compacted only when the server pretty-prints). The body is
+ * copied only in the rare case that it holds a lone surrogate escape that must
+ * be rewritten before jansson sees it. Nothing else is formatted unless there
+ * is an error to report. */
 #include "omslog/decode.h"
 
 #include <jansson.h>
@@ -21,6 +23,8 @@
 #define DECODE_EXCERPT_MAX 40
 /* Bytes of jansson's own error text kept (it quotes the offending token). */
 #define DECODE_PARSER_TEXT_MAX 80
+/* First allocation of the results' span array (it doubles). */
+#define DECODE_SPANS_MIN 16
 /* Room for "entry 1234" / "entry #7 of the page". */
 #define DECODE_WHO_MAX 64
 
@@ -175,19 +179,47 @@ static const char *decode_type_text(const json_t *v)
     return "an unknown value";
 }
 
-/* "<who>: field "<name>" is <type>, expected <what>" ("field ..." alone when
- * who is empty, as for page-level fields). */
-static int decode_wrong_type(struct omslog_error *err, const char *who, const char *name,
-                             const json_t *v, const char *expected)
+/* Which entry an error is about. Its text is made only when there is an
+ * error: formatting it for every entry was about a sixth of what decoding
+ * costs beyond jansson's own parse. */
+struct decode_who {
+    size_t index; /* 1-based position in the page, 0 for a single entry */
+    bool named;   /* the id is known: the best name */
+    int64_t id;
+};
+
+/* "entry 1234", "entry #7 of the page" or "entry"; "" for page-level fields
+ * (who NULL). */
+static const char *decode_who_text(const struct decode_who *who, char buf[DECODE_WHO_MAX])
 {
-    return error_set(err, OMSLOG_ERR_PROTOCOL, "%s%sfield \"%s\" is %s, expected %s", who,
-                     *who ? ": " : "", name, decode_type_text(v), expected);
+    if (!who)
+        buf[0] = '\0';
+    else if (who->named)
+        snprintf(buf, DECODE_WHO_MAX, "entry %lld", (long long)who->id);
+    else if (who->index)
+        snprintf(buf, DECODE_WHO_MAX, "entry #%zu of the page", who->index);
+    else
+        snprintf(buf, DECODE_WHO_MAX, "entry");
+    return buf;
 }
 
-static int decode_missing(struct omslog_error *err, const char *who, const char *name)
+/* "<who>: field "<name>" is <type>, expected <what>" ("field ..." alone for
+ * page-level fields). */
+static int decode_wrong_type(struct omslog_error *err, const struct decode_who *who,
+                             const char *name, const json_t *v, const char *expected)
 {
-    return error_set(err, OMSLOG_ERR_PROTOCOL, "%s%sfield \"%s\" is missing", who,
-                     *who ? ": " : "", name);
+    char w[DECODE_WHO_MAX];
+    return error_set(err, OMSLOG_ERR_PROTOCOL, "%s%sfield \"%s\" is %s, expected %s",
+                     decode_who_text(who, w), who ? ": " : "", name, decode_type_text(v),
+                     expected);
+}
+
+static int decode_missing(struct omslog_error *err, const struct decode_who *who,
+                          const char *name)
+{
+    char w[DECODE_WHO_MAX];
+    return error_set(err, OMSLOG_ERR_PROTOCOL, "%s%sfield \"%s\" is missing",
+                     decode_who_text(who, w), who ? ": " : "", name);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -292,8 +324,8 @@ static void decode_buf_append_string(struct buf *b, const json_t *v)
 /* ------------------------------------------------------------------------ */
 /* Entries. */
 
-static int decode_string_field(const json_t *obj, const char *who, const char *name, int nullable,
-                               char **out, struct omslog_error *err)
+static int decode_string_field(const json_t *obj, const struct decode_who *who, const char *name,
+                               int nullable, char **out, struct omslog_error *err)
 {
     const json_t *v = json_object_get(obj, name);
     if (nullable && (!v || json_is_null(v))) {
@@ -308,8 +340,8 @@ static int decode_string_field(const json_t *obj, const char *who, const char *n
     return 0;
 }
 
-static int decode_created_at(const json_t *obj, const char *who, struct log_entry *e,
-                             struct omslog_error *err)
+static int decode_created_at(const json_t *obj, const struct decode_who *who,
+                             struct log_entry *e, struct omslog_error *err)
 {
     static const char name[] = "created_at";
     int rc = decode_string_field(obj, who, name, 0, &e->created_at, err);
@@ -321,8 +353,9 @@ static int decode_created_at(const json_t *obj, const char *who, struct log_entr
     const json_t *v = json_object_get(obj, name);
     struct buf b = {0};
     decode_append_excerpt(&b, json_string_value(v), json_string_length(v), DECODE_EXCERPT_MAX, 1);
+    char w[DECODE_WHO_MAX];
     rc = error_set(err, OMSLOG_ERR_PROTOCOL, "%s: field \"%s\" is not an ISO 8601 time: \"%s\"",
-                   who, name, buf_str(&b));
+                   decode_who_text(who, w), name, buf_str(&b));
     buf_free(&b);
     return rc;
 }
@@ -334,57 +367,113 @@ static int decode_created_at(const json_t *obj, const char *who, struct log_entr
 
 struct decode_span {
     size_t start, end;
+    bool compact; /* no whitespace (or stray NUL) outside strings: copy as is */
 };
+
+static bool decode_is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 static size_t decode_skip_ws(const char *s, size_t i, size_t len)
 {
-    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+    while (i < len && decode_is_ws(s[i]))
         i++;
     return i;
 }
 
-/* s[i] is the opening quote; returns the index after the closing one. */
+/* s[i] is the opening quote; returns the index after the closing one. The
+ * bulk of a body is string text (messages, traces), so this jumps from quote
+ * to quote with memchr: a quote ends the string unless an odd number of
+ * backslashes stands before it. */
 static size_t decode_skip_string(const char *s, size_t i, size_t len)
 {
-    for (i++; i < len; i++) {
-        if (s[i] == '\\')
-            i++;
-        else if (s[i] == '"')
-            return i + 1;
+    size_t from = i + 1;
+    while (from < len) {
+        const char *q = memchr(s + from, '"', len - from);
+        if (!q)
+            break;
+        size_t k = (size_t)(q - s), b = k;
+        while (b > i + 1 && s[b - 1] == '\\')
+            b--;
+        if ((k - b) % 2 == 0)
+            return k + 1;
+        from = k + 1;
     }
     return len;
 }
 
-static size_t decode_skip_value(const char *s, size_t i, size_t len)
+/* A number, true, false or null at s[i]; returns the index after it. */
+static size_t decode_skip_scalar(const char *s, size_t i, size_t len, bool *compact)
+{
+    while (i < len && s[i] != '\0' && !strchr(",}]", s[i]) && !decode_is_ws(s[i]))
+        i++;
+    /* jansson's lexer swallows one NUL right after a number or literal
+     * ("[1\0,2]" loads as [1,2]); so must we, or the scan would stop. */
+    if (i < len && s[i] == '\0') {
+        *compact = false;
+        i++;
+    }
+    return i;
+}
+
+/* The value at s[i] (whitespace before it skipped); returns the index after
+ * it and clears *compact when it holds whitespace or a NUL outside strings. */
+static size_t decode_skip_value(const char *s, size_t i, size_t len, bool *compact)
 {
     i = decode_skip_ws(s, i, len);
     if (i >= len)
         return len;
     if (s[i] == '"')
         return decode_skip_string(s, i, len);
-    if (s[i] == '{' || s[i] == '[') {
-        size_t depth = 0;
-        while (i < len) {
-            char c = s[i];
-            if (c == '"') {
-                i = decode_skip_string(s, i, len);
-                continue;
-            }
-            if (c == '{' || c == '[')
-                depth++;
-            else if ((c == '}' || c == ']') && --depth == 0)
-                return i + 1;
-            i++;
+    if (s[i] != '{' && s[i] != '[')
+        return decode_skip_scalar(s, i, len, compact);
+    size_t depth = 0;
+    while (i < len) {
+        char c = s[i];
+        if (c == '"') {
+            i = decode_skip_string(s, i, len);
+            continue;
         }
-        return len;
-    }
-    while (i < len && !strchr(",}] \t\r\n", s[i]))
+        if (c == '{' || c == '[')
+            depth++;
+        else if ((c == '}' || c == ']') && --depth == 0)
+            return i + 1;
+        else if (decode_is_ws(c) || c == '\0')
+            *compact = false;
         i++;
-    return i;
+    }
+    return len;
+}
+
+/* The elements of an array whose '[' is at s[i]: appended to *out / *n / *cap.
+ * Returns the index after the ']'. */
+static size_t decode_array_spans(const char *s, size_t i, size_t len, struct decode_span **out,
+                                 size_t *n, size_t *cap)
+{
+    *n = 0;
+    i++;
+    while ((i = decode_skip_ws(s, i, len)) < len && s[i] != ']') {
+        size_t start = i;
+        bool compact = true;
+        i = decode_skip_value(s, i, len, &compact);
+        if (i == start)
+            return len; /* no progress: not what jansson parsed; give up */
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : DECODE_SPANS_MIN;
+            *out = xrealloc(*out, *cap * sizeof **out);
+        }
+        (*out)[(*n)++] = (struct decode_span){start, i, compact};
+        i = decode_skip_ws(s, i, len);
+        if (i < len && s[i] == ',')
+            i++;
+    }
+    return i + 1;
 }
 
 /* Spans of the elements of the top-level "results" array (the last one, as
- * jansson keeps the last of duplicate keys). Returns the number found. */
+ * jansson keeps the last of duplicate keys). Returns the number found; the
+ * caller uses them only when that is the number jansson found. */
 static size_t decode_results_spans(const char *s, size_t len, struct decode_span **out)
 {
     static const char key[] = "\"results\"";
@@ -402,25 +491,11 @@ static size_t decode_results_spans(const char *s, size_t len, struct decode_span
         if (i >= len || s[i] != ':')
             break;
         i = decode_skip_ws(s, i + 1, len);
-        if (is_results && i < len && s[i] == '[') {
-            n = 0;
-            i++;
-            while ((i = decode_skip_ws(s, i, len)) < len && s[i] != ']') {
-                size_t start = i;
-                i = decode_skip_value(s, i, len);
-                if (n == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    *out = xrealloc(*out, cap * sizeof **out);
-                }
-                (*out)[n++] = (struct decode_span){start, i};
-                i = decode_skip_ws(s, i, len);
-                if (i < len && s[i] == ',')
-                    i++;
-            }
-            i++;
-        } else {
-            i = decode_skip_value(s, i, len);
-        }
+        bool unused = true;
+        if (is_results && i < len && s[i] == '[')
+            i = decode_array_spans(s, i, len, out, &n, &cap);
+        else
+            i = decode_skip_value(s, i, len, &unused);
         i = decode_skip_ws(s, i, len);
         if (i < len && s[i] == ',')
             i++;
@@ -443,7 +518,7 @@ static char *decode_compact_dup(const char *s, size_t len)
                 out[o++] = s[++i];
             else if (c == '"')
                 in_string = false;
-        } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\0') {
+        } else if (!decode_is_ws(c) && c != '\0') {
             /* jansson skips a stray NUL after a number; so must we, or the
              * C string would end there. */
             out[o++] = c;
@@ -454,54 +529,68 @@ static char *decode_compact_dup(const char *s, size_t len)
     return out;
 }
 
-/* index is the 1-based position in the page, or 0 for a single entry. */
-static int decode_entry_object(const json_t *obj, size_t index, const char *raw,
-                               size_t raw_len, struct log_entry *out, struct omslog_error *err)
+/* The entry's text as the server sent it: a plain copy when the span holds
+ * nothing to drop (the usual compact DRF output), else compacted. */
+static char *decode_raw_dup(const char *s, const struct decode_span *span)
 {
-    char who[DECODE_WHO_MAX];
+    size_t len = span->end - span->start;
+    if (!span->compact)
+        return decode_compact_dup(s + span->start, len);
+    char *out = xmalloc(len + 1);
+    memcpy(out, s + span->start, len);
+    out[len] = '\0';
+    return out;
+}
+
+/* index is the 1-based position in the page, or 0 for a single entry. span:
+ * where the entry stands in text, or NULL to re-serialise it instead. */
+static int decode_entry_object(const json_t *obj, size_t index, const char *text,
+                               const struct decode_span *span, struct log_entry *out,
+                               struct omslog_error *err)
+{
+    struct decode_who who = {index, false, 0};
+    char w[DECODE_WHO_MAX];
     struct log_entry e = {0};
 
-    if (index)
-        snprintf(who, sizeof who, "entry #%zu of the page", index);
-    else
-        snprintf(who, sizeof who, "entry");
     if (!json_is_object(obj))
-        return error_set(err, OMSLOG_ERR_PROTOCOL, "%s is %s, expected an object", who,
-                         decode_type_text(obj));
+        return error_set(err, OMSLOG_ERR_PROTOCOL, "%s is %s, expected an object",
+                         decode_who_text(&who, w), decode_type_text(obj));
 
     const json_t *id = json_object_get(obj, "id");
     if (!id)
-        return decode_missing(err, who, "id");
+        return decode_missing(err, &who, "id");
     if (!json_is_integer(id))
-        return decode_wrong_type(err, who, "id", id, "an integer");
+        return decode_wrong_type(err, &who, "id", id, "an integer");
     e.id = (int64_t)json_integer_value(id);
     /* From here on the id is the best name for the entry. */
-    snprintf(who, sizeof who, "entry %lld", (long long)e.id);
+    who.named = true;
+    who.id = e.id;
 
     const json_t *level = json_object_get(obj, "level");
     if (!level)
-        return decode_missing(err, who, "level");
+        return decode_missing(err, &who, "level");
     if (!json_is_integer(level))
-        return decode_wrong_type(err, who, "level", level, "an integer");
+        return decode_wrong_type(err, &who, "level", level, "an integer");
     json_int_t lv = json_integer_value(level);
     if (lv < INT_MIN || lv > INT_MAX)
         return error_set(err, OMSLOG_ERR_PROTOCOL, "%s: field \"level\" is out of range (%lld)",
-                         who, (long long)lv);
+                         decode_who_text(&who, w), (long long)lv);
     e.level = (int)lv;
 
     int rc;
-    if ((rc = decode_string_field(obj, who, "logger_name", 0, &e.logger_name, err)) != 0 ||
-        (rc = decode_string_field(obj, who, "message", 0, &e.message, err)) != 0 ||
-        (rc = decode_string_field(obj, who, "app_name", 0, &e.app_name, err)) != 0 ||
-        (rc = decode_string_field(obj, who, "trace", 1, &e.trace, err)) != 0 ||
-        (rc = decode_created_at(obj, who, &e, err)) != 0)
+    if ((rc = decode_string_field(obj, &who, "logger_name", 0, &e.logger_name, err)) != 0 ||
+        (rc = decode_string_field(obj, &who, "message", 0, &e.message, err)) != 0 ||
+        (rc = decode_string_field(obj, &who, "app_name", 0, &e.app_name, err)) != 0 ||
+        (rc = decode_string_field(obj, &who, "trace", 1, &e.trace, err)) != 0 ||
+        (rc = decode_created_at(obj, &who, &e, err)) != 0)
         goto fail;
 
     /* jansson allocates with malloc (we never install other allocators), so
      * the caller's free() releases either form. */
-    e.raw_json = raw ? decode_compact_dup(raw, raw_len) : json_dumps(obj, JSON_COMPACT);
+    e.raw_json = span ? decode_raw_dup(text, span) : json_dumps(obj, JSON_COMPACT);
     if (!e.raw_json) {
-        rc = error_set(err, OMSLOG_ERR_INTERNAL, "%s: cannot re-serialise the entry", who);
+        rc = error_set(err, OMSLOG_ERR_INTERNAL, "%s: cannot re-serialise the entry",
+                       decode_who_text(&who, w));
         goto fail;
     }
     *out = e;
@@ -512,10 +601,14 @@ fail:
     return rc;
 }
 
-int decode_entry(const char *body, size_t len, struct log_entry *out, struct omslog_error *err)
+/* What decode_entry / decode_page do with the top-level object. */
+typedef int (*decode_object_fn)(const json_t *root, const char *text, size_t len, void *out,
+                                struct omslog_error *err);
+
+/* Load body, insist on an object and hand it to fn (out was zeroed first). */
+static int decode_body(const char *body, size_t len, decode_object_fn fn, void *out,
+                       struct omslog_error *err)
 {
-    error_clear(err);
-    memset(out, 0, sizeof *out);
     json_t *root;
     const char *text;
     char *fixed;
@@ -525,10 +618,28 @@ int decode_entry(const char *body, size_t len, struct log_entry *out, struct oms
     if (!json_is_object(root))
         rc = error_set(err, OMSLOG_ERR_PROTOCOL, "response is not a JSON object");
     else
-        rc = decode_entry_object(root, 0, text, len, out, err);
+        rc = fn(root, text, len, out, err);
     json_decref(root);
     free(fixed);
     return rc;
+}
+
+static int decode_entry_root(const json_t *root, const char *text, size_t len, void *out,
+                             struct omslog_error *err)
+{
+    /* The whole body is the entry: its span is the body less the whitespace
+     * around it (which is all there can be: jansson accepted it). */
+    struct decode_span span = {0, len, true};
+    span.start = decode_skip_ws(text, 0, len);
+    span.end = decode_skip_value(text, span.start, len, &span.compact);
+    return decode_entry_object(root, 0, text, &span, out, err);
+}
+
+int decode_entry(const char *body, size_t len, struct log_entry *out, struct omslog_error *err)
+{
+    error_clear(err);
+    memset(out, 0, sizeof *out);
+    return decode_body(body, len, decode_entry_root, out, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -544,19 +655,20 @@ static int decode_link(const json_t *root, const char *name, char **out, struct 
         return 0;
     }
     if (!json_is_string(v))
-        return decode_wrong_type(err, "", name, v, "a string or null");
+        return decode_wrong_type(err, NULL, name, v, "a string or null");
     *out = decode_strdup(v);
     return 0;
 }
 
-static int decode_page_object(const json_t *root, const char *text, size_t len,
-                              struct log_page *p, struct omslog_error *err)
+static int decode_page_object(const json_t *root, const char *text, size_t len, void *out,
+                              struct omslog_error *err)
 {
+    struct log_page *p = out;
     const json_t *count = json_object_get(root, "count");
     if (!count)
-        return decode_missing(err, "", "count");
+        return decode_missing(err, NULL, "count");
     if (!json_is_integer(count))
-        return decode_wrong_type(err, "", "count", count, "a non-negative integer");
+        return decode_wrong_type(err, NULL, "count", count, "a non-negative integer");
     if (json_integer_value(count) < 0)
         return error_set(err, OMSLOG_ERR_PROTOCOL, "field \"count\" is negative (%lld)",
                          (long long)json_integer_value(count));
@@ -569,19 +681,17 @@ static int decode_page_object(const json_t *root, const char *text, size_t len,
 
     const json_t *results = json_object_get(root, "results");
     if (!results)
-        return decode_missing(err, "", "results");
+        return decode_missing(err, NULL, "results");
     if (!json_is_array(results))
-        return decode_wrong_type(err, "", "results", results, "an array");
+        return decode_wrong_type(err, NULL, "results", results, "an array");
     size_t n = json_array_size(results);
     struct decode_span *spans;
     /* Should the scan ever disagree with jansson, re-serialise instead. */
     bool have_spans = decode_results_spans(text, len, &spans) == n;
     p->entries = xcalloc(n, sizeof *p->entries);
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *raw = have_spans ? text + spans[i].start : NULL;
-        size_t raw_len = have_spans ? spans[i].end - spans[i].start : 0;
-        rc = decode_entry_object(json_array_get(results, i), i + 1, raw, raw_len,
-                                 &p->entries[i], err);
+        rc = decode_entry_object(json_array_get(results, i), i + 1, text,
+                                 have_spans ? &spans[i] : NULL, &p->entries[i], err);
         if (rc == 0)
             p->n = i + 1;
     }
@@ -593,21 +703,9 @@ int decode_page(const char *body, size_t len, struct log_page *out, struct omslo
 {
     error_clear(err);
     memset(out, 0, sizeof *out);
-    json_t *root;
-    const char *text;
-    char *fixed;
-    int rc = decode_load(body, len, &root, &text, &fixed, err);
+    int rc = decode_body(body, len, decode_page_object, out, err);
     if (rc != 0)
-        return rc;
-    if (!json_is_object(root)) {
-        rc = error_set(err, OMSLOG_ERR_PROTOCOL, "response is not a JSON object");
-    } else {
-        rc = decode_page_object(root, text, len, out, err);
-        if (rc != 0)
-            log_page_free(out);
-    }
-    json_decref(root);
-    free(fixed);
+        log_page_free(out); /* whatever was filled in before the fault */
     return rc;
 }
 

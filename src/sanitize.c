@@ -98,57 +98,89 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
     return need;
 }
 
-static void append_byte_escape(struct buf *out, unsigned char c)
+/* The escape of byte c ("\\xNN") into tmp; returns its length. */
+static size_t byte_escape(unsigned char c, char tmp[ESCAPE_TEXT_MAX])
 {
-    char tmp[ESCAPE_TEXT_MAX];
-    snprintf(tmp, sizeof tmp, "\\x%02x", (unsigned)c);
-    buf_appends(out, tmp);
+    return (size_t)snprintf(tmp, ESCAPE_TEXT_MAX, "\\x%02x", (unsigned)c);
 }
 
-static void append_cp_escape(struct buf *out, uint32_t cp)
-{
-    char tmp[ESCAPE_TEXT_MAX];
-    snprintf(tmp, sizeof tmp, "\\u{%02x}", (unsigned)cp);
-    buf_appends(out, tmp);
-}
-
-/* ASCII byte c: append it or its escape. */
-static void append_ascii(struct buf *out, unsigned char c, unsigned flags)
+/* ASCII byte c that is not plain printable: what stands for it. */
+static const char *ascii_text(unsigned char c, unsigned flags, char tmp[ESCAPE_TEXT_MAX],
+                              size_t *n)
 {
     int one_line = (flags & SANITIZE_ONE_LINE) != 0;
+    const char *t;
     switch (c) {
     case '\n':
-        if (one_line)
-            buf_putc(out, ' ');
-        else if (flags & SANITIZE_KEEP_NEWLINE)
-            buf_putc(out, '\n');
-        else
-            buf_appends(out, "\\n");
-        return;
-    case '\t':
-        if (one_line)
-            buf_putc(out, ' ');
-        else if (flags & SANITIZE_KEEP_TAB)
-            buf_putc(out, '\t');
-        else
-            buf_appends(out, "\\t");
-        return;
-    case '\r':
-        buf_appends(out, one_line ? " " : "\\r");
-        return;
-    case '\b':
-        buf_appends(out, "\\b");
-        return;
-    case ESC_BYTE:
-        buf_appends(out, "\\e");
-        return;
-    default:
+        t = one_line ? " " : (flags & SANITIZE_KEEP_NEWLINE) ? "\n" : "\\n";
         break;
+    case '\t':
+        t = one_line ? " " : (flags & SANITIZE_KEEP_TAB) ? "\t" : "\\t";
+        break;
+    case '\r':
+        t = one_line ? " " : "\\r";
+        break;
+    case '\b':
+        t = "\\b";
+        break;
+    case ESC_BYTE:
+        t = "\\e";
+        break;
+    default:
+        if (c < C0_END || c == DEL_BYTE) {
+            *n = byte_escape(c, tmp);
+            return tmp;
+        }
+        tmp[0] = (char)c;
+        *n = 1;
+        return tmp;
     }
-    if (c < C0_END || c == DEL_BYTE)
-        append_byte_escape(out, c);
-    else
-        buf_putc(out, (char)c);
+    *n = strlen(t);
+    return t;
+}
+
+/* One unit of input at p (n > 0 bytes, not plain printable ASCII): a
+ * character, an invalid byte or the C0 80 pair. Sets *out / *out_len to what
+ * stands for it (p itself when it passes through, else tmp or a literal) and
+ * returns the input bytes it covers. */
+static size_t sanitize_unit(const unsigned char *p, size_t n, unsigned flags,
+                            char tmp[ESCAPE_TEXT_MAX], const char **out, size_t *out_len)
+{
+    unsigned char c = p[0];
+    if (c < 0x80) {
+        *out = ascii_text(c, flags, tmp, out_len);
+        return 1;
+    }
+    if (c == NUL_STANDIN_LEAD && n > 1 && p[1] == NUL_STANDIN_TRAIL) {
+        *out = "\\0";
+        *out_len = 2;
+        return 2;
+    }
+    uint32_t cp;
+    size_t k = utf8_decode(p, n, &cp);
+    if (k == 0) {
+        *out_len = byte_escape(c, tmp);
+        *out = tmp;
+        return 1;
+    }
+    if ((cp >= C1_FIRST && cp <= C1_LAST) || is_hidden_control(cp)) {
+        *out_len = (size_t)snprintf(tmp, ESCAPE_TEXT_MAX, "\\u{%02x}", (unsigned)cp);
+        *out = tmp;
+    } else {
+        *out = (const char *)p;
+        *out_len = k;
+    }
+    return k;
+}
+
+/* Length of the run of plain printable ASCII at p[i..len): the common case,
+ * copied whole. */
+static size_t printable_run(const unsigned char *p, size_t i, size_t len)
+{
+    size_t run = i;
+    while (run < len && p[run] >= C0_END && p[run] < DEL_BYTE)
+        run++;
+    return run - i;
 }
 
 void sanitize_append(struct buf *out, const char *s, size_t len, unsigned flags)
@@ -159,39 +191,55 @@ void sanitize_append(struct buf *out, const char *s, size_t len, unsigned flags)
     buf_reserve(out, len);
     size_t i = 0;
     while (i < len) {
-        /* Runs of plain printable ASCII are the common case: copy them whole. */
-        size_t run = i;
-        while (run < len && p[run] >= C0_END && p[run] < DEL_BYTE)
-            run++;
-        if (run > i) {
-            buf_append(out, p + i, run - i);
-            i = run;
+        size_t run = printable_run(p, i, len);
+        if (run) {
+            buf_append(out, p + i, run);
+            i += run;
             continue;
         }
-        unsigned char c = p[i];
-        if (c < 0x80) {
-            append_ascii(out, c, flags);
-            i++;
-            continue;
-        }
-        if (c == NUL_STANDIN_LEAD && i + 1 < len && p[i + 1] == NUL_STANDIN_TRAIL) {
-            buf_appends(out, "\\0");
-            i += 2;
-            continue;
-        }
-        uint32_t cp;
-        size_t n = utf8_decode(p + i, len - i, &cp);
-        if (n == 0) {
-            append_byte_escape(out, c);
-            i++;
-        } else if ((cp >= C1_FIRST && cp <= C1_LAST) || is_hidden_control(cp)) {
-            append_cp_escape(out, cp);
-            i += n;
-        } else {
-            buf_append(out, p + i, n);
-            i += n;
-        }
+        char tmp[ESCAPE_TEXT_MAX];
+        const char *o;
+        size_t on;
+        i += sanitize_unit(p + i, len - i, flags, tmp, &o, &on);
+        buf_append(out, o, on);
     }
+}
+
+size_t sanitize_into(char *out, size_t cap, const char *s, size_t len, unsigned flags,
+                     size_t *used)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0, i = 0;
+    if (cap == 0) {
+        *used = 0;
+        return 0;
+    }
+    size_t room = cap - 1; /* the terminating NUL */
+    while (i < len) {
+        size_t run = printable_run(p, i, len);
+        if (run) {
+            if (run > room - o)
+                run = room - o;
+            memcpy(out + o, p + i, run);
+            o += run;
+            i += run;
+            if (o == room)
+                break;
+            continue;
+        }
+        char tmp[ESCAPE_TEXT_MAX];
+        const char *u;
+        size_t un;
+        size_t k = sanitize_unit(p + i, len - i, flags, tmp, &u, &un);
+        if (un > room - o)
+            break;
+        memcpy(out + o, u, un);
+        o += un;
+        i += k;
+    }
+    out[o] = '\0';
+    *used = i;
+    return o;
 }
 
 char *sanitize_dup(const char *s, unsigned flags)
@@ -223,6 +271,14 @@ int sanitize_locale_init(void)
 /* Measure the character at s: its length in bytes and its columns. */
 static size_t next_char(const char *s, size_t len, int *cols)
 {
+    unsigned char c = (unsigned char)s[0];
+    if (c < 0x80) {
+        /* What mbrtowc + wcwidth say for ASCII, without the calls (most text
+         * is ASCII): NUL takes no column, everything else one (controls,
+         * which wcwidth rejects, included). */
+        *cols = c != 0;
+        return 1;
+    }
     mbstate_t st;
     memset(&st, 0, sizeof st);
     wchar_t wc;

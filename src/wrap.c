@@ -31,6 +31,12 @@ void wrap_free(struct wrap *w)
 /* The character at s[0..len): its length in bytes (>= 1) and its columns. */
 static size_t char_at(const char *s, size_t len, int *width)
 {
+    if ((unsigned char)s[0] < 0x80) {
+        /* ASCII, most text: one cell whatever mbrtowc + wcwidth would say
+         * (a control or NUL is shown as one cell too, as below). */
+        *width = 1;
+        return 1;
+    }
     mbstate_t st;
     memset(&st, 0, sizeof st);
     wchar_t wc;

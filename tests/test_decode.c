@@ -231,6 +231,66 @@ static void test_stray_nul_after_number(void **state)
     }
 }
 
+/* The same quirk between the page's own values and in the results array.
+ * The span scan used to stop making progress at "[1\0,2]" and grow its
+ * array until memory ran out. */
+static void test_stray_nul_in_page(void **state)
+{
+    (void)state;
+    static const char scalars[] = PAGE_HEAD "[1\0,2]}";
+    struct log_page p;
+    struct omslog_error err = {0};
+    assert_int_equal(decode_page(scalars, sizeof scalars - 1, &p, &err), OMSLOG_ERR_PROTOCOL);
+    assert_non_null(strstr(err.msg, "entry #1 of the page is an integer"));
+    assert_true(page_is_zero(&p));
+
+    /* After the count: the entries are still cut from the body exactly. */
+    static const char counted[] = "{\"count\":1\0,\"next\":null,\"previous\":null,"
+                                  "\"results\":[" ENTRY_OK "]}";
+    assert_int_equal(decode_page(counted, sizeof counted - 1, &p, &err), 0);
+    assert_int_equal(p.count, 1);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(p.entries[0].raw_json, ENTRY_OK);
+    log_page_free(&p);
+
+    /* Inside an entry of a page: dropped from raw_json like whitespace. */
+    static const char inside[] = PAGE_HEAD "[{\"id\":5\0," F_LEVEL F_LOGGER F_MESSAGE F_APP
+                                 F_TRACE F_CREATED "}]}";
+    assert_int_equal(decode_page(inside, sizeof inside - 1, &p, &err), 0);
+    assert_string_equal(p.entries[0].raw_json, "{\"id\":5," F_LEVEL F_LOGGER F_MESSAGE F_APP
+                                               F_TRACE F_CREATED "}");
+    log_page_free(&p);
+}
+
+/* Strings are skipped from quote to quote: a quote after an odd number of
+ * backslashes is inside the string, after an even number it ends it. */
+static void test_raw_json_escaped_quotes(void **state)
+{
+    (void)state;
+#define E_MSG(m) "{" F_ID F_LEVEL F_LOGGER "\"message\":\"" m "\"," F_APP F_TRACE F_CREATED "}"
+    static const char *const messages[] = {"a\\\"b", "a\\\\", "\\\\\\\"]}\\\\",
+                                           "x\\\\\\\\", "\\\"", "[{\\\"\\\\"};
+    static const char *const want[] = {"a\"b", "a\\", "\\\"]}\\", "x\\\\", "\"",
+                                       "[{\"\\"};
+    for (size_t i = 0; i < ARRAY_LEN(messages); i++) {
+        struct buf entry = {0}, body = {0};
+        buf_printf(&entry, E_MSG("%s"), messages[i]);
+        buf_printf(&body, PAGE_HEAD "[%s,%s]}", entry.data, entry.data);
+        struct log_page p;
+        struct omslog_error err = {0};
+        assert_int_equal(decode_page(body.data, body.len, &p, &err), 0);
+        assert_int_equal(p.n, 2);
+        for (size_t k = 0; k < 2; k++) {
+            assert_string_equal(p.entries[k].message, want[i]);
+            assert_string_equal(p.entries[k].raw_json, entry.data);
+        }
+        log_page_free(&p);
+        buf_free(&entry);
+        buf_free(&body);
+    }
+#undef E_MSG
+}
+
 static void test_numeric_limits(void **state)
 {
     (void)state;
@@ -857,6 +917,8 @@ int main(void)
         cmocka_unit_test(test_fixture_page),
         cmocka_unit_test(test_single_entry),
         cmocka_unit_test(test_stray_nul_after_number),
+        cmocka_unit_test(test_stray_nul_in_page),
+        cmocka_unit_test(test_raw_json_escaped_quotes),
         cmocka_unit_test(test_numeric_limits),
         cmocka_unit_test(test_page_shapes_ok),
         cmocka_unit_test(test_entry_id_errors),

@@ -8,6 +8,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "omslog/buf.h"
 #include "omslog/sanitize.h"
@@ -247,6 +248,72 @@ static void test_appends_to_existing(void **state)
     buf_free(&b);
 }
 
+/* sanitize_into with every capacity from 1 up: each result must be the
+ * longest prefix of sanitize_append's output that ends between two units
+ * and fits, and *used must be the input those units came from. */
+static void check_into_all_caps(const char *in, size_t len, unsigned flags)
+{
+    char *full = san(in, len, flags);
+    size_t full_len = strlen(full);
+    for (size_t cap = 1; cap <= full_len + 2; cap++) {
+        char out[256];
+        assert_true(cap <= sizeof out);
+        memset(out, 'Z', sizeof out);
+        size_t used = (size_t)-1;
+        size_t n = sanitize_into(out, cap, in, len, flags, &used);
+        assert_true(n < cap);
+        assert_int_equal(out[n], '\0');
+        if (cap < sizeof out)
+            assert_int_equal(out[cap], 'Z'); /* nothing beyond cap written */
+        assert_memory_equal(out, full, n);
+        assert_true(used <= len);
+        /* The units consumed sanitise to exactly what was written. */
+        char *part = san(in, used, flags);
+        assert_string_equal(part, out);
+        free(part);
+        if (cap > full_len) {
+            assert_int_equal(n, full_len);
+            assert_int_equal(used, len);
+        } else {
+            /* Stopped short: the next unit would not have fitted. */
+            assert_true(used < len);
+        }
+    }
+    free(full);
+}
+
+static void test_sanitize_into(void **state)
+{
+    (void)state;
+    static const char mixed[] = "ab\x1b[1m注\xe2\x80\xae\xff\xc0\x80\tz\n📦 end";
+    check_into_all_caps(mixed, sizeof mixed - 1, 0);
+    check_into_all_caps(mixed, sizeof mixed - 1, SANITIZE_ONE_LINE);
+    check_into_all_caps(mixed, sizeof mixed - 1, SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB);
+    check_into_all_caps("plain ascii only", 16, 0);
+    check_into_all_caps("", 0, 0);
+
+    /* An escape is never cut: "\e" needs 2 bytes plus the NUL. */
+    char out[8];
+    size_t used;
+    assert_int_equal(sanitize_into(out, 2, "\x1bx", 2, 0, &used), 0);
+    assert_int_equal(used, 0);
+    assert_string_equal(out, "");
+    assert_int_equal(sanitize_into(out, 3, "\x1bx", 2, 0, &used), 2);
+    assert_int_equal(used, 1);
+    assert_string_equal(out, "\\e");
+    /* Nor is a character: 注 is 3 bytes. */
+    assert_int_equal(sanitize_into(out, 4, "a注", 4, 0, &used), 1);
+    assert_int_equal(used, 1);
+    assert_int_equal(sanitize_into(out, 5, "a注", 4, 0, &used), 4);
+    assert_int_equal(used, 4);
+    assert_int_equal(sanitize_into(out, 5, "ab注", 5, 0, &used), 2);
+    /* A capacity of 0 writes nothing at all. */
+    out[0] = 'Q';
+    assert_int_equal(sanitize_into(out, 0, "abc", 3, 0, &used), 0);
+    assert_int_equal(used, 0);
+    assert_int_equal(out[0], 'Q');
+}
+
 static int width_of(const char *s)
 {
     return text_width(s, strlen(s));
@@ -270,6 +337,27 @@ static void test_widths(void **state)
     assert_int_equal(width_of("\xe2\x80\xa6"), 1);
     /* An explicit length counts only that many bytes. */
     assert_int_equal(text_width("注文", 3), 2);
+}
+
+/* ASCII is measured without mbrtowc/wcwidth: every byte must still get what
+ * they give (NUL none, controls one as rejected characters, the rest one). */
+static void test_ascii_widths_match_wcwidth(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 0x80; c++) {
+        char ch = (char)c;
+        wchar_t wc;
+        mbstate_t st;
+        memset(&st, 0, sizeof st);
+        size_t n = mbrtowc(&wc, &ch, 1, &st);
+        int want = n == 0 ? 0 : wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+        assert_int_equal(text_width(&ch, 1), want);
+        int w = -1;
+        assert_int_equal(text_prefix_for_width(&ch, 1, 1, &w), 1);
+        assert_int_equal(w, want);
+    }
+    /* Mixed with wide text, the sums still add up. */
+    assert_int_equal(text_width("a\0b注\x01", 8), 5);
 }
 
 static char *fit(const char *s, int cols, int pad)
@@ -369,7 +457,9 @@ int main(void)
         cmocka_unit_test(test_output_always_safe),
         cmocka_unit_test(test_sanitize_dup),
         cmocka_unit_test(test_appends_to_existing),
+        cmocka_unit_test(test_sanitize_into),
         cmocka_unit_test(test_widths),
+        cmocka_unit_test(test_ascii_widths_match_wcwidth),
         cmocka_unit_test(test_text_fit),
         cmocka_unit_test(test_prefix_for_width),
         cmocka_unit_test(test_locale_init),

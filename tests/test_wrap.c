@@ -311,6 +311,30 @@ static void test_rejected_by_wcwidth(void **state)
     expect_lines("a\tbc", 3, true, want, widths);
 }
 
+/* ASCII is measured without mbrtowc/wcwidth: every byte but the newline,
+ * NUL and controls included, must still take exactly one cell. */
+static void test_every_ascii_byte_one_cell(void **state)
+{
+    (void)state;
+    struct wrap w;
+    wrap_init(&w);
+    for (int c = 0; c < 0x80; c++) {
+        if (c == '\n')
+            continue;
+        char text[3] = {'a', (char)c, 'b'};
+        wrap_text(&w, text, sizeof text, 10, false);
+        assert_int_equal(w.n, 1);
+        assert_int_equal(w.lines[0].len, 3);
+        assert_int_equal(w.lines[0].width, 3);
+        /* At two columns the third cell goes to a second line (a space is
+         * a break instead, and is dropped). */
+        wrap_text(&w, text, sizeof text, 2, true);
+        assert_int_equal(w.n, 2);
+        assert_int_equal(w.lines[0].width, c == ' ' ? 1 : 2);
+    }
+    wrap_free(&w);
+}
+
 static void test_invalid_bytes(void **state)
 {
     (void)state;
@@ -373,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_wrap_off),
         cmocka_unit_test(test_replaces_contents),
         cmocka_unit_test(test_rejected_by_wcwidth),
+        cmocka_unit_test(test_every_ascii_byte_one_cell),
         cmocka_unit_test(test_invalid_bytes),
         cmocka_unit_test(test_invariants),
     };

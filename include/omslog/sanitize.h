@@ -33,6 +33,14 @@ enum {
 int sanitize_locale_init(void);
 
 void sanitize_append(struct buf *out, const char *s, size_t len, unsigned flags);
+/* The same into a caller's fixed array, for drawing without allocating:
+ * sanitises s[0..len) into out[0..cap) and stops before the first character
+ * whose text would not fit, so out holds a prefix of what sanitize_append
+ * gives, cut between characters (never inside an escape). Always
+ * NUL-terminates when cap > 0. Returns the bytes written (without the NUL)
+ * and sets *used to the input bytes they stand for (len when all of s fit). */
+size_t sanitize_into(char *out, size_t cap, const char *s, size_t len, unsigned flags,
+                     size_t *used);
 /* Convenience: sanitise a NUL-terminated string into a fresh malloc'd string. */
 char *sanitize_dup(const char *s, unsigned flags);
 

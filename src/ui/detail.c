@@ -52,34 +52,38 @@ static void add_line(struct detail_pane *d, const char *s, size_t len, enum styl
     d->lines[d->n++] = (struct dline){xstrndup(s, len), len, st, frame};
 }
 
-static void add_field(struct detail_pane *d, const char *label, const char *raw)
+/* Buffers one layout reuses for every field and line, so that building a
+ * pane allocates little beyond the lines it keeps. */
+struct detail_scratch {
+    struct buf text;    /* the sanitised message or trace */
+    struct buf line;    /* the line being put together */
+    struct wrap wrap;
+};
+
+static void add_field(struct detail_pane *d, struct detail_scratch *sc, const char *label,
+                      const char *raw)
 {
-    struct buf line = {0}, val = {0};
-    draw_sanitize(&val, raw, SANITIZE_ONE_LINE);
-    buf_printf(&line, "%-*s%s", DETAIL_LABEL_W, label, buf_str(&val));
-    add_line(d, line.data, line.len, STYLE_NORMAL, -1);
-    buf_free(&line);
-    buf_free(&val);
+    buf_reset(&sc->line);
+    buf_printf(&sc->line, "%-*s", DETAIL_LABEL_W, label);
+    if (raw)
+        sanitize_append(&sc->line, raw, strlen(raw), SANITIZE_ONE_LINE);
+    add_line(d, sc->line.data, sc->line.len, STYLE_NORMAL, -1);
 }
 
-/* Wrapped lines of s (sanitised, may hold newlines), indented. */
-static void add_wrapped(struct detail_pane *d, const char *s, size_t len, int width, bool wrap,
-                        enum style st, int frame)
+/* Wrapped lines of s (sanitised, may hold newlines; not sc->line), indented. */
+static void add_wrapped(struct detail_pane *d, struct detail_scratch *sc, const char *s,
+                        size_t len, int width, bool wrap, enum style st, int frame)
 {
-    struct wrap w;
-    wrap_init(&w);
-    wrap_text(&w, s, len, width - DETAIL_INDENT_W, wrap);
-    struct buf line = {0};
-    for (size_t i = 0; i < w.n; i++) {
-        buf_reset(&line);
-        buf_appends(&line, DETAIL_INDENT);
-        buf_append(&line, s + w.lines[i].start, w.lines[i].len);
-        add_line(d, line.data, line.len, st, frame);
+    struct wrap *w = &sc->wrap;
+    wrap_text(w, s, len, width - DETAIL_INDENT_W, wrap);
+    for (size_t i = 0; i < w->n; i++) {
+        buf_reset(&sc->line);
+        buf_appends(&sc->line, DETAIL_INDENT);
+        buf_append(&sc->line, s + w->lines[i].start, w->lines[i].len);
+        add_line(d, sc->line.data, sc->line.len, st, frame);
     }
-    if (w.n == 0)
+    if (w->n == 0)
         add_line(d, DETAIL_INDENT, DETAIL_INDENT_W, st, frame);
-    buf_free(&line);
-    wrap_free(&w);
 }
 
 static enum style trace_style(enum trace_line_kind k)
@@ -99,12 +103,13 @@ static enum style trace_style(enum trace_line_kind k)
     }
 }
 
-static void add_trace(struct detail_pane *d, const char *raw, int width)
+static void add_trace(struct detail_pane *d, struct detail_scratch *sc, const char *raw,
+                      int width)
 {
-    struct buf text = {0};
-    draw_sanitize(&text, raw, SANITIZE_KEEP_NEWLINE);
+    struct buf *text = &sc->text;
+    draw_sanitize(text, raw, SANITIZE_KEEP_NEWLINE);
     struct trace t;
-    trace_parse(text.data, text.len, &t);
+    trace_parse(text->data, text->len, &t);
     free(d->frame_lines);
     d->frame_lines = xcalloc(t.n_frames ? t.n_frames : 1, sizeof *d->frame_lines);
     size_t folded = 0;
@@ -128,42 +133,44 @@ static void add_trace(struct detail_pane *d, const char *raw, int width)
         if (l->kind == TRACE_FRAME && l->frame >= 0 && (size_t)l->frame < t.n_frames &&
             d->n_frames < t.n_frames)
             d->frame_lines[d->n_frames++] = d->n;
-        add_wrapped(d, text.data + l->start, l->len, width, d->wrap, trace_style(l->kind),
-                    l->frame);
+        add_wrapped(d, sc, text->data + l->start, l->len, width, d->wrap,
+                    trace_style(l->kind), l->frame);
     }
     trace_free(&t);
-    buf_free(&text);
 }
 
 static void detail_build(struct app *a, const struct log_entry *e, int width)
 {
     struct detail_pane *d = &a->detail;
     detail_clear(d);
+    struct detail_scratch sc = {0};
+    wrap_init(&sc.wrap);
     char num[32], when[DATETIME_TEXT_MAX], lname[LEVEL_NAME_MAX], lv[LEVEL_NAME_MAX + 16];
     snprintf(num, sizeof num, "%" PRId64, e->id);
-    add_field(d, "ID", num);
-    add_field(d, "Time", datetime_format(e->created, a->utc, 1, when));
+    add_field(d, &sc, "ID", num);
+    add_field(d, &sc, "Time", datetime_format(e->created, a->utc, 1, when));
     snprintf(lv, sizeof lv, "%s (%d)", level_format(e->level, lname), e->level);
-    add_field(d, "Level", lv);
-    add_field(d, "App", e->app_name);
-    add_field(d, "Logger", e->logger_name);
-    add_field(d, "Created", e->created_at);
+    add_field(d, &sc, "Level", lv);
+    add_field(d, &sc, "App", e->app_name);
+    add_field(d, &sc, "Logger", e->logger_name);
+    add_field(d, &sc, "Created", e->created_at);
     char *url = url_entry(api_endpoint(a->api), e->id);
-    add_field(d, "URL", url);
+    add_field(d, &sc, "URL", url);
     free(url);
     add_line(d, "", 0, STYLE_NORMAL, -1);
     add_line(d, "Message", strlen("Message"), STYLE_LABEL, -1);
-    struct buf msg = {0};
-    draw_sanitize(&msg, e->message, SANITIZE_KEEP_NEWLINE);
-    add_wrapped(d, msg.data, msg.len, width, d->wrap, STYLE_NORMAL, -1);
-    buf_free(&msg);
+    draw_sanitize(&sc.text, e->message, SANITIZE_KEEP_NEWLINE);
+    add_wrapped(d, &sc, sc.text.data, sc.text.len, width, d->wrap, STYLE_NORMAL, -1);
     if (e->trace && *e->trace) {
         add_line(d, "", 0, STYLE_NORMAL, -1);
         add_line(d, "Trace", strlen("Trace"), STYLE_LABEL, -1);
-        add_trace(d, e->trace, width);
+        add_trace(d, &sc, e->trace, width);
     } else {
         d->n_frames = 0;
     }
+    buf_free(&sc.text);
+    buf_free(&sc.line);
+    wrap_free(&sc.wrap);
     d->built_width = width;
     d->built_wrap = d->wrap;
     d->built_fold = d->fold;

@@ -8,6 +8,14 @@
 #include "omslog/sanitize.h"
 
 #define DRAW_GROUP 3
+/* What text_fit puts in the last column of a cut text: U+2026, one column. */
+#define DRAW_ELLIPSIS "\xe2\x80\xa6"
+#define DRAW_ELLIPSIS_COLS 1
+/* Printable ASCII, which waddchnstr may place directly. */
+#define DRAW_PRINT_MIN 0x20
+#define DRAW_PRINT_MAX 0x7e
+/* Cells put per waddchnstr call (a stack array). */
+#define DRAW_RUN_MAX 256
 
 void draw_fill(int y, int x, int cols, attr_t attr)
 {
@@ -21,6 +29,52 @@ void draw_fill(int y, int x, int cols, attr_t attr)
     attr_set(old_attr, old_pair, NULL);
 }
 
+static bool draw_is_plain(unsigned char c)
+{
+    return c >= DRAW_PRINT_MIN && c <= DRAW_PRINT_MAX;
+}
+
+/* Put s[0..len) (known to fit) at (y, x) in attr. Runs of printable ASCII,
+ * most text, are copied into the window's cells with waddchnstr, which skips
+ * waddnstr's per-byte multibyte decoding and control-character handling
+ * (they have none); the cells are the same, as waddnstr would combine attr
+ * with the default background exactly so. The rest (UTF-8, whatever a
+ * terminal's last column needs for wrapping) goes through waddnstr from
+ * where the run ended; the cursor ends where waddnstr would leave it. */
+static void draw_put(int y, int x, const char *s, size_t len, attr_t attr)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    chtype cells[DRAW_RUN_MAX];
+    size_t i = 0;
+    attrset(attr);
+    while (i < len) {
+        int k = 0;
+        while (i + (size_t)k < len && k < DRAW_RUN_MAX && x + k < COLS - 1 &&
+               draw_is_plain(p[i + (size_t)k])) {
+            cells[k] = (chtype)p[i + (size_t)k] | attr;
+            k++;
+        }
+        if (k > 0) {
+            mvaddchnstr(y, x, cells, k);
+            x += k;
+            i += (size_t)k;
+            move(y, x);
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < len && !draw_is_plain(p[j]))
+            j++;
+        if (x >= COLS - 1)
+            j = len; /* the last column: waddnstr decides about wrapping */
+        mvaddnstr(y, x, s + i, (int)(j - i));
+        i = j;
+        if (getcury(stdscr) != y)
+            break;
+        x = getcurx(stdscr);
+    }
+    attrset(A_NORMAL);
+}
+
 /* Draw one segment cut to cols; returns its width. */
 static int draw_segment(int y, int x, const char *s, size_t len, int cols, attr_t attr)
 {
@@ -30,41 +84,37 @@ static int draw_segment(int y, int x, const char *s, size_t len, int cols, attr_
     size_t n = text_prefix_for_width(s, len, cols, &width);
     if (n == 0)
         return 0;
-    attrset(attr);
-    mvaddnstr(y, x, s, (int)n);
-    attrset(A_NORMAL);
+    draw_put(y, x, s, n, attr);
     return width;
 }
 
+/* Both branches draw exactly what text_fit would put in a cols-wide cell,
+ * without building it: the fitting prefix, then the ellipsis. */
 int draw_text_hl(int y, int x, const char *s, size_t len, int cols, attr_t attr, bool pad,
                  size_t hl_start, size_t hl_len, attr_t hl_attr)
 {
     if (cols <= 0)
         return 0;
+    /* Measuring stops at cols columns, however long the text; the prefix
+     * that leaves room for the ellipsis lies within the one that fits. */
+    int width;
+    size_t keep = text_prefix_for_width(s, len, cols, &width);
+    bool cut = keep < len;
+    if (cut)
+        keep = text_prefix_for_width(s, keep, cols - DRAW_ELLIPSIS_COLS, &width);
     int used = 0;
-    if (text_width(s, len) > cols) {
-        /* Leave the last column for the ellipsis, as text_fit does. */
-        struct buf cut = {0};
-        text_fit(&cut, s, len, cols, 0);
-        size_t keep = cut.len >= strlen("…") ? cut.len - strlen("…") : cut.len;
-        if (hl_start < keep) {
-            used += draw_segment(y, x, cut.data, hl_start, cols, attr);
-            size_t hl_end = hl_start + hl_len < keep ? hl_start + hl_len : keep;
-            used += draw_segment(y, x + used, cut.data + hl_start, hl_end - hl_start,
-                                 cols - used, hl_attr);
-            used += draw_segment(y, x + used, cut.data + hl_end, cut.len - hl_end, cols - used,
-                                 attr);
-        } else {
-            used += draw_segment(y, x, cut.data, cut.len, cols, attr);
-        }
-        buf_free(&cut);
-    } else if (hl_len > 0 && hl_start < len) {
-        size_t hl_end = hl_start + hl_len < len ? hl_start + hl_len : len;
+    if (hl_len > 0 && hl_start < keep) {
+        size_t hl_end = hl_start + hl_len < keep ? hl_start + hl_len : keep;
         used += draw_segment(y, x, s, hl_start, cols, attr);
         used += draw_segment(y, x + used, s + hl_start, hl_end - hl_start, cols - used, hl_attr);
-        used += draw_segment(y, x + used, s + hl_end, len - hl_end, cols - used, attr);
-    } else {
-        used += draw_segment(y, x, s, len, cols, attr);
+        used += draw_segment(y, x + used, s + hl_end, keep - hl_end, cols - used, attr);
+    } else if (keep > 0) {
+        draw_put(y, x, s, keep, attr);
+        used = width;
+    }
+    if (cut) {
+        draw_put(y, x + used, DRAW_ELLIPSIS, strlen(DRAW_ELLIPSIS), attr);
+        used += DRAW_ELLIPSIS_COLS;
     }
     if (pad && used < cols)
         draw_fill(y, x + used, cols - used, attr);

@@ -20,11 +20,42 @@
 /* "YYYY-" dropped from the time on narrow screens. */
 #define LIST_YEAR_PREFIX 5
 #define LIST_MARK_NEW "+"
+/* Stack room for sanitised cell text. A cell needs at most a few bytes per
+ * column (4 for a UTF-8 character), so these hold enough to fill any
+ * terminal; the message's also holds most messages whole, which a search
+ * highlight needs. */
+#define LIST_CELL_MAX 512
+#define LIST_MESSAGE_MAX 4096
+#define LIST_NUM_MAX 32
+#define DECIMAL_BASE 10
 
 struct columns {
     int mark, id, time, level, app, logger, msg;
     bool short_time;
 };
+
+/* n right-aligned in w columns, as "%*" PRId64 would print it but without
+ * printf's cost on every row of every frame. out has LIST_NUM_MAX bytes. */
+static const char *format_id(char out[LIST_NUM_MAX], int w, int64_t n)
+{
+    char tmp[LIST_NUM_MAX];
+    size_t k = 0;
+    uint64_t v = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;
+    do {
+        tmp[k++] = (char)('0' + v % DECIMAL_BASE);
+        v /= DECIMAL_BASE;
+    } while (v);
+    if (n < 0)
+        tmp[k++] = '-';
+    size_t pad = w > 0 && (size_t)w > k ? (size_t)w - k : 0;
+    if (pad > LIST_NUM_MAX - 1 - k)
+        pad = LIST_NUM_MAX - 1 - k;
+    memset(out, ' ', pad);
+    for (size_t i = 0; i < k; i++)
+        out[pad + i] = tmp[k - 1 - i];
+    out[pad + k] = '\0';
+    return out;
+}
 
 static int digits(int64_t n)
 {
@@ -57,19 +88,55 @@ static void list_columns(struct app *a, int width, struct columns *c)
         c->msg = 1;
 }
 
-static void draw_cell(int y, int *x, const char *raw, int w, attr_t attr, struct buf *tmp)
+/* Sanitised text of a cell, drawn without allocating: sanitised into the
+ * caller's stack array, which holds the whole text or at least enough of it
+ * to overflow the cell (what is drawn is then the same as for the whole
+ * text). Only when the whole text is needed (need_all: a search highlight is
+ * matched against all of it) or the array is full of zero-width characters
+ * does it go to *spill, the one heap buffer of a frame. */
+static const char *cell_text(char *stack, size_t cap, struct buf *spill, const char *raw, int w,
+                             bool need_all, size_t *len)
+{
+    size_t raw_len = raw ? strlen(raw) : 0, used;
+    size_t n = sanitize_into(stack, cap, raw ? raw : "", raw_len, SANITIZE_ONE_LINE, &used);
+    if (used == raw_len || (!need_all && text_prefix_for_width(stack, n, w, NULL) < n)) {
+        *len = n;
+        return stack;
+    }
+    buf_reset(spill);
+    sanitize_append(spill, raw, raw_len, SANITIZE_ONE_LINE);
+    *len = spill->len;
+    return spill->data;
+}
+
+/* A cell of omslog's own text (digits, a time, a level name: printable
+ * ASCII, nothing to sanitise), then the one-column gap. */
+static void draw_cell(int y, int *x, const char *text, int w, attr_t attr)
 {
     if (w <= 0)
         return;
-    draw_sanitize(tmp, raw, SANITIZE_ONE_LINE);
-    draw_text(y, *x, tmp->data, tmp->len, w, attr, true);
+    draw_text(y, *x, text, strlen(text), w, attr, true);
+    *x += w;
+    draw_fill(y, *x, 1, attr);
+    *x += 1;
+}
+
+/* A cell of server text. */
+static void draw_raw_cell(int y, int *x, const char *raw, int w, attr_t attr, struct buf *spill)
+{
+    if (w <= 0)
+        return;
+    char text[LIST_CELL_MAX];
+    size_t len;
+    const char *s = cell_text(text, sizeof text, spill, raw, w, false, &len);
+    draw_text(y, *x, s, len, w, attr, true);
     *x += w;
     draw_fill(y, *x, 1, attr);
     *x += 1;
 }
 
 static void list_draw_entry(struct app *a, int y, const struct log_entry *e, bool selected,
-                            const struct columns *c)
+                            const struct columns *c, struct buf *spill)
 {
     const struct rect *r = &a->list.r;
     attr_t attr = theme_attr(theme_level_style(e->level));
@@ -80,25 +147,25 @@ static void list_draw_entry(struct app *a, int y, const struct log_entry *e, boo
     draw_text(y, x, is_new ? LIST_MARK_NEW : " ", 1, c->mark,
               is_new ? theme_attr(STYLE_NEW) | (selected ? A_REVERSE : 0) : attr, true);
     x += c->mark;
-    struct buf tmp = {0};
-    char num[32];
-    snprintf(num, sizeof num, "%*" PRId64, c->id, e->id);
-    draw_cell(y, &x, num, c->id, attr, &tmp);
+    char num[LIST_NUM_MAX];
+    draw_cell(y, &x, format_id(num, c->id, e->id), c->id, attr);
     char when[DATETIME_TEXT_MAX];
     datetime_format(e->created, a->utc, 0, when);
-    draw_cell(y, &x, c->short_time ? when + LIST_YEAR_PREFIX : when, c->time, attr, &tmp);
+    draw_cell(y, &x, c->short_time ? when + LIST_YEAR_PREFIX : when, c->time, attr);
     char lname[LEVEL_NAME_MAX];
-    draw_cell(y, &x, level_format(e->level, lname), c->level, attr, &tmp);
-    draw_cell(y, &x, e->app_name, c->app, attr, &tmp);
+    const char *std = level_std_name(e->level);
+    draw_cell(y, &x, std ? std : level_format(e->level, lname), c->level, attr);
+    draw_raw_cell(y, &x, e->app_name, c->app, attr, spill);
     if (c->logger)
-        draw_cell(y, &x, e->logger_name, c->logger, attr, &tmp);
+        draw_raw_cell(y, &x, e->logger_name, c->logger, attr, spill);
     int msg_w = r->x + r->w - x;
-    draw_sanitize(&tmp, e->message, SANITIZE_ONE_LINE);
-    size_t ms = 0, ml = 0;
-    if (!filter_search_match(&a->search, tmp.data, &ms, &ml))
+    char text[LIST_MESSAGE_MAX];
+    size_t len, ms = 0, ml = 0;
+    const char *msg = cell_text(text, sizeof text, spill, e->message, msg_w,
+                                a->search.has_regex, &len);
+    if (!filter_search_match(&a->search, msg, &ms, &ml))
         ml = 0;
-    draw_text_hl(y, x, tmp.data, tmp.len, msg_w, attr, true, ms, ml, theme_attr(STYLE_MATCH));
-    buf_free(&tmp);
+    draw_text_hl(y, x, msg, len, msg_w, attr, true, ms, ml, theme_attr(STYLE_MATCH));
 }
 
 void list_draw(struct app *a)
@@ -109,6 +176,7 @@ void list_draw(struct app *a)
     struct columns c;
     list_columns(a, r->w, &c);
     int64_t rows = store_rows(a->store);
+    struct buf spill = {0};
     for (int i = 0; i < r->h; i++) {
         int y = r->y + i;
         int64_t row = a->list.top + i;
@@ -127,7 +195,7 @@ void list_draw(struct app *a)
         bool selected = row == a->list.sel;
         const struct log_entry *e = store_row(a->store, row);
         if (e) {
-            list_draw_entry(a, y, e, selected && !a->focus_detail, &c);
+            list_draw_entry(a, y, e, selected && !a->focus_detail, &c, &spill);
             if (selected && a->focus_detail)
                 mvchgat(y, r->x, r->w, A_BOLD, 0, NULL);
             continue;
@@ -146,6 +214,7 @@ void list_draw(struct app *a)
             attr |= A_REVERSE;
         draw_text(y, r->x, text, strlen(text), r->w, attr, true);
     }
+    buf_free(&spill);
 }
 
 static int64_t clamp_row(struct app *a, int64_t row)

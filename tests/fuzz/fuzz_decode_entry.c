@@ -10,15 +10,14 @@
  * ASCII message. decode_error_detail (the same kind of body: one JSON object)
  * must stay inside the caller's buffer for every size, always terminate it,
  * and cut only at UTF-8 boundaries of what it would have returned in full. */
-#include <jansson.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "omslog/datetime.h"
 #include "omslog/decode.h"
 #include "omslog/entry.h"
 #include "omslog/error.h"
 
+#include "fuzz_entry_check.h"
 #include "fuzz_util.h"
 
 /* Output sizes tried for decode_error_detail: the degenerate 1 (only the
@@ -28,43 +27,6 @@ static const size_t detail_sizes[] = {1, 2, 3, 4, 7, OMSLOG_ERROR_MSG_MAX};
 #define DETAIL_FULL_SIZE (1u << 16)
 /* Continuation bytes a UTF-8 character can have. */
 #define UTF8_MAX_CONT 3
-
-static void check_string(const char *s, const char *what)
-{
-    FUZZ_CHECK(s != NULL, what);
-    FUZZ_CHECK(fuzz_utf8_valid(s, strlen(s), true), what);
-}
-
-static void check_entry(const struct log_entry *e)
-{
-    check_string(e->logger_name, "logger_name is a valid string");
-    check_string(e->message, "message is a valid string");
-    check_string(e->app_name, "app_name is a valid string");
-    check_string(e->trace, "trace is a valid string (\"\" for null)");
-    check_string(e->created_at, "created_at is a valid string");
-    check_string(e->raw_json, "raw_json is a valid string");
-
-    struct log_time t;
-    FUZZ_CHECK(datetime_parse(e->created_at, &t) == 0, "created_at parses");
-    FUZZ_CHECK(t.sec == e->created.sec && t.usec == e->created.usec,
-               "created is created_at parsed");
-
-    json_error_t jerr;
-    json_t *raw = json_loads(e->raw_json, JSON_ALLOW_NUL, &jerr);
-    FUZZ_CHECK(json_is_object(raw), "raw_json is a JSON object");
-    json_t *id = json_object_get(raw, "id");
-    FUZZ_CHECK(json_is_integer(id) && (int64_t)json_integer_value(id) == e->id,
-               "raw_json carries the entry's id");
-    json_decref(raw);
-
-    /* The deep copy must own equal strings (and free cleanly). */
-    struct log_entry copy;
-    log_entry_copy(&copy, e);
-    FUZZ_CHECK(copy.id == e->id && strcmp(copy.message, e->message) == 0 &&
-                   strcmp(copy.raw_json, e->raw_json) == 0 && copy.message != e->message,
-               "log_entry_copy is a deep copy");
-    log_entry_free(&copy);
-}
 
 static void check_error_detail(const char *body, size_t size)
 {
@@ -107,12 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* An exact-size copy, not NUL-terminated: decode must honour len. */
-    char *body = malloc(size ? size : 1);
-    if (!body)
-        abort();
-    if (size)
-        memcpy(body, data, size);
+    /* Not NUL-terminated: decode must honour len. */
+    char *body = fuzz_memdup(data, size);
 
     struct log_entry e;
     struct omslog_error err;
@@ -120,13 +78,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = decode_entry(body, size, &e, &err);
     if (rc == 0) {
         FUZZ_CHECK(err.status == OMSLOG_OK, "success clears err");
-        check_entry(&e);
+        fuzz_check_entry(&e);
     } else {
         static const struct log_entry zero;
         FUZZ_CHECK(memcmp(&e, &zero, sizeof e) == 0, "failure leaves the entry zeroed");
-        FUZZ_CHECK(err.status == OMSLOG_ERR_PROTOCOL, "a bad body is a protocol error");
-        FUZZ_CHECK(err.msg[0] != '\0', "the error says something");
-        FUZZ_CHECK(fuzz_printable_ascii(err.msg), "the error is one line of printable ASCII");
+        fuzz_check_decode_failure(&err);
     }
     log_entry_free(&e);
 

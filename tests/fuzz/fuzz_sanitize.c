@@ -9,7 +9,10 @@
  *     or line/paragraph separator;
  *   - it appends (what was in the buffer stays) and it is idempotent: clean
  *     text passes through unchanged, so sanitising twice changes nothing;
- *   - sanitize_dup agrees with sanitize_append up to the first NUL.
+ *   - sanitize_dup agrees with sanitize_append up to the first NUL;
+ *   - sanitize_into, for every capacity: the longest prefix of
+ *     sanitize_append's output made of whole units that fits, terminated,
+ *     nothing written past the capacity, and *used the input it stands for.
  * And on the sanitised text, the width functions:
  *   - text_prefix_for_width: a prefix at a character boundary, as wide as it
  *     says, no wider than cols, and the longest one (the next character would
@@ -157,6 +160,56 @@ static void check_widths(const char *s, size_t len)
     }
 }
 
+/* Capacities tried for sanitize_into besides 1..INTO_SMALL_MAX and around the
+ * full length. */
+#define INTO_SMALL_MAX 16
+#define INTO_CANARY 0x5a
+
+static void check_into_cap(const char *raw, size_t size, unsigned flags, const char *clean,
+                           size_t clean_len, size_t cap)
+{
+    /* An exact-size array plus one canary byte: ASan catches an overrun,
+     * the canary a write that stays inside the allocation. */
+    char *out = malloc(cap + 1);
+    if (!out)
+        abort();
+    memset(out, INTO_CANARY, cap + 1);
+    size_t used = SIZE_MAX;
+    size_t n = sanitize_into(out, cap, raw, size, flags, &used);
+    FUZZ_CHECK(n < cap && out[n] == '\0', "sanitize_into terminates inside the array");
+    FUZZ_CHECK(out[cap] == INTO_CANARY, "sanitize_into writes nothing past cap");
+    FUZZ_CHECK(used <= size, "sanitize_into uses no more than the input");
+    FUZZ_CHECK(n <= clean_len && memcmp(out, clean, n) == 0,
+               "sanitize_into gives a prefix of sanitize_append");
+    struct buf part;
+    buf_init(&part);
+    sanitize_append(&part, raw, used, flags);
+    FUZZ_CHECK(part.len == n && (n == 0 || memcmp(part.data, out, n) == 0),
+               "sanitize_into's output is the used input sanitised");
+    if (used < size) {
+        /* Stopped early: the next unit did not fit. */
+        struct buf more;
+        buf_init(&more);
+        sanitize_append(&more, raw, size, flags);
+        FUZZ_CHECK(more.len > n, "sanitize_into stops only when out of room");
+        buf_free(&more);
+        FUZZ_CHECK(clean_len + 1 > cap, "sanitize_into stops only when the rest did not fit");
+    } else {
+        FUZZ_CHECK(n == clean_len, "sanitize_into takes all when all fits");
+    }
+    buf_free(&part);
+    free(out);
+}
+
+static void check_into(const char *raw, size_t size, unsigned flags, const char *clean,
+                       size_t clean_len)
+{
+    for (size_t cap = 1; cap <= INTO_SMALL_MAX; cap++)
+        check_into_cap(raw, size, flags, clean, clean_len, cap);
+    for (size_t cap = clean_len > 2 ? clean_len - 2 : 1; cap <= clean_len + 2; cap++)
+        check_into_cap(raw, size, flags, clean, clean_len, cap);
+}
+
 /* Raw bytes are outside the width functions' contract, but must not crash. */
 static void check_raw_widths(const char *s, size_t len)
 {
@@ -173,12 +226,8 @@ static void check_raw_widths(const char *s, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* Exact-size copy, not terminated: sanitize_append must honour len. */
-    char *raw = malloc(size ? size : 1);
-    if (!raw)
-        abort();
-    if (size)
-        memcpy(raw, data, size);
+    /* Not NUL-terminated: sanitize_append must honour len. */
+    char *raw = fuzz_memdup(data, size);
     char *cstr = fuzz_strndup(data, size);
 
     for (unsigned flags = 0; flags <= ALL_FLAGS; flags++) {
@@ -209,6 +258,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(strcmp(dup, buf_str(&upto)) == 0, "sanitize_dup agrees with sanitize_append");
         buf_free(&upto);
         free(dup);
+
+        /* sanitize_into shares the escaping with sanitize_append; these
+         * flag sets cover every way a unit can come out (and keep the
+         * target fast). */
+        if (flags == 0 || flags == SANITIZE_ONE_LINE ||
+            flags == (SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB))
+            check_into(raw, size, flags, clean, clean_len);
 
         /* The list (one line) and the plain escape-everything forms are what
          * the width functions get in the program. */

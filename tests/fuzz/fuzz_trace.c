@@ -116,12 +116,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* Exact-size copy, not terminated: the parser must honour len. */
-    char *text = malloc(size ? size : 1);
-    if (!text)
-        abort();
-    if (size)
-        memcpy(text, data, size);
+    /* Not NUL-terminated: the parser must honour len. */
+    char *text = fuzz_memdup(data, size);
 
     struct trace t;
     trace_parse(text, size, &t);

@@ -41,6 +41,19 @@ static inline char *fuzz_strndup(const uint8_t *data, size_t size)
     return s;
 }
 
+/* An exact-size heap copy of the input, not NUL-terminated (one byte is
+ * allocated for an empty input), so that code which must honour a length
+ * and reads one byte too far is an ASan report. Owned by the caller. */
+static inline char *fuzz_memdup(const uint8_t *data, size_t size)
+{
+    char *s = malloc(size ? size : 1);
+    if (!s)
+        abort();
+    if (size)
+        memcpy(s, data, size);
+    return s;
+}
+
 /* Length of the strict UTF-8 sequence at s (n > 0 bytes available) and its
  * code point, or 0 when it is not valid UTF-8 (overlong, surrogate, beyond
  * U+10FFFF, truncated). Written independently of src/sanitize.c on purpose:

@@ -158,12 +158,8 @@ static void run_all(const char *text, size_t len, bool sanitised)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* Exact-size copy, not terminated: wrap_text must honour len. */
-    char *raw = malloc(size ? size : 1);
-    if (!raw)
-        abort();
-    if (size)
-        memcpy(raw, data, size);
+    /* Not NUL-terminated: wrap_text must honour len. */
+    char *raw = fuzz_memdup(data, size);
     run_all(raw, size, false);
 
     struct buf clean;

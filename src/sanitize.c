@@ -9,8 +9,9 @@
  *   - U+FEFF (BOM / zero-width no-break space) and the zero-width joiners pass
  *     through: they are invisible but do nothing to a terminal, and ZWJ is part
  *     of ordinary emoji sequences.
- *   - With SANITIZE_ONE_LINE, LF, CR and TAB become one space each, whatever
- *     KEEP_NEWLINE / KEEP_TAB say: a list row must stay one row.
+ *   - With SANITIZE_ONE_LINE, LF and TAB become one space each, whatever
+ *     KEEP_NEWLINE / KEEP_TAB say: a list row must stay one row. CR stays the
+ *     visible \r everywhere: it is the overwrite trick ("rm -rf /\rls").
  *   - An invalid sequence escapes its first byte only and decoding resumes at
  *     the next byte, so every byte of a bad sequence ends up as its own \xNN.
  * Width functions use mbrtowc + wcwidth as the header says; bytes that do not
@@ -118,7 +119,7 @@ static const char *ascii_text(unsigned char c, unsigned flags, char tmp[ESCAPE_T
         t = one_line ? " " : (flags & SANITIZE_KEEP_TAB) ? "\t" : "\\t";
         break;
     case '\r':
-        t = one_line ? " " : "\\r";
+        t = "\\r"; /* even in a list row: a distinct escape, never a return */
         break;
     case '\b':
         t = "\\b";

@@ -137,7 +137,7 @@ def visible(s, one_line=False, keep_newline=False, keep_tab=False):
         elif c == "\t":
             out.append(" " if one_line else "\t" if keep_tab else "\\t")
         elif c == "\r":
-            out.append(" " if one_line else "\\r")  # one line: a space (sanitize.h)
+            out.append("\\r")  # visible everywhere, also in one-line cells
         elif c == "\b":
             out.append("\\b")
         elif c == "\x1b":

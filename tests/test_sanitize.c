@@ -157,7 +157,7 @@ static void test_newline_and_tab_flags(void **state)
     CHECK("a\nb\tc", SANITIZE_KEEP_NEWLINE, "a\nb\\tc");
     CHECK("a\nb\tc", SANITIZE_KEEP_TAB, "a\\nb\tc");
     CHECK("a\nb\tc", SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB, "a\nb\tc");
-    CHECK("a\r\nb\tc", SANITIZE_ONE_LINE, "a  b c");
+    CHECK("a\r\nb\tc", SANITIZE_ONE_LINE, "a\\r b c");
     /* One line wins over the keep flags. */
     CHECK("a\nb\tc", SANITIZE_ONE_LINE | SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB, "a b c");
     /* Other controls are still escaped in one-line mode. */

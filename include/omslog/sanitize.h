@@ -25,7 +25,7 @@
 enum {
     SANITIZE_KEEP_NEWLINE = 1 << 0, /* pass LF through (multi-line views) */
     SANITIZE_KEEP_TAB = 1 << 1,     /* pass TAB through */
-    SANITIZE_ONE_LINE = 1 << 2,     /* LF, CR and TAB become a single space (list rows) */
+    SANITIZE_ONE_LINE = 1 << 2,     /* LF and TAB become a single space (list rows) */
 };
 
 /* Select a UTF-8 LC_CTYPE: the user's locale if it is UTF-8, else C.UTF-8.

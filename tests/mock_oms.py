@@ -75,6 +75,7 @@ OPTIONS = [
     ("flaky_5xx", 0.0, "this fraction of requests fail with 502 or 503 (seeded)"),
     ("rate_limit", 0, "the next N authenticated requests get 429 with Retry-After: 1"),
     ("malformed", False, "200 responses carry invalid JSON"),
+    ("truncated_json", False, "200 responses carry the first half of their JSON (well framed)"),
     ("html_error", False, "every request gets nginx's 502 HTML page"),
     ("truncate", False, "send half of a 200 body, then close"),
     ("stall", False, "send headers and half of a 200 body, then hang until shutdown"),
@@ -87,6 +88,10 @@ OPTIONS = [
     ("count_override", "", "report this raw JSON value as count (e.g. -5, '\"abc\"', null)"),
     ("results_not_list", False, "results is an object instead of a list"),
     ("duplicate_ids", False, "page k+1 starts with page k's last entry"),
+    ("hostile", False, "the newest entries each carry one HOSTILE payload in every text field"),
+    ("invalid_utf8", False, "the newest entry's message holds raw invalid UTF-8 bytes"),
+    ("lean", False, "one-line messages and no traces: cheap enough for 100,000-entry pages"),
+    ("reflect_auth", False, "authentication failures quote the Authorization header received"),
 ]
 DEFAULTS = {name: default for name, default, _ in OPTIONS}
 FIXED_OPTIONS = ("host", "port", "port_file")  # the socket is already bound
@@ -499,6 +504,64 @@ ALL_ESCAPES = ("escape test: " + "".join("<%d:%s>" % (i, e) for i, e in enumerat
                + " invoice_\u202efdp.exe")
 
 
+# Hostile payloads as they stand between the quotes of a JSON string: JSON may not hold raw
+# control characters, so those are \u escapes; everything else is the raw UTF-8 a server
+# could send. With --hostile, the k-th newest entry carries HOSTILE[k] in its message,
+# logger, app and trace (so the first len(HOSTILE) entries cover the corpus).
+_E, _BEL, _ST = b"\\u001b", b"\\u0007", b"\\u001b\\\\"  # ESC, BEL, ESC backslash
+HOSTILE = [
+    ("title-osc0", _E + b"]0;PWNED-TITLE" + _BEL),
+    ("title-osc2", _E + b"]2;PWNED-TITLE2" + _ST),
+    ("clear", _E + b"[2J" + _E + b"[3J" + _E + b"[H" + _E + b"[J"),
+    ("cursor", _E + b"[10;20H" + _E + b"[5A" + _E + b"7" + _E + b"[99C" + _E + b"8"
+     + _E + b"[1;1f" + _E + b"D" + _E + b"M"),
+    ("color", _E + b"[31;41m" + _E + b"[5;9m" + _E + b"[38;2;255;0;0m"),
+    ("osc8", _E + b"]8;;http://evil.example/" + _ST + b"click me" + _E + b"]8;;" + _ST),
+    ("osc52", _E + b"]52;c;UFdORUQtQ0xJUA==" + _BEL),  # base64 of PWNED-CLIP
+    ("dcs", _E + b'P$q\\"p' + _ST + _E + b"P1000p" + _ST),
+    ("tmux-passthrough", _E + b"Ptmux;" + _E + _E + b"]52;c;UFdORUQtQ0xJUA==" + _BEL + _ST),
+    ("csi-8bit", b"\xc2\x9b2J\xc2\x9b31m"),            # U+009B, 8-bit CSI, as UTF-8
+    ("osc-8bit", b"\xc2\x9d0;PWNED-C1\xc2\x9c"),       # U+009D OSC ... U+009C ST
+    ("c1", b"\\u0085\\u008d\\u0090\\u009f\xc2\x8e"),
+    ("surrogate", b"lone \\ud800 low \\udfff high \\ud83d end"),
+    ("nul", b"before\\u0000after"),
+    ("bidi", b"\xe2\x80\xaeevil.exe\xe2\x80\xac \\u2066iso\\u2069 \\u202a \\u200f"),
+    ("cr", b"innocent text\\rEVIL"),
+    ("bs", b"good text\\b\\b\\b\\bEVIL"),
+    ("bell-charset", _BEL + b"\\u000e\\u000f" + _E + b"(0" + _E + b")0lqqk"),
+    ("del", b"x\x7fy"),
+    ("reset", _E + b"c" + _E + b"[!p"),
+    ("modes", _E + b"[?1049l" + _E + b"[?1000h" + _E + b"[?25l" + _E + b"[?2004h"
+     + _E + b"[4h" + _E + b"[?6h" + _E + b"[5;10r" + _E + b"[?7l" + _E + b"[?1h" + _E + b"="),
+    ("query", _E + b"[6n" + _E + b"[c" + _E + b"[>c" + _E + b"]11;?" + _BEL + _E + b"[21t"),
+    ("separators", b"line\\u2028sep\\u2029para"),
+    ("wide", "注文 🚚 👩\u200d💻 e\u0301\u0301x zero\u200bwidth ﷽".encode()),
+    ("tab-lf", b"a\\tb\\nc"),
+]
+# Raw bytes that are not UTF-8 (overlong forms, a bare 8-bit CSI byte, a cut sequence,
+# UTF-8-encoded surrogates, bytes never valid): what a non-Python server might send.
+INVALID_UTF8 = (b"invalid utf-8: overlong \xc0\xaf \xe0\x80\xaf \xc1\x81 bare-csi \x9b2J "
+                b"cut \xe2\x82 never \xff\xfe surrogate \xed\xa0\x80 end")
+RAW_MARK_RE = re.compile(rb"@@RAW(\d+)@@")
+
+
+def hostile_fields(k):
+    """Placeholders for entry k's fields; splice_raw puts the raw payload in."""
+    mark = "@@RAW%d@@" % k
+    return {"message": "%s: %s :end" % (HOSTILE[k][0], mark), "logger_name": "lg." + mark,
+            "app_name": "ap" + mark,
+            "trace": 'Traceback (most recent call last):\n  File "x.py", line 1, in f\n    '
+                     + mark + "\nValueError: " + mark}
+
+
+def splice_raw(body):
+    """Replace each @@RAWk@@ placeholder (ASCII, survives json.dumps) by the raw bytes."""
+    def raw(m):
+        k = int(m.group(1))
+        return INVALID_UTF8 if k == len(HOSTILE) else HOSTILE[k][1]
+    return RAW_MARK_RE.sub(raw, body)
+
+
 def meta(seed, id_, escapes):
     """Level and app name: cheap, so that server-side filters can scan a big log."""
     h = mix(seed, id_, 6)
@@ -891,6 +954,8 @@ class MockServer:
                 detail = "Invalid token."
         if detail is None:
             return None
+        if o["reflect_auth"]:  # a careless proxy or middleware echoing what it was sent
+            detail += " (Authorization: %s)" % headers.get("Authorization", "")
         if o["auth_403"]:  # DRF when the first authentication class sends no WWW-Authenticate
             return json_reply(403, {"detail": detail})
         return json_reply(status, {"detail": detail}, [("WWW-Authenticate", "Token")])
@@ -928,19 +993,40 @@ class MockServer:
             r = self.detail(m.group(1), o) if m else self.list(split, headers, o)
         if r.status == 200 and o["malformed"]:
             r = r._replace(body=MALFORMED)
+        if r.status == 200 and o["truncated_json"]:
+            r = r._replace(body=r.body[:len(r.body) // 2])
         if r.status == 200 and (o["truncate"] or o["stall"]):
             r = r._replace(mode="truncate" if o["truncate"] else "stall")
         return r
 
     def entry(self, id_, created_us, o):
-        level, logger, message, app, trace = content(o["seed"], id_, o["escapes"])
+        if o["lean"]:
+            level, app = meta(o["seed"], id_, False)
+            logger, message, trace = APPS[app][id_ % len(APPS[app])], "lean entry %d" % id_, ""
+        else:
+            level, logger, message, app, trace = content(o["seed"], id_, o["escapes"])
         newest = len(self.store) > 0 and self.store.at(0)[0] == id_
         if newest and o["escapes"]:
             message = ALL_ESCAPES
         if newest and o["huge_trace"] > 0:
             trace = huge_trace(o["huge_trace"])
-        return {"id": id_, "level": level, "logger_name": logger, "message": message,
-                "app_name": app, "trace": trace, "created_at": iso(created_us)}
+        e = {"id": id_, "level": level, "logger_name": logger, "message": message,
+             "app_name": app, "trace": trace, "created_at": iso(created_us)}
+        if o["hostile"]:
+            k = self.newest_ids(len(HOSTILE)).get(id_)
+            if k is not None:
+                e.update(hostile_fields(k))
+        if newest and o["invalid_utf8"]:
+            e["message"] = "@@RAW%d@@" % len(HOSTILE)
+        return e
+
+    def newest_ids(self, n):
+        """{id: position} of the n newest entries (kept until the log changes)."""
+        key = (self.store.version, n)
+        if getattr(self, "_newest_key", None) != key:
+            self._newest = {self.store.at(p)[0]: p for p in range(min(n, len(self.store)))}
+            self._newest_key = key
+        return self._newest
 
     def detail(self, lookup, o):
         try:
@@ -950,7 +1036,8 @@ class MockServer:
         created = self.store.find(id_)
         if created is None:
             return json_reply(404, {"detail": "Not found."})
-        return json_reply(200, self.entry(id_, created, o))
+        r = json_reply(200, self.entry(id_, created, o))
+        return r._replace(body=splice_raw(r.body)) if o["hostile"] or o["invalid_utf8"] else r
 
     def filtered(self, o, exact, gte, app):
         key = (self.store.version, o["seed"], o["escapes"], exact, gte, app)
@@ -1018,6 +1105,8 @@ class MockServer:
         if o["results_not_list"]:
             results = {str(e["id"]): e for e in results}
         rest = render_json({"next": nxt, "previous": prev, "results": results})
+        if o["hostile"] or o["invalid_utf8"]:
+            rest = splice_raw(rest)
         raw_count = o["count_override"] or str(count)
         return json_reply(200, None, body=b'{"count":' + raw_count.encode() + b"," + rest[1:])
 

@@ -524,6 +524,54 @@ def million_entries():
     assert time.time() - t < 5, time.time() - t
 
 
+@test
+def hostile_payloads():
+    from mock_oms import HOSTILE, INVALID_UTF8
+    with MockServer(count=95, hostile=True) as srv:
+        results = page(srv)["results"] + page(srv, "?page=2")["results"] + \
+            page(srv, "?page=3")["results"]
+        for k, (name, raw) in enumerate(HOSTILE):  # each payload decodes, in every text field
+            text = json.loads(b'"' + raw + b'"')
+            e = results[k]
+            eq(e["message"], "%s: %s :end" % (name, text))
+            eq((e["logger_name"], e["app_name"]), ("lg." + text, "ap" + text))
+            assert e["trace"].endswith("\nValueError: " + text), e["trace"]
+            eq(get_json(srv, "%s%d/" % (API_PATH, e["id"])), (200, e))
+        assert "@@RAW" not in json.dumps(results[len(HOSTILE)])  # the rest is ordinary
+        byname = dict(HOSTILE)
+        assert b"\\u001b]0;" in byname["title-osc0"] and b"\xc2\x9b" in byname["csi-8bit"]
+        srv.set(hostile=False, invalid_utf8=True)
+        status, _, body = request(srv)
+        eq(status, 200)
+        assert INVALID_UTF8 in body, body[:300]
+        try:
+            body.decode("utf-8")
+            raise AssertionError("the body should not be UTF-8")
+        except UnicodeDecodeError:
+            pass
+
+
+@test
+def lean_truncated_reflect():
+    with MockServer(count=200_000, page_size=100_000, max_page_size=0, lean=True) as srv:
+        t = time.time()
+        d = page(srv)
+        eq(len(d["results"]), 100_000)
+        e = d["results"][5]
+        eq((e["message"], e["trace"]), ("lean entry %d" % e["id"], ""))
+        assert time.time() - t < 15, time.time() - t
+    with MockServer(count=95, truncated_json=True, reflect_auth=True) as srv:
+        status, hdrs, body = request(srv)
+        eq((status, int(hdrs["content-length"])), (200, len(body)))  # well framed...
+        try:
+            json.loads(body)
+            raise AssertionError("...but the JSON is cut")
+        except ValueError:
+            pass
+        eq(get_json(srv, token="wrong-one"),
+           (401, {"detail": "Invalid token. (Authorization: Token wrong-one)"}))
+
+
 def main(names):
     passed = failed = 0
     for fn in TESTS:

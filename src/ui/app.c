@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,16 +31,25 @@
 #define APP_MIN_LIST_ROWS 3
 #define PERCENT 100
 
+/* A shell reports a program killed by signal N as 128 + N; quitting on a
+ * signal returns the same number, after the terminal is restored. */
+#define APP_EXIT_SIGNAL_BASE 128
+
 static volatile sig_atomic_t sig_quit;
 static volatile sig_atomic_t sig_winch;
+static volatile sig_atomic_t sig_tstp;
 static int sig_pipe[2] = {-1, -1};
 static bool curses_active;
 
+/* Only flags and a byte down the self-pipe here: the event loop does the
+ * work, outside signal context and never in the middle of a screen update. */
 static void on_signal(int sig)
 {
     int saved = errno;
-    if (sig == SIGWINCH)
-        sig_winch = 1;
+    if (sig == SIGWINCH || sig == SIGCONT)
+        sig_winch = 1; /* after a stop the size may have changed unseen */
+    else if (sig == SIGTSTP)
+        sig_tstp = 1;
     else
         sig_quit = sig;
     if (sig_pipe[1] >= 0) {
@@ -66,12 +76,18 @@ static void restore_terminal_at_exit(void)
     }
 }
 
-static const int quit_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH};
+/* Installed before newterm, so ncurses keeps its own handlers out (it only
+ * installs them over SIG_DFL): its SIGTSTP handler redraws from signal
+ * context, possibly in the middle of one of our screen updates. */
+static const int quit_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static const int wake_signals[] = {SIGWINCH, SIGCONT, SIGTSTP};
 static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 
 struct saved_signals {
     struct sigaction quit[ARRAY_LEN(quit_signals)];
+    struct sigaction wake[ARRAY_LEN(wake_signals)];
     struct sigaction fatal[ARRAY_LEN(fatal_signals)];
+    sigset_t mask;
 };
 
 static void signals_install(struct saved_signals *old)
@@ -81,18 +97,55 @@ static void signals_install(struct saved_signals *old)
     sa.sa_handler = on_signal;
     for (size_t i = 0; i < ARRAY_LEN(quit_signals); i++)
         sigaction(quit_signals[i], &sa, &old->quit[i]);
+    for (size_t i = 0; i < ARRAY_LEN(wake_signals); i++) {
+        sigaction(wake_signals[i], NULL, &old->wake[i]);
+        /* A shell without job control starts us with SIGTSTP ignored:
+         * then Ctrl-Z must not stop us either. */
+        if (wake_signals[i] == SIGTSTP && old->wake[i].sa_handler == SIG_IGN)
+            continue;
+        sigaction(wake_signals[i], &sa, NULL);
+    }
     sa.sa_handler = on_fatal;
     sa.sa_flags = (int)SA_RESETHAND;
     for (size_t i = 0; i < ARRAY_LEN(fatal_signals); i++)
         sigaction(fatal_signals[i], &sa, &old->fatal[i]);
+    /* A blocked signal mask is inherited across exec: signals the caller
+     * blocked (a hang-up, a resize, Ctrl-Z) must reach us all the same, or
+     * the terminal would be left in curses mode or drawn at a stale size. */
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < ARRAY_LEN(quit_signals); i++)
+        sigaddset(&set, quit_signals[i]);
+    for (size_t i = 0; i < ARRAY_LEN(wake_signals); i++)
+        sigaddset(&set, wake_signals[i]);
+    sigprocmask(SIG_UNBLOCK, &set, &old->mask);
 }
 
 static void signals_restore(const struct saved_signals *old)
 {
     for (size_t i = 0; i < ARRAY_LEN(quit_signals); i++)
         sigaction(quit_signals[i], &old->quit[i], NULL);
+    for (size_t i = 0; i < ARRAY_LEN(wake_signals); i++)
+        sigaction(wake_signals[i], &old->wake[i], NULL);
     for (size_t i = 0; i < ARRAY_LEN(fatal_signals); i++)
         sigaction(fatal_signals[i], &old->fatal[i], NULL);
+    sigprocmask(SIG_SETMASK, &old->mask, NULL);
+}
+
+/* Ctrl-Z: give the terminal back as it was, stop for real (the default
+ * action), and when continued (fg) take it over again. Another process
+ * group owned the terminal meanwhile, so a resize then was never signalled
+ * to us: the SIGCONT handler makes the loop ask for the size and redraw. */
+static void app_suspend(void)
+{
+    endwin();
+    struct sigaction dfl = {0}, ours;
+    sigemptyset(&dfl.sa_mask);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGTSTP, &dfl, &ours);
+    raise(SIGTSTP);
+    sigaction(SIGTSTP, &ours, NULL);
+    sig_winch = 1;
 }
 
 /* ---- helpers used by the panes ---- */
@@ -675,12 +728,25 @@ static void drain_pipe(int fd)
 
 /* ---- ui_run ---- */
 
+/* The terminal hung up (or stdin was closed) without a SIGHUP reaching us,
+ * e.g. under nohup: the descriptor then polls ready forever and would spin
+ * the loop; there is nobody left to draw for. */
+static bool terminal_gone(void)
+{
+    struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 static int app_loop(struct app *a)
 {
     int fds[2] = {STDIN_FILENO, sig_pipe[0]};
     while (!a->quit) {
         if (sig_quit)
             break;
+        if (sig_tstp) {
+            sig_tstp = 0;
+            app_suspend();
+        }
         if (sig_winch) {
             sig_winch = 0;
             app_resize(a);
@@ -714,8 +780,16 @@ static int app_loop(struct app *a)
         }
         wint_t ch;
         int rc;
-        while (!a->quit && (rc = get_wch(&ch)) != ERR)
+        bool got_key = false;
+        while (!a->quit && (rc = get_wch(&ch)) != ERR) {
             app_key(a, (int)ch, rc == KEY_CODE_YES);
+            got_key = true;
+        }
+        if (ready && !got_key && terminal_gone()) {
+            /* As if SIGHUP came: the exit status says so. */
+            sig_quit = SIGHUP;
+            break;
+        }
     }
     return OMSLOG_OK;
 }
@@ -762,6 +836,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
     }
     sig_quit = 0;
     sig_winch = 0;
+    sig_tstp = 0;
     struct saved_signals old;
     signals_install(&old);
     static bool atexit_done;
@@ -794,6 +869,8 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
         endwin();
         curses_active = false;
         delscreen(scr);
+        if (rc == OMSLOG_OK && sig_quit)
+            rc = APP_EXIT_SIGNAL_BASE + sig_quit;
     }
     signals_restore(&old);
     for (int i = 0; i < 2; i++) {

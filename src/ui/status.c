@@ -5,9 +5,24 @@
 #include <string.h>
 
 #include "app.h"
+#include "omslog/format.h"
 #include "omslog/sanitize.h"
+#include "omslog/wrap.h"
 
 #define PERCENT 100
+#define STATUS_BOX_LINES 3
+#define STATUS_BOX_INDENT 1
+/* Below this the box would cover most of the list: the status line alone. */
+#define STATUS_BOX_MIN_ROWS 10
+#define STATUS_BOX_MIN_COLS 20
+
+/* The first page failed and nothing is being tried any more: saying
+ * "connecting…" then would promise something that is not happening. */
+static bool status_first_page_failed(const struct app *a)
+{
+    return store_count(a->store) < 0 && store_failed_pages(a->store) > 0 &&
+           store_in_flight(a->store) == 0;
+}
 
 void status_draw_header(struct app *a)
 {
@@ -17,7 +32,7 @@ void status_draw_header(struct app *a)
     if (store_count(a->store) >= 0)
         buf_printf(&line, "%s logs", draw_count(store_count(a->store), n));
     else
-        buf_appends(&line, "connecting…");
+        buf_appends(&line, status_first_page_failed(a) ? "not connected" : "connecting…");
     filter_describe(&a->filter, &flt);
     if (flt.len)
         buf_printf(&line, "  filter: %s", flt.data);
@@ -33,6 +48,34 @@ void status_draw_header(struct app *a)
     draw_text(0, 0, line.data, line.len, a->cols, theme_attr(STYLE_BAR) | A_BOLD, true);
     buf_free(&line);
     buf_free(&flt);
+}
+
+/* An error that does not fit on the status line is also shown whole, on up
+ * to STATUS_BOX_LINES lines just above it (over the bottom of the panes,
+ * until the next key): what failed and what to check are usually at the end
+ * of the message, and an 80-column status line would cut exactly that. */
+static void status_draw_message_box(struct app *a, const char *msg, size_t len)
+{
+    if (a->rows < STATUS_BOX_MIN_ROWS || a->cols < STATUS_BOX_MIN_COLS)
+        return;
+    struct wrap w;
+    wrap_init(&w);
+    wrap_text(&w, msg, len, a->cols - STATUS_BOX_INDENT, true);
+    size_t n = w.n < STATUS_BOX_LINES ? w.n : STATUS_BOX_LINES;
+    attr_t attr = theme_attr(STYLE_BAR_ERROR);
+    struct buf line = {0};
+    for (size_t i = 0; i < n; i++) {
+        int y = a->rows - 1 - (int)n + (int)i;
+        const struct wrap_line *l = &w.lines[i];
+        buf_reset(&line);
+        buf_appends(&line, " ");
+        /* The last line shown carries the rest, cut with an ellipsis. */
+        size_t end = i + 1 == n ? len : l->start + l->len;
+        buf_append(&line, msg + l->start, end - l->start);
+        draw_text(y, 0, line.data, line.len, a->cols, attr, true);
+    }
+    buf_free(&line);
+    wrap_free(&w);
 }
 
 void status_draw_footer(struct app *a)
@@ -56,6 +99,8 @@ void status_draw_footer(struct app *a)
     } else if (store_count(a->store) >= 0) {
         buf_printf(&left, " row %s of %s", draw_count(rows ? a->list.sel + 1 : 0, n1),
                    draw_count(rows, n2));
+    } else if (status_first_page_failed(a)) {
+        buf_appends(&left, " nothing loaded (r retries)");
     } else {
         buf_appends(&left, " connecting…");
     }
@@ -66,16 +111,28 @@ void status_draw_footer(struct app *a)
         buf_appends(&left, " │ the server's pages contradict each other (r reloads)");
     if (a->find.active)
         buf_appends(&left, " │ searching…");
+    size_t msg_at = 0;
     if (a->message[0]) {
         buf_appends(&left, " │ ");
-        sanitize_append(&left, a->message, strlen(a->message), SANITIZE_ONE_LINE);
+        msg_at = left.len;
+        /* Messages quote what servers answered, and a server may echo the
+         * Authorization header back: the token is cut out before display. */
+        format_redacted(&left, a->message, strlen(a->message), a->cfg->token,
+                        SANITIZE_ONE_LINE);
     }
     const char *right = " ? help ";
     int rw = (int)strlen(right);
     attr_t attr = theme_attr(a->message_error ? STYLE_BAR_ERROR : STYLE_BAR);
-    int lw = a->cols - rw > 0 ? a->cols - rw : a->cols;
+    /* A message that does not fit gets the hint's columns too: on an
+     * 80-column terminal what to check matters more than where help is. */
+    int left_w = text_width(left.data, left.len);
+    if (a->cols <= rw || (a->message[0] && left_w > a->cols - rw))
+        rw = 0;
+    if (a->message[0] && a->message_error && left_w > a->cols)
+        status_draw_message_box(a, left.data + msg_at, left.len - msg_at);
+    int lw = a->cols - rw;
     draw_text(y, 0, left.data, left.len, lw, attr, true);
-    if (a->cols > rw)
+    if (rw)
         draw_text(y, lw, right, (size_t)rw, rw, theme_attr(STYLE_BAR), true);
     buf_free(&left);
 }

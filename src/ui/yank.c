@@ -194,6 +194,32 @@ void yank_save_answer(struct app *a, const char *path, bool confirmed)
     buf_free(&out);
 }
 
+/* Wait for the pager; when Ctrl-Z stops it, stop too, so the shell sees the
+ * job stopped (and prints its prompt) only after the pager has put the
+ * terminal back, and on fg let the pager go on. Stopping at once with the
+ * default action instead would race the pager's own terminal restore with
+ * the shell's output. Returns the wait status of the pager's end. */
+static int yank_wait_pager(pid_t pid, bool may_stop)
+{
+    int status = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WUNTRACED);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 || !WIFSTOPPED(status))
+            return status;
+        if (may_stop) {
+            struct sigaction dfl = {0}, ign;
+            sigemptyset(&dfl.sa_mask);
+            dfl.sa_handler = SIG_DFL;
+            sigaction(SIGTSTP, &dfl, &ign);
+            raise(SIGTSTP); /* returns on fg (or at once in an orphaned group) */
+            sigaction(SIGTSTP, &ign, NULL);
+        }
+        kill(pid, SIGCONT);
+    }
+}
+
 void yank_pager(struct app *a)
 {
     const struct log_entry *e = app_selected(a);
@@ -222,15 +248,20 @@ void yank_pager(struct app *a)
     }
     def_prog_mode();
     endwin();
-    /* The pager gets Ctrl-C, not us. */
-    struct sigaction ign = {0}, old_int, old_quit;
+    /* The pager gets Ctrl-C and Ctrl-Z, not us: we ignore both while it
+     * runs and follow it instead (yank_wait_pager). */
+    struct sigaction ign = {0}, old_int, old_quit, old_tstp;
+    sigemptyset(&ign.sa_mask);
     ign.sa_handler = SIG_IGN;
     sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);
+    sigaction(SIGTSTP, &ign, &old_tstp);
     pid_t pid = fork();
     if (pid == 0) {
         signal(SIGINT, SIG_DFL);
         signal(SIGQUIT, SIG_DFL);
+        /* Ctrl-Z was ignorable for us only if the shell let it be. */
+        signal(SIGTSTP, old_tstp.sa_handler == SIG_IGN ? SIG_IGN : SIG_DFL);
         const char *pager = getenv("PAGER");
         if (!pager || !*pager)
             pager = YANK_DEFAULT_PAGER;
@@ -239,10 +270,10 @@ void yank_pager(struct app *a)
     }
     int status = 0;
     if (pid > 0)
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
+        status = yank_wait_pager(pid, old_tstp.sa_handler != SIG_IGN);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
+    sigaction(SIGTSTP, &old_tstp, NULL);
     unlink(path);
     reset_prog_mode();
     clearok(curscr, TRUE);

@@ -32,7 +32,8 @@
 
 enum opt_id {
     OPT_URL, OPT_TOKEN, OPT_TOKEN_FILE, OPT_CONFIG, OPT_INSECURE, OPT_TIMEOUT,
-    OPT_CONNECT_TIMEOUT, OPT_PAGE_SIZE, OPT_RETRIES, OPT_PARALLEL, OPT_CACHE_PAGES,
+    OPT_CONNECT_TIMEOUT, OPT_LOW_SPEED_TIME, OPT_PAGE_SIZE, OPT_RETRIES, OPT_PARALLEL,
+    OPT_CACHE_PAGES,
     OPT_FOLLOW, OPT_UTC, OPT_NO_COLOR, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
     /* list / get */
     OPT_LEVEL, OPT_APP, OPT_SEARCH, OPT_REGEX, OPT_PAGE, OPT_LIMIT, OPT_ALL, OPT_FORMAT,
@@ -55,6 +56,8 @@ static const struct opt options[] = {
     {OPT_INSECURE, 0, "insecure", NULL, "insecure", "do not verify TLS certificates (testing only)"},
     {OPT_TIMEOUT, 0, "timeout", "SECONDS", "timeout", "give up on a request after SECONDS (60)"},
     {OPT_CONNECT_TIMEOUT, 0, "connect-timeout", "SECONDS", "connect_timeout", "connect timeout (10)"},
+    {OPT_LOW_SPEED_TIME, 0, "low-speed-time", "SECONDS", "low_speed_time",
+     "give up on a response that stalls for SECONDS (0: never)"},
     {OPT_PAGE_SIZE, 0, "page-size", "N", "page_size", "ask for N entries a page (server may ignore)"},
     {OPT_RETRIES, 0, "retries", "N", "retries", "retries on 429/502/503/504/reset (4)"},
     {OPT_PARALLEL, 0, "parallel", "N", "parallel", "requests in flight at once (4)"},
@@ -111,7 +114,7 @@ static void usage(FILE *f)
                "NO_COLOR\nexit status: 0 ok, 2 usage, 3 config, 4 auth, 5 not found, "
                "6 bad request,\n  7 rate limited, 8 server error, 9 connect, 10 dns, 11 tls, "
                "12 timeout,\n  13 bad response, 14 other origin refused, 15 output error, "
-               "1 internal\nSee omslog(1).\n");
+               "1 internal,\n  128+N the browser quit on signal N\nSee omslog(1).\n");
 }
 
 static const struct opt *find_long(const char *name, size_t len)

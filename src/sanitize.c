@@ -6,9 +6,10 @@
  *   - U+2028/U+2029 (line/paragraph separator) are escaped as \u{2028} and
  *     \u{2029}: some terminals and most editors treat them as line breaks, which
  *     would break the one-row-per-entry guarantee of the list.
- *   - U+FEFF (BOM / zero-width no-break space) and the zero-width joiners pass
- *     through: they are invisible but do nothing to a terminal, and ZWJ is part
- *     of ordinary emoji sequences.
+ *   - U+FEFF (BOM / zero-width no-break space) and U+200C (ZWNJ) pass through:
+ *     they are invisible and do nothing to a terminal. U+200D (ZWJ) is dropped:
+ *     terminals disagree on the width of a joined emoji sequence (see
+ *     sanitize_unit), which would break column alignment.
  *   - With SANITIZE_ONE_LINE, LF and TAB become one space each, whatever
  *     KEEP_NEWLINE / KEEP_TAB say: a list row must stay one row. CR stays the
  *     visible \r everywhere: it is the overwrite trick ("rm -rf /\rls").
@@ -38,6 +39,7 @@
 #define SURROGATE_LAST 0xdfffu
 #define NUL_STANDIN_LEAD 0xc0 /* decode's "modified UTF-8" U+0000: C0 80 */
 #define NUL_STANDIN_TRAIL 0x80
+#define ZWJ 0x200du /* ZERO WIDTH JOINER */
 
 /* A buffer big enough for "\u{10ffff}" plus NUL. */
 #define ESCAPE_TEXT_MAX 16
@@ -164,7 +166,15 @@ static size_t sanitize_unit(const unsigned char *p, size_t n, unsigned flags,
         *out = tmp;
         return 1;
     }
-    if ((cp >= C1_FIRST && cp <= C1_LAST) || is_hidden_control(cp)) {
+    if (cp == ZWJ) {
+        /* Dropped: terminals disagree on joining (tmux 3.3, kitty and
+         * iTerm2 draw U+1F469 ZWJ U+1F4BB in 2 columns, xterm and wcwidth
+         * in 4), and a row measured one way but drawn the other leaves
+         * text of the previous frame at its end. Without the joiner every
+         * terminal draws the parts side by side, as wide as we measured. */
+        *out = "";
+        *out_len = 0;
+    } else if ((cp >= C1_FIRST && cp <= C1_LAST) || is_hidden_control(cp)) {
         *out_len = (size_t)snprintf(tmp, ESCAPE_TEXT_MAX, "\\u{%02x}", (unsigned)cp);
         *out = tmp;
     } else {

@@ -620,6 +620,23 @@ static void cache_evict_lru(struct store *s)
     }
 }
 
+/* A page never holds more than a page's worth (DRF's paginator cuts at the
+ * page size): entries beyond it at the top of page 2 or later are the
+ * previous page's last ones again (the log grew between the two requests
+ * without the count saying so, or the server repeats the boundary entry).
+ * They are dropped, so each id is placed once, where the page before has it;
+ * keeping them would also look like a new page size and clear the cache. */
+static void drop_leading_surplus(struct store *s, long page, struct log_page *p)
+{
+    if (page <= 1 || s->ps <= 0 || p->n <= (size_t)s->ps)
+        return;
+    size_t surplus = p->n - (size_t)s->ps;
+    for (size_t i = 0; i < surplus; i++)
+        log_entry_free(&p->entries[i]);
+    memmove(p->entries, p->entries + surplus, (size_t)s->ps * sizeof *p->entries);
+    p->n = (size_t)s->ps;
+}
+
 /* A full page (one with a next link) tells the real page size. A server may
  * ignore the size asked for: then the one it uses wins, and pages placed
  * under the wrong size are dropped. */
@@ -649,6 +666,7 @@ void store_page_loaded(struct store *s, long page, struct log_page *p)
         s->scan_from_row = 0;
         scanned_recount(s);
     }
+    drop_leading_surplus(s, page, p);
     learn_page_size(s, page, p);
     if (s->ps <= 0 || p->n == 0 || page < 1)
         return;

@@ -828,8 +828,8 @@ VISIBLE = {
     "wide": "注文 🚚 👩\u200d💻 e\u0301\u0301x zero\u200bwidth \ufdfd",
     "tab-lf": "a\\tb\nc",  # the newline kept: a second line in the detail
 }
-# One-line fields (the list, App and Logger in the detail): CR, LF and TAB as a space.
-ONE_LINE = dict(VISIBLE, **{"cr": "innocent text EVIL", "tab-lf": "a b c"})
+# One-line fields (the list, App and Logger in the detail): LF and TAB as a space.
+ONE_LINE = dict(VISIBLE, **{"tab-lf": "a b c"})  # CR stays \r in one-line cells too
 # SGR parameters omslog itself uses without colours: anything else came from server text.
 ZWJ = "\u200d"
 NO_COLOR_SGR = {"0", "1", "2", "4", "7", "22", "24", "27", "39", "49"}

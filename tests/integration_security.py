@@ -150,6 +150,8 @@ def visible(s, one_line=False, keep_newline=False, keep_tab=False):
             out.append("\\u{%02x}" % o)
         elif 0xD800 <= o <= 0xDFFF:
             out.append("\ufffd")  # decode.h: a lone surrogate becomes U+FFFD
+        elif c == "\u200d":
+            pass  # ZWJ is dropped (sanitize.h): terminals disagree on joined widths
         else:
             out.append(c)
     return "".join(out)

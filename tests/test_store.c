@@ -367,6 +367,37 @@ static void test_growth_between_pages_no_dup_no_skip(void **state)
     free(f);
 }
 
+/* A server that repeats the previous page's last entry at the top of the
+ * next page (11 entries on a page of 10, as the mock's duplicate_ids does):
+ * the surplus is dropped, each id shows once, and the page size stays 10
+ * (it used to be taken for a new page size, clearing the cache in a loop). */
+static void test_page_with_leading_surplus(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(100, 1);
+    struct store *s = store_new(64, 0, 4);
+    deliver(s, f, 1); /* 100..91 */
+    assert_int_equal(store_page_size(s), PS);
+    struct log_page p;
+    store_page_requested(s, 2);
+    fake_page(f, 2, &p); /* 90..81 */
+    struct log_entry *grown = xcalloc(p.n + 1, sizeof *grown);
+    make_entry(&grown[0], 91); /* the repeated boundary entry */
+    memcpy(grown + 1, p.entries, p.n * sizeof *grown);
+    free(p.entries);
+    p.entries = grown;
+    p.n++;
+    store_page_loaded(s, 2, &p);
+    log_page_free(&p);
+    assert_int_equal(store_page_size(s), PS);
+    assert_false(store_inconsistent(s));
+    assert_rows_consistent(s, 0, 20);
+    assert_int_equal(store_row(s, 10)->id, 90);
+    assert_int_equal(store_row_of_id(s, 91), 9);
+    store_free(s);
+    free(f);
+}
+
 static void test_growth_more_than_a_page_then_walk(void **state)
 {
     (void)state;
@@ -771,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_cache_is_bounded_lru),
         cmocka_unit_test(test_small_cache_setting_is_raised),
         cmocka_unit_test(test_growth_between_pages_no_dup_no_skip),
+        cmocka_unit_test(test_page_with_leading_surplus),
         cmocka_unit_test(test_growth_more_than_a_page_then_walk),
         cmocka_unit_test(test_stale_pages_dropped_when_log_shrinks),
         cmocka_unit_test(test_inconsistent_server_is_bounded),

@@ -5,7 +5,8 @@
  *   ESC → \e   CR → \r   BS → \b   TAB → \t and LF → \n (unless kept by flags)
  *   other C0, DEL → \xNN         C1 U+0080–U+009F → \u{NN}  e.g. \u{9b}
  *   bidi controls U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C → \u{202e}
- *   line/paragraph separators U+2028/U+2029 → \u{2028} (U+FEFF, ZWJ pass through)
+ *   line/paragraph separators U+2028/U+2029 → \u{2028} (U+FEFF passes through)
+ *   U+200D ZERO WIDTH JOINER → dropped (terminals disagree on joined widths)
  *   invalid UTF-8 (bad lead, truncated, overlong, surrogate, > U+10FFFF) → \xNN per byte
  *   the pair C0 80 (decode's stand-in for U+0000) → \0
  * A literal backslash is passed through unchanged (it is harmless).

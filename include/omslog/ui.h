@@ -4,7 +4,10 @@
  * Contract: ui_run takes over the terminal, runs the event loop until the user
  * quits, and always restores the terminal (also on SIGTERM, SIGHUP and fatal
  * errors). The api is borrowed, not freed. Returns an exit status (error.h):
- * OMSLOG_OK on a normal quit. */
+ * OMSLOG_OK on a normal quit; 128 + N when signal N (SIGINT, SIGTERM, SIGHUP)
+ * ended it, or 128 + SIGHUP when the terminal hung up, with err left empty:
+ * the shell convention for "killed by signal N", reported after the terminal
+ * is restored. Ctrl-Z suspends (the terminal restored while stopped). */
 #ifndef OMSLOG_UI_H
 #define OMSLOG_UI_H
 

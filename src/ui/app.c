@@ -804,6 +804,9 @@ static void app_free(struct app *a)
     store_free(a->store);
     free(a->reqs);
     free(a->save_path);
+    buf_free(&a->status_line);
+    buf_free(&a->status_aux);
+    buf_free(&a->help_text);
 }
 
 int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)

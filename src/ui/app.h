@@ -258,6 +258,12 @@ struct app {
     size_t n_reqs, cap_reqs;
 
     char *save_path;        /* waiting for an overwrite confirmation */
+
+    /* Text the frame is built in, kept from frame to frame so that drawing
+     * allocates nothing once these have grown. Freed in app_free. */
+    struct buf status_line; /* status.c: the header or the status line */
+    struct buf status_aux;  /* status.c: the filter description, the search */
+    struct buf help_text;   /* help.c: the help screen */
 };
 
 /* app.c */

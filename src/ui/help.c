@@ -5,12 +5,13 @@
 
 void help_draw(struct app *a)
 {
-    struct buf text = {0};
-    buf_appends(&text, " omslog — keys (q, Esc or ? closes; j/k scroll)\n\n");
-    keys_help_text(&text);
+    struct buf *text = &a->help_text;
+    buf_reset(text);
+    buf_appends(text, " omslog — keys (q, Esc or ? closes; j/k scroll)\n\n");
+    keys_help_text(text);
     int h = a->rows - 2;
     size_t line = 0;
-    const char *p = text.data;
+    const char *p = text->data;
     int y = 1;
     while (p && *p && y <= h) {
         const char *nl = strchr(p, '\n');
@@ -34,7 +35,6 @@ void help_draw(struct app *a)
     }
     if (total > (size_t)h && a->help_top > total - (size_t)h)
         a->help_top = total - (size_t)h;
-    buf_free(&text);
 }
 
 bool help_handle(struct app *a, enum action act, int key)

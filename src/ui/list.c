@@ -183,7 +183,11 @@ void list_draw(struct app *a)
         if (row >= rows) {
             draw_fill(y, r->x, r->w, A_NORMAL);
             if (i == 0) {
-                const char *what = store_count(a->store) < 0 ? "loading…"
+                /* After the first page failed nothing is loading: say what to do. */
+                bool failed = store_failed_pages(a->store) && !store_in_flight(a->store);
+                const char *what = store_count(a->store) < 0
+                                       ? (failed ? "could not load the first page — r retries"
+                                                 : "loading…")
                                    : store_is_filtered(a->store) && !store_scan_done(a->store)
                                        ? "no matching entries yet, scanning…"
                                        : "no entries";

@@ -26,28 +26,28 @@ static bool status_first_page_failed(const struct app *a)
 
 void status_draw_header(struct app *a)
 {
-    struct buf line = {0}, flt = {0};
+    struct buf *line = &a->status_line, *flt = &a->status_aux;
+    buf_reset(line);
+    buf_reset(flt);
     char n[32];
-    buf_printf(&line, " omslog  %s  ", a->host);
+    buf_printf(line, " omslog  %s  ", a->host);
     if (store_count(a->store) >= 0)
-        buf_printf(&line, "%s logs", draw_count(store_count(a->store), n));
+        buf_printf(line, "%s logs", draw_count(store_count(a->store), n));
     else
-        buf_appends(&line, status_first_page_failed(a) ? "not connected" : "connecting…");
-    filter_describe(&a->filter, &flt);
-    if (flt.len)
-        buf_printf(&line, "  filter: %s", flt.data);
+        buf_appends(line, status_first_page_failed(a) ? "not connected" : "connecting…");
+    filter_describe(&a->filter, flt);
+    if (flt->len)
+        buf_printf(line, "  filter: %s", flt->data);
     if (a->search.search) {
-        buf_reset(&flt);
-        sanitize_append(&flt, a->search.search, strlen(a->search.search), SANITIZE_ONE_LINE);
-        buf_printf(&line, "  search: /%s/", flt.data);
+        buf_reset(flt);
+        sanitize_append(flt, a->search.search, strlen(a->search.search), SANITIZE_ONE_LINE);
+        buf_printf(line, "  search: /%s/", flt->data);
     }
     if (a->follow)
-        buf_printf(&line, "  [FOLLOW %lds]", a->cfg->follow_s);
+        buf_printf(line, "  [FOLLOW %lds]", a->cfg->follow_s);
     if (a->utc)
-        buf_appends(&line, "  UTC");
-    draw_text(0, 0, line.data, line.len, a->cols, theme_attr(STYLE_BAR) | A_BOLD, true);
-    buf_free(&line);
-    buf_free(&flt);
+        buf_appends(line, "  UTC");
+    draw_text(0, 0, line->data, line->len, a->cols, theme_attr(STYLE_BAR) | A_BOLD, true);
 }
 
 /* An error that does not fit on the status line is also shown whole, on up
@@ -85,39 +85,40 @@ void status_draw_footer(struct app *a)
         prompt_draw(a);
         return;
     }
-    struct buf left = {0};
+    struct buf *left = &a->status_line;
+    buf_reset(left);
     char n1[32], n2[32];
     int64_t rows = store_rows(a->store);
     if (store_is_filtered(a->store)) {
         int64_t scanned, total;
         store_scan_progress(a->store, &scanned, &total);
-        buf_printf(&left, " row %s of %s matching", draw_count(rows ? a->list.sel + 1 : 0, n1),
+        buf_printf(left, " row %s of %s matching", draw_count(rows ? a->list.sel + 1 : 0, n1),
                    draw_count(rows, n2));
         if (!store_scan_done(a->store))
-            buf_printf(&left, " (scanned %d%%)",
+            buf_printf(left, " (scanned %d%%)",
                        total ? (int)(scanned * PERCENT / total) : 0);
     } else if (store_count(a->store) >= 0) {
-        buf_printf(&left, " row %s of %s", draw_count(rows ? a->list.sel + 1 : 0, n1),
+        buf_printf(left, " row %s of %s", draw_count(rows ? a->list.sel + 1 : 0, n1),
                    draw_count(rows, n2));
     } else if (status_first_page_failed(a)) {
-        buf_appends(&left, " nothing loaded (r retries)");
+        buf_appends(left, " nothing loaded (r retries)");
     } else {
-        buf_appends(&left, " connecting…");
+        buf_appends(left, " connecting…");
     }
     if (store_in_flight(a->store))
-        buf_printf(&left, " │ loading %zu page%s", store_in_flight(a->store),
+        buf_printf(left, " │ loading %zu page%s", store_in_flight(a->store),
                    store_in_flight(a->store) == 1 ? "" : "s");
     if (store_inconsistent(a->store))
-        buf_appends(&left, " │ the server's pages contradict each other (r reloads)");
+        buf_appends(left, " │ the server's pages contradict each other (r reloads)");
     if (a->find.active)
-        buf_appends(&left, " │ searching…");
+        buf_appends(left, " │ searching…");
     size_t msg_at = 0;
     if (a->message[0]) {
-        buf_appends(&left, " │ ");
-        msg_at = left.len;
+        buf_appends(left, " │ ");
+        msg_at = left->len;
         /* Messages quote what servers answered, and a server may echo the
          * Authorization header back: the token is cut out before display. */
-        format_redacted(&left, a->message, strlen(a->message), a->cfg->token,
+        format_redacted(left, a->message, strlen(a->message), a->cfg->token,
                         SANITIZE_ONE_LINE);
     }
     const char *right = " ? help ";
@@ -125,14 +126,13 @@ void status_draw_footer(struct app *a)
     attr_t attr = theme_attr(a->message_error ? STYLE_BAR_ERROR : STYLE_BAR);
     /* A message that does not fit gets the hint's columns too: on an
      * 80-column terminal what to check matters more than where help is. */
-    int left_w = text_width(left.data, left.len);
+    int left_w = text_width(left->data, left->len);
     if (a->cols <= rw || (a->message[0] && left_w > a->cols - rw))
         rw = 0;
     if (a->message[0] && a->message_error && left_w > a->cols)
-        status_draw_message_box(a, left.data + msg_at, left.len - msg_at);
+        status_draw_message_box(a, left->data + msg_at, left->len - msg_at);
     int lw = a->cols - rw;
-    draw_text(y, 0, left.data, left.len, lw, attr, true);
+    draw_text(y, 0, left->data, left->len, lw, attr, true);
     if (rw)
         draw_text(y, lw, right, (size_t)rw, rw, theme_attr(STYLE_BAR), true);
-    buf_free(&left);
 }

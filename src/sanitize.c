@@ -229,15 +229,17 @@ size_t sanitize_into(char *out, size_t cap, const char *s, size_t len, unsigned 
     while (i < len) {
         size_t run = printable_run(p, i, len);
         if (run) {
+            if (o == room)
+                break;
             if (run > room - o)
                 run = room - o;
             memcpy(out + o, p + i, run);
             o += run;
             i += run;
-            if (o == room)
-                break;
             continue;
         }
+        /* Units that print nothing (a dropped ZWJ) are taken even when the
+         * array is full, so that stopping early always means "no room". */
         char tmp[ESCAPE_TEXT_MAX];
         const char *u;
         size_t un;

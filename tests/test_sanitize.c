@@ -294,6 +294,16 @@ static void test_sanitize_into(void **state)
     check_into_all_caps(mixed, sizeof mixed - 1, SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB);
     check_into_all_caps("plain ascii only", 16, 0);
     check_into_all_caps("", 0, 0);
+    /* Fuzz finding: a dropped ZWJ right after a full array is still taken,
+     * so used < len always means the rest did not fit. */
+    check_into_all_caps("abc\xe2\x80\x8d", 6, 0);
+    {
+        char four[4];
+        size_t u4;
+        assert_int_equal(sanitize_into(four, sizeof four, "abc\xe2\x80\x8d", 6, 0, &u4), 3);
+        assert_int_equal(u4, 6);
+        assert_string_equal(four, "abc");
+    }
 
     /* An escape is never cut: "\e" needs 2 bytes plus the NUL. */
     char out[8];

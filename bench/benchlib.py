@@ -1,7 +1,8 @@
 """benchlib.py: what the benchmark scripts share (Python 3 standard library only).
 
 - Mock: the mock DRF server (bench/mock_server.py) in a process of its own, with
-  its runtime /__control__ switches and its count of accepted connections.
+  its runtime /__control__ switches, its count of accepted connections and its
+  count of requests in flight.
 - median / ratio formatting, and a table printer.
 - machine(): the machine the figures come from.
 """
@@ -22,12 +23,11 @@ MOCK_START_TIMEOUT_S = 30
 
 
 class Mock:
-    """tests/mock_oms.py with TCP_NODELAY (see mock_server.py), in a child process."""
+    """tests/mock_oms.py in a child process, counting requests in flight (see
+    mock_server.py)."""
 
-    def __init__(self, raw=False, **options):
+    def __init__(self, **options):
         args = [sys.executable, os.path.join(HERE, "mock_server.py")]
-        if raw:
-            args.append("--raw")
         options.setdefault("token", TOKEN)
         for name, value in options.items():
             flag = "--" + name.replace("_", "-")
@@ -66,6 +66,11 @@ class Mock:
 
     def connections(self):
         return self.control()["state"]["connections"]
+
+    def state(self):
+        """Accepted connections and the in-flight counters (mock_server.py);
+        reading resets the in-flight maximum."""
+        return self.control()["state"]
 
     def stop(self):
         if self.proc.poll() is None:

@@ -9,7 +9,9 @@
 #include "omslog/util.h"
 
 #define CLI_DEFAULT_WIDTH 120
-#define CLI_MAX_STEP_BACKS 100 /* bound on re-reading pages after the log shrank */
+/* Re-reads allowed beyond one per page written: a server whose counts make
+ * no sense must not keep us re-reading forever. */
+#define CLI_MAX_REREADS 100
 #define CLI_WAIT_SLICE_MS 1000
 
 static int cli_terminal_width(FILE *out)
@@ -39,9 +41,15 @@ static void cli_progress_done(bool show)
         fputs("\r\033[K", stderr);
 }
 
-/* One page in the pipeline: requested, then held until its turn. */
+/* The pipeline of `list`: pages [head, next) have been requested, page head is
+ * the next to write. Each lives in ring[page % cap] until written. Finished
+ * pages that wait for an earlier one ("held") do not count against the
+ * requests in flight, or one slow page would idle every slot behind it (the
+ * head-of-line blocking that the default of 4 in flight cannot afford); the
+ * ring's size bounds them, and so the memory. `reread` is one earlier page
+ * asked for again because the log moved (see cli_list); it goes before the
+ * head. */
 struct cli_slot {
-    long page;
     int id;
     bool done;
     struct api_result res;
@@ -50,74 +58,175 @@ struct cli_slot {
 struct cli_pipeline {
     struct api *api;
     long page_size;
-    struct cli_slot *slots;
-    size_t n, cap;
+    long parallel;    /* requests in flight, at most (the re-read included) */
+    struct cli_slot *ring;
+    long cap;         /* pages in the ring (in flight + held), at most */
+    long head, next;
+    long in_flight;
+    long last_page;   /* by the latest count; 0: not known, only the head may go */
+    bool one_page;
+    struct cli_slot reread;
+    long reread_page; /* 0: none */
+    bool reread_sent;
+    int64_t latest_count; /* of the page that arrived last: the best guess of now */
 };
 
-static int cli_submit(struct cli_pipeline *pl, long page, struct omslog_error *err)
+/* Finished pages held for their turn, per parallel slot: enough to ride out a
+ * page that takes several times as long as the others (a retry, a slow
+ * shard) without bounding memory by anything but the settings. */
+#define CLI_HELD_PER_SLOT 4
+
+static struct cli_slot *cli_slot(struct cli_pipeline *pl, long page)
 {
-    int id = api_request_page(pl->api, page, pl->page_size, NULL, 0, NULL, err);
-    if (id < 0)
-        return err->status ? (int)err->status : OMSLOG_ERR_INTERNAL;
-    pl->slots[pl->n++] = (struct cli_slot){.page = page, .id = id};
-    return OMSLOG_OK;
+    return &pl->ring[page % pl->cap];
+}
+
+static void cli_slot_drop(struct cli_pipeline *pl, struct cli_slot *s)
+{
+    if (s->done)
+        api_result_free(&s->res);
+    else if (s->id > 0) {
+        api_cancel(pl->api, s->id);
+        pl->in_flight--;
+    }
+    *s = (struct cli_slot){0};
+}
+
+static void cli_reread_drop(struct cli_pipeline *pl)
+{
+    if (pl->reread_sent)
+        cli_slot_drop(pl, &pl->reread);
+    pl->reread_page = 0;
+    pl->reread_sent = false;
 }
 
 static void cli_drop_all(struct cli_pipeline *pl)
 {
-    for (size_t i = 0; i < pl->n; i++) {
-        if (pl->slots[i].done)
-            api_result_free(&pl->slots[i].res);
-        else
-            api_cancel(pl->api, pl->slots[i].id);
-    }
-    pl->n = 0;
+    for (long pg = pl->head; pg < pl->next; pg++)
+        cli_slot_drop(pl, cli_slot(pl, pg));
+    pl->next = pl->head;
+    cli_reread_drop(pl);
 }
 
-/* Block until the request for `page` has finished; move its result to *out. */
-static void cli_await(struct cli_pipeline *pl, long page, struct api_result *out)
+static int cli_submit(struct cli_pipeline *pl, long page, struct cli_slot *s,
+                      struct omslog_error *err)
+{
+    int id = api_request_page(pl->api, page, pl->page_size, NULL, 0, NULL, err);
+    if (id < 0)
+        return -1;
+    *s = (struct cli_slot){.id = id};
+    pl->in_flight++;
+    return 0;
+}
+
+/* Request pages while a slot and ring room are free, the re-read first.
+ * Returns how many were requested, or -1 with err set. */
+static int cli_fill(struct cli_pipeline *pl, struct omslog_error *err)
+{
+    int n = 0;
+    if (pl->reread_page && !pl->reread_sent && pl->in_flight < pl->parallel) {
+        if (cli_submit(pl, pl->reread_page, &pl->reread, err) != 0)
+            return -1;
+        pl->reread_sent = true;
+        n++;
+    }
+    while (pl->in_flight < pl->parallel && pl->next - pl->head < pl->cap &&
+           (pl->next == pl->head || (!pl->one_page && pl->last_page &&
+                                     pl->next <= pl->last_page))) {
+        if (cli_submit(pl, pl->next, cli_slot(pl, pl->next), err) != 0)
+            return -1;
+        pl->next++;
+        n++;
+    }
+    return n;
+}
+
+/* Take one finished request into its slot. */
+static void cli_store(struct cli_pipeline *pl, struct api_result *r)
+{
+    struct cli_slot *s = NULL;
+    if (pl->reread_sent && pl->reread.id == r->id && !pl->reread.done)
+        s = &pl->reread;
+    for (long pg = pl->head; !s && pg < pl->next; pg++) {
+        struct cli_slot *c = cli_slot(pl, pg);
+        if (c->id == r->id && !c->done)
+            s = c;
+    }
+    if (!s) {
+        api_result_free(r); /* not ours (cancelled meanwhile) */
+        return;
+    }
+    if (r->err.status == OMSLOG_OK)
+        pl->latest_count = r->page.count;
+    s->res = *r;
+    s->done = true;
+    pl->in_flight--;
+}
+
+/* Block until *want has finished, requesting further pages as others finish.
+ * Returns OMSLOG_OK or the status of a request that could not be made. */
+static int cli_await(struct cli_pipeline *pl, const struct cli_slot *want,
+                     struct omslog_error *err)
 {
     for (;;) {
-        for (size_t i = 0; i < pl->n; i++) {
-            if (pl->slots[i].page == page && pl->slots[i].done) {
-                *out = pl->slots[i].res;
-                pl->slots[i] = pl->slots[--pl->n];
-                return;
-            }
-        }
-        struct api_result r;
+        int n = cli_fill(pl, err);
+        if (n < 0)
+            return err && err->status ? (int)err->status : OMSLOG_ERR_INTERNAL;
         bool got = false;
+        struct api_result r;
         while (api_poll(pl->api, &r)) {
+            cli_store(pl, &r);
             got = true;
-            bool kept = false;
-            for (size_t i = 0; i < pl->n && !kept; i++)
-                if (pl->slots[i].id == r.id && !pl->slots[i].done) {
-                    pl->slots[i].res = r;
-                    pl->slots[i].done = true;
-                    kept = true;
-                }
-            if (!kept)
-                api_result_free(&r);
         }
-        if (!got)
+        if (want->done)
+            return OMSLOG_OK;
+        /* A page finished or was requested: refill and drive it before sleeping. */
+        if (!got && n == 0)
             api_wait(pl->api, NULL, 0, CLI_WAIT_SLICE_MS, NULL);
     }
 }
 
-static bool cli_in_pipeline(const struct cli_pipeline *pl, long page)
+/* Where the output stands: the last id written and, by position counted from
+ * the bottom of the log (count - 1 - position, which growth at the top does
+ * not change), the index of the entry that should come next. */
+struct cli_mark {
+    bool have;
+    int64_t last_id;
+    int64_t need;       /* bottom index of the next entry */
+    int64_t need_count; /* the count of the page that told */
+};
+
+/* Whether page p, whose first entry is at bottom index top by its own count,
+ * continues the output without a gap. Proof by ids: an entry already written
+ * followed by one that is not means the latter is the true successor (ids only
+ * go down, and new entries only arrive at the top). Without such overlap,
+ * only an unchanged log proves it: the same count as the page before, and
+ * the page starting exactly where that one ended. */
+static bool cli_continues(const struct cli_mark *m, const struct log_page *p, int64_t top)
 {
-    for (size_t i = 0; i < pl->n; i++)
-        if (pl->slots[i].page == page)
-            return true;
-    return false;
+    if (!m->have || p->n == 0)
+        return true;
+    if (p->entries[0].id >= m->last_id)
+        return true;
+    return top == m->need && p->count == m->need_count;
 }
 
 /* Walk pages from o->page, newest first, writing matching entries in order.
  * Once the first page tells the page count, up to cfg->parallel pages are in
- * flight at once; output order stays exact. The log may grow or shrink while
- * we walk: growth pushes entries we have already seen onto the next page
- * (skipped: ids only go down), shrinking pulls unseen entries onto pages we
- * have passed (we step back and re-read). */
+ * flight at once; output order stays exact.
+ *
+ * The log may grow or shrink while we walk, and pages fetched at once reach
+ * the server in any order. An entry whose id is not below the last one written
+ * has been seen: skipped. A page that cannot be shown to continue the output
+ * (cli_continues) stays held while the page that should hold the last entry
+ * written is read again (by the latest count; then one page further down or
+ * up until it overlaps), so nothing pushed past us is lost and the pages held
+ * meanwhile are kept. A page gone past the end (404: the log shrank) steps
+ * back one page.
+ *
+ * The page size asked for is cfg->page_size; the real one is learnt from the
+ * number of results on the first full page (one with a next link), so a
+ * server that ignores or clamps the size asked for is followed as it is. */
 int cli_list(struct api *api, const struct config *cfg, const struct cli_list_opts *o, FILE *out,
              struct omslog_error *err)
 {
@@ -127,90 +236,114 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     long parallel = cfg->parallel > 0 ? cfg->parallel : 1;
     if (one_page)
         parallel = 1;
-    struct cli_pipeline pl = {.api = api, .page_size = cfg->page_size,
-                              .slots = xcalloc((size_t)parallel, sizeof(struct cli_slot)),
-                              .cap = (size_t)parallel};
+    long first = o->page > 0 ? o->page : 1;
+    long cap = parallel * (1 + CLI_HELD_PER_SLOT);
+    struct cli_pipeline pl = {.api = api, .page_size = cfg->page_size, .parallel = parallel,
+                              .ring = xcalloc((size_t)cap, sizeof(struct cli_slot)),
+                              .cap = cap, .head = first, .next = first, .one_page = one_page};
     struct format_writer w;
     format_begin(&w, o->format, out, cli_terminal_width(out), cfg->utc);
 
-    long first = o->page > 0 ? o->page : 1;
-    long page = first;      /* next page to write out */
-    long next_req = first;  /* next page to request */
-    long last_page = 0;     /* last page by the latest count; 0: not known yet */
-    int64_t prev_count = -1, last_id = 0;
-    bool have_last = false;
-    long per_page = 0, step_backs = 0;
+    struct cli_mark mark = {0};
+    long per_page = 0, rereads = 0, written_pages = 0;
+    long next_reread = 0; /* where to look next when a re-read was all seen */
     int rc = OMSLOG_OK;
     for (;;) {
-        /* Fill the pipeline: only the first page until the page count is known. */
-        while (pl.n < pl.cap && (next_req == page || (last_page && next_req <= last_page))) {
-            if (cli_in_pipeline(&pl, next_req)) {
-                next_req++;
+        bool is_reread = pl.reread_page != 0;
+        long page = is_reread ? pl.reread_page : pl.head;
+        struct cli_slot *slot = is_reread ? &pl.reread : cli_slot(&pl, pl.head);
+        if ((rc = cli_await(&pl, slot, err)) != OMSLOG_OK)
+            break;
+        bool may_reread = rereads < CLI_MAX_REREADS + written_pages;
+        struct api_result *res = &slot->res;
+        if (res->err.status != OMSLOG_OK) {
+            rc = res->err.status;
+            bool shrank = rc == OMSLOG_ERR_NOT_FOUND && mark.have && page > 1;
+            if (shrank && may_reread) {
+                /* The page existed by the count we had: the log shrank since,
+                 * and pulled unseen entries onto the page before. */
+                if (is_reread) {
+                    cli_reread_drop(&pl);
+                } else {
+                    cli_drop_all(&pl); /* the later pages are gone too */
+                    pl.head = pl.next = page;
+                }
+                pl.reread_page = page - 1;
+                rereads++;
+                rc = OMSLOG_OK;
                 continue;
             }
-            if ((rc = cli_submit(&pl, next_req, err)) != OMSLOG_OK)
-                goto out;
-            next_req++;
-            if (one_page)
-                break;
-        }
-        struct api_result res;
-        cli_await(&pl, page, &res);
-        if (res.err.status != OMSLOG_OK) {
-            rc = res.err.status;
-            if (rc == OMSLOG_ERR_NOT_FOUND && page > first && prev_count >= 0)
-                rc = OMSLOG_OK; /* the log shrank under us: this was the end */
+            if (shrank)
+                rc = OMSLOG_OK; /* out of re-reads: take this as the end */
             else if (err)
-                *err = res.err;
-            api_result_free(&res);
+                *err = res->err;
             break;
         }
-        struct log_page *p = &res.page;
-        if (per_page == 0 && p->next)
+        struct log_page *p = &res->page;
+        if (per_page == 0 && p->next) {
             per_page = (long)p->n;
-        if (prev_count >= 0 && p->count < prev_count && step_backs < CLI_MAX_STEP_BACKS &&
-            page > 1) {
-            int64_t gone = prev_count - p->count;
-            long size = per_page > 0 ? per_page : 1;
-            long back = (long)((gone + size - 1) / size);
-            cli_drop_all(&pl);
-            page = page - back < 1 ? 1 : page - back;
-            next_req = page;
-            prev_count = p->count;
-            step_backs++;
-            api_result_free(&res);
-            continue;
+            if (cfg->verbose && cfg->page_size > 0 && per_page != cfg->page_size)
+                fprintf(stderr, "omslog: the server sends %ld entries a page (asked for %ld)\n",
+                        per_page, cfg->page_size);
         }
-        prev_count = p->count;
+        long size = per_page > 0 ? per_page : (long)p->n;
+        int64_t top = p->count - 1 - (int64_t)(page - 1) * size;
+        if (!cli_continues(&mark, p, top) && size > 0 && may_reread) {
+            long want;
+            if (is_reread) {
+                want = page > 1 ? page - 1 : 1; /* it starts below us: look higher */
+                cli_reread_drop(&pl);
+            } else if (next_reread) {
+                want = next_reread;
+            } else {
+                /* The page that holds the last entry written, by the latest count. */
+                int64_t pos = pl.latest_count - 1 - (mark.need + 1);
+                want = (long)((pos > 0 ? pos : 0) / size) + 1;
+            }
+            next_reread = 0;
+            pl.reread_page = want;
+            rereads++;
+            continue; /* a held head page stays held */
+        }
         if (!p->next)
-            last_page = page;
+            pl.last_page = page;
         else if (per_page > 0)
-            last_page = (long)((p->count + per_page - 1) / per_page);
+            pl.last_page = (long)((p->count + per_page - 1) / per_page);
         bool done = false;
         for (size_t i = 0; i < p->n && !done; i++) {
             const struct log_entry *e = &p->entries[i];
-            if (have_last && e->id >= last_id)
+            if (mark.have && e->id >= mark.last_id)
                 continue; /* seen already: the log grew and shifted it here */
-            last_id = e->id;
-            have_last = true;
+            mark.last_id = e->id;
+            mark.have = true;
             if (!filter_match(&o->filter, e))
                 continue;
             format_entry(&w, e);
             if (limit > 0 && (long)w.count >= limit)
                 done = true;
         }
+        if (p->n > 0 && p->entries[p->n - 1].id <= mark.last_id) {
+            /* The page reaches the last entry written: it tells where we are. */
+            mark.need = top - (int64_t)p->n;
+            mark.need_count = p->count;
+            next_reread = 0;
+        } else if (is_reread && p->n > 0) {
+            next_reread = page + 1; /* all of it above us: look further down */
+        }
         cli_progress(progress, page, p->count, per_page, w.count);
         bool last = !p->next || p->n == 0;
-        api_result_free(&res);
+        if (is_reread) {
+            cli_reread_drop(&pl);
+        } else {
+            cli_slot_drop(&pl, slot);
+            pl.head++;
+            written_pages++;
+        }
         if (done || last || one_page)
             break;
-        page++;
-        if (next_req < page)
-            next_req = page;
     }
-out:
     cli_drop_all(&pl);
-    free(pl.slots);
+    free(pl.ring);
     cli_progress_done(progress);
     if (format_end(&w) != 0 && rc == OMSLOG_OK)
         rc = error_set(err, OMSLOG_ERR_IO, "cannot write the output (disk full or closed pipe?)");

@@ -122,7 +122,7 @@ void config_defaults(struct config *c)
     c->url = NULL;
     c->token = NULL;
     c->token_source = NULL;
-    c->page_size = 0;
+    c->page_size = CONFIG_DEFAULT_PAGE_SIZE;
     c->timeout_s = CONFIG_DEFAULT_TIMEOUT_S;
     c->connect_timeout_s = CONFIG_DEFAULT_CONNECT_TIMEOUT_S;
     c->low_speed_time_s = CONFIG_DEFAULT_LOW_SPEED_TIME_S;

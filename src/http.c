@@ -82,6 +82,11 @@ struct http_client {
     int next_id;
     CURL *idle[HTTP_IDLE_EASY_MAX];
     size_t n_idle;
+    /* http_wait's descriptor arrays, grown to the largest n_extra seen, so a
+     * steady event loop allocates nothing per wake. */
+    struct curl_waitfd *wait_fds;
+    struct pollfd *poll_fds;
+    size_t cap_fds;
 };
 
 static bool curl_initialised;
@@ -732,6 +737,16 @@ struct http_client *http_client_new(const struct http_options *o, struct omslog_
         return NULL;
     }
     CURLM *multi = curl_multi_init();
+    /* libcurl keeps 4 idle connections per transfer *currently added* by
+     * default: when only one or two run (the tail of a burst, a slow page),
+     * it closes idle ones that the next burst then reopens. One connection
+     * per parallel slot is what a bounded client needs, so keep exactly
+     * that many. Unlimited parallelism keeps libcurl's own rule. */
+    if (multi && o->max_parallel > 0 &&
+        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, o->max_parallel) != CURLM_OK) {
+        curl_multi_cleanup(multi);
+        multi = NULL;
+    }
     if (!multi) {
         origin_free(&origin);
         error_set(err, OMSLOG_ERR_INTERNAL, "cannot create a libcurl multi handle");
@@ -783,6 +798,8 @@ void http_client_free(struct http_client *c)
     for (size_t i = 0; i < c->n_idle; i++)
         curl_easy_cleanup(c->idle[i]);
     curl_multi_cleanup(c->multi);
+    free(c->wait_fds);
+    free(c->poll_fds);
     if (c->auth_header) {
         explicit_bzero(c->auth_header, strlen(c->auth_header));
         free(c->auth_header);
@@ -892,29 +909,29 @@ static int wait_for(struct http_client *c, const int *extra_fds, int n_extra, in
     if (t == INT_MAX && c->n_active == 0 && n_extra == 0)
         return 0;
 
-    struct curl_waitfd *w = n_extra ? xcalloc((size_t)n_extra, sizeof *w) : NULL;
-    for (int i = 0; i < n_extra; i++) {
-        w[i].fd = extra_fds[i];
-        w[i].events = CURL_WAIT_POLLIN;
+    if ((size_t)n_extra > c->cap_fds) {
+        c->wait_fds = xrealloc(c->wait_fds, (size_t)n_extra * sizeof *c->wait_fds);
+        c->poll_fds = xrealloc(c->poll_fds, (size_t)n_extra * sizeof *c->poll_fds);
+        c->cap_fds = (size_t)n_extra;
     }
+    struct curl_waitfd *w = c->wait_fds;
+    for (int i = 0; i < n_extra; i++)
+        w[i] = (struct curl_waitfd){.fd = extra_fds[i], .events = CURL_WAIT_POLLIN};
     int numfds = 0;
-    CURLMcode mc = curl_multi_poll(c->multi, w, (unsigned)n_extra, (int)t, &numfds);
-    free(w);
+    CURLMcode mc = curl_multi_poll(c->multi, n_extra ? w : NULL, (unsigned)n_extra, (int)t,
+                                   &numfds);
     if (mc != CURLM_OK)
         return -1;
     if (n_extra && extra_ready) {
         /* Asked separately so a hang-up or error counts too (curl reports
          * only POLLIN): the caller must read to find out, or it would spin. */
-        struct pollfd *p = xcalloc((size_t)n_extra, sizeof *p);
-        for (int i = 0; i < n_extra; i++) {
-            p[i].fd = extra_fds[i];
-            p[i].events = POLLIN;
-        }
+        struct pollfd *p = c->poll_fds;
+        for (int i = 0; i < n_extra; i++)
+            p[i] = (struct pollfd){.fd = extra_fds[i], .events = POLLIN};
         if (poll(p, (nfds_t)n_extra, 0) > 0)
             for (int i = 0; i < n_extra; i++)
                 if (p[i].revents & (POLLIN | POLLHUP | POLLERR))
                     *extra_ready = true;
-        free(p);
     }
     return 0;
 }

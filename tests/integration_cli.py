@@ -12,8 +12,10 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
+from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 from mock_oms import MockServer  # noqa: E402
@@ -573,6 +575,138 @@ def test_parallel_pages_reuse_connections():
         # 20 pages at 200 ms each: one at a time would take >= 4 s
         assert elapsed < 3.0, elapsed
         assert s.connections <= 6, s.connections
+
+
+# ---------------------------------------------------------------- pipeline and page size
+
+API_PATH = "/api/v1/oms/logs/action_log/"
+
+
+def page_of(raw_path):
+    q = parse_qs(urlsplit(raw_path).query)
+    return int(q["page"][-1]) if "page" in q else None
+
+
+class InFlight:
+    """Counts the API requests the mock is working on at once (from reading the
+    request to having its reply ready, a span inside the client's own request
+    time), logs when each started and ended, and can hold chosen pages longer."""
+
+    def __init__(self, server, extra_delay=None):
+        self.lock = threading.Lock()
+        self.now = self.most = 0
+        self.log = []  # (event, page, monotonic time)
+        self.extra_delay = extra_delay or {}
+        inner = server.respond
+
+        def respond(method, raw_path, headers, body=b""):
+            if API_PATH not in raw_path:
+                return inner(method, raw_path, headers, body)
+            page = page_of(raw_path)
+            with self.lock:
+                self.now += 1
+                self.most = max(self.most, self.now)
+                self.log.append(("start", page, time.monotonic()))
+            try:
+                if page in self.extra_delay:
+                    time.sleep(self.extra_delay[page])
+                return inner(method, raw_path, headers, body)
+            finally:
+                with self.lock:
+                    self.now -= 1
+                    self.log.append(("end", page, time.monotonic()))
+
+        server.respond = respond
+
+    def span(self, page):
+        start = next(t for ev, p, t in self.log if ev == "start" and p == page)
+        end = next(t for ev, p, t in self.log if ev == "end" and p == page)
+        return start, end
+
+
+def test_slow_page_does_not_hold_back_the_others():
+    """Pages that finish before an earlier, slower one wait for their turn
+    without taking its slot: `parallel` requests stay in flight, and at most
+    4 x parallel finished pages are held (bounded memory)."""
+    parallel, stall = 4, 1.5
+    with MockServer(count=400, token=TOKEN, delay=0.05) as s:
+        inflight = InFlight(s, {2: stall})
+        rc, out, err = run(["--url", s.url, "--parallel", str(parallel), "list", "--all"])
+        expect(rc, "ok", out, err)
+        ids = [r["id"] for r in jsonl(out)]
+        assert ids == list(s.store.ids()), "output differs from the log"
+        t0, t1 = inflight.span(2)
+        during = sorted({p for ev, p, t in inflight.log if ev == "start" and t0 < t < t1})
+        # Blocked at the head, only pages 3..5 could start; the pipeline holds
+        # page 2 plus at most parallel x (1 + 4) - 1 others.
+        assert len(during) >= 3 * parallel, during
+        assert max(during) <= 2 + parallel * 5 - 1, during
+        assert inflight.most == parallel, inflight.most
+
+
+def test_connections_equal_parallel_slots():
+    """One connection per slot, also when a stalled page lets the transfers
+    drain to one (libcurl's default cache then shrinks and closes idle ones)."""
+    for parallel in (8, 4):
+        with MockServer(count=800, token=TOKEN, delay=0.01) as s:
+            inflight = InFlight(s, {2: 0.8})
+            rc, out, err = run(["--url", s.url, "--parallel", str(parallel), "list", "--all"])
+            expect(rc, "ok", out, err)
+            assert len(jsonl(out)) == 800
+            assert inflight.most == parallel, (parallel, inflight.most)
+            assert s.connections == parallel, (parallel, s.connections)
+    with MockServer(count=200, token=TOKEN, delay=0.01) as s:  # the default: 4
+        rc, out, err = run(["--url", s.url, "list", "--all"])
+        expect(rc, "ok", out, err)
+        assert s.connections == 4, s.connections
+
+
+def test_default_page_size_ask_ignored_honoured_or_clamped():
+    """omslog asks for 100 a page; whatever the server does with that, the
+    output is the whole log once, in order. Requests tell what was used."""
+    count = 237
+    cases = [("ignored (DRF default)", {}, 10),
+             ("honoured", dict(page_size_param="page_size"), 100),
+             ("clamped to 50", dict(page_size_param="page_size", max_page_size=50), 50)]
+    for name, opts, size in cases:
+        with MockServer(count=count, token=TOKEN, **opts) as s:
+            want = list(s.store.ids())
+            rc, out, err = run(["-v", "--url", s.url, "list", "--all"])
+            expect(rc, "ok", out, err)
+            ids = [r["id"] for r in jsonl(out)]
+            assert ids == want, (name, len(ids), len(set(ids)))
+            api = [r["path"] for r in s.requests if API_PATH in r["path"]]
+            assert all("page_size=100" in p for p in api), (name, api[:3])
+            assert not any("limit=" in p for p in api), api[:3]
+            assert len(api) == -(-count // size), (name, len(api))
+            told = "the server sends %d entries a page (asked for 100)" % size
+            assert (told in err) == (size != 100), (name, err[-300:])
+    with MockServer(count=count, token=TOKEN, page_size_param="page_size") as s:
+        rc, out, err = run(["--url", s.url, "--page-size", "0", "list", "--all"])
+        expect(rc, "ok", out, err)
+        assert [r["id"] for r in jsonl(out)] == list(s.store.ids())
+        api = [r["path"] for r in s.requests if API_PATH in r["path"]]
+        assert not any("page_size" in p for p in api) and len(api) == -(-count // 10), api[:3]
+
+
+def test_log_changing_under_parallel_pages_no_gaps():
+    """Growth at the top and deletions in the middle on every request, at each
+    parallelism: every entry that was there throughout is written, once, in
+    order."""
+    for grow, shrink in ((3, 2), (0, 2), (3, 0)):
+        for parallel in (1, 4, 8):
+            with MockServer(count=150, token=TOKEN) as s:
+                before = set(s.store.ids())
+                s.set(grow=grow, shrink=shrink)
+                rc, out, err = run(["--url", s.url, "--parallel", str(parallel),
+                                    "list", "--all"])
+                s.set(grow=0, shrink=0)
+                expect(rc, "ok", out, err)
+                ids = [r["id"] for r in jsonl(out)]
+                assert len(ids) == len(set(ids)), (grow, shrink, parallel, "duplicates")
+                assert ids == sorted(ids, reverse=True), (grow, shrink, parallel)
+                missing = (before & set(s.store.ids())) - set(ids)
+                assert not missing, (grow, shrink, parallel, sorted(missing)[:10])
 
 
 # ---------------------------------------------------------------- runner

@@ -103,7 +103,9 @@ static void test_defaults(void **state)
     assert_null(c.url);
     assert_null(c.token);
     assert_null(c.token_source);
-    assert_int_equal(c.page_size, 0);
+    /* Larger pages are asked for unless configured otherwise. */
+    assert_int_equal(c.page_size, CONFIG_DEFAULT_PAGE_SIZE);
+    assert_true(CONFIG_DEFAULT_PAGE_SIZE > 0);
     assert_int_equal(c.timeout_s, CONFIG_DEFAULT_TIMEOUT_S);
     assert_int_equal(c.connect_timeout_s, CONFIG_DEFAULT_CONNECT_TIMEOUT_S);
     assert_int_equal(c.low_speed_time_s, CONFIG_DEFAULT_LOW_SPEED_TIME_S);
@@ -459,10 +461,27 @@ static void test_bad_values(void **state)
             fail_msg("%s=%s: rc %d, \"%s\"", bad[i].key, bad[i].value, rc, err.msg);
     }
     /* Nothing changed. */
-    assert_int_equal(c.page_size, 0);
+    assert_int_equal(c.page_size, CONFIG_DEFAULT_PAGE_SIZE);
     assert_int_equal(c.timeout_s, CONFIG_DEFAULT_TIMEOUT_S);
     assert_false(c.insecure);
     assert_null(c.url);
+    config_free(&c);
+}
+
+/* page_size = 0 / --page-size 0 turns the default ask off: the server's own
+ * page size, no page_size parameter at all. */
+static void test_page_size_zero_is_the_servers_default(void **state)
+{
+    (void)state;
+    struct config c;
+    struct omslog_error err = {0};
+    config_defaults(&c);
+    assert_int_equal(load_text(&c, "page_size = 0\n", &err), OMSLOG_OK);
+    assert_int_equal(c.page_size, 0);
+    assert_int_equal(config_set(&c, "page_size", "25", "--page-size", &err), OMSLOG_OK);
+    assert_int_equal(c.page_size, 25);
+    assert_int_equal(config_set(&c, "page_size", "0", "--page-size", &err), OMSLOG_OK);
+    assert_int_equal(c.page_size, 0);
     config_free(&c);
 }
 
@@ -711,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_line_length),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_good_values),
+        cmocka_unit_test(test_page_size_zero_is_the_servers_default),
         cmocka_unit_test(test_bad_token_never_echoed),
         cmocka_unit_test(test_token_file),
         cmocka_unit_test(test_token_file_key),

@@ -881,6 +881,54 @@ static void test_parallel_limit_and_reuse(void **state)
     http_client_free(sc);
 }
 
+/* Submit n /slow requests, request i sleeping base_ms + i * step_ms, and
+ * collect them all. */
+static void slow_wave(struct http_client *c, int n, int base_ms, int step_ms)
+{
+    enum { WAVE_MAX = 16 };
+    assert_true(n <= WAVE_MAX);
+    for (int i = 0; i < n; i++) {
+        char u[URL_MAX], path[64];
+        snprintf(path, sizeof path, "/slow?delay=%.3f&group=wave",
+                 (double)(base_ms + i * step_ms) / 1000.0);
+        peer_url(u, PEER_MAIN, path);
+        assert_true(http_submit(c, u, NULL, NULL) > 0);
+    }
+    struct http_result *r[WAVE_MAX];
+    assert_int_equal(collect(c, r, (size_t)n), (size_t)n);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(r[i]->status, 200);
+        http_result_free(r[i]);
+    }
+}
+
+/* One connection per parallel slot, however unevenly the slots are used:
+ * libcurl's default cache (4 x the transfers running) shrinks below the
+ * parallelism when only one or two transfers run, and closes idle connections
+ * that the next burst must reopen. */
+static void test_connections_stay_at_parallel(void **state)
+{
+    (void)state;
+    enum { PARALLEL = 8, BASE_MS = 60, STEP_MS = 40, ROUNDS = 3 };
+    struct http_options o = test_options(peers[PEER_MAIN].base);
+    o.max_parallel = PARALLEL;
+    struct http_client *c = client_with(&o);
+    slow_wave(c, PARALLEL, BASE_MS, 0); /* opens PARALLEL connections */
+    long opened = http_connections_opened(c);
+    assert_int_equal(opened, PARALLEL);
+    for (int round = 0; round < ROUNDS; round++) {
+        /* Staggered: the last ones finish while one or two transfers run. */
+        slow_wave(c, PARALLEL, BASE_MS, STEP_MS);
+        slow_wave(c, PARALLEL, BASE_MS, 0);
+    }
+    assert_int_equal(http_connections_opened(c), PARALLEL);
+    /* Twice the parallelism submitted at once: the extra ones wait for a
+     * slot and reuse its connection. */
+    slow_wave(c, 2 * PARALLEL, BASE_MS, 0);
+    assert_int_equal(http_connections_opened(c), PARALLEL);
+    http_client_free(c);
+}
+
 static void test_wait_on_extra_fd(void **state)
 {
     (void)state;
@@ -923,6 +971,44 @@ static void test_wait_on_extra_fd(void **state)
     assert_true(now_ms() - start >= 90);
     close(fds[0]);
     close(fds[1]);
+    http_client_free(c);
+}
+
+/* The wait arrays are kept between calls: a longer list grows them, and a
+ * shorter one later must not see the fds of the longer one. */
+static void test_wait_on_several_extra_fds(void **state)
+{
+    (void)state;
+    enum { NFDS = 3 };
+    struct http_client *c = main_client();
+    int p[NFDS][2], rd[NFDS];
+    for (int i = 0; i < NFDS; i++) {
+        assert_int_equal(pipe(p[i]), 0);
+        rd[i] = p[i][0];
+    }
+    bool ready = true;
+    assert_int_equal(http_wait(c, rd, 1, 50, &ready), 0);
+    assert_false(ready);
+    assert_int_equal(write(p[NFDS - 1][1], "x", 1), 1);
+    int64_t start = now_ms();
+    assert_int_equal(http_wait(c, rd, NFDS, 5000, &ready), 0);
+    assert_true(ready);
+    assert_true(now_ms() - start < 1000);
+    /* The last pipe is still readable, but no longer asked about. */
+    start = now_ms();
+    assert_int_equal(http_wait(c, rd, 1, 150, &ready), 0);
+    assert_false(ready);
+    assert_true(now_ms() - start >= 130);
+    /* A hang-up counts as ready too (the caller must read to see EOF). */
+    close(p[0][1]);
+    p[0][1] = -1;
+    assert_int_equal(http_wait(c, rd, 1, 5000, &ready), 0);
+    assert_true(ready);
+    for (int i = 0; i < NFDS; i++) {
+        close(p[i][0]);
+        if (p[i][1] >= 0)
+            close(p[i][1]);
+    }
     http_client_free(c);
 }
 
@@ -1007,7 +1093,9 @@ int main(void)
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_cancel_delivers_nothing),
         cmocka_unit_test(test_parallel_limit_and_reuse),
+        cmocka_unit_test(test_connections_stay_at_parallel),
         cmocka_unit_test(test_wait_on_extra_fd),
+        cmocka_unit_test(test_wait_on_several_extra_fds),
         cmocka_unit_test(test_http_get_leaves_other_results_queued),
         cmocka_unit_test(test_verbose_lines_without_token),
     };

@@ -21,13 +21,22 @@
 #define CONFIG_DEFAULT_CACHE_PAGES 64
 #define CONFIG_DEFAULT_FOLLOW_S 5
 #define CONFIG_DEFAULT_PARALLEL 4
+/* Entries a page asked for with ?page_size=N. A server that honours it (DRF's
+ * PageNumberPagination with page_size_query_param = "page_size") answers 10x
+ * fewer requests for a scan; one that ignores it (DRF's default) or clamps it
+ * (max_page_size) is followed at the size it uses: omslog learns the real
+ * size from the number of results on the first full page. 0 asks for nothing
+ * and always gets the server's default. `limit` is never sent, although other
+ * Akinon endpoints use it: a LimitOffsetPagination server ignores `page`, so
+ * every page would come back as the same first `limit` entries. */
+#define CONFIG_DEFAULT_PAGE_SIZE 100
 #define CONFIG_TOKEN_MAX 4096
 
 struct config {
     char *url;            /* base URL as given */
     char *token;          /* API key, NULL when none */
     char *token_source;   /* "--token", "OMSLOG_TOKEN", a file path...; for messages */
-    long page_size;       /* 0 = the server's default */
+    long page_size;       /* asked for (CONFIG_DEFAULT_PAGE_SIZE); 0 = the server's default */
     long timeout_s;       /* whole request */
     long connect_timeout_s;
     long low_speed_time_s;/* abort when slower than 1 byte/s for this long */
@@ -63,7 +72,8 @@ int config_load_file(struct config *c, const char *path, bool required,
  * supply their own environment; pass NULL for getenv. Empty values count as
  * unset; when both token variables are set OMSLOG_TOKEN wins. NO_COLOR with
  * any non-empty value sets no_color (no-color.org). OMSLOG_CONFIG is main's. */
-int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *), struct omslog_error *err);
+int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *),
+                     struct omslog_error *err);
 /* Set one key (the config file's names: url, token, token_file, page_size,
  * timeout, connect_timeout, low_speed_time, retries, cache_pages, follow,
  * parallel, insecure, utc, color, verbose). source names where it came from

@@ -47,7 +47,8 @@ struct http_options {
     long backoff_max_ms;        /* cap (default 8000) */
     long max_retry_after_s;     /* longest Retry-After honoured (default 120) */
     size_t max_body;            /* abort a body larger than this (0: default) */
-    long max_parallel;          /* transfers running at once (0: unlimited); more wait */
+    long max_parallel;          /* transfers running at once (0: unlimited); more wait.
+                                 * Also the connections kept open: one per slot */
     bool insecure;              /* disable TLS verification */
     FILE *verbose;              /* diagnostics, or NULL */
 };

@@ -264,6 +264,14 @@ static void api_transport_error(struct api *a, const struct http_result *r,
         error_set(err, OMSLOG_ERR_INTERNAL, "request cancelled");
         break;
     default:
+        if (r->status >= 300 && r->status < 400) {
+            /* An unusable Location or a redirect loop: the server's answer is
+             * wrong, the connection is fine. */
+            error_set(err, OMSLOG_ERR_PROTOCOL,
+                      "%s answered with a redirect omslog cannot follow (%s): check --url",
+                      host, buf_str(&why));
+            break;
+        }
         error_set(err, OMSLOG_ERR_CONNECT, "request to %s failed (%s)", host, buf_str(&why));
         break;
     }

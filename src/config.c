@@ -92,22 +92,7 @@ static const struct config_key *config_key_find(const char *name)
  * bounded, so a message is always one safe line. */
 static void config_quote(const char *s, char *out, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    struct buf b = {0};
-    size_t len = strlen(s), shown = len < CONFIG_QUOTE_MAX ? len : CONFIG_QUOTE_MAX;
-    for (size_t i = 0; i < shown; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f) {
-            buf_putc(&b, (char)c);
-        } else {
-            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
-            buf_append(&b, esc, sizeof esc);
-        }
-    }
-    if (shown < len)
-        buf_appends(&b, "...");
-    snprintf(out, n, "%s", buf_str(&b));
-    buf_free(&b);
+    ascii_quote(s, strlen(s), CONFIG_QUOTE_MAX, out, n);
 }
 
 static void config_replace(char **field, char *value)

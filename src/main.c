@@ -58,7 +58,7 @@ static const struct opt options[] = {
     {OPT_CONNECT_TIMEOUT, 0, "connect-timeout", "SECONDS", "connect_timeout", "connect timeout (10)"},
     {OPT_LOW_SPEED_TIME, 0, "low-speed-time", "SECONDS", "low_speed_time",
      "give up on a response that stalls for SECONDS (0: never)"},
-    {OPT_PAGE_SIZE, 0, "page-size", "N", "page_size", "ask for N entries a page (server may ignore)"},
+    {OPT_PAGE_SIZE, 0, "page-size", "N", "page_size", "ask for N entries a page (100; 0: the server's own size; it may ignore it)"},
     {OPT_RETRIES, 0, "retries", "N", "retries", "retries on 429/502/503/504/reset (4)"},
     {OPT_PARALLEL, 0, "parallel", "N", "parallel", "requests in flight at once (4)"},
     {OPT_CACHE_PAGES, 0, "cache-pages", "N", "cache_pages", "browser: pages kept in memory (64)"},

@@ -510,6 +510,18 @@ def test_redirect_to_another_origin_never_gets_the_token():
         assert TOKEN not in seen
 
 
+def test_redirect_loop_is_a_protocol_error():
+    """A same-origin redirect to itself, forever: bounded hops, then a clear
+    'cannot follow' error with the protocol status (the connection is fine)."""
+    with MockServer(count=5, token=TOKEN) as s:
+        s.set(redirect_to=s.url)
+        rc, out, err = run(["--url", s.url, "list"])
+        expect(rc, "protocol", out, err)
+        assert "redirect omslog cannot follow" in err and "too many redirects" in err, err
+        hops = [r for r in s.requests if r.get("path", "").startswith("/api/")]
+        assert 2 <= len(hops) <= 20, len(hops)
+
+
 def test_next_link_to_another_host_never_gets_the_token():
     log = os.path.join(TMP, "spy3.jsonl")
     with MockServer(count=5, no_auth=True, host="127.0.0.2", log_file=log) as spy:

@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,21 +37,6 @@
 
 /* ------------------------------------------------------------------------ */
 /* Helpers */
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s (run the tests from the repository root)", path);
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    *len = b.len;
-    return buf_steal(&b);
-}
 
 static int page_is_zero(const struct log_page *p)
 {
@@ -124,7 +111,7 @@ static void test_fixture_page(void **state)
 {
     (void)state;
     size_t len;
-    char *body = read_file(FIXTURE_PAGE, &len);
+    char *body = test_read_file(FIXTURE_PAGE, &len);
     struct log_page p;
     struct omslog_error err = {OMSLOG_ERR_SERVER, "stale"};
     assert_int_equal(decode_page(body, len, &p, &err), 0);
@@ -682,7 +669,7 @@ static void test_every_prefix_fails(void **state)
 {
     (void)state;
     size_t len;
-    char *body = read_file(FIXTURE_PAGE, &len);
+    char *body = test_read_file(FIXTURE_PAGE, &len);
     size_t end = len;
     while (end > 0 && body[end - 1] != '}')
         end--;
@@ -713,7 +700,7 @@ static void test_mutations(void **state)
     (void)state;
     static const char alphabet[] = "{}[]\":,\\u0dD8fF-1.eE \x00\x80\xff";
     size_t len;
-    char *body = read_file(FIXTURE_PAGE, &len);
+    char *body = test_read_file(FIXTURE_PAGE, &len);
     uint32_t seed = 12345;
     int ok = 0;
     for (int round = 0; round < FUZZ_ROUNDS; round++) {
@@ -752,7 +739,7 @@ static void test_entry_copy(void **state)
 {
     (void)state;
     size_t len;
-    char *body = read_file(FIXTURE_PAGE, &len);
+    char *body = test_read_file(FIXTURE_PAGE, &len);
     struct log_page p;
     assert_int_equal(decode_page(body, len, &p, NULL), 0);
     struct log_entry copy;

@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "test_support.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,21 +98,6 @@ static void test_help_generated_from_table(void **state)
 /* The docs list every key: README.md carries the help text verbatim, and the
  * man page's KEYS section names every key (man escapes '-' as "\-"). The test
  * runs from the repository root, as the Makefile does. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s (run from the repository root)", path);
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    buf_putc(&b, '\0');
-    return b.data;
-}
-
 static void man_escape(const char *in, char *out, size_t n)
 {
     size_t o = 0;
@@ -125,8 +112,8 @@ static void man_escape(const char *in, char *out, size_t n)
 static void test_docs_list_every_key(void **state)
 {
     (void)state;
-    char *readme = slurp("README.md");
-    char *man = slurp("doc/omslog.1");
+    char *readme = test_read_file("README.md", NULL);
+    char *man = test_read_file("doc/omslog.1", NULL);
     char *keys_sec = strstr(man, ".SH KEYS");
     assert_non_null(keys_sec);
     char *end = strstr(keys_sec + 1, "\n.SH ");

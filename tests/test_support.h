@@ -1,0 +1,30 @@
+/* test_support.h — helpers shared by the cmocka suites (include after
+ * <cmocka.h>). Tests run from the repository root, as the Makefile does. */
+#ifndef OMSLOG_TEST_SUPPORT_H
+#define OMSLOG_TEST_SUPPORT_H
+
+#include <stdio.h>
+
+#include "omslog/buf.h"
+
+/* The whole file, NUL-terminated, owned by the caller; its length in *len
+ * (len may be NULL). Fails the test when the file cannot be opened. */
+static inline char *test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s (run the tests from the repository root)", path);
+    struct buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    if (len)
+        *len = b.len;
+    buf_putc(&b, '\0');
+    b.len--;
+    return buf_steal(&b);
+}
+
+#endif

@@ -247,6 +247,8 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     struct cli_mark mark = {0};
     long per_page = 0, rereads = 0, written_pages = 0;
     long next_reread = 0; /* where to look next when a re-read was all seen */
+    long gone_page = 0;     /* the head page that last answered 404 ... */
+    int64_t gone_last = 0;  /* ... and the last id written then */
     int rc = OMSLOG_OK;
     for (;;) {
         bool is_reread = pl.reread_page != 0;
@@ -259,7 +261,14 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
         if (res->err.status != OMSLOG_OK) {
             rc = res->err.status;
             bool shrank = rc == OMSLOG_ERR_NOT_FOUND && mark.have && page > 1;
-            if (shrank && may_reread) {
+            /* The same head page gone again with nothing written since: the
+             * page before was re-read and all seen, so this is the end. */
+            bool gone_again = !is_reread && page == gone_page && mark.last_id == gone_last;
+            if (!is_reread) {
+                gone_page = page;
+                gone_last = mark.last_id;
+            }
+            if (shrank && may_reread && !gone_again) {
                 /* The page existed by the count we had: the log shrank since,
                  * and pulled unseen entries onto the page before. */
                 if (is_reread) {
@@ -288,10 +297,13 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
         }
         long size = per_page > 0 ? per_page : (long)p->n;
         int64_t top = p->count - 1 - (int64_t)(page - 1) * size;
-        if (!cli_continues(&mark, p, top) && size > 0 && may_reread) {
+        /* A re-read of page 1 has nothing above it to look at: it is the
+         * continuation (ids already written are skipped below). */
+        bool top_reread = is_reread && page == 1;
+        if (!cli_continues(&mark, p, top) && size > 0 && may_reread && !top_reread) {
             long want;
             if (is_reread) {
-                want = page > 1 ? page - 1 : 1; /* it starts below us: look higher */
+                want = page - 1; /* it starts below us: look higher */
                 cli_reread_drop(&pl);
             } else if (next_reread) {
                 want = next_reread;

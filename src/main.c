@@ -144,9 +144,18 @@ static int apply_opt(struct args *a, const struct opt *o, char *value, struct om
         a->n_sets++;
         if (o->id == OPT_TOKEN) {
             a->token_on_cmdline = true;
-            free(a->token_copy);
+            char *old = a->token_copy;
             a->token_copy = xstrdup(value);
+            /* --token given again: earlier entries must not keep pointing
+             * at the copy freed here (the last one wins, as for any flag). */
+            for (size_t i = 0; i < a->n_sets; i++)
+                if (old && a->sets[i].value == old)
+                    a->sets[i].value = a->token_copy;
             a->sets[a->n_sets - 1].value = a->token_copy;
+            if (old) {
+                explicit_bzero(old, strlen(old));
+                free(old);
+            }
             /* value points into argv ("--token=KEY" or the next argument):
              * overwrite it where it lies, so ps and /proc/<pid>/cmdline stop
              * showing the key (the length stays visible, as with mysql -p). */
@@ -174,6 +183,23 @@ static int apply_opt(struct args *a, const struct opt *o, char *value, struct om
     default: break;
     }
     return 0;
+}
+
+/* After a usage error, parsing may have stopped before a --token it would
+ * have copied and wiped: wipe whatever follows any --token now (the process
+ * is about to exit, so a mistaken wipe costs nothing). */
+static void wipe_token_args(int argc, char **argv)
+{
+    static const char flag[] = "--token";
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], flag, strlen(flag)) != 0)
+            continue;
+        char *v = argv[i] + strlen(flag);
+        if (*v == '=')
+            memset(v + 1, ARGV_WIPE_CHAR, strlen(v + 1));
+        else if (*v == '\0' && i + 1 < argc)
+            memset(argv[i + 1], ARGV_WIPE_CHAR, strlen(argv[i + 1]));
+    }
 }
 
 static int parse_args(int argc, char **argv, struct args *a, struct omslog_error *err)
@@ -425,6 +451,8 @@ int main(int argc, char **argv)
     FILE *verbose = NULL;
     disable_core_dumps(); /* first: nothing secret has been read yet */
     int rc = parse_args(argc, argv, &a, &err);
+    if (rc)
+        wipe_token_args(argc, argv); /* parsing stopped before reaching them */
     sanitize_locale_init();
     if (!rc && a.help) {
         usage(stdout);

@@ -332,6 +332,18 @@ def test_token_on_command_line_hint_and_never_printed():
     assert "GET " in err and "200" in err  # verbose shows requests
 
 
+def test_token_given_twice_the_last_wins():
+    """--token twice: the second replaces the first (which used to be freed
+    while still referenced: a use-after-free the ASan run catches)."""
+    rc, out, err = run(["--url", Ctx.url(), "--token", "wrong-token-1", "--token", TOKEN,
+                        "list", "--limit", "1", "--format", "jsonl"], token=None)
+    expect(rc, "ok", out, err)
+    assert len(jsonl(out)) == 1 and "wrong-token-1" not in err + out
+    rc, out, err = run(["--url", Ctx.url(), "--token", TOKEN, "--token", "wrong-token-2",
+                        "list", "--limit", "1"], token=None)
+    expect(rc, "auth", out, err)
+
+
 def test_help_and_version():
     rc, out, err = run(["--help"])
     assert rc == 0 and "usage: omslog" in out and "--token-file" in out

@@ -212,6 +212,12 @@ def t_sigterm(server, sh):
     shell_quit_by(server, sh, lambda pid: os.kill(pid, signal.SIGTERM), 128 + signal.SIGTERM)
 
 
+def t_sigsegv(server, sh):
+    """A crash (here a SIGSEGV from outside) still leaves the terminal as it
+    found it: the handler may only use async-signal-safe calls."""
+    shell_quit_by(server, sh, lambda pid: os.kill(pid, signal.SIGSEGV), 128 + signal.SIGSEGV)
+
+
 def t_sighup(server, sh):
     shell_quit_by(server, sh, lambda pid: os.kill(pid, signal.SIGHUP), 128 + signal.SIGHUP)
 
@@ -1020,6 +1026,7 @@ def case(fn, server_opts=None, browser_opts=None, sizes=(SMALL,), kind="browser"
 
 case(t_sigint, kind="shell")
 case(t_sigterm, kind="shell")
+case(t_sigsegv, kind="shell")
 case(t_sighup, kind="shell")
 case(t_sigterm_in_prompt, kind="shell")
 case(t_ctrl_z_fg, sizes=(SMALL, LARGE), kind="shell")

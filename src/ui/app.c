@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -59,12 +60,26 @@ static void on_signal(int sig)
     errno = saved;
 }
 
-/* A crash must not leave the terminal in curses mode. */
+/* Terminal settings from before curses, for on_fatal. */
+static struct termios saved_tty;
+static volatile sig_atomic_t saved_tty_ok;
+
+/* A crash must not leave the terminal in curses mode. endwin() is not
+ * async-signal-safe (it allocates, uses stdio and curses state a crash may
+ * have corrupted), so only write(2) and tcsetattr(3) here: leave the
+ * alternate screen, show the cursor, turn mouse reports and keypad mode
+ * off, reset attributes and restore the tty modes. SA_RESETHAND has
+ * already put back the default action. */
 static void on_fatal(int sig)
 {
-    if (curses_active)
-        endwin();
-    signal(sig, SIG_DFL);
+    static const char reset[] = "\033[0m\033[?25h\033[?1000l\033[?1002l\033[?1006l"
+                                "\033[?1l\033>\033[?1049l\r\n";
+    if (curses_active) {
+        ssize_t w = write(STDOUT_FILENO, reset, sizeof reset - 1);
+        (void)w; /* nothing better to do in a crash */
+        if (saved_tty_ok)
+            tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+    }
     raise(sig);
 }
 
@@ -847,6 +862,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
         atexit_done = true;
 
     int rc = OMSLOG_OK;
+    saved_tty_ok = tcgetattr(STDIN_FILENO, &saved_tty) == 0;
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (!scr) {
         rc = error_set(err, OMSLOG_ERR_USAGE, "cannot start the terminal UI: is TERM (%s) "

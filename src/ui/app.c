@@ -837,8 +837,6 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
     a.utc = cfg->utc;
     const char *nc = getenv("NO_COLOR");
     a.color = !cfg->no_color && !(nc && *nc);
-    const struct url_origin *o = api_origin(api);
-    snprintf(a.host, sizeof a.host, "%s:%d", o->host, o->port);
     filter_init(&a.filter);
     filter_init(&a.search);
     detail_init(&a.detail);

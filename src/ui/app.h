@@ -209,7 +209,6 @@ struct app {
     const struct config *cfg;
     struct api *api;
     struct store *store;
-    char host[URL_HOST_MAX + 16];
     int rows, cols;
 
     bool focus_detail;

@@ -739,6 +739,11 @@ def main():
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
     only = sys.argv[1:]
     if only:
+        unmatched = [o for o in only if not any(o in n for n, _ in tests)]
+        if unmatched:  # a renamed test must not drop out of a run silently
+            print("FAIL setup: no test matches %s" % ", ".join(unmatched))
+            print("0 passed, 1 failed")
+            sys.exit(1)
         tests = [(n, f) for n, f in tests if any(o in n for o in only)]
     passed = failed = 0
     with MockServer(count=COUNT, token=TOKEN) as s:

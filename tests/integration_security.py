@@ -889,8 +889,13 @@ def main():
     tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
     only = sys.argv[1:]
     if only:
+        unmatched = [o for o in only if not any(o in n for n, _ in tests)]
+        if unmatched:  # a renamed test must not drop out of a run silently
+            print("FAIL setup: no test matches %s" % ", ".join(unmatched))
+            print("0 passed, 1 failed")
+            sys.exit(1)
         tests = [(n, f) for n, f in tests if any(o in n for o in only)]
-    passed = failed = 0
+    passed = failed = skipped = 0
     for name, fn in tests:
         t = time.time()
         try:
@@ -898,14 +903,16 @@ def main():
             passed += 1
             print("ok %s (%.1fs)" % (name, time.time() - t), flush=True)
         except Skip as e:
-            passed += 1
-            print("ok %s (skipped: %s)" % (name, e), flush=True)
+            skipped += 1
+            print("skip %s: %s" % (name, e), flush=True)
         except Exception as e:
             failed += 1
             first = (str(e).split("\n")[0] or type(e).__name__)[:300]
             print("FAIL %s: %s" % (name, first), flush=True)
             traceback.print_exc()
     shutil.rmtree(TMP, ignore_errors=True)
+    if skipped:
+        print("%d skipped (see 'skip' lines above)" % skipped)
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
 

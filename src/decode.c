@@ -1,6 +1,8 @@
 /* decode.c — see include/omslog/decode.h
  *
- * One json_loadb per body, then a walk over the tree; strings are copied once
+ * Bodies go to decode_fast.c first, which takes the common case in one pass
+ * and hands anything else back. The full decoder below is the reference: one
+ * json_loadb per body, then a walk over the tree; strings are copied once
  * into the entry that owns them, and each entry's raw_json is one copy of its
  * text in the body (compacted only when the server pretty-prints). The body is
  * copied only in the rare case that it holds a lone surrogate escape that must
@@ -17,6 +19,7 @@
 
 #include "omslog/buf.h"
 #include "omslog/datetime.h"
+#include "omslog/decode_fast.h"
 #include "omslog/util.h"
 
 /* Bytes of server text quoted in an error message before "...". */
@@ -55,17 +58,10 @@ static int decode_hex4(const char *p, unsigned *out)
 {
     unsigned v = 0;
     for (int i = 0; i < DECODE_UESC_HEX_DIGITS; i++) {
-        char c = p[i];
-        unsigned d;
-        if (c >= '0' && c <= '9')
-            d = (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            d = (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            d = (unsigned)(c - 'A' + 10);
-        else
+        int d = hex_digit_value(p[i]);
+        if (d < 0)
             return -1;
-        v = v * 16 + d;
+        v = v * 16 + (unsigned)d;
     }
     *out = v;
     return 0;
@@ -214,8 +210,7 @@ static int decode_wrong_type(struct omslog_error *err, const struct decode_who *
                      expected);
 }
 
-static int decode_missing(struct omslog_error *err, const struct decode_who *who,
-                          const char *name)
+static int decode_missing(struct omslog_error *err, const struct decode_who *who, const char *name)
 {
     char w[DECODE_WHO_MAX];
     return error_set(err, OMSLOG_ERR_PROTOCOL, "%s%sfield \"%s\" is missing",
@@ -340,8 +335,8 @@ static int decode_string_field(const json_t *obj, const struct decode_who *who, 
     return 0;
 }
 
-static int decode_created_at(const json_t *obj, const struct decode_who *who,
-                             struct log_entry *e, struct omslog_error *err)
+static int decode_created_at(const json_t *obj, const struct decode_who *who, struct log_entry *e,
+                             struct omslog_error *err)
 {
     static const char name[] = "created_at";
     int rc = decode_string_field(obj, who, name, 0, &e->created_at, err);
@@ -503,39 +498,13 @@ static size_t decode_results_spans(const char *s, size_t len, struct decode_span
     return n;
 }
 
-/* Copy valid JSON text without the insignificant whitespace, so that every
- * entry is one line in jsonl output even from a pretty-printing server. */
-static char *decode_compact_dup(const char *s, size_t len)
-{
-    char *out = xmalloc(len + 1);
-    size_t o = 0;
-    bool in_string = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (in_string) {
-            out[o++] = c;
-            if (c == '\\' && i + 1 < len)
-                out[o++] = s[++i];
-            else if (c == '"')
-                in_string = false;
-        } else if (!decode_is_ws(c) && c != '\0') {
-            /* jansson skips a stray NUL after a number; so must we, or the
-             * C string would end there. */
-            out[o++] = c;
-            in_string = c == '"';
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
 /* The entry's text as the server sent it: a plain copy when the span holds
  * nothing to drop (the usual compact DRF output), else compacted. */
 static char *decode_raw_dup(const char *s, const struct decode_span *span)
 {
     size_t len = span->end - span->start;
     if (!span->compact)
-        return decode_compact_dup(s + span->start, len);
+        return decode_fast_compact_dup(s + span->start, len);
     char *out = xmalloc(len + 1);
     memcpy(out, s + span->start, len);
     out[len] = '\0';
@@ -635,11 +604,21 @@ static int decode_entry_root(const json_t *root, const char *text, size_t len, v
     return decode_entry_object(root, 0, text, &span, out, err);
 }
 
-int decode_entry(const char *body, size_t len, struct log_entry *out, struct omslog_error *err)
+int decode_entry_full(const char *body, size_t len, struct log_entry *out,
+                      struct omslog_error *err)
 {
     error_clear(err);
     memset(out, 0, sizeof *out);
     return decode_body(body, len, decode_entry_root, out, err);
+}
+
+int decode_entry(const char *body, size_t len, struct log_entry *out, struct omslog_error *err)
+{
+    if (decode_fast_entry(body, len, out) == 0) {
+        error_clear(err);
+        return 0;
+    }
+    return decode_entry_full(body, len, out, err);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -699,7 +678,7 @@ static int decode_page_object(const json_t *root, const char *text, size_t len, 
     return rc;
 }
 
-int decode_page(const char *body, size_t len, struct log_page *out, struct omslog_error *err)
+int decode_page_full(const char *body, size_t len, struct log_page *out, struct omslog_error *err)
 {
     error_clear(err);
     memset(out, 0, sizeof *out);
@@ -707,6 +686,15 @@ int decode_page(const char *body, size_t len, struct log_page *out, struct omslo
     if (rc != 0)
         log_page_free(out); /* whatever was filled in before the fault */
     return rc;
+}
+
+int decode_page(const char *body, size_t len, struct log_page *out, struct omslog_error *err)
+{
+    if (decode_fast_page(body, len, out) == 0) {
+        error_clear(err);
+        return 0;
+    }
+    return decode_page_full(body, len, out, err);
 }
 
 /* ------------------------------------------------------------------------ */

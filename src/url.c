@@ -357,24 +357,13 @@ char *url_entry(const char *endpoint, int64_t id)
     return buf_steal(&b);
 }
 
-static int url_hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Form decoding of [s, s+len): '+' is a space, %XX a byte. A malformed
  * escape, or %00 (which would cut the C string), is kept literally. */
 static void url_decode(struct buf *b, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        int hi = i + 2 < len ? url_hex_value(s[i + 1]) : -1;
-        int lo = i + 2 < len ? url_hex_value(s[i + 2]) : -1;
+        int hi = i + 2 < len ? hex_digit_value(s[i + 1]) : -1;
+        int lo = i + 2 < len ? hex_digit_value(s[i + 2]) : -1;
         if (s[i] == '+') {
             buf_putc(b, ' ');
         } else if (s[i] == '%' && hi >= 0 && lo >= 0 && (hi | lo) != 0) {

@@ -111,3 +111,14 @@ void ascii_quote(const char *s, size_t len, size_t max_shown, char *out, size_t 
     }
     out[o] = '\0';
 }
+
+int hex_digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -33,6 +33,20 @@ static void test_ascii_casecmp(void **state)
     assert_true(ascii_casecmp("warning", "info") > 0);
 }
 
+static void test_hex_digit_value(void **state)
+{
+    (void)state;
+    assert_int_equal(hex_digit_value('0'), 0);
+    assert_int_equal(hex_digit_value('9'), 9);
+    assert_int_equal(hex_digit_value('a'), 10);
+    assert_int_equal(hex_digit_value('F'), 15);
+    /* Neighbours of each range, and bytes outside ASCII. */
+    static const char not_hex[] = "/:@G`g \x80\xff";
+    for (size_t i = 0; i < sizeof not_hex - 1; i++)
+        assert_int_equal(hex_digit_value(not_hex[i]), -1);
+    assert_int_equal(hex_digit_value('\0'), -1);
+}
+
 static void test_ascii_quote(void **state)
 {
     (void)state;
@@ -61,6 +75,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_int64),
         cmocka_unit_test(test_ascii_casecmp),
+        cmocka_unit_test(test_hex_digit_value),
         cmocka_unit_test(test_ascii_quote),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
-/* decode.h — JSON bodies to the data model. The only module that knows jansson.
+/* decode.h — JSON bodies to the data model. The only module that knows jansson
+ * (decode_fast.c, its one-pass fast path, knows no library).
  *
  * Contract: input is untrusted bytes (need not be NUL-terminated, may contain
  * anything). On success the out struct is filled and owned by the caller (free
@@ -28,6 +29,12 @@
 
 int decode_page(const char *body, size_t len, struct log_page *out, struct omslog_error *err);
 int decode_entry(const char *body, size_t len, struct log_entry *out, struct omslog_error *err);
+
+/* The same without the fast path (decode_fast.h), which decode_page and
+ * decode_entry try first: the reference the fast path is tested against. */
+int decode_page_full(const char *body, size_t len, struct log_page *out, struct omslog_error *err);
+int decode_entry_full(const char *body, size_t len, struct log_entry *out,
+                      struct omslog_error *err);
 
 /* DRF error bodies: {"detail": "..."}. Copies the detail string (truncated to
  * n-1 bytes, NUL-terminated, raw — the caller sanitises before showing it) and

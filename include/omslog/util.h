@@ -26,6 +26,9 @@ int parse_int64(const char *s, int64_t *out);
 /* Monotonic clock in milliseconds, for timings and timers. */
 int64_t now_ms(void);
 
+/* The value of one hex digit (either case), or -1 when c is not one. */
+int hex_digit_value(char c);
+
 /* ASCII case-insensitive compare, locale-independent. */
 int ascii_casecmp(const char *a, const char *b);
 

@@ -52,6 +52,7 @@ static void cli_progress_done(bool show)
 struct cli_slot {
     int id;
     bool done;
+    long seq; /* the order it arrived in: the later, the newer the log it saw */
     struct api_result res;
 };
 
@@ -69,6 +70,7 @@ struct cli_pipeline {
     long reread_page; /* 0: none */
     bool reread_sent;
     int64_t latest_count; /* of the page that arrived last: the best guess of now */
+    long seq;             /* pages arrived */
 };
 
 /* Finished pages held for their turn, per parallel slot: enough to ride out a
@@ -119,11 +121,18 @@ static int cli_submit(struct cli_pipeline *pl, long page, struct cli_slot *s,
     return 0;
 }
 
-/* Request pages while a slot and ring room are free, the re-read first.
- * Returns how many were requested, or -1 with err set. */
+/* Request pages while a slot and ring room are free: the head page first if
+ * it was dropped to be read again (see cli_list), then the re-read. Returns
+ * how many were requested, or -1 with err set. */
 static int cli_fill(struct cli_pipeline *pl, struct omslog_error *err)
 {
     int n = 0;
+    struct cli_slot *head = cli_slot(pl, pl->head);
+    if (pl->head < pl->next && head->id == 0 && pl->in_flight < pl->parallel) {
+        if (cli_submit(pl, pl->head, head, err) != 0)
+            return -1;
+        n++;
+    }
     if (pl->reread_page && !pl->reread_sent && pl->in_flight < pl->parallel) {
         if (cli_submit(pl, pl->reread_page, &pl->reread, err) != 0)
             return -1;
@@ -160,6 +169,7 @@ static void cli_store(struct cli_pipeline *pl, struct api_result *r)
         pl->latest_count = r->page.count;
     s->res = *r;
     s->done = true;
+    s->seq = ++pl->seq;
     pl->in_flight--;
 }
 
@@ -188,12 +198,16 @@ static int cli_await(struct cli_pipeline *pl, const struct cli_slot *want,
 
 /* Where the output stands: the last id written and, by position counted from
  * the bottom of the log (count - 1 - position, which growth at the top does
- * not change), the index of the entry that should come next. */
+ * not change), the index of the entry that should come next. The row, its
+ * position from the top, is kept too: a purge of old entries at the bottom
+ * changes every bottom index but no row. */
 struct cli_mark {
     bool have;
     int64_t last_id;
     int64_t need;       /* bottom index of the next entry */
     int64_t need_count; /* the count of the page that told */
+    int64_t row;        /* 0-based row of the last entry written, by need_count */
+    long seq;           /* of the page that told */
 };
 
 /* Whether page p, whose first entry is at bottom index top by its own count,
@@ -221,8 +235,10 @@ static bool cli_continues(const struct cli_mark *m, const struct log_page *p, in
  * (cli_continues) stays held while the page that should hold the last entry
  * written is read again (by the latest count; then one page further down or
  * up until it overlaps), so nothing pushed past us is lost and the pages held
- * meanwhile are kept. A page gone past the end (404: the log shrank) steps
- * back one page.
+ * meanwhile are kept. When the count dropped, the search starts from the row
+ * of the last entry written instead (a purge at the bottom moves no row), and
+ * a held page older than the page that found the mark is read again. A page
+ * gone past the end (404: the log shrank) steps back one page.
  *
  * The page size asked for is cfg->page_size; the real one is learnt from the
  * number of results on the first full page (one with a next link), so a
@@ -245,7 +261,7 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     format_begin(&w, o->format, out, cli_terminal_width(out), cfg->utc);
 
     struct cli_mark mark = {0};
-    long per_page = 0, rereads = 0, written_pages = 0;
+    long per_page = 0, rereads = 0, written_pages = 0, unproven = 0;
     long next_reread = 0; /* where to look next when a re-read was all seen */
     long gone_page = 0;     /* the head page that last answered 404 ... */
     int64_t gone_last = 0;  /* ... and the last id written then */
@@ -301,12 +317,43 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
          * continuation (ids already written are skipped below). */
         bool top_reread = is_reread && page == 1;
         if (!cli_continues(&mark, p, top) && size > 0 && may_reread && !top_reread) {
+            if (!is_reread && slot->seq < mark.seq && p->count != mark.need_count &&
+                pl.latest_count == mark.need_count &&
+                page == (long)((mark.row + 1) / size) + 1) {
+                /* The page that told where we are arrived after this one and
+                 * saw another count, so this one is from an older state of
+                 * the log (in flight or held when it changed); by the newer
+                 * state it is the page that comes next (as after a purge at
+                 * the bottom), and nothing newer is known. Looking for the
+                 * mark again would find it where it is and never prove this
+                 * page, until the re-reads ran out: read this page again.
+                 * (With newer entries known, a re-read finds some after the
+                 * mark and bridges to the held pages, which a fresh copy of
+                 * this one would leave older than it.) */
+                cli_slot_drop(&pl, slot);
+                rereads++;
+                continue;
+            }
             long want;
             if (is_reread) {
                 want = page - 1; /* it starts below us: look higher */
                 cli_reread_drop(&pl);
             } else if (next_reread) {
                 want = next_reread;
+            } else if (pl.latest_count < mark.need_count) {
+                /* The log shrank: most likely retention purged old entries at
+                 * the bottom. By bottom index the last entry written would
+                 * seem to have moved up by the whole purge (to page 1 if the
+                 * purge was big), and the walk down from there costs a
+                 * request a page, out of the re-read budget. Its row did not
+                 * move, so its page is the place to look; for deletions
+                 * above it or growth, the walk below corrects from there. */
+                long last_page = (long)((pl.latest_count + size - 1) / size);
+                want = (long)(mark.row / size) + 1;
+                if (want > last_page)
+                    want = last_page; /* it was purged itself: the end is near */
+                if (want < 1)
+                    want = 1;
             } else {
                 /* The page that holds the last entry written, by the latest count. */
                 int64_t pos = pl.latest_count - 1 - (mark.need + 1);
@@ -317,6 +364,8 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
             rereads++;
             continue; /* a held head page stays held */
         }
+        if (!cli_continues(&mark, p, top) && !top_reread)
+            unproven++; /* out of re-reads: written without proof */
         if (!p->next)
             pl.last_page = page;
         else if (per_page > 0)
@@ -338,6 +387,8 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
             /* The page reaches the last entry written: it tells where we are. */
             mark.need = top - (int64_t)p->n;
             mark.need_count = p->count;
+            mark.row = (int64_t)(page - 1) * size + (int64_t)p->n - 1;
+            mark.seq = slot->seq;
             next_reread = 0;
         } else if (is_reread && p->n > 0) {
             next_reread = page + 1; /* all of it above us: look further down */
@@ -357,6 +408,11 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     cli_drop_all(&pl);
     free(pl.ring);
     cli_progress_done(progress);
+    if (unproven)
+        fprintf(stderr,
+                "omslog: warning: the log changed faster than the export could follow it; "
+                "%ld page%s written without proof that no entry was skipped or repeated\n",
+                unproven, unproven == 1 ? "" : "s");
     if (format_end(&w) != 0 && rc == OMSLOG_OK)
         rc = error_set(err, OMSLOG_ERR_IO, "cannot write the output (disk full or closed pipe?)");
     if (rc == OMSLOG_OK && w.count == 0 && o->format == FORMAT_TABLE)

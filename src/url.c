@@ -336,8 +336,10 @@ char *url_page(const char *endpoint, long page, long page_size, const struct url
     buf_appends(&b, endpoint);
     buf_putc(&b, strchr(endpoint, '?') ? '&' : '?');
     buf_printf(&b, "page=%ld", page);
+    /* Both names: a server honours the one its paginator reads and ignores
+     * the other, as DRF ignores every unknown parameter. */
     if (page_size > 0)
-        buf_printf(&b, "&page_size=%ld", page_size);
+        buf_printf(&b, "&page_size=%ld&limit=%ld", page_size, page_size);
     for (size_t i = 0; i < n_extra; i++) {
         buf_putc(&b, '&');
         url_encode(&b, extra[i].key);

@@ -457,6 +457,23 @@ def test_growing_log_no_duplicates_no_gaps():
         assert ids == sorted(ids, reverse=True)
         missing = set(before) - set(ids)
         assert not missing, sorted(missing)[:10]
+        assert "warning" not in err, err  # every page proven
+
+
+def test_log_changing_too_fast_is_reported():
+    """A deletion above us on every request: no two pages ever agree on the
+    count, so no page after the first can be proven to follow, and the
+    re-reads run out. The export still ends, and says it is unproven."""
+    with MockServer(count=150, token=TOKEN) as s:
+        before = set(s.store.ids())
+        s.set(shrink=1)
+        rc, out, err = run(["--url", s.url, "--parallel", "1", "list", "--all"])
+        s.set(shrink=0)
+        expect(rc, "ok", out, err)
+        ids = [r["id"] for r in jsonl(out)]
+        assert len(ids) == len(set(ids)) and ids == sorted(ids, reverse=True)
+        missing = (before & set(s.store.ids())) - set(ids)
+        assert "written without proof that no entry was skipped" in err, (len(missing), err)
 
 
 def test_shrinking_log_no_duplicates_no_gaps():
@@ -691,7 +708,8 @@ def test_default_page_size_ask_ignored_honoured_or_clamped():
     count = 237
     cases = [("ignored (DRF default)", {}, 10),
              ("honoured", dict(page_size_param="page_size"), 100),
-             ("clamped to 50", dict(page_size_param="page_size", max_page_size=50), 50)]
+             ("clamped to 50", dict(page_size_param="page_size", max_page_size=50), 50),
+             ("honoured as limit", dict(limit_param=True), 100)]
     for name, opts, size in cases:
         with MockServer(count=count, token=TOKEN, **opts) as s:
             want = list(s.store.ids())
@@ -700,8 +718,8 @@ def test_default_page_size_ask_ignored_honoured_or_clamped():
             ids = [r["id"] for r in jsonl(out)]
             assert ids == want, (name, len(ids), len(set(ids)))
             api = [r["path"] for r in s.requests if API_PATH in r["path"]]
-            assert all("page_size=100" in p for p in api), (name, api[:3])
-            assert not any("limit=" in p for p in api), api[:3]
+            # Both names: the server honours the one its paginator reads.
+            assert all("page_size=100&limit=100" in p for p in api), (name, api[:3])
             assert len(api) == -(-count // size), (name, len(api))
             told = "the server sends %d entries a page (asked for 100)" % size
             assert (told in err) == (size != 100), (name, err[-300:])
@@ -710,7 +728,8 @@ def test_default_page_size_ask_ignored_honoured_or_clamped():
         expect(rc, "ok", out, err)
         assert [r["id"] for r in jsonl(out)] == list(s.store.ids())
         api = [r["path"] for r in s.requests if API_PATH in r["path"]]
-        assert not any("page_size" in p for p in api) and len(api) == -(-count // 10), api[:3]
+        assert not any("page_size" in p or "limit=" in p for p in api), api[:3]
+        assert len(api) == -(-count // 10), api[:3]
 
 
 def test_log_changing_under_parallel_pages_no_gaps():
@@ -731,6 +750,73 @@ def test_log_changing_under_parallel_pages_no_gaps():
                 assert ids == sorted(ids, reverse=True), (grow, shrink, parallel)
                 missing = (before & set(s.store.ids())) - set(ids)
                 assert not missing, (grow, shrink, parallel, sorted(missing)[:10])
+
+
+# Retention purges the oldest PURGED of PURGE_COUNT entries when page
+# PURGE_PAGE is first asked for: the count drops and no entry changes row.
+PURGE_COUNT, PURGED, PURGE_PAGE = 1000, 600, 31
+PURGE_PAGES_LEFT = (PURGE_COUNT - PURGED) // 10  # the mock's 10 a page
+
+
+def api_pages(s):
+    """The page of every list request the server answered, in order."""
+    return [page_of(r["path"]) or 1 for r in s.requests if API_PATH in r["path"]]
+
+
+def test_purge_at_the_bottom_resumes_at_the_last_entry_written():
+    """The export must be the entries that stay, in order, once; and the search
+    for where it stood must start at the row of the last entry written (page
+    PURGE_PAGE - 1), not at page 1 walking down a page a request (30 re-reads
+    here; a big enough log runs out of the re-read budget)."""
+    with MockServer(count=PURGE_COUNT, token=TOKEN, purge_page=PURGE_PAGE,
+                    purge_oldest=PURGED) as s:
+        want = list(s.store.ids())[:PURGE_COUNT - PURGED]
+        rc, out, err = run(["--url", s.url, "--parallel", "1", "list", "--all"])
+        expect(rc, "ok", out, err)
+        assert len(s.store) == PURGE_COUNT - PURGED, "the purge did not happen"
+        ids = [r["id"] for r in jsonl(out)]
+        assert ids == want, (len(ids), len(set(ids)))
+        pages = api_pages(s)
+        after = pages[pages.index(PURGE_PAGE):]
+        back = [p for p in after if p < PURGE_PAGE]
+        assert len(back) <= 3, back
+        assert len(after) <= PURGE_PAGES_LEFT - PURGE_PAGE + 1 + 3, after
+
+
+def test_purge_while_later_pages_are_held_reads_each_once_more():
+    """Page PURGE_PAGE is slow and answered after the purge, while the pages
+    after it were answered before, with the old count, and wait held. They
+    cannot be proven to follow the purged log, so each is read again: once,
+    not by re-reading the page of the last entry written, which only finds
+    it where it is, until the re-read budget runs out."""
+    hold = 1.5  # long enough for the held pages to be answered meanwhile
+    with MockServer(count=PURGE_COUNT, token=TOKEN, purge_page=PURGE_PAGE,
+                    purge_oldest=PURGED) as s:
+        want = list(s.store.ids())[:PURGE_COUNT - PURGED]
+        lock, answered, before_purge = threading.Lock(), [], []
+        inner = s.respond
+
+        def respond(method, raw_path, headers, body=b""):
+            page = (page_of(raw_path) or 1) if API_PATH in raw_path else None
+            if page == PURGE_PAGE and not before_purge:
+                time.sleep(hold)
+                with lock:
+                    before_purge.append(list(answered))
+            r = inner(method, raw_path, headers, body)
+            with lock:
+                answered.append(page)
+            return r
+        s.respond = respond
+        rc, out, err = run(["--url", s.url, "--parallel", "2", "list", "--all"])
+        expect(rc, "ok", out, err)
+        assert len(s.store) == PURGE_COUNT - PURGED, "the purge did not happen"
+        ids = [r["id"] for r in jsonl(out)]
+        assert ids == want, (len(ids), len(set(ids)))
+        held = [p for p in before_purge[0] if p > PURGE_PAGE]
+        assert held, "no page was answered before the purge: nothing tested"
+        pages = api_pages(s)
+        assert all(pages.count(p) <= 2 for p in held), sorted(pages)
+        assert len(pages) <= PURGE_PAGES_LEFT + len(held) + 3, (len(held), pages)
 
 
 # ---------------------------------------------------------------- runner

@@ -85,6 +85,8 @@ OPTIONS = [
     ("huge_trace", 0.0, "the newest entry has a trace of this many MB"),
     ("grow", 0, "every API request adds N new entries at the top"),
     ("shrink", 0, "every API request deletes N entries from the middle"),
+    ("purge_page", 0, "the first list request for this page first purges purge_oldest entries"),
+    ("purge_oldest", 0, "entries purge_page deletes: the oldest, as retention does"),
     ("count_override", "", "report this raw JSON value as count (e.g. -5, '\"abc\"', null)"),
     ("results_not_list", False, "results is an object instead of a list"),
     ("duplicate_ids", False, "page k+1 starts with page k's last entry"),
@@ -243,6 +245,16 @@ class Store:
                 del self.grown_ids[self.grown.pop(g - 1 - p)[0]]
             else:
                 bisect.insort(self.deleted, self._base_pos(p - g))
+        self.version += 1
+
+    def purge_oldest(self, n):
+        """Retention: the n oldest entries go, which moves no position from the top."""
+        for _ in range(min(n, len(self))):
+            total, g = len(self), len(self.grown)
+            if total > g:
+                bisect.insort(self.deleted, self._base_pos(total - 1 - g))
+            else:
+                del self.grown_ids[self.grown.pop(0)[0]]
         self.version += 1
 
 
@@ -990,6 +1002,10 @@ class MockServer:
                 self.store.grow(o["grow"])
             if o["shrink"] > 0:
                 self.store.shrink(o["shrink"])
+            if o["purge_page"] > 0 and not m and parse_qs(split.query).get(
+                    "page", ["1"])[-1] == str(o["purge_page"]):
+                self.opts["purge_page"] = 0  # once: retention runs now and then
+                self.store.purge_oldest(o["purge_oldest"])
             r = self.detail(m.group(1), o) if m else self.list(split, headers, o)
         if r.status == 200 and o["malformed"]:
             r = r._replace(body=MALFORMED)

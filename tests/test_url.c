@@ -278,7 +278,7 @@ static void test_page_urls(void **state)
     assert_string_equal(u, EP "?page=1");
     free(u);
     u = url_page(EP, 12, 50, NULL, 0);
-    assert_string_equal(u, EP "?page=12&page_size=50");
+    assert_string_equal(u, EP "?page=12&page_size=50&limit=50");
     free(u);
     struct url_param extra[] = {
         {"app_name", "a&b c"},

@@ -46,8 +46,10 @@ struct url_param {
     const char *value; /* percent-encoded by url_page */
 };
 
-/* endpoint + "?page=N" (page 1 included) + "&page_size=N" when page_size > 0
- * + the extra params, keys and values percent-encoded (all but A-Z a-z 0-9
+/* endpoint + "?page=N" (page 1 included) + "&page_size=N&limit=N" when
+ * page_size > 0 (DRF's PageNumberPagination honours at most one size
+ * parameter, whichever name the view chose; other Akinon endpoints use
+ * "limit") + the extra params, keys and values percent-encoded (all but A-Z a-z 0-9
  * - . _ ~); a NULL value is sent empty. */
 char *url_page(const char *endpoint, long page, long page_size,
                const struct url_param *extra, size_t n_extra);

@@ -1,8 +1,9 @@
 """benchlib.py: what the benchmark scripts share (Python 3 standard library only).
 
-- Mock: the mock DRF server (bench/mock_server.py) in a process of its own, with
-  its runtime /__control__ switches, its count of accepted connections and its
-  count of requests in flight.
+- Mock: the mock DRF server (bench/mock_server.py) in processes of its own
+  (workers=N, cache=True: see there), with its runtime /__control__ switches and
+  its counters (connections accepted, API requests, requests in flight, CPU),
+  shared by all its workers.
 - median / ratio formatting, and a table printer.
 - machine(): the machine the figures come from.
 """
@@ -18,13 +19,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 API_PATH = "/api/v1/oms/logs/action_log/"
 TOKEN = "bench-token"
-# How long the mock may take to say "PORT n" (it builds its id table first).
+# How long the mock may take to say "PORT n" (it builds its id table, and with
+# cache=True generates every entry, ~2.5 s for 20,000 here, first).
 MOCK_START_TIMEOUT_S = 30
 
 
 class Mock:
-    """tests/mock_oms.py in a child process, counting requests in flight (see
-    mock_server.py)."""
+    """tests/mock_oms.py in child processes, counting connections, requests,
+    requests in flight and CPU (see mock_server.py). Options are mock_oms.py's and
+    mock_server.py's (workers, cache): True is a bare flag, False and None none."""
 
     def __init__(self, **options):
         args = [sys.executable, os.path.join(HERE, "mock_server.py")]
@@ -68,8 +71,8 @@ class Mock:
         return self.control()["state"]["connections"]
 
     def state(self):
-        """Accepted connections and the in-flight counters (mock_server.py);
-        reading resets the in-flight maximum."""
+        """The counters of every worker (mock_server.py): connections, requests,
+        cpu_s, inflight; reading resets the in-flight maximum."""
         return self.control()["state"]
 
     def stop(self):

@@ -1,38 +1,68 @@
 #!/usr/bin/env python3
-"""mock_server.py: tests/mock_oms.py for the benchmarks, in its own process.
+"""mock_server.py: tests/mock_oms.py for the benchmarks, in processes of its own.
 
-    python3 bench/mock_server.py [--reuse-port] MOCK_OPTIONS...   # prints "PORT n"
+    python3 bench/mock_server.py [--workers N] [--cache] MOCK_OPTIONS...   # prints "PORT n"
 
-Two additions to running tests/mock_oms.py directly, both about measuring the
+What it adds to running tests/mock_oms.py directly, all about measuring the
 client rather than the mock:
 
-- It runs in a process of its own, so a Python client under test (the
+- It runs in processes of its own, so a Python client under test (the
   `requests` baseline) does not share the mock's interpreter lock.
-- It counts the API requests it is working on at once, from having read a
-  request to having its reply ready (a span inside the client's own request
-  time, so never more than the client has in flight). GET /__control__ shows,
-  under state.inflight:
-    area_s   the integral of that count over time, in seconds (cumulative)
-    busy_s   the time with at least one request in hand (cumulative)
-    served   API requests answered (cumulative)
-    max      the most at once since the previous GET /__control__
+- --workers N (default 1): N worker processes serve the port, as gunicorn's
+  workers do, so that concurrent requests do not queue behind one interpreter
+  lock. This process accepts every connection and hands it (SCM_RIGHTS) to the
+  worker with the fewest open connections, so N keep-alive connections get one
+  worker each, where SO_REUSEPORT's hash would often put two on one. With 1 it
+  is the plain one-process mock of before: no fork, no hand-over.
+- --cache: every entry's content is generated once (all of them before the port
+  opens, in this process, so the workers inherit them) and kept; each page is
+  still built, rendered and sent per request. Content is a pure function of the
+  seed and the id, so what is sent does not change. Entries are not cached when
+  escapes, huge_trace, hostile or invalid_utf8 is on (those depend on more).
+- Counters in shared memory, over all the workers. GET /__control__ shows, under
+  state (besides the mock's own fields):
+    connections  TCP connections accepted (cumulative)
+    requests     API requests received (cumulative)
+    workers      the number of worker processes
+    open_per_worker  connections each worker has open now (-1: it died)
+    cpu_s        CPU time the workers' connection threads spent reading, answering
+                 and writing requests (thread CPU time, cumulative)
+    turnaround   the client's turn on kept-alive connections: from a reply written
+                 to the next request on that connection read (sum_s, n; cumulative):
+                 the client taking the reply in and sending the next request, plus
+                 loopback and the worker thread waking
+    inflight     the API requests in hand at once, from having read a request to
+                 having its reply ready (a span inside the client's own request
+                 time, so never more than the client has in flight):
+      area_s     the integral of that count over time, in seconds (cumulative)
+      busy_s     the time with at least one request in hand (cumulative)
+      served     API requests answered (cumulative)
+      max        the most at once since the previous GET /__control__
   Between two reads, area / busy is the mean number of requests in flight while
-  the server was busy, and area / served its mean time per request.
-
---reuse-port binds with SO_REUSEPORT, so that several of these processes can
-listen on one port (start the first with --port 0, the others with its port)
-and the kernel spreads connections over them: a server whose workers do not
-share one interpreter lock, as gunicorn's do not. Each process keeps its own
-options and counters, so /__control__ then answers for whichever one the
-connection reached: bench/export.py --workers uses it without them.
+  the server was busy, area / served its mean time per request and cpu / served
+  its CPU per request.
+- A POST /__control__ reaches every worker: the worker that takes it applies it
+  and appends it to a change log (a temporary file, its length in shared
+  memory); every other worker applies the changes it has not seen, in order,
+  before it answers its next request. The --log-file lines of all workers go to
+  one file under one lock. Counted faults (fail_5xx, rate_limit), grow, shrink
+  and purge_page stay per worker: use them with 1 worker.
 
 (It used to set TCP_NODELAY on the mock's sockets; the mock does that itself
-now, so there is no "--raw" mode any more.)
+now. --reuse-port, several independent processes on one port, is replaced by
+--workers, whose counters are shared.)
 """
+import argparse
+import ctypes
+import json
+import multiprocessing
+import multiprocessing.sharedctypes
 import os
+import selectors
+import signal
 import socket
-import socketserver
 import sys
+import tempfile
 import threading
 import time
 
@@ -41,79 +71,394 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 
 import mock_oms  # noqa: E402  (the path is set just above)
 
+# Bytes of one hand-over message: one byte names it, the descriptor rides along.
+HANDOVER_MSG = b"c"
+HANDOVER_BUF = 64
+MAX_FDS_PER_MSG = 8
+ACCEPT_POLL_S = 0.2       # how often the accept loop looks at the stop flag
+WORKER_EXIT_WAIT_S = 5.0  # then SIGKILL
+DEAD_WORKER = 1 << 30     # the open-connection count of a worker that has died
+# Entry options whose content depends on more than (seed, id): never cached.
+UNCACHEABLE = ("escapes", "huge_trace", "hostile", "invalid_utf8")
 
-class InFlight:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.now = self.most = self.served = 0
-        self.area = self.busy = 0.0
-        self.since = time.monotonic()
+
+class Counters(ctypes.Structure):
+    _fields_ = [("connections", ctypes.c_longlong), ("requests", ctypes.c_longlong),
+                ("now", ctypes.c_longlong), ("most", ctypes.c_longlong),
+                ("served", ctypes.c_longlong), ("area", ctypes.c_double),
+                ("busy", ctypes.c_double), ("since", ctypes.c_double),
+                ("cpu", ctypes.c_double), ("turn", ctypes.c_double),
+                ("turns", ctypes.c_longlong), ("version", ctypes.c_longlong)]
+
+
+class Shared:
+    """Counters, locks and the change log of all workers; made before they fork."""
+
+    def __init__(self, workers):
+        ctx = multiprocessing.get_context("fork")
+        self.lock = ctx.Lock()          # the counters
+        self.log_lock = ctx.Lock()      # the --log-file
+        self.control_lock = ctx.Lock()  # the change log
+        self.c = multiprocessing.sharedctypes.RawValue(Counters)
+        self.c.since = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process
+        self.open = multiprocessing.sharedctypes.RawArray(ctypes.c_int, workers)
+        self.workers = workers
+        fd, self.changes = tempfile.mkstemp(prefix="omslog-mock-changes-")
+        os.close(fd)
 
     def _advance(self):
         t = time.monotonic()
-        self.area += self.now * (t - self.since)
-        if self.now:
-            self.busy += t - self.since
-        self.since = t
+        c = self.c
+        c.area += c.now * (t - c.since)
+        if c.now:
+            c.busy += t - c.since
+        c.since = t
 
     def enter(self):
         with self.lock:
             self._advance()
-            self.now += 1
-            self.most = max(self.most, self.now)
+            self.c.now += 1
+            self.c.requests += 1
+            self.c.most = max(self.c.most, self.c.now)
 
     def leave(self):
         with self.lock:
             self._advance()
-            self.now -= 1
-            self.served += 1
+            self.c.now -= 1
+            self.c.served += 1
+
+    def add_cpu(self, seconds):
+        with self.lock:
+            self.c.cpu += seconds
+
+    def add_turnaround(self, seconds):
+        with self.lock:
+            self.c.turn += seconds
+            self.c.turns += 1
+
+    def opened(self):
+        with self.lock:
+            self.c.connections += 1
 
     def read(self):
         with self.lock:
             self._advance()
-            out = {"area_s": self.area, "busy_s": self.busy, "served": self.served,
-                   "max": self.most}
-            self.most = self.now
+            c = self.c
+            out = {"connections": c.connections, "requests": c.requests, "cpu_s": c.cpu,
+                   "workers": self.workers,
+                   "open_per_worker": [n if n < DEAD_WORKER else -1 for n in self.open],
+                   "turnaround": {"sum_s": c.turn, "n": c.turns},
+                   "inflight": {"area_s": c.area, "busy_s": c.busy, "served": c.served,
+                                "max": c.most}}
+            c.most = c.now
             return out
 
 
-def instrument(inflight):
-    respond, describe = mock_oms.MockServer.respond, mock_oms.MockServer.describe
+class Worker:
+    """This process's part: its index (for the open-connection counts) and how far
+    it has read the change log."""
+
+    def __init__(self, shared, index, handed_over):
+        self.shared, self.index, self.handed_over = shared, index, handed_over
+        self.seen = 0
+        self.lock = threading.Lock()
+
+    def sync(self, mock):
+        """Apply the changes other workers took, in order, before answering."""
+        if self.shared.c.version == self.seen:  # one aligned word: read without the lock
+            return
+        with self.lock, self.shared.control_lock:
+            self._sync_locked(mock)
+
+    def _sync_locked(self, mock):
+        version = self.shared.c.version
+        if version == self.seen:
+            return
+        with open(self.shared.changes, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        for line in lines[self.seen:version]:
+            mock.set(**json.loads(line))
+        self.seen = version
+
+    def control(self, mock, method, body, original):
+        with self.lock, self.shared.control_lock:
+            self._sync_locked(mock)
+            r = original(mock, method, body)
+            if method == "POST" and r.status == 200 and self.shared.workers > 1:
+                with open(self.shared.changes, "a", encoding="utf-8") as f:
+                    f.write(json.dumps(json.loads(body.decode("utf-8") or "{}")) + "\n")
+                self.shared.c.version += 1
+                self.seen = self.shared.c.version
+            return r
+
+    def closed(self):
+        if not self.handed_over:
+            return
+        with self.shared.lock:
+            self.shared.open[self.index] -= 1
+
+
+def instrument(shared, worker):
+    """Patch the mock's classes (this process only) to count into shared memory."""
+    server = mock_oms.MockServer
+    respond, describe, control = server.respond, server.describe, server.control
+    track, handle_one = server.track, mock_oms.Handler.handle_one_request
+    parse_request = mock_oms.Handler.parse_request
 
     def counted_respond(self, method, raw_path, headers, body=b""):
+        worker.sync(self)
         if not raw_path.startswith(mock_oms.API_PATH):
             return respond(self, method, raw_path, headers, body)
-        inflight.enter()
+        shared.enter()
         try:
             return respond(self, method, raw_path, headers, body)
         finally:
-            inflight.leave()
+            shared.leave()
 
-    def counted_describe(self):
+    def shared_control(self, method, body):
+        return worker.control(self, method, body, control)
+
+    def shared_describe(self):
         d = describe(self)
-        d["state"]["inflight"] = inflight.read()
+        d["state"].update(shared.read())
         return d
 
-    mock_oms.MockServer.respond = counted_respond
-    mock_oms.MockServer.describe = counted_describe
+    def counted_track(self, conn, opened):
+        track(self, conn, opened)
+        if opened:
+            shared.opened()
+        else:
+            worker.closed()
+
+    def timed_handle_one_request(self):
+        # Thread CPU time: blocking on the next request of a kept-alive connection
+        # costs none, so this is the parse, the answer and the send.
+        t0 = time.thread_time()
+        try:
+            handle_one(self)
+        finally:
+            shared.add_cpu(time.thread_time() - t0)
+            self.replied_at = time.monotonic()
+
+    def timed_parse_request(self):
+        # Called as soon as the request line is read: the client's turn ends.
+        replied = getattr(self, "replied_at", None)
+        if replied is not None:
+            shared.add_turnaround(time.monotonic() - replied)
+        return parse_request(self)
+
+    server.respond = counted_respond
+    server.control = shared_control
+    server.describe = shared_describe
+    server.track = counted_track
+    mock_oms.Handler.handle_one_request = timed_handle_one_request
+    mock_oms.Handler.parse_request = timed_parse_request
 
 
-def reuse_port():
-    def server_bind(self):
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        # As mock_oms.Server.server_bind: no getfqdn(), which can hang without DNS.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+def cache_entries(mock):
+    """Generate every entry once, now, and keep it (see the docstring)."""
+    entry = mock_oms.MockServer.entry
+    cache = {}
 
-    mock_oms.Server.server_bind = server_bind
+    def cached_entry(self, id_, created_us, o):
+        if any(o[k] for k in UNCACHEABLE):
+            return entry(self, id_, created_us, o)
+        key = (id_, created_us, o["seed"], o["lean"])
+        e = cache.get(key)
+        if e is None:
+            e = cache[key] = entry(self, id_, created_us, o)
+        return e
+
+    mock_oms.MockServer.entry = cached_entry
+    o = mock.opts
+    if not any(o[k] for k in UNCACHEABLE):
+        for p in range(len(mock.store)):
+            mock.entry(*mock.store.at(p), o)
+
+
+def listen(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(mock_oms.Server.request_queue_size)
+    return sock
+
+
+def serve_handed_over(mock, worker, chan, address):
+    """A worker's loop: take each connection the acceptor hands over and serve it
+    on a thread, as ThreadingHTTPServer would have after accept()."""
+    cls = mock_oms.Server6 if ":" in address[0] else mock_oms.Server
+    httpd = cls(address, mock_oms.Handler, bind_and_activate=False)
+    httpd.socket.close()  # never bound: the acceptor owns the listening socket
+    httpd.mock = mock
+    mock.httpd, mock.port = httpd, address[1]
+    mock.url = "http://%s:%d" % ("[%s]" % address[0] if ":" in address[0] else address[0],
+                                 address[1])
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(chan, HANDOVER_BUF, MAX_FDS_PER_MSG)
+        except OSError:
+            break
+        if not msg:
+            break  # the acceptor closed its end: shut down
+        for fd in fds:
+            conn = socket.socket(fileno=fd)
+            try:
+                peer = conn.getpeername()
+            except OSError:  # the client hung up already
+                conn.close()
+                worker.closed()
+                continue
+            httpd.process_request(conn, peer)
+    mock.stopping.set()  # wakes delayed and stalled handlers
+    with mock.lock:
+        conns = list(mock.open)
+    for c in conns:
+        try:
+            c.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def fork_workers(mock, shared, listener, count):
+    address = listener.getsockname()[:2]
+    chans, pids = [], []
+    for i in range(count):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            # The acceptor stops the workers by closing their channel; a Ctrl-C in
+            # the terminal reaches the whole group, so leave it to the acceptor.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            listener.close()
+            ours.close()
+            for c in chans:
+                c.close()
+            code = 0
+            try:
+                worker = Worker(shared, i, True)
+                instrument(shared, worker)
+                mock.log_lock = shared.log_lock
+                serve_handed_over(mock, worker, theirs, address)
+            except BaseException:  # noqa: B902 - report, then leave without atexit
+                import traceback
+                traceback.print_exc()
+                code = 1
+            finally:
+                sys.stderr.flush()
+                os._exit(code)
+        theirs.close()
+        chans.append(ours)
+        pids.append(pid)
+    return chans, pids
+
+
+def accept_loop(listener, chans, shared, stop):
+    listener.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(listener, selectors.EVENT_READ)
+    while not stop.is_set():
+        if not sel.select(ACCEPT_POLL_S):
+            continue
+        try:
+            conn, _ = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            continue
+        except OSError:
+            continue  # e.g. the client reset it in the backlog
+        while True:
+            with shared.lock:  # counted at hand-over, so a burst of connections spreads
+                i = min(range(len(chans)), key=lambda k: shared.open[k])
+                if shared.open[i] >= DEAD_WORKER:
+                    break  # none left: the client sees the connection closed
+                shared.open[i] += 1
+            try:
+                socket.send_fds(chans[i], [HANDOVER_MSG], [conn.fileno()])
+                break
+            except OSError:
+                sys.stderr.write("mock_server: worker %d is gone\n" % i)
+                with shared.lock:
+                    shared.open[i] = DEAD_WORKER  # never chosen again
+        conn.close()
+    sel.close()
+
+
+def stop_workers(chans, pids):
+    for c in chans:
+        c.close()
+    deadline = time.monotonic() + WORKER_EXIT_WAIT_S
+    for pid in pids:
+        while True:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        if not done:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
 
 def main(argv):
-    if "--reuse-port" in argv:
-        argv = [a for a in argv if a != "--reuse-port"]
-        reuse_port()
-    instrument(InFlight())
-    return mock_oms.main(argv)
+    ap = argparse.ArgumentParser(add_help=False)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--cache", action="store_true")
+    own, rest = ap.parse_known_args(argv)
+    if own.workers < 1:
+        sys.stderr.write("mock_server: --workers must be at least 1\n")
+        return 2
+    args = mock_oms.parse_args(rest)
+    shared = Shared(own.workers)
+    try:
+        return run(args, own, shared)
+    finally:
+        os.unlink(shared.changes)
+
+
+def run(args, own, shared):
+    options = vars(args)
+    mock = mock_oms.MockServer(**options)
+    if own.cache:
+        cache_entries(mock)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if own.workers == 1:
+        instrument(shared, Worker(shared, 0, False))
+        mock.log_lock = shared.log_lock
+        try:
+            mock.start()
+        except OSError as e:
+            sys.stderr.write("mock_server: cannot listen on %s:%d: %s\n"
+                             % (args.host, args.port, e))
+            return 1
+        port = mock.port
+    else:
+        try:
+            listener = listen(args.host, args.port)
+        except OSError as e:
+            sys.stderr.write("mock_server: cannot listen on %s:%d: %s\n"
+                             % (args.host, args.port, e))
+            return 1
+        port = listener.getsockname()[1]
+        chans, pids = fork_workers(mock, shared, listener, own.workers)
+    if args.port_file:  # write then rename, so a reader never sees half a file
+        with open(args.port_file + ".tmp", "w") as f:
+            f.write("%d\n" % port)
+        os.replace(args.port_file + ".tmp", args.port_file)
+    print("PORT %d" % port, flush=True)
+    if own.workers == 1:
+        while not stop.wait(ACCEPT_POLL_S):
+            pass
+        mock.stop()
+        return 0
+    try:
+        accept_loop(listener, chans, shared, stop)
+    finally:
+        listener.close()
+        stop_workers(chans, pids)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 /* fuzz_decode_fast.c — the fast path against the full decoder, differentially.
  *
- * fuzz-sources: src/decode.c src/decode_fast.c src/entry.c src/datetime.c src/buf.c src/util.c
- * src/error.c fuzz-pkgs: jansson fuzz-dict: tests/fuzz/json.dict
+ * fuzz-sources: src/decode.c src/decode_fast.c src/entry.c src/datetime.c src/buf.c src/util.c src/error.c
+ * fuzz-pkgs: jansson
+ * fuzz-dict: tests/fuzz/json.dict
  *
  * decode_fast.h promises that whatever the fast path accepts, the full
  * decoder (jansson) accepts too, with an equal result field for field; and

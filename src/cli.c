@@ -13,6 +13,17 @@
  * no sense must not keep us re-reading forever. */
 #define CLI_MAX_REREADS 100
 #define CLI_WAIT_SLICE_MS 1000
+/* Pages in a row that bring no entry not already written before `list --all`
+ * gives up: the log grows by a page or more between requests, so the walk
+ * would never get further down. */
+#define CLI_MAX_STALLED_PAGES 100
+
+/* Pages of size entries that count entries fill; no overflow whatever count a
+ * server claims (count >= 0, size > 0). */
+static long cli_pages_for(int64_t count, long size)
+{
+    return (long)(count / size + (count % size != 0));
+}
 
 static int cli_terminal_width(FILE *out)
 {
@@ -261,7 +272,7 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     format_begin(&w, o->format, out, cli_terminal_width(out), cfg->utc);
 
     struct cli_mark mark = {0};
-    long per_page = 0, rereads = 0, written_pages = 0, unproven = 0;
+    long per_page = 0, rereads = 0, written_pages = 0, unproven = 0, stalled = 0;
     long next_reread = 0; /* where to look next when a re-read was all seen */
     long gone_page = 0;     /* the head page that last answered 404 ... */
     int64_t gone_last = 0;  /* ... and the last id written then */
@@ -348,7 +359,7 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
                  * request a page, out of the re-read budget. Its row did not
                  * move, so its page is the place to look; for deletions
                  * above it or growth, the walk below corrects from there. */
-                long last_page = (long)((pl.latest_count + size - 1) / size);
+                long last_page = cli_pages_for(pl.latest_count, size);
                 want = (long)(mark.row / size) + 1;
                 if (want > last_page)
                     want = last_page; /* it was purged itself: the end is near */
@@ -369,8 +380,9 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
         if (!p->next)
             pl.last_page = page;
         else if (per_page > 0)
-            pl.last_page = (long)((p->count + per_page - 1) / per_page);
+            pl.last_page = cli_pages_for(p->count, per_page);
         bool done = false;
+        int64_t last_before = mark.have ? mark.last_id : INT64_MAX;
         for (size_t i = 0; i < p->n && !done; i++) {
             const struct log_entry *e = &p->entries[i];
             if (mark.have && e->id >= mark.last_id)
@@ -382,6 +394,16 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
             format_entry(&w, e);
             if (limit > 0 && (long)w.count >= limit)
                 done = true;
+        }
+        if (is_reread || p->n == 0 || !p->next || mark.last_id < last_before)
+            stalled = 0;
+        else if (++stalled >= CLI_MAX_STALLED_PAGES) {
+            rc = error_set(err, OMSLOG_ERR_TIMEOUT,
+                           "the log grows faster than it can be read: %d pages in a row brought "
+                           "no entry not already written (a page or more of new entries per "
+                           "request); stopped",
+                           CLI_MAX_STALLED_PAGES);
+            break;
         }
         if (p->n > 0 && p->entries[p->n - 1].id <= mark.last_id) {
             /* The page reaches the last entry written: it tells where we are. */

@@ -423,8 +423,8 @@ static bool fast_literal(struct fast *f, const char *word)
 
 static bool fast_skip_value(struct fast *f);
 
-/* The members or elements of a container whose opener is at f->p, each
- * handed to member(); close is '}' or ']'. */
+/* A container whose opener ('{' or '[') is at f->p, its members or
+ * elements validated and stepped over. */
 static bool fast_skip_container(struct fast *f, bool object)
 {
     char close = object ? '}' : ']';

@@ -585,6 +585,32 @@ def test_huge_trace_and_huge_count():
         rc, out, err = run(["--url", s.url, "list", "--limit", "5"])
         expect(rc, "ok", out, err)
         assert len(jsonl(out)) == 5
+    # The largest count a decoder accepts: the page arithmetic must not
+    # overflow (UBSan fails this under check-asan), and --all ends at the
+    # last page the server really has.
+    with MockServer(count=30, token=TOKEN, count_override=str(2**63 - 1)) as s:
+        for args in (["list", "--limit", "5"], ["list", "--all"]):
+            rc, out, err = run(["--url", s.url] + args)
+            assert rc in (EXIT["ok"], EXIT["not_found"]), (args, rc, err)
+            assert "runtime error" not in err, err
+            assert 1 <= len(jsonl(out)) <= 30, (args, len(jsonl(out)))
+
+
+def test_log_growing_faster_than_it_can_be_read_stops():
+    """Five new entries per request on pages of five: each page holds only
+    entries already written, so the walk can never get further down; it must
+    stop with a clear error instead of running forever."""
+    with MockServer(count=137, token=TOKEN, page_size=5) as s:
+        s.set(grow=5)
+        t0 = time.monotonic()
+        rc, out, err = run(["--url", s.url, "--page-size", "0", "--parallel", "1",
+                            "list", "--all"])
+        s.set(grow=0)
+        expect(rc, "timeout", out, err)
+        assert "the log grows faster than it can be read" in err, err
+        assert time.monotonic() - t0 < 60
+        ids = [r["id"] for r in jsonl(out)]
+        assert ids and len(ids) == len(set(ids)) and ids == sorted(ids, reverse=True)
 
 
 def test_duplicate_ids_across_pages_printed_once():

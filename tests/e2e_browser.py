@@ -94,6 +94,12 @@ class Browser:
     def type(self, text):
         tmux("send-keys", "-l", text)
 
+
+    def jump(self, id_):
+        """Ask for log id_ with ':' (what the screen then shows is the test's)."""
+        self.keys(":")
+        self.type(str(id_))
+        self.keys("Enter")
     def wait(self, pred, what, timeout=DEADLINE):
         """Poll the screen until pred(screen) is true (a regex string or a function)."""
         end = time.monotonic() + timeout
@@ -224,9 +230,7 @@ def t_last_entry(server, b):
 def t_jump_existing_and_far(server, b):
     b.ready()
     near = api_page(server, 1)["results"][6]["id"]
-    b.keys(":")
-    b.type(str(near))
-    b.keys("Enter")
+    b.jump(near)
     b.wait_detail(near, "jump to a loaded id")
     far = api_page(server, 170)["results"][4]
     before = len(api_requests(server))
@@ -241,17 +245,13 @@ def t_jump_existing_and_far(server, b):
 
 def t_jump_missing(server, b):
     b.ready()
-    b.keys(":")
-    b.type("987654321")
-    b.keys("Enter")
+    b.jump("987654321")
     b.wait(r"log 987654321 not found", "missing id reported")
     # An id in a gap of the id sequence exists nowhere either.
     ids = [e["id"] for e in api_page(server, 2)["results"]]
     gap = next((a - 1 for a, c in zip(ids, ids[1:]) if a - c > 1), None)
     if gap is not None:
-        b.keys(":")
-        b.type(str(gap))
-        b.keys("Enter")
+        b.jump(gap)
         b.wait(r"log %d not found" % gap, "id in a gap reported missing")
 
 
@@ -572,9 +572,7 @@ def t_hidden_by_filter(server, b):
     info = next(e for e in entries if e["level"] < 40)
     b.keys("4")
     b.wait(r"filter: level>=ERROR", "error filter on")
-    b.keys(":")
-    b.type(str(info["id"]))
-    b.keys("Enter")
+    b.jump(info["id"])
     b.wait(r"log %d is hidden by the filters" % info["id"], "hidden id reported")
     b.keys("c")
     b.wait_detail(info["id"], "c clears the filters and shows the entry")

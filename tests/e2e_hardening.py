@@ -706,10 +706,8 @@ def t_duplicate_ids(server, b):
     for _ in range(4):
         b.keys("NPage")
         s = wait_loaded(b, "page loaded")
-        ids = check_no_duplicates(s)
-    truth = all_ids(server)
-    lo = truth.index(ids[0])
-    check(truth[lo:lo + len(ids)] == ids, "no entry skipped", s)
+        check_no_duplicates(s)
+    check_no_skip(server, s)
     b.keys("G")
     b.wait(r"row 3,000 of 3,000", "the count is still exact")
     check_no_duplicates(wait_loaded(b, "last page"))
@@ -735,9 +733,7 @@ def t_count_shrinks(server, b):
     """Entries vanish in the middle of the log, where it is being browsed."""
     b.ready()
     mid = api_page(server, 150)["results"][0]["id"]
-    b.keys(":")
-    b.type(str(mid))
-    b.keys("Enter")
+    b.jump(mid)
     b.wait_detail(mid, "jumped to the middle")
     b.keys("NPage")
     wait_loaded(b, "pages around the middle cached")
@@ -793,10 +789,7 @@ def t_flaky_503(server, b):
     for _ in range(8):
         b.keys("NPage")
     s = wait_loaded(b, "pages loaded through the flaky server")
-    ids = check_no_duplicates(s)
-    truth = all_ids(server)
-    lo = truth.index(ids[0])
-    check(truth[lo:lo + len(ids)] == ids, "no entry skipped", s)
+    check_no_skip(server, s)
     b.keys("G")
     s = wait_loaded(b, "the last page")
     check("row 3,000 of 3,000" in b.status(), "at the end", s)

@@ -312,13 +312,7 @@ def serve_handed_over(mock, worker, chan, address):
                 continue
             httpd.process_request(conn, peer)
     mock.stopping.set()  # wakes delayed and stalled handlers
-    with mock.lock:
-        conns = list(mock.open)
-    for c in conns:
-        try:
-            c.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+    mock.close_open_connections()
 
 
 def fork_workers(mock, shared, listener, count):

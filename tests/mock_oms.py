@@ -843,9 +843,14 @@ class MockServer:
             self.httpd.shutdown()
             self.httpd.server_close()
             self.httpd = None
+        self.close_open_connections()
+
+    def close_open_connections(self):
+        """Shut down every connection still open: idle keep-alive connections
+        would otherwise linger after the server stopped."""
         with self.lock:
             conns = list(self.open)
-        for c in conns:  # idle keep-alive connections would otherwise linger
+        for c in conns:
             try:
                 c.shutdown(socket.SHUT_RDWR)
             except OSError:

@@ -47,10 +47,6 @@
 #define DECODE_UTF8_CONT_MASK 0xC0
 #define DECODE_UTF8_CONT_BITS 0x80
 
-/* Modified UTF-8 for U+0000, so strings stay C strings (see decode.h). */
-static const char decode_nul_bytes[] = "\xC0\x80";
-#define DECODE_NUL_LEN (sizeof decode_nul_bytes - 1)
-
 /* ------------------------------------------------------------------------ */
 /* Lone surrogates: Python's json module writes them, jansson refuses them. */
 
@@ -282,8 +278,8 @@ static size_t decode_copy_nul_escaped(char *dst, const char *s, size_t len)
         d += run;
         s += run;
         if (nul) {
-            memcpy(d, decode_nul_bytes, DECODE_NUL_LEN);
-            d += DECODE_NUL_LEN;
+            memcpy(d, DECODE_NUL_STANDIN, DECODE_NUL_STANDIN_LEN);
+            d += DECODE_NUL_STANDIN_LEN;
             s++;
         }
     }
@@ -297,7 +293,7 @@ static char *decode_strdup(const json_t *v)
     size_t len = json_string_length(v);
     size_t nuls = decode_count_nuls(s, len);
     /* nuls <= len, and a string of SIZE_MAX / 2 bytes cannot have been parsed. */
-    char *out = xmalloc(len + nuls * (DECODE_NUL_LEN - 1) + 1);
+    char *out = xmalloc(len + nuls * (DECODE_NUL_STANDIN_LEN - 1) + 1);
     size_t n = len;
     if (nuls)
         n = decode_copy_nul_escaped(out, s, len);
@@ -311,7 +307,7 @@ static void decode_buf_append_string(struct buf *b, const json_t *v)
 {
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
-    buf_reserve(b, len * DECODE_NUL_LEN);
+    buf_reserve(b, len * DECODE_NUL_STANDIN_LEN);
     b->len += decode_copy_nul_escaped(b->data + b->len, s, len);
     b->data[b->len] = '\0';
 }

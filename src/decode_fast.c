@@ -48,10 +48,6 @@
 #define FAST_UTF8_3_LEAD 0xE0u
 #define FAST_UTF8_4_LEAD 0xF0u
 
-/* Modified UTF-8 for U+0000, as decode.c writes it (see decode.h). */
-static const char fast_nul_bytes[] = "\xC0\x80";
-#define FAST_NUL_LEN (sizeof fast_nul_bytes - 1)
-
 /* Eight bytes at a time: a byte-wise "is any byte one of these" test on a
  * 64-bit word (only where the first such byte can be found by counting
  * trailing zero bits: little-endian). */
@@ -263,8 +259,8 @@ static bool fast_string(struct fast *f, const char **s, size_t *len, bool *escap
 static char *fast_put_utf8(char *d, unsigned cp)
 {
     if (cp == 0) {
-        memcpy(d, fast_nul_bytes, FAST_NUL_LEN);
-        return d + FAST_NUL_LEN;
+        memcpy(d, DECODE_NUL_STANDIN, DECODE_NUL_STANDIN_LEN);
+        return d + DECODE_NUL_STANDIN_LEN;
     }
     if (cp < FAST_ASCII_END) {
         *d++ = (char)cp;

@@ -20,6 +20,11 @@
 
 #include "omslog/entry.h"
 
+/* U+0000 inside the C strings of the data model (see decode.h): modified
+ * UTF-8's two bytes, written alike by both decoders. */
+#define DECODE_NUL_STANDIN "\xC0\x80"
+#define DECODE_NUL_STANDIN_LEN (sizeof DECODE_NUL_STANDIN - 1)
+
 #define DECODE_FAST_DEPTH_MAX 64
 #define DECODE_FAST_NUMBER_MAX 40
 

@@ -21,7 +21,6 @@ sanitizer builds; lower bounds (Retry-After honoured) are never scaled.
 Prints "ok name" or "FAIL name: ..." per case and "N passed, N failed" last;
 exits 1 on failure. Arguments select tests by name (e.g. t_ctrl_z_fg)."""
 import fcntl
-import math
 import os
 import pty
 import re
@@ -41,28 +40,16 @@ import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "fixtures"))
 import e2e_browser as eb  # noqa: E402
 from e2e_browser import (API, EXIT_MARK, TOKEN, Failure, api_page, check,  # noqa: E402
                          tmux)
 from mock_oms import HOSTILE, MockServer  # noqa: E402
+from time_scale import read_time_scale  # noqa: E402
 
 BIN = eb.BIN
 # Our own tmux server, never the one e2e_browser.py may be using at the same time.
 eb.SOCKET = "omslog-hardening-%d" % os.getpid()
-
-
-def read_time_scale():
-    """OMSLOG_TEST_TIME_SCALE as a factor, and why it was refused ("" if not).
-    Zero, negative, infinite or NaN would make every bound fail or none ever
-    fire, so those are refused rather than used."""
-    raw = os.environ.get("OMSLOG_TEST_TIME_SCALE", "1") or "1"
-    try:
-        factor = float(raw)
-    except ValueError:
-        factor = math.nan
-    if not math.isfinite(factor) or factor <= 0:
-        return 1.0, "OMSLOG_TEST_TIME_SCALE=%r is not a finite number > 0" % raw
-    return factor, ""
 
 
 SCALE, SCALE_ERROR = read_time_scale()

@@ -38,9 +38,10 @@ import unicodedata
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "fixtures"))
 from recorder import Recorder, Reply, json_reply, HTML_TYPE  # noqa: E402
+from time_scale import read_time_scale  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN", os.path.abspath("build/omslog"))
-SCALE = float(os.environ.get("OMSLOG_TEST_TIME_SCALE", "1") or "1")
+SCALE, SCALE_ERROR = read_time_scale()
 UNDER_VALGRIND = os.environ.get("OMSLOG_UNDER_VALGRIND") == "1"
 # DRF's authtoken keys are 40 hex digits.
 TOKEN = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"
@@ -882,6 +883,10 @@ def test_no_core_dumps_of_the_key():
 # ---------------------------------------------------------------- runner
 
 def main():
+    if SCALE_ERROR:
+        print("FAIL setup: " + SCALE_ERROR)
+        print("0 passed, 1 failed")
+        sys.exit(1)
     if not os.access(BIN, os.X_OK):
         print("FAIL setup: OMSLOG_BIN=%s is not executable" % BIN)
         print("0 passed, 1 failed")

@@ -44,6 +44,7 @@ test_server_errors test_intermittent test_malformed test_html_error test_truncat
 test_connection_refused test_dns_failure test_tls_failure test_invalid_count
 test_growing_log test_shrinking_log test_escape_sequences test_next_link
 test_redirect_to_another test_bad_request test_rate_limit_exhausted
+test_log_changing_too_fast test_purge_at_the_bottom test_default_page_size_ask
 test_duplicate_ids test_page_size"
 
 if ! command -v "$VALGRIND" >/dev/null 2>&1; then

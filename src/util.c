@@ -39,6 +39,22 @@ void *xrealloc(void *p, size_t n)
     return q;
 }
 
+#define XGROW_MIN 8
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return p;
+    size_t n = *cap ? *cap : XGROW_MIN;
+    while (n < need)
+        n = n > SIZE_MAX / 2 ? need : n * 2;
+    if (size && n > SIZE_MAX / size)
+        out_of_memory(SIZE_MAX);
+    p = xrealloc(p, n * size);
+    *cap = n;
+    return p;
+}
+
 char *xstrdup(const char *s)
 {
     return xstrndup(s, strlen(s));

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "omslog/util.h"
@@ -70,6 +71,29 @@ static void test_ascii_quote(void **state)
     assert_int_equal(one[0], '\0');
 }
 
+static void test_array_grow(void **state)
+{
+    (void)state;
+    int *a = NULL;
+    size_t cap = 0;
+    ARRAY_GROW(a, cap, 1);
+    assert_non_null(a);
+    assert_int_equal(cap, 8);
+    int *before = a;
+    ARRAY_GROW(a, cap, 8); /* fits: nothing moves */
+    assert_ptr_equal(a, before);
+    assert_int_equal(cap, 8);
+    for (int i = 0; i < 8; i++)
+        a[i] = i;
+    ARRAY_GROW(a, cap, 9);
+    assert_int_equal(cap, 16);
+    assert_int_equal(a[7], 7); /* contents kept */
+    ARRAY_GROW(a, cap, 100);
+    assert_int_equal(cap, 128);
+    a[99] = 99;
+    free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -77,6 +101,7 @@ int main(void)
         cmocka_unit_test(test_ascii_casecmp),
         cmocka_unit_test(test_hex_digit_value),
         cmocka_unit_test(test_ascii_quote),
+        cmocka_unit_test(test_array_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,11 @@
  * server sent it (all fields, original order; re-serialised compactly), used by
  * the json/jsonl output so scripts get the server's fields exactly.
  * log_entry_free / log_page_free release everything and zero the struct; both
- * accept a zeroed struct. */
+ * accept a zeroed struct.
+ *
+ * Text fields are C strings, so a U+0000 the server sent (JSON "\u0000") is
+ * held as the two bytes C0 80 ("modified UTF-8", never valid UTF-8 otherwise):
+ * ENTRY_NUL_STANDIN is the one definition every reader and writer uses. */
 #ifndef OMSLOG_ENTRY_H
 #define OMSLOG_ENTRY_H
 
@@ -13,6 +17,9 @@
 #include <stdint.h>
 
 #include "omslog/datetime.h"
+
+#define ENTRY_NUL_STANDIN "\xc0\x80"
+#define ENTRY_NUL_STANDIN_LEN 2
 
 struct log_entry {
     int64_t id;

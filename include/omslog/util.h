@@ -19,6 +19,13 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* The one way arrays grow: make room for at least `need` elements of `size`
+ * bytes in p, whose capacity is *cap (doubling, at least 8); returns the
+ * (possibly moved) array and updates *cap. A size that overflows aborts.
+ * ARRAY_GROW(arr, cap, need) is the usual call. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
+#define ARRAY_GROW(arr, cap, need) ((arr) = xgrow((arr), &(cap), (need), sizeof *(arr)))
+
 /* Parse a whole decimal integer (optional leading '-'); no trailing junk,
  * no overflow. Returns 0 on success, -1 otherwise (*out untouched). */
 int parse_int64(const char *s, int64_t *out);

@@ -656,7 +656,7 @@ enum decode_failure decode_entry(const char *body, size_t len, struct log_entry 
 /* Pages. */
 
 /* next / previous: a string, or null (missing is taken as null too: omslog
- * paginates by page number and only checks these links' origin). */
+ * paginates by page number, not by these links). */
 static enum decode_failure decode_link(const json_t *root, const char *name, char **out,
                                        struct omslog_error *err)
 {

@@ -954,7 +954,7 @@ static void test_raw_json_is_the_servers_text(void **state)
                        "     \"message\": \"x \\\" ] } y\", \"app_name\": \"\\u00e7\",\n"
                        "     \"trace\": null, \"created_at\": \"2026-11-26T10:15:30Z\",\n"
                        "     \"score\": 0.1, \"tags\": [1, {\"k\": [2]}], \"exp\": 1E5,\n"
-                       "     \"big\": -1234567890123456789, \"long\": 1.00000000000000000000001 },\n"
+                       "     \"big\": -1234567890123456789, \"long\": 1.000000000000000000001 },\n"
                        "   {\"id\":1,\"level\":20,\"logger_name\":\"l\",\"message\":\"m\","
                        "\"app_name\":\"a\",\"trace\":\"\",\"created_at\":\"2026-11-26T10:15:29Z\"}\n"
                        "  ] }";
@@ -967,7 +967,7 @@ static void test_raw_json_is_the_servers_text(void **state)
                         "\"message\":\"x \\\" ] } y\",\"app_name\":\"\\u00e7\","
                         "\"trace\":null,\"created_at\":\"2026-11-26T10:15:30Z\","
                         "\"score\":0.1,\"tags\":[1,{\"k\":[2]}],\"exp\":1E5,"
-                        "\"big\":-1234567890123456789,\"long\":1.00000000000000000000001}");
+                        "\"big\":-1234567890123456789,\"long\":1.000000000000000000001}");
     assert_string_equal(p.entries[0].message, "x \" ] } y");
     assert_string_equal(p.entries[0].app_name, "\xc3\xa7");
     assert_string_equal(p.entries[1].raw_json,

@@ -1,30 +1,22 @@
-/* decode_bench.c — benchmark 2: how fast omslog turns response bodies into
- * entries (decode_page + log_page_free: the one-pass fast path of
- * src/decode_fast.c), beside the two alternatives on the same bytes:
- *   full     decode_page_full: jansson's tree, then a walk copying the fields
- *            out (what omslog did before the fast path; it still decodes the
- *            bodies the fast path hands back);
- *   jansson  bare json_loadb + json_decref: the ceiling of any decoder built
- *            on jansson's tree, however little it did with it.
+/* decode_bench.c — benchmark 2: what decoding costs a user. Every page the
+ * browser shows and `list` prints is one request to the API, 20–200 ms of
+ * network and server; decode_page + log_page_free on the reply is the time
+ * omslog adds on top. For each body this prints that time and its share of
+ * the whole wait: decode / (request + decode), for a 20 ms and a 200 ms
+ * request.
  *
  *   decode_bench [-q] FILE...     (bodies from bench/make_pages.py)
- *   decode_bench -p omslog|full|jansson SECONDS FILE   (one decoder in a loop,
- *                                                       to profile)
  *
- * Each figure is the median of several samples; a sample repeats the decode
+ * Each time is the median of several samples; a sample repeats the decode
  * until it has run for a minimum time, so that short pages are not timed at
- * the clock's resolution. MB here is 10^6 bytes of response body. -q: fewer and
- * shorter samples (smoke run). Exit status 1 when a body does not decode, or
- * when the fast path does not take a body (it would be measuring the full
- * decoder twice). */
-#include <jansson.h>
+ * the clock's resolution. -q: fewer and shorter samples (smoke run). Exit
+ * status 1 when a body does not decode. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "omslog/decode.h"
-#include "omslog/decode_fast.h"
 #include "omslog/entry.h"
 #include "omslog/error.h"
 
@@ -32,12 +24,13 @@
 #define BENCH_SAMPLES_QUICK 3
 #define BENCH_SAMPLE_MIN_S 0.25
 #define BENCH_SAMPLE_MIN_S_QUICK 0.05
-#define BENCH_BYTES_PER_MB 1e6
 #define BENCH_NS_PER_S 1e9
-/* Target of issue 5 for typical pages. */
-#define BENCH_TARGET_MBPS 150.0
-/* Same flags as src/decode.c, so the ceiling parses what omslog parses. */
-#define BENCH_JANSSON_FLAGS (JSON_DECODE_ANY | JSON_ALLOW_NUL)
+#define BENCH_MS_PER_S 1e3
+#define BENCH_PERCENT 100.0
+/* The range of one request's time (network and server) the share is given for. */
+#define BENCH_REQUEST_FAST_MS 20.0
+#define BENCH_REQUEST_SLOW_MS 200.0
+#define BENCH_READ_CHUNK 65536
 
 struct body {
     const char *name;
@@ -46,8 +39,6 @@ struct body {
     size_t entries;
 };
 
-typedef int (*bench_fn)(const struct body *b);
-
 static double now_s(void)
 {
     struct timespec ts;
@@ -55,33 +46,12 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / BENCH_NS_PER_S;
 }
 
-static int run_omslog(const struct body *b)
+static int decode_once(const struct body *b)
 {
     struct log_page p;
-    struct omslog_error err = {0};
-    if (decode_page(b->data, b->len, &p, &err) != 0)
+    if (decode_page(b->data, b->len, &p, NULL) != DECODE_OK)
         return -1;
     log_page_free(&p);
-    return 0;
-}
-
-static int run_full(const struct body *b)
-{
-    struct log_page p;
-    struct omslog_error err = {0};
-    if (decode_page_full(b->data, b->len, &p, &err) != 0)
-        return -1;
-    log_page_free(&p);
-    return 0;
-}
-
-static int run_jansson(const struct body *b)
-{
-    json_error_t jerr;
-    json_t *root = json_loadb(b->data, b->len, BENCH_JANSSON_FLAGS, &jerr);
-    if (!root)
-        return -1;
-    json_decref(root);
     return 0;
 }
 
@@ -91,15 +61,15 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Seconds per call, median of the samples; negative when a call fails. */
-static double measure(bench_fn fn, const struct body *b, int samples, double min_s)
+/* Seconds per decode, median of the samples; negative when a decode fails. */
+static double measure(const struct body *b, int samples, double min_s)
 {
     /* Calibrate: double the repetitions until one sample lasts min_s. */
     long reps = 1;
     for (;;) {
         double t0 = now_s();
         for (long i = 0; i < reps; i++)
-            if (fn(b) != 0)
+            if (decode_once(b) != 0)
                 return -1;
         if (now_s() - t0 >= min_s)
             break;
@@ -109,7 +79,7 @@ static double measure(bench_fn fn, const struct body *b, int samples, double min
     for (int s = 0; s < samples; s++) {
         double t0 = now_s();
         for (long i = 0; i < reps; i++)
-            fn(b);
+            decode_once(b);
         per_call[s] = (now_s() - t0) / (double)reps;
     }
     qsort(per_call, (size_t)samples, sizeof per_call[0], cmp_double);
@@ -129,7 +99,7 @@ static int load(const char *path, struct body *b)
     size_t cap = 0;
     for (;;) {
         if (b->len == cap) {
-            cap = cap ? cap * 2 : 65536;
+            cap += BENCH_READ_CHUNK;
             char *grown = realloc(b->data, cap);
             if (!grown) {
                 fclose(f);
@@ -145,49 +115,23 @@ static int load(const char *path, struct body *b)
     fclose(f);
     struct log_page p;
     struct omslog_error err = {0};
-    if (decode_page(b->data, b->len, &p, &err) != 0) {
+    if (decode_page(b->data, b->len, &p, &err) != DECODE_OK) {
         fprintf(stderr, "%s: does not decode: %s\n", path, err.msg);
         return -1;
     }
     b->entries = p.n;
     log_page_free(&p);
-    if (decode_fast_page(b->data, b->len, &p) != 0) {
-        fprintf(stderr, "%s: the fast path does not take it\n", path);
-        return -1;
-    }
-    log_page_free(&p);
     return 0;
 }
 
-/* Run one decoder for about `seconds`, for perf or callgrind. */
-static int profile(const char *which, const char *seconds, const char *path)
+/* Percent of the whole wait (request_ms, then decoding) spent decoding. */
+static double share(double decode_ms, double request_ms)
 {
-    bench_fn fn = strcmp(which, "jansson") == 0 ? run_jansson
-                  : strcmp(which, "full") == 0  ? run_full
-                                                : run_omslog;
-    double until = now_s() + atof(seconds);
-    struct body b;
-    if (load(path, &b) != 0) {
-        free(b.data);
-        return 1;
-    }
-    long calls = 0;
-    do {
-        if (fn(&b) != 0) {
-            free(b.data);
-            return 1;
-        }
-        calls++;
-    } while (now_s() < until);
-    printf("%ld calls of %s on %s\n", calls, which, b.name);
-    free(b.data);
-    return 0;
+    return BENCH_PERCENT * decode_ms / (request_ms + decode_ms);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc == 5 && strcmp(argv[1], "-p") == 0)
-        return profile(argv[2], argv[3], argv[4]);
     int samples = BENCH_SAMPLES;
     double min_s = BENCH_SAMPLE_MIN_S;
     int first = 1;
@@ -200,14 +144,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: decode_bench [-q] FILE...\n");
         return 2;
     }
-    printf("benchmark 2: decoding (decode_page + log_page_free vs decode_page_full, the "
-           "jansson-based decoder, and bare json_loadb + json_decref), median of %d samples of "
-           ">= %.2f s\n",
+    printf("benchmark 2: decoding a reply (decode_page + log_page_free), median of %d samples "
+           "of >= %.2f s; share = decode / (request + decode)\n",
            samples, min_s);
-    printf("%-16s %10s %8s %12s %10s %13s %11s %14s\n", "body", "bytes", "entries",
-           "omslog MB/s", "full MB/s", "jansson MB/s", "vs jansson", "omslog ent/s");
+    printf("%-16s %10s %8s %11s %16s %17s\n", "body", "bytes", "entries", "decode ms",
+           "of 20 ms request", "of 200 ms request");
     int rc = 0;
-    double worst_typical = -1;
     for (int i = first; i < argc; i++) {
         struct body b;
         if (load(argv[i], &b) != 0) {
@@ -215,25 +157,17 @@ int main(int argc, char **argv)
             rc = 1;
             continue;
         }
-        double t_o = measure(run_omslog, &b, samples, min_s);
-        double t_f = measure(run_full, &b, samples, min_s);
-        double t_j = measure(run_jansson, &b, samples, min_s);
-        if (t_o <= 0 || t_f <= 0 || t_j <= 0) {
+        double t = measure(&b, samples, min_s);
+        if (t <= 0) {
             fprintf(stderr, "%s: a decode failed while measuring\n", b.name);
             free(b.data);
             rc = 1;
             continue;
         }
-        double mb = (double)b.len / BENCH_BYTES_PER_MB;
-        printf("%-16s %10zu %8zu %12.1f %10.1f %13.1f %10.1fx %14.0f\n", b.name, b.len,
-               b.entries, mb / t_o, mb / t_f, mb / t_j, t_j / t_o, (double)b.entries / t_o);
-        /* "Typical" pages: everything but the one built around a huge trace. */
-        if (!strstr(b.name, "trace") && (worst_typical < 0 || mb / t_o < worst_typical))
-            worst_typical = mb / t_o;
+        double ms = t * BENCH_MS_PER_S;
+        printf("%-16s %10zu %8zu %11.3f %15.2f%% %16.2f%%\n", b.name, b.len, b.entries, ms,
+               share(ms, BENCH_REQUEST_FAST_MS), share(ms, BENCH_REQUEST_SLOW_MS));
         free(b.data);
     }
-    if (worst_typical >= 0)
-        printf("slowest typical page: %.1f MB/s (target >= %.0f MB/s: %s)\n", worst_typical,
-               BENCH_TARGET_MBPS, worst_typical >= BENCH_TARGET_MBPS ? "met" : "MISSED");
     return rc;
 }

@@ -368,11 +368,12 @@ static void api_finish(struct api *a, const struct api_request *q, struct http_r
     }
     struct omslog_error derr = {0};
     const char *body = r->body.data ? r->body.data : "";
-    int rc = q->kind == API_PAGE ? decode_page(body, r->body.len, &out->page, &derr)
-                                 : decode_entry(body, r->body.len, &out->entry, &derr);
-    if (rc != 0) {
+    enum decode_failure why = q->kind == API_PAGE
+                                  ? decode_page(body, r->body.len, &out->page, &derr)
+                                  : decode_entry(body, r->body.len, &out->entry, &derr);
+    if (why != DECODE_OK) {
         struct buf ex = {0};
-        if (derr.msg[0] && strncmp(derr.msg, "response is not JSON", 20) == 0) {
+        if (why == DECODE_NOT_JSON) {
             api_describe_body(&ex, r);
             error_set(err, OMSLOG_ERR_PROTOCOL, "invalid response from %s (HTTP 200): %s; %s",
                       a->origin_text, derr.msg, buf_str(&ex));

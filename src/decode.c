@@ -1,8 +1,6 @@
 /* decode.c — see include/omslog/decode.h
  *
- * Bodies go to decode_fast.c first, which takes the common case in one pass
- * and hands anything else back. The full decoder below is the reference: one
- * json_loadb per body, then a walk over the tree; strings are copied once
+ * One json_loadb per body, then a walk over the tree; strings are copied once
  * into the entry that owns them, and each entry's raw_json is one copy of its
  * text in the body (compacted only when the server pretty-prints). The body is
  * copied only in the rare case that it holds a lone surrogate escape that must
@@ -12,6 +10,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,15 +18,12 @@
 
 #include "omslog/buf.h"
 #include "omslog/datetime.h"
-#include "omslog/decode_fast.h"
 #include "omslog/util.h"
 
 /* Bytes of server text quoted in an error message before "...". */
 #define DECODE_EXCERPT_MAX 40
 /* Bytes of jansson's own error text kept (it quotes the offending token). */
 #define DECODE_PARSER_TEXT_MAX 80
-/* First allocation of the results' span array (it doubles). */
-#define DECODE_SPANS_MIN 16
 /* Room for "entry 1234" / "entry #7 of the page". */
 #define DECODE_WHO_MAX 64
 
@@ -149,6 +145,26 @@ static void decode_append_excerpt(struct buf *b, const char *s, size_t len, size
         buf_appends(b, "...");
 }
 
+/* Word the error in err (status OMSLOG_ERR_INTERNAL for DECODE_INTERNAL,
+ * OMSLOG_ERR_PROTOCOL for the server's faults) and return why. */
+static enum decode_failure decode_fail(struct omslog_error *err, enum decode_failure why,
+                                       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static enum decode_failure decode_fail(struct omslog_error *err, enum decode_failure why,
+                                       const char *fmt, ...)
+{
+    if (err) {
+        char msg[OMSLOG_ERROR_MSG_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        error_set(err, why == DECODE_INTERNAL ? OMSLOG_ERR_INTERNAL : OMSLOG_ERR_PROTOCOL, "%s",
+                  msg);
+    }
+    return why;
+}
+
 static const char *decode_type_text(const json_t *v)
 {
     switch (json_typeof(v)) {
@@ -197,20 +213,22 @@ static const char *decode_who_text(const struct decode_who *who, char buf[DECODE
 
 /* "<who>: field "<name>" is <type>, expected <what>" ("field ..." alone for
  * page-level fields). */
-static int decode_wrong_type(struct omslog_error *err, const struct decode_who *who,
-                             const char *name, const json_t *v, const char *expected)
+static enum decode_failure decode_wrong_type(struct omslog_error *err,
+                                             const struct decode_who *who, const char *name,
+                                             const json_t *v, const char *expected)
 {
     char w[DECODE_WHO_MAX];
-    return error_set(err, OMSLOG_ERR_PROTOCOL, "%s%sfield \"%s\" is %s, expected %s",
-                     decode_who_text(who, w), who ? ": " : "", name, decode_type_text(v),
-                     expected);
+    return decode_fail(err, DECODE_BAD_FIELD, "%s%sfield \"%s\" is %s, expected %s",
+                       decode_who_text(who, w), who ? ": " : "", name, decode_type_text(v),
+                       expected);
 }
 
-static int decode_missing(struct omslog_error *err, const struct decode_who *who, const char *name)
+static enum decode_failure decode_missing(struct omslog_error *err, const struct decode_who *who,
+                                          const char *name)
 {
     char w[DECODE_WHO_MAX];
-    return error_set(err, OMSLOG_ERR_PROTOCOL, "%s%sfield \"%s\" is missing",
-                     decode_who_text(who, w), who ? ": " : "", name);
+    return decode_fail(err, DECODE_BAD_FIELD, "%s%sfield \"%s\" is missing",
+                       decode_who_text(who, w), who ? ": " : "", name);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -218,20 +236,21 @@ static int decode_missing(struct omslog_error *err, const struct decode_who *who
 
 /* On success *text is the text jansson parsed: body itself, or a fixed copy
  * (*fixed, to be freed by the caller) when lone surrogates were rewritten. */
-static int decode_load(const char *body, size_t len, json_t **root, const char **text,
-                       char **fixed_out, struct omslog_error *err)
+static enum decode_failure decode_load(const char *body, size_t len, json_t **root,
+                                       const char **text, char **fixed_out,
+                                       struct omslog_error *err)
 {
     *root = NULL;
     *fixed_out = NULL;
     *text = body;
     if (!body) {
         if (len)
-            return error_set(err, OMSLOG_ERR_INTERNAL, "decode: no body but a length of %zu", len);
+            return decode_fail(err, DECODE_INTERNAL, "decode: no body but a length of %zu", len);
         body = "";
     }
     /* jansson would say "unexpected token near end of file" here. */
     if (len == 0)
-        return error_set(err, OMSLOG_ERR_PROTOCOL, "response is not JSON (empty body)");
+        return decode_fail(err, DECODE_NOT_JSON, "response is not JSON (empty body)");
     char *fixed = decode_fix_surrogates(body, len);
     json_error_t jerr;
     /* DECODE_ANY so that a bare scalar gets "not a JSON object" rather than a
@@ -240,7 +259,7 @@ static int decode_load(const char *body, size_t len, json_t **root, const char *
     if (*root) {
         *fixed_out = fixed;
         *text = fixed ? fixed : body;
-        return 0;
+        return DECODE_OK;
     }
     free(fixed);
     if (err) {
@@ -249,10 +268,10 @@ static int decode_load(const char *body, size_t len, json_t **root, const char *
         decode_append_excerpt(&b, jerr.text, strnlen(jerr.text, sizeof jerr.text - 1),
                               DECODE_PARSER_TEXT_MAX, 0);
         buf_printf(&b, ", line %d column %d)", jerr.line, jerr.column);
-        error_set(err, OMSLOG_ERR_PROTOCOL, "%s", buf_str(&b));
+        decode_fail(err, DECODE_NOT_JSON, "%s", buf_str(&b));
         buf_free(&b);
     }
-    return OMSLOG_ERR_PROTOCOL;
+    return DECODE_NOT_JSON;
 }
 
 static size_t decode_count_nuls(const char *s, size_t len)
@@ -278,8 +297,8 @@ static size_t decode_copy_nul_escaped(char *dst, const char *s, size_t len)
         d += run;
         s += run;
         if (nul) {
-            memcpy(d, DECODE_NUL_STANDIN, DECODE_NUL_STANDIN_LEN);
-            d += DECODE_NUL_STANDIN_LEN;
+            memcpy(d, ENTRY_NUL_STANDIN, ENTRY_NUL_STANDIN_LEN);
+            d += ENTRY_NUL_STANDIN_LEN;
             s++;
         }
     }
@@ -293,7 +312,7 @@ static char *decode_strdup(const json_t *v)
     size_t len = json_string_length(v);
     size_t nuls = decode_count_nuls(s, len);
     /* nuls <= len, and a string of SIZE_MAX / 2 bytes cannot have been parsed. */
-    char *out = xmalloc(len + nuls * (DECODE_NUL_STANDIN_LEN - 1) + 1);
+    char *out = xmalloc(len + nuls * (ENTRY_NUL_STANDIN_LEN - 1) + 1);
     size_t n = len;
     if (nuls)
         n = decode_copy_nul_escaped(out, s, len);
@@ -307,7 +326,7 @@ static void decode_buf_append_string(struct buf *b, const json_t *v)
 {
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
-    buf_reserve(b, len * DECODE_NUL_STANDIN_LEN);
+    buf_reserve(b, len * ENTRY_NUL_STANDIN_LEN);
     b->len += decode_copy_nul_escaped(b->data + b->len, s, len);
     b->data[b->len] = '\0';
 }
@@ -315,40 +334,41 @@ static void decode_buf_append_string(struct buf *b, const json_t *v)
 /* ------------------------------------------------------------------------ */
 /* Entries. */
 
-static int decode_string_field(const json_t *obj, const struct decode_who *who, const char *name,
-                               int nullable, char **out, struct omslog_error *err)
+static enum decode_failure decode_string_field(const json_t *obj, const struct decode_who *who,
+                                               const char *name, bool nullable, char **out,
+                                               struct omslog_error *err)
 {
     const json_t *v = json_object_get(obj, name);
     if (nullable && (!v || json_is_null(v))) {
         *out = xstrdup("");
-        return 0;
+        return DECODE_OK;
     }
     if (!v)
         return decode_missing(err, who, name);
     if (!json_is_string(v))
         return decode_wrong_type(err, who, name, v, nullable ? "a string or null" : "a string");
     *out = decode_strdup(v);
-    return 0;
+    return DECODE_OK;
 }
 
-static int decode_created_at(const json_t *obj, const struct decode_who *who, struct log_entry *e,
-                             struct omslog_error *err)
+static enum decode_failure decode_created_at(const json_t *obj, const struct decode_who *who,
+                                             struct log_entry *e, struct omslog_error *err)
 {
     static const char name[] = "created_at";
-    int rc = decode_string_field(obj, who, name, 0, &e->created_at, err);
-    if (rc != 0)
-        return rc;
+    enum decode_failure why = decode_string_field(obj, who, name, false, &e->created_at, err);
+    if (why != DECODE_OK)
+        return why;
     if (datetime_parse(e->created_at, &e->created) == 0)
-        return 0;
+        return DECODE_OK;
     /* Quote the server's original bytes (with any NUL) for the message. */
     const json_t *v = json_object_get(obj, name);
     struct buf b = {0};
     decode_append_excerpt(&b, json_string_value(v), json_string_length(v), DECODE_EXCERPT_MAX, 1);
     char w[DECODE_WHO_MAX];
-    rc = error_set(err, OMSLOG_ERR_PROTOCOL, "%s: field \"%s\" is not an ISO 8601 time: \"%s\"",
-                   decode_who_text(who, w), name, buf_str(&b));
+    why = decode_fail(err, DECODE_BAD_FIELD, "%s: field \"%s\" is not an ISO 8601 time: \"%s\"",
+                      decode_who_text(who, w), name, buf_str(&b));
     buf_free(&b);
-    return rc;
+    return why;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -450,10 +470,7 @@ static size_t decode_array_spans(const char *s, size_t i, size_t len, struct dec
         i = decode_skip_value(s, i, len, &compact);
         if (i == start)
             return len; /* no progress: not what jansson parsed; give up */
-        if (*n == *cap) {
-            *cap = *cap ? *cap * 2 : DECODE_SPANS_MIN;
-            *out = xrealloc(*out, *cap * sizeof **out);
-        }
+        ARRAY_GROW(*out, *cap, *n + 1);
         (*out)[(*n)++] = (struct decode_span){start, i, compact};
         i = decode_skip_ws(s, i, len);
         if (i < len && s[i] == ',')
@@ -494,13 +511,40 @@ static size_t decode_results_spans(const char *s, size_t len, struct decode_span
     return n;
 }
 
+/* A malloc'd, NUL-terminated copy of valid JSON text without the whitespace
+ * (and stray NUL bytes) outside strings, so that an entry from a
+ * pretty-printing server is one line of jsonl output. */
+static char *decode_compact_dup(const char *s, size_t len)
+{
+    char *out = xmalloc(len + 1);
+    size_t o = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (in_string) {
+            out[o++] = c;
+            if (c == '\\' && i + 1 < len)
+                out[o++] = s[++i];
+            else if (c == '"')
+                in_string = false;
+        } else if (!decode_is_ws(c) && c != '\0') {
+            /* jansson skips a stray NUL after a number; so must we, or the C
+             * string would end there. */
+            out[o++] = c;
+            in_string = c == '"';
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* The entry's text as the server sent it: a plain copy when the span holds
  * nothing to drop (the usual compact DRF output), else compacted. */
 static char *decode_raw_dup(const char *s, const struct decode_span *span)
 {
     size_t len = span->end - span->start;
     if (!span->compact)
-        return decode_fast_compact_dup(s + span->start, len);
+        return decode_compact_dup(s + span->start, len);
     char *out = xmalloc(len + 1);
     memcpy(out, s + span->start, len);
     out[len] = '\0';
@@ -509,17 +553,17 @@ static char *decode_raw_dup(const char *s, const struct decode_span *span)
 
 /* index is the 1-based position in the page, or 0 for a single entry. span:
  * where the entry stands in text, or NULL to re-serialise it instead. */
-static int decode_entry_object(const json_t *obj, size_t index, const char *text,
-                               const struct decode_span *span, struct log_entry *out,
-                               struct omslog_error *err)
+static enum decode_failure decode_entry_object(const json_t *obj, size_t index, const char *text,
+                                               const struct decode_span *span,
+                                               struct log_entry *out, struct omslog_error *err)
 {
     struct decode_who who = {index, false, 0};
     char w[DECODE_WHO_MAX];
     struct log_entry e = {0};
 
     if (!json_is_object(obj))
-        return error_set(err, OMSLOG_ERR_PROTOCOL, "%s is %s, expected an object",
-                         decode_who_text(&who, w), decode_type_text(obj));
+        return decode_fail(err, DECODE_BAD_SHAPE, "%s is %s, expected an object",
+                           decode_who_text(&who, w), decode_type_text(obj));
 
     const json_t *id = json_object_get(obj, "id");
     if (!id)
@@ -538,59 +582,59 @@ static int decode_entry_object(const json_t *obj, size_t index, const char *text
         return decode_wrong_type(err, &who, "level", level, "an integer");
     json_int_t lv = json_integer_value(level);
     if (lv < INT_MIN || lv > INT_MAX)
-        return error_set(err, OMSLOG_ERR_PROTOCOL, "%s: field \"level\" is out of range (%lld)",
-                         decode_who_text(&who, w), (long long)lv);
+        return decode_fail(err, DECODE_BAD_FIELD, "%s: field \"level\" is out of range (%lld)",
+                           decode_who_text(&who, w), (long long)lv);
     e.level = (int)lv;
 
-    int rc;
-    if ((rc = decode_string_field(obj, &who, "logger_name", 0, &e.logger_name, err)) != 0 ||
-        (rc = decode_string_field(obj, &who, "message", 0, &e.message, err)) != 0 ||
-        (rc = decode_string_field(obj, &who, "app_name", 0, &e.app_name, err)) != 0 ||
-        (rc = decode_string_field(obj, &who, "trace", 1, &e.trace, err)) != 0 ||
-        (rc = decode_created_at(obj, &who, &e, err)) != 0)
+    enum decode_failure why;
+    if ((why = decode_string_field(obj, &who, "logger_name", false, &e.logger_name, err)) ||
+        (why = decode_string_field(obj, &who, "message", false, &e.message, err)) ||
+        (why = decode_string_field(obj, &who, "app_name", false, &e.app_name, err)) ||
+        (why = decode_string_field(obj, &who, "trace", true, &e.trace, err)) ||
+        (why = decode_created_at(obj, &who, &e, err)))
         goto fail;
 
     /* jansson allocates with malloc (we never install other allocators), so
      * the caller's free() releases either form. */
     e.raw_json = span ? decode_raw_dup(text, span) : json_dumps(obj, JSON_COMPACT);
     if (!e.raw_json) {
-        rc = error_set(err, OMSLOG_ERR_INTERNAL, "%s: cannot re-serialise the entry",
-                       decode_who_text(&who, w));
+        why = decode_fail(err, DECODE_INTERNAL, "%s: cannot re-serialise the entry",
+                          decode_who_text(&who, w));
         goto fail;
     }
     *out = e;
-    return 0;
+    return DECODE_OK;
 
 fail:
     log_entry_free(&e);
-    return rc;
+    return why;
 }
 
 /* What decode_entry / decode_page do with the top-level object. */
-typedef int (*decode_object_fn)(const json_t *root, const char *text, size_t len, void *out,
-                                struct omslog_error *err);
+typedef enum decode_failure (*decode_object_fn)(const json_t *root, const char *text, size_t len,
+                                                void *out, struct omslog_error *err);
 
 /* Load body, insist on an object and hand it to fn (out was zeroed first). */
-static int decode_body(const char *body, size_t len, decode_object_fn fn, void *out,
-                       struct omslog_error *err)
+static enum decode_failure decode_body(const char *body, size_t len, decode_object_fn fn,
+                                       void *out, struct omslog_error *err)
 {
     json_t *root;
     const char *text;
     char *fixed;
-    int rc = decode_load(body, len, &root, &text, &fixed, err);
-    if (rc != 0)
-        return rc;
+    enum decode_failure why = decode_load(body, len, &root, &text, &fixed, err);
+    if (why != DECODE_OK)
+        return why;
     if (!json_is_object(root))
-        rc = error_set(err, OMSLOG_ERR_PROTOCOL, "response is not a JSON object");
+        why = decode_fail(err, DECODE_BAD_SHAPE, "response is not a JSON object");
     else
-        rc = fn(root, text, len, out, err);
+        why = fn(root, text, len, out, err);
     json_decref(root);
     free(fixed);
-    return rc;
+    return why;
 }
 
-static int decode_entry_root(const json_t *root, const char *text, size_t len, void *out,
-                             struct omslog_error *err)
+static enum decode_failure decode_entry_root(const json_t *root, const char *text, size_t len,
+                                             void *out, struct omslog_error *err)
 {
     /* The whole body is the entry: its span is the body less the whitespace
      * around it (which is all there can be: jansson accepted it). */
@@ -600,43 +644,35 @@ static int decode_entry_root(const json_t *root, const char *text, size_t len, v
     return decode_entry_object(root, 0, text, &span, out, err);
 }
 
-int decode_entry_full(const char *body, size_t len, struct log_entry *out,
-                      struct omslog_error *err)
+enum decode_failure decode_entry(const char *body, size_t len, struct log_entry *out,
+                                 struct omslog_error *err)
 {
     error_clear(err);
     memset(out, 0, sizeof *out);
     return decode_body(body, len, decode_entry_root, out, err);
 }
 
-int decode_entry(const char *body, size_t len, struct log_entry *out, struct omslog_error *err)
-{
-    if (decode_fast_entry(body, len, out) == 0) {
-        error_clear(err);
-        return 0;
-    }
-    return decode_entry_full(body, len, out, err);
-}
-
 /* ------------------------------------------------------------------------ */
 /* Pages. */
 
 /* next / previous: a string, or null (missing is taken as null too: omslog
- * paginates by page number and only checks these links' origin). */
-static int decode_link(const json_t *root, const char *name, char **out, struct omslog_error *err)
+ * paginates by page number, not by these links). */
+static enum decode_failure decode_link(const json_t *root, const char *name, char **out,
+                                       struct omslog_error *err)
 {
     const json_t *v = json_object_get(root, name);
     if (!v || json_is_null(v)) {
         *out = NULL;
-        return 0;
+        return DECODE_OK;
     }
     if (!json_is_string(v))
         return decode_wrong_type(err, NULL, name, v, "a string or null");
     *out = decode_strdup(v);
-    return 0;
+    return DECODE_OK;
 }
 
-static int decode_page_object(const json_t *root, const char *text, size_t len, void *out,
-                              struct omslog_error *err)
+static enum decode_failure decode_page_object(const json_t *root, const char *text, size_t len,
+                                              void *out, struct omslog_error *err)
 {
     struct log_page *p = out;
     const json_t *count = json_object_get(root, "count");
@@ -645,14 +681,14 @@ static int decode_page_object(const json_t *root, const char *text, size_t len, 
     if (!json_is_integer(count))
         return decode_wrong_type(err, NULL, "count", count, "a non-negative integer");
     if (json_integer_value(count) < 0)
-        return error_set(err, OMSLOG_ERR_PROTOCOL, "field \"count\" is negative (%lld)",
-                         (long long)json_integer_value(count));
+        return decode_fail(err, DECODE_BAD_FIELD, "field \"count\" is negative (%lld)",
+                           (long long)json_integer_value(count));
     p->count = (int64_t)json_integer_value(count);
 
-    int rc;
-    if ((rc = decode_link(root, "next", &p->next, err)) != 0 ||
-        (rc = decode_link(root, "previous", &p->previous, err)) != 0)
-        return rc;
+    enum decode_failure why;
+    if ((why = decode_link(root, "next", &p->next, err)) ||
+        (why = decode_link(root, "previous", &p->previous, err)))
+        return why;
 
     const json_t *results = json_object_get(root, "results");
     if (!results)
@@ -664,33 +700,25 @@ static int decode_page_object(const json_t *root, const char *text, size_t len, 
     /* Should the scan ever disagree with jansson, re-serialise instead. */
     bool have_spans = decode_results_spans(text, len, &spans) == n;
     p->entries = xcalloc(n, sizeof *p->entries);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        rc = decode_entry_object(json_array_get(results, i), i + 1, text,
-                                 have_spans ? &spans[i] : NULL, &p->entries[i], err);
-        if (rc == 0)
+    for (size_t i = 0; i < n && why == DECODE_OK; i++) {
+        why = decode_entry_object(json_array_get(results, i), i + 1, text,
+                                  have_spans ? &spans[i] : NULL, &p->entries[i], err);
+        if (why == DECODE_OK)
             p->n = i + 1;
     }
     free(spans);
-    return rc;
+    return why;
 }
 
-int decode_page_full(const char *body, size_t len, struct log_page *out, struct omslog_error *err)
+enum decode_failure decode_page(const char *body, size_t len, struct log_page *out,
+                                struct omslog_error *err)
 {
     error_clear(err);
     memset(out, 0, sizeof *out);
-    int rc = decode_body(body, len, decode_page_object, out, err);
-    if (rc != 0)
+    enum decode_failure why = decode_body(body, len, decode_page_object, out, err);
+    if (why != DECODE_OK)
         log_page_free(out); /* whatever was filled in before the fault */
-    return rc;
-}
-
-int decode_page(const char *body, size_t len, struct log_page *out, struct omslog_error *err)
-{
-    if (decode_fast_page(body, len, out) == 0) {
-        error_clear(err);
-        return 0;
-    }
-    return decode_page_full(body, len, out, err);
+    return why;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -767,7 +795,7 @@ int decode_error_detail(const char *body, size_t len, char *out, size_t n)
     json_t *root;
     const char *text;
     char *fixed;
-    if (decode_load(body, len, &root, &text, &fixed, NULL) != 0)
+    if (decode_load(body, len, &root, &text, &fixed, NULL) != DECODE_OK)
         return -1;
     free(fixed);
     struct buf b = {0};

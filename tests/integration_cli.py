@@ -392,7 +392,8 @@ def test_malformed_json():
     with MockServer(count=20, token=TOKEN, malformed=True) as s:
         rc, out, err = run(["--url", s.url, "list"])
         expect(rc, "protocol", out, err)
-        assert "not JSON" in err
+        # A body that is not JSON at all is described by what came instead.
+        assert "not JSON" in err and "(HTTP 200)" in err and "body starts: " in err, err
 
 
 def test_html_error_page_from_proxy():

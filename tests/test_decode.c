@@ -59,14 +59,22 @@ static int all_printable(const char *s)
     return 1;
 }
 
-/* The page must fail with exactly this message (status PROTOCOL, out zeroed). */
+/* The kind decode.h promises for a message about JSON of the wrong form: a
+ * message naming a field is DECODE_BAD_FIELD, any other DECODE_BAD_SHAPE. */
+static enum decode_failure kind_of(const char *msg)
+{
+    return strstr(msg, "field \"") ? DECODE_BAD_FIELD : DECODE_BAD_SHAPE;
+}
+
+/* The page must fail with exactly this message, of the kind it implies
+ * (status PROTOCOL, out zeroed). */
 static void expect_page_error(const char *body, const char *msg)
 {
     struct log_page p;
     struct omslog_error err = {0};
     memset(&p, 0xA5, sizeof p);
-    int rc = decode_page(body, strlen(body), &p, &err);
-    if (rc != OMSLOG_ERR_PROTOCOL || err.status != OMSLOG_ERR_PROTOCOL)
+    enum decode_failure rc = decode_page(body, strlen(body), &p, &err);
+    if (rc != kind_of(msg) || err.status != OMSLOG_ERR_PROTOCOL)
         fail_msg("body %s: rc %d status %d, message \"%s\"", body, rc, err.status, err.msg);
     if (strcmp(err.msg, msg) != 0)
         fail_msg("body %s:\n  got  \"%s\"\n  want \"%s\"", body, err.msg, msg);
@@ -78,8 +86,8 @@ static void expect_entry_error(const char *body, const char *msg)
     struct log_entry e;
     struct omslog_error err = {0};
     memset(&e, 0xA5, sizeof e);
-    int rc = decode_entry(body, strlen(body), &e, &err);
-    if (rc != OMSLOG_ERR_PROTOCOL || err.status != OMSLOG_ERR_PROTOCOL)
+    enum decode_failure rc = decode_entry(body, strlen(body), &e, &err);
+    if (rc != kind_of(msg) || err.status != OMSLOG_ERR_PROTOCOL)
         fail_msg("body %s: rc %d status %d, message \"%s\"", body, rc, err.status, err.msg);
     if (strcmp(err.msg, msg) != 0)
         fail_msg("body %s:\n  got  \"%s\"\n  want \"%s\"", body, err.msg, msg);
@@ -227,7 +235,7 @@ static void test_stray_nul_in_page(void **state)
     static const char scalars[] = PAGE_HEAD "[1\0,2]}";
     struct log_page p;
     struct omslog_error err = {0};
-    assert_int_equal(decode_page(scalars, sizeof scalars - 1, &p, &err), OMSLOG_ERR_PROTOCOL);
+    assert_int_equal(decode_page(scalars, sizeof scalars - 1, &p, &err), DECODE_BAD_SHAPE);
     assert_non_null(strstr(err.msg, "entry #1 of the page is an integer"));
     assert_true(page_is_zero(&p));
 
@@ -292,6 +300,10 @@ static void test_numeric_limits(void **state)
     entry_ok("{" F_ID "\"level\":2147483647," F_LOGGER F_MESSAGE F_APP F_CREATED "}", &e);
     assert_int_equal(e.level, 2147483647);
     log_entry_free(&e);
+    entry_ok("{\"id\":-7,\"level\":-2147483648," F_LOGGER F_MESSAGE F_APP F_CREATED "}", &e);
+    assert_int_equal(e.id, -7); /* negative ids are the server's business */
+    assert_int_equal(e.level, INT32_MIN);
+    log_entry_free(&e);
     /* Duplicate keys: the last one wins, as in Python. */
     entry_ok("{" F_ID "\"level\":10," F_LEVEL F_LOGGER F_MESSAGE F_APP F_CREATED "}", &e);
     assert_int_equal(e.level, 40);
@@ -321,6 +333,15 @@ static void test_page_shapes_ok(void **state)
     assert_int_equal(p.entries[0].id, 1234);
     log_page_free(&p);
     log_page_free(&p); /* a freed page is a zeroed page */
+
+    /* Unknown page members of any type, before and after the known ones. */
+    const char *extra = "{\"links\":{\"a\":[1,{\"b\":null}]},\"count\":9223372036854775807,"
+                        "\"results\":[" ENTRY_OK "],\"extra\":\"\\u00e7\"}";
+    assert_int_equal(decode_page(extra, strlen(extra), &p, &err), DECODE_OK);
+    assert_true(p.count == INT64_MAX);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(p.entries[0].raw_json, ENTRY_OK);
+    log_page_free(&p);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -471,7 +492,7 @@ static void expect_not_json(const char *body, size_t len, const char *position)
     struct log_page p;
     struct log_entry e;
     struct omslog_error err = {0};
-    assert_int_equal(decode_page(body, len, &p, &err), OMSLOG_ERR_PROTOCOL);
+    assert_int_equal(decode_page(body, len, &p, &err), DECODE_NOT_JSON);
     assert_int_equal(err.status, OMSLOG_ERR_PROTOCOL);
     assert_true(page_is_zero(&p));
     if (strncmp(err.msg, "response is not JSON (", 22) != 0 || !strstr(err.msg, position) ||
@@ -479,7 +500,7 @@ static void expect_not_json(const char *body, size_t len, const char *position)
         fail_msg("got \"%s\", want a not-JSON message at %s", err.msg, position);
     assert_true(all_printable(err.msg));
     struct omslog_error err2 = {0};
-    assert_int_equal(decode_entry(body, len, &e, &err2), OMSLOG_ERR_PROTOCOL);
+    assert_int_equal(decode_entry(body, len, &e, &err2), DECODE_NOT_JSON);
     assert_string_equal(err.msg, err2.msg);
     assert_true(entry_is_zero(&e));
 }
@@ -514,6 +535,55 @@ static void test_not_json(void **state)
     expect_not_json(cut, strlen(cut) - 1, "line 1");
 }
 
+/* jansson's strictness is ours: bad grammar, numbers, escapes and UTF-8 are
+ * all "not JSON", however page-like the rest of the body is. */
+static void test_invalid_json_refused(void **state)
+{
+    (void)state;
+#define PAGE_X(x) "{\"count\":1,\"results\":[],\"x\":" x "}"
+    static const char *const bad[] = {
+        "{",
+        "{\"count\":1,\"results\":[],}",
+        "{\"count\" 1,\"results\":[]}",
+        "{\"count\":1 \"results\":[]}",
+        "{\"count\":01,\"results\":[]}",
+        "{\"count\":1.,\"results\":[]}",
+        "{\"count\":-,\"results\":[]}",
+        "{\"count\":1,\"results\":[],\xC3\xA7:1}",
+        PAGE_X("tru"),
+        PAGE_X("nul"),
+        PAGE_X("12345678901234567890"), /* beyond int64: jansson refuses it */
+        PAGE_X("\"a\x01\""),
+        PAGE_X("\"\\x\""),
+        PAGE_X("\"\\u12\""),
+        PAGE_X("\"\\u12g4\""),
+        PAGE_X("\"\xC0\xAF\""),         /* overlong */
+        PAGE_X("\"\xED\xA0\x80\""),     /* an encoded surrogate */
+        PAGE_X("\"\xF5\x80\x80\x80\""), /* beyond U+10FFFF */
+        PAGE_X("\"\xE2\x82\""),         /* cut short */
+        PAGE_X("\"\x80\""),             /* a lone continuation byte */
+        PAGE_X("\"unterminated"),
+    };
+#undef PAGE_X
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        expect_not_json(bad[i], strlen(bad[i]), "line 1 column");
+}
+
+/* Each kind of fault has its own value; only DECODE_INTERNAL is ours. */
+static void test_failure_kinds(void **state)
+{
+    (void)state;
+    struct log_page p;
+    struct omslog_error err = {0};
+    assert_int_equal(decode_page("<html>", 6, &p, &err), DECODE_NOT_JSON);
+    assert_int_equal(decode_page("[]", 2, &p, &err), DECODE_BAD_SHAPE);
+    assert_int_equal(decode_page("{\"count\":1}", 11, &p, &err), DECODE_BAD_FIELD);
+    assert_int_equal(decode_page(NULL, 5, &p, &err), DECODE_INTERNAL);
+    assert_int_equal(err.status, OMSLOG_ERR_INTERNAL);
+    assert_true(page_is_zero(&p));
+    assert_int_equal(decode_page(NULL, 5, &p, NULL), DECODE_INTERNAL);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Strings: Unicode, NUL, surrogates */
 
@@ -538,6 +608,11 @@ static void test_unicode_round_trip(void **state)
      * sanitising is the caller's business. */
     message_of("\"a\\nb\\tc\\\"d\\\\e\\/f\\u001b[31m\"", &e);
     assert_string_equal(e.message, "a\nb\tc\"d\\e/f\x1b[31m");
+    log_entry_free(&e);
+    message_of("\"\\b\\f\\r \\u6F22 \\ud83d\\ude9a \xEF\xBF\xBF\"", &e);
+    assert_string_equal(e.message, "\b\f\r \xE6\xBC\xA2 \xF0\x9F\x9A\x9A \xEF\xBF\xBF");
+    /* raw_json keeps the server's escapes byte for byte. */
+    assert_non_null(strstr(e.raw_json, "\"\\b\\f\\r \\u6F22 \\ud83d\\ude9a \xEF\xBF\xBF\""));
     log_entry_free(&e);
 }
 
@@ -625,15 +700,15 @@ static void test_lone_surrogates(void **state)
     /* Malformed \u escapes are still errors (not "fixed"). */
     const char *bad = "{" F_ID F_LEVEL F_LOGGER "\"message\":\"\\ud80\"," F_APP F_CREATED "}";
     struct omslog_error err = {0};
-    assert_int_equal(decode_entry(bad, strlen(bad), &e, &err), OMSLOG_ERR_PROTOCOL);
+    assert_int_equal(decode_entry(bad, strlen(bad), &e, &err), DECODE_NOT_JSON);
     assert_non_null(strstr(err.msg, "response is not JSON ("));
     /* A surrogate escape cut off by the end of the body. */
     const char *tail = "{\"message\":\"\\ud800\\udc";
-    assert_int_equal(decode_entry(tail, strlen(tail), &e, &err), OMSLOG_ERR_PROTOCOL);
+    assert_int_equal(decode_entry(tail, strlen(tail), &e, &err), DECODE_NOT_JSON);
     assert_true(entry_is_zero(&e));
     /* A backslash as the very last byte. */
     const char *last = "{\"message\":\"a\\";
-    assert_int_equal(decode_entry(last, strlen(last), &e, &err), OMSLOG_ERR_PROTOCOL);
+    assert_int_equal(decode_entry(last, strlen(last), &e, &err), DECODE_NOT_JSON);
     assert_true(entry_is_zero(&e));
 }
 
@@ -680,8 +755,8 @@ static void test_every_prefix_fails(void **state)
         memcpy(prefix, body, n);
         struct log_page p;
         struct omslog_error err = {0};
-        int rc = decode_page(prefix, n, &p, &err);
-        if (rc != OMSLOG_ERR_PROTOCOL)
+        enum decode_failure rc = decode_page(prefix, n, &p, &err);
+        if (rc != DECODE_NOT_JSON || err.status != OMSLOG_ERR_PROTOCOL)
             fail_msg("prefix of %zu bytes: rc %d", n, rc);
         assert_true(page_is_zero(&p));
         assert_true(all_printable(err.msg));
@@ -714,13 +789,15 @@ static void test_mutations(void **state)
         }
         struct log_page p;
         struct omslog_error err = {0};
-        int rc = decode_page(m, len, &p, &err);
-        if (rc == 0) {
+        enum decode_failure rc = decode_page(m, len, &p, &err);
+        if (rc == DECODE_OK) {
             ok++;
             for (size_t i = 0; i < p.n; i++)
                 assert_non_null(p.entries[i].raw_json);
         } else {
-            assert_int_equal(rc, OMSLOG_ERR_PROTOCOL);
+            assert_true(rc == DECODE_NOT_JSON || rc == DECODE_BAD_SHAPE ||
+                        rc == DECODE_BAD_FIELD);
+            assert_int_equal(err.status, OMSLOG_ERR_PROTOCOL);
             assert_true(page_is_zero(&p));
             assert_true(all_printable(err.msg));
         }
@@ -876,7 +953,8 @@ static void test_raw_json_is_the_servers_text(void **state)
                        "   { \"id\": 2, \"level\": 40, \"logger_name\": \"a b\",\n"
                        "     \"message\": \"x \\\" ] } y\", \"app_name\": \"\\u00e7\",\n"
                        "     \"trace\": null, \"created_at\": \"2026-11-26T10:15:30Z\",\n"
-                       "     \"score\": 0.1, \"tags\": [1, {\"k\": [2]}] },\n"
+                       "     \"score\": 0.1, \"tags\": [1, {\"k\": [2]}], \"exp\": 1E5,\n"
+                       "     \"big\": -1234567890123456789, \"long\": 1.000000000000000000001 },\n"
                        "   {\"id\":1,\"level\":20,\"logger_name\":\"l\",\"message\":\"m\","
                        "\"app_name\":\"a\",\"trace\":\"\",\"created_at\":\"2026-11-26T10:15:29Z\"}\n"
                        "  ] }";
@@ -888,7 +966,8 @@ static void test_raw_json_is_the_servers_text(void **state)
                         "{\"id\":2,\"level\":40,\"logger_name\":\"a b\","
                         "\"message\":\"x \\\" ] } y\",\"app_name\":\"\\u00e7\","
                         "\"trace\":null,\"created_at\":\"2026-11-26T10:15:30Z\","
-                        "\"score\":0.1,\"tags\":[1,{\"k\":[2]}]}");
+                        "\"score\":0.1,\"tags\":[1,{\"k\":[2]}],\"exp\":1E5,"
+                        "\"big\":-1234567890123456789,\"long\":1.000000000000000000001}");
     assert_string_equal(p.entries[0].message, "x \" ] } y");
     assert_string_equal(p.entries[0].app_name, "\xc3\xa7");
     assert_string_equal(p.entries[1].raw_json,
@@ -916,6 +995,8 @@ int main(void)
         cmocka_unit_test(test_page_field_errors),
         cmocka_unit_test(test_not_an_object),
         cmocka_unit_test(test_not_json),
+        cmocka_unit_test(test_invalid_json_refused),
+        cmocka_unit_test(test_failure_kinds),
         cmocka_unit_test(test_unicode_round_trip),
         cmocka_unit_test(test_nul_escape),
         cmocka_unit_test(test_lone_surrogates),

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "omslog/datetime.h"
+#include "omslog/decode.h"
 #include "omslog/entry.h"
 #include "omslog/error.h"
 
@@ -56,10 +57,13 @@ static inline void fuzz_check_entry(const struct log_entry *e)
     log_entry_free(&copy);
 }
 
-/* A body decode refused: a protocol error saying why in one line that is
- * safe to print. */
-static inline void fuzz_check_decode_failure(const struct omslog_error *err)
+/* A body decode refused: the server's fault (never DECODE_INTERNAL), a
+ * protocol error saying why in one line that is safe to print. */
+static inline void fuzz_check_decode_failure(enum decode_failure why,
+                                             const struct omslog_error *err)
 {
+    FUZZ_CHECK(why == DECODE_NOT_JSON || why == DECODE_BAD_SHAPE || why == DECODE_BAD_FIELD,
+               "a bad body is the server's fault, of a known kind");
     FUZZ_CHECK(err->status == OMSLOG_ERR_PROTOCOL, "a bad body is a protocol error");
     FUZZ_CHECK(err->msg[0] != '\0', "the error says something");
     FUZZ_CHECK(fuzz_printable_ascii(err->msg), "the error is one line of printable ASCII");

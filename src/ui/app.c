@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -40,7 +41,7 @@ static volatile sig_atomic_t sig_quit;
 static volatile sig_atomic_t sig_winch;
 static volatile sig_atomic_t sig_tstp;
 static int sig_pipe[2] = {-1, -1};
-static bool curses_active;
+static volatile sig_atomic_t curses_active;
 
 /* Only flags and a byte down the self-pipe here: the event loop does the
  * work, outside signal context and never in the middle of a screen update. */
@@ -87,7 +88,7 @@ static void restore_terminal_at_exit(void)
 {
     if (curses_active) {
         endwin();
-        curses_active = false;
+        curses_active = 0;
     }
 }
 
@@ -507,6 +508,25 @@ void app_layout(struct app *a)
         app_select(a, a->list.sel, false);
 }
 
+/* OMSLOG_DEBUG_DRAWS=path: the number of frames drawn so far, rewritten
+ * after every frame (whole, through a rename) so that a test can tell a
+ * frame drawn for nothing from one that showed a change. */
+static void app_count_frame(struct app *a)
+{
+    a->frames_drawn++;
+    if (!a->draws_path)
+        return;
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", a->draws_path) >= (int)sizeof tmp)
+        return;
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return;
+    fprintf(f, "%lu\n", a->frames_drawn);
+    if (fclose(f) == 0)
+        rename(tmp, a->draws_path);
+}
+
 static void app_draw(struct app *a)
 {
     app_layout(a);
@@ -527,6 +547,7 @@ static void app_draw(struct app *a)
     }
     status_draw_footer(a);
     refresh();
+    app_count_frame(a);
 }
 
 /* ---- input ---- */
@@ -835,6 +856,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
     a.api = api;
     a.store = store_new(cfg->cache_pages, cfg->page_size, cfg->parallel);
     a.utc = cfg->utc;
+    a.draws_path = getenv("OMSLOG_DEBUG_DRAWS");
     const char *nc = getenv("NO_COLOR");
     a.color = !cfg->no_color && !(nc && *nc);
     filter_init(&a.filter);
@@ -866,7 +888,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
         rc = error_set(err, OMSLOG_ERR_USAGE, "cannot start the terminal UI: is TERM (%s) "
                                               "right?", getenv("TERM") ? getenv("TERM") : "unset");
     } else {
-        curses_active = true;
+        curses_active = 1;
         set_escdelay(APP_ESCDELAY_MS);
         cbreak();
         noecho();
@@ -884,7 +906,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
         app_layout(&a);
         rc = app_loop(&a);
         endwin();
-        curses_active = false;
+        curses_active = 0;
         delscreen(scr);
         if (rc == OMSLOG_OK && sig_quit)
             rc = APP_EXIT_SIGNAL_BASE + sig_quit;

@@ -263,6 +263,9 @@ struct app {
     struct buf status_line; /* status.c: the header or the status line */
     struct buf status_aux;  /* status.c: the filter description, the search */
     struct buf help_text;   /* help.c: the help screen */
+
+    unsigned long frames_drawn;
+    const char *draws_path; /* OMSLOG_DEBUG_DRAWS: where frames_drawn goes */
 };
 
 /* app.c */

@@ -660,10 +660,11 @@ def frames_drawn(b):
 
 
 def settled_frames(b):
-    """The frame count once it has stopped moving for a while."""
+    """The frame count once nothing loads and it has stopped moving a while."""
+    b.wait(lambda s: "loading" not in s.split("\n")[b.h - 1], "every page loaded")
     last, end = frames_drawn(b), time.monotonic() + DEADLINE
     while time.monotonic() < end:
-        time.sleep(QUICK)
+        time.sleep(QUICK * 2)
         now = frames_drawn(b)
         if now == last:
             return now

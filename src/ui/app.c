@@ -607,25 +607,10 @@ static unsigned app_mouse(struct app *a)
     return REACT_CHANGED;
 }
 
-/* The browser's keys: the detail pane's first, then these, then the list's.
- * What changes here shows in the next frame; the keys that change nothing
- * say so (unbound ones, moves that cannot move). Longer than a screen: one
- * short case per action, the one place that lists what each does. */
-static unsigned browse_action(struct app *a, enum action act, int arg)
+/* Keys that change what the browser shows: focus, layout, time zone, the
+ * other modes. */
+static unsigned browse_view_action(struct app *a, enum action act)
 {
-    if (act == ACT_NONE)
-        return REACT_IGNORED;
-    if (act != ACT_REDRAW)
-        app_message_clear(a);
-    if (action_moves(act) && !a->focus_detail) {
-        a->find.active = false;
-        store_find_cancel(a->store);
-        if (a->jump.id)
-            jump_cancel(a);
-    }
-    unsigned r = detail_handle(a, act);
-    if (r != REACT_IGNORED)
-        return r;
     switch (act) {
     case ACT_QUIT:
         a->quit = true;
@@ -650,6 +635,38 @@ static unsigned browse_action(struct app *a, enum action act, int arg)
     case ACT_SPLIT:
         a->split = !a->split;
         break;
+    case ACT_YANK:
+        yank_open(a);
+        break;
+    case ACT_SAVE:
+        yank_save_prompt(a);
+        break;
+    case ACT_PAGER:
+        yank_pager(a);
+        break;
+    case ACT_UTC:
+        a->utc = !a->utc;
+        app_message(a, MSG_INFO, a->utc ? "times in UTC" : "times in local time");
+        break;
+    case ACT_SUMMARY:
+        summary_open(a);
+        break;
+    case ACT_HELP:
+        help_open(a);
+        break;
+    case ACT_REDRAW:
+        clearok(curscr, TRUE);
+        break;
+    default:
+        return REACT_IGNORED;
+    }
+    return REACT_CHANGED;
+}
+
+/* Keys that choose which entries show or where the selection goes. */
+static unsigned browse_find_action(struct app *a, enum action act, int arg)
+{
+    switch (act) {
     case ACT_JUMP:
         prompt_open(a, PROMPT_JUMP, "jump to log id: ", "");
         break;
@@ -710,32 +727,33 @@ static unsigned browse_action(struct app *a, enum action act, int arg)
             app_message(a, MSG_INFO, "follow off");
         }
         break;
-    case ACT_YANK:
-        yank_open(a);
-        break;
-    case ACT_SAVE:
-        yank_save_prompt(a);
-        break;
-    case ACT_PAGER:
-        yank_pager(a);
-        break;
-    case ACT_UTC:
-        a->utc = !a->utc;
-        app_message(a, MSG_INFO, a->utc ? "times in UTC" : "times in local time");
-        break;
-    case ACT_SUMMARY:
-        summary_open(a);
-        break;
-    case ACT_HELP:
-        help_open(a);
-        break;
-    case ACT_REDRAW:
-        clearok(curscr, TRUE);
-        break;
     default:
-        return list_handle(a, act);
+        return REACT_IGNORED;
     }
     return REACT_CHANGED;
+}
+
+/* The browser's keys: the detail pane's first, then these, then the list's.
+ * What changes here shows in the next frame; the keys that change nothing
+ * say so (unbound ones, moves that cannot move). */
+static unsigned browse_action(struct app *a, enum action act, int arg)
+{
+    if (act == ACT_NONE)
+        return REACT_IGNORED;
+    if (act != ACT_REDRAW)
+        app_message_clear(a);
+    if (action_moves(act) && !a->focus_detail) {
+        a->find.active = false;
+        store_find_cancel(a->store);
+        if (a->jump.id)
+            jump_cancel(a);
+    }
+    unsigned r = detail_handle(a, act);
+    if (r == REACT_IGNORED)
+        r = browse_view_action(a, act);
+    if (r == REACT_IGNORED)
+        r = browse_find_action(a, act, arg);
+    return r == REACT_IGNORED ? list_handle(a, act) : r;
 }
 
 static unsigned browse_handle(struct app *a, const struct input *in)

@@ -282,7 +282,6 @@ struct app {
 
     char message[OMSLOG_ERROR_MSG_MAX];
     enum message_kind message_kind;
-    unsigned message_serial; /* bumped on every change: the loop redraws then */
 
     bool follow;
     int64_t next_follow_ms;

@@ -639,6 +639,64 @@ def t_view_toggles(server, b):
     check(b.pane("#{alternate_on}") == "1", "back on the browser's screen")
 
 
+# ---- frames drawn for nothing (OMSLOG_DEBUG_DRAWS) ----
+# The browser draws a frame only when something on screen changes: keys that
+# change nothing and follow ticks that bring nothing new cost no frame beyond
+# the loading indicator's own. OMSLOG_DEBUG_DRAWS names a file holding the
+# number of frames drawn so far.
+
+def frames_drawn(b):
+    """The browser's frame count; waits out a rewrite in progress."""
+    path = os.path.join(b.cwd, "draws")
+    end = time.monotonic() + DEADLINE
+    while True:
+        try:
+            with open(path) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            if time.monotonic() > end:
+                raise Failure("no frame count in " + path)
+            time.sleep(POLL)
+
+
+def settled_frames(b):
+    """The frame count once nothing loads and it has stopped moving a while."""
+    b.wait(lambda s: "loading" not in s.split("\n")[b.h - 1], "every page loaded")
+    last, end = frames_drawn(b), time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        time.sleep(QUICK * 2)
+        now = frames_drawn(b)
+        if now == last:
+            return now
+        last = now
+    raise Failure("frames keep being drawn with nothing to show")
+
+
+def t_unchanged_screen_not_redrawn(server, b):
+    b.ready()
+    before = settled_frames(b)
+    screen = b.screen()
+    # Unbound keys, and moving up at the top of the list: nothing changes.
+    for key in ["x", "k", "Z", "k"] * 6:
+        b.keys(key)
+        time.sleep(POLL / 2)
+    b.keys("j")  # one that moves: its frame shows the keys above were read
+    b.wait(r"row 2 of 3,000", "the key after the ignored ones")
+    after = frames_drawn(b)
+    check(after - before <= 2, "24 keys that change nothing drew %d frames" %
+          (after - before - 1), screen)
+    # Follow mode against a log that does not grow: a tick shows the page
+    # loading and then loaded, nothing else.
+    b.keys("F")
+    b.wait(r"\[FOLLOW 1s\]", "follow mode")
+    start, t0 = frames_drawn(b), time.monotonic()
+    time.sleep(3)
+    ticks = time.monotonic() - t0 + 1
+    drawn = frames_drawn(b) - start
+    check(drawn <= 2 * ticks + 1, "%d frames in %.1f follow ticks of an unchanged log" %
+          (drawn, ticks), b.screen())
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -667,6 +725,8 @@ TESTS = [
     (t_hidden_by_filter, {}, {}),
     (t_growing_log, {}, {}),
     (t_view_toggles, {}, {"cwd": None, "pager": True}),
+    (t_unchanged_screen_not_redrawn, {}, {"cwd": None, "draws": True,
+                                          "args": ["--follow-interval", "1"]}),
 ]
 
 
@@ -693,6 +753,8 @@ def main():
                     f.write("#!/bin/sh\ncp \"$1\" %s/paged.txt\n" % opts["cwd"])
                 os.chmod(pager, 0o755)
                 opts["env"] = {"PAGER": pager}
+            if opts.pop("draws", False):
+                opts["env"] = {"OMSLOG_DEBUG_DRAWS": os.path.join(opts["cwd"], "draws")}
             try:
                 b = Browser(server, size, **opts)
                 fn(server, b)

@@ -1,5 +1,5 @@
-/* test_keys.c — the browser's key table (src/ui/keys.c): dispatch and the
- * help text generated from it. No terminal needed. */
+/* test_keys.c — the browser's key table (src/ui/keys.c): dispatch, the help
+ * text generated from it and the one movement routine. No terminal needed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -154,6 +154,55 @@ static void test_draw_count(void **state)
     assert_string_equal(draw_count(INT64_MIN, b), "-9,223,372,036,854,775,808");
 }
 
+/* The one movement routine every pane uses: a page is visible - 1 rows,
+ * half a page visible / 2, both at least 1; the result stays in [0, last]. */
+static void test_move_apply(void **state)
+{
+    (void)state;
+    static const struct {
+        enum action act;
+        int64_t pos, last, visible;
+        int64_t want, want_step;
+    } cases[] = {
+        {ACT_DOWN, 0, 99, 10, 1, 1},
+        {ACT_UP, 5, 99, 10, 4, -1},
+        {ACT_UP, 0, 99, 10, 0, -1},            /* at the top: stays */
+        {ACT_DOWN, 99, 99, 10, 99, 1},         /* at the bottom: stays */
+        {ACT_PAGE_DOWN, 0, 99, 10, 9, 9},
+        {ACT_PAGE_UP, 20, 99, 10, 11, -9},
+        {ACT_PAGE_DOWN, 95, 99, 10, 99, 9},    /* clamped, the step is not */
+        {ACT_HALF_DOWN, 0, 99, 10, 5, 5},
+        {ACT_HALF_UP, 3, 99, 10, 0, -5},
+        {ACT_PAGE_DOWN, 0, 99, 1, 1, 1},       /* a one-row pane still moves */
+        {ACT_HALF_DOWN, 0, 99, 1, 1, 1},
+        {ACT_PAGE_DOWN, 0, 99, 0, 1, 1},
+        {ACT_FIRST, 50, 99, 10, 0, 0},
+        {ACT_LAST, 50, 99, 10, 99, 0},
+        {ACT_LAST, 0, -1, 10, 0, 0},           /* nothing to move over */
+        {ACT_DOWN, 0, -1, 10, 0, 1},
+        {ACT_DOWN, INT64_MAX - 1, INT64_MAX - 1, 10, INT64_MAX - 1, 1},
+        {ACT_PAGE_DOWN, INT64_MAX - 3, INT64_MAX - 1, 10, INT64_MAX - 1, 9}, /* no overflow */
+        {ACT_PAGE_UP, INT64_MIN + 3, 99, 10, 0, -9},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int64_t pos = cases[i].pos, step = -42;
+        assert_true(move_apply(cases[i].act, &pos, cases[i].last, cases[i].visible, &step));
+        if (pos != cases[i].want || step != cases[i].want_step)
+            fail_msg("case %zu: pos %lld step %lld, want %lld step %lld", i, (long long)pos,
+                     (long long)step, (long long)cases[i].want, (long long)cases[i].want_step);
+    }
+    /* Everything else is not a movement, and leaves the position alone. */
+    for (int a = ACT_NONE; a < ACT_COUNT; a++) {
+        int64_t pos = 7;
+        bool moved = move_apply((enum action)a, &pos, 99, 10, NULL);
+        assert_int_equal(moved, action_moves((enum action)a));
+        if (!moved)
+            assert_int_equal(pos, 7);
+    }
+    assert_true(action_moves(ACT_DOWN) && action_moves(ACT_LAST) && action_moves(ACT_HALF_UP));
+    assert_false(action_moves(ACT_FOCUS) || action_moves(ACT_QUIT) || action_moves(ACT_NONE));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_table_is_consistent),
         cmocka_unit_test(test_help_generated_from_table),
         cmocka_unit_test(test_draw_count),
+        cmocka_unit_test(test_move_apply),
         cmocka_unit_test(test_docs_list_every_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

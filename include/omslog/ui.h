@@ -7,7 +7,9 @@
  * OMSLOG_OK on a normal quit; 128 + N when signal N (SIGINT, SIGTERM, SIGHUP)
  * ended it, or 128 + SIGHUP when the terminal hung up, with err left empty:
  * the shell convention for "killed by signal N", reported after the terminal
- * is restored. Ctrl-Z suspends (the terminal restored while stopped). */
+ * is restored. Ctrl-Z suspends (the terminal restored while stopped).
+ * With OMSLOG_DEBUG_DRAWS=path set, path holds the number of frames drawn
+ * so far (for tests: a wake that changes nothing visible draws no frame). */
 #ifndef OMSLOG_UI_H
 #define OMSLOG_UI_H
 

@@ -1,12 +1,16 @@
-/* app.c — the single struct app, the event loop and ui_run.
+/* app.c — the single struct app, the stack of modes, the event loop and ui_run.
  *
  * One loop waits on the terminal, a signal self-pipe and the network together
  * (api_wait → curl multi), then drains the finished requests (api_poll) and
  * the typed keys (get_wch in nodelay mode). Nothing on this path blocks on
- * the network: pages the store wants are requested and arrive when they do. */
+ * the network: pages the store wants are requested and arrive when they do.
+ * A key goes to the pane of the mode on top of the stack; a frame is drawn
+ * only when a handler reports a change or what the frame shows changed
+ * (frame_inputs), so a wake that changes nothing visible draws nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -40,7 +44,7 @@ static volatile sig_atomic_t sig_quit;
 static volatile sig_atomic_t sig_winch;
 static volatile sig_atomic_t sig_tstp;
 static int sig_pipe[2] = {-1, -1};
-static bool curses_active;
+static volatile sig_atomic_t curses_active;
 
 /* Only flags and a byte down the self-pipe here: the event loop does the
  * work, outside signal context and never in the middle of a screen update. */
@@ -87,7 +91,7 @@ static void restore_terminal_at_exit(void)
 {
     if (curses_active) {
         endwin();
-        curses_active = false;
+        curses_active = 0;
     }
 }
 
@@ -165,13 +169,47 @@ static void app_suspend(void)
 
 /* ---- helpers used by the panes ---- */
 
-void app_message(struct app *a, bool error, const char *fmt, ...)
+void app_message(struct app *a, enum message_kind kind, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(a->message, sizeof a->message, fmt, ap);
     va_end(ap);
-    a->message_error = error;
+    a->message_kind = kind;
+}
+
+void app_message_clear(struct app *a)
+{
+    a->message[0] = '\0';
+    a->message_kind = MSG_INFO;
+}
+
+/* ---- the stack of open modes ---- */
+
+void app_mode_push(struct app *a, enum mode m)
+{
+    if (app_mode_open(a, m))
+        app_mode_pop(a, m);
+    if (a->n_modes < ARRAY_LEN(a->modes))
+        a->modes[a->n_modes++] = m;
+}
+
+void app_mode_pop(struct app *a, enum mode m)
+{
+    /* The browser at the bottom stays. */
+    for (size_t i = 1; i < a->n_modes; i++)
+        if (a->modes[i] == m) {
+            a->n_modes = i;
+            return;
+        }
+}
+
+bool app_mode_open(const struct app *a, enum mode m)
+{
+    for (size_t i = 0; i < a->n_modes; i++)
+        if (a->modes[i] == m)
+            return true;
+    return false;
 }
 
 const struct log_entry *app_selected(struct app *a)
@@ -239,9 +277,9 @@ void app_set_filter(struct app *a)
     struct buf d = {0};
     filter_describe(&a->filter, &d);
     if (d.len)
-        app_message(a, false, "filter: %s", d.data);
+        app_message(a, MSG_INFO, "filter: %s", d.data);
     else
-        app_message(a, false, "showing all entries");
+        app_message(a, MSG_INFO, "showing all entries");
     buf_free(&d);
 }
 
@@ -280,11 +318,12 @@ static void app_progress_find(struct app *a)
     if (r == STORE_FIND_FOUND) {
         a->list.last_dir = a->find.dir;
         app_select(a, row, false);
-        a->message[0] = '\0';
+        app_message_clear(a);
         return;
     }
     static const char *const what[] = {"ERROR", "WARNING", "match"};
-    app_message(a, false, "no %s %s%s", what[a->find.kind], a->find.dir > 0 ? "below" : "above",
+    app_message(a, MSG_INFO, "no %s %s%s", what[a->find.kind],
+                a->find.dir > 0 ? "below" : "above",
                 store_failed_pages(a->store) ? " (some pages failed to load: r retries)" : "");
 }
 
@@ -317,26 +356,27 @@ void app_start_jump(struct app *a, int64_t id)
     int64_t row = store_row_of_id(a->store, id);
     if (row >= 0) {
         app_select(a, row, true);
-        app_message(a, false, "log %" PRId64, id);
+        app_message(a, MSG_INFO, "log %" PRId64, id);
         return;
     }
     struct omslog_error err = {0};
     int req = api_request_entry(a->api, id, NULL, &err);
     if (req < 0) {
-        app_message(a, true, "%s", err.msg);
+        app_message(a, MSG_ERROR, "%s", err.msg);
         return;
     }
     a->jump.id = id;
     a->jump.entry_req = req;
-    app_message(a, false, "looking for log %" PRId64 "…", id);
+    app_message(a, MSG_INFO, "looking for log %" PRId64 "…", id);
 }
 
 static void jump_hidden(struct app *a, int64_t id)
 {
     struct buf d = {0};
     filter_describe(&a->filter, &d);
-    app_message(a, true, "log %" PRId64 " is hidden by the filters (%s) — press c to clear them",
-                id, buf_str(&d));
+    app_message(a, MSG_ERROR,
+                "log %" PRId64 " is hidden by the filters (%s) — press c to clear them", id,
+                buf_str(&d));
     buf_free(&d);
     a->jump.hidden_id = id;
 }
@@ -348,10 +388,10 @@ static void jump_entry_result(struct app *a, struct api_result *r)
     a->jump.entry_req = 0;
     int64_t id = a->jump.id;
     if (r->err.status == OMSLOG_ERR_NOT_FOUND) {
-        app_message(a, true, "log %" PRId64 " not found", id);
+        app_message(a, MSG_ERROR, "log %" PRId64 " not found", id);
         a->jump.id = 0;
     } else if (r->err.status != OMSLOG_OK) {
-        app_message(a, true, "%s", r->err.msg);
+        app_message(a, MSG_ERROR, "%s", r->err.msg);
         a->jump.id = 0;
     } else if (store_is_filtered(a->store) && !filter_match(&a->filter, &r->entry)) {
         jump_hidden(a, id);
@@ -373,16 +413,17 @@ static void app_progress_locate(struct app *a)
         return;
     case STORE_LOCATE_FOUND:
         app_select(a, row, true);
-        app_message(a, false, "log %" PRId64, id);
+        app_message(a, MSG_INFO, "log %" PRId64, id);
         break;
     case STORE_LOCATE_HIDDEN:
         jump_hidden(a, id);
         break;
     case STORE_LOCATE_ABSENT:
-        app_message(a, true, "log %" PRId64 " not found in the list", id);
+        app_message(a, MSG_ERROR, "log %" PRId64 " not found in the list", id);
         break;
     default:
-        app_message(a, true, "could not load the pages around log %" PRId64 " (r retries)", id);
+        app_message(a, MSG_ERROR_PAGE,
+                    "could not load the pages around log %" PRId64 " (r retries)", id);
         break;
     }
     a->jump.locating = false;
@@ -471,12 +512,12 @@ static void app_result(struct app *a, struct api_result *r)
     if (r->err.status == OMSLOG_OK) {
         store_page_loaded(a->store, r->page_no, &r->page);
         app_anchor_selection(a);
-        if (a->message_error && store_failed_pages(a->store) == 0 && !a->jump.hidden_id &&
-            strstr(a->message, "page"))
+        if (a->message_kind == MSG_ERROR_PAGE && store_failed_pages(a->store) == 0 &&
+            !a->jump.hidden_id)
             a->message[0] = '\0'; /* the trouble is over */
     } else {
         store_page_failed(a->store, r->page_no, &r->err);
-        app_message(a, true, "page %ld: %s", r->page_no, r->err.msg);
+        app_message(a, MSG_ERROR_PAGE, "page %ld: %s", r->page_no, r->err.msg);
     }
 }
 
@@ -507,49 +548,54 @@ void app_layout(struct app *a)
         app_select(a, a->list.sel, false);
 }
 
-static void app_draw(struct app *a)
+/* OMSLOG_DEBUG_DRAWS=path: the number of frames drawn so far, rewritten
+ * after every frame (whole, through a rename) so that a test can tell a
+ * frame drawn for nothing from one that showed a change. */
+static void app_count_frame(struct app *a)
 {
-    app_layout(a);
-    erase();
-    status_draw_header(a);
-    if (a->help) {
-        help_draw(a);
-    } else if (a->summary.active) {
-        summary_draw(a);
-    } else {
-        list_draw(a);
-        if (a->split && !a->zoom)
-            for (int y = 1; y < a->rows - 1; y++)
-                mvaddch(y, a->list.r.w, ACS_VLINE);
-        detail_draw(a);
-        if (a->yank.active)
-            yank_draw(a);
-    }
-    status_draw_footer(a);
-    refresh();
+    a->frames_drawn++;
+    if (!a->draws_path)
+        return;
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", a->draws_path) >= (int)sizeof tmp)
+        return;
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return;
+    fprintf(f, "%lu\n", a->frames_drawn);
+    if (fclose(f) == 0)
+        rename(tmp, a->draws_path);
+}
+
+static void browse_draw(struct app *a)
+{
+    list_draw(a);
+    if (a->split && !a->zoom)
+        for (int y = 1; y < a->rows - 1; y++)
+            mvaddch(y, a->list.r.w, ACS_VLINE);
+    detail_draw(a);
 }
 
 /* ---- input ---- */
 
-static void app_mouse(struct app *a)
+static unsigned app_mouse(struct app *a)
 {
     MEVENT ev;
     if (getmouse(&ev) != OK)
-        return;
-    if (a->help || a->summary.active || a->yank.active)
-        return;
-    if (ev.bstate & BUTTON4_PRESSED) {
-        for (int i = 0; i < APP_WHEEL_ROWS; i++)
-            a->focus_detail ? detail_handle(a, ACT_UP, 0) : list_handle(a, ACT_UP, 0);
-        return;
-    }
+        return REACT_HANDLED;
+    enum action wheel = ACT_NONE;
+    if (ev.bstate & BUTTON4_PRESSED)
+        wheel = ACT_UP;
 #ifdef BUTTON5_PRESSED
-    if (ev.bstate & BUTTON5_PRESSED) {
-        for (int i = 0; i < APP_WHEEL_ROWS; i++)
-            a->focus_detail ? detail_handle(a, ACT_DOWN, 0) : list_handle(a, ACT_DOWN, 0);
-        return;
-    }
+    else if (ev.bstate & BUTTON5_PRESSED)
+        wheel = ACT_DOWN;
 #endif
+    if (wheel != ACT_NONE) {
+        unsigned r = REACT_HANDLED;
+        for (int i = 0; i < APP_WHEEL_ROWS; i++)
+            r |= a->focus_detail ? detail_handle(a, wheel) : list_handle(a, wheel);
+        return r;
+    }
     if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)) {
         if (list_click(a, ev.y) && !(a->split && ev.x > a->list.r.w)) {
             a->focus_detail = false;
@@ -558,37 +604,25 @@ static void app_mouse(struct app *a)
                 a->focus_detail = true;
         }
     }
+    return REACT_CHANGED;
 }
 
-static bool is_movement(enum action act)
+/* Keys that change what the browser shows: focus, layout, time zone, the
+ * other modes. */
+static unsigned browse_view_action(struct app *a, enum action act)
 {
-    return act == ACT_DOWN || act == ACT_UP || act == ACT_PAGE_DOWN || act == ACT_PAGE_UP ||
-           act == ACT_HALF_DOWN || act == ACT_HALF_UP || act == ACT_FIRST || act == ACT_LAST;
-}
-
-static void app_action(struct app *a, enum action act, int arg)
-{
-    if (act != ACT_NONE && act != ACT_REDRAW)
-        a->message[0] = '\0';
-    if (is_movement(act) && !a->focus_detail) {
-        a->find.active = false;
-        store_find_cancel(a->store);
-        if (a->jump.id)
-            jump_cancel(a);
-    }
-    if (detail_handle(a, act, arg))
-        return;
     switch (act) {
     case ACT_QUIT:
         a->quit = true;
         break;
     case ACT_FOCUS:
-        if (app_selected(a))
-            a->focus_detail = true;
+        if (!app_selected(a))
+            return REACT_HANDLED;
+        a->focus_detail = true;
         break;
     case ACT_BACK:
         if (a->find.active || a->jump.id)
-            app_message(a, false, "cancelled");
+            app_message(a, MSG_INFO, "cancelled");
         a->find.active = false;
         store_find_cancel(a->store);
         jump_cancel(a);
@@ -601,6 +635,38 @@ static void app_action(struct app *a, enum action act, int arg)
     case ACT_SPLIT:
         a->split = !a->split;
         break;
+    case ACT_YANK:
+        yank_open(a);
+        break;
+    case ACT_SAVE:
+        yank_save_prompt(a);
+        break;
+    case ACT_PAGER:
+        yank_pager(a);
+        break;
+    case ACT_UTC:
+        a->utc = !a->utc;
+        app_message(a, MSG_INFO, a->utc ? "times in UTC" : "times in local time");
+        break;
+    case ACT_SUMMARY:
+        summary_open(a);
+        break;
+    case ACT_HELP:
+        help_open(a);
+        break;
+    case ACT_REDRAW:
+        clearok(curscr, TRUE);
+        break;
+    default:
+        return REACT_IGNORED;
+    }
+    return REACT_CHANGED;
+}
+
+/* Keys that choose which entries show or where the selection goes. */
+static unsigned browse_find_action(struct app *a, enum action act, int arg)
+{
+    switch (act) {
     case ACT_JUMP:
         prompt_open(a, PROMPT_JUMP, "jump to log id: ", "");
         break;
@@ -640,7 +706,7 @@ static void app_action(struct app *a, enum action act, int arg)
     case ACT_SEARCH_NEXT:
     case ACT_SEARCH_PREV:
         if (!a->search.search)
-            app_message(a, false, "no search yet: press / first");
+            app_message(a, MSG_INFO, "no search yet: press / first");
         else
             app_start_find(a, FIND_SEARCH, act == ACT_SEARCH_NEXT ? 1 : -1);
         break;
@@ -648,46 +714,88 @@ static void app_action(struct app *a, enum action act, int arg)
         app_cancel_pages(a);
         store_retry_failed(a->store);
         store_reload(a->store);
-        app_message(a, false, "reloading…");
+        app_message(a, MSG_INFO, "reloading…");
         break;
     case ACT_FOLLOW:
         a->follow = !a->follow;
         if (a->follow) {
             a->new_mark_id = store_max_id(a->store);
             a->next_follow_ms = now_ms();
-            app_message(a, false, "following: new entries every %lds appear at the top",
+            app_message(a, MSG_INFO, "following: new entries every %lds appear at the top",
                         a->cfg->follow_s);
         } else {
-            app_message(a, false, "follow off");
+            app_message(a, MSG_INFO, "follow off");
         }
         break;
-    case ACT_YANK:
-        yank_open(a);
-        break;
-    case ACT_SAVE:
-        yank_save_prompt(a);
-        break;
-    case ACT_PAGER:
-        yank_pager(a);
-        break;
-    case ACT_UTC:
-        a->utc = !a->utc;
-        app_message(a, false, a->utc ? "times in UTC" : "times in local time");
-        break;
-    case ACT_SUMMARY:
-        summary_open(a);
-        break;
-    case ACT_HELP:
-        a->help = true;
-        a->help_top = 0;
-        break;
-    case ACT_REDRAW:
-        clearok(curscr, TRUE);
-        break;
     default:
-        list_handle(a, act, arg);
-        break;
+        return REACT_IGNORED;
     }
+    return REACT_CHANGED;
+}
+
+/* The browser's keys: the detail pane's first, then these, then the list's.
+ * What changes here shows in the next frame; the keys that change nothing
+ * say so (unbound ones, moves that cannot move). */
+static unsigned browse_action(struct app *a, enum action act, int arg)
+{
+    if (act == ACT_NONE)
+        return REACT_IGNORED;
+    if (act != ACT_REDRAW)
+        app_message_clear(a);
+    if (action_moves(act) && !a->focus_detail) {
+        a->find.active = false;
+        store_find_cancel(a->store);
+        if (a->jump.id)
+            jump_cancel(a);
+    }
+    unsigned r = detail_handle(a, act);
+    if (r == REACT_IGNORED)
+        r = browse_view_action(a, act);
+    if (r == REACT_IGNORED)
+        r = browse_find_action(a, act, arg);
+    return r == REACT_IGNORED ? list_handle(a, act) : r;
+}
+
+static unsigned browse_handle(struct app *a, const struct input *in)
+{
+    if (in->fn && in->key == KEY_MOUSE)
+        return app_mouse(a);
+    return browse_action(a, in->act, in->arg);
+}
+
+/* Each mode's pane, reached only through this table (tig's view_ops). */
+static const struct pane_ops pane_ops[MODE_COUNT] = {
+    [MODE_BROWSE] = {browse_draw, browse_handle, true, false},
+    [MODE_HELP] = {help_draw, help_handle, true, false},
+    [MODE_SUMMARY] = {summary_draw, summary_handle, true, false},
+    [MODE_YANK] = {yank_draw, yank_handle, false, false},
+    [MODE_PROMPT] = {prompt_draw, prompt_handle, false, true},
+};
+
+/* The modes from the topmost that covers the body up, the status line
+ * under any that draws over it. */
+static void app_draw(struct app *a)
+{
+    app_layout(a);
+    erase();
+    status_draw_header(a);
+    size_t from = a->n_modes - 1;
+    while (from > 0 && !pane_ops[a->modes[from]].covers_body)
+        from--;
+    bool footer_owned = false;
+    for (size_t i = from; i < a->n_modes; i++) {
+        if (pane_ops[a->modes[i]].owns_footer)
+            footer_owned = true;
+        else
+            pane_ops[a->modes[i]].draw(a);
+    }
+    if (!footer_owned)
+        status_draw_footer(a);
+    for (size_t i = from; i < a->n_modes; i++)
+        if (pane_ops[a->modes[i]].owns_footer)
+            pane_ops[a->modes[i]].draw(a);
+    refresh();
+    app_count_frame(a);
 }
 
 static void app_resize(struct app *a)
@@ -699,39 +807,18 @@ static void app_resize(struct app *a)
     clearok(curscr, TRUE);
 }
 
-static void app_key(struct app *a, int key, bool fn)
+/* A key goes to the mode on top of the stack. */
+static unsigned app_key(struct app *a, int key, bool fn)
 {
     if (fn && key == KEY_RESIZE) {
         /* resizeterm (from the SIGWINCH path) queues this: the size is
          * already applied, and resizing again would queue another. */
         app_layout(a);
-        return;
+        return REACT_CHANGED;
     }
-    if (a->prompt.active) {
-        prompt_key(a, key, fn);
-        return;
-    }
-    if (a->yank.active) {
-        yank_key(a, key, fn);
-        return;
-    }
-    if (fn && key == KEY_MOUSE) {
-        app_mouse(a);
-        return;
-    }
-    int arg = 0;
-    enum action act = keys_lookup(key, fn, &arg);
-    if (a->help) {
-        help_handle(a, act, key);
-        return;
-    }
-    if (a->summary.active) {
-        summary_handle(a, act, key);
-        return;
-    }
-    if (act == ACT_NONE)
-        return;
-    app_action(a, act, arg);
+    struct input in = {key, fn, ACT_NONE, 0};
+    in.act = keys_lookup(key, fn, &in.arg);
+    return pane_ops[a->modes[a->n_modes - 1]].handle(a, &in);
 }
 
 static void drain_pipe(int fd)
@@ -752,19 +839,64 @@ static bool terminal_gone(void)
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
 }
 
+/* What a frame shows that changes without a key: the store's view (its
+ * generation counts every change of its contents) and what the network, the
+ * follow tick, a find or a jump in progress change. The loop draws when this
+ * differs from the last frame's or a key's handler asked for a redraw:
+ * otherwise the frame would come out the same. */
+struct frame_inputs {
+    uint64_t gen;
+    int64_t count, rows, top, sel, scanned, total;
+    size_t in_flight, failed;
+    bool inconsistent, scan_done, finding;
+    enum message_kind message_kind;
+    char message[OMSLOG_ERROR_MSG_MAX];
+};
+
+static void frame_inputs_of(struct app *a, struct frame_inputs *f)
+{
+    f->gen = store_generation(a->store);
+    f->count = store_count(a->store);
+    f->rows = store_rows(a->store);
+    f->top = a->list.top;
+    f->sel = a->list.sel;
+    store_scan_progress(a->store, &f->scanned, &f->total);
+    f->in_flight = store_in_flight(a->store);
+    f->failed = store_failed_pages(a->store);
+    f->inconsistent = store_inconsistent(a->store);
+    f->scan_done = store_scan_done(a->store);
+    f->finding = a->find.active;
+    f->message_kind = a->message_kind;
+    memcpy(f->message, a->message, sizeof f->message);
+}
+
+static bool frame_inputs_equal(const struct frame_inputs *x, const struct frame_inputs *y)
+{
+    return x->gen == y->gen && x->count == y->count && x->rows == y->rows && x->top == y->top &&
+           x->sel == y->sel && x->scanned == y->scanned && x->total == y->total &&
+           x->in_flight == y->in_flight && x->failed == y->failed &&
+           x->inconsistent == y->inconsistent && x->scan_done == y->scan_done &&
+           x->finding == y->finding && x->message_kind == y->message_kind &&
+           strcmp(x->message, y->message) == 0;
+}
+
 static int app_loop(struct app *a)
 {
     int fds[2] = {STDIN_FILENO, sig_pipe[0]};
+    struct frame_inputs drawn, now_in;
+    bool redraw = true;
     while (!a->quit) {
         if (sig_quit)
             break;
         if (sig_tstp) {
             sig_tstp = 0;
             app_suspend();
+            redraw = true;
         }
         if (sig_winch) {
             sig_winch = 0;
             app_resize(a);
+            redraw = true;
         }
         int64_t now = now_ms();
         if (a->follow && now >= a->next_follow_ms) {
@@ -777,7 +909,13 @@ static int app_loop(struct app *a)
         /* A jump or find may have moved the list: want the rows now shown. */
         app_set_window(a);
         app_schedule(a);
-        app_draw(a);
+        frame_inputs_of(a, &now_in);
+        if (redraw || !frame_inputs_equal(&now_in, &drawn)) {
+            app_draw(a);
+            /* Drawing lays out again, which may clamp the selection. */
+            frame_inputs_of(a, &drawn);
+            redraw = false;
+        }
 
         int timeout = -1;
         if (a->follow) {
@@ -797,7 +935,8 @@ static int app_loop(struct app *a)
         int rc;
         bool got_key = false;
         while (!a->quit && (rc = get_wch(&ch)) != ERR) {
-            app_key(a, (int)ch, rc == KEY_CODE_YES);
+            if (app_key(a, (int)ch, rc == KEY_CODE_YES) & REACT_REDRAW)
+                redraw = true;
             got_key = true;
         }
         if (ready && !got_key && terminal_gone()) {
@@ -835,12 +974,14 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
     a.api = api;
     a.store = store_new(cfg->cache_pages, cfg->page_size, cfg->parallel);
     a.utc = cfg->utc;
+    a.draws_path = getenv("OMSLOG_DEBUG_DRAWS");
     const char *nc = getenv("NO_COLOR");
     a.color = !cfg->no_color && !(nc && *nc);
     filter_init(&a.filter);
     filter_init(&a.search);
     detail_init(&a.detail);
     prompt_init(&a.prompt);
+    app_mode_push(&a, MODE_BROWSE);
 
     if (pipe(sig_pipe) != 0) {
         app_free(&a);
@@ -866,7 +1007,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
         rc = error_set(err, OMSLOG_ERR_USAGE, "cannot start the terminal UI: is TERM (%s) "
                                               "right?", getenv("TERM") ? getenv("TERM") : "unset");
     } else {
-        curses_active = true;
+        curses_active = 1;
         set_escdelay(APP_ESCDELAY_MS);
         cbreak();
         noecho();
@@ -884,7 +1025,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
         app_layout(&a);
         rc = app_loop(&a);
         endwin();
-        curses_active = false;
+        curses_active = 0;
         delscreen(scr);
         if (rc == OMSLOG_OK && sig_quit)
             rc = APP_EXIT_SIGNAL_BASE + sig_quit;

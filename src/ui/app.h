@@ -1,7 +1,9 @@
 /* app.h — the browser's private interface (src/ui/ only): the single struct
  * app, the named actions of the key table, and each pane's state with its
- * draw and handle functions. Panes draw straight onto stdscr inside the
- * rectangle the layout gives them, so a resize only means a new layout. */
+ * draw and handle functions, reached through one table of operations
+ * (app.c). The open modes are a stack: the top one gets the keys, and
+ * handle says what needs redrawing. Panes draw straight onto stdscr inside
+ * the rectangle the layout gives them, so a resize only means a new layout. */
 #ifndef OMSLOG_UI_APP_H
 #define OMSLOG_UI_APP_H
 
@@ -21,7 +23,7 @@
 enum action {
     ACT_NONE,
     ACT_QUIT,
-    ACT_DOWN,
+    ACT_DOWN, /* the movements, ACT_DOWN to ACT_LAST, stay together */
     ACT_UP,
     ACT_PAGE_DOWN,
     ACT_PAGE_UP,
@@ -131,7 +133,49 @@ struct rect {
     int y, x, h, w;
 };
 
-/* ---- panes ---- */
+/* ---- panes, modes and movement ---- */
+
+/* What handling a key did (htop's HandlerResult), as flags. */
+enum reaction {
+    REACT_IGNORED = 0,      /* not this pane's key: the one below may take it */
+    REACT_HANDLED = 1 << 0, /* taken */
+    REACT_REDRAW = 1 << 1,  /* the frame must be drawn again */
+};
+#define REACT_CHANGED (REACT_HANDLED | REACT_REDRAW)
+
+/* A key as the panes see it: the raw key for those that edit text or pick
+ * by digit (prompt, yank menu), its action in the key table for the rest. */
+struct input {
+    int key;
+    bool fn;            /* key is a KEY_* code */
+    enum action act;
+    int arg;
+};
+
+/* The browser (list and detail) is always at the bottom of the stack. */
+enum mode { MODE_BROWSE, MODE_HELP, MODE_SUMMARY, MODE_YANK, MODE_PROMPT, MODE_COUNT };
+
+struct app;
+
+struct pane_ops {
+    void (*draw)(struct app *a);
+    unsigned (*handle)(struct app *a, const struct input *in); /* enum reaction flags */
+    bool covers_body;   /* the modes below need not be drawn */
+    bool owns_footer;   /* drawn on the status line instead of it */
+};
+
+void app_mode_push(struct app *a, enum mode m);
+/* Closes m and whatever was opened above it; nothing when m is not open. */
+void app_mode_pop(struct app *a, enum mode m);
+bool app_mode_open(const struct app *a, enum mode m);
+
+/* The one movement routine: applies a movement action (down, up, page, half
+ * a page, first, last) to *pos within [0, last] when `visible` rows show (a
+ * page is visible - 1 rows, half a page visible / 2, at least one each).
+ * *step gets the relative move before clamping (0 for first and last), so
+ * that a pane can move its view by as much. False when act is no movement. */
+bool move_apply(enum action act, int64_t *pos, int64_t last, int64_t visible, int64_t *step);
+bool action_moves(enum action act);
 
 struct list_pane {
     struct rect r;
@@ -153,7 +197,6 @@ struct detail_pane {
     int64_t id;         /* entry shown, 0 for none */
     int built_width;
     bool built_wrap, built_fold, built_utc;
-    uint64_t built_gen;
     struct dline *lines;
     size_t n, cap;
     size_t top;
@@ -181,7 +224,6 @@ struct prompt_history {
 };
 
 struct prompt {
-    bool active;
     enum prompt_kind kind;
     char label[64];
     struct buf text;
@@ -192,18 +234,25 @@ struct prompt {
 };
 
 struct summary_pane {
-    bool active;
+    bool loaded;        /* sum holds a summary to free */
     struct store_summary sum;
     size_t sel;
     size_t top;
 };
 
 struct yank_menu {
-    bool active;
     size_t sel;
 };
 
 enum find_kind { FIND_ERROR, FIND_WARNING, FIND_SEARCH };
+
+/* What a status-line message is, so that code decides on the kind and never
+ * on the text: a page error clears itself once every page has loaded. */
+enum message_kind {
+    MSG_INFO,
+    MSG_ERROR,
+    MSG_ERROR_PAGE,     /* pages failed to load: over when none has */
+};
 
 struct app {
     const struct config *cfg;
@@ -211,10 +260,12 @@ struct app {
     struct store *store;
     int rows, cols;
 
+    enum mode modes[MODE_COUNT]; /* the open modes, bottom first */
+    size_t n_modes;
+
     bool focus_detail;
     bool zoom;
     bool split;
-    bool help;
     size_t help_top;
     bool quit;
     bool utc;
@@ -230,7 +281,7 @@ struct app {
     struct filter search;   /* the / pattern: n/N and highlighting */
 
     char message[OMSLOG_ERROR_MSG_MAX];
-    bool message_error;
+    enum message_kind message_kind;
 
     bool follow;
     int64_t next_follow_ms;
@@ -263,11 +314,15 @@ struct app {
     struct buf status_line; /* status.c: the header or the status line */
     struct buf status_aux;  /* status.c: the filter description, the search */
     struct buf help_text;   /* help.c: the help screen */
+
+    unsigned long frames_drawn;
+    const char *draws_path; /* OMSLOG_DEBUG_DRAWS: where frames_drawn goes */
 };
 
 /* app.c */
-void app_message(struct app *a, bool error, const char *fmt, ...)
+void app_message(struct app *a, enum message_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void app_message_clear(struct app *a);
 const struct log_entry *app_selected(struct app *a);
 void app_select(struct app *a, int64_t row, bool center);
 void app_set_filter(struct app *a);
@@ -279,39 +334,42 @@ void app_layout(struct app *a);
 void status_draw_header(struct app *a);
 void status_draw_footer(struct app *a);
 
+/* The handle functions return enum reaction flags. */
+
 /* list.c */
 void list_draw(struct app *a);
-bool list_handle(struct app *a, enum action act, int arg);
+unsigned list_handle(struct app *a, enum action act);
 bool list_click(struct app *a, int y);
 
 /* detail.c */
 void detail_init(struct detail_pane *d);
 void detail_free(struct detail_pane *d);
 void detail_draw(struct app *a);
-bool detail_handle(struct app *a, enum action act, int arg);
+unsigned detail_handle(struct app *a, enum action act);
 
 /* help.c */
+void help_open(struct app *a);
 void help_draw(struct app *a);
-bool help_handle(struct app *a, enum action act, int key);
+unsigned help_handle(struct app *a, const struct input *in);
 
 /* prompt.c */
 void prompt_init(struct prompt *p);
 void prompt_free(struct prompt *p);
 void prompt_open(struct app *a, enum prompt_kind kind, const char *label, const char *initial);
 void prompt_draw(struct app *a);
-/* A key while the prompt is open (wide: a character, else a KEY_* code). */
-void prompt_key(struct app *a, int key, bool function_key);
+/* A key while the prompt is open (a character, else a KEY_* code). */
+unsigned prompt_handle(struct app *a, const struct input *in);
 
 /* summary.c */
 void summary_open(struct app *a);
 void summary_close(struct app *a);
 void summary_draw(struct app *a);
-bool summary_handle(struct app *a, enum action act, int key);
+unsigned summary_handle(struct app *a, const struct input *in);
 
 /* yank.c */
 void yank_open(struct app *a);
 void yank_draw(struct app *a);
-bool yank_key(struct app *a, int key, bool function_key);
+unsigned yank_handle(struct app *a, const struct input *in);
 void yank_save_prompt(struct app *a);
 void yank_save_answer(struct app *a, const char *path, bool confirmed);
 void yank_pager(struct app *a);

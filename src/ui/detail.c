@@ -45,10 +45,7 @@ void detail_free(struct detail_pane *d)
 
 static void add_line(struct detail_pane *d, const char *s, size_t len, enum style st, int frame)
 {
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 64;
-        d->lines = xrealloc(d->lines, d->cap * sizeof *d->lines);
-    }
+    ARRAY_GROW(d->lines, d->cap, d->n + 1);
     d->lines[d->n++] = (struct dline){xstrndup(s, len), len, st, frame};
 }
 
@@ -177,6 +174,18 @@ static void detail_build(struct app *a, const struct log_entry *e, int width)
     d->built_utc = a->utc;
 }
 
+/* Lines of text below the title, and the top line that shows the last. */
+static size_t detail_body(const struct detail_pane *d)
+{
+    return d->r.h > 1 ? (size_t)d->r.h - 1 : 1;
+}
+
+static size_t detail_max_top(const struct detail_pane *d)
+{
+    size_t body = detail_body(d);
+    return d->n > body ? d->n - body : 0;
+}
+
 /* Lay out again when the entry, the width or a display option changed. */
 static void detail_sync(struct app *a)
 {
@@ -198,9 +207,8 @@ static void detail_sync(struct app *a)
         d->id = e->id;
         detail_build(a, e, width);
     }
-    size_t body = d->r.h > 1 ? (size_t)d->r.h - 1 : 1;
-    if (d->top + body > d->n)
-        d->top = d->n > body ? d->n - body : 0;
+    if (d->top > detail_max_top(d))
+        d->top = detail_max_top(d);
 }
 
 void detail_draw(struct app *a)
@@ -213,7 +221,7 @@ void detail_draw(struct app *a)
     char title[160];
     if (e) {
         char lname[LEVEL_NAME_MAX];
-        size_t body = d->r.h > 1 ? (size_t)d->r.h - 1 : 1;
+        size_t body = detail_body(d);
         size_t last = d->top + body < d->n ? d->top + body : d->n;
         snprintf(title, sizeof title, " log %" PRId64 " %s — lines %zu-%zu of %zu%s%s%s",
                  e->id, level_format(e->level, lname), d->n ? d->top + 1 : 0, last, d->n,
@@ -241,30 +249,20 @@ void detail_draw(struct app *a)
     }
 }
 
-static void detail_scroll(struct detail_pane *d, long by)
-{
-    size_t body = d->r.h > 1 ? (size_t)d->r.h - 1 : 1;
-    size_t max_top = d->n > body ? d->n - body : 0;
-    if (by < 0)
-        d->top = (size_t)-by > d->top ? 0 : d->top - (size_t)-by;
-    else
-        d->top = d->top + (size_t)by > max_top ? max_top : d->top + (size_t)by;
-}
-
 static void detail_frame(struct app *a, int dir)
 {
     struct detail_pane *d = &a->detail;
     detail_sync(a);
     if (d->n_frames == 0) {
-        app_message(a, false, "no trace frames in this entry");
+        app_message(a, MSG_INFO, "no trace frames in this entry");
         return;
     }
     /* The frame after (before) the one at the top of the pane. */
     if (dir > 0) {
         for (size_t i = 0; i < d->n_frames; i++)
             if (d->frame_lines[i] > d->top) {
-                d->top = d->frame_lines[i];
-                detail_scroll(d, 0);
+                size_t max_top = detail_max_top(d);
+                d->top = d->frame_lines[i] < max_top ? d->frame_lines[i] : max_top;
                 return;
             }
     } else {
@@ -274,66 +272,42 @@ static void detail_frame(struct app *a, int dir)
                 return;
             }
     }
-    app_message(a, false, dir > 0 ? "last frame" : "first frame");
+    app_message(a, MSG_INFO, dir > 0 ? "last frame" : "first frame");
 }
 
-bool detail_handle(struct app *a, enum action act, int arg)
+/* Keys for the detail pane: its toggles and frame moves always, scrolling
+ * and leaving only while it has the focus. */
+unsigned detail_handle(struct app *a, enum action act)
 {
-    (void)arg;
     struct detail_pane *d = &a->detail;
-    long page = d->r.h > 2 ? d->r.h - 2 : 1;
     switch (act) {
     case ACT_NEXT_FRAME:
-        detail_frame(a, 1);
-        return true;
     case ACT_PREV_FRAME:
-        detail_frame(a, -1);
-        return true;
+        detail_frame(a, act == ACT_NEXT_FRAME ? 1 : -1);
+        return REACT_CHANGED;
     case ACT_FOLD:
         d->fold = !d->fold;
-        app_message(a, false, d->fold ? "library frames folded" : "library frames shown");
-        return true;
+        app_message(a, MSG_INFO, d->fold ? "library frames folded" : "library frames shown");
+        return REACT_CHANGED;
     case ACT_WRAP:
         d->wrap = !d->wrap;
-        app_message(a, false, d->wrap ? "wrapping long lines" : "not wrapping long lines");
-        return true;
+        app_message(a, MSG_INFO, d->wrap ? "wrapping long lines" : "not wrapping long lines");
+        return REACT_CHANGED;
     default:
         break;
     }
     if (!a->focus_detail)
-        return false;
-    switch (act) {
-    case ACT_DOWN:
-        detail_scroll(d, 1);
-        return true;
-    case ACT_UP:
-        detail_scroll(d, -1);
-        return true;
-    case ACT_PAGE_DOWN:
-        detail_scroll(d, page);
-        return true;
-    case ACT_PAGE_UP:
-        detail_scroll(d, -page);
-        return true;
-    case ACT_HALF_DOWN:
-        detail_scroll(d, page / 2 ? page / 2 : 1);
-        return true;
-    case ACT_HALF_UP:
-        detail_scroll(d, -(page / 2 ? page / 2 : 1));
-        return true;
-    case ACT_FIRST:
-        d->top = 0;
-        return true;
-    case ACT_LAST:
-        detail_scroll(d, (long)d->n);
-        return true;
-    case ACT_FOCUS:
-    case ACT_BACK:
-    case ACT_QUIT:
+        return REACT_IGNORED;
+    if (act == ACT_FOCUS || act == ACT_BACK || act == ACT_QUIT) {
         a->focus_detail = false;
         a->zoom = false;
-        return true;
-    default:
-        return false;
+        return REACT_CHANGED;
     }
+    int64_t top = (int64_t)d->top;
+    if (!move_apply(act, &top, (int64_t)detail_max_top(d), (int64_t)detail_body(d), NULL))
+        return REACT_IGNORED;
+    if ((size_t)top == d->top)
+        return REACT_HANDLED;
+    d->top = (size_t)top;
+    return REACT_CHANGED;
 }

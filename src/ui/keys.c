@@ -1,5 +1,6 @@
 /* keys.c — the one key table: the event loop dispatches from it and the help
- * screen is generated from it, so the two cannot drift apart. */
+ * screen is generated from it, so the two cannot drift apart. Also what its
+ * movement actions do, for every pane (move_apply). */
 #include <string.h>
 
 #include "app.h"
@@ -106,4 +107,57 @@ void keys_help_text(struct buf *out)
         buf_printf(out, "  %-*s %s\n", HELP_KEYS_COLS, buf_str(&keys), k->help);
         buf_free(&keys);
     }
+}
+
+bool action_moves(enum action act)
+{
+    return act >= ACT_DOWN && act <= ACT_LAST;
+}
+
+bool move_apply(enum action act, int64_t *pos, int64_t last, int64_t visible, int64_t *step)
+{
+    int64_t page = visible > 1 ? visible - 1 : 1;
+    int64_t half = visible / 2 > 0 ? visible / 2 : 1;
+    int64_t by = 0, to;
+    switch (act) {
+    case ACT_DOWN:
+        by = 1;
+        break;
+    case ACT_UP:
+        by = -1;
+        break;
+    case ACT_PAGE_DOWN:
+        by = page;
+        break;
+    case ACT_PAGE_UP:
+        by = -page;
+        break;
+    case ACT_HALF_DOWN:
+        by = half;
+        break;
+    case ACT_HALF_UP:
+        by = -half;
+        break;
+    case ACT_FIRST:
+    case ACT_LAST:
+        break;
+    default:
+        return false; /* not a movement (action_moves) */
+    }
+    if (last < 0)
+        last = 0;
+    if (act == ACT_FIRST)
+        to = 0;
+    else if (act == ACT_LAST)
+        to = last;
+    else if (by > 0 && *pos > INT64_MAX - by)
+        to = last; /* a server may claim up to INT64_MAX rows */
+    else if (by < 0 && *pos < INT64_MIN - by)
+        to = 0;
+    else
+        to = *pos + by;
+    *pos = to < 0 ? 0 : to > last ? last : to;
+    if (step)
+        *step = by;
+    return true;
 }

@@ -221,57 +221,20 @@ void list_draw(struct app *a)
     buf_free(&spill);
 }
 
-static int64_t clamp_row(struct app *a, int64_t row)
+unsigned list_handle(struct app *a, enum action act)
 {
-    int64_t rows = store_rows(a->store);
-    if (row >= rows)
-        row = rows - 1;
-    if (row < 0)
-        row = 0;
-    return row;
-}
-
-bool list_handle(struct app *a, enum action act, int arg)
-{
-    (void)arg;
-    int64_t page = a->list.r.h > 1 ? a->list.r.h - 1 : 1;
-    int64_t half = a->list.r.h / 2 > 0 ? a->list.r.h / 2 : 1;
-    int64_t sel = a->list.sel;
-    switch (act) {
-    case ACT_DOWN:
-        sel += 1;
-        break;
-    case ACT_UP:
-        sel -= 1;
-        break;
-    case ACT_PAGE_DOWN:
-        sel += page;
-        a->list.top += page;
-        break;
-    case ACT_PAGE_UP:
-        sel -= page;
-        a->list.top -= page;
-        break;
-    case ACT_HALF_DOWN:
-        sel += half;
-        a->list.top += half;
-        break;
-    case ACT_HALF_UP:
-        sel -= half;
-        a->list.top -= half;
-        break;
-    case ACT_FIRST:
-        sel = 0;
-        break;
-    case ACT_LAST:
-        sel = store_rows(a->store) - 1;
-        break;
-    default:
-        return false;
-    }
-    a->list.last_dir = sel < a->list.sel ? -1 : 1;
-    app_select(a, clamp_row(a, sel), false);
-    return true;
+    struct list_pane *l = &a->list;
+    int64_t old_sel = l->sel, old_top = l->top, sel = l->sel, last = store_rows(a->store) - 1;
+    int64_t step;
+    if (!move_apply(act, &sel, last, l->r.h, &step))
+        return REACT_IGNORED;
+    /* A page or half a page moves the view along with the selection. */
+    if (act != ACT_DOWN && act != ACT_UP)
+        move_apply(act, &l->top, last, l->r.h, NULL);
+    /* The way the user is heading, for prefetching: also at either end. */
+    l->last_dir = (step ? step : sel - old_sel) < 0 ? -1 : 1;
+    app_select(a, sel, false);
+    return l->sel != old_sel || l->top != old_top ? REACT_CHANGED : REACT_HANDLED;
 }
 
 bool list_click(struct app *a, int y)

@@ -51,19 +51,19 @@ static void complete_reset(struct prompt *p)
 void prompt_open(struct app *a, enum prompt_kind kind, const char *label, const char *initial)
 {
     struct prompt *p = &a->prompt;
-    p->active = true;
     p->kind = kind;
     snprintf(p->label, sizeof p->label, "%s", label);
     buf_reset(&p->text);
     buf_appends(&p->text, initial ? initial : "");
     p->hist_pos = p->hist[kind].n;
     complete_reset(p);
+    app_mode_push(a, MODE_PROMPT);
     curs_set(1);
 }
 
 static void prompt_close(struct app *a)
 {
-    a->prompt.active = false;
+    app_mode_pop(a, MODE_PROMPT);
     complete_reset(&a->prompt);
     curs_set(0);
 }
@@ -132,7 +132,7 @@ static void complete_app(struct app *a)
         if (strncmp(apps[i], partial, strlen(partial)) == 0)
             matches++;
     if (!matches) {
-        app_message(a, false, "no app seen starts with \"%s\"", partial);
+        app_message(a, MSG_INFO, "no app seen starts with \"%s\"", partial);
         return;
     }
     size_t want = (size_t)p->complete_index % matches, k = 0;
@@ -148,7 +148,7 @@ static void complete_app(struct app *a)
     }
     p->complete_index++;
     if (matches > 1)
-        app_message(a, false, "%zu apps match (Tab for the next)", matches);
+        app_message(a, MSG_INFO, "%zu apps match (Tab for the next)", matches);
 }
 
 static void submit_level(struct app *a, const char *s)
@@ -161,7 +161,7 @@ static void submit_level(struct app *a, const char *s)
     bool exact = s[0] == '=';
     int level;
     if (level_parse(exact ? s + 1 : s, &level) != 0) {
-        app_message(a, true, "unknown level \"%s\": use a name (debug, info, warning, error, "
+        app_message(a, MSG_ERROR, "unknown level \"%s\": use a name (debug, info, warning, error, "
                              "critical) or a number", s);
         return;
     }
@@ -178,7 +178,7 @@ static void submit(struct app *a, enum prompt_kind kind, const char *s)
             s++;
         int64_t id;
         if (parse_int64(s, &id) != 0 || id <= 0) {
-            app_message(a, true, "not a log id: \"%s\"", s);
+            app_message(a, MSG_ERROR, "not a log id: \"%s\"", s);
             return;
         }
         app_start_jump(a, id);
@@ -197,13 +197,13 @@ static void submit(struct app *a, enum prompt_kind kind, const char *s)
     case PROMPT_SEARCH: {
         struct omslog_error err = {0};
         if (filter_set_search(&a->search, s, false, &err) != OMSLOG_OK) {
-            app_message(a, true, "%s", err.msg);
+            app_message(a, MSG_ERROR, "%s", err.msg);
             return;
         }
         if (*s)
             app_start_find(a, FIND_SEARCH, 1);
         else
-            app_message(a, false, "search cleared");
+            app_message(a, MSG_INFO, "search cleared");
         return;
     }
     case PROMPT_SAVE:
@@ -213,7 +213,7 @@ static void submit(struct app *a, enum prompt_kind kind, const char *s)
         if (s[0] == 'y' || s[0] == 'Y')
             yank_save_answer(a, a->save_path, true);
         else
-            app_message(a, false, "not saved");
+            app_message(a, MSG_INFO, "not saved");
         free(a->save_path);
         a->save_path = NULL;
         return;
@@ -222,7 +222,7 @@ static void submit(struct app *a, enum prompt_kind kind, const char *s)
     }
 }
 
-void prompt_key(struct app *a, int key, bool function_key)
+static void prompt_key(struct app *a, int key, bool function_key)
 {
     struct prompt *p = &a->prompt;
     struct prompt_history *h = &p->hist[p->kind];
@@ -259,7 +259,7 @@ void prompt_key(struct app *a, int key, bool function_key)
             free(a->save_path);
             a->save_path = NULL;
         }
-        app_message(a, false, "cancelled");
+        app_message(a, MSG_INFO, "cancelled");
         return;
     }
     if (key == KEY_TAB) {
@@ -295,4 +295,11 @@ enter:;
     prompt_close(a);
     submit(a, kind, text);
     free(text);
+}
+
+/* Every key edits, moves through the history or closes: always a redraw. */
+unsigned prompt_handle(struct app *a, const struct input *in)
+{
+    prompt_key(a, in->key, in->fn);
+    return REACT_CHANGED;
 }

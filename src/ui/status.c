@@ -83,10 +83,6 @@ static void status_draw_message_box(struct app *a, const char *msg, size_t len)
 void status_draw_footer(struct app *a)
 {
     int y = a->rows - 1;
-    if (a->prompt.active) {
-        prompt_draw(a);
-        return;
-    }
     struct buf *left = &a->status_line;
     buf_reset(left);
     char n1[32], n2[32];
@@ -125,13 +121,14 @@ void status_draw_footer(struct app *a)
     }
     const char *right = " ? help ";
     int rw = (int)strlen(right);
-    attr_t attr = theme_attr(a->message_error ? STYLE_BAR_ERROR : STYLE_BAR);
+    bool error = a->message_kind != MSG_INFO;
+    attr_t attr = theme_attr(error ? STYLE_BAR_ERROR : STYLE_BAR);
     /* A message that does not fit gets the hint's columns too: on an
      * 80-column terminal what to check matters more than where help is. */
     int left_w = text_width(left->data, left->len);
     if (a->cols <= rw || (a->message[0] && left_w > a->cols - rw))
         rw = 0;
-    if (a->message[0] && a->message_error && left_w > a->cols)
+    if (a->message[0] && error && left_w > a->cols)
         status_draw_message_box(a, left->data + msg_at, left->len - msg_at);
     int lw = a->cols - rw;
     draw_text(y, 0, left->data, left->len, lw, attr, true);

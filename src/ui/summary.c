@@ -52,16 +52,24 @@ void summary_open(struct app *a)
 {
     summary_close(a);
     store_summary(a->store, &a->summary.sum);
-    a->summary.active = true;
+    a->summary.loaded = true;
     a->summary.sel = 0;
     a->summary.top = 0;
+    app_mode_push(a, MODE_SUMMARY);
 }
 
 void summary_close(struct app *a)
 {
-    if (a->summary.active)
+    if (a->summary.loaded)
         store_summary_free(&a->summary.sum);
-    a->summary.active = false;
+    a->summary.loaded = false;
+    app_mode_pop(a, MODE_SUMMARY);
+}
+
+/* Rows for the sections below the title. */
+static size_t summary_body(const struct app *a)
+{
+    return a->rows - 2 > 1 ? (size_t)(a->rows - 3) : 1;
 }
 
 void summary_draw(struct app *a)
@@ -89,7 +97,7 @@ void summary_draw(struct app *a)
         if (sp->sel >= before && sp->sel < before + cnt)
             sel_line = sp->sel + (size_t)k + 1;
     }
-    size_t body = h > 1 ? (size_t)h - 1 : 1;
+    size_t body = summary_body(a);
     if (sel_line < sp->top)
         sp->top = sel_line;
     if (sel_line >= sp->top + body)
@@ -152,42 +160,33 @@ static void summary_choose(struct app *a)
             app_select(a, 0, false);
             app_start_find(a, FIND_SEARCH, 1);
         } else {
-            app_message(a, true, "%s", err.msg);
+            app_message(a, MSG_ERROR, "%s", err.msg);
         }
     }
 }
 
-bool summary_handle(struct app *a, enum action act, int key)
+unsigned summary_handle(struct app *a, const struct input *in)
 {
-    (void)key;
     struct summary_pane *sp = &a->summary;
     size_t n = summary_items(&sp->sum);
-    switch (act) {
-    case ACT_DOWN:
-        if (sp->sel + 1 < n)
-            sp->sel++;
-        break;
-    case ACT_UP:
-        if (sp->sel)
-            sp->sel--;
-        break;
-    case ACT_FIRST:
-        sp->sel = 0;
-        break;
-    case ACT_LAST:
-        sp->sel = n ? n - 1 : 0;
-        break;
+    switch (in->act) {
     case ACT_FOCUS:
-        if (n)
-            summary_choose(a);
-        break;
+        if (!n)
+            return REACT_HANDLED;
+        summary_choose(a);
+        return REACT_CHANGED;
     case ACT_QUIT:
     case ACT_BACK:
     case ACT_SUMMARY:
         summary_close(a);
-        break;
+        return REACT_CHANGED;
     default:
         break;
     }
-    return true;
+    int64_t sel = (int64_t)sp->sel;
+    if (!move_apply(in->act, &sel, (int64_t)n - 1, (int64_t)summary_body(a), NULL) ||
+        (size_t)sel == sp->sel)
+        return REACT_HANDLED; /* the summary keeps every other key from the panes below */
+    sp->sel = (size_t)sel;
+    return REACT_CHANGED;
 }

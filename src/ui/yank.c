@@ -31,11 +31,11 @@ static const char *const yank_labels[YANK_ITEMS] = {
 void yank_open(struct app *a)
 {
     if (!app_selected(a)) {
-        app_message(a, true, "nothing to copy: the entry is not loaded yet");
+        app_message(a, MSG_ERROR, "nothing to copy: the entry is not loaded yet");
         return;
     }
-    a->yank.active = true;
     a->yank.sel = 0;
+    app_mode_push(a, MODE_YANK);
 }
 
 void yank_draw(struct app *a)
@@ -82,7 +82,7 @@ static void yank_copy(struct app *a, enum yank_item item)
     free(url);
     if (osc52_sequence(&seq, payload.data ? payload.data : "", payload.len,
                        getenv("TMUX") != NULL) != 0) {
-        app_message(a, true, "too large for the clipboard (%zu bytes); use s to save it",
+        app_message(a, MSG_ERROR, "too large for the clipboard (%zu bytes); use s to save it",
                     payload.len);
     } else {
         /* Straight to the terminal, between two screen updates. */
@@ -96,49 +96,56 @@ static void yank_copy(struct app *a, enum yank_item item)
                 break;
             off += (size_t)w;
         }
-        app_message(a, false, "copied %s (%zu bytes) to the clipboard", yank_labels[item] + 3,
+        app_message(a, MSG_INFO, "copied %s (%zu bytes) to the clipboard", yank_labels[item] + 3,
                     payload.len);
     }
     buf_free(&payload);
     buf_free(&seq);
 }
 
-bool yank_key(struct app *a, int key, bool function_key)
+/* The menu reads raw keys: its digits pick an item, they do not filter. */
+unsigned yank_handle(struct app *a, const struct input *in)
 {
     struct yank_menu *y = &a->yank;
-    if (function_key) {
-        if (key == KEY_DOWN && y->sel + 1 < YANK_ITEMS)
-            y->sel++;
-        else if (key == KEY_UP && y->sel)
-            y->sel--;
-        else if (key == KEY_ENTER)
-            goto choose;
-        return true;
+    int key = in->key;
+    size_t sel = y->sel;
+    bool choose = false;
+    if (in->fn) {
+        if (key == KEY_DOWN && sel + 1 < YANK_ITEMS)
+            sel++;
+        else if (key == KEY_UP && sel)
+            sel--;
+        else
+            choose = key == KEY_ENTER;
+    } else if (key >= '1' && key < '1' + YANK_ITEMS) {
+        sel = (size_t)(key - '1');
+        choose = true;
+    } else if (key == 'j' && sel + 1 < YANK_ITEMS) {
+        sel++;
+    } else if (key == 'k' && sel) {
+        sel--;
+    } else if (key == KEY_RETURN || key == KEY_NEWLINE) {
+        choose = true;
+    } else if (key == KEY_ESCAPE || key == 'q' || key == 'y') {
+        app_mode_pop(a, MODE_YANK);
+        return REACT_CHANGED;
     }
-    if (key >= '1' && key < '1' + YANK_ITEMS) {
-        y->sel = (size_t)(key - '1');
-        goto choose;
+    if (choose) {
+        app_mode_pop(a, MODE_YANK);
+        yank_copy(a, (enum yank_item)sel);
+        return REACT_CHANGED;
     }
-    if (key == 'j' && y->sel + 1 < YANK_ITEMS)
-        y->sel++;
-    else if (key == 'k' && y->sel)
-        y->sel--;
-    else if (key == KEY_RETURN || key == KEY_NEWLINE)
-        goto choose;
-    else if (key == KEY_ESCAPE || key == 'q' || key == 'y')
-        y->active = false;
-    return true;
-choose:
-    y->active = false;
-    yank_copy(a, (enum yank_item)y->sel);
-    return true;
+    if (sel == y->sel)
+        return REACT_HANDLED;
+    y->sel = sel;
+    return REACT_CHANGED;
 }
 
 void yank_save_prompt(struct app *a)
 {
     const struct log_entry *e = app_selected(a);
     if (!e) {
-        app_message(a, true, "nothing to save: the entry is not loaded yet");
+        app_message(a, MSG_ERROR, "nothing to save: the entry is not loaded yet");
         return;
     }
     char path[64];
@@ -150,7 +157,7 @@ void yank_save_answer(struct app *a, const char *path, bool confirmed)
 {
     const struct log_entry *e = app_selected(a);
     if (!e || !path) {
-        app_message(a, true, "nothing saved: the entry is no longer selected");
+        app_message(a, MSG_ERROR, "nothing saved: the entry is no longer selected");
         return;
     }
     char def[64];
@@ -167,7 +174,7 @@ void yank_save_answer(struct app *a, const char *path, bool confirmed)
         return;
     }
     if (fd < 0) {
-        app_message(a, true, "cannot write %s: %s", path, strerror(errno));
+        app_message(a, MSG_ERROR, "cannot write %s: %s", path, strerror(errno));
         return;
     }
     struct buf out = {0};
@@ -188,9 +195,9 @@ void yank_save_answer(struct app *a, const char *path, bool confirmed)
     if (close(fd) != 0)
         ok = false;
     if (ok)
-        app_message(a, false, "saved log %" PRId64 " to %s", e->id, path);
+        app_message(a, MSG_INFO, "saved log %" PRId64 " to %s", e->id, path);
     else
-        app_message(a, true, "writing %s failed: %s", path, strerror(errno));
+        app_message(a, MSG_ERROR, "writing %s failed: %s", path, strerror(errno));
     buf_free(&out);
 }
 
@@ -224,14 +231,14 @@ void yank_pager(struct app *a)
 {
     const struct log_entry *e = app_selected(a);
     if (!e) {
-        app_message(a, true, "the entry is not loaded yet");
+        app_message(a, MSG_ERROR, "the entry is not loaded yet");
         return;
     }
     const char *text = e->trace && *e->trace ? e->trace : e->message;
     char path[] = "/tmp/omslog-trace-XXXXXX";
     int fd = mkstemp(path);
     if (fd < 0) {
-        app_message(a, true, "cannot create a temporary file: %s", strerror(errno));
+        app_message(a, MSG_ERROR, "cannot create a temporary file: %s", strerror(errno));
         return;
     }
     struct buf out = {0};
@@ -243,7 +250,7 @@ void yank_pager(struct app *a)
     buf_free(&out);
     if (!ok) {
         unlink(path);
-        app_message(a, true, "cannot write the temporary file");
+        app_message(a, MSG_ERROR, "cannot write the temporary file");
         return;
     }
     def_prog_mode();
@@ -279,7 +286,7 @@ void yank_pager(struct app *a)
     clearok(curscr, TRUE);
     refresh();
     if (pid < 0)
-        app_message(a, true, "cannot start the pager: %s", strerror(errno));
+        app_message(a, MSG_ERROR, "cannot start the pager: %s", strerror(errno));
     else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        app_message(a, true, "the pager could not be run: check $PAGER");
+        app_message(a, MSG_ERROR, "the pager could not be run: check $PAGER");
 }

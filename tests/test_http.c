@@ -4,7 +4,12 @@
  * origin; "other port" (127.0.0.1, another port) and "other addr" (127.0.0.2)
  * stand for foreign origins and record the headers they receive, so the tests
  * can prove the token never reaches them. Peers exit when their stdin pipe
- * closes, and are also killed by the group teardown and an atexit handler. */
+ * closes, and are also killed by the group teardown and an atexit handler.
+ *
+ * Every upper bound on wall-clock time goes through scaled_ms/scaled_s, so
+ * OMSLOG_TEST_TIME_SCALE (a number > 0, default 1) stretches them on slow or
+ * sanitized builds; a test whose bound tells two behaviours apart scales the
+ * durations it compares too. Lower bounds ("slept at least") never scale. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +17,9 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -39,6 +46,7 @@ extern char **environ;
 #define TEST_BACKOFF_MAX_MS 50
 #define LOOP_WAIT_MS 200
 #define LOOP_LIMIT_MS 10000
+#define LONG_WAIT_MS 5000 /* an http_wait that only an event should end early */
 
 enum { PEER_MAIN, PEER_OTHER_PORT, PEER_OTHER_ADDR, PEER_COUNT };
 
@@ -50,7 +58,39 @@ struct peer {
 };
 
 static struct peer peers[PEER_COUNT];
+static double time_scale = 1.0;
 static const char *const peer_addr[PEER_COUNT] = {"127.0.0.1", "127.0.0.1", "127.0.0.2"};
+
+/* ---- time bounds ------------------------------------------------------ */
+
+/* OMSLOG_TEST_TIME_SCALE, read as tests/fixtures/time_scale.py does: unset or
+ * empty is 1; anything but a finite number > 0 is refused (-1). */
+static int read_time_scale(void)
+{
+    const char *raw = getenv("OMSLOG_TEST_TIME_SCALE");
+    if (!raw || !*raw)
+        return 0;
+    char *end;
+    errno = 0;
+    double v = strtod(raw, &end);
+    if (errno || end == raw || *end || !isfinite(v) || v <= 0) {
+        fprintf(stderr, "test_http: OMSLOG_TEST_TIME_SCALE=\"%s\" is not a finite number > 0\n",
+                raw);
+        return -1;
+    }
+    time_scale = v;
+    return 0;
+}
+
+static int64_t scaled_ms(int64_t ms)
+{
+    return (int64_t)((double)ms * time_scale);
+}
+
+static double scaled_s(double s)
+{
+    return s * time_scale;
+}
 
 /* ---- peers ------------------------------------------------------------ */
 
@@ -107,7 +147,7 @@ static int peer_start(struct peer *p, const char *addr)
     }
     char line[32] = "";
     size_t len = 0;
-    int64_t deadline = now_ms() + PEER_START_TIMEOUT_MS;
+    int64_t deadline = now_ms() + scaled_ms(PEER_START_TIMEOUT_MS);
     while (len < sizeof line - 1 && !memchr(line, '\n', len)) {
         struct pollfd pf = {.fd = out[0], .events = POLLIN};
         int left = (int)(deadline - now_ms());
@@ -166,8 +206,8 @@ static struct http_options test_options(const char *origin)
     struct http_options o = {
         .origin_url = origin,
         .token = TOKEN,
-        .connect_timeout_ms = TEST_CONNECT_TIMEOUT_MS,
-        .timeout_ms = TEST_TIMEOUT_MS,
+        .connect_timeout_ms = (long)scaled_ms(TEST_CONNECT_TIMEOUT_MS),
+        .timeout_ms = (long)scaled_ms(TEST_TIMEOUT_MS),
         .retries = 3,
         .backoff_base_ms = TEST_BACKOFF_BASE_MS,
         .backoff_max_ms = TEST_BACKOFF_MAX_MS,
@@ -235,7 +275,7 @@ static size_t count_of(const char *hay, const char *needle)
 static size_t collect(struct http_client *c, struct http_result **out, size_t n)
 {
     size_t got = 0;
-    int64_t deadline = now_ms() + LOOP_LIMIT_MS;
+    int64_t deadline = now_ms() + scaled_ms(LOOP_LIMIT_MS);
     while (got < n && now_ms() < deadline) {
         http_perform(c);
         struct http_result *r;
@@ -561,8 +601,8 @@ static void test_backoff_capped(void **state)
     (void)state;
     struct http_options o = test_options(peers[PEER_MAIN].base);
     o.retries = 4;
-    o.backoff_base_ms = 100;
-    o.backoff_max_ms = 100; /* uncapped it would be 100+200+400+800 ms */
+    o.backoff_base_ms = (long)scaled_ms(100);
+    o.backoff_max_ms = o.backoff_base_ms; /* uncapped it would be 100+200+400+800 ms */
     struct http_client *c = client_with(&o);
     struct http_result *r = get_path(c, "/status/503");
     assert_int_equal(r->attempts, 5);
@@ -586,7 +626,7 @@ static void test_429_honours_retry_after(void **state)
     r = get_path(c, "/429?retry_after=soon&key=ra2&times=1");
     assert_int_equal(r->status, 200);
     assert_int_equal(r->attempts, 2);
-    assert_true(r->seconds < 0.9);
+    assert_true(r->seconds < scaled_s(0.9));
     http_result_free(r);
     http_client_free(c);
 }
@@ -600,7 +640,7 @@ static void test_429_huge_retry_after_fails_fast(void **state)
     assert_int_equal(r->status, 429);
     assert_int_equal(r->attempts, 1);
     assert_int_equal(r->retry_after_s, 999);
-    assert_true(r->seconds < 0.9);
+    assert_true(r->seconds < scaled_s(0.9));
     http_result_free(r);
     http_client_free(c);
 }
@@ -638,8 +678,8 @@ static void test_wait_sleeps_until_retry_due(void **state)
     int loops = 0;
     struct http_result *r = NULL;
     int64_t start = now_ms();
-    while (!(r = http_next_result(c)) && now_ms() - start < LOOP_LIMIT_MS) {
-        assert_int_equal(http_wait(c, NULL, 0, 5000, NULL), 0);
+    while (!(r = http_next_result(c)) && now_ms() - start < scaled_ms(LOOP_LIMIT_MS)) {
+        assert_int_equal(http_wait(c, NULL, 0, (int)scaled_ms(LONG_WAIT_MS), NULL), 0);
         http_perform(c);
         loops++;
     }
@@ -648,7 +688,7 @@ static void test_wait_sleeps_until_retry_due(void **state)
     assert_int_equal(r->status, 200);
     assert_int_equal(r->attempts, 2);
     assert_true(took >= 290);
-    assert_true(took < 2000);
+    assert_true(took < scaled_ms(2000));
     assert_true(loops < 30);
     http_result_free(r);
     http_client_free(c);
@@ -678,7 +718,7 @@ static void test_stall_hits_low_speed_limit(void **state)
     struct http_result *r = get_path(c, "/stall");
     assert_int_equal(r->failure, HTTP_FAIL_TIMEOUT);
     assert_string_equal(r->errmsg, "low-speed timeout: no data for 1 s");
-    assert_true(r->seconds < 4.0);
+    assert_true(r->seconds < scaled_s(4.0));
     http_result_free(r);
     http_client_free(c);
 }
@@ -689,10 +729,12 @@ static void test_overall_timeout(void **state)
     struct http_options o = test_options(peers[PEER_MAIN].base);
     o.timeout_ms = 300;
     struct http_client *c = client_with(&o);
-    struct http_result *r = get_path(c, "/slow?delay=2");
+    char path[64];
+    snprintf(path, sizeof path, "/slow?delay=%.3f", scaled_s(2.0));
+    struct http_result *r = get_path(c, path);
     assert_int_equal(r->failure, HTTP_FAIL_TIMEOUT);
     assert_string_equal(r->errmsg, "timed out after 0.3 s");
-    assert_true(r->seconds < 1.5);
+    assert_true(r->seconds < scaled_s(1.5));
     http_result_free(r);
     http_client_free(c);
 }
@@ -943,9 +985,9 @@ static void test_wait_on_extra_fd(void **state)
 
     assert_int_equal(write(fds[1], "x", 1), 1);
     start = now_ms();
-    assert_int_equal(http_wait(c, &fds[0], 1, 5000, &ready), 0);
+    assert_int_equal(http_wait(c, &fds[0], 1, (int)scaled_ms(LONG_WAIT_MS), &ready), 0);
     assert_true(ready);
-    assert_true(now_ms() - start < 1000);
+    assert_true(now_ms() - start < scaled_ms(1000));
 
     /* Network and the extra fd at once: a result wakes the wait too. */
     char buf[1];
@@ -955,14 +997,14 @@ static void test_wait_on_extra_fd(void **state)
     assert_true(http_submit(c, u, NULL, NULL) > 0);
     struct http_result *r = NULL;
     start = now_ms();
-    while (!r && now_ms() - start < LOOP_LIMIT_MS) {
-        assert_int_equal(http_wait(c, &fds[0], 1, 5000, &ready), 0);
+    while (!r && now_ms() - start < scaled_ms(LOOP_LIMIT_MS)) {
+        assert_int_equal(http_wait(c, &fds[0], 1, (int)scaled_ms(LONG_WAIT_MS), &ready), 0);
         assert_false(ready);
         http_perform(c);
         r = http_next_result(c);
     }
     assert_non_null(r);
-    assert_true(now_ms() - start < 2000);
+    assert_true(now_ms() - start < scaled_ms(2000));
     http_result_free(r);
 
     /* Nothing pending, no fds: sleeps for the timeout. */
@@ -991,9 +1033,9 @@ static void test_wait_on_several_extra_fds(void **state)
     assert_false(ready);
     assert_int_equal(write(p[NFDS - 1][1], "x", 1), 1);
     int64_t start = now_ms();
-    assert_int_equal(http_wait(c, rd, NFDS, 5000, &ready), 0);
+    assert_int_equal(http_wait(c, rd, NFDS, (int)scaled_ms(LONG_WAIT_MS), &ready), 0);
     assert_true(ready);
-    assert_true(now_ms() - start < 1000);
+    assert_true(now_ms() - start < scaled_ms(1000));
     /* The last pipe is still readable, but no longer asked about. */
     start = now_ms();
     assert_int_equal(http_wait(c, rd, 1, 150, &ready), 0);
@@ -1002,7 +1044,7 @@ static void test_wait_on_several_extra_fds(void **state)
     /* A hang-up counts as ready too (the caller must read to see EOF). */
     close(p[0][1]);
     p[0][1] = -1;
-    assert_int_equal(http_wait(c, rd, 1, 5000, &ready), 0);
+    assert_int_equal(http_wait(c, rd, 1, (int)scaled_ms(LONG_WAIT_MS), &ready), 0);
     assert_true(ready);
     for (int i = 0; i < NFDS; i++) {
         close(p[i][0]);
@@ -1099,5 +1141,7 @@ int main(void)
         cmocka_unit_test(test_http_get_leaves_other_results_queued),
         cmocka_unit_test(test_verbose_lines_without_token),
     };
+    if (read_time_scale() != 0)
+        return 1;
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

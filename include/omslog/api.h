@@ -4,8 +4,8 @@
  *
  * Contract:
  * - Pagination is by page number against the configured endpoint, never by
- *   following the server's next/previous URLs; those are only checked to be
- *   of the same origin (a foreign link ends the request with OMSLOG_ERR_ORIGIN).
+ *   following the server's next/previous URLs, so where they point is not
+ *   checked at all.
  * - Asynchronous use (the browser): api_request_page / api_request_entry start
  *   a request and return its id; api_wait + api_poll deliver results. A result
  *   owns its page/entry; api_result_free releases them.

@@ -28,8 +28,8 @@ struct api_request {
 
 struct api {
     char *endpoint;
-    struct url_origin origin;
-    char origin_text[URL_HOST_MAX + 32];
+    struct http_origin origin;
+    char origin_text[HTTP_ORIGIN_TEXT_MAX];
     char *token_source;
     bool have_token;
     struct http_client *http;
@@ -49,11 +49,12 @@ struct api *api_new(const struct config *cfg, FILE *verbose, struct omslog_error
         return NULL;
     struct api *a = xcalloc(1, sizeof *a);
     a->endpoint = endpoint;
-    if (url_parse_origin(endpoint, &a->origin, err) != 0) {
+    if (http_origin_parse(endpoint, &a->origin) != 0) {
+        error_set(err, OMSLOG_ERR_CONFIG, "invalid URL \"%s\"", endpoint);
         api_free(a);
         return NULL;
     }
-    url_origin_text(&a->origin, a->origin_text, sizeof a->origin_text);
+    http_origin_text(&a->origin, a->origin_text, sizeof a->origin_text);
     a->have_token = cfg->token && *cfg->token;
     a->token_source = xstrdup(cfg->token_source ? cfg->token_source : "the token");
 
@@ -93,7 +94,7 @@ const char *api_endpoint(const struct api *a)
     return a->endpoint;
 }
 
-const struct url_origin *api_origin(const struct api *a)
+const struct http_origin *api_origin(const struct api *a)
 {
     return &a->origin;
 }

@@ -30,8 +30,6 @@
 /* http_perform repeats start/perform/collect while that makes progress, so a
  * redirect hop or a freed slot starts at once; bounded so it never spins. */
 #define HTTP_PERFORM_ROUNDS 4
-/* http_get wakes at least this often even when nothing else is due. */
-#define HTTP_GET_WAIT_MS 1000
 /* A timeout that fires within this margin of the overall limit is "overall". */
 #define HTTP_TIMEOUT_SLACK_MS 50
 /* Longest wait before a retry, so huge configured limits cannot overflow. */
@@ -182,7 +180,7 @@ int http_origin_parse(const char *url, struct http_origin *out)
     return origin_parse(url, out, NULL);
 }
 
-bool http_origin_equal(const struct http_origin *a, const struct http_origin *b)
+static bool origin_equal(const struct http_origin *a, const struct http_origin *b)
 {
     return strcmp(a->scheme, b->scheme) == 0 && strcmp(a->host, b->host) == 0 &&
            a->port == b->port;
@@ -192,7 +190,7 @@ bool http_same_origin(const char *base, const char *url)
 {
     struct http_origin a, b;
     return http_origin_parse(base, &a) == 0 && http_origin_parse(url, &b) == 0 &&
-           http_origin_equal(&a, &b);
+           origin_equal(&a, &b);
 }
 
 void http_origin_text(const struct http_origin *o, char *out, size_t n)
@@ -231,7 +229,7 @@ bool http_origin_is_loopback(const struct http_origin *o)
 /* Whether a URL of origin o may be requested by this client. */
 static bool client_allows(const struct http_client *c, const struct http_origin *o)
 {
-    return !c->has_origin || http_origin_equal(o, &c->origin);
+    return !c->has_origin || origin_equal(o, &c->origin);
 }
 
 /* The token goes only to the configured origin, never to "any" origin. */
@@ -935,17 +933,15 @@ void http_cancel(struct http_client *c, int id)
     http_result_free(take_done(c, id));
 }
 
-/* http_wait; results_wake says whether queued results end the wait at once
- * (http_get waits for one id and leaves the others queued). */
-static int wait_for(struct http_client *c, const int *extra_fds, int n_extra, int timeout_ms,
-                    bool *extra_ready, bool results_wake)
+int http_wait(struct http_client *c, const int *extra_fds, int n_extra, int timeout_ms,
+              bool *extra_ready)
 {
     if (extra_ready)
         *extra_ready = false;
     if (n_extra < 0 || (n_extra > 0 && !extra_fds))
         n_extra = 0;
     long t = timeout_ms >= 0 ? timeout_ms : INT_MAX;
-    if (results_wake && c->n_done)
+    if (c->n_done)
         t = 0; /* results are waiting to be picked up */
     long curl_t = -1;
     if (curl_multi_timeout(c->multi, &curl_t) == CURLM_OK && curl_t >= 0 && curl_t < t)
@@ -991,12 +987,6 @@ static int wait_for(struct http_client *c, const int *extra_fds, int n_extra, in
     return 0;
 }
 
-int http_wait(struct http_client *c, const int *extra_fds, int n_extra, int timeout_ms,
-              bool *extra_ready)
-{
-    return wait_for(c, extra_fds, n_extra, timeout_ms, extra_ready, true);
-}
-
 void http_perform(struct http_client *c)
 {
     for (int round = 0; round < HTTP_PERFORM_ROUNDS; round++) {
@@ -1031,25 +1021,6 @@ size_t http_pending(const struct http_client *c)
 long http_connections_opened(const struct http_client *c)
 {
     return c->connections;
-}
-
-struct http_result *http_get(struct http_client *c, const char *url, struct omslog_error *err)
-{
-    int id = http_submit(c, url, NULL, err);
-    if (id < 0)
-        return NULL;
-    for (;;) {
-        http_perform(c);
-        struct http_result *r = take_done(c, id);
-        if (r)
-            return r;
-        /* Other finished results stay queued and must not cut the wait short. */
-        if (wait_for(c, NULL, 0, HTTP_GET_WAIT_MS, NULL, false) < 0)
-            break;
-    }
-    http_cancel(c, id);
-    error_set(err, OMSLOG_ERR_INTERNAL, "waiting for the network failed");
-    return NULL;
 }
 
 void http_global_cleanup(void)

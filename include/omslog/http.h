@@ -17,8 +17,7 @@
  *   (integer seconds; values above max_retry_after_s fail at once), 502/503/504
  *   and connection resets after capped exponential backoff, up to
  *   1 + retries attempts. The caller sees only the final outcome.
- * - Nothing here blocks except http_wait (up to its timeout) and the
- *   convenience http_get.
+ * - Nothing here blocks except http_wait (up to its timeout).
  * - Results are handed out by http_next_result and owned by the caller
  *   (http_result_free). verbose lines go to options.verbose (never the token).
  * - The client copies the option strings; the caller keeps ownership of its
@@ -54,7 +53,6 @@ struct http_origin {
  * http(s), or its host is not plain ASCII (letters, digits, "-._~"; an IPv6
  * literal) or does not fit. */
 int http_origin_parse(const char *url, struct http_origin *out);
-bool http_origin_equal(const struct http_origin *a, const struct http_origin *b);
 /* Whether url has base's origin: false when either does not parse. */
 bool http_same_origin(const char *base, const char *url);
 /* "https://oms.example.com", with ":port" only when it is not the default. */
@@ -134,11 +132,6 @@ void http_result_free(struct http_result *r);
 size_t http_pending(const struct http_client *c);
 /* Number of TCP connections opened so far (for benchmarks and tests). */
 long http_connections_opened(const struct http_client *c);
-/* Blocking convenience for the command-line modes: submit, wait, return.
- * Transport failures come back as a result (failure != HTTP_FAIL_NONE); NULL
- * only when http_submit refused the URL (err says why). Results of other
- * requests finishing meanwhile stay queued for http_next_result. */
-struct http_result *http_get(struct http_client *c, const char *url, struct omslog_error *err);
 /* Release libcurl's global state (after the last http_client_free), so leak
  * checkers see a clean exit. Safe to call when nothing was initialised. */
 void http_global_cleanup(void);

@@ -29,7 +29,7 @@
 
 /* The parts of a base URL that are normalised: (scheme, lowercased host,
  * port with the scheme's default filled in). */
-struct url_origin {
+struct url_authority {
     char scheme[8];          /* "http" or "https" */
     char host[URL_HOST_MAX]; /* lowercased; IPv6 without brackets */
     int port;
@@ -137,7 +137,7 @@ static int url_parse_port(const char *url, const char *p, size_t len, int *port,
 /* host is [start, start+len): a bracketed IPv6 literal was already unwrapped
  * by the caller (ipv6 true). */
 static int url_store_host(const char *url, const char *start, size_t len, bool ipv6,
-                          struct url_origin *out, struct omslog_error *err)
+                          struct url_authority *out, struct omslog_error *err)
 {
     if (len == 0)
         return url_fail(err, url, "no host name");
@@ -166,7 +166,8 @@ static int url_store_host(const char *url, const char *start, size_t len, bool i
  * on failure: not http(s), no host, bad port, userinfo present, spaces,
  * control or non-ASCII bytes anywhere. Messages quote the URL sanitised but
  * never its credentials. *out is untouched on failure. */
-static int url_parse_origin(const char *url, struct url_origin *out, struct omslog_error *err)
+static int url_parse_authority(const char *url, struct url_authority *out,
+                               struct omslog_error *err)
 {
     if (!url || !*url) {
         error_set(err, OMSLOG_ERR_CONFIG, "empty URL: expected http://HOST or https://HOST");
@@ -186,7 +187,7 @@ static int url_parse_origin(const char *url, struct url_origin *out, struct omsl
     if (!sep || scheme_len == 0 || strcspn(url, "/?#") < scheme_len)
         return url_fail(err, url, "not an absolute URL: expected http://HOST or https://HOST");
 
-    struct url_origin o;
+    struct url_authority o;
     memset(&o, 0, sizeof o);
     int default_port = 0;
     for (size_t i = 0; i < ARRAY_LEN(url_schemes); i++) {
@@ -259,7 +260,7 @@ static int url_default_port(const char *scheme)
 }
 
 /* scheme://host[:port], the port only when it is not the scheme's default. */
-static void url_append_origin(struct buf *b, const struct url_origin *o)
+static void url_append_authority(struct buf *b, const struct url_authority *o)
 {
     bool ipv6 = strchr(o->host, ':') != NULL;
     buf_printf(b, "%s://%s%s%s", o->scheme, ipv6 ? "[" : "", o->host, ipv6 ? "]" : "");
@@ -269,8 +270,8 @@ static void url_append_origin(struct buf *b, const struct url_origin *o)
 
 char *url_endpoint(const char *base, struct omslog_error *err)
 {
-    struct url_origin o;
-    if (url_parse_origin(base, &o, err) != 0)
+    struct url_authority o;
+    if (url_parse_authority(base, &o, err) != 0)
         return NULL;
     size_t q = strcspn(base, "?#");
     if (base[q]) {
@@ -290,7 +291,7 @@ char *url_endpoint(const char *base, struct omslog_error *err)
     /* URL_API_PATH without its trailing slash, to match "…/action_log" too. */
     size_t api_len = strlen(URL_API_PATH) - 1;
     struct buf b = {0};
-    url_append_origin(&b, &o);
+    url_append_authority(&b, &o);
     buf_append(&b, path, path_len);
     if (path_len >= api_len && memcmp(path + path_len - api_len, URL_API_PATH, api_len) == 0)
         buf_putc(&b, '/');

@@ -162,6 +162,31 @@ static int url_store_host(const char *url, const char *start, size_t len, bool i
     return 0;
 }
 
+/* The scheme, the first scheme_len bytes of url: stored lowercased; returns
+ * its default port, or 0 with err when it is not http or https. */
+static int url_store_scheme(const char *url, size_t scheme_len, struct url_authority *o,
+                            struct omslog_error *err)
+{
+    for (size_t i = 0; i < ARRAY_LEN(url_schemes); i++) {
+        const char *name = url_schemes[i].name;
+        if (strlen(name) != scheme_len)
+            continue;
+        size_t j = 0;
+        while (j < scheme_len && url_lower(url[j]) == name[j])
+            j++;
+        if (j == scheme_len) {
+            snprintf(o->scheme, sizeof o->scheme, "%s", name);
+            return url_schemes[i].port;
+        }
+    }
+    char q[URL_QUOTE_BUF], s[URL_QUOTE_BUF];
+    url_quote_redacted(url, strlen(url), q, sizeof q);
+    url_quote_redacted(url, scheme_len, s, sizeof s);
+    error_set(err, OMSLOG_ERR_CONFIG, "URL \"%s\": unsupported scheme \"%s\": use http or https",
+              q, s);
+    return 0;
+}
+
 /* Parse scheme://host[:port] of the base URL. -1 with err (OMSLOG_ERR_CONFIG)
  * on failure: not http(s), no host, bad port, userinfo present, spaces,
  * control or non-ASCII bytes anywhere. Messages quote the URL sanitised but
@@ -189,28 +214,9 @@ static int url_parse_authority(const char *url, struct url_authority *out,
 
     struct url_authority o;
     memset(&o, 0, sizeof o);
-    int default_port = 0;
-    for (size_t i = 0; i < ARRAY_LEN(url_schemes); i++) {
-        const char *name = url_schemes[i].name;
-        if (strlen(name) != scheme_len)
-            continue;
-        size_t j = 0;
-        while (j < scheme_len && url_lower(url[j]) == name[j])
-            j++;
-        if (j == scheme_len) {
-            snprintf(o.scheme, sizeof o.scheme, "%s", name);
-            default_port = url_schemes[i].port;
-            break;
-        }
-    }
-    if (!default_port) {
-        char q[URL_QUOTE_BUF], s[URL_QUOTE_BUF];
-        url_quote_redacted(url, strlen(url), q, sizeof q);
-        url_quote_redacted(url, scheme_len, s, sizeof s);
-        error_set(err, OMSLOG_ERR_CONFIG,
-                  "URL \"%s\": unsupported scheme \"%s\": use http or https", q, s);
+    int default_port = url_store_scheme(url, scheme_len, &o, err);
+    if (!default_port)
         return -1;
-    }
 
     const char *auth = sep + strlen(URL_SCHEME_SEP);
     const char *auth_end = url_authority_end(auth);

@@ -28,8 +28,8 @@ struct api_request {
 
 struct api {
     char *endpoint;
-    struct url_origin origin;
-    char origin_text[URL_HOST_MAX + 32];
+    struct http_origin origin;
+    char origin_text[HTTP_ORIGIN_TEXT_MAX];
     char *token_source;
     bool have_token;
     struct http_client *http;
@@ -49,11 +49,12 @@ struct api *api_new(const struct config *cfg, FILE *verbose, struct omslog_error
         return NULL;
     struct api *a = xcalloc(1, sizeof *a);
     a->endpoint = endpoint;
-    if (url_parse_origin(endpoint, &a->origin, err) != 0) {
+    if (http_origin_parse(endpoint, &a->origin) != 0) {
+        error_set(err, OMSLOG_ERR_CONFIG, "invalid URL \"%s\"", endpoint);
         api_free(a);
         return NULL;
     }
-    url_origin_text(&a->origin, a->origin_text, sizeof a->origin_text);
+    http_origin_text(&a->origin, a->origin_text, sizeof a->origin_text);
     a->have_token = cfg->token && *cfg->token;
     a->token_source = xstrdup(cfg->token_source ? cfg->token_source : "the token");
 
@@ -93,7 +94,7 @@ const char *api_endpoint(const struct api *a)
     return a->endpoint;
 }
 
-const struct url_origin *api_origin(const struct api *a)
+const struct http_origin *api_origin(const struct api *a)
 {
     return &a->origin;
 }
@@ -323,26 +324,6 @@ static void api_status_error(struct api *a, const struct api_request *q,
     buf_free(&body);
 }
 
-/* next/previous are never followed, but a link to another origin means the
- * server (or something in between) wants us elsewhere: refuse loudly. */
-static int api_check_link(struct api *a, const char *field, const char *link,
-                          struct omslog_error *err)
-{
-    if (!link)
-        return 0;
-    struct url_origin o;
-    struct buf q = {0};
-    int rc = 0;
-    if (url_parse_origin(link, &o, NULL) != 0 || !url_same_origin(&o, &a->origin)) {
-        api_quote(&q, link, strlen(link), API_EXCERPT_BYTES);
-        rc = error_set(err, OMSLOG_ERR_ORIGIN,
-                       "the server's \"%s\" link points to another origin (%s); refusing to "
-                       "follow it with the API token: check --url", field, buf_str(&q));
-    }
-    buf_free(&q);
-    return rc;
-}
-
 static void api_finish(struct api *a, const struct api_request *q, struct http_result *r,
                        struct api_result *out)
 {
@@ -384,13 +365,7 @@ static void api_finish(struct api *a, const struct api_request *q, struct http_r
         buf_free(&ex);
         return;
     }
-    if (q->kind == API_PAGE) {
-        if (api_check_link(a, "next", out->page.next, err) ||
-            api_check_link(a, "previous", out->page.previous, err)) {
-            log_page_free(&out->page);
-            return;
-        }
-    } else if (out->entry.id != q->entry_id) {
+    if (q->kind == API_ENTRY && out->entry.id != q->entry_id) {
         error_set(err, OMSLOG_ERR_PROTOCOL,
                   "invalid response from %s: asked for log %" PRId64 ", got log %" PRId64,
                   a->origin_text, q->entry_id, out->entry.id);

@@ -7,8 +7,10 @@
  * multi handle). All timing uses the monotonic clock of now_ms(). */
 #include "omslog/http.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -28,8 +30,6 @@
 /* http_perform repeats start/perform/collect while that makes progress, so a
  * redirect hop or a freed slot starts at once; bounded so it never spins. */
 #define HTTP_PERFORM_ROUNDS 4
-/* http_get wakes at least this often even when nothing else is due. */
-#define HTTP_GET_WAIT_MS 1000
 /* A timeout that fires within this margin of the overall limit is "overall". */
 #define HTTP_TIMEOUT_SLACK_MS 50
 /* Longest wait before a retry, so huge configured limits cannot overflow. */
@@ -40,6 +40,9 @@
 #define HTTP_STATUS_GATEWAY_TIMEOUT 504
 #define HTTP_PORT_HTTP 80
 #define HTTP_PORT_HTTPS 443
+#define HTTP_IPV4_LOOPBACK_OCTET 127
+#define HTTP_LOCALHOST "localhost"
+#define HTTP_LOCALHOST_SUFFIX ".localhost"
 
 enum req_state { REQ_WAITING, REQ_RUNNING };
 
@@ -60,20 +63,13 @@ struct http_req {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-/* scheme://host:port with scheme and host lowercased and the port explicit. */
-struct origin {
-    char *scheme;
-    char *host;
-    long port;
-};
-
 struct http_client {
     CURLM *multi;
     struct http_options opt; /* defaults applied; strings point to ours below */
     char *origin_url;
     char *auth_header;       /* "Authorization: Token ..."; NULL without token */
     bool has_origin;
-    struct origin origin;
+    struct http_origin origin;
     struct http_req *active;
     struct http_req *done_head, *done_tail;
     size_t n_active, n_done;
@@ -93,13 +89,6 @@ static bool curl_initialised;
 
 /* ---- origins ---------------------------------------------------------- */
 
-static void origin_free(struct origin *o)
-{
-    free(o->scheme);
-    free(o->host);
-    o->scheme = o->host = NULL;
-}
-
 static void ascii_lower(char *s)
 {
     for (; *s; s++)
@@ -107,70 +96,104 @@ static void ascii_lower(char *s)
             *s = (char)(*s - 'A' + 'a');
 }
 
-/* Parse an absolute URL with curl's own parser, so the origin we check is the
- * one curl connects to. Fills *o and, when norm is not NULL, the normalised
- * URL (malloc'd). Returns 0, or -1 when the URL does not parse or is not http
- * or https. */
-static int origin_of(const char *url, struct origin *o, char **norm)
+/* Copy a part curl handed out into dst, lowercased; false when it does not fit. */
+static bool origin_part(char *dst, size_t n, const char *part)
+{
+    if (!part || strlen(part) >= n)
+        return false;
+    memcpy(dst, part, strlen(part) + 1);
+    ascii_lower(dst);
+    return true;
+}
+
+/* A host name or an IPv6 zone (interface name) of letters, digits and
+ * "-._~" only. curl also takes percent-decoded bytes and UTF-8 in a host; such
+ * a host is refused rather than compared (or shown) in some escaped form. */
+static bool is_plain_name(const char *z)
+{
+    for (const char *p = z; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '.' || *p == '_' || *p == '~'))
+            return false;
+    return *z != '\0';
+}
+
+/* The origin of the URL u holds: an IPv6 zone is part of the host, since curl
+ * connects through that interface; it is kept (case and all) as the URL
+ * writes it ("[fe80::1%25eth0]"), so that the origin's text is a URL again. */
+static int origin_from_curlu(CURLU *u, struct http_origin *out)
 {
     int ret = -1;
-    char *scheme = NULL, *host = NULL, *port = NULL, *full = NULL;
-    CURLU *u = curl_url();
-    if (!u)
-        return -1;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
-        goto out;
+    char *scheme = NULL, *host = NULL, *zone = NULL, *port = NULL;
+    struct http_origin o;
+    int64_t p;
     if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
         goto out;
-    ascii_lower(scheme);
-    ascii_lower(host);
-    if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+    if (!origin_part(o.scheme, sizeof o.scheme, scheme) ||
+        !origin_part(o.host, sizeof o.host, host) || (o.host[0] != '[' && !is_plain_name(o.host)))
         goto out;
-    int64_t p;
+    if (strcmp(o.scheme, "http") != 0 && strcmp(o.scheme, "https") != 0)
+        goto out;
+    if (curl_url_get(u, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK && zone) {
+        size_t len = strlen(o.host);
+        if (len < 2 || o.host[len - 1] != ']' || !is_plain_name(zone) ||
+            snprintf(o.host + len - 1, sizeof o.host - len + 1, "%%25%s]", zone) >=
+                (int)(sizeof o.host - len + 1))
+            goto out;
+    }
     if (parse_int64(port, &p) != 0 || p <= 0 || p > UINT16_MAX)
         goto out;
-    if (norm && curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK)
-        goto out;
-    o->scheme = xstrdup(scheme);
-    o->host = xstrdup(host);
-    o->port = (long)p;
-    if (norm)
-        *norm = xstrdup(full);
+    o.port = (long)p;
+    *out = o;
     ret = 0;
 out:
     curl_free(scheme);
     curl_free(host);
+    curl_free(zone);
     curl_free(port);
+    return ret;
+}
+
+/* Parse url with curl's own parser; fill *o and, when norm is not NULL, the
+ * URL as curl will request it (malloc'd). 0, or -1 (nothing filled). */
+static int origin_parse(const char *url, struct http_origin *o, char **norm)
+{
+    char *full = NULL;
+    CURLU *u = url ? curl_url() : NULL;
+    int ret = -1;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        (!norm || curl_url_get(u, CURLUPART_URL, &full, 0) == CURLUE_OK) &&
+        origin_from_curlu(u, o) == 0) {
+        if (norm)
+            *norm = xstrdup(full);
+        ret = 0;
+    }
     curl_free(full);
     curl_url_cleanup(u);
     return ret;
 }
 
-static bool origin_equal(const struct origin *a, const struct origin *b)
+int http_origin_parse(const char *url, struct http_origin *out)
+{
+    return origin_parse(url, out, NULL);
+}
+
+static bool origin_equal(const struct http_origin *a, const struct http_origin *b)
 {
     return strcmp(a->scheme, b->scheme) == 0 && strcmp(a->host, b->host) == 0 &&
            a->port == b->port;
 }
 
-/* Whether url may be requested by this client (and gets the token). */
-static bool origin_allowed(const struct http_client *c, const char *url)
+bool http_same_origin(const char *base, const char *url)
 {
-    struct origin o = {0};
-    if (origin_of(url, &o, NULL) != 0)
-        return false;
-    bool ok = !c->has_origin || origin_equal(&o, &c->origin);
-    origin_free(&o);
-    return ok;
+    struct http_origin a, b;
+    return http_origin_parse(base, &a) == 0 && http_origin_parse(url, &b) == 0 &&
+           origin_equal(&a, &b);
 }
 
-static bool url_gets_token(const struct http_client *c, const char *url)
-{
-    return c->has_origin && c->auth_header && origin_allowed(c, url);
-}
-
-static void origin_format(const struct origin *o, char *out, size_t n)
+void http_origin_text(const struct http_origin *o, char *out, size_t n)
 {
     bool dflt = (strcmp(o->scheme, "http") == 0 && o->port == HTTP_PORT_HTTP) ||
                 (strcmp(o->scheme, "https") == 0 && o->port == HTTP_PORT_HTTPS);
@@ -178,6 +201,43 @@ static void origin_format(const struct origin *o, char *out, size_t n)
         snprintf(out, n, "%s://%s", o->scheme, o->host);
     else
         snprintf(out, n, "%s://%s:%ld", o->scheme, o->host, o->port);
+}
+
+bool http_origin_is_loopback(const struct http_origin *o)
+{
+    const char *h = o->host;
+    size_t len = strlen(h), suffix = strlen(HTTP_LOCALHOST_SUFFIX);
+    if (strcmp(h, HTTP_LOCALHOST) == 0)
+        return true;
+    /* RFC 6761: *.localhost names resolve to loopback. */
+    if (len > suffix && strcmp(h + len - suffix, HTTP_LOCALHOST_SUFFIX) == 0)
+        return true;
+    /* curl has written every IPv4 form (127.1, 0x7f.0.0.1) as a dotted quad. */
+    struct in_addr v4;
+    if (inet_pton(AF_INET, h, &v4) == 1)
+        return ((const unsigned char *)&v4.s_addr)[0] == HTTP_IPV4_LOOPBACK_OCTET;
+    char v6text[INET6_ADDRSTRLEN];
+    struct in6_addr v6;
+    if (h[0] != '[' || len - 2 >= sizeof v6text)
+        return false;
+    memcpy(v6text, h + 1, len - 2);
+    v6text[len - 2] = '\0';
+    return inet_pton(AF_INET6, v6text, &v6) == 1 &&
+           memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
+}
+
+/* Whether a URL of origin o may be requested by this client. */
+static bool client_allows(const struct http_client *c, const struct http_origin *o)
+{
+    return !c->has_origin || origin_equal(o, &c->origin);
+}
+
+/* The token goes only to the configured origin, never to "any" origin. */
+static bool url_gets_token(const struct http_client *c, const char *url)
+{
+    struct http_origin o;
+    return c->has_origin && c->auth_header && http_origin_parse(url, &o) == 0 &&
+           client_allows(c, &o);
 }
 
 /* Resolve a Location (absolute or relative) against base. Returns a malloc'd
@@ -490,17 +550,15 @@ static void on_response(struct http_client *c, struct http_req *q)
     long st = r->status;
     if (is_redirect(st) && r->location) {
         char *target = resolve_location(r->url, r->location);
-        struct origin o = {0};
-        if (!target || origin_of(target, &o, NULL) != 0) {
+        struct http_origin o;
+        if (!target || http_origin_parse(target, &o) != 0) {
             free(target);
             req_fail(c, q, HTTP_FAIL_OTHER, "redirect %ld with an unusable Location", st);
             return;
         }
-        bool same = !c->has_origin || origin_equal(&o, &c->origin);
-        char oname[sizeof r->errmsg / 2];
-        origin_format(&o, oname, sizeof oname);
-        origin_free(&o);
-        if (!same) {
+        if (!client_allows(c, &o)) {
+            char oname[sizeof r->errmsg / 2];
+            http_origin_text(&o, oname, sizeof oname);
             free(target);
             req_fail(c, q, HTTP_FAIL_ORIGIN, "redirect to another origin refused: %s", oname);
             return;
@@ -724,15 +782,14 @@ struct http_client *http_client_new(const struct http_options *o, struct omslog_
         }
         curl_initialised = true;
     }
-    struct origin origin = {0};
-    if (o->origin_url && origin_of(o->origin_url, &origin, NULL) != 0) {
+    struct http_origin origin = {0};
+    if (o->origin_url && http_origin_parse(o->origin_url, &origin) != 0) {
         error_set(err, OMSLOG_ERR_CONFIG,
                   "invalid URL \"%s\": expected http://host[:port] or https://host[:port]",
                   o->origin_url);
         return NULL;
     }
     if (o->token && (!*o->token || has_control_chars(o->token))) {
-        origin_free(&origin);
         error_set(err, OMSLOG_ERR_CONFIG, "the token is empty or contains control characters");
         return NULL;
     }
@@ -748,7 +805,6 @@ struct http_client *http_client_new(const struct http_options *o, struct omslog_
         multi = NULL;
     }
     if (!multi) {
-        origin_free(&origin);
         error_set(err, OMSLOG_ERR_INTERNAL, "cannot create a libcurl multi handle");
         return NULL;
     }
@@ -805,23 +861,20 @@ void http_client_free(struct http_client *c)
         free(c->auth_header);
     }
     free(c->origin_url);
-    origin_free(&c->origin);
     free(c);
 }
 
 int http_submit(struct http_client *c, const char *url, void *user, struct omslog_error *err)
 {
-    struct origin o = {0};
+    struct http_origin o;
     char *norm = NULL;
-    if (!url || origin_of(url, &o, &norm) != 0) {
+    if (origin_parse(url, &o, &norm) != 0) {
         error_set(err, OMSLOG_ERR_USAGE, "not an http or https URL: %s", url ? url : "(null)");
         return -1;
     }
-    bool same = !c->has_origin || origin_equal(&o, &c->origin);
-    origin_free(&o);
-    if (!same) {
+    if (!client_allows(c, &o)) {
         char mine[OMSLOG_ERROR_MSG_MAX / 4];
-        origin_format(&c->origin, mine, sizeof mine);
+        http_origin_text(&c->origin, mine, sizeof mine);
         error_set(err, OMSLOG_ERR_ORIGIN, "refusing %s: not on the configured origin %s", norm,
                   mine);
         free(norm);
@@ -880,17 +933,15 @@ void http_cancel(struct http_client *c, int id)
     http_result_free(take_done(c, id));
 }
 
-/* http_wait; results_wake says whether queued results end the wait at once
- * (http_get waits for one id and leaves the others queued). */
-static int wait_for(struct http_client *c, const int *extra_fds, int n_extra, int timeout_ms,
-                    bool *extra_ready, bool results_wake)
+int http_wait(struct http_client *c, const int *extra_fds, int n_extra, int timeout_ms,
+              bool *extra_ready)
 {
     if (extra_ready)
         *extra_ready = false;
     if (n_extra < 0 || (n_extra > 0 && !extra_fds))
         n_extra = 0;
     long t = timeout_ms >= 0 ? timeout_ms : INT_MAX;
-    if (results_wake && c->n_done)
+    if (c->n_done)
         t = 0; /* results are waiting to be picked up */
     long curl_t = -1;
     if (curl_multi_timeout(c->multi, &curl_t) == CURLM_OK && curl_t >= 0 && curl_t < t)
@@ -936,12 +987,6 @@ static int wait_for(struct http_client *c, const int *extra_fds, int n_extra, in
     return 0;
 }
 
-int http_wait(struct http_client *c, const int *extra_fds, int n_extra, int timeout_ms,
-              bool *extra_ready)
-{
-    return wait_for(c, extra_fds, n_extra, timeout_ms, extra_ready, true);
-}
-
 void http_perform(struct http_client *c)
 {
     for (int round = 0; round < HTTP_PERFORM_ROUNDS; round++) {
@@ -976,25 +1021,6 @@ size_t http_pending(const struct http_client *c)
 long http_connections_opened(const struct http_client *c)
 {
     return c->connections;
-}
-
-struct http_result *http_get(struct http_client *c, const char *url, struct omslog_error *err)
-{
-    int id = http_submit(c, url, NULL, err);
-    if (id < 0)
-        return NULL;
-    for (;;) {
-        http_perform(c);
-        struct http_result *r = take_done(c, id);
-        if (r)
-            return r;
-        /* Other finished results stay queued and must not cut the wait short. */
-        if (wait_for(c, NULL, 0, HTTP_GET_WAIT_MS, NULL, false) < 0)
-            break;
-    }
-    http_cancel(c, id);
-    error_set(err, OMSLOG_ERR_INTERNAL, "waiting for the network failed");
-    return NULL;
 }
 
 void http_global_cleanup(void)

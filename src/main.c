@@ -375,11 +375,14 @@ static void warn_about_transport(const struct config *cfg)
 {
     if (cfg->insecure)
         fprintf(stderr, "omslog: warning: TLS certificate verification is disabled (--insecure)\n");
-    struct url_origin o;
-    if (cfg->url && cfg->token && url_parse_origin(cfg->url, &o, NULL) == 0 &&
-        strcmp(o.scheme, "http") == 0 && !url_is_loopback(&o))
+    /* Only a base that will be used: api_new reports one url_endpoint refuses. */
+    char *endpoint = cfg->url && cfg->token ? url_endpoint(cfg->url, NULL) : NULL;
+    struct http_origin o;
+    if (endpoint && http_origin_parse(endpoint, &o) == 0 && strcmp(o.scheme, "http") == 0 &&
+        !http_origin_is_loopback(&o))
         fprintf(stderr, "omslog: warning: the API token is sent over plain http to %s; "
                         "use https\n", o.host);
+    free(endpoint);
 }
 
 static int run_list(struct api *api, const struct config *cfg, const struct args *a,

@@ -1,9 +1,11 @@
 /* url.c — see include/omslog/url.h
  *
- * A small hand-written parser for the one URL shape omslog needs
- * (http[s]://host[:port][/path]). libcurl's URL API stays inside http.c so
- * that this module, and everything deciding where the token may go, can be
- * tested without the network layer. */
+ * url_endpoint checks the configured base against the one strict shape
+ * omslog accepts (http[s]://host[:port][/path], host names of unreserved
+ * characters or a bracketed IPv6 address) so that a mistyped --url gets a
+ * precise message, and writes it out normalised. That check only refuses:
+ * where the token may go is decided by http.c with libcurl's URL parser,
+ * which also reads the endpoint this module builds. */
 #include "omslog/url.h"
 
 #include <arpa/inet.h>
@@ -21,11 +23,17 @@
 #define URL_PORT_MAX 65535
 #define URL_QUOTE_MAX 80 /* bytes of a bad input echoed in a message */
 #define URL_QUOTE_BUF (URL_QUOTE_MAX * 4 + 8)
-#define URL_IPV4_LOOPBACK_OCTET 127
 #define URL_SCHEME_SEP "://"
-#define URL_LOCALHOST "localhost"
-#define URL_LOCALHOST_SUFFIX ".localhost"
 #define URL_REDACTED "***"
+#define URL_HOST_MAX 256
+
+/* The parts of a base URL that are normalised: (scheme, lowercased host,
+ * port with the scheme's default filled in). */
+struct url_authority {
+    char scheme[8];          /* "http" or "https" */
+    char host[URL_HOST_MAX]; /* lowercased; IPv6 without brackets */
+    int port;
+};
 
 static const struct {
     const char *name;
@@ -33,7 +41,7 @@ static const struct {
 } url_schemes[] = {{"http", URL_HTTP_PORT}, {"https", URL_HTTPS_PORT}};
 
 /* Bad input is echoed in messages so the user sees what was wrong, but it may
- * come from a server (next links, redirects): printable ASCII only, bounded. */
+ * be pasted from anywhere: printable ASCII only, bounded. */
 static void url_quote(const char *s, size_t len, char *out, size_t n)
 {
     ascii_quote(s, len, URL_QUOTE_MAX, out, n);
@@ -129,7 +137,7 @@ static int url_parse_port(const char *url, const char *p, size_t len, int *port,
 /* host is [start, start+len): a bracketed IPv6 literal was already unwrapped
  * by the caller (ipv6 true). */
 static int url_store_host(const char *url, const char *start, size_t len, bool ipv6,
-                          struct url_origin *out, struct omslog_error *err)
+                          struct url_authority *out, struct omslog_error *err)
 {
     if (len == 0)
         return url_fail(err, url, "no host name");
@@ -154,7 +162,37 @@ static int url_store_host(const char *url, const char *start, size_t len, bool i
     return 0;
 }
 
-int url_parse_origin(const char *url, struct url_origin *out, struct omslog_error *err)
+/* The scheme, the first scheme_len bytes of url: stored lowercased; returns
+ * its default port, or 0 with err when it is not http or https. */
+static int url_store_scheme(const char *url, size_t scheme_len, struct url_authority *o,
+                            struct omslog_error *err)
+{
+    for (size_t i = 0; i < ARRAY_LEN(url_schemes); i++) {
+        const char *name = url_schemes[i].name;
+        if (strlen(name) != scheme_len)
+            continue;
+        size_t j = 0;
+        while (j < scheme_len && url_lower(url[j]) == name[j])
+            j++;
+        if (j == scheme_len) {
+            snprintf(o->scheme, sizeof o->scheme, "%s", name);
+            return url_schemes[i].port;
+        }
+    }
+    char q[URL_QUOTE_BUF], s[URL_QUOTE_BUF];
+    url_quote_redacted(url, strlen(url), q, sizeof q);
+    url_quote_redacted(url, scheme_len, s, sizeof s);
+    error_set(err, OMSLOG_ERR_CONFIG, "URL \"%s\": unsupported scheme \"%s\": use http or https",
+              q, s);
+    return 0;
+}
+
+/* Parse scheme://host[:port] of the base URL. -1 with err (OMSLOG_ERR_CONFIG)
+ * on failure: not http(s), no host, bad port, userinfo present, spaces,
+ * control or non-ASCII bytes anywhere. Messages quote the URL sanitised but
+ * never its credentials. *out is untouched on failure. */
+static int url_parse_authority(const char *url, struct url_authority *out,
+                               struct omslog_error *err)
 {
     if (!url || !*url) {
         error_set(err, OMSLOG_ERR_CONFIG, "empty URL: expected http://HOST or https://HOST");
@@ -174,30 +212,11 @@ int url_parse_origin(const char *url, struct url_origin *out, struct omslog_erro
     if (!sep || scheme_len == 0 || strcspn(url, "/?#") < scheme_len)
         return url_fail(err, url, "not an absolute URL: expected http://HOST or https://HOST");
 
-    struct url_origin o;
+    struct url_authority o;
     memset(&o, 0, sizeof o);
-    int default_port = 0;
-    for (size_t i = 0; i < ARRAY_LEN(url_schemes); i++) {
-        const char *name = url_schemes[i].name;
-        if (strlen(name) != scheme_len)
-            continue;
-        size_t j = 0;
-        while (j < scheme_len && url_lower(url[j]) == name[j])
-            j++;
-        if (j == scheme_len) {
-            snprintf(o.scheme, sizeof o.scheme, "%s", name);
-            default_port = url_schemes[i].port;
-            break;
-        }
-    }
-    if (!default_port) {
-        char q[URL_QUOTE_BUF], s[URL_QUOTE_BUF];
-        url_quote_redacted(url, strlen(url), q, sizeof q);
-        url_quote_redacted(url, scheme_len, s, sizeof s);
-        error_set(err, OMSLOG_ERR_CONFIG,
-                  "URL \"%s\": unsupported scheme \"%s\": use http or https", q, s);
+    int default_port = url_store_scheme(url, scheme_len, &o, err);
+    if (!default_port)
         return -1;
-    }
 
     const char *auth = sep + strlen(URL_SCHEME_SEP);
     const char *auth_end = url_authority_end(auth);
@@ -238,30 +257,6 @@ int url_parse_origin(const char *url, struct url_origin *out, struct omslog_erro
     return 0;
 }
 
-bool url_same_origin(const struct url_origin *a, const struct url_origin *b)
-{
-    return strcmp(a->scheme, b->scheme) == 0 && strcmp(a->host, b->host) == 0 &&
-           a->port == b->port;
-}
-
-bool url_is_loopback(const struct url_origin *o)
-{
-    const char *h = o->host;
-    size_t len = strlen(h), suffix = strlen(URL_LOCALHOST_SUFFIX);
-    if (strcmp(h, URL_LOCALHOST) == 0)
-        return true;
-    /* RFC 6761: *.localhost names resolve to loopback. */
-    if (len > suffix && strcmp(h + len - suffix, URL_LOCALHOST_SUFFIX) == 0)
-        return true;
-    struct in_addr v4;
-    if (inet_pton(AF_INET, h, &v4) == 1)
-        return ((const unsigned char *)&v4.s_addr)[0] == URL_IPV4_LOOPBACK_OCTET;
-    struct in6_addr v6;
-    if (inet_pton(AF_INET6, h, &v6) == 1)
-        return memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
-    return false;
-}
-
 static int url_default_port(const char *scheme)
 {
     for (size_t i = 0; i < ARRAY_LEN(url_schemes); i++)
@@ -270,21 +265,19 @@ static int url_default_port(const char *scheme)
     return 0;
 }
 
-void url_origin_text(const struct url_origin *o, char *out, size_t n)
+/* scheme://host[:port], the port only when it is not the scheme's default. */
+static void url_append_authority(struct buf *b, const struct url_authority *o)
 {
     bool ipv6 = strchr(o->host, ':') != NULL;
-    struct buf b = {0};
-    buf_printf(&b, "%s://%s%s%s", o->scheme, ipv6 ? "[" : "", o->host, ipv6 ? "]" : "");
+    buf_printf(b, "%s://%s%s%s", o->scheme, ipv6 ? "[" : "", o->host, ipv6 ? "]" : "");
     if (o->port != url_default_port(o->scheme))
-        buf_printf(&b, ":%d", o->port);
-    snprintf(out, n, "%s", buf_str(&b));
-    buf_free(&b);
+        buf_printf(b, ":%d", o->port);
 }
 
 char *url_endpoint(const char *base, struct omslog_error *err)
 {
-    struct url_origin o;
-    if (url_parse_origin(base, &o, err) != 0)
+    struct url_authority o;
+    if (url_parse_authority(base, &o, err) != 0)
         return NULL;
     size_t q = strcspn(base, "?#");
     if (base[q]) {
@@ -303,10 +296,8 @@ char *url_endpoint(const char *base, struct omslog_error *err)
 
     /* URL_API_PATH without its trailing slash, to match "…/action_log" too. */
     size_t api_len = strlen(URL_API_PATH) - 1;
-    char origin[URL_HOST_MAX + 32];
-    url_origin_text(&o, origin, sizeof origin);
     struct buf b = {0};
-    buf_appends(&b, origin);
+    url_append_authority(&b, &o);
     buf_append(&b, path, path_len);
     if (path_len >= api_len && memcmp(path + path_len - api_len, URL_API_PATH, api_len) == 0)
         buf_putc(&b, '/');

@@ -1,4 +1,4 @@
-/* test_url.c — base URL normalising, origins, page/entry URLs, query parsing. */
+/* test_url.c — base URL normalising, page/entry URLs, query parsing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,15 +36,6 @@ static const char *endpoint_error(const char *base)
     assert_int_equal(err.status, OMSLOG_ERR_CONFIG);
     assert_true(err.msg[0] != '\0');
     return err.msg;
-}
-
-static struct url_origin origin_of(const char *url)
-{
-    struct url_origin o;
-    struct omslog_error err = {0};
-    if (url_parse_origin(url, &o, &err) != 0)
-        fail_msg("url_parse_origin(\"%s\") failed: %s", url, err.msg);
-    return o;
 }
 
 static void test_endpoint_forms(void **state)
@@ -170,105 +161,25 @@ static void test_error_message_is_sanitised(void **state)
     assert_non_null(strstr(m, "..."));
 }
 
-static void test_parse_origin(void **state)
+/* The base's own checks (the origin decision itself is http.c's and tested in
+ * test_http.c). */
+static void test_endpoint_host_forms(void **state)
 {
     (void)state;
-    struct url_origin o = origin_of("HTTP://Example.COM");
-    assert_string_equal(o.scheme, "http");
-    assert_string_equal(o.host, "example.com");
-    assert_int_equal(o.port, 80);
-    o = origin_of("https://example.com/a@b?x=@#y");
-    assert_string_equal(o.scheme, "https");
-    assert_int_equal(o.port, 443);
-    o = origin_of("https://h:1/");
-    assert_int_equal(o.port, 1);
-    o = origin_of("https://h:65535?x");
-    assert_int_equal(o.port, 65535);
-    assert_string_equal(o.host, "h");
-    o = origin_of("http://[::1]:8080/x");
-    assert_string_equal(o.host, "::1");
-    assert_int_equal(o.port, 8080);
-    o = origin_of("http://[::FFFF:127.0.0.1]");
-    assert_string_equal(o.host, "::ffff:127.0.0.1");
-    assert_int_equal(o.port, 80);
-    o = origin_of("http://h#frag");
-    assert_string_equal(o.host, "h");
-
-    struct omslog_error err = {0};
-    struct url_origin untouched = {.scheme = "keep", .host = "keep", .port = 7};
-    assert_int_equal(url_parse_origin("ftp://h/", &untouched, &err), -1);
-    assert_string_equal(untouched.host, "keep");
-    assert_int_equal(url_parse_origin(NULL, &untouched, &err), -1);
-    char host[URL_HOST_MAX + 20] = "http://";
-    memset(host + 7, 'a', URL_HOST_MAX);
-    host[7 + URL_HOST_MAX] = '\0';
-    assert_int_equal(url_parse_origin(host, &o, &err), -1);
-    assert_non_null(strstr(err.msg, "too long"));
-}
-
-static void test_same_origin(void **state)
-{
-    (void)state;
-    struct url_origin base = origin_of("http://h/api/");
-    struct url_origin same = origin_of("http://h:80/other?page=2");
-    assert_true(url_same_origin(&base, &same));
-    same = origin_of("HTTP://H/");
-    assert_true(url_same_origin(&base, &same));
-    struct url_origin tls = origin_of("https://h/");
-    assert_false(url_same_origin(&base, &tls));
-    struct url_origin tls443 = origin_of("https://h:443/x");
-    assert_true(url_same_origin(&tls, &tls443));
-    struct url_origin port = origin_of("http://h:8080/");
-    assert_false(url_same_origin(&base, &port));
-    struct url_origin a = origin_of("http://127.0.0.1:9000/");
-    struct url_origin b = origin_of("http://127.0.0.2:9000/");
-    assert_false(url_same_origin(&a, &b));
-    struct url_origin lh = origin_of("http://localhost:9000/");
-    assert_false(url_same_origin(&a, &lh));
-    struct url_origin evil = origin_of("http://h.evil.example/");
-    assert_false(url_same_origin(&base, &evil));
-}
-
-static void test_loopback(void **state)
-{
-    (void)state;
-    const char *yes[] = {"http://127.0.0.1/",        "http://127.255.3.4:8000",
-                         "http://[::1]:80",          "http://localhost",
-                         "http://LOCALHOST:8000",    "http://api.localhost/",
-                         "http://[0:0:0:0:0:0:0:1]/"};
-    const char *no[] = {"http://128.0.0.1/",        "http://10.0.0.1/",
-                        "http://example.com/",      "http://localhost.example.com/",
-                        "http://127.0.0.1.nip.io/", "http://[::2]/",
-                        "http://mylocalhost/",      "http://1270.0.0.1/",
-                        "http://[::ffff:10.0.0.1]/"};
-    for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
-        struct url_origin o = origin_of(yes[i]);
-        if (!url_is_loopback(&o))
-            fail_msg("%s should be loopback", yes[i]);
-    }
-    for (size_t i = 0; i < ARRAY_LEN(no); i++) {
-        struct url_origin o = origin_of(no[i]);
-        if (url_is_loopback(&o))
-            fail_msg("%s should not be loopback", no[i]);
-    }
-}
-
-static void test_origin_text(void **state)
-{
-    (void)state;
-    char out[300];
-    struct url_origin o = origin_of("HTTPS://Evil.Example:8443/x?y");
-    url_origin_text(&o, out, sizeof out);
-    assert_string_equal(out, "https://evil.example:8443");
-    o = origin_of("http://h:80/");
-    url_origin_text(&o, out, sizeof out);
-    assert_string_equal(out, "http://h");
-    o = origin_of("http://[::1]:81/");
-    url_origin_text(&o, out, sizeof out);
-    assert_string_equal(out, "http://[::1]:81");
-    char small[8];
-    url_origin_text(&o, small, sizeof small);
-    assert_string_equal(small, "http://");
+    /* An '@' after the authority is not userinfo. */
+    assert_endpoint("https://example.com/a@b", "https://example.com/a@b" URL_API_PATH);
+    assert_endpoint("https://h:1/", "https://h:1" URL_API_PATH);
+    assert_endpoint("https://h:65535", "https://h:65535" URL_API_PATH);
+    assert_endpoint("http://[::FFFF:127.0.0.1]", "http://[::ffff:127.0.0.1]" URL_API_PATH);
+    enum { HOST_MAX = 256 }; /* the longest host name accepted, plus one */
+    char host[HOST_MAX + 20] = "http://";
+    memset(host + 7, 'a', HOST_MAX);
+    host[7 + HOST_MAX] = '\0';
+    assert_non_null(strstr(endpoint_error(host), "too long"));
+    memset(host + 7 + HOST_MAX - 1, '\0', 1);
+    char *ok = url_endpoint(host, NULL);
+    assert_non_null(ok);
+    free(ok);
 }
 
 static void test_page_urls(void **state)
@@ -359,8 +270,7 @@ int main(void)
         cmocka_unit_test(test_endpoint_forms),  cmocka_unit_test(test_endpoint_prefix_and_ports),
         cmocka_unit_test(test_endpoint_errors),
         cmocka_unit_test(test_errors_never_quote_credentials), cmocka_unit_test(test_error_message_is_sanitised),
-        cmocka_unit_test(test_parse_origin),    cmocka_unit_test(test_same_origin),
-        cmocka_unit_test(test_loopback),        cmocka_unit_test(test_origin_text),
+        cmocka_unit_test(test_endpoint_host_forms),
         cmocka_unit_test(test_page_urls),       cmocka_unit_test(test_entry_urls),
         cmocka_unit_test(test_query_get),
     };

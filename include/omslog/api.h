@@ -4,8 +4,8 @@
  *
  * Contract:
  * - Pagination is by page number against the configured endpoint, never by
- *   following the server's next/previous URLs; those are only checked to be
- *   of the same origin (a foreign link ends the request with OMSLOG_ERR_ORIGIN).
+ *   following the server's next/previous URLs, so where they point is not
+ *   checked at all.
  * - Asynchronous use (the browser): api_request_page / api_request_entry start
  *   a request and return its id; api_wait + api_poll deliver results. A result
  *   owns its page/entry; api_result_free releases them.
@@ -22,6 +22,7 @@
 #include "omslog/config.h"
 #include "omslog/entry.h"
 #include "omslog/error.h"
+#include "omslog/http.h"
 #include "omslog/url.h"
 
 enum api_kind { API_PAGE, API_ENTRY };
@@ -46,7 +47,7 @@ struct api;
 struct api *api_new(const struct config *cfg, FILE *verbose, struct omslog_error *err);
 void api_free(struct api *a);
 const char *api_endpoint(const struct api *a);
-const struct url_origin *api_origin(const struct api *a);
+const struct http_origin *api_origin(const struct api *a);
 
 /* extra: additional query parameters (server-side filters), may be NULL. */
 int api_request_page(struct api *a, long page, long page_size, const struct url_param *extra,

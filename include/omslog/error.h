@@ -23,7 +23,7 @@ enum omslog_status {
     OMSLOG_ERR_TLS = 11,        /* certificate or handshake failure */
     OMSLOG_ERR_TIMEOUT = 12,    /* connect, overall or low-speed timeout */
     OMSLOG_ERR_PROTOCOL = 13,   /* not JSON, truncated body, wrong shape */
-    OMSLOG_ERR_ORIGIN = 14,     /* redirect or link to another origin refused */
+    OMSLOG_ERR_ORIGIN = 14,     /* redirect (or URL) to another origin refused */
     OMSLOG_ERR_IO = 15,         /* local file or output error */
 };
 

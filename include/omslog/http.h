@@ -3,6 +3,10 @@
  * Contract:
  * - One client owns one curl multi handle: its connection cache gives
  *   keep-alive reuse across requests; many transfers may be in flight.
+ * - The one origin decision of omslog lives here: an origin is (scheme, host,
+ *   port) as libcurl's own URL parser (curl_url) reads it — the parser that
+ *   decides where a transfer connects — with scheme and host lowercased and
+ *   the scheme's default port filled in. Only http and https have one.
  * - The token (Authorization: Token ...) is attached only to URLs whose origin
  *   equals options.origin_url's; http_submit refuses any other URL. Redirects
  *   are never followed by libcurl: a same-origin 301/302/303/307/308 is
@@ -13,8 +17,7 @@
  *   (integer seconds; values above max_retry_after_s fail at once), 502/503/504
  *   and connection resets after capped exponential backoff, up to
  *   1 + retries attempts. The caller sees only the final outcome.
- * - Nothing here blocks except http_wait (up to its timeout) and the
- *   convenience http_get.
+ * - Nothing here blocks except http_wait (up to its timeout).
  * - Results are handed out by http_next_result and owned by the caller
  *   (http_result_free). verbose lines go to options.verbose (never the token).
  * - The client copies the option strings; the caller keeps ownership of its
@@ -35,6 +38,27 @@
 
 #define HTTP_MAX_REDIRECTS 5
 #define HTTP_DEFAULT_MAX_BODY (256u * 1024u * 1024u)
+#define HTTP_HOST_MAX 256
+#define HTTP_ORIGIN_TEXT_MAX (HTTP_HOST_MAX + 32)
+
+struct http_origin {
+    char scheme[8];          /* "http" or "https" */
+    char host[HTTP_HOST_MAX]; /* lowercased as curl holds it: IPv4 as a dotted quad,
+                              * IPv6 in brackets ("[::1]"); a zone (interface name,
+                              * case kept) as in the URL: "[fe80::1%25eth0]" */
+    long port;               /* 1..65535, the scheme's default when none is written */
+};
+
+/* The origin of url; 0, or -1 (out untouched) when it does not parse, is not
+ * http(s), or its host is not plain ASCII (letters, digits, "-._~"; an IPv6
+ * literal) or does not fit. */
+int http_origin_parse(const char *url, struct http_origin *out);
+/* Whether url has base's origin: false when either does not parse. */
+bool http_same_origin(const char *base, const char *url);
+/* "https://oms.example.com", with ":port" only when it is not the default. */
+void http_origin_text(const struct http_origin *o, char *out, size_t n);
+/* 127.0.0.0/8, [::1], localhost or *.localhost: for the plain-http warning. */
+bool http_origin_is_loopback(const struct http_origin *o);
 
 struct http_options {
     const char *origin_url;     /* the configured base: the only origin that gets the token */
@@ -108,11 +132,6 @@ void http_result_free(struct http_result *r);
 size_t http_pending(const struct http_client *c);
 /* Number of TCP connections opened so far (for benchmarks and tests). */
 long http_connections_opened(const struct http_client *c);
-/* Blocking convenience for the command-line modes: submit, wait, return.
- * Transport failures come back as a result (failure != HTTP_FAIL_NONE); NULL
- * only when http_submit refused the URL (err says why). Results of other
- * requests finishing meanwhile stay queued for http_next_result. */
-struct http_result *http_get(struct http_client *c, const char *url, struct omslog_error *err);
 /* Release libcurl's global state (after the last http_client_free), so leak
  * checkers see a clean exit. Safe to call when nothing was initialised. */
 void http_global_cleanup(void);

@@ -1,9 +1,9 @@
 /* url.h — the API's URLs: normalising the base, building page and entry URLs,
- * and deciding whether a URL has the same origin as the base.
+ * reading a query parameter. Whether a URL has the base's origin (and may get
+ * the token) is not decided here but by http.h (http_same_origin).
  *
- * Contract: only http and https. An origin is (scheme, lowercased host, port
- * with the scheme's default filled in). Strings returned are malloc'd and
- * owned by the caller. Userinfo ("user:pass@host") in a base URL is refused:
+ * Contract: only http and https. Strings returned are malloc'd and owned by
+ * the caller. Userinfo ("user:pass@host") in a base URL is refused:
  * credentials go in the token, never in URLs. */
 #ifndef OMSLOG_URL_H
 #define OMSLOG_URL_H
@@ -15,24 +15,6 @@
 #include "omslog/error.h"
 
 #define URL_API_PATH "/api/v1/oms/logs/action_log/"
-#define URL_HOST_MAX 256
-
-struct url_origin {
-    char scheme[8]; /* "http" or "https" */
-    char host[URL_HOST_MAX]; /* lowercased; IPv6 without brackets */
-    int port;
-};
-
-/* Parse scheme://host[:port] of an absolute URL. -1 with err on failure
- * (not http(s), no host, bad port, userinfo present, spaces, control or
- * non-ASCII bytes anywhere). err->status is OMSLOG_ERR_CONFIG; callers
- * checking a server's link may override it. Messages quote the URL
- * sanitised (printable ASCII, at most 80 bytes) but never a URL with
- * credentials. *out is untouched on failure. */
-int url_parse_origin(const char *url, struct url_origin *out, struct omslog_error *err);
-bool url_same_origin(const struct url_origin *a, const struct url_origin *b);
-/* 127.0.0.0/8 (dotted quad), ::1, localhost or *.localhost. */
-bool url_is_loopback(const struct url_origin *o);
 /* "https://oms.example.com" → "https://oms.example.com/api/v1/oms/logs/action_log/".
  * A base that already ends with the API path (with or without the trailing
  * slash) is kept; a path prefix (reverse proxy) is kept; query and fragment
@@ -59,7 +41,5 @@ char *url_entry(const char *endpoint, int64_t id);
  * malloc'd, or NULL. "?flag" gives "". Malformed escapes and %00 are kept
  * literally; the first occurrence wins. */
 char *url_query_get(const char *url, const char *key);
-/* Scheme-host-port of a URL as text for messages ("https://evil.example:8443"). */
-void url_origin_text(const struct url_origin *o, char *out, size_t n);
 
 #endif

@@ -30,9 +30,9 @@ void status_draw_header(struct app *a)
     buf_reset(line);
     buf_reset(flt);
     char n[32];
-    /* The origin was validated by url.c: ASCII host characters only. */
-    const struct url_origin *o = api_origin(a->api);
-    buf_printf(line, " omslog  %s:%d  ", o->host, o->port);
+    /* The base passed url_endpoint's check: ASCII host characters only. */
+    const struct http_origin *o = api_origin(a->api);
+    buf_printf(line, " omslog  %s:%ld  ", o->host, o->port);
     if (store_count(a->store) >= 0)
         buf_printf(line, "%s logs", draw_count(store_count(a->store), n));
     else

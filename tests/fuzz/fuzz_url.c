@@ -1,7 +1,7 @@
 /* fuzz_url.c — url_parse_origin, url_endpoint and url_query_get on arbitrary
  * text.
  *
- * fuzz-sources: src/url.c src/buf.c src/util.c src/error.c
+ * fuzz-sources: src/url.c src/buf.c src/util.c src/error.c src/utf8.c
  *
  * Input: "URL", or "URL\nKEY", or "URL\nKEY\nVALUE" (VALUE may hold further
  * newlines), so a seed file is just a URL. Checks url.h's contract:

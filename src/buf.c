@@ -39,11 +39,8 @@ void buf_reserve(struct buf *b, size_t n)
     size_t need = b->len + n + 1;
     if (need <= b->cap)
         return;
-    size_t cap = b->cap ? b->cap : BUF_MIN_CAP;
-    while (cap < need)
-        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-    b->data = xrealloc(b->data, cap);
-    b->cap = cap;
+    /* A first allocation of at least BUF_MIN_CAP: most lines fit in it. */
+    ARRAY_GROW(b->data, b->cap, need < BUF_MIN_CAP ? BUF_MIN_CAP : need);
     b->data[b->len] = '\0';
 }
 

@@ -181,16 +181,6 @@ static int config_check_fd(int fd, const char *path, const char *what, struct om
     return OMSLOG_OK;
 }
 
-int config_check_private(const char *path, struct omslog_error *err)
-{
-    int fd = config_open(path);
-    if (fd < 0)
-        return error_set(err, OMSLOG_ERR_CONFIG, "file %s: %s", path, strerror(errno));
-    int rc = config_check_fd(fd, path, "file", err);
-    close(fd);
-    return rc;
-}
-
 /* Read all of fd into out; more than max bytes is an error (-1, errno EFBIG). */
 static int config_read_all(int fd, size_t max, struct buf *out)
 {

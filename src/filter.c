@@ -30,11 +30,6 @@ void filter_init(struct filter *f)
     memset(f, 0, sizeof *f);
     f->min_level = FILTER_LEVEL_NONE;
     f->exact_level = FILTER_LEVEL_NONE;
-    f->apps = NULL;
-    f->n_apps = 0;
-    f->search = NULL;
-    f->has_regex = false;
-    f->search_literal = false;
 }
 
 static void clear_search(struct filter *f)
@@ -54,6 +49,7 @@ void filter_clear_apps(struct filter *f)
     free(f->apps);
     f->apps = NULL;
     f->n_apps = 0;
+    f->apps_cap = 0;
 }
 
 void filter_free(struct filter *f)
@@ -68,7 +64,7 @@ void filter_add_app(struct filter *f, const char *app)
     for (size_t i = 0; i < f->n_apps; i++)
         if (strcmp(f->apps[i], app) == 0)
             return; /* already there: a duplicate would only clutter describe */
-    f->apps = xrealloc(f->apps, (f->n_apps + 1) * sizeof *f->apps);
+    ARRAY_GROW(f->apps, f->apps_cap, f->n_apps + 1);
     f->apps[f->n_apps++] = xstrdup(app);
 }
 

@@ -12,8 +12,8 @@
  *     MESSAGE always show. An ID wider than its column borrows from MESSAGE
  *     on that row rather than being cut.
  *   - text: single-line fields are sanitised with no flags (a newline shows as
- *     \n); message and trace keep newlines and tabs (tabs are harmless, and the
- *     issue allows them) and are indented two spaces, blank lines unindented.
+ *     \n); message and trace keep newlines and tabs (a tab is harmless to a
+ *     terminal) and are indented two spaces, blank lines unindented.
  *   - csv: the header row is written by format_begin. Fields are the server's
  *     data unchanged; decode's C0 80 stand-in for U+0000 is written as the NUL
  *     byte it stands for, so the file stays valid UTF-8 and a CSV reader gets
@@ -52,9 +52,6 @@
 #define TABLE_MESSAGE_WANT_COLS 30
 
 #define CSV_EOL "\r\n"
-/* decode's "modified UTF-8" for U+0000 inside the C strings (see decode.h). */
-#define NUL_STANDIN "\xc0\x80"
-#define NUL_STANDIN_LEN 2
 #define JSON_HEX_ESCAPE_MAX 8 /* "\u00XX" + NUL */
 
 enum table_col { COL_ID, COL_TIME, COL_LEVEL, COL_APP, COL_LOGGER, COL_MESSAGE, COL_COUNT };
@@ -295,7 +292,7 @@ static void json_string(struct buf *out, const char *s)
             buf_appends(out, "\\t");
             break;
         default:
-            if (strncmp((const char *)p, NUL_STANDIN, NUL_STANDIN_LEN) == 0) {
+            if (strncmp((const char *)p, ENTRY_NUL_STANDIN, ENTRY_NUL_STANDIN_LEN) == 0) {
                 buf_appends(out, "\\u0000");
                 p++;
             } else if (*p < 0x20) {
@@ -343,7 +340,7 @@ static void json_object(struct buf *out, const struct log_entry *e)
 
 static bool has_nul_standin(const char *s)
 {
-    return strstr(s, NUL_STANDIN) != NULL;
+    return strstr(s, ENTRY_NUL_STANDIN) != NULL;
 }
 
 static void csv_field(struct buf *out, const char *s)
@@ -358,9 +355,9 @@ static void csv_field(struct buf *out, const char *s)
     for (const char *p = s; *p; p++) {
         if (*p == '"')
             buf_putc(out, '"');
-        if (strncmp(p, NUL_STANDIN, NUL_STANDIN_LEN) == 0) {
+        if (strncmp(p, ENTRY_NUL_STANDIN, ENTRY_NUL_STANDIN_LEN) == 0) {
             buf_putc(out, '\0');
-            p += NUL_STANDIN_LEN - 1;
+            p += ENTRY_NUL_STANDIN_LEN - 1;
             continue;
         }
         buf_putc(out, *p);

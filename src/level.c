@@ -68,10 +68,3 @@ enum level_class level_class_of(int level)
             return (enum level_class)c;
     return LEVEL_CLASS_NOTSET;
 }
-
-int level_class_value(enum level_class c)
-{
-    if ((unsigned)c >= LEVEL_CLASS_COUNT)
-        return LEVEL_NOTSET;
-    return level_names[c].value;
-}

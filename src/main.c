@@ -87,7 +87,7 @@ struct args {
     int verbose;
     const char *level, *search, *format, *page, *limit;
     const char **apps;
-    size_t n_apps;
+    size_t n_apps, apps_cap;
     char *token_copy; /* argv's bytes are wiped once copied, see apply_opt */
     struct { const char *key, *value, *source; } sets[32];
     size_t n_sets;
@@ -171,7 +171,7 @@ static int apply_opt(struct args *a, const struct opt *o, char *value, struct om
     case OPT_VERSION: a->version = true; break;
     case OPT_LEVEL: a->level = value; break;
     case OPT_APP:
-        a->apps = xrealloc(a->apps, (a->n_apps + 1) * sizeof *a->apps);
+        ARRAY_GROW(a->apps, a->apps_cap, a->n_apps + 1);
         a->apps[a->n_apps++] = value;
         break;
     case OPT_SEARCH: a->search = value; break;

@@ -1,8 +1,9 @@
 /* sanitize.c — see include/omslog/sanitize.h
  *
- * UTF-8 is decoded by hand rather than with mbrtowc so that the result does
- * not depend on the locale and every rule (overlongs, surrogates, the C0 80
- * stand-in) is explicit. Decisions beyond the header's table:
+ * Characters are read with utf8.h's strict decoder, so the result does not
+ * depend on the locale and every rule (overlongs, surrogates, the C0 80
+ * stand-in) is the one every other reader of text uses. Decisions beyond the
+ * header's table:
  *   - U+2028/U+2029 (line/paragraph separator) are escaped as \u{2028} and
  *     \u{2029}: some terminals and most editors treat them as line breaks, which
  *     would break the one-row-per-entry guarantee of the list.
@@ -15,8 +16,7 @@
  *     visible \r everywhere: it is the overwrite trick ("rm -rf /\rls").
  *   - An invalid sequence escapes its first byte only and decoding resumes at
  *     the next byte, so every byte of a bad sequence ends up as its own \xNN.
- * Width functions use mbrtowc + wcwidth as the header says; bytes that do not
- * decode in the current locale count as one column each. */
+ * Width functions add up utf8_width, whose rule utf8.h states. */
 #include "omslog/sanitize.h"
 
 #include <langinfo.h>
@@ -25,8 +25,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <wchar.h>
 
+#include "omslog/utf8.h"
 #include "omslog/util.h"
 
 #define ESC_BYTE 0x1b
@@ -34,11 +34,7 @@
 #define C0_END 0x20        /* C0 controls are 0x00..0x1f */
 #define C1_FIRST 0x80u     /* C1 controls are U+0080..U+009F */
 #define C1_LAST 0x9fu
-#define UNICODE_MAX 0x10ffffu
-#define SURROGATE_FIRST 0xd800u
-#define SURROGATE_LAST 0xdfffu
-#define NUL_STANDIN_LEAD 0xc0 /* decode's "modified UTF-8" U+0000: C0 80 */
-#define NUL_STANDIN_TRAIL 0x80
+#define ASCII_END 0x80u
 #define ZWJ 0x200du /* ZERO WIDTH JOINER */
 
 /* A buffer big enough for "\u{10ffff}" plus NUL. */
@@ -56,49 +52,6 @@ static int is_hidden_control(uint32_t cp)
            || cp == 0x200e || cp == 0x200f   /* LRM RLM */
            || cp == 0x061c                   /* ALM */
            || cp == 0x2028 || cp == 0x2029;  /* LINE / PARAGRAPH SEPARATOR */
-}
-
-static int is_cont(unsigned char c)
-{
-    return (c & 0xc0) == 0x80;
-}
-
-/* Decode one strict UTF-8 sequence at s (n > 0 bytes available). Returns its
- * length and sets *cp, or 0 when the sequence is invalid or truncated. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t need;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        need = 2;
-        v = c & 0x1f;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        need = 3;
-        v = c & 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 4;
-        v = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0; /* continuation byte, C0/C1 (always overlong) or F5..FF */
-    }
-    if (n < need)
-        return 0;
-    for (size_t i = 1; i < need; i++) {
-        if (!is_cont(s[i]))
-            return 0;
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    if (v < min || v > UNICODE_MAX || (v >= SURROGATE_FIRST && v <= SURROGATE_LAST))
-        return 0;
-    *cp = v;
-    return need;
 }
 
 /* The escape of byte c ("\\xNN") into tmp; returns its length. */
@@ -150,23 +103,21 @@ static size_t sanitize_unit(const unsigned char *p, size_t n, unsigned flags,
                             char tmp[ESCAPE_TEXT_MAX], const char **out, size_t *out_len)
 {
     unsigned char c = p[0];
-    if (c < 0x80) {
+    if (c < ASCII_END) {
         *out = ascii_text(c, flags, tmp, out_len);
         return 1;
     }
-    if (c == NUL_STANDIN_LEAD && n > 1 && p[1] == NUL_STANDIN_TRAIL) {
-        *out = "\\0";
-        *out_len = 2;
-        return 2;
-    }
     uint32_t cp;
-    size_t k = utf8_decode(p, n, &cp);
+    size_t k = utf8_decode((const char *)p, n, &cp);
     if (k == 0) {
         *out_len = byte_escape(c, tmp);
         *out = tmp;
         return 1;
     }
-    if (cp == ZWJ) {
+    if (cp == 0) { /* the C0 80 stand-in: a NUL byte is ASCII, above */
+        *out = "\\0";
+        *out_len = 2;
+    } else if (cp == ZWJ) {
         /* Dropped: terminals disagree on joining (tmux 3.3, kitty and
          * iTerm2 draw U+1F469 ZWJ U+1F4BB in 2 columns, xterm and wcwidth
          * in 4), and a row measured one way but drawn the other leaves
@@ -255,15 +206,6 @@ size_t sanitize_into(char *out, size_t cap, const char *s, size_t len, unsigned 
     return o;
 }
 
-char *sanitize_dup(const char *s, unsigned flags)
-{
-    struct buf b;
-    buf_init(&b);
-    if (s)
-        sanitize_append(&b, s, strlen(s), flags);
-    return buf_steal(&b);
-}
-
 static int codeset_is_utf8(void)
 {
     const char *cs = nl_langinfo(CODESET);
@@ -281,41 +223,14 @@ int sanitize_locale_init(void)
     return -1;
 }
 
-/* Measure the character at s: its length in bytes and its columns. */
-static size_t next_char(const char *s, size_t len, int *cols)
-{
-    unsigned char c = (unsigned char)s[0];
-    if (c < 0x80) {
-        /* What mbrtowc + wcwidth say for ASCII, without the calls (most text
-         * is ASCII): NUL takes no column, everything else one (controls,
-         * which wcwidth rejects, included). */
-        *cols = c != 0;
-        return 1;
-    }
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    wchar_t wc;
-    size_t n = mbrtowc(&wc, s, len, &st);
-    if (n == (size_t)-1 || n == (size_t)-2) {
-        *cols = 1; /* not a character in this locale: one column per byte */
-        return 1;
-    }
-    if (n == 0) { /* an embedded NUL */
-        *cols = 0;
-        return 1;
-    }
-    int w = wcwidth(wc);
-    *cols = w < 0 ? 1 : w;
-    return n;
-}
-
 int text_width(const char *s, size_t len)
 {
     int total = 0;
     size_t i = 0;
     while (i < len) {
-        int w;
-        i += next_char(s + i, len - i, &w);
+        size_t n;
+        int w = utf8_width(s + i, len - i, &n);
+        i += n;
         if (total > INT_MAX - w)
             return INT_MAX;
         total += w;
@@ -329,8 +244,8 @@ size_t text_prefix_for_width(const char *s, size_t len, int cols, int *width)
     size_t i = 0;
     if (cols >= 0) {
         while (i < len) {
-            int w;
-            size_t n = next_char(s + i, len - i, &w);
+            size_t n;
+            int w = utf8_width(s + i, len - i, &n);
             if (w > cols - total)
                 break;
             total += w;

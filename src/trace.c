@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "omslog/utf8.h"
 #include "omslog/util.h"
 
 static const char TRACE_HEADER_TEXT[] = "Traceback (most recent call last):";
@@ -324,11 +325,7 @@ static void copy_truncated(char *out, size_t n, const char *s, size_t len)
 {
     if (n == 0)
         return;
-    if (len > n - 1) {
-        len = n - 1;
-        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-            len--;
-    }
+    len = utf8_prefix(s, len, n - 1);
     memcpy(out, s, len);
     out[len] = '\0';
 }

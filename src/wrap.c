@@ -1,19 +1,16 @@
 /* wrap.c — see include/omslog/wrap.h
  *
- * Widths are measured here with mbrtowc + wcwidth rather than through
- * sanitize.h so that layout has no dependency beyond libc; the rules are the
- * same (invalid bytes and characters wcwidth rejects take one column). */
+ * Widths are utf8.h's (the same rule sanitize.h's text functions add up), so
+ * the detail pane and the list measure alike. */
 #include "omslog/wrap.h"
 
-#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
+#include "omslog/sanitize.h"
+#include "omslog/utf8.h"
 #include "omslog/util.h"
-
-#define WRAP_MIN_CAP 16
 
 void wrap_init(struct wrap *w)
 {
@@ -28,61 +25,14 @@ void wrap_free(struct wrap *w)
     wrap_init(w);
 }
 
-/* The character at s[0..len): its length in bytes (>= 1) and its columns. */
-static size_t char_at(const char *s, size_t len, int *width)
-{
-    if ((unsigned char)s[0] < 0x80) {
-        /* ASCII, most text: one cell whatever mbrtowc + wcwidth would say
-         * (a control or NUL is shown as one cell too, as below). */
-        *width = 1;
-        return 1;
-    }
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    wchar_t wc;
-    size_t n = mbrtowc(&wc, s, len, &st);
-    if (n == (size_t)-1 || n == (size_t)-2) {
-        /* Not valid in this locale: shown as one cell per byte. */
-        *width = 1;
-        return 1;
-    }
-    if (n == 0) { /* an embedded NUL is still a byte to show */
-        *width = 1;
-        return 1;
-    }
-    int cw = wcwidth(wc);
-    *width = cw < 0 ? 1 : cw;
-    return n;
-}
-
 static void push(struct wrap *w, size_t start, size_t len, size_t src_line, int width)
 {
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : WRAP_MIN_CAP;
-        w->lines = xrealloc(w->lines, cap * sizeof *w->lines);
-        w->cap = cap;
-    }
+    ARRAY_GROW(w->lines, w->cap, w->n + 1);
     struct wrap_line *l = &w->lines[w->n++];
     l->start = start;
     l->len = len;
     l->src_line = src_line;
     l->width = width;
-}
-
-static int add_width(int total, int w)
-{
-    return total > INT_MAX - w ? INT_MAX : total + w;
-}
-
-static int measure(const char *s, size_t len)
-{
-    int total = 0;
-    for (size_t i = 0; i < len;) {
-        int cw;
-        i += char_at(s + i, len - i, &cw);
-        total = add_width(total, cw);
-    }
-    return total;
 }
 
 /* Lay out one source line s[start..end) of the text. */
@@ -102,8 +52,8 @@ static void wrap_source_line(struct wrap *w, const char *text, size_t start, siz
         bool seen_word = false;
         bool overflow = false;
         while (i < end) {
-            int cw;
-            size_t n = char_at(text + i, end - i, &cw);
+            size_t n;
+            int cw = utf8_width(text + i, end - i, &n);
             if (text[i] == ' ') {
                 if (seen_word) {
                     brk = i;
@@ -132,8 +82,8 @@ static void wrap_source_line(struct wrap *w, const char *text, size_t start, siz
         } else {
             /* One character wider than cols (CJK at cols 1): it cannot fit
              * anywhere, so it gets a line of its own. */
-            int cw;
-            size_t n = char_at(text + i, end - i, &cw);
+            size_t n;
+            int cw = utf8_width(text + i, end - i, &n);
             push(w, pos, n, src_line, cw);
             pos = i + n;
         }
@@ -157,7 +107,7 @@ void wrap_text(struct wrap *w, const char *text, size_t len, int cols, bool wrap
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - text) : len;
         if (!wrap)
-            push(w, pos, end - pos, src_line, measure(text + pos, end - pos));
+            push(w, pos, end - pos, src_line, text_width(text + pos, end - pos));
         else
             wrap_source_line(w, text, pos, end, src_line, cols);
         src_line++;

@@ -1,4 +1,4 @@
-/* Unit tests for buf, util, error and level: the small modules everything uses. */
+/* Unit tests for buf and level: small modules everything uses. */
 /* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "omslog/buf.h"
-#include "omslog/error.h"
 #include "omslog/level.h"
 #include "omslog/util.h"
 
@@ -70,41 +69,6 @@ static void test_buf_printf_short_and_long(void **state)
     free(s);
 }
 
-static void test_parse_int64(void **state)
-{
-    (void)state;
-    int64_t v = 7;
-    assert_int_equal(parse_int64("123", &v), 0);
-    assert_int_equal(v, 123);
-    assert_int_equal(parse_int64("-5", &v), 0);
-    assert_int_equal(v, -5);
-    assert_int_equal(parse_int64("9223372036854775807", &v), 0);
-    assert_int_equal(parse_int64("9223372036854775808", &v), -1);
-    assert_int_equal(parse_int64("12a", &v), -1);
-    assert_int_equal(parse_int64("", &v), -1);
-    assert_int_equal(parse_int64(" 1", &v), -1);
-    assert_int_equal(parse_int64(NULL, &v), -1);
-    assert_int_equal(v, INT64_MAX);
-}
-
-static void test_error_set_and_names(void **state)
-{
-    (void)state;
-    struct omslog_error e;
-    assert_int_equal(error_set(&e, OMSLOG_ERR_AUTH, "bad %s", "token"), OMSLOG_ERR_AUTH);
-    assert_string_equal(e.msg, "bad token");
-    assert_int_equal(error_set(NULL, OMSLOG_ERR_IO, "x"), OMSLOG_ERR_IO);
-    error_clear(&e);
-    assert_int_equal(e.status, OMSLOG_OK);
-    assert_string_equal(error_status_name(OMSLOG_ERR_TIMEOUT), "timeout");
-    assert_string_equal(error_status_name((enum omslog_status)99), "unknown");
-    char longmsg[2000];
-    memset(longmsg, 'm', sizeof longmsg - 1);
-    longmsg[sizeof longmsg - 1] = '\0';
-    error_set(&e, OMSLOG_ERR_SERVER, "%s", longmsg);
-    assert_int_equal(strlen(e.msg), OMSLOG_ERROR_MSG_MAX - 1);
-}
-
 static void test_level_names_and_parse(void **state)
 {
     (void)state;
@@ -138,7 +102,6 @@ static void test_level_class_nearest_below(void **state)
     assert_int_equal(level_class_of(45), LEVEL_CLASS_ERROR);
     assert_int_equal(level_class_of(50), LEVEL_CLASS_CRITICAL);
     assert_int_equal(level_class_of(1000), LEVEL_CLASS_CRITICAL);
-    assert_int_equal(level_class_value(LEVEL_CLASS_WARNING), 30);
 }
 
 int main(void)
@@ -147,8 +110,6 @@ int main(void)
         cmocka_unit_test(test_buf_empty_is_terminated),
         cmocka_unit_test(test_buf_append_grows_and_keeps_nul),
         cmocka_unit_test(test_buf_printf_short_and_long),
-        cmocka_unit_test(test_parse_int64),
-        cmocka_unit_test(test_error_set_and_names),
         cmocka_unit_test(test_level_names_and_parse),
         cmocka_unit_test(test_level_class_nearest_below),
     };

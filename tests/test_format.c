@@ -502,7 +502,7 @@ static void test_redacted_sanitises_too(void **state)
                        SANITIZE_ONE_LINE);
     assert_string_equal(out, "\\e]0;t\\x07 ***\\r \\u{9b} \\u{202e}");
     free(out);
-    /* A cut UTF-8 sequence (error_set truncates by bytes) becomes visible. */
+    /* A UTF-8 sequence cut by a byte count (printf's %.40s) becomes visible. */
     out = redact("tail \xc5", key, 0);
     assert_string_equal(out, "tail \\xc5");
     free(out);

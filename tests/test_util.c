@@ -16,13 +16,19 @@ static void test_parse_int64(void **state)
     int64_t v = 7;
     assert_int_equal(parse_int64("123", &v), 0);
     assert_int_equal(v, 123);
+    assert_int_equal(parse_int64("-5", &v), 0);
+    assert_int_equal(v, -5);
     assert_int_equal(parse_int64("-9223372036854775808", &v), 0);
     assert_true(v == INT64_MIN);
+    assert_int_equal(parse_int64("9223372036854775807", &v), 0);
+    assert_true(v == INT64_MAX);
     v = 7;
     assert_int_equal(parse_int64("9223372036854775808", &v), -1);
     assert_int_equal(parse_int64("12x", &v), -1);
     assert_int_equal(parse_int64("", &v), -1);
     assert_int_equal(parse_int64("-", &v), -1);
+    assert_int_equal(parse_int64(" 1", &v), -1);
+    assert_int_equal(parse_int64(NULL, &v), -1);
     assert_int_equal(v, 7); /* untouched on failure */
 }
 

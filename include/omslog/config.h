@@ -26,9 +26,9 @@
  * fewer requests for a scan; one that ignores it (DRF's default) or clamps it
  * (max_page_size) is followed at the size it uses: omslog learns the real
  * size from the number of results on the first full page. 0 asks for nothing
- * and always gets the server's default. `limit` is never sent, although other
- * Akinon endpoints use it: a LimitOffsetPagination server ignores `page`, so
- * every page would come back as the same first `limit` entries. */
+ * and always gets the server's default. The size is sent under both names DRF
+ * views use, page_size and limit (url_page): a server honours the one its
+ * paginator reads and ignores the other. */
 #define CONFIG_DEFAULT_PAGE_SIZE 100
 #define CONFIG_TOKEN_MAX 4096
 
@@ -87,13 +87,11 @@ int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *),
 int config_set(struct config *c, const char *key, const char *value, const char *source,
                struct omslog_error *err);
 /* Read a token file: must be a regular file with no group/other permission
- * bits; surrounding whitespace trimmed; must be non-empty and printable ASCII.
- * On success *token is malloc'd (caller frees). */
+ * bits, owned by us or root (ssh's rule, checked with fstat on the opened
+ * file, not on the name, as for the config file); surrounding whitespace
+ * trimmed; must be non-empty and printable ASCII. On success *token is
+ * malloc'd (caller frees). */
 int config_read_token_file(const char *path, char **token, struct omslog_error *err);
-/* Refuse files that group or others can read or write, that are not regular
- * files, or that belong to another user than us or root (ssh's rule). The
- * check is made with fstat on the opened file, not on the name. */
-int config_check_private(const char *path, struct omslog_error *err);
 /* "abcd…(40 chars)" style mask for diagnostics: never reveals more than the
  * first 4 characters. */
 void config_mask_token(const char *token, char *out, size_t n);

@@ -35,11 +35,11 @@ struct omslog_error {
 };
 
 /* Set status and message (printf-style). A NULL e is ignored. Returns status,
- * so callers can write `return error_set(err, OMSLOG_ERR_USAGE, "...")`. */
+ * so callers can write `return error_set(err, OMSLOG_ERR_USAGE, "...")`. A
+ * message longer than the buffer is cut between characters (utf8_prefix);
+ * e->msg may be one of the arguments. */
 int error_set(struct omslog_error *e, enum omslog_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void error_clear(struct omslog_error *e);
-/* Short name of a status for docs and diagnostics, e.g. "auth". */
-const char *error_status_name(enum omslog_status status);
 
 #endif

@@ -25,6 +25,7 @@ struct filter {
     int exact_level; /* FILTER_LEVEL_NONE or a level */
     char **apps;
     size_t n_apps;
+    size_t apps_cap;
     char *search;    /* the pattern as typed, NULL when none */
     bool has_regex;
     regex_t regex;

@@ -40,7 +40,5 @@ const char *level_format(int level, char buf[LEVEL_NAME_MAX]);
 int level_parse(const char *s, int *out);
 /* Class of the nearest standard level at or below level (negative → NOTSET). */
 enum level_class level_class_of(int level);
-/* Standard level number of a class. */
-int level_class_value(enum level_class c);
 
 #endif

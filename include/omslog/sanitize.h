@@ -12,10 +12,10 @@
  * A literal backslash is passed through unchanged (it is harmless).
  * Functions append to a caller-owned struct buf and never fail.
  *
- * Width functions measure sanitised text in terminal columns using wcwidth()
- * (so LC_CTYPE must be a UTF-8 locale: call sanitize_locale_init() once at
- * start). Zero-width and combining characters take no column; CJK and emoji
- * take two; characters wcwidth rejects count as one. */
+ * Width functions measure sanitised text in terminal columns by utf8.h's one
+ * rule (wcwidth: zero-width and combining characters take no column, CJK and
+ * emoji two; characters wcwidth rejects and invalid bytes one), so LC_CTYPE
+ * must be a UTF-8 locale: call sanitize_locale_init() once at start. */
 #ifndef OMSLOG_SANITIZE_H
 #define OMSLOG_SANITIZE_H
 
@@ -42,8 +42,6 @@ void sanitize_append(struct buf *out, const char *s, size_t len, unsigned flags)
  * and sets *used to the input bytes they stand for (len when all of s fit). */
 size_t sanitize_into(char *out, size_t cap, const char *s, size_t len, unsigned flags,
                      size_t *used);
-/* Convenience: sanitise a NUL-terminated string into a fresh malloc'd string. */
-char *sanitize_dup(const char *s, unsigned flags);
 
 /* Display columns of valid UTF-8 text (as produced by sanitize_append). */
 int text_width(const char *s, size_t len);

@@ -43,8 +43,8 @@ void trace_parse(const char *text, size_t len, struct trace *out);
 void trace_free(struct trace *t);
 /* The exception type of the last traceback in text, without its module path
  * ("NoWarehouseAvailable" from "oms.errors.NoWarehouseAvailable: ..."), copied
- * into out (NUL-terminated, truncated at a UTF-8 boundary; nothing is written
- * when n is 0). Returns 0, or -1 when there is none.
+ * into out (NUL-terminated, cut between characters by utf8_prefix; nothing
+ * is written when n is 0). Returns 0, or -1 when there is none.
  * The type is the text before the first ':' of the last traceback's first
  * TRACE_EXCEPTION line, when it is a dotted identifier. Without any exception
  * line (a last traceback cut short has none: -1), the last non-empty line is

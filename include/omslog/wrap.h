@@ -31,7 +31,7 @@ void wrap_init(struct wrap *w);
  * break. A character wider than cols (CJK at cols 1) gets a line of its own,
  * the only case where width > cols. Empty source lines are empty display
  * lines; a final newline adds none, and empty text has no lines at all.
- * Bytes that are not UTF-8 and characters wcwidth rejects take one column. */
+ * Widths follow utf8.h's rule (utf8_width), as sanitize.h's text_width does. */
 void wrap_text(struct wrap *w, const char *text, size_t len, int cols, bool wrap);
 void wrap_free(struct wrap *w);
 

@@ -1,6 +1,6 @@
 /* fuzz_decode_entry.c — decode_entry and decode_error_detail on arbitrary bytes.
  *
- * fuzz-sources: src/decode.c src/entry.c src/datetime.c src/buf.c src/util.c src/error.c
+ * fuzz-sources: src/decode.c src/entry.c src/datetime.c src/buf.c src/util.c src/error.c src/utf8.c
  * fuzz-pkgs: jansson
  * fuzz-dict: tests/fuzz/json.dict
  *

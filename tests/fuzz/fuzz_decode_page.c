@@ -1,6 +1,6 @@
 /* fuzz_decode_page.c — decode_page on arbitrary bytes.
  *
- * fuzz-sources: src/decode.c src/entry.c src/datetime.c src/buf.c src/util.c src/error.c
+ * fuzz-sources: src/decode.c src/entry.c src/datetime.c src/buf.c src/util.c src/error.c src/utf8.c
  * fuzz-pkgs: jansson
  * fuzz-dict: tests/fuzz/json.dict
  *

@@ -1,6 +1,6 @@
 /* fuzz_trace.c — trace_parse and trace_exception_type on arbitrary bytes.
  *
- * fuzz-sources: src/trace.c src/util.c
+ * fuzz-sources: src/trace.c src/utf8.c src/util.c
  *
  * Checks trace.h's contract: the lines cover the text exactly (each ends at
  * LF, a CR before it excluded, a final newline adds none, empty text has
@@ -8,7 +8,8 @@
  * code lines belonging to the frame above them, and only frame-owned lines
  * are library lines. trace_exception_type must write inside the caller's
  * buffer for every size (nothing at all for 0), give the same answer for
- * every size, cut long names only at UTF-8 boundaries, and return a
+ * every size, cut long names between characters (the longest prefix that
+ * fits and splits none, an invalid byte being a unit of its own), and return a
  * dotted-identifier component without its module path. */
 #include <stdint.h>
 #include <string.h>
@@ -22,6 +23,23 @@
 static const size_t type_sizes[] = {0, 1, 2, 3, 4, 9};
 #define TYPE_FULL_SIZE 4096
 #define UTF8_MAX_CONT 3
+
+/* Does pos fall between two units of s[0..len)? Units are found with
+ * fuzz_util's own decoder, not utf8.c's: a character, the stand-in C0 80, or
+ * any other byte on its own. */
+static bool unit_boundary(const char *s, size_t len, size_t pos)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < pos) {
+        uint32_t cp;
+        size_t k = p[i] == 0xc0 && i + 1 < len && p[i + 1] == 0x80
+                       ? 2
+                       : fuzz_utf8_char(p + i, len - i, &cp);
+        i += k ? k : 1;
+    }
+    return i == pos;
+}
 
 static void check_lines(const struct trace *t, const char *text, size_t len)
 {
@@ -100,11 +118,13 @@ static void check_exception_type(const char *text, size_t len)
             if (full_len <= n - 1) {
                 FUZZ_CHECK(got == full_len, "a type that fits is copied whole");
             } else {
-                FUZZ_CHECK(got == 0 || ((unsigned char)full[got] & 0xc0) != 0x80,
-                           "a long type is cut at a UTF-8 boundary");
-                /* Backing off to a boundary drops at most a partial character. */
-                if (fuzz_utf8_valid(full, full_len, false))
-                    FUZZ_CHECK(got + UTF8_MAX_CONT >= n - 1, "a long type is cut at n-1 bytes");
+                FUZZ_CHECK(unit_boundary(full, full_len, got),
+                           "a long type is cut between characters");
+                for (size_t p = got + 1; p <= n - 1; p++)
+                    FUZZ_CHECK(!unit_boundary(full, full_len, p),
+                               "a long type is cut at the last boundary within n-1 bytes");
+                /* So it drops at most the start of one character. */
+                FUZZ_CHECK(got + UTF8_MAX_CONT >= n - 1, "a long type is cut at n-1 bytes");
             }
         }
         free(out);

@@ -1,7 +1,7 @@
 /* fuzz_url.c — the base URL check (url_endpoint), the origin decision
  * (http_origin_parse, http_same_origin) and url_query_get on arbitrary text.
  *
- * fuzz-sources: src/url.c src/http.c src/buf.c src/util.c src/error.c
+ * fuzz-sources: src/url.c src/http.c src/buf.c src/util.c src/error.c src/utf8.c
  * fuzz-pkgs: libcurl
  *
  * Input: "URL", or "URL\nKEY", or "URL\nKEY\nVALUE" (VALUE may hold further

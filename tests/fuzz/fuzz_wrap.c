@@ -1,9 +1,9 @@
 /* fuzz_wrap.c — wrap_text on arbitrary bytes and on their sanitised form.
  *
- * fuzz-sources: src/wrap.c src/sanitize.c src/buf.c src/util.c
+ * fuzz-sources: src/wrap.c src/sanitize.c src/utf8.c src/buf.c src/util.c
  *
  * The whole input is the text; it is wrapped at several widths, with and
- * without wrapping, both raw (wrap.h defines widths for bytes that are not
+ * without wrapping, both raw (utf8.h defines widths for bytes that are not
  * UTF-8 too) and sanitised with newlines and tabs kept (what the detail pane
  * gets). Checks wrap.h's contract:
  *   - lines lie inside the text, in order, never span a newline, and say
@@ -47,19 +47,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* wrap.h's measure of one character at s: bytes (>= 1) and columns; bytes
- * that do not decode and characters wcwidth rejects take one column. */
+/* utf8.h's width rule for the unit at s, recomputed with fuzz_util's own
+ * decoder: bytes (>= 1) and columns. wcwidth's answer (U+0000, a NUL byte or
+ * the stand-in C0 80, takes none); one column where it has none and for a
+ * byte that is not a character. */
 static size_t measure_char(const char *s, size_t len, int *cols)
 {
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    wchar_t wc;
-    size_t n = mbrtowc(&wc, s, len, &st);
-    if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t cp = 0;
+    size_t n = 2; /* the stand-in */
+    if (!(p[0] == 0xc0 && len > 1 && p[1] == 0x80))
+        n = fuzz_utf8_char(p, len, &cp);
+    if (n == 0) {
         *cols = 1;
         return 1;
     }
-    int w = wcwidth(wc);
+    int w = wcwidth((wchar_t)cp);
     *cols = w < 0 ? 1 : w;
     return n;
 }

@@ -18,6 +18,7 @@
 
 #include "omslog/buf.h"
 #include "omslog/datetime.h"
+#include "omslog/utf8.h"
 #include "omslog/util.h"
 
 /* Bytes of server text quoted in an error message before "...". */
@@ -40,8 +41,6 @@
 
 #define DECODE_ASCII_PRINT_MIN 0x20
 #define DECODE_ASCII_PRINT_MAX 0x7e
-#define DECODE_UTF8_CONT_MASK 0xC0
-#define DECODE_UTF8_CONT_BITS 0x80
 
 /* ------------------------------------------------------------------------ */
 /* Lone surrogates: Python's json module writes them, jansson refuses them. */
@@ -778,12 +777,7 @@ static int decode_validation_object(struct buf *b, const json_t *obj)
 /* Copy at most n-1 bytes, backing off so no UTF-8 sequence is cut. */
 static void decode_copy_truncated(char *out, size_t n, const char *s, size_t len)
 {
-    size_t cut = len;
-    if (cut > n - 1) {
-        cut = n - 1;
-        while (cut > 0 && ((unsigned char)s[cut] & DECODE_UTF8_CONT_MASK) == DECODE_UTF8_CONT_BITS)
-            cut--;
-    }
+    size_t cut = utf8_prefix(s, len, n - 1);
     memcpy(out, s, cut);
     out[cut] = '\0';
 }

@@ -8,6 +8,7 @@
 
     suite.add("t_thing", fn, variants=[("80x24", (80, 24)), ...])  # fn(variant), one
                                              # result per variant: "thing 80x24"
+    suite.collect(globals(), "test_")        # or: every test_* function of the module
     if __name__ == "__main__":
         sys.exit(suite.main(sys.argv[1:]))
 
@@ -62,6 +63,14 @@ class Suite:
         """Decorator: fn() is a test named after the function."""
         self.add(fn.__name__, fn)
         return fn
+
+    def collect(self, namespace, prefix, by_name=False):
+        """Every function in namespace (a module's globals()) whose name starts with
+        prefix is a test, in the order they are defined (by_name: sorted by name)."""
+        items = [(n, f) for n, f in namespace.items() if n.startswith(prefix) and callable(f)]
+        for name, fn in sorted(items) if by_name else items:
+            self.add(name, fn)
+        return self
 
     def add(self, name, fn, variants=None):
         """fn() is a test; with variants, a list of (label, value), fn(value) is one test

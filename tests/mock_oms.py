@@ -96,6 +96,7 @@ OPTIONS = [
     ("invalid_utf8", False, "the newest entry's message holds raw invalid UTF-8 bytes"),
     ("lean", False, "one-line messages and no traces: cheap enough for 100,000-entry pages"),
     ("reflect_auth", False, "authentication failures quote the Authorization header received"),
+    ("spy", False, "no API: what the handler does not answer gets a 404 (a bare recorder)"),
     ("cache", False, "generate every entry once, at start, and keep it (the benchmarks)"),
     ("stats", False, "count requests in flight, CPU and turnaround (GET /__control__)"),
     ("workers", 1, "serve the port from N worker processes (implies --stats)"),
@@ -1055,6 +1056,8 @@ class MockServer:
         r = handler(req) if handler else None
         if r is not None:
             return r
+        if o["spy"]:
+            return NOT_FOUND
         if o["delay"] > 0:
             self.stopping.wait(o["delay"])
         if o["redirect_to"]:

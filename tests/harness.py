@@ -21,6 +21,9 @@ Prints "ok NAME (Ts)", "skip NAME: why" or "FAIL NAME: why" (then the traceback)
 test, "N skipped" when any were, and "N passed, N failed" last (CI reads that line).
 The exit status is 1 when a test or the setup failed, else 0.
 
+Running omslog: EXIT (its exit statuses by name) and omslog_env() are shared by the
+suites that run the command line.
+
 Time: every upper bound on how long something may take goes through scaled(seconds),
 which multiplies it by OMSLOG_TEST_TIME_SCALE (read once, by fixtures/time_scale.py).
 Lower bounds (a Retry-After honoured) are never scaled: a slow machine only makes
@@ -37,6 +40,24 @@ from time_scale import read_time_scale  # noqa: E402
 
 SCALE, SCALE_ERROR = read_time_scale()
 PREFIXES = ("test_", "t_")
+
+
+# omslog's exit statuses: include/omslog/error.h (README.md and doc/omslog.1 list them).
+EXIT = dict(ok=0, usage=2, config=3, auth=4, not_found=5, bad_request=6, rate=7,
+            server=8, connect=9, dns=10, tls=11, timeout=12, protocol=13, origin=14)
+
+
+def omslog_env(home, token=None, extra=None):
+    """The environment the suites run omslog in: none of the caller's OMSLOG_ settings
+    nor config (HOME is home), a UTF-8 locale, token (if any) in OMSLOG_TOKEN, then
+    extra."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMSLOG_")}
+    env.pop("XDG_CONFIG_HOME", None)
+    env.update(HOME=home, LC_ALL="C.UTF-8")
+    if token is not None:
+        env["OMSLOG_TOKEN"] = token
+    env.update(extra or {})
+    return env
 
 
 def scaled(seconds):

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
-from harness import Suite, scaled  # noqa: E402
+from harness import EXIT, Suite, omslog_env, scaled  # noqa: E402
 from mock_oms import Hooks, MockServer  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN", os.path.abspath("build/omslog"))
@@ -26,23 +25,11 @@ TOKEN = "it-token-0123456789abcdef"
 COUNT = 137  # not a multiple of the page size: the last page is partial
 ESC = "\x1b"
 
-# Exit statuses documented in README.md and doc/omslog.1.
-EXIT = dict(ok=0, usage=2, config=3, auth=4, not_found=5, bad_request=6, rate=7,
-            server=8, connect=9, dns=10, tls=11, timeout=12, protocol=13, origin=14)
-
 TMP = tempfile.mkdtemp(prefix="omslog-it-")
 
 
 def run(args, env_extra=None, timeout=60, token=TOKEN, stdin=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMSLOG_")}
-    env["HOME"] = TMP  # no stray user config
-    env.pop("XDG_CONFIG_HOME", None)
-    env["COLUMNS"] = "100"
-    env["LC_ALL"] = "C.UTF-8"
-    if token is not None:
-        env["OMSLOG_TOKEN"] = token
-    if env_extra:
-        env.update(env_extra)
+    env = omslog_env(TMP, token, dict({"COLUMNS": "100"}, **(env_extra or {})))
     p = subprocess.run([BIN] + args, capture_output=True, timeout=scaled(timeout), env=env,
                        stdin=subprocess.DEVNULL if stdin is None else stdin)
     return p.returncode, p.stdout.decode("utf-8", "surrogateescape"), \

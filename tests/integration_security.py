@@ -36,7 +36,7 @@ import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import Skip, Suite, scaled  # noqa: E402
+from harness import EXIT, Skip, Suite, omslog_env, scaled  # noqa: E402
 from mock_oms import HTML_TYPE, MockServer, Reply, json_reply  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN", os.path.abspath("build/omslog"))
@@ -46,9 +46,6 @@ TOKEN = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"
 API = "/api/v1/oms/logs/action_log/"
 COLUMNS = 200  # wide enough that every payload's escape fits in MESSAGE
 REDACT_RUN = 8  # format.h FORMAT_REDACT_MIN_RUN: no run this long of the key may show
-# Exit statuses: include/omslog/error.h.
-EXIT = dict(ok=0, usage=2, config=3, auth=4, not_found=5, bad_request=6, rate=7,
-            server=8, connect=9, dns=10, tls=11, timeout=12, protocol=13, origin=14)
 TMP = tempfile.mkdtemp(prefix="omslog-sec-")
 
 
@@ -61,13 +58,7 @@ def Recorder(host="127.0.0.1", handler=None):  # noqa: N802 - reads as the class
 # ---------------------------------------------------------------- running omslog
 
 def clean_env(token=TOKEN, extra=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMSLOG_")}
-    env.pop("XDG_CONFIG_HOME", None)
-    env.update(HOME=TMP, COLUMNS=str(COLUMNS), LC_ALL="C.UTF-8", TZ="UTC")
-    if token is not None:
-        env["OMSLOG_TOKEN"] = token
-    env.update(extra or {})
-    return env
+    return omslog_env(TMP, token, dict({"COLUMNS": str(COLUMNS), "TZ": "UTC"}, **(extra or {})))
 
 
 def run(args, token=TOKEN, env=None, timeout=60):

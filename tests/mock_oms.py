@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""mock_oms.py: a mock of the OMS action-log API that behaves like Django REST Framework.
+"""mock_oms.py: a mock of the OMS action-log API that behaves like Django REST Framework,
+and the one HTTP server of every test and benchmark.
 
 Python 3 standard library only.
 
@@ -10,7 +11,15 @@ Embedded in Python tests:
 
     srv = MockServer(count=50, page_size=10).start()   # .port, .url
     srv.set(fail_5xx=2)                                  # reconfigure between steps
+    srv.requests, srv.dump(), srv.count()                # what it received
     srv.stop()
+
+Scripted beyond the options: MockServer(handler=fn) answers what fn(req) returns (a
+Reply: any bytes, cut, stalled, reset, chunked, after a 1xx; None lets the API answer;
+with spy=True, a 404), and MockServer(hooks=...) wraps and observes requests,
+/__control__ and connections (see Hooks). --workers N and --stats (the benchmarks):
+see mock_workers.py. tests/fixtures/http_peer.py is this server with test_http.c's
+routes as its handler.
 
 Every fault switch can also be changed at runtime, with no authentication:
 `POST /__control__` with a JSON object of option names (`fail_5xx` or `fail-5xx`), plus

@@ -3,7 +3,8 @@
 the mock DRF server, asserting on `tmux capture-pane` output.
 
 Run from the repository root with OMSLOG_BIN=/abs/path/to/omslog. Every test
-runs at 80x24 and at 160x50. Signals (Ctrl-C, SIGTERM) are e2e_hardening.py's.
+runs at 80x24 and at 160x50. Quitting and signals (q, Ctrl-C, SIGTERM: the
+terminal restored) are e2e_hardening.py's.
 Arguments and output: see tests/harness.py."""
 import json
 import os
@@ -438,15 +439,6 @@ def t_resize(server, b):
     b.wait(r"row 2 of 3,000", "keys work after resize")
 
 
-def t_quit_restores(server, b):
-    b.ready()
-    check(b.pane("#{alternate_on}") == "1", "browser uses the alternate screen")
-    b.keys("q")
-    b.wait(EXIT_MARK + "0", "exit status 0 on q")
-    check(b.pane("#{alternate_on}") == "0", "alternate screen left after q")
-    check(b.pane("#{cursor_flag}") == "1", "cursor visible again")
-
-
 def t_no_color(server, b):
     b.ready()
     esc = b.screen(escapes=True)
@@ -637,7 +629,6 @@ TESTS = [
     (t_auth_error, {}, {"token": "wrong-token"}),
     (t_escapes, {"escapes": True}, {}),
     (t_resize, {}, {}),
-    (t_quit_restores, {}, {}),
     (t_no_color, {}, {"env": {"NO_COLOR": "1"}}),
     (t_summary, {}, {}),
     (t_yank_and_save, {}, {"cwd": None}),

@@ -1338,10 +1338,10 @@ def main(argv=None):
     except OSError as e:
         sys.stderr.write("mock_oms: cannot listen on %s:%d: %s\n" % (args.host, args.port, e))
         return 1
-    announce(server.port, args.port_file)
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT):  # before the port is told: a stop may follow
         signal.signal(sig, lambda *_: stop.set())
+    announce(server.port, args.port_file)
     while not stop.wait(0.2):
         pass
     server.stop()

@@ -578,7 +578,7 @@ def lean_truncated_reflect():
 def raw_get(srv, path, timeout=2):
     """Everything a GET of path receives until the server closes or goes quiet."""
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=scaled(timeout))
-    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path.encode())
     got = b""
     try:
         while True:

@@ -7,6 +7,7 @@ hooks and worker processes) and the runner (tests/harness.py).
 Each test starts its own MockServer on 127.0.0.1 with a random port. Output and
 arguments as every suite's: see tests/harness.py.
 """
+import contextlib
 import gzip
 import http.client
 import json
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -485,31 +487,36 @@ def request_log_file():
         eq(srv.requests[0], recs[0])
 
 
+@contextlib.contextmanager
+def mock_command(*args):
+    """tests/mock_oms.py run as a command: yields (process, port) once it has printed
+    "PORT n"; then SIGTERM must stop it cleanly (status 0, nothing on stderr)."""
+    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "mock_oms.py"), "--port", "0"]
+                            + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = proc.stdout.readline().decode()
+        m = re.match(r"^PORT (\d+)\n$", line)
+        assert m, line
+        yield proc, int(m.group(1))
+        proc.send_signal(signal.SIGTERM)
+        eq(proc.wait(timeout=scaled(10)), 0)
+        eq(proc.stderr.read(), b"")  # quiet without --log-requests
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 @test
 def command_line():
     with tempfile.TemporaryDirectory() as tmp:
         port_file = os.path.join(tmp, "port")
-        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mock_oms.py")
-        proc = subprocess.Popen([sys.executable, script, "--port", "0", "--count", "40",
-                                 "--token", "k1", "--port-file", port_file, "--fail-5xx", "1"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            line = proc.stdout.readline().decode()
-            m = re.match(r"^PORT (\d+)\n$", line)
-            assert m, line
-            eq(open(port_file).read().strip(), m.group(1))
-
-            class Srv:
-                port = int(m.group(1))
-            eq(request(Srv, token="k1")[0], 503)
-            eq(get_json(Srv, token="k1")[1]["count"], 40)
-            proc.send_signal(signal.SIGTERM)
-            eq(proc.wait(timeout=scaled(5)), 0)
-            eq(proc.stderr.read(), b"")  # quiet without --log-requests
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        with mock_command("--count", "40", "--token", "k1", "--port-file", port_file,
+                          "--fail-5xx", "1") as (_, port):
+            eq(open(port_file).read().strip(), str(port))
+            srv = types.SimpleNamespace(port=port)
+            eq(request(srv, token="k1")[0], 503)
+            eq(get_json(srv, token="k1")[1]["count"], 40)
 
 
 @test
@@ -659,14 +666,8 @@ def hooks_wrap_and_observe():
 def worker_processes_share_control_and_counters():
     """--workers 2: two keep-alive connections get a worker each; a change POSTed
     through one reaches the other; the counters add up over both."""
-    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "mock_oms.py"), "--port", "0",
-                             "--count", "40", "--workers", "2", "--cache"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        line = proc.stdout.readline().decode()
-        m = re.match(r"^PORT (\d+)\n$", line)
-        assert m, line
-        conns = [http.client.HTTPConnection("127.0.0.1", int(m.group(1)), timeout=scaled(10))
+    with mock_command("--count", "40", "--workers", "2", "--cache") as (_, port):
+        conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=scaled(10))
                  for _ in range(2)]
 
         def count(c):
@@ -683,13 +684,6 @@ def worker_processes_share_control_and_counters():
         assert state["cpu_s"] > 0 and state["turnaround"]["n"] >= 2, state
         for c in conns:
             c.close()
-        proc.send_signal(signal.SIGTERM)
-        eq(proc.wait(timeout=scaled(10)), 0)
-        eq(proc.stderr.read(), b"")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 # ------------------------------------------------------------------ the runner

@@ -494,8 +494,7 @@ def t_refused_mid_session(server, b):
     b.keys("k")
     b.wait(r"row 2,999 of 3,000", "scrolling still works")
     # The server comes back on the same port: r loads what failed.
-    server.opts["port"] = port
-    server.start()
+    server.restart()
     b.keys("r")
     oldest = api_page(server, 300)["results"]
     b.wait(lambda s: set(e["id"] for e in oldest[-5:-1]) <= set(shown_ids(s)),

@@ -960,6 +960,11 @@ class MockServer:
                          daemon=True).start()
         return self
 
+    def restart(self):
+        """Start again after stop(), on the same port: a server that comes back."""
+        self.opts["port"] = self.port
+        return self.start()
+
     def stop(self):
         self.stopping.set()  # wakes delayed and stalled handlers
         if self.httpd:

@@ -1,9 +1,9 @@
 """benchlib.py: what the benchmark scripts share (Python 3 standard library only).
 
-- Mock: the mock DRF server (bench/mock_server.py) in processes of its own
-  (workers=N, cache=True: see there), with its runtime /__control__ switches and
-  its counters (connections accepted, API requests, requests in flight, CPU),
-  shared by all its workers.
+- Mock: the mock DRF server (tests/mock_oms.py --stats) in processes of its own
+  (workers=N, cache=True: see tests/mock_workers.py), with its runtime /__control__
+  switches and its counters (connections accepted, API requests, requests in
+  flight, CPU), shared by all its workers.
 - median / ratio formatting, and a table printer.
 - machine(): the machine the figures come from.
 """
@@ -25,12 +25,13 @@ MOCK_START_TIMEOUT_S = 30
 
 
 class Mock:
-    """tests/mock_oms.py in child processes, counting connections, requests,
-    requests in flight and CPU (see mock_server.py). Options are mock_oms.py's and
-    mock_server.py's (workers, cache): True is a bare flag, False and None none."""
+    """tests/mock_oms.py in child processes of its own (so a Python client under test
+    does not share its interpreter lock), counting connections, requests, requests
+    in flight and CPU (--stats, see tests/mock_workers.py). Options are mock_oms.py's
+    (also workers, cache): True is a bare flag, False and None none."""
 
     def __init__(self, **options):
-        args = [sys.executable, os.path.join(HERE, "mock_server.py")]
+        args = [sys.executable, os.path.join(ROOT, "tests", "mock_oms.py"), "--stats"]
         options.setdefault("token", TOKEN)
         for name, value in options.items():
             flag = "--" + name.replace("_", "-")
@@ -71,7 +72,7 @@ class Mock:
         return self.control()["state"]["connections"]
 
     def state(self):
-        """The counters of every worker (mock_server.py): connections, requests,
+        """The counters of every worker (mock_workers.py): connections, requests,
         cpu_s, inflight; reading resets the in-flight maximum."""
         return self.control()["state"]
 

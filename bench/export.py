@@ -4,8 +4,8 @@
     python3 bench/export.py path/to/omslog [--runs N] [--count N] [--delay S] [--compare OLD]
                                            [--workers N] [--no-cache]
 
-The reference server is the mock DRF API (bench/mock_server.py over
-tests/mock_oms.py): 20,000 entries, 20 ms added to every request to model the
+The reference server is the mock DRF API (tests/mock_oms.py, with its
+--workers and --stats): 20,000 entries, 20 ms added to every request to model the
 network between a user and the API. It models a production deployment in which
 the server is not the bottleneck: a real DRF deployment runs several worker
 processes (gunicorn -w N) on machines of its own, and network latency occupies

@@ -3,8 +3,9 @@
 the mock DRF server, asserting on `tmux capture-pane` output.
 
 Run from the repository root with OMSLOG_BIN=/abs/path/to/omslog. Every test
-runs at 80x24 and at 160x50. Prints "N passed, N failed" last; exits 1 on any
-failure."""
+runs at 80x24 and at 160x50. Quitting and signals (q, Ctrl-C, SIGTERM: the
+terminal restored) are e2e_hardening.py's.
+Arguments and output: see tests/harness.py."""
 import json
 import os
 import re
@@ -14,18 +15,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
+from harness import Suite, scaled  # noqa: E402
 from mock_oms import MockServer  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN") or os.path.abspath("omslog")
 TOKEN = "demo-token"
 SOCKET = "omslog-e2e-%d" % os.getpid()
 SIZES = [(80, 24), (160, 50)]
-DEADLINE = 8.0      # seconds any expected screen may take to appear
-QUICK = 0.5         # what "answers at once" means while the network is slow
+DEADLINE = scaled(8.0)  # seconds any expected screen may take to appear
+QUICK = scaled(0.5)     # what "answers at once" means while the network is slow
 POLL = 0.05
 API = "/api/v1/oms/logs/action_log/"
 EXIT_MARK = "OMSLOG-EXITED="
@@ -42,7 +43,7 @@ def check(cond, what, screen=None):
 
 def api_get(server, path):
     req = urllib.request.Request(server.url + path, headers={"Authorization": "Token " + TOKEN})
-    with urllib.request.urlopen(req, timeout=10) as r:
+    with urllib.request.urlopen(req, timeout=scaled(10)) as r:
         return json.loads(r.read().decode())
 
 
@@ -438,34 +439,6 @@ def t_resize(server, b):
     b.wait(r"row 2 of 3,000", "keys work after resize")
 
 
-def t_quit_restores(server, b):
-    b.ready()
-    check(b.pane("#{alternate_on}") == "1", "browser uses the alternate screen")
-    b.keys("q")
-    b.wait(EXIT_MARK + "0", "exit status 0 on q")
-    check(b.pane("#{alternate_on}") == "0", "alternate screen left after q")
-    check(b.pane("#{cursor_flag}") == "1", "cursor visible again")
-
-
-def t_ctrl_c_restores(server, b):
-    b.ready()
-    b.keys("/")
-    b.wait(r"(?m)^/", "search prompt open")
-    b.keys("C-c")
-    b.wait(EXIT_MARK, "Ctrl-C quits, even from a prompt")
-    check(b.pane("#{alternate_on}") == "0", "alternate screen left after Ctrl-C")
-
-
-def t_sigterm_restores(server, b):
-    b.ready()
-    pid = b.pane("#{pane_pid}")
-    children = subprocess.run(["pgrep", "-P", pid], stdout=subprocess.PIPE, text=True).stdout
-    for c in children.split():
-        os.kill(int(c), 15)
-    b.wait(EXIT_MARK, "exits on SIGTERM")
-    check(b.pane("#{alternate_on}") == "0", "terminal restored after SIGTERM")
-
-
 def t_no_color(server, b):
     b.ready()
     esc = b.screen(escapes=True)
@@ -714,9 +687,6 @@ TESTS = [
     (t_auth_error, {}, {"token": "wrong-token"}),
     (t_escapes, {"escapes": True}, {}),
     (t_resize, {}, {}),
-    (t_quit_restores, {}, {}),
-    (t_ctrl_c_restores, {}, {}),
-    (t_sigterm_restores, {}, {}),
     (t_no_color, {}, {"env": {"NO_COLOR": "1"}}),
     (t_summary, {}, {}),
     (t_yank_and_save, {}, {"cwd": None}),
@@ -730,49 +700,39 @@ TESTS = [
 ]
 
 
+def run_case(fn, server_opts, browser_opts, size):
+    """fn(server, browser) with a fresh mock and omslog in tmux at size."""
+    server = MockServer(count=3000, token=TOKEN, **server_opts).start()
+    b = None
+    opts = dict(browser_opts)
+    if "cwd" in opts:
+        opts["cwd"] = tempfile.mkdtemp(prefix="omslog-e2e-")
+    if opts.pop("pager", False):
+        pager = os.path.join(opts["cwd"], "pager.sh")
+        with open(pager, "w") as f:
+            f.write("#!/bin/sh\ncp \"$1\" %s/paged.txt\n" % opts["cwd"])
+        os.chmod(pager, 0o755)
+        opts["env"] = {"PAGER": pager}
+    if opts.pop("draws", False):
+        opts["env"] = {"OMSLOG_DEBUG_DRAWS": os.path.join(opts["cwd"], "draws")}
+    try:
+        b = Browser(server, size, **opts)
+        fn(server, b)
+    finally:
+        if b:
+            b.close()
+        if opts.get("cwd"):
+            shutil.rmtree(opts["cwd"], ignore_errors=True)
+        tmux("kill-server", check_rc=False)
+        server.stop()
+
+
 def main():
-    only = sys.argv[1:]
-    passed = failed = 0
-    if not os.access(BIN, os.X_OK):
-        print("e2e: %s is not an executable (set OMSLOG_BIN)" % BIN)
-        print("0 passed, 1 failed")
-        return 1
+    suite = Suite()
     for fn, server_opts, browser_opts in TESTS:
-        if only and fn.__name__ not in only:
-            continue
-        for size in SIZES:
-            name = "%s %dx%d" % (fn.__name__[2:], size[0], size[1])
-            server = MockServer(count=3000, token=TOKEN, **server_opts).start()
-            b = None
-            opts = dict(browser_opts)
-            if "cwd" in opts:
-                opts["cwd"] = tempfile.mkdtemp(prefix="omslog-e2e-")
-            if opts.pop("pager", False):
-                pager = os.path.join(opts["cwd"], "pager.sh")
-                with open(pager, "w") as f:
-                    f.write("#!/bin/sh\ncp \"$1\" %s/paged.txt\n" % opts["cwd"])
-                os.chmod(pager, 0o755)
-                opts["env"] = {"PAGER": pager}
-            if opts.pop("draws", False):
-                opts["env"] = {"OMSLOG_DEBUG_DRAWS": os.path.join(opts["cwd"], "draws")}
-            try:
-                b = Browser(server, size, **opts)
-                fn(server, b)
-                passed += 1
-                print("ok   " + name, flush=True)
-            except Exception as e:  # noqa: BLE001 - a test failure of any kind
-                failed += 1
-                detail = str(e) if isinstance(e, Failure) else traceback.format_exc()
-                print("FAIL " + name + ": " + detail, flush=True)
-            finally:
-                if b:
-                    b.close()
-                if opts.get("cwd"):
-                    shutil.rmtree(opts["cwd"], ignore_errors=True)
-                tmux("kill-server", check_rc=False)
-                server.stop()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+        suite.add(fn.__name__, lambda size, f=fn, so=server_opts, bo=browser_opts:
+                  run_case(f, so, bo, size), variants=[("%dx%d" % s, s) for s in SIZES])
+    return suite.main(sys.argv[1:], executable=BIN)
 
 
 if __name__ == "__main__":

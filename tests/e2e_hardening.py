@@ -15,11 +15,11 @@ binary in tmux against the mock DRF server (tests/mock_oms.py).
 
 Run from the repository root with OMSLOG_BIN=/abs/path/to/omslog (also the
 ASan build: every wait is a deadline, not a sleep). OMSLOG_TEST_TIME_SCALE
-(default 1, as in integration_security.py) multiplies every time bound, the
-deadlines and the "answers at once" claims alike, for slow machines and
-sanitizer builds; lower bounds (Retry-After honoured) are never scaled.
-Prints "ok name" or "FAIL name: ..." per case and "N passed, N failed" last;
-exits 1 on failure. Arguments select tests by name (e.g. t_ctrl_z_fg)."""
+(default 1) multiplies every time bound, the deadlines and the "answers at
+once" claims alike, for slow machines and sanitizer builds; lower bounds
+(Retry-After honoured) are never scaled. Arguments and output: see
+tests/harness.py (e.g. t_ctrl_z_fg)."""
+import contextlib
 import fcntl
 import os
 import pty
@@ -35,33 +35,23 @@ import sys
 import tempfile
 import termios
 import time
-import traceback
 import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "fixtures"))
 import e2e_browser as eb  # noqa: E402
 from e2e_browser import (API, EXIT_MARK, TOKEN, Failure, api_page, check,  # noqa: E402
                          tmux)
+from harness import Suite, scaled  # noqa: E402
 from mock_oms import HOSTILE, MockServer  # noqa: E402
-from time_scale import read_time_scale  # noqa: E402
 
 BIN = eb.BIN
 # Our own tmux server, never the one e2e_browser.py may be using at the same time.
 eb.SOCKET = "omslog-hardening-%d" % os.getpid()
 
 
-SCALE, SCALE_ERROR = read_time_scale()
-
-
-def scaled(seconds):
-    """A time bound (an upper one: how long something may take) on this machine."""
-    return seconds * SCALE
-
-
 DEADLINE = scaled(10.0)  # seconds any expected screen may take (the ASan build is slow)
-QUICK = scaled(eb.QUICK)  # what "answers at once" means while the network is slow
+QUICK = eb.QUICK  # what "answers at once" means while the network is slow (scaled)
 POLL = 0.05
 SMALL, LARGE = (80, 24), (160, 50)
 # The terminal modes a program can leave behind; each must be as the shell had it.
@@ -128,11 +118,7 @@ def quit_restores(b, status=0):
           "mouse reporting off after q")
 
 
-class Browser(eb.Browser):
-    """e2e_browser's Browser, its default deadline scaled like every other bound."""
-
-    def wait(self, pred, what, timeout=scaled(eb.DEADLINE)):
-        return super().wait(pred, what, timeout=timeout)
+Browser = eb.Browser  # its default deadline is scaled like every other bound
 
 
 # ------------------------------------------------------------------ the shell
@@ -236,7 +222,12 @@ def shell_quit_by(server, sh, deliver, status):
 # ------------------------------------------------------------------ A. signals
 
 def t_sigint(server, sh):
-    shell_quit_by(server, sh, lambda pid: sh.keys("C-c"), 128 + signal.SIGINT)
+    """Ctrl-C quits, even from a prompt (the search prompt is open)."""
+    def from_prompt(pid):
+        sh.keys("/")
+        sh.wait(r"(?m)^/", "search prompt open")
+        sh.keys("C-c")
+    shell_quit_by(server, sh, from_prompt, 128 + signal.SIGINT)
 
 
 def t_sigterm(server, sh):
@@ -503,8 +494,7 @@ def t_refused_mid_session(server, b):
     b.keys("k")
     b.wait(r"row 2,999 of 3,000", "scrolling still works")
     # The server comes back on the same port: r loads what failed.
-    server.opts["port"] = port
-    server.start()
+    server.restart()
     b.keys("r")
     oldest = api_page(server, 300)["results"]
     b.wait(lambda s: set(e["id"] for e in oldest[-5:-1]) <= set(shown_ids(s)),
@@ -1118,45 +1108,25 @@ def run_case(fn, server_opts, browser_opts, size, kind):
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def remove_tmux_socket():
+    """kill-server leaves the socket file behind: do not litter the tmux directory."""
+    try:
+        yield
+    finally:
+        sock = os.path.join(os.environ.get("TMUX_TMPDIR") or "/tmp",
+                            "tmux-%d" % os.getuid(), eb.SOCKET)
+        if os.path.exists(sock):
+            os.unlink(sock)
+
+
 def main():
-    only = sys.argv[1:]
-    passed = failed = 0
-    if SCALE_ERROR:
-        print("e2e_hardening: " + SCALE_ERROR)
-        print("0 passed, 1 failed")
-        return 1
-    if not os.access(BIN, os.X_OK):
-        print("e2e_hardening: %s is not an executable (set OMSLOG_BIN)" % BIN)
-        print("0 passed, 1 failed")
-        return 1
-    # Names with or without the t_ prefix, as the results print them.
-    only = {n if n.startswith("t_") else "t_" + n for n in only}
-    unknown = only - {t[0].__name__ for t in TESTS}
-    if unknown:
-        print("e2e_hardening: no test named %s" % ", ".join(sorted(unknown)))
-        print("0 passed, 1 failed")
-        return 1
+    suite = Suite()
     for fn, server_opts, browser_opts, sizes, kind in TESTS:
-        if only and fn.__name__ not in only:
-            continue
-        for size in sizes:
-            name = "%s %dx%d" % (fn.__name__[2:], size[0], size[1])
-            t0 = time.monotonic()
-            try:
-                run_case(fn, server_opts, browser_opts, size, kind)
-                passed += 1
-                print("ok   %s (%.1fs)" % (name, time.monotonic() - t0), flush=True)
-            except Exception as e:  # noqa: BLE001 - a test failure of any kind
-                failed += 1
-                detail = str(e) if isinstance(e, Failure) else traceback.format_exc()
-                print("FAIL " + name + ": " + detail, flush=True)
-    # kill-server leaves the socket file behind: do not litter the tmux directory.
-    sock = os.path.join(os.environ.get("TMUX_TMPDIR") or "/tmp", "tmux-%d" % os.getuid(),
-                        eb.SOCKET)
-    if os.path.exists(sock):
-        os.unlink(sock)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+        suite.add(fn.__name__, lambda size, f=fn, so=server_opts, bo=browser_opts, k=kind:
+                  run_case(f, so, bo, size, k), variants=[("%dx%d" % s, s) for s in sizes])
+    return suite.main(sys.argv[1:], around=remove_tmux_socket,
+                      executable=BIN)
 
 
 if __name__ == "__main__":

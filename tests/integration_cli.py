@@ -1,48 +1,36 @@
 #!/usr/bin/env python3
 """Integration tests: the real omslog binary (OMSLOG_BIN) against the mock DRF
 server (tests/mock_oms.py) on loopback. Each test runs a command the way a
-script or a person would and asserts on its output and exit status.
-Prints "N passed, N failed" last; exits 1 on any failure."""
+script or a person would and asserts on its output and exit status. Redirects
+are tested in integration_security.py. Arguments and output: see
+tests/harness.py."""
 import csv
 import io
 import json
 import os
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import traceback
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
-from mock_oms import MockServer  # noqa: E402
+from harness import EXIT, Suite, omslog_env, scaled  # noqa: E402
+from mock_oms import Hooks, MockServer  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN", os.path.abspath("build/omslog"))
 TOKEN = "it-token-0123456789abcdef"
 COUNT = 137  # not a multiple of the page size: the last page is partial
 ESC = "\x1b"
 
-# Exit statuses documented in README.md and doc/omslog.1.
-EXIT = dict(ok=0, usage=2, config=3, auth=4, not_found=5, bad_request=6, rate=7,
-            server=8, connect=9, dns=10, tls=11, timeout=12, protocol=13, origin=14)
-
 TMP = tempfile.mkdtemp(prefix="omslog-it-")
 
 
 def run(args, env_extra=None, timeout=60, token=TOKEN, stdin=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMSLOG_")}
-    env["HOME"] = TMP  # no stray user config
-    env.pop("XDG_CONFIG_HOME", None)
-    env["COLUMNS"] = "100"
-    env["LC_ALL"] = "C.UTF-8"
-    if token is not None:
-        env["OMSLOG_TOKEN"] = token
-    if env_extra:
-        env.update(env_extra)
-    p = subprocess.run([BIN] + args, capture_output=True, timeout=timeout, env=env,
+    env = omslog_env(TMP, token, dict({"COLUMNS": "100"}, **(env_extra or {})))
+    p = subprocess.run([BIN] + args, capture_output=True, timeout=scaled(timeout), env=env,
                        stdin=subprocess.DEVNULL if stdin is None else stdin)
     return p.returncode, p.stdout.decode("utf-8", "surrogateescape"), \
         p.stderr.decode("utf-8", "surrogateescape")
@@ -384,7 +372,7 @@ def test_rate_limit_honours_retry_after():
         t = time.time()
         rc, out, err = run(["--url", s.url, "list", "--limit", "3"])
         expect(rc, "ok", out, err)
-        assert time.time() - t >= 0.9
+        assert time.time() - t >= 0.9  # a lower bound: not scaled
         assert len(jsonl(out)) == 3
 
 
@@ -415,7 +403,7 @@ def test_stalled_body_times_out():
         t = time.time()
         rc, out, err = run(["--url", s.url, "--timeout", "2", "--retries", "0", "list"])
         expect(rc, "timeout", out, err)
-        assert time.time() - t < 15
+        assert time.time() - t < scaled(15)
 
 
 def test_connection_refused():
@@ -507,44 +495,6 @@ def test_escape_sequences_never_reach_the_terminal_format():
             assert ESC not in o and "\x07" not in o and "\x9b" not in o
 
 
-def test_redirect_to_another_origin_never_gets_the_token():
-    """Spies on another port of 127.0.0.1 and on 127.0.0.2 record every request;
-    omslog must refuse each redirect (301/302/307/308 and to https) and no spy
-    may ever see the token."""
-    import urllib.request
-    logs = [os.path.join(TMP, "spy1.jsonl"), os.path.join(TMP, "spy2.jsonl")]
-    with MockServer(count=5, no_auth=True, log_file=logs[0]) as spy1, \
-            MockServer(count=5, no_auth=True, host="127.0.0.2", log_file=logs[1]) as spy2:
-        targets = [spy1.url, spy2.url, "https://127.0.0.1:%d" % spy1.port]
-        for target in targets:
-            with MockServer(count=20, token=TOKEN, redirect_to=target) as s:
-                rc, out, err = run(["--url", s.url, "list"])
-                expect(rc, "origin", out, err)
-                assert "refusing to send the API token" in err, err
-                rc, out, err = run(["--url", s.url, "get", "5"])
-                expect(rc, "origin", out, err)
-        # the spies do record what reaches them (so the check below can fail)
-        for spy in (spy1, spy2):
-            urllib.request.urlopen(urllib.request.Request(
-                spy.url + "/api/v1/oms/logs/action_log/",
-                headers={"X-Probe": "probe-marker"})).read()
-        seen = "".join(open(p).read() for p in logs if os.path.exists(p))
-        assert seen.count("probe-marker") == 2, seen[:300]
-        assert TOKEN not in seen
-
-
-def test_redirect_loop_is_a_protocol_error():
-    """A same-origin redirect to itself, forever: bounded hops, then a clear
-    'cannot follow' error with the protocol status (the connection is fine)."""
-    with MockServer(count=5, token=TOKEN) as s:
-        s.set(redirect_to=s.url)
-        rc, out, err = run(["--url", s.url, "list"])
-        expect(rc, "protocol", out, err)
-        assert "redirect omslog cannot follow" in err and "too many redirects" in err, err
-        hops = [r for r in s.requests if r.get("path", "").startswith("/api/")]
-        assert 2 <= len(hops) <= 20, len(hops)
-
-
 def test_next_link_to_another_host_never_gets_the_token():
     """omslog pages by number: next links to another origin are not followed,
     so the list completes and the other host sees nothing at all."""
@@ -608,7 +558,7 @@ def test_log_growing_faster_than_it_can_be_read_stops():
         s.set(grow=0)
         expect(rc, "timeout", out, err)
         assert "the log grows faster than it can be read" in err, err
-        assert time.monotonic() - t0 < 60
+        assert time.monotonic() - t0 < scaled(60)
         ids = [r["id"] for r in jsonl(out)]
         assert ids and len(ids) == len(set(ids)) and ids == sorted(ids, reverse=True)
 
@@ -639,8 +589,9 @@ def test_parallel_pages_reuse_connections():
         elapsed = time.time() - t
         expect(rc, "ok", out, err)
         assert len(jsonl(out)) == 200
-        # 20 pages at 200 ms each: one at a time would take >= 4 s
-        assert elapsed < 3.0, elapsed
+        # 20 pages at 200 ms each: one at a time would take >= 4 s, which caps
+        # the allowance however much the time scale stretches it
+        assert elapsed < min(scaled(3.0), 3.9), elapsed
         assert s.connections <= 6, s.connections
 
 
@@ -654,7 +605,7 @@ def page_of(raw_path):
     return int(q["page"][-1]) if "page" in q else None
 
 
-class InFlight:
+class InFlight(Hooks):
     """Counts the API requests the mock is working on at once (from reading the
     request to having its reply ready, a span inside the client's own request
     time), logs when each started and ended, and can hold chosen pages longer."""
@@ -664,26 +615,24 @@ class InFlight:
         self.now = self.most = 0
         self.log = []  # (event, page, monotonic time)
         self.extra_delay = extra_delay or {}
-        inner = server.respond
+        server.hooks = self
 
-        def respond(method, raw_path, headers, body=b""):
-            if API_PATH not in raw_path:
-                return inner(method, raw_path, headers, body)
-            page = page_of(raw_path)
+    def respond(self, mock, req, answer):
+        if API_PATH not in req["path"]:
+            return answer(req)
+        page = page_of(req["path"])
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            self.log.append(("start", page, time.monotonic()))
+        try:
+            if page in self.extra_delay:
+                time.sleep(self.extra_delay[page])
+            return answer(req)
+        finally:
             with self.lock:
-                self.now += 1
-                self.most = max(self.most, self.now)
-                self.log.append(("start", page, time.monotonic()))
-            try:
-                if page in self.extra_delay:
-                    time.sleep(self.extra_delay[page])
-                return inner(method, raw_path, headers, body)
-            finally:
-                with self.lock:
-                    self.now -= 1
-                    self.log.append(("end", page, time.monotonic()))
-
-        server.respond = respond
+                self.now -= 1
+                self.log.append(("end", page, time.monotonic()))
 
     def span(self, page):
         start = next(t for ev, p, t in self.log if ev == "start" and p == page)
@@ -820,19 +769,20 @@ def test_purge_while_later_pages_are_held_reads_each_once_more():
                     purge_oldest=PURGED) as s:
         want = list(s.store.ids())[:PURGE_COUNT - PURGED]
         lock, answered, before_purge = threading.Lock(), [], []
-        inner = s.respond
 
-        def respond(method, raw_path, headers, body=b""):
-            page = (page_of(raw_path) or 1) if API_PATH in raw_path else None
-            if page == PURGE_PAGE and not before_purge:
-                time.sleep(hold)
+        class HoldPurgePage(Hooks):
+            def respond(self, mock, req, answer):
+                raw_path = req["path"]
+                page = (page_of(raw_path) or 1) if API_PATH in raw_path else None
+                if page == PURGE_PAGE and not before_purge:
+                    time.sleep(hold)
+                    with lock:
+                        before_purge.append(list(answered))
+                r = answer(req)
                 with lock:
-                    before_purge.append(list(answered))
-            r = inner(method, raw_path, headers, body)
-            with lock:
-                answered.append(page)
-            return r
-        s.respond = respond
+                    answered.append(page)
+                return r
+        s.hooks = HoldPurgePage()
         rc, out, err = run(["--url", s.url, "--parallel", "2", "list", "--all"])
         expect(rc, "ok", out, err)
         assert len(s.store) == PURGE_COUNT - PURGED, "the purge did not happen"
@@ -847,32 +797,16 @@ def test_purge_while_later_pages_are_held_reads_each_once_more():
 
 # ---------------------------------------------------------------- runner
 
+def shared_server():
+    """The server most tests share (Ctx.url())."""
+    Ctx.server = MockServer(count=COUNT, token=TOKEN)
+    return Ctx.server
+
+
 def main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
-    only = sys.argv[1:]
-    if only:
-        unmatched = [o for o in only if not any(o in n for n, _ in tests)]
-        if unmatched:  # a renamed test must not drop out of a run silently
-            print("FAIL setup: no test matches %s" % ", ".join(unmatched))
-            print("0 passed, 1 failed")
-            sys.exit(1)
-        tests = [(n, f) for n, f in tests if any(o in n for o in only)]
-    passed = failed = 0
-    with MockServer(count=COUNT, token=TOKEN) as s:
-        Ctx.server = s
-        for name, fn in tests:
-            t = time.time()
-            try:
-                fn()
-                passed += 1
-                print("ok   %-60s %.1fs" % (name, time.time() - t), flush=True)
-            except Exception:
-                failed += 1
-                print("FAIL %s" % name, flush=True)
-                traceback.print_exc()
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    suite = Suite().collect(globals(), "test_", by_name=True)
+    return suite.main(sys.argv[1:], around=shared_server, executable=BIN)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -8,9 +8,10 @@ the real omslog binary (OMSLOG_BIN) against hostile servers on loopback.
    gets out, each control is shown as its documented visible escape, and table
    columns stay aligned. json/jsonl/csv keep the data exact (parsed and compared
    field by field with what the server sent).
-2. The API key stays home: recorders on another port of 127.0.0.1 and on
-   127.0.0.2 log every request; redirects, next/previous links and URLs with
-   userinfo must never bring the key to them. The key never shows in --verbose
+2. The API key stays home: recorders (the mock, tests/mock_oms.py, as a bare
+   recorder) on another port of 127.0.0.1 and on 127.0.0.2 log every request;
+   redirects, next/previous links and URLs with userinfo must never bring the
+   key to them, and a redirect loop on our own origin ends. The key never shows in --verbose
    output, in error messages (even when the server echoes it back) or in
    /proc/<pid>/cmdline, and omslog runs with core dumps off.
 
@@ -18,9 +19,8 @@ Environment: OMSLOG_BIN (the binary), OMSLOG_TEST_TIME_SCALE (multiply every
 deadline, e.g. 20 under valgrind), OMSLOG_UNDER_VALGRIND=1 (skips the checks
 of /proc/<pid>/cmdline and of the process's dumpable flag, which under
 valgrind describe valgrind's own process, not omslog's; see tests/valgrind.sh).
-Arguments: substrings of test names to run only those.
-Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, N failed" last;
-exits 1 on any failure."""
+Arguments and output: see tests/harness.py."""
+import contextlib
 import csv
 import io
 import json
@@ -32,47 +32,38 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "fixtures"))
-from recorder import Recorder, Reply, json_reply, HTML_TYPE  # noqa: E402
-from time_scale import read_time_scale  # noqa: E402
+sys.path.insert(0, HERE)
+from harness import EXIT, Skip, Suite, omslog_env, scaled  # noqa: E402
+from mock_oms import HTML_TYPE, MockServer, Reply, json_reply  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN", os.path.abspath("build/omslog"))
-SCALE, SCALE_ERROR = read_time_scale()
 UNDER_VALGRIND = os.environ.get("OMSLOG_UNDER_VALGRIND") == "1"
 # DRF's authtoken keys are 40 hex digits.
 TOKEN = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"
 API = "/api/v1/oms/logs/action_log/"
 COLUMNS = 200  # wide enough that every payload's escape fits in MESSAGE
 REDACT_RUN = 8  # format.h FORMAT_REDACT_MIN_RUN: no run this long of the key may show
-# Exit statuses: include/omslog/error.h.
-EXIT = dict(ok=0, usage=2, config=3, auth=4, not_found=5, bad_request=6, rate=7,
-            server=8, connect=9, dns=10, tls=11, timeout=12, protocol=13, origin=14)
 TMP = tempfile.mkdtemp(prefix="omslog-sec-")
 
 
-class Skip(Exception):
-    pass
+def Recorder(host="127.0.0.1", handler=None):  # noqa: N802 - reads as the class it was
+    """The mock as a bare recorder: only handler answers, every other request gets a
+    404; every request is recorded (dump(), count(), connections)."""
+    return MockServer(host=host, handler=handler, spy=True)
 
 
 # ---------------------------------------------------------------- running omslog
 
 def clean_env(token=TOKEN, extra=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMSLOG_")}
-    env.pop("XDG_CONFIG_HOME", None)
-    env.update(HOME=TMP, COLUMNS=str(COLUMNS), LC_ALL="C.UTF-8", TZ="UTC")
-    if token is not None:
-        env["OMSLOG_TOKEN"] = token
-    env.update(extra or {})
-    return env
+    return omslog_env(TMP, token, dict({"COLUMNS": str(COLUMNS), "TZ": "UTC"}, **(extra or {})))
 
 
 def run(args, token=TOKEN, env=None, timeout=60):
     p = subprocess.run([BIN] + args, capture_output=True, env=clean_env(token, env),
-                       stdin=subprocess.DEVNULL, timeout=timeout * SCALE)
+                       stdin=subprocess.DEVNULL, timeout=scaled(timeout))
     return p.returncode, p.stdout, p.stderr
 
 
@@ -86,7 +77,7 @@ def one_line(err):
 
 
 def wait_until(cond, seconds, what):
-    end = time.time() + seconds * SCALE
+    end = time.time() + scaled(seconds)
     while time.time() < end:
         if cond():
             return
@@ -577,7 +568,7 @@ class Spies:
             before = spy.count()
             req = urllib.request.Request(spy.url + API, headers={"Authorization": "Token probe"})
             try:
-                urllib.request.urlopen(req, timeout=10).read()
+                urllib.request.urlopen(req, timeout=scaled(10)).read()
             except Exception:
                 pass  # a 404 is fine: the request was recorded
             assert spy.count() == before + 1 and "Token probe" in spy.dump()
@@ -639,6 +630,18 @@ def test_redirect_chain_leaving_the_origin_is_refused():
         expect_rc(rc, "origin", out, err)
         assert main.count() == 2, main.count()
         spies.assert_untouched("same-origin hop then 307 away")
+
+
+def test_redirect_loop_is_a_protocol_error():
+    """A same-origin redirect to itself, forever: bounded hops, then a clear
+    'cannot follow' error with the protocol status (the connection is fine)."""
+    with MockServer(count=5, token=TOKEN) as s:
+        s.set(redirect_to=s.url)
+        rc, out, err = run(["--url", s.url, "list"])
+        expect_rc(rc, "protocol", out, err)
+        assert b"redirect omslog cannot follow" in err and b"too many redirects" in err, err
+        hops = [r for r in s.requests if r.get("path", "").startswith("/api/")]
+        assert 2 <= len(hops) <= 20, len(hops)
 
 
 def test_next_and_previous_links_to_another_origin_are_never_followed():
@@ -796,8 +799,8 @@ def test_token_on_command_line_prints_one_hint():
 
 
 def stalling_handler(req):
-    return Reply(200, (("Content-Type", "application/json"),), page_of(), stall=True,
-                 stall_bytes=1)
+    return Reply(200, (("Content-Type", "application/json"),), page_of(), mode="stall",
+                 cut=1)
 
 
 def spawn_stalled(main, args, pre=(), binary=None):
@@ -821,7 +824,7 @@ def spawn_stalled(main, args, pre=(), binary=None):
 def stop(p):
     p.terminate()
     try:
-        p.communicate(timeout=20 * SCALE)
+        p.communicate(timeout=scaled(20))
     except subprocess.TimeoutExpired:
         p.kill()
         p.communicate()
@@ -876,7 +879,7 @@ def test_no_core_dumps_of_the_key():
         shutil.copy2(BIN, binary)
         os.chmod(binary, 0o755)
         probe = subprocess.run(pre + [binary, "--version"], capture_output=True,
-                               env=clean_env(None), timeout=30 * SCALE)
+                               env=clean_env(None), timeout=scaled(30))
         assert probe.returncode == 0, "nobody cannot run %s: %r" % (binary, probe.stderr[:200])
     with Recorder(handler=stalling_handler) as main:
         p = spawn_stalled(main, [], pre, binary)
@@ -895,46 +898,19 @@ def test_no_core_dumps_of_the_key():
 
 # ---------------------------------------------------------------- runner
 
+@contextlib.contextmanager
+def temporary_home():
+    try:
+        yield
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
 def main():
-    if SCALE_ERROR:
-        print("FAIL setup: " + SCALE_ERROR)
-        print("0 passed, 1 failed")
-        sys.exit(1)
-    if not os.access(BIN, os.X_OK):
-        print("FAIL setup: OMSLOG_BIN=%s is not executable" % BIN)
-        print("0 passed, 1 failed")
-        sys.exit(1)
-    tests = [(n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)]
-    only = sys.argv[1:]
-    if only:
-        unmatched = [o for o in only if not any(o in n for n, _ in tests)]
-        if unmatched:  # a renamed test must not drop out of a run silently
-            print("FAIL setup: no test matches %s" % ", ".join(unmatched))
-            print("0 passed, 1 failed")
-            sys.exit(1)
-        tests = [(n, f) for n, f in tests if any(o in n for o in only)]
-    passed = failed = skipped = 0
-    for name, fn in tests:
-        t = time.time()
-        try:
-            fn()
-            passed += 1
-            print("ok %s (%.1fs)" % (name, time.time() - t), flush=True)
-        except Skip as e:
-            skipped += 1
-            print("skip %s: %s" % (name, e), flush=True)
-        except Exception as e:
-            failed += 1
-            first = (str(e).split("\n")[0] or type(e).__name__)[:300]
-            print("FAIL %s: %s" % (name, first), flush=True)
-            traceback.print_exc()
-    shutil.rmtree(TMP, ignore_errors=True)
-    if skipped:
-        print("%d skipped (see 'skip' lines above)" % skipped)
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed else 0)
+    suite = Suite().collect(globals(), "test_")
+    return suite.main(sys.argv[1:], around=temporary_home, executable=BIN)
 
 
 if __name__ == "__main__":
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    main()
+    sys.exit(main())

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""mock_oms.py: a mock of the OMS action-log API that behaves like Django REST Framework.
+"""mock_oms.py: a mock of the OMS action-log API that behaves like Django REST Framework,
+and the one HTTP server of every test and benchmark.
 
 Python 3 standard library only.
 
@@ -10,7 +11,15 @@ Embedded in Python tests:
 
     srv = MockServer(count=50, page_size=10).start()   # .port, .url
     srv.set(fail_5xx=2)                                  # reconfigure between steps
+    srv.requests, srv.dump(), srv.count()                # what it received
     srv.stop()
+
+Scripted beyond the options: MockServer(handler=fn) answers what fn(req) returns (a
+Reply: any bytes, cut, stalled, reset, chunked, after a 1xx; None lets the API answer;
+with spy=True, a 404), and MockServer(hooks=...) wraps and observes requests,
+/__control__ and connections (see Hooks). --workers N and --stats (the benchmarks):
+see mock_workers.py. tests/fixtures/http_peer.py is this server with test_http.c's
+routes as its handler.
 
 Every fault switch can also be changed at runtime, with no authentication:
 `POST /__control__` with a JSON object of option names (`fail_5xx` or `fail-5xx`), plus
@@ -36,8 +45,10 @@ import re
 import signal
 import socket
 import socketserver
+import struct
 import sys
 import threading
+import time
 from collections import deque, namedtuple
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -94,9 +105,13 @@ OPTIONS = [
     ("invalid_utf8", False, "the newest entry's message holds raw invalid UTF-8 bytes"),
     ("lean", False, "one-line messages and no traces: cheap enough for 100,000-entry pages"),
     ("reflect_auth", False, "authentication failures quote the Authorization header received"),
+    ("spy", False, "no API: what the handler does not answer gets a 404 (a bare recorder)"),
+    ("cache", False, "generate every entry once, at start, and keep it (the benchmarks)"),
+    ("stats", False, "count requests in flight, CPU and turnaround (GET /__control__)"),
+    ("workers", 1, "serve the port from N worker processes (implies --stats)"),
 ]
 DEFAULTS = {name: default for name, default, _ in OPTIONS}
-FIXED_OPTIONS = ("host", "port", "port_file")  # the socket is already bound
+FIXED_OPTIONS = ("host", "port", "port_file", "stats", "workers")  # fixed at start
 
 # ---------------------------------------------------------------- ids and times
 
@@ -648,7 +663,14 @@ def huge_trace(mb):
 
 # ---------------------------------------------------------------- HTTP layer
 
-Reply = namedtuple("Reply", "status headers body mode", defaults=([], b"", "normal"))
+# How a reply goes out (mode): "normal"; "truncate": the first `cut` bytes of the body
+# (default half), then close; "stall": the first `cut` bytes, then hold the connection
+# until the server stops; "reset": no reply, the connection closed with a TCP reset;
+# "chunked": Transfer-Encoding: chunked instead of Content-Length. `informational` is a
+# list of (status, headers) sent first (a 103 Early Hints). Bodies are bytes (str is
+# sent as UTF-8), so a handler can send any bytes at all.
+Reply = namedtuple("Reply", "status headers body mode cut informational",
+                   defaults=((), b"", "normal", None, ()))
 SURROGATE_RE = re.compile("[\ud800-\udfff]")
 DRF_HEADERS = [("Vary", "Accept"), ("Allow", "GET, HEAD, OPTIONS"),
                ("X-Frame-Options", "DENY"), ("X-Content-Type-Options", "nosniff"),
@@ -660,6 +682,7 @@ NGINX_PAGE = ("<html>\r\n<head><title>{0} {1}</title></head>\r\n<body>\r\n<cente
 DJANGO_500 = ('<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n'
               '</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n')
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
+CHUNK_BYTES = 64 * 1024  # one chunk of a chunked reply
 
 
 def render_json(obj):
@@ -671,8 +694,49 @@ def render_json(obj):
 
 
 def json_reply(status, obj, extra=(), body=None):
+    """A DRF JSON reply; obj may also be bytes (hand-built JSON, sent as it is)."""
+    if body is None:
+        body = obj if isinstance(obj, bytes) else render_json(obj)
     return Reply(status, [("Content-Type", "application/json")] + DRF_HEADERS + list(extra),
-                 render_json(obj) if body is None else body)
+                 body)
+
+
+NOT_FOUND = json_reply(404, {"detail": "Not found."})
+
+
+class Hooks:
+    """Where a test or a benchmark extends the mock (MockServer(hooks=...) or srv.hooks):
+    subclass and override what you need; each default does what the plain mock does.
+
+    respond(mock, req, answer)   every request but /__control__: return answer(req), or
+                                 wrap it (count, hold back or delay requests), or reply
+                                 otherwise. req: see MockServer.respond.
+    control(mock, method, body, apply)  a /__control__ request: return apply(method, body)
+    describe(mock, description)  GET /__control__'s description: add state to it
+    connection(mock, conn, opened)  a TCP connection was accepted (opened) or closed
+    request_line(handler)        a request line was read: the client's turn has ended
+    request_done(handler, cpu_s) a request was answered; cpu_s: its thread CPU time
+
+    A plain function answering requests is simpler: MockServer(handler=fn), fn(req)
+    returning a Reply, or None to let the DRF API answer."""
+
+    def respond(self, mock, req, answer):
+        return answer(req)
+
+    def control(self, mock, method, body, apply):
+        return apply(method, body)
+
+    def describe(self, mock, description):
+        pass
+
+    def connection(self, mock, conn, opened):
+        pass
+
+    def request_line(self, handler):
+        pass
+
+    def request_done(self, handler, cpu_s):
+        pass
 
 
 def error_reply(status):
@@ -750,6 +814,19 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             self.server.mock.track(self.connection, False)
 
+    def parse_request(self):
+        self.server.mock.hooks.request_line(self)
+        return super().parse_request()
+
+    def handle_one_request(self):
+        # Thread CPU time: blocking on the next request of a kept-alive connection
+        # costs none, so this is the parse, the answer and the send.
+        t0 = time.thread_time()
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.mock.hooks.request_done(self, time.thread_time() - t0)
+
     def log_message(self, fmt, *args):
         if self.server.mock.opts["log_requests"]:
             sys.stderr.write("%s - %s\n" % (self.address_string(), fmt % args))
@@ -763,17 +840,44 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # we never read chunked bodies: do not reuse
         body = self.rfile.read(length) if length > 0 else b""
         r = self.server.mock.respond(self.command, self.path, self.headers, body)
+        try:
+            self.send(r)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # clients hanging up mid-reply are normal
+
+    def send(self, r):
+        if r.mode == "reset":  # SO_LINGER with a zero timeout makes close() send RST
+            self.close_connection = True
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.connection.close()
+            return
+        for status, headers in r.informational:
+            self.send_response_only(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            self.end_headers()
+        body = r.body.encode("utf-8") if isinstance(r.body, str) else r.body
         self.send_response(r.status)
         for k, v in r.headers:
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(r.body)))
+        if r.mode == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command == "HEAD":
             return
         if r.mode == "normal":
-            self.wfile.write(r.body)
+            self.wfile.write(body)
             return
-        self.wfile.write(r.body[:len(r.body) // 2])
+        if r.mode == "chunked":
+            for i in range(0, len(body), CHUNK_BYTES):
+                part = body[i:i + CHUNK_BYTES]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        self.wfile.write(body[:len(body) // 2 if r.cut is None else r.cut])
         self.wfile.flush()
         if r.mode == "stall":
             self.server.mock.stopping.wait()
@@ -807,16 +911,25 @@ class Server6(Server):
 
 
 class MockServer:
-    def __init__(self, **options):
+    """The one mock HTTP server of the tests and benchmarks: the DRF API, its fault
+    switches (OPTIONS), request recording, and two ways to script it: handler(req)
+    answers requests itself (returning None lets the API answer), and hooks (a Hooks)
+    wrap and observe it. Every request except /__control__ is recorded."""
+
+    def __init__(self, handler=None, hooks=None, **options):
         self.initial = dict(DEFAULTS)
         self.initial.update(coerce(k, v) for k, v in options.items())
         self.opts = dict(self.initial)
+        self.handler, self.hooks = handler, hooks or Hooks()
         self.lock = threading.RLock()
         self.log_lock = threading.Lock()
         self.stopping = threading.Event()
-        self.requests = deque(maxlen=10000)  # {"method","path","headers"} of API requests
+        # {"method", "path", "headers" (a dict; repeated names joined by ", "), "raw" (the
+        # request line and headers as received)} of every request but /__control__.
+        self.requests = deque(maxlen=10000)
         self.connections = 0                 # accepted so far (keep-alive tests count them)
         self.open = set()
+        self.entry_cache = {}
         self.httpd = None
         self.port, self.url = None, None
         self.reset_state()
@@ -825,6 +938,16 @@ class MockServer:
         self.store = Store(self.opts["seed"], self.opts["count"])
         self.flaky_rng = random.Random(self.opts["seed"])
         self.filter_key, self.filter_positions = None, None
+        if self.opts["cache"]:
+            self.warm_cache()
+
+    def warm_cache(self):
+        """With cache, every entry is generated now (before the port opens, so worker
+        processes inherit them) and kept; see cacheable()."""
+        o = self.opts
+        if self.cacheable(o):
+            for p in range(len(self.store)):
+                self.entry(*self.store.at(p), o)
 
     def start(self):
         self.stopping.clear()
@@ -836,6 +959,11 @@ class MockServer:
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.1},
                          daemon=True).start()
         return self
+
+    def restart(self):
+        """Start again after stop(), on the same port: a server that comes back."""
+        self.opts["port"] = self.port
+        return self.start()
 
     def stop(self):
         self.stopping.set()  # wakes delayed and stalled handlers
@@ -869,6 +997,7 @@ class MockServer:
                 self.open.add(conn)
             else:
                 self.open.discard(conn)
+        self.hooks.connection(self, conn, opened)
 
     def set(self, **changes):
         """Change options at runtime; raises ValueError (and changes nothing) on a bad one."""
@@ -889,29 +1018,60 @@ class MockServer:
 
     def describe(self):
         with self.lock:
-            return {"options": dict(self.opts),
-                    "state": {"url": self.url, "count": len(self.store),
-                              "grown": len(self.store.grown), "deleted": len(self.store.deleted),
-                              "requests": len(self.requests), "connections": self.connections}}
+            d = {"options": dict(self.opts),
+                 "state": {"url": self.url, "count": len(self.store),
+                           "grown": len(self.store.grown), "deleted": len(self.store.deleted),
+                           "requests": len(self.requests), "connections": self.connections}}
+        self.hooks.describe(self, d)
+        return d
 
-    def record(self, method, raw_path, headers, log_file):
+    def record(self, req, log_file):
         hdrs = {}
-        for k, v in headers.items():
+        for k, v in req["headers"].items():
             hdrs[k] = hdrs[k] + ", " + v if k in hdrs else v
-        rec = {"method": method, "path": raw_path, "headers": hdrs}
-        self.requests.append(rec)
+        rec = {"method": req["method"], "path": req["path"], "headers": hdrs, "raw": req["raw"]}
+        with self.lock:
+            self.requests.append(rec)
         if log_file:
             with self.log_lock, open(log_file, "a", encoding="utf-8") as f:
                 f.write(json.dumps(rec) + "\n")
 
+    def dump(self):
+        """Every request line and header received (but /__control__'s), as one string."""
+        with self.lock:
+            return "".join(r["raw"] for r in self.requests)
+
+    def count(self):
+        """Requests received (but /__control__)."""
+        with self.lock:
+            return len(self.requests)
+
     def respond(self, method, raw_path, headers, body=b""):
+        """The reply to one request. A handler or the hooks get it as req: a dict of
+        method, path (as sent), headers (an email.message.Message), body (bytes), raw
+        (the request line and headers) and server (this MockServer)."""
+        if unquote(urlsplit(raw_path).path) == CONTROL_PATH:
+            return self.hooks.control(self, method, body, self.control)
+        raw = "%s %s\n%s" % (method, raw_path,
+                              "".join("%s: %s\n" % kv for kv in headers.items()))
+        req = {"method": method, "path": raw_path, "headers": headers, "body": body,
+               "raw": raw, "server": self}
+        return self.hooks.respond(self, req, self.answer)
+
+    def answer(self, req):
+        """What the mock answers req with: the handler's reply, or the DRF API's."""
+        method, raw_path, headers = req["method"], req["path"], req["headers"]
         split = urlsplit(raw_path)
         path = unquote(split.path)
-        if path == CONTROL_PATH:
-            return self.control(method, body)
         with self.lock:
             o = dict(self.opts)
-        self.record(method, raw_path, headers, o["log_file"])
+        self.record(req, o["log_file"])
+        handler = self.handler
+        r = handler(req) if handler else None
+        if r is not None:
+            return r
+        if o["spy"]:
+            return NOT_FOUND
         if o["delay"] > 0:
             self.stopping.wait(o["delay"])
         if o["redirect_to"]:
@@ -919,8 +1079,8 @@ class MockServer:
         r = self.gateway_fault(o) or self.route(method, path, split, headers, o)
         if o["gzip"] and r.body and "gzip" in headers.get("Accept-Encoding", "").lower():
             r = r._replace(body=gzip.compress(r.body),
-                           headers=r.headers + [("Content-Encoding", "gzip"),
-                                                ("Vary", "Accept-Encoding")])
+                           headers=list(r.headers) + [("Content-Encoding", "gzip"),
+                                                      ("Vary", "Accept-Encoding")])
         return r
 
     def control(self, method, body):
@@ -1020,7 +1180,22 @@ class MockServer:
             r = r._replace(mode="truncate" if o["truncate"] else "stall")
         return r
 
+    @staticmethod
+    def cacheable(o):
+        """Content is a pure function of the seed and the id, except with these."""
+        return o["cache"] and not any(o[k] for k in ("escapes", "huge_trace", "hostile",
+                                                      "invalid_utf8"))
+
     def entry(self, id_, created_us, o):
+        if not self.cacheable(o):
+            return self.make_entry(id_, created_us, o)
+        key = (id_, created_us, o["seed"], o["lean"])
+        e = self.entry_cache.get(key)
+        if e is None:
+            e = self.entry_cache[key] = self.make_entry(id_, created_us, o)
+        return e
+
+    def make_entry(self, id_, created_us, o):
         if o["lean"]:
             level, app = meta(o["seed"], id_, False)
             logger, message, trace = APPS[app][id_ % len(APPS[app])], "lean entry %d" % id_, ""
@@ -1146,21 +1321,32 @@ def parse_args(argv):
     return ap.parse_args(argv)
 
 
+def announce(port, port_file):
+    """Tell the starter the port: the port file (if asked for) and "PORT n" on stdout."""
+    if port_file:  # write then rename, so a reader never sees half a file
+        with open(port_file + ".tmp", "w") as f:
+            f.write("%d\n" % port)
+        os.replace(port_file + ".tmp", port_file)
+    print("PORT %d" % port, flush=True)
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.workers < 1:
+        sys.stderr.write("mock_oms: --workers must be at least 1\n")
+        return 2
+    if args.stats or args.workers > 1:
+        import mock_workers
+        return mock_workers.main(args)
     try:
         server = MockServer(**vars(args)).start()
     except OSError as e:
         sys.stderr.write("mock_oms: cannot listen on %s:%d: %s\n" % (args.host, args.port, e))
         return 1
-    if args.port_file:  # write then rename, so a reader never sees half a file
-        with open(args.port_file + ".tmp", "w") as f:
-            f.write("%d\n" % server.port)
-        os.replace(args.port_file + ".tmp", args.port_file)
-    print("PORT %d" % server.port, flush=True)
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT):  # before the port is told: a stop may follow
         signal.signal(sig, lambda *_: stop.set())
+    announce(server.port, args.port_file)
     while not stop.wait(0.2):
         pass
     server.stop()
@@ -1168,4 +1354,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the module as "mock_oms", so mock_workers (which imports it) shares this copy.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import mock_oms
+    sys.exit(mock_oms.main())

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole suite: each unit-test binary given as an argument, then the Python
-# suites (mock server self-test, then every tests/integration_*.py and
-# tests/e2e_*.py: the CLI and the browser in tmux against the mock server).
+# suites (the harness self-test: the mock server and the runner, then every
+# tests/integration_*.py and tests/e2e_*.py: the CLI and the browser in tmux
+# against the mock server; each ends with "N passed, N failed", tests/harness.py).
 # Prints "suites: N passed, N failed" last; exits 1 when any suite failed.
 # OMSLOG_BIN must name the omslog binary under test.
 set -u

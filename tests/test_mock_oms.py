@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Self-test of tests/mock_oms.py: python3 tests/test_mock_oms.py [NAME...]
+"""Self-test of the harness: the mock server (tests/mock_oms.py, its handler,
+hooks and worker processes) and the runner (tests/harness.py).
 
-Each test starts its own MockServer on 127.0.0.1 with a random port. The last
-line printed is "N passed, N failed"; the exit status is 1 when any failed.
+    python3 tests/test_mock_oms.py [NAME...]
+
+Each test starts its own MockServer on 127.0.0.1 with a random port. Output and
+arguments as every suite's: see tests/harness.py.
 """
+import contextlib
 import gzip
 import http.client
 import json
@@ -15,25 +19,24 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mock_oms import API_PATH, MockServer  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from harness import Skip, Suite, scaled  # noqa: E402
+from mock_oms import API_PATH, Hooks, MockServer, Reply, json_reply  # noqa: E402
 
 TOKEN = "demo-token"
-TESTS = []
 ISO_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$")
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
+suite = Suite()
+test = suite.test
 
 
 def request(srv, path=API_PATH, token=TOKEN, method="GET", headers=None, body=None,
             timeout=10):
     """(status, headers with lower-case names, body bytes) of one request."""
-    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout)
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=scaled(timeout))
     hdrs = {"Authorization": "Token " + token} if token else {}
     hdrs.update(headers or {})
     try:
@@ -192,7 +195,7 @@ def detail_and_routing():
 @test
 def keep_alive():
     with MockServer(count=95) as srv:
-        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=scaled(5))
         bodies = []
         for path in (API_PATH, API_PATH + "?page=2", API_PATH + "nope/"):
             conn.request("GET", path, headers={"Authorization": "Token " + TOKEN})
@@ -261,7 +264,7 @@ def delay_fail_and_flaky():
     with MockServer(count=20, delay=0.3) as srv:
         t = time.time()
         eq(request(srv)[0], 200)
-        assert time.time() - t >= 0.3
+        assert time.time() - t >= 0.3  # a lower bound: not scaled
     with MockServer(count=20, fail_5xx=2) as srv:
         status, _, body = request(srv)
         eq((status, json.loads(body)["detail"]),
@@ -303,7 +306,7 @@ def malformed_html_truncate():
         status, h, body = request(srv)
         assert status == 502 and h["content-type"] == "text/html" and b"nginx" in body
         srv.set(html_error=False, truncate=True)
-        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=scaled(5))
         conn.request("GET", API_PATH, headers={"Authorization": "Token " + TOKEN})
         r = conn.getresponse()
         try:
@@ -317,7 +320,7 @@ def malformed_html_truncate():
 @test
 def stall():
     srv = MockServer(count=20, stall=True).start()
-    s = socket.create_connection(("127.0.0.1", srv.port), timeout=1)
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=scaled(1))
     s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Token %s\r\n\r\n"
               % (API_PATH.encode(), TOKEN.encode()))
     got = b""
@@ -334,7 +337,7 @@ def stall():
     assert 0 < len(body) < length, (len(body), length)
     t = time.time()
     srv.stop()
-    assert time.time() - t < 3
+    assert time.time() - t < scaled(3)
     s.close()
 
 
@@ -452,11 +455,11 @@ def gzip_encoding():
 def control_endpoint():
     with MockServer(count=50) as srv:
         url = srv.url + "/__control__"
-        state = json.loads(urllib.request.urlopen(url, timeout=5).read())
+        state = json.loads(urllib.request.urlopen(url, timeout=scaled(5)).read())
         eq((state["options"]["fail_5xx"], state["state"]["count"]), (0, 50))
         req = urllib.request.Request(url, data=json.dumps({"fail-5xx": 1, "delay": 0.1}).encode(),
                                      method="POST")
-        state = json.loads(urllib.request.urlopen(req, timeout=5).read())
+        state = json.loads(urllib.request.urlopen(req, timeout=scaled(5)).read())
         eq((state["options"]["fail_5xx"], state["options"]["delay"]), (1, 0.1))
         eq([request(srv)[0] for _ in range(2)], [503, 200])
         for bad in [{"nope": 1}, {"port": 1}, {"delay": "slow"}, [1]]:
@@ -484,31 +487,36 @@ def request_log_file():
         eq(srv.requests[0], recs[0])
 
 
+@contextlib.contextmanager
+def mock_command(*args):
+    """tests/mock_oms.py run as a command: yields (process, port) once it has printed
+    "PORT n"; then SIGTERM must stop it cleanly (status 0, nothing on stderr)."""
+    proc = subprocess.Popen([sys.executable, os.path.join(HERE, "mock_oms.py"), "--port", "0"]
+                            + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = proc.stdout.readline().decode()
+        m = re.match(r"^PORT (\d+)\n$", line)
+        assert m, line
+        yield proc, int(m.group(1))
+        proc.send_signal(signal.SIGTERM)
+        eq(proc.wait(timeout=scaled(10)), 0)
+        eq(proc.stderr.read(), b"")  # quiet without --log-requests
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
 @test
 def command_line():
     with tempfile.TemporaryDirectory() as tmp:
         port_file = os.path.join(tmp, "port")
-        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mock_oms.py")
-        proc = subprocess.Popen([sys.executable, script, "--port", "0", "--count", "40",
-                                 "--token", "k1", "--port-file", port_file, "--fail-5xx", "1"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            line = proc.stdout.readline().decode()
-            m = re.match(r"^PORT (\d+)\n$", line)
-            assert m, line
-            eq(open(port_file).read().strip(), m.group(1))
-
-            class Srv:
-                port = int(m.group(1))
-            eq(request(Srv, token="k1")[0], 503)
-            eq(get_json(Srv, token="k1")[1]["count"], 40)
-            proc.send_signal(signal.SIGTERM)
-            eq(proc.wait(timeout=5), 0)
-            eq(proc.stderr.read(), b"")  # quiet without --log-requests
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        with mock_command("--count", "40", "--token", "k1", "--port-file", port_file,
+                          "--fail-5xx", "1") as (_, port):
+            eq(open(port_file).read().strip(), str(port))
+            srv = types.SimpleNamespace(port=port)
+            eq(request(srv, token="k1")[0], 503)
+            eq(get_json(srv, token="k1")[1]["count"], 40)
 
 
 @test
@@ -521,7 +529,7 @@ def million_entries():
         mid = page(srv, "?page=50000")["results"][3]
         eq(get_json(srv, "%s%d/" % (API_PATH, mid["id"])), (200, mid))
         assert page(srv)["results"][0]["id"] > 1_000_000
-    assert time.time() - t < 5, time.time() - t
+    assert time.time() - t < scaled(5), time.time() - t
 
 
 @test
@@ -559,7 +567,7 @@ def lean_truncated_reflect():
         eq(len(d["results"]), 100_000)
         e = d["results"][5]
         eq((e["message"], e["trace"]), ("lean entry %d" % e["id"], ""))
-        assert time.time() - t < 15, time.time() - t
+        assert time.time() - t < scaled(15), time.time() - t
     with MockServer(count=95, truncated_json=True, reflect_auth=True) as srv:
         status, hdrs, body = request(srv)
         eq((status, int(hdrs["content-length"])), (200, len(body)))  # well framed...
@@ -572,23 +580,172 @@ def lean_truncated_reflect():
            (401, {"detail": "Invalid token. (Authorization: Token wrong-one)"}))
 
 
-def main(names):
-    passed = failed = 0
-    for fn in TESTS:
-        if names and fn.__name__ not in names:
-            continue
-        t = time.time()
-        try:
-            fn()
-        except Exception as e:  # report every failure and carry on
-            failed += 1
-            print("FAIL %s: %s: %.400s" % (fn.__name__, type(e).__name__, e))
-        else:
-            passed += 1
-            print("ok   %s (%.2fs)" % (fn.__name__, time.time() - t))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+# ------------------------------------------------------------------ handler, hooks, workers
 
+def raw_get(srv, path, timeout=2):
+    """Everything a GET of path receives until the server closes or goes quiet."""
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=scaled(timeout))
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path.encode())
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except socket.timeout:
+        pass
+    except ConnectionResetError:
+        got += b"<RST>"
+    s.close()
+    return got
+
+
+@test
+def handler_replies_and_recording():
+    """A handler answers what it knows (any bytes, in every way a reply can go out)
+    and leaves the rest to the API; every request is recorded either way."""
+    body = b'{"raw": "\x9b\xc0"}' + b"x" * 100
+    replies = {"/bytes": Reply(200, [("Content-Type", "application/json")], body),
+               "/cut": Reply(200, (), body, mode="truncate", cut=3),
+               "/stall": Reply(200, (), body, mode="stall", cut=1),
+               "/reset": Reply(200, (), body, mode="reset"),
+               "/chunked": Reply(200, (), b"z" * 70000, mode="chunked"),
+               "/early": Reply(200, (), b"{}", informational=[(103, [("Link", "</a>")])]),
+               "/json": json_reply(418, {"detail": "teapot"})}
+    with MockServer(count=20, handler=lambda req: replies.get(req["path"])) as srv:
+        eq(request(srv, "/bytes")[2], body)
+        eq(request(srv, "/json")[:3:2], (418, b'{"detail":"teapot"}'))
+        eq(request(srv)[0], 200)  # None: the API answers
+        got = raw_get(srv, "/cut")
+        assert got.endswith(b"\r\n\r\n" + body[:3]) and b"Content-Length: %d" % len(body) \
+            in got, got
+        assert raw_get(srv, "/stall", timeout=0.5).endswith(b"\r\n\r\n{"), "stall"
+        eq(raw_get(srv, "/reset"), b"<RST>")
+        got = raw_get(srv, "/chunked")
+        assert b"Transfer-Encoding: chunked" in got and got.endswith(b"\r\n0\r\n\r\n"), got[-50:]
+        got = raw_get(srv, "/early")
+        assert got.startswith(b"HTTP/1.1 103") and b"Link: </a>" in got, got
+        eq(srv.count(), 8)
+        dump = srv.dump()
+        assert "GET /json\n" in dump and "Authorization: Token %s\n" % TOKEN in dump, dump
+        eq([r["path"] for r in srv.requests][:2], ["/bytes", "/json"])
+
+
+@test
+def hooks_wrap_and_observe():
+    class Count(Hooks):
+        def __init__(self):
+            self.answered, self.opened, self.cpu = [], 0, 0.0
+
+        def respond(self, mock, req, answer):
+            r = answer(req)
+            self.answered.append((req["path"], r.status))
+            return r
+
+        def describe(self, mock, description):
+            description["state"]["answered"] = len(self.answered)
+
+        def connection(self, mock, conn, opened):
+            self.opened += opened
+
+        def request_done(self, handler, cpu_s):
+            self.cpu += cpu_s
+
+    hooks = Count()
+    with MockServer(count=20, hooks=hooks) as srv:
+        eq(request(srv, API_PATH + "?page=9")[0], 404)
+        eq(request(srv)[0], 200)
+        eq(get_json(srv, "/__control__")[1]["state"]["answered"], 2)  # not itself counted
+    eq(hooks.answered, [(API_PATH + "?page=9", 404), (API_PATH, 200)])
+    eq(hooks.opened, 3)
+    assert hooks.cpu > 0
+
+
+@test
+def worker_processes_share_control_and_counters():
+    """--workers 2: two keep-alive connections get a worker each; a change POSTed
+    through one reaches the other; the counters add up over both."""
+    with mock_command("--count", "40", "--workers", "2", "--cache") as (_, port):
+        conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=scaled(10))
+                 for _ in range(2)]
+
+        def count(c):
+            c.request("GET", API_PATH, headers={"Authorization": "Token " + TOKEN})
+            return json.loads(c.getresponse().read())["count"]
+        eq([count(c) for c in conns], [40, 40])
+        conns[0].request("POST", "/__control__", body=b'{"count_override": "7"}')
+        state = json.loads(conns[0].getresponse().read())["state"]
+        eq((state["workers"], sorted(state["open_per_worker"])), (2, [1, 1]))
+        eq([count(c) for c in conns], [7, 7])
+        conns[1].request("GET", "/__control__")
+        state = json.loads(conns[1].getresponse().read())["state"]
+        eq((state["requests"], state["inflight"]["served"]), (4, 4))
+        assert state["cpu_s"] > 0 and state["turnaround"]["n"] >= 2, state
+        for c in conns:
+            c.close()
+
+
+# ------------------------------------------------------------------ the runner
+
+SUITES = ["test_mock_oms.py", "integration_cli.py", "integration_security.py",
+          "e2e_browser.py", "e2e_hardening.py"]
+
+
+@test
+def runner_unknown_test_name_fails_every_suite():
+    """A name no test has fails the run before anything runs (it used to pass as
+    "0 passed, 0 failed"), in every suite; /bin/true stands in for omslog."""
+    env = dict(os.environ, OMSLOG_BIN="/bin/true")
+    for script in SUITES:
+        p = subprocess.run([sys.executable, os.path.join(HERE, script), "t_typo"],
+                           capture_output=True, text=True, env=env, timeout=scaled(60))
+        lines = p.stdout.strip().split("\n")
+        eq((script, p.returncode, lines[-1]), (script, 1, "0 passed, 1 failed"))
+        assert "no test matches t_typo" in p.stdout, (script, p.stdout, p.stderr[-500:])
+
+
+@test
+def runner_reports_and_selects():
+    import io
+    from harness import SCALE
+    ran = []
+    s = Suite()
+
+    def t_fine():
+        ran.append("fine")
+
+    def t_fine_too():
+        ran.append("fine_too")
+
+    def test_broken():
+        ran.append("broken")
+        assert False, "broken on purpose"
+
+    def test_not_here():
+        raise Skip("not here")
+    for fn in (t_fine, t_fine_too, test_broken, test_not_here):
+        s.add(fn.__name__, fn)
+    s.add("t_sized", lambda size: ran.append(size), variants=[("80x24", 80), ("160x50", 160)])
+
+    def run(*args):
+        del ran[:]
+        out = io.StringIO()
+        rc = s.main(list(args), out=out)
+        return rc, out.getvalue().strip().split("\n")
+    rc, lines = run()
+    eq((rc, lines[-2:]), (1, ["1 skipped (see the skip lines above)", "4 passed, 1 failed"]))
+    assert "FAIL test_broken: broken on purpose" in lines and \
+        "skip test_not_here: not here" in lines, lines
+    assert any(ln.startswith("ok   sized 160x50 (") for ln in lines), lines
+    eq(run("fine"), (0, run("t_fine")[1]))  # the exact name, with or without prefix
+    eq(ran, ["fine"])
+    eq(run("ine")[0], 0)  # no exact name: every name containing it
+    eq(ran, ["fine", "fine_too"])
+    eq(run("sized", "nope", "fine")[1], ["FAIL setup: no test matches nope",
+                                         "0 passed, 1 failed"])
+    eq(ran, [])
+    eq(scaled(2), 2 * SCALE)
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(suite.main(sys.argv[1:]))

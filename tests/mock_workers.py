@@ -1,26 +1,16 @@
-#!/usr/bin/env python3
-"""mock_server.py: tests/mock_oms.py for the benchmarks, in processes of its own.
+"""mock_workers.py: tests/mock_oms.py's --stats and --workers N, for the benchmarks.
 
-    python3 bench/mock_server.py [--workers N] [--cache] MOCK_OPTIONS...   # prints "PORT n"
+    python3 tests/mock_oms.py --workers 4 --cache [MOCK_OPTIONS...]   # prints "PORT n"
 
-What it adds to running tests/mock_oms.py directly, all about measuring the
-client rather than the mock:
+Both are about measuring the client rather than the mock:
 
-- It runs in processes of its own, so a Python client under test (the
-  `requests` baseline) does not share the mock's interpreter lock.
-- --workers N (default 1): N worker processes serve the port, as gunicorn's
-  workers do, so that concurrent requests do not queue behind one interpreter
-  lock. This process accepts every connection and hands it (SCM_RIGHTS) to the
-  worker with the fewest open connections, so N keep-alive connections get one
-  worker each, where SO_REUSEPORT's hash would often put two on one. With 1 it
-  is the plain one-process mock of before: no fork, no hand-over.
-- --cache: every entry's content is generated once (all of them before the port
-  opens, in this process, so the workers inherit them) and kept; each page is
-  still built, rendered and sent per request. Content is a pure function of the
-  seed and the id, so what is sent does not change. Entries are not cached when
-  escapes, huge_trace, hostile or invalid_utf8 is on (those depend on more).
-- Counters in shared memory, over all the workers. GET /__control__ shows, under
-  state (besides the mock's own fields):
+- --workers N: N worker processes serve the port, as gunicorn's workers do, so
+  that concurrent requests do not queue behind one interpreter lock. The main
+  process accepts every connection and hands it (SCM_RIGHTS) to the worker with
+  the fewest open connections, so N keep-alive connections get one worker each,
+  where SO_REUSEPORT's hash would often put two on one.
+- Counters in shared memory, over all the workers (--stats alone: one process).
+  GET /__control__ shows, under state (besides the mock's own fields):
     connections  TCP connections accepted (cumulative)
     requests     API requests received (cumulative)
     workers      the number of worker processes
@@ -48,11 +38,8 @@ client rather than the mock:
   one file under one lock. Counted faults (fail_5xx, rate_limit), grow, shrink
   and purge_page stay per worker: use them with 1 worker.
 
-(It used to set TCP_NODELAY on the mock's sockets; the mock does that itself
-now. --reuse-port, several independent processes on one port, is replaced by
---workers, whose counters are shared.)
+All of it is a mock_oms.Hooks (SharedCounters): the mock itself is not patched.
 """
-import argparse
 import ctypes
 import json
 import multiprocessing
@@ -66,10 +53,7 @@ import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
-
-import mock_oms  # noqa: E402  (the path is set just above)
+import mock_oms
 
 # Bytes of one hand-over message: one byte names it, the descriptor rides along.
 HANDOVER_MSG = b"c"
@@ -78,8 +62,6 @@ MAX_FDS_PER_MSG = 8
 ACCEPT_POLL_S = 0.2       # how often the accept loop looks at the stop flag
 WORKER_EXIT_WAIT_S = 5.0  # then SIGKILL
 DEAD_WORKER = 1 << 30     # the open-connection count of a worker that has died
-# Entry options whose content depends on more than (seed, id): never cached.
-UNCACHEABLE = ("escapes", "huge_trace", "hostile", "invalid_utf8")
 
 
 class Counters(ctypes.Structure):
@@ -154,9 +136,9 @@ class Shared:
             return out
 
 
-class Worker:
-    """This process's part: its index (for the open-connection counts) and how far
-    it has read the change log."""
+class SharedCounters(mock_oms.Hooks):
+    """This process's part: the hooks that count into shared memory, its index (for
+    the open-connection counts) and how far it has read the change log."""
 
     def __init__(self, shared, index, handed_over):
         self.shared, self.index, self.handed_over = shared, index, handed_over
@@ -180,10 +162,20 @@ class Worker:
             mock.set(**json.loads(line))
         self.seen = version
 
-    def control(self, mock, method, body, original):
+    def respond(self, mock, req, answer):
+        self.sync(mock)
+        if not req["path"].startswith(mock_oms.API_PATH):
+            return answer(req)
+        self.shared.enter()
+        try:
+            return answer(req)
+        finally:
+            self.shared.leave()
+
+    def control(self, mock, method, body, apply):
         with self.lock, self.shared.control_lock:
             self._sync_locked(mock)
-            r = original(mock, method, body)
+            r = apply(method, body)
             if method == "POST" and r.status == 200 and self.shared.workers > 1:
                 with open(self.shared.changes, "a", encoding="utf-8") as f:
                     f.write(json.dumps(json.loads(body.decode("utf-8") or "{}")) + "\n")
@@ -191,89 +183,24 @@ class Worker:
                 self.seen = self.shared.c.version
             return r
 
-    def closed(self):
-        if not self.handed_over:
-            return
-        with self.shared.lock:
-            self.shared.open[self.index] -= 1
+    def describe(self, mock, description):
+        description["state"].update(self.shared.read())
 
-
-def instrument(shared, worker):
-    """Patch the mock's classes (this process only) to count into shared memory."""
-    server = mock_oms.MockServer
-    respond, describe, control = server.respond, server.describe, server.control
-    track, handle_one = server.track, mock_oms.Handler.handle_one_request
-    parse_request = mock_oms.Handler.parse_request
-
-    def counted_respond(self, method, raw_path, headers, body=b""):
-        worker.sync(self)
-        if not raw_path.startswith(mock_oms.API_PATH):
-            return respond(self, method, raw_path, headers, body)
-        shared.enter()
-        try:
-            return respond(self, method, raw_path, headers, body)
-        finally:
-            shared.leave()
-
-    def shared_control(self, method, body):
-        return worker.control(self, method, body, control)
-
-    def shared_describe(self):
-        d = describe(self)
-        d["state"].update(shared.read())
-        return d
-
-    def counted_track(self, conn, opened):
-        track(self, conn, opened)
+    def connection(self, mock, conn, opened):
         if opened:
-            shared.opened()
-        else:
-            worker.closed()
+            self.shared.opened()
+        elif self.handed_over:
+            with self.shared.lock:
+                self.shared.open[self.index] -= 1
 
-    def timed_handle_one_request(self):
-        # Thread CPU time: blocking on the next request of a kept-alive connection
-        # costs none, so this is the parse, the answer and the send.
-        t0 = time.thread_time()
-        try:
-            handle_one(self)
-        finally:
-            shared.add_cpu(time.thread_time() - t0)
-            self.replied_at = time.monotonic()
-
-    def timed_parse_request(self):
-        # Called as soon as the request line is read: the client's turn ends.
-        replied = getattr(self, "replied_at", None)
+    def request_line(self, handler):
+        replied = getattr(handler, "replied_at", None)
         if replied is not None:
-            shared.add_turnaround(time.monotonic() - replied)
-        return parse_request(self)
+            self.shared.add_turnaround(time.monotonic() - replied)
 
-    server.respond = counted_respond
-    server.control = shared_control
-    server.describe = shared_describe
-    server.track = counted_track
-    mock_oms.Handler.handle_one_request = timed_handle_one_request
-    mock_oms.Handler.parse_request = timed_parse_request
-
-
-def cache_entries(mock):
-    """Generate every entry once, now, and keep it (see the docstring)."""
-    entry = mock_oms.MockServer.entry
-    cache = {}
-
-    def cached_entry(self, id_, created_us, o):
-        if any(o[k] for k in UNCACHEABLE):
-            return entry(self, id_, created_us, o)
-        key = (id_, created_us, o["seed"], o["lean"])
-        e = cache.get(key)
-        if e is None:
-            e = cache[key] = entry(self, id_, created_us, o)
-        return e
-
-    mock_oms.MockServer.entry = cached_entry
-    o = mock.opts
-    if not any(o[k] for k in UNCACHEABLE):
-        for p in range(len(mock.store)):
-            mock.entry(*mock.store.at(p), o)
+    def request_done(self, handler, cpu_s):
+        self.shared.add_cpu(cpu_s)
+        handler.replied_at = time.monotonic()
 
 
 def listen(host, port):
@@ -308,7 +235,7 @@ def serve_handed_over(mock, worker, chan, address):
                 peer = conn.getpeername()
             except OSError:  # the client hung up already
                 conn.close()
-                worker.closed()
+                worker.connection(mock, conn, False)
                 continue
             httpd.process_request(conn, peer)
     mock.stopping.set()  # wakes delayed and stalled handlers
@@ -332,8 +259,8 @@ def fork_workers(mock, shared, listener, count):
                 c.close()
             code = 0
             try:
-                worker = Worker(shared, i, True)
-                instrument(shared, worker)
+                worker = SharedCounters(shared, i, True)
+                mock.hooks = worker
                 mock.log_lock = shared.log_lock
                 serve_handed_over(mock, worker, theirs, address)
             except BaseException:  # noqa: B902 - report, then leave without atexit
@@ -372,7 +299,7 @@ def accept_loop(listener, chans, shared, stop):
                 socket.send_fds(chans[i], [HANDOVER_MSG], [conn.fileno()])
                 break
             except OSError:
-                sys.stderr.write("mock_server: worker %d is gone\n" % i)
+                sys.stderr.write("mock_oms: worker %d is gone\n" % i)
                 with shared.lock:
                     shared.open[i] = DEAD_WORKER  # never chosen again
         conn.close()
@@ -394,66 +321,44 @@ def stop_workers(chans, pids):
             os.waitpid(pid, 0)
 
 
-def main(argv):
-    ap = argparse.ArgumentParser(add_help=False)
-    ap.add_argument("--workers", type=int, default=1)
-    ap.add_argument("--cache", action="store_true")
-    own, rest = ap.parse_known_args(argv)
-    if own.workers < 1:
-        sys.stderr.write("mock_server: --workers must be at least 1\n")
-        return 2
-    args = mock_oms.parse_args(rest)
-    shared = Shared(own.workers)
+def main(args):
+    """Serve as args (mock_oms's parsed options) say, until SIGTERM or SIGINT."""
+    shared = Shared(args.workers)
     try:
-        return run(args, own, shared)
+        return run(args, shared)
     finally:
         os.unlink(shared.changes)
 
 
-def run(args, own, shared):
-    options = vars(args)
-    mock = mock_oms.MockServer(**options)
-    if own.cache:
-        cache_entries(mock)
+def run(args, shared):
+    mock = mock_oms.MockServer(**vars(args))  # with --cache, the entries are made now
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    if own.workers == 1:
-        instrument(shared, Worker(shared, 0, False))
+    if args.workers == 1:
+        mock.hooks = SharedCounters(shared, 0, False)
         mock.log_lock = shared.log_lock
         try:
             mock.start()
         except OSError as e:
-            sys.stderr.write("mock_server: cannot listen on %s:%d: %s\n"
+            sys.stderr.write("mock_oms: cannot listen on %s:%d: %s\n"
                              % (args.host, args.port, e))
             return 1
-        port = mock.port
-    else:
-        try:
-            listener = listen(args.host, args.port)
-        except OSError as e:
-            sys.stderr.write("mock_server: cannot listen on %s:%d: %s\n"
-                             % (args.host, args.port, e))
-            return 1
-        port = listener.getsockname()[1]
-        chans, pids = fork_workers(mock, shared, listener, own.workers)
-    if args.port_file:  # write then rename, so a reader never sees half a file
-        with open(args.port_file + ".tmp", "w") as f:
-            f.write("%d\n" % port)
-        os.replace(args.port_file + ".tmp", args.port_file)
-    print("PORT %d" % port, flush=True)
-    if own.workers == 1:
+        mock_oms.announce(mock.port, args.port_file)
         while not stop.wait(ACCEPT_POLL_S):
             pass
         mock.stop()
         return 0
+    try:
+        listener = listen(args.host, args.port)
+    except OSError as e:
+        sys.stderr.write("mock_oms: cannot listen on %s:%d: %s\n" % (args.host, args.port, e))
+        return 1
+    chans, pids = fork_workers(mock, shared, listener, args.workers)
+    mock_oms.announce(listener.getsockname()[1], args.port_file)
     try:
         accept_loop(listener, chans, shared, stop)
     finally:
         listener.close()
         stop_workers(chans, pids)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -185,7 +185,6 @@ void store_free(struct store *s)
 /* ---- accessors ---- */
 
 int64_t store_count(const struct store *s) { return s->count; }
-long store_page_size(const struct store *s) { return s->pager.size; }
 int64_t store_count_delta(const struct store *s) { return s->delta; }
 uint64_t store_generation(const struct store *s) { return s->gen; }
 size_t store_in_flight(const struct store *s) { return s->n_inflight; }
@@ -193,7 +192,8 @@ size_t store_failed_pages(const struct store *s) { return s->n_failed; }
 int64_t store_max_id(const struct store *s) { return s->max_id; }
 bool store_is_filtered(const struct store *s) { return s->filtered; }
 
-long store_last_page(const struct store *s)
+/* The number of the last page, 0 while unknown. */
+static long last_page(const struct store *s)
 {
     if (s->count < 0 || s->pager.size <= 0)
         return 0;
@@ -459,7 +459,7 @@ static bool want(struct store *s, struct wanted *w, long page)
 {
     if (w->n >= w->max)
         return false;
-    long last = store_last_page(s);
+    long last = last_page(s);
     if (page < 1 || (last && page > last))
         return true;
     if (inflight_has(s, page) ||
@@ -494,7 +494,7 @@ static void want_rows(struct store *s, struct wanted *w, int64_t first, int64_t 
 static void want_unfiltered_pages(struct store *s, struct wanted *w, long from, int dir,
                                   int pages)
 {
-    long last = store_last_page(s);
+    long last = last_page(s);
     for (long p = from; pages > 0 && p >= 1 && p <= last; p += dir, pages--)
         if (!page_covered(s, p))
             want(s, w, p);

@@ -74,11 +74,8 @@ typedef bool (*store_pred)(const struct log_entry *e, void *ctx);
 struct store *store_new(long cache_pages, long page_size, long find_ahead);
 void store_free(struct store *s);
 
-/* The server's count (-1 before the first page), the page size (0 while
- * unknown), the number of the last page (0 while unknown). */
+/* The server's count (-1 before the first page). */
 int64_t store_count(const struct store *s);
-long store_page_size(const struct store *s);
-long store_last_page(const struct store *s);
 /* Rows of the current view: count, or matches found so far when filtered. */
 int64_t store_rows(const struct store *s);
 /* Change of `count` caused by the last store_page_loaded (new entries at the top). */

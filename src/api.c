@@ -10,6 +10,7 @@
 #include "omslog/decode.h"
 #include "omslog/http.h"
 #include "omslog/sanitize.h"
+#include "omslog/utf8.h"
 #include "omslog/util.h"
 
 #define API_EXCERPT_BYTES 120   /* of a non-JSON body quoted in an error */
@@ -17,13 +18,13 @@
 #define API_MS_PER_S 1000L
 #define API_WAIT_SLICE_MS 1000
 
+/* What a request is for: attached to the http request as its user data
+ * (http owns the table of requests in flight), freed when its result is
+ * handed out or by http when the request is dropped. */
 struct api_request {
-    int http_id;
     enum api_kind kind;
     long page_no;
-    long page_size;
     int64_t entry_id;
-    void *user;
 };
 
 struct api {
@@ -32,9 +33,8 @@ struct api {
     char origin_text[HTTP_ORIGIN_TEXT_MAX];
     char *token_source;
     bool have_token;
+    long max_parallel;
     struct http_client *http;
-    struct api_request *reqs;
-    size_t n_reqs, cap_reqs;
 };
 
 struct api *api_new(const struct config *cfg, FILE *verbose, struct omslog_error *err)
@@ -68,7 +68,9 @@ struct api *api_new(const struct config *cfg, FILE *verbose, struct omslog_error
         .max_parallel = cfg->parallel,
         .insecure = cfg->insecure,
         .verbose = verbose,
+        .free_user = free,
     };
+    a->max_parallel = cfg->parallel;
     a->http = http_client_new(&o, err);
     if (!a->http) {
         api_free(a);
@@ -85,7 +87,6 @@ void api_free(struct api *a)
         http_client_free(a->http);
     free(a->endpoint);
     free(a->token_source);
-    free(a->reqs);
     free(a);
 }
 
@@ -99,56 +100,38 @@ const struct http_origin *api_origin(const struct api *a)
     return &a->origin;
 }
 
-static int api_track(struct api *a, const struct api_request *r)
+static int api_submit(struct api *a, char *url, const struct api_request *r,
+                      struct omslog_error *err)
 {
-    if (a->n_reqs == a->cap_reqs) {
-        a->cap_reqs = a->cap_reqs ? a->cap_reqs * 2 : 16;
-        a->reqs = xrealloc(a->reqs, a->cap_reqs * sizeof *a->reqs);
-    }
-    a->reqs[a->n_reqs++] = *r;
-    return r->http_id;
-}
-
-static bool api_untrack(struct api *a, int http_id, struct api_request *out)
-{
-    for (size_t i = 0; i < a->n_reqs; i++)
-        if (a->reqs[i].http_id == http_id) {
-            if (out)
-                *out = a->reqs[i];
-            a->reqs[i] = a->reqs[--a->n_reqs];
-            return true;
-        }
-    return false;
-}
-
-int api_request_page(struct api *a, long page, long page_size, const struct url_param *extra,
-                     size_t n_extra, void *user, struct omslog_error *err)
-{
-    char *url = url_page(a->endpoint, page, page_size, extra, n_extra);
-    int id = http_submit(a->http, url, NULL, err);
+    struct api_request *q = xmalloc(sizeof *q);
+    *q = *r;
+    int id = http_submit(a->http, url, q, err);
     free(url);
     if (id < 0)
-        return -1;
-    struct api_request r = {.http_id = id, .kind = API_PAGE, .page_no = page,
-                            .page_size = page_size, .user = user};
-    return api_track(a, &r);
+        free(q);
+    return id;
 }
 
-int api_request_entry(struct api *a, int64_t id, void *user, struct omslog_error *err)
+int api_request_page(struct api *a, long page, long page_size, struct omslog_error *err)
 {
-    char *url = url_entry(a->endpoint, id);
-    int hid = http_submit(a->http, url, NULL, err);
-    free(url);
-    if (hid < 0)
-        return -1;
-    struct api_request r = {.http_id = hid, .kind = API_ENTRY, .entry_id = id, .user = user};
-    return api_track(a, &r);
+    struct api_request r = {.kind = API_PAGE, .page_no = page};
+    return api_submit(a, url_page(a->endpoint, page, page_size, NULL, 0), &r, err);
+}
+
+int api_request_entry(struct api *a, int64_t id, struct omslog_error *err)
+{
+    struct api_request r = {.kind = API_ENTRY, .entry_id = id};
+    return api_submit(a, url_entry(a->endpoint, id), &r, err);
 }
 
 void api_cancel(struct api *a, int id)
 {
-    if (api_untrack(a, id, NULL))
-        http_cancel(a->http, id);
+    http_cancel(a->http, id); /* frees the api_request (free_user) */
+}
+
+long api_room(const struct api *a)
+{
+    return a->max_parallel - (long)http_pending(a->http);
 }
 
 int api_wait(struct api *a, const int *extra_fds, int n_extra, int timeout_ms, bool *extra_ready)
@@ -156,26 +139,13 @@ int api_wait(struct api *a, const int *extra_fds, int n_extra, int timeout_ms, b
     return http_wait(a->http, extra_fds, n_extra, timeout_ms, extra_ready);
 }
 
-size_t api_pending(const struct api *a)
-{
-    return a->n_reqs;
-}
-
-long api_connections_opened(const struct api *a)
-{
-    return http_connections_opened(a->http);
-}
-
 /* Server text quoted in a message: one line, sanitised, bounded. */
 static void api_quote(struct buf *out, const char *s, size_t len, size_t max)
 {
-    bool cut = len > max;
-    /* Do not cut inside a UTF-8 sequence: back up to a lead byte. */
-    if (cut)
-        while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-            max--;
+    size_t keep = utf8_prefix(s, len, max);
+    bool cut = keep < len;
     struct buf tmp = {0};
-    sanitize_append(&tmp, s, cut ? max : len, SANITIZE_ONE_LINE);
+    sanitize_append(&tmp, s, keep, SANITIZE_ONE_LINE);
     /* Collapse runs of spaces so an HTML page reads as a short excerpt. */
     bool space = false;
     for (size_t i = 0; i < tmp.len; i++) {
@@ -328,14 +298,10 @@ static void api_finish(struct api *a, const struct api_request *q, struct http_r
                        struct api_result *out)
 {
     memset(out, 0, sizeof *out);
-    out->id = q->http_id;
+    out->id = r->id;
     out->kind = q->kind;
     out->page_no = q->page_no;
-    out->page_size = q->page_size;
     out->entry_id = q->entry_id;
-    out->user = q->user;
-    out->http_status = r->status;
-    out->seconds = r->seconds;
     struct omslog_error *err = &out->err;
     error_clear(err);
 
@@ -378,12 +344,13 @@ bool api_poll(struct api *a, struct api_result *out)
     http_perform(a->http);
     struct http_result *r;
     while ((r = http_next_result(a->http)) != NULL) {
-        struct api_request q;
-        if (!api_untrack(a, r->id, &q)) {
-            http_result_free(r); /* cancelled meanwhile */
+        struct api_request *q = r->user;
+        if (!q) {
+            http_result_free(r); /* not submitted by us */
             continue;
         }
-        api_finish(a, &q, r, out);
+        api_finish(a, q, r, out);
+        free(q);
         http_result_free(r);
         return true;
     }
@@ -410,31 +377,10 @@ static int api_wait_for(struct api *a, int id, struct api_result *res)
     }
 }
 
-int api_get_page(struct api *a, long page, long page_size, const struct url_param *extra,
-                 size_t n_extra, struct log_page *out, struct omslog_error *err)
-{
-    memset(out, 0, sizeof *out);
-    int id = api_request_page(a, page, page_size, extra, n_extra, NULL, err);
-    if (id < 0)
-        return err ? (int)err->status : OMSLOG_ERR_INTERNAL;
-    struct api_result res;
-    api_wait_for(a, id, &res);
-    if (res.err.status != OMSLOG_OK) {
-        if (err)
-            *err = res.err;
-        api_result_free(&res);
-        return res.err.status;
-    }
-    *out = res.page;
-    memset(&res.page, 0, sizeof res.page);
-    api_result_free(&res);
-    return OMSLOG_OK;
-}
-
 int api_get_entry(struct api *a, int64_t id, struct log_entry *out, struct omslog_error *err)
 {
     memset(out, 0, sizeof *out);
-    int rid = api_request_entry(a, id, NULL, err);
+    int rid = api_request_entry(a, id, err);
     if (rid < 0)
         return err ? (int)err->status : OMSLOG_ERR_INTERNAL;
     struct api_result res;

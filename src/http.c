@@ -330,9 +330,18 @@ static void req_finish(struct http_client *c, struct http_req *q)
     c->n_done++;
 }
 
-static void req_free(struct http_req *q)
+/* A result dropped without being handed out: its user data goes back to the
+ * submitter (options.free_user). */
+static void result_drop(const struct http_client *c, struct http_result *r)
 {
-    http_result_free(q->res);
+    if (r && c->opt.free_user)
+        c->opt.free_user(r->user);
+    http_result_free(r);
+}
+
+static void req_free(const struct http_client *c, struct http_req *q)
+{
+    result_drop(c, q->res);
     free(q);
 }
 
@@ -840,7 +849,7 @@ static void req_list_free(struct http_client *c, struct http_req *q)
     while (q) {
         struct http_req *next = q->next;
         req_detach(c, q);
-        req_free(q);
+        req_free(c, q);
         q = next;
     }
 }
@@ -926,11 +935,11 @@ void http_cancel(struct http_client *c, int id)
         if (q->res->id == id) {
             req_detach(c, q);
             active_unlink(c, q);
-            req_free(q);
+            req_free(c, q);
             return;
         }
     }
-    http_result_free(take_done(c, id));
+    result_drop(c, take_done(c, id));
 }
 
 int http_wait(struct http_client *c, const int *extra_fds, int n_extra, int timeout_ms,

@@ -25,10 +25,21 @@
 #include "omslog/sanitize.h"
 #include "omslog/ui.h"
 #include "omslog/url.h"
+#include "omslog/utf8.h"
 #include "omslog/util.h"
 
 #define ARGV_WIPE_CHAR 'x'
 #define SAFE_STREAM_MAX_LINE (64 * 1024)
+/* Bytes of a mistyped argument quoted back in a usage error. */
+#define ARG_QUOTE_MAX 40
+#define ARG_WORD_MAX 20
+
+/* The precision for "%.*s" that quotes at most max bytes of s without
+ * cutting a character in half. */
+static int arg_cut(const char *s, size_t max)
+{
+    return (int)utf8_prefix(s, strlen(s), max);
+}
 
 enum opt_id {
     OPT_URL, OPT_TOKEN, OPT_TOKEN_FILE, OPT_CONFIG, OPT_INSECURE, OPT_TIMEOUT,
@@ -241,12 +252,14 @@ static int parse_args(int argc, char **argv, struct args *a, struct omslog_error
         } else if (!a->command) {
             if (strcmp(s, "list") != 0 && strcmp(s, "get") != 0)
                 return error_set(err, OMSLOG_ERR_USAGE,
-                                 "unknown command \"%.40s\": use list or get (see --help)", s);
+                                 "unknown command \"%.*s\": use list or get (see --help)",
+                                 arg_cut(s, ARG_QUOTE_MAX), s);
             a->command = s;
         } else if (strcmp(a->command, "get") == 0 && !a->get_id) {
             a->get_id = s;
         } else {
-            return error_set(err, OMSLOG_ERR_USAGE, "unexpected argument \"%.40s\"", s);
+            return error_set(err, OMSLOG_ERR_USAGE, "unexpected argument \"%.*s\"",
+                             arg_cut(s, ARG_QUOTE_MAX), s);
         }
     }
     return 0;
@@ -395,11 +408,12 @@ static int run_list(struct api *api, const struct config *cfg, const struct args
     int64_t v;
     if (a->format && (format_parse(a->format, &o.format) != 0 || o.format == FORMAT_TEXT))
         rc = error_set(err, OMSLOG_ERR_USAGE,
-                       "unknown --format \"%.20s\": use table, json, jsonl or csv", a->format);
+                       "unknown --format \"%.*s\": use table, json, jsonl or csv",
+                       arg_cut(a->format, ARG_WORD_MAX), a->format);
     else if (a->level && level_parse(a->level, &o.filter.min_level) != 0)
         rc = error_set(err, OMSLOG_ERR_USAGE,
-                       "unknown level \"%.20s\": use notset, debug, info, warning, error, "
-                       "critical or a number", a->level);
+                       "unknown level \"%.*s\": use notset, debug, info, warning, error, "
+                       "critical or a number", arg_cut(a->level, ARG_WORD_MAX), a->level);
     else if (a->page && (parse_int64(a->page, &v) != 0 || v < 1 || v > INT32_MAX))
         rc = error_set(err, OMSLOG_ERR_USAGE, "--page needs a positive number");
     else if (a->limit && (parse_int64(a->limit, &v) != 0 || v < 1 || v > INT32_MAX))
@@ -432,11 +446,11 @@ static int run_get(struct api *api, const struct config *cfg, const struct args 
     if (!a->get_id)
         return error_set(err, OMSLOG_ERR_USAGE, "get needs a log id: omslog get ID");
     if (parse_int64(a->get_id, &id) != 0 || id < 0)
-        return error_set(err, OMSLOG_ERR_USAGE, "\"%.40s\" is not a log id (a whole number)",
-                         a->get_id);
+        return error_set(err, OMSLOG_ERR_USAGE, "\"%.*s\" is not a log id (a whole number)",
+                         arg_cut(a->get_id, ARG_QUOTE_MAX), a->get_id);
     if (a->format && (format_parse(a->format, &f) != 0 || (f != FORMAT_TEXT && f != FORMAT_JSON)))
-        return error_set(err, OMSLOG_ERR_USAGE, "unknown --format \"%.20s\" for get: use text or "
-                                                "json", a->format);
+        return error_set(err, OMSLOG_ERR_USAGE, "unknown --format \"%.*s\" for get: use text or json",
+                         arg_cut(a->format, ARG_WORD_MAX), a->format);
     return cli_get(api, cfg, id, f, stdout, err);
 }
 

@@ -1,9 +1,7 @@
 /* store.c — see include/omslog/store.h
  *
- * Positions: an entry's "position" b is its distance from the oldest end of
- * the log (count - 1 - row). New entries arrive at the top, which leaves every
- * older entry's position unchanged, so pages fetched under different counts
- * still fit together. */
+ * Positions (walk.h): an entry's "position" b is its distance from the oldest
+ * end of the log (count - 1 - row); walk_place says where each page goes. */
 #include "omslog/store.h"
 
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 #include "omslog/level.h"
 #include "omslog/trace.h"
 #include "omslog/util.h"
+#include "omslog/walk.h"
 
 #define STORE_APPS_MAX 1024
 #define STORE_EXC_TYPE_MAX 128
@@ -42,11 +41,16 @@ struct match {
     int64_t b;
 };
 
+/* A page requested and not yet arrived, with the caller's ticket for it. */
+struct store_req {
+    long page;
+    int ticket;
+};
+
 struct store {
     long cache_cap;
-    long req_page_size;
-    long ps;
-    long parallel;
+    struct walk_pager pager;
+    long find_ahead; /* pages a find reads ahead of where it is */
     int64_t count;
     int64_t delta;
     uint64_t gen, tick, seq;
@@ -54,7 +58,7 @@ struct store {
     struct chunk *chunks;
     size_t n_chunks;
 
-    long *inflight;
+    struct store_req *inflight;
     size_t n_inflight, cap_inflight;
     long *failed;
     size_t n_failed, cap_failed;
@@ -102,10 +106,7 @@ static void pageset_add(long **set, size_t *n, size_t *cap, long page)
 {
     if (pageset_has(*set, *n, page))
         return;
-    if (*n == *cap) {
-        *cap = *cap ? *cap * 2 : 8;
-        *set = xrealloc(*set, *cap * sizeof **set);
-    }
+    ARRAY_GROW(*set, *cap, *n + 1);
     (*set)[(*n)++] = page;
 }
 
@@ -118,15 +119,31 @@ static void pageset_del(long *set, size_t *n, long page)
         }
 }
 
+static bool inflight_has(const struct store *s, long page)
+{
+    for (size_t i = 0; i < s->n_inflight; i++)
+        if (s->inflight[i].page == page)
+            return true;
+    return false;
+}
+
+static void inflight_del(struct store *s, long page)
+{
+    for (size_t i = 0; i < s->n_inflight; i++)
+        if (s->inflight[i].page == page) {
+            s->inflight[i] = s->inflight[--s->n_inflight];
+            return;
+        }
+}
+
 /* ---- life cycle ---- */
 
-struct store *store_new(long cache_pages, long page_size, long parallel)
+struct store *store_new(long cache_pages, long page_size, long find_ahead)
 {
     struct store *s = xcalloc(1, sizeof *s);
     s->cache_cap = cache_pages < STORE_MIN_CACHE_PAGES ? STORE_MIN_CACHE_PAGES : cache_pages;
-    s->req_page_size = page_size > 0 ? page_size : 0;
-    s->ps = s->req_page_size;
-    s->parallel = parallel > 0 ? parallel : 1;
+    s->pager.size = page_size > 0 ? page_size : 0;
+    s->find_ahead = find_ahead > 0 ? find_ahead : 1;
     s->count = -1;
     s->chunks = xcalloc((size_t)s->cache_cap + 1, sizeof *s->chunks);
     filter_init(&s->filter);
@@ -168,22 +185,21 @@ void store_free(struct store *s)
 /* ---- accessors ---- */
 
 int64_t store_count(const struct store *s) { return s->count; }
-long store_page_size(const struct store *s) { return s->ps; }
 int64_t store_count_delta(const struct store *s) { return s->delta; }
 uint64_t store_generation(const struct store *s) { return s->gen; }
 size_t store_in_flight(const struct store *s) { return s->n_inflight; }
 size_t store_failed_pages(const struct store *s) { return s->n_failed; }
 int64_t store_max_id(const struct store *s) { return s->max_id; }
-const struct filter *store_filter(const struct store *s) { return &s->filter; }
 bool store_is_filtered(const struct store *s) { return s->filtered; }
 
-long store_last_page(const struct store *s)
+/* The number of the last page, 0 while unknown. */
+static long last_page(const struct store *s)
 {
-    if (s->count < 0 || s->ps <= 0)
+    if (s->count < 0 || s->pager.size <= 0)
         return 0;
     if (s->count == 0)
         return 1;
-    return (long)((s->count - 1) / s->ps + 1);
+    return walk_pages_for(s->count, s->pager.size);
 }
 
 int64_t store_rows(const struct store *s)
@@ -195,7 +211,7 @@ int64_t store_rows(const struct store *s)
 
 static long page_of_row(const struct store *s, int64_t row)
 {
-    return (long)(row / s->ps + 1);
+    return walk_page_of_row(row, s->pager.size);
 }
 
 static int64_t pos_of_row(const struct store *s, int64_t row)
@@ -249,10 +265,8 @@ static bool pos_covered(struct store *s, int64_t b)
 /* Is every row of the page (under the current count) cached? */
 static bool page_covered(struct store *s, long page)
 {
-    int64_t first = (int64_t)(page - 1) * s->ps;
-    int64_t end = first + s->ps;
-    if (end > s->count)
-        end = s->count;
+    int64_t first = walk_first_row(page, s->pager.size);
+    int64_t end = s->count - first > s->pager.size ? first + s->pager.size : s->count;
     for (int64_t r = first; r < end; r++)
         if (!pos_covered(s, pos_of_row(s, r)))
             return false;
@@ -334,12 +348,17 @@ static void scanned_recount(struct store *s)
             s->n_scanned++;
 }
 
+/* Only a filtered view scans: store_set_filter rescans the cache from
+ * scratch, and a bit per position of a log claiming a huge count is memory
+ * nothing unfiltered needs. */
 static void scan_chunk(struct store *s, const struct chunk *c)
 {
+    if (!s->filtered)
+        return;
     for (size_t i = 0; i < c->n; i++) {
         int64_t b = c->b_top - (int64_t)i;
         scanned_set(s, b);
-        if (s->filtered && filter_match(&s->filter, &c->e[i]))
+        if (filter_match(&s->filter, &c->e[i]))
             match_put(s, c->e[i].id, b);
     }
 }
@@ -440,10 +459,10 @@ static bool want(struct store *s, struct wanted *w, long page)
 {
     if (w->n >= w->max)
         return false;
-    long last = store_last_page(s);
+    long last = last_page(s);
     if (page < 1 || (last && page > last))
         return true;
-    if (pageset_has(s->inflight, s->n_inflight, page) ||
+    if (inflight_has(s, page) ||
         pageset_has(s->failed, s->n_failed, page) || pageset_has(w->out, w->n, page))
         return true;
     w->out[w->n++] = page;
@@ -455,7 +474,7 @@ static void want_rows(struct store *s, struct wanted *w, int64_t first, int64_t 
 {
     int64_t total = store_rows(s);
     long last_page = 0;
-    for (int64_t r = first; r < first + rows && r < total && w->n < w->max; r++) {
+    for (int64_t r = first; r - first < rows && r < total && w->n < w->max; r++) {
         if (r < 0)
             continue;
         long page = row_page(s, r);
@@ -475,7 +494,7 @@ static void want_rows(struct store *s, struct wanted *w, int64_t first, int64_t 
 static void want_unfiltered_pages(struct store *s, struct wanted *w, long from, int dir,
                                   int pages)
 {
-    long last = store_last_page(s);
+    long last = last_page(s);
     for (long p = from; pages > 0 && p >= 1 && p <= last; p += dir, pages--)
         if (!page_covered(s, p))
             want(s, w, p);
@@ -497,7 +516,7 @@ static void want_scan(struct store *s, struct wanted *w)
         }
         all_before = false;
         want(s, w, page_of_row(s, r));
-        r = (int64_t)page_of_row(s, r) * s->ps; /* first row of the next page */
+        r = walk_first_row(page_of_row(s, r) + 1, s->pager.size);
     }
 }
 
@@ -506,26 +525,28 @@ size_t store_wanted_pages(struct store *s, long *out, size_t max)
     struct wanted w = {out, 0, max};
     if (max == 0)
         return 0;
-    if (s->count < 0 || s->ps <= 0) {
+    if (s->count < 0 || s->pager.size <= 0) {
         want(s, &w, 1);
         return w.n;
     }
-    if (s->refresh_top && !pageset_has(s->inflight, s->n_inflight, 1))
+    if (s->refresh_top && !inflight_has(s, 1))
         out[w.n++] = 1;
     if (s->loc_active && s->loc_page > 0)
         want(s, &w, s->loc_page);
     want_rows(s, &w, s->win_top, s->win_rows);
     if (s->find_active) {
         if (s->filtered) {
-            want_rows(s, &w, s->find_row, s->find_dir > 0 ? s->ps : 1);
+            want_rows(s, &w, s->find_row, s->find_dir > 0 ? s->pager.size : 1);
         } else if (s->find_row >= 0 && s->find_row < s->count) {
             want_unfiltered_pages(s, &w, page_of_row(s, s->find_row), s->find_dir,
-                                  (int)s->parallel);
+                                  (int)s->find_ahead);
         }
     }
     if (!s->filtered) {
         int dir = s->win_dir ? s->win_dir : 1;
-        int64_t edge = dir > 0 ? s->win_top + s->win_rows : s->win_top - 1;
+        int64_t edge = dir < 0                             ? s->win_top - 1
+                       : s->count - s->win_top > s->win_rows ? s->win_top + s->win_rows
+                                                             : s->count;
         if (edge >= 0 && edge < s->count)
             want_unfiltered_pages(s, &w, page_of_row(s, edge), dir, STORE_PREFETCH_PAGES);
     }
@@ -533,41 +554,56 @@ size_t store_wanted_pages(struct store *s, long *out, size_t max)
     return w.n;
 }
 
-bool store_page_wanted(struct store *s, long page)
+/* Is a page in flight still of use? */
+static bool page_wanted(struct store *s, long page)
 {
     /* A filtered view scans every page it asked for, and before the first
      * page only page 1 is ever asked for. */
-    if (s->count < 0 || s->ps <= 0 || s->filtered)
+    if (s->count < 0 || s->pager.size <= 0 || s->filtered)
         return true;
     if ((page == 1 && s->refresh_top) || (s->loc_active && page == s->loc_page))
         return true;
     if (s->find_active && s->find_row >= 0 &&
-        labs(page_of_row(s, s->find_row) - page) < s->parallel)
+        labs(page_of_row(s, s->find_row) - page) < s->find_ahead)
         return true;
-    int64_t first = (int64_t)(page - 1) * s->ps;
+    long ps = s->pager.size;
+    int64_t first = walk_first_row(page, ps);
     /* The window's pages plus the prefetch on either side, with one page of
-     * slack so that a one-row scroll does not cancel what was just asked. */
-    int64_t margin = (int64_t)(STORE_PREFETCH_PAGES + 2) * s->ps;
-    return first + s->ps > s->win_top - margin && first < s->win_top + s->win_rows + margin;
+     * slack so that a one-row scroll does not cancel what was just asked.
+     * (Differences only: rows near INT64_MAX must not overflow.) */
+    int64_t margin = (int64_t)(STORE_PREFETCH_PAGES + 2) * ps;
+    return s->win_top - first < ps + margin && first - s->win_top < s->win_rows + margin;
 }
 
-void store_page_requested(struct store *s, long page)
+void store_page_requested(struct store *s, long page, int ticket)
 {
-    pageset_add(&s->inflight, &s->n_inflight, &s->cap_inflight, page);
+    inflight_del(s, page);
+    ARRAY_GROW(s->inflight, s->cap_inflight, s->n_inflight + 1);
+    s->inflight[s->n_inflight++] = (struct store_req){page, ticket};
 }
 
-void store_page_cancelled(struct store *s, long page)
+size_t store_take_requests(struct store *s, bool all, int *tickets, size_t max)
 {
-    pageset_del(s->inflight, &s->n_inflight, page);
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_inflight && n < max;) {
+        if (all || !page_wanted(s, s->inflight[i].page)) {
+            tickets[n++] = s->inflight[i].ticket;
+            s->inflight[i] = s->inflight[--s->n_inflight];
+        } else {
+            i++;
+        }
+    }
+    return n;
 }
 
 void store_page_failed(struct store *s, long page, const struct omslog_error *err)
 {
-    (void)err;
-    pageset_del(s->inflight, &s->n_inflight, page);
+    inflight_del(s, page);
     pageset_add(&s->failed, &s->n_failed, &s->cap_failed, page);
     if (page == 1)
         s->refresh_top = false;
+    else if (walk_page_gone(page, err))
+        s->refresh_top = true; /* the log shrank: page 1 tells by how much */
     s->gen++;
 }
 
@@ -620,41 +656,9 @@ static void cache_evict_lru(struct store *s)
     }
 }
 
-/* A page never holds more than a page's worth (DRF's paginator cuts at the
- * page size): entries beyond it at the top of page 2 or later are the
- * previous page's last ones again (the log grew between the two requests
- * without the count saying so, or the server repeats the boundary entry).
- * They are dropped, so each id is placed once, where the page before has it;
- * keeping them would also look like a new page size and clear the cache. */
-static void drop_leading_surplus(struct store *s, long page, struct log_page *p)
-{
-    if (page <= 1 || s->ps <= 0 || p->n <= (size_t)s->ps)
-        return;
-    size_t surplus = p->n - (size_t)s->ps;
-    for (size_t i = 0; i < surplus; i++)
-        log_entry_free(&p->entries[i]);
-    memmove(p->entries, p->entries + surplus, (size_t)s->ps * sizeof *p->entries);
-    p->n = (size_t)s->ps;
-}
-
-/* A full page (one with a next link) tells the real page size. A server may
- * ignore the size asked for: then the one it uses wins, and pages placed
- * under the wrong size are dropped. */
-static void learn_page_size(struct store *s, long page, const struct log_page *p)
-{
-    long n = (long)p->n;
-    if (p->next && n > 0 && n != s->ps) {
-        if (s->ps > 0)
-            chunks_clear(s);
-        s->ps = n;
-    } else if (s->ps <= 0 && page == 1) {
-        s->ps = n > 0 ? n : 1;
-    }
-}
-
 void store_page_loaded(struct store *s, long page, struct log_page *p)
 {
-    pageset_del(s->inflight, &s->n_inflight, page);
+    inflight_del(s, page);
     pageset_del(s->failed, &s->n_failed, page);
     if (page == 1)
         s->refresh_top = false;
@@ -666,24 +670,26 @@ void store_page_loaded(struct store *s, long page, struct log_page *p)
         s->scan_from_row = 0;
         scanned_recount(s);
     }
-    drop_leading_surplus(s, page, p);
-    learn_page_size(s, page, p);
-    if (s->ps <= 0 || p->n == 0 || page < 1)
+    if (page < 1)
         return;
-
+    struct walk_span sp = walk_place(&s->pager, page, p);
+    if (sp.resized)
+        chunks_clear(s); /* placed under the wrong page size */
     struct chunk c = {0};
-    c.b_top = s->count - 1 - (int64_t)(page - 1) * s->ps;
-    size_t keep = p->n;
+    c.b_top = sp.top;
+    size_t keep = sp.n;
     if (c.b_top < 0)
         keep = 0;
     else if ((int64_t)keep > c.b_top + 1)
         keep = (size_t)(c.b_top + 1); /* entries beyond the count the page itself states */
     if (keep == 0)
         return;
+    for (size_t i = 0; i < p->n; i++)
+        if (i < sp.skip || i >= sp.skip + keep)
+            log_entry_free(&p->entries[i]);
+    memmove(p->entries, p->entries + sp.skip, keep * sizeof *p->entries);
     c.e = p->entries;
     c.n = keep;
-    for (size_t i = keep; i < p->n; i++)
-        log_entry_free(&p->entries[i]);
     p->entries = NULL;
     p->n = 0;
     c.min_id = c.max_id = c.e[0].id;
@@ -900,7 +906,7 @@ enum store_locate_result store_locate_step(struct store *s, int64_t *row)
 {
     if (!s->loc_active)
         return STORE_LOCATE_IDLE;
-    if (s->count < 0 || s->ps <= 0)
+    if (s->count < 0 || s->pager.size <= 0)
         return pageset_has(s->failed, s->n_failed, 1) ? STORE_LOCATE_FAILED
                                                      : STORE_LOCATE_PENDING;
     int64_t b;
@@ -920,7 +926,7 @@ enum store_locate_result store_locate_step(struct store *s, int64_t *row)
         *row = store_row_of_id(s, e->id);
         return STORE_LOCATE_FOUND;
     }
-    if (s->loc_page > 0 && pageset_has(s->inflight, s->n_inflight, s->loc_page))
+    if (s->loc_page > 0 && inflight_has(s, s->loc_page))
         return STORE_LOCATE_PENDING;
     struct bracket k;
     locate_bracket(s, s->loc_id, &k);

@@ -98,10 +98,19 @@ static void fake_page(struct fake *f, long page, struct log_page *p)
 static void deliver(struct store *s, struct fake *f, long page)
 {
     struct log_page p;
-    store_page_requested(s, page);
+    store_page_requested(s, page, (int)page);
     fake_page(f, page, &p);
     store_page_loaded(s, page, &p);
     log_page_free(&p);
+}
+
+/* The first page the store wants for a one-row window on row: tells the page
+ * size it uses and the last page it knows of. */
+static long first_wanted(struct store *s, int64_t row)
+{
+    long want[WANT_MAX];
+    store_set_window(s, row, 1, 0);
+    return store_wanted_pages(s, want, WANT_MAX) > 0 ? want[0] : 0;
 }
 
 /* Answer whatever the store wants until it wants nothing (or rounds run out). */
@@ -143,8 +152,8 @@ static void test_first_page_then_virtual_rows(void **state)
     assert_int_equal(want[0], 1);
     deliver(s, f, 1);
     assert_int_equal(store_count(s), 1000);
-    assert_int_equal(store_page_size(s), PS);
-    assert_int_equal(store_last_page(s), 100);
+    assert_int_equal(first_wanted(s, 999), 100);
+    assert_int_equal(first_wanted(s, 20), 3);
     assert_int_equal(store_rows(s), 1000);
     assert_int_equal(store_row(s, 0)->id, 1000);
     assert_int_equal(store_row(s, 9)->id, 991);
@@ -174,10 +183,9 @@ static void test_server_ignores_page_size(void **state)
     /* Asked for 50 a page; the fake server always sends 10. */
     struct store *s = store_new(64, 50, 4);
     long want[WANT_MAX];
-    assert_int_equal(store_page_size(s), 50);
     deliver(s, f, 1);
-    assert_int_equal(store_page_size(s), PS);
-    assert_int_equal(store_last_page(s), 100);
+    assert_int_equal(first_wanted(s, 999), 100);
+    assert_int_equal(first_wanted(s, 20), 3);
     assert_int_equal(store_row(s, 9)->id, 991);
     assert_null(store_row(s, 10));
     store_set_window(s, 10, 5, 1);
@@ -205,7 +213,7 @@ static void test_window_and_prefetch_direction(void **state)
     assert_int_equal(want[2], 53);
     assert_int_equal(want[3], 54);
     /* In flight pages are not asked for twice. */
-    store_page_requested(s, 51);
+    store_page_requested(s, 51, 51);
     n = store_wanted_pages(s, want, WANT_MAX);
     for (size_t i = 0; i < n; i++)
         assert_int_not_equal(want[i], 51);
@@ -214,11 +222,18 @@ static void test_window_and_prefetch_direction(void **state)
     store_set_window(s, 500, 20, -1);
     n = store_wanted_pages(s, want, WANT_MAX);
     assert_int_equal(want[n - 1], 49);
-    /* Far away from the window: a request is no longer wanted (can be cancelled). */
+    /* Far away from the window: a request is no longer wanted, and its
+     * ticket comes back to be cancelled; one near the window stays. */
+    store_page_requested(s, 2, 2);
     store_set_window(s, 0, 20, 1);
-    assert_false(store_page_wanted(s, 51));
-    assert_true(store_page_wanted(s, 2));
-    store_page_cancelled(s, 51);
+    int tickets[WANT_MAX];
+    assert_int_equal(store_take_requests(s, false, tickets, WANT_MAX), 1);
+    assert_int_equal(tickets[0], 51);
+    assert_int_equal(store_in_flight(s), 1);
+    assert_int_equal(store_take_requests(s, false, tickets, WANT_MAX), 0);
+    /* A reload takes them all. */
+    assert_int_equal(store_take_requests(s, true, tickets, WANT_MAX), 1);
+    assert_int_equal(tickets[0], 2);
     assert_int_equal(store_in_flight(s), 0);
     store_free(s);
     free(f);
@@ -239,10 +254,10 @@ static void test_wanted_pages_stay_wanted(void **state)
             store_set_window(s, tops[t], 12, dir);
             for (int round = 0; round < 6; round++) {
                 size_t n = store_wanted_pages(s, want, 2);
-                for (size_t i = 0; i < n; i++) {
-                    store_page_requested(s, want[i]);
-                    assert_true(store_page_wanted(s, want[i]));
-                }
+                int tickets[WANT_MAX];
+                for (size_t i = 0; i < n; i++)
+                    store_page_requested(s, want[i], (int)want[i]);
+                assert_int_equal(store_take_requests(s, false, tickets, WANT_MAX), 0);
                 for (size_t i = 0; i < n; i++) {
                     struct log_page p;
                     fake_page(f, want[i], &p);
@@ -258,7 +273,10 @@ static void test_wanted_pages_stay_wanted(void **state)
     deliver(s, f, 1);
     store_set_window(s, 0, 12, 0);
     assert_true(pump(s, f, 50) <= 4);
-    assert_false(store_page_wanted(s, 7));
+    int tickets[WANT_MAX];
+    store_page_requested(s, 7, 7);
+    assert_int_equal(store_take_requests(s, false, tickets, WANT_MAX), 1);
+    assert_int_equal(tickets[0], 7);
     store_free(s);
     free(f);
 }
@@ -271,7 +289,7 @@ static void test_failed_page_and_retry(void **state)
     long want[WANT_MAX];
     deliver(s, f, 1);
     store_set_window(s, 10, 5, 0);
-    store_page_requested(s, 2);
+    store_page_requested(s, 2, 2);
     struct omslog_error err = {OMSLOG_ERR_SERVER, "500"};
     store_page_failed(s, 2, &err);
     assert_int_equal(store_row_state(s, 12), STORE_ROW_FAILED);
@@ -377,9 +395,8 @@ static void test_page_with_leading_surplus(void **state)
     struct fake *f = fake_new(100, 1);
     struct store *s = store_new(64, 0, 4);
     deliver(s, f, 1); /* 100..91 */
-    assert_int_equal(store_page_size(s), PS);
     struct log_page p;
-    store_page_requested(s, 2);
+    store_page_requested(s, 2, 2);
     fake_page(f, 2, &p); /* 90..81 */
     struct log_entry *grown = xcalloc(p.n + 1, sizeof *grown);
     make_entry(&grown[0], 91); /* the repeated boundary entry */
@@ -389,7 +406,7 @@ static void test_page_with_leading_surplus(void **state)
     p.n++;
     store_page_loaded(s, 2, &p);
     log_page_free(&p);
-    assert_int_equal(store_page_size(s), PS);
+    assert_int_equal(first_wanted(s, 20), 3); /* still 10 a page */
     assert_false(store_inconsistent(s));
     assert_rows_consistent(s, 0, 20);
     assert_int_equal(store_row(s, 10)->id, 90);
@@ -455,7 +472,7 @@ static void test_inconsistent_server_is_bounded(void **state)
             break;
         for (size_t i = 0; i < n; i++) {
             struct log_page p;
-            store_page_requested(s, want[i]);
+            store_page_requested(s, want[i], (int)want[i]);
             fake_page(f, want[i], &p);
             if (want[i] > 1 && p.n > 0) {
                 /* Replace the first entry with the previous page's last one. */
@@ -704,7 +721,7 @@ static void test_locate_failed_page(void **state)
     assert_int_equal(store_locate_step(s, &row), STORE_LOCATE_PENDING);
     long want[WANT_MAX];
     assert_int_equal(store_wanted_pages(s, want, 1), 1);
-    store_page_requested(s, want[0]);
+    store_page_requested(s, want[0], (int)want[0]);
     assert_int_equal(store_locate_step(s, &row), STORE_LOCATE_PENDING);
     store_page_failed(s, want[0], NULL);
     assert_int_equal(store_locate_step(s, &row), STORE_LOCATE_FAILED);
@@ -791,6 +808,79 @@ static void test_empty_log(void **state)
     free(f);
 }
 
+/* ---- pages placed by hand: counts the fake cannot give ---- */
+
+static void deliver_made(struct store *s, long page, int64_t count, int64_t first_id, size_t n,
+                         bool next)
+{
+    struct log_page p = {.count = count, .n = n};
+    p.entries = xcalloc(n, sizeof *p.entries);
+    for (size_t i = 0; i < n; i++)
+        make_entry(&p.entries[i], first_id - (int64_t)i);
+    p.next = next ? xstrdup("http://x/?page=next") : NULL;
+    store_page_requested(s, page, 1);
+    store_page_loaded(s, page, &p);
+    log_page_free(&p);
+}
+
+/* A server claiming count = INT64_MAX: rows, pages and the window's
+ * arithmetic at the bottom of such a log must not overflow (UBSan). */
+static void test_count_near_int64_max(void **state)
+{
+    (void)state;
+    const long last = 922337203685477581; /* INT64_MAX / 10 rounded up */
+    struct store *s = store_new(64, PS, 4);
+    deliver_made(s, 1, INT64_MAX, 1000, PS, true);
+    assert_int_equal(store_rows(s), INT64_MAX);
+    store_set_window(s, INT64_MAX - 5, 20, 1);
+    long want[WANT_MAX];
+    size_t n = store_wanted_pages(s, want, WANT_MAX);
+    assert_true(n >= 1);
+    assert_int_equal(want[0], last);
+    for (size_t i = 0; i < n; i++)
+        assert_true(want[i] <= last);
+    deliver_made(s, last, INT64_MAX, 7, 7, false); /* INT64_MAX % 10 == 7 rows */
+    assert_int_equal(store_row(s, INT64_MAX - 1)->id, 1);
+    assert_int_equal(store_row(s, INT64_MAX - 7)->id, 7);
+    assert_int_equal(store_row_of_id(s, 1), INT64_MAX - 1);
+    int tickets[WANT_MAX];
+    store_page_requested(s, last - 1, 5);
+    assert_int_equal(store_take_requests(s, false, tickets, WANT_MAX), 0); /* near: wanted */
+    store_set_window(s, 0, 20, -1);
+    assert_int_equal(store_take_requests(s, false, tickets, WANT_MAX), 1);
+    assert_int_equal(tickets[0], 5);
+    store_free(s);
+}
+
+/* A page gone (404 "Invalid page": the log shrank below it) asks for page 1
+ * again, which tells the new count; another failure does not. */
+static void test_gone_page_refreshes_the_count(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(100, 1);
+    struct store *s = store_new(64, PS, 4);
+    long want[WANT_MAX];
+    deliver(s, f, 1);
+    store_set_window(s, 0, 10, 0);
+    struct omslog_error server = {OMSLOG_ERR_SERVER, "500"};
+    store_page_requested(s, 9, 9);
+    store_page_failed(s, 9, &server);
+    assert_int_equal(store_wanted_pages(s, want, 1), 1);
+    assert_int_equal(want[0], 2); /* prefetch only: page 1 is cached */
+    struct omslog_error gone = {OMSLOG_ERR_NOT_FOUND, "page 10 is past the end"};
+    store_page_requested(s, 10, 10);
+    store_page_failed(s, 10, &gone);
+    assert_int_equal(store_wanted_pages(s, want, 1), 1);
+    assert_int_equal(want[0], 1);
+    f->n = 85;
+    deliver(s, f, 1);
+    assert_int_equal(store_count(s), 85);
+    store_retry_failed(s);
+    assert_int_equal(first_wanted(s, 84), 9); /* the last page by the new count */
+    store_free(s);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -817,6 +907,8 @@ int main(void)
         cmocka_unit_test(test_summary_counts_dedup),
         cmocka_unit_test(test_reload_and_refresh_top),
         cmocka_unit_test(test_empty_log),
+        cmocka_unit_test(test_count_near_int64_max),
+        cmocka_unit_test(test_gone_page_refreshes_the_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,10 @@ struct http_options {
                                  * Also the connections kept open: one per slot */
     bool insecure;              /* disable TLS verification */
     FILE *verbose;              /* diagnostics, or NULL */
+    /* Called with the user pointer of a request dropped without its result
+     * handed out (http_cancel, http_client_free), so a submitter can attach
+     * its own data to a request instead of keeping a table. NULL: none. */
+    void (*free_user)(void *user);
 };
 
 enum http_failure {

@@ -8,11 +8,15 @@
  * - Rows are numbered from 0 (the newest entry). The unfiltered view has
  *   `count` rows; row r lives on page r / page_size + 1.
  * - The log grows while it is browsed. Entries are placed by their distance
- *   from the oldest end (count - 1 - row), which does not move when entries
- *   arrive at the top, so a page fetched under another `count` still lands on
- *   the right rows. Cached pages whose ids contradict a newer page (same row,
- *   different id; or ids out of descending order) are dropped and fetched
- *   again: an id is never shown twice and none is skipped.
+ *   from the oldest end (walk_place, walk.h), which does not move when
+ *   entries arrive at the top, so a page fetched under another `count` still
+ *   lands on the right rows. Cached pages whose ids contradict a newer page
+ *   (same row, different id; or ids out of descending order) are dropped and
+ *   fetched again: an id is never shown twice and none is skipped.
+ * - The store knows which pages are requested, each with the caller's ticket
+ *   (its request id), so the caller keeps no table: store_take_requests
+ *   hands back the tickets to cancel. How many requests run at once is the
+ *   transport's limit (api_room), not the store's.
  * - The cache holds at most cache_pages pages (at least STORE_MIN_CACHE_PAGES),
  *   least recently used evicted first. The filtered view keeps only (id,
  *   position) pairs of the matches, not the entries.
@@ -65,15 +69,13 @@ enum store_locate_result {
 typedef bool (*store_pred)(const struct log_entry *e, void *ctx);
 
 /* page_size: the size asked of the server, 0 when the server's default is
- * used (learnt from the first page). parallel: requests in flight at once. */
-struct store *store_new(long cache_pages, long page_size, long parallel);
+ * used (learnt from the first page). find_ahead: pages a find asks for ahead
+ * of where it is (as many as can be in flight at once). */
+struct store *store_new(long cache_pages, long page_size, long find_ahead);
 void store_free(struct store *s);
 
-/* The server's count (-1 before the first page), the page size (0 while
- * unknown), the number of the last page (0 while unknown). */
+/* The server's count (-1 before the first page). */
 int64_t store_count(const struct store *s);
-long store_page_size(const struct store *s);
-long store_last_page(const struct store *s);
 /* Rows of the current view: count, or matches found so far when filtered. */
 int64_t store_rows(const struct store *s);
 /* Change of `count` caused by the last store_page_loaded (new entries at the top). */
@@ -96,13 +98,17 @@ void store_set_window(struct store *s, int64_t top, int64_t rows, int direction)
 /* Fill out with up to max page numbers to request now, most urgent first;
  * pages already in flight, cached or failed are left out. Returns how many. */
 size_t store_wanted_pages(struct store *s, long *out, size_t max);
-/* Is a page in flight still of use? (the caller may cancel it otherwise) */
-bool store_page_wanted(struct store *s, long page);
-void store_page_requested(struct store *s, long page);
-void store_page_cancelled(struct store *s, long page);
+/* A page was requested; ticket is the caller's id for the request. */
+void store_page_requested(struct store *s, long page, int ticket);
+/* Forget up to max requests in flight, all of them or those no longer of use
+ * (the window moved away), and put their tickets in tickets for the caller
+ * to cancel. Returns how many; call again while it returns max. */
+size_t store_take_requests(struct store *s, bool all, int *tickets, size_t max);
 /* Takes the entries out of p (p->entries becomes NULL, p->n 0); the caller
  * still frees p. */
 void store_page_loaded(struct store *s, long page, struct log_page *p);
+/* A page that is gone (walk_page_gone: the log shrank) also asks for page 1
+ * again, which tells the new count. */
 void store_page_failed(struct store *s, long page, const struct omslog_error *err);
 size_t store_in_flight(const struct store *s);
 size_t store_failed_pages(const struct store *s);
@@ -121,7 +127,6 @@ int64_t store_max_id(const struct store *s);
 /* Replace the filter (copied; search is ignored: the view filters by level
  * and app). The filtered view starts again from the pages in the cache. */
 void store_set_filter(struct store *s, const struct filter *f);
-const struct filter *store_filter(const struct store *s);
 bool store_is_filtered(const struct store *s);
 /* Entries scanned for the filter so far, out of count. */
 void store_scan_progress(const struct store *s, int64_t *scanned, int64_t *total);

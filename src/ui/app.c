@@ -360,7 +360,7 @@ void app_start_jump(struct app *a, int64_t id)
         return;
     }
     struct omslog_error err = {0};
-    int req = api_request_entry(a->api, id, NULL, &err);
+    int req = api_request_entry(a->api, id, &err);
     if (req < 0) {
         app_message(a, MSG_ERROR, "%s", err.msg);
         return;
@@ -430,26 +430,11 @@ static void app_progress_locate(struct app *a)
     a->jump.id = 0;
 }
 
-/* ---- network ---- */
-
-static void req_add(struct app *a, int id, long page)
-{
-    if (a->n_reqs == a->cap_reqs) {
-        a->cap_reqs = a->cap_reqs ? a->cap_reqs * 2 : 16;
-        a->reqs = xrealloc(a->reqs, a->cap_reqs * sizeof *a->reqs);
-    }
-    a->reqs[a->n_reqs++] = (struct app_req){id, page};
-}
-
-static bool req_take(struct app *a, int id)
-{
-    for (size_t i = 0; i < a->n_reqs; i++)
-        if (a->reqs[i].id == id) {
-            a->reqs[i] = a->reqs[--a->n_reqs];
-            return true;
-        }
-    return false;
-}
+/* ---- network ----
+ *
+ * The app keeps no table of requests: http holds the requests in flight and
+ * enforces the one limit (api_room), the store knows which pages are asked
+ * for and under which request id, and the jump its one entry request. */
 
 static void app_set_window(struct app *a)
 {
@@ -457,31 +442,30 @@ static void app_set_window(struct app *a)
                      a->list.last_dir);
 }
 
+/* Cancel the page requests the store hands back: all, or those of no use. */
+static void app_cancel_requests(struct app *a, bool all)
+{
+    int ids[APP_MAX_WANTED];
+    size_t n;
+    do {
+        n = store_take_requests(a->store, all, ids, ARRAY_LEN(ids));
+        for (size_t i = 0; i < n; i++)
+            api_cancel(a->api, ids[i]);
+    } while (n == ARRAY_LEN(ids));
+}
+
 /* Responses to requests sent before a reload describe the server as it was:
  * drop them, so that a page that failed then cannot fail the reload. */
 static void app_cancel_pages(struct app *a)
 {
-    for (size_t i = 0; i < a->n_reqs; i++) {
-        api_cancel(a->api, a->reqs[i].id);
-        store_page_cancelled(a->store, a->reqs[i].page);
-    }
-    a->n_reqs = 0;
+    app_cancel_requests(a, true);
 }
 
 static void app_schedule(struct app *a)
 {
     /* Pages the user scrolled away from make room for the ones now needed. */
-    for (size_t i = 0; i < a->n_reqs;) {
-        if (!store_page_wanted(a->store, a->reqs[i].page)) {
-            api_cancel(a->api, a->reqs[i].id);
-            store_page_cancelled(a->store, a->reqs[i].page);
-            a->reqs[i] = a->reqs[--a->n_reqs];
-        } else {
-            i++;
-        }
-    }
-    long parallel = a->cfg->parallel > 0 ? a->cfg->parallel : CONFIG_DEFAULT_PARALLEL;
-    long room = parallel - (long)store_in_flight(a->store);
+    app_cancel_requests(a, false);
+    long room = api_room(a->api);
     if (room <= 0)
         return;
     if (room > APP_MAX_WANTED)
@@ -490,14 +474,13 @@ static void app_schedule(struct app *a)
     size_t n = store_wanted_pages(a->store, pages, (size_t)room);
     for (size_t i = 0; i < n; i++) {
         struct omslog_error err = {0};
-        int id = api_request_page(a->api, pages[i], a->cfg->page_size, NULL, 0, NULL, &err);
+        int id = api_request_page(a->api, pages[i], a->cfg->page_size, &err);
         if (id < 0) {
             store_page_failed(a->store, pages[i], &err);
-            app_message(a, true, "%s", err.msg);
+            app_message(a, MSG_ERROR_PAGE, "%s", err.msg);
             continue;
         }
-        store_page_requested(a->store, pages[i]);
-        req_add(a, id, pages[i]);
+        store_page_requested(a->store, pages[i], id);
     }
 }
 
@@ -507,8 +490,6 @@ static void app_result(struct app *a, struct api_result *r)
         jump_entry_result(a, r);
         return;
     }
-    if (!req_take(a, r->id))
-        return; /* cancelled meanwhile */
     if (r->err.status == OMSLOG_OK) {
         store_page_loaded(a->store, r->page_no, &r->page);
         app_anchor_selection(a);
@@ -956,7 +937,6 @@ static void app_free(struct app *a)
     filter_free(&a->filter);
     filter_free(&a->search);
     store_free(a->store);
-    free(a->reqs);
     free(a->save_path);
     buf_free(&a->status_line);
     buf_free(&a->status_aux);

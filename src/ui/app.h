@@ -301,12 +301,6 @@ struct app {
         int64_t hidden_id;  /* hidden by the filters: c clears them and jumps */
     } jump;
 
-    struct app_req {
-        int id;
-        long page;
-    } *reqs;
-    size_t n_reqs, cap_reqs;
-
     char *save_path;        /* waiting for an overwrite confirmation */
 
     /* Text the frame is built in, kept from frame to frame so that drawing

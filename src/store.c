@@ -87,7 +87,7 @@ struct store {
     int loc_steps;
 
     char **apps;
-    size_t n_apps;
+    size_t n_apps, cap_apps;
 
     int conflicts;
 };
@@ -301,10 +301,7 @@ static void match_put(struct store *s, int64_t id, int64_t b)
         s->matches[at].b = b;
         return;
     }
-    if (s->n_matches == s->cap_matches) {
-        s->cap_matches = s->cap_matches ? s->cap_matches * 2 : 64;
-        s->matches = xrealloc(s->matches, s->cap_matches * sizeof *s->matches);
-    }
+    ARRAY_GROW(s->matches, s->cap_matches, s->n_matches + 1);
     memmove(&s->matches[at + 1], &s->matches[at], (s->n_matches - at) * sizeof *s->matches);
     s->matches[at] = (struct match){id, b};
     s->n_matches++;
@@ -380,7 +377,7 @@ static void apps_note(struct store *s, const char *app)
     }
     if (s->n_apps >= STORE_APPS_MAX)
         return;
-    s->apps = xrealloc(s->apps, (s->n_apps + 1) * sizeof *s->apps);
+    ARRAY_GROW(s->apps, s->cap_apps, s->n_apps + 1);
     memmove(&s->apps[lo + 1], &s->apps[lo], (s->n_apps - lo) * sizeof *s->apps);
     s->apps[lo] = xstrdup(app);
     s->n_apps++;

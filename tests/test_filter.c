@@ -13,19 +13,13 @@
 #include "omslog/filter.h"
 #include "omslog/level.h"
 
+#include "test_support.h"
+
+/* Only the level, app, logger, message and trace matter to a filter. */
 static struct log_entry make_entry(int level, char *app, char *logger, char *message,
                                    char *trace)
 {
-    struct log_entry e;
-    memset(&e, 0, sizeof e);
-    e.id = 1;
-    e.level = level;
-    e.app_name = app;
-    e.logger_name = logger;
-    e.message = message;
-    e.trace = trace;
-    e.created_at = "2026-01-02T03:04:05.000006Z";
-    return e;
+    return test_entry(1, level, app, logger, message, trace);
 }
 
 static char *describe(const struct filter *f)

@@ -16,26 +16,10 @@
 #include "omslog/sanitize.h"
 #include "omslog/util.h"
 
-/* 2026-01-02T03:04:05.000006Z */
-#define T_SEC 1767323045
-#define T_USEC 6
+#include "test_support.h"
 
-static struct log_entry make_entry(int64_t id, int level, char *app, char *logger,
-                                   char *message, char *trace)
-{
-    struct log_entry e;
-    memset(&e, 0, sizeof e);
-    e.id = id;
-    e.level = level;
-    e.app_name = app;
-    e.logger_name = logger;
-    e.message = message;
-    e.trace = trace;
-    e.created_at = "2026-01-02T03:04:05.000006Z";
-    e.created.sec = T_SEC;
-    e.created.usec = T_USEC;
-    return e;
-}
+#define T_SEC TEST_ENTRY_SEC
+#define T_USEC TEST_ENTRY_USEC
 
 /* Run a writer over entries into memory; returns the output (malloc'd). */
 static char *render(enum format_kind kind, int width, bool utc, const struct log_entry *es,
@@ -109,8 +93,8 @@ static void test_table_default_width(void **state)
 {
     (void)state;
     struct log_entry es[] = {
-        make_entry(1234, LEVEL_ERROR, "web", "oms.orders.views", "Payment failed", ""),
-        make_entry(7, 25, "erp", "oms.sync", "custom level", ""),
+        test_entry(1234, LEVEL_ERROR, "web", "oms.orders.views", "Payment failed", ""),
+        test_entry(7, 25, "erp", "oms.sync", "custom level", ""),
     };
     char *out = render(FORMAT_TABLE, 0, false, es, 2, NULL);
     /* width 0 → 120: 86 columns of fixed cells, 34 for the message. */
@@ -137,7 +121,7 @@ static void test_table_header_only_with_entries(void **state)
 static void test_table_cuts_message(void **state)
 {
     (void)state;
-    struct log_entry e = make_entry(1, LEVEL_INFO, "web", "oms",
+    struct log_entry e = test_entry(1, LEVEL_INFO, "web", "oms",
                                     "0123456789012345678901234567890123456789", "");
     char *out = render(FORMAT_TABLE, 120, false, &e, 1, NULL);
     const char *row = strchr(out, '\n') + 1;
@@ -152,7 +136,7 @@ static void test_table_cuts_message(void **state)
 static void test_table_cuts_every_column(void **state)
 {
     (void)state;
-    struct log_entry e = make_entry(1, LEVEL_CRITICAL, "an-application-name-that-is-long",
+    struct log_entry e = test_entry(1, LEVEL_CRITICAL, "an-application-name-that-is-long",
                                     "oms.a.very.long.logger.name.indeed", "m", "");
     char *out = render(FORMAT_TABLE, 120, false, &e, 1, NULL);
     const char *row = strchr(out, '\n') + 1;
@@ -165,7 +149,7 @@ static void test_table_cuts_every_column(void **state)
 static void test_table_utc(void **state)
 {
     (void)state;
-    struct log_entry e = make_entry(5, LEVEL_DEBUG, "web", "oms", "hi", "");
+    struct log_entry e = test_entry(5, LEVEL_DEBUG, "web", "oms", "hi", "");
     char *out = render(FORMAT_TABLE, 120, true, &e, 1, NULL);
     const char *want =
         "       ID  TIME                  LEVEL     APP               LOGGER"
@@ -182,7 +166,7 @@ static void test_table_local_time(void **state)
     /* A POSIX zone string (UTC+3, no DST) needs no zone database. */
     setenv("TZ", "<+03>-3", 1);
     tzset();
-    struct log_entry e = make_entry(5, LEVEL_DEBUG, "web", "oms", "hi", "");
+    struct log_entry e = test_entry(5, LEVEL_DEBUG, "web", "oms", "hi", "");
     char *table = render(FORMAT_TABLE, 120, false, &e, 1, NULL);
     char *text = render(FORMAT_TEXT, 120, false, &e, 1, NULL);
     setenv("TZ", "UTC", 1);
@@ -198,13 +182,13 @@ static void test_table_width_80(void **state)
 {
     (void)state;
     struct log_entry es[] = {
-        make_entry(101, LEVEL_ERROR, "sipariş-servisi", "oms.sipariş.görünümler",
+        test_entry(101, LEVEL_ERROR, "sipariş-servisi", "oms.sipariş.görünümler",
                    "İşlem başarısız: sipariş 4711 için ödeme alınamadı, kart reddedildi", ""),
-        make_entry(102, LEVEL_WARNING, "注文アプリ", "注文.処理",
+        test_entry(102, LEVEL_WARNING, "注文アプリ", "注文.処理",
                    "注文の処理中にエラーが発生しました。在庫が不足しています。", ""),
-        make_entry(103, LEVEL_INFO, "📦📦📦📦📦📦📦📦📦", "📦.shipping",
+        test_entry(103, LEVEL_INFO, "📦📦📦📦📦📦📦📦📦", "📦.shipping",
                    "📦 paket 📦 gönderildi 🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚", ""),
-        make_entry(104, LEVEL_INFO, "e\xcc\x81" "app", "log", "e\xcc\x81" "e\xcc\x81", ""),
+        test_entry(104, LEVEL_INFO, "e\xcc\x81" "app", "log", "e\xcc\x81" "e\xcc\x81", ""),
     };
     char *out = render(FORMAT_TABLE, 80, false, es, ARRAY_LEN(es), NULL);
     assert_int_equal(assert_lines_within(out, 80), 5);
@@ -229,7 +213,7 @@ static void test_table_width_80(void **state)
 static void test_table_narrow_widths(void **state)
 {
     (void)state;
-    struct log_entry e = make_entry(42, LEVEL_ERROR, "web", "oms.x",
+    struct log_entry e = test_entry(42, LEVEL_ERROR, "web", "oms.x",
                                     "a message long enough to be cut at narrow widths", "");
     /* 40 is the smallest width used: only ID, LEVEL and MESSAGE remain. */
     char *out = render(FORMAT_TABLE, 40, false, &e, 1, NULL);
@@ -253,7 +237,7 @@ static void test_table_narrow_widths(void **state)
 static void test_table_wide_id(void **state)
 {
     (void)state;
-    struct log_entry e = make_entry(INT64_C(123456789012), LEVEL_INFO, "web", "oms",
+    struct log_entry e = test_entry(INT64_C(123456789012), LEVEL_INFO, "web", "oms",
                                     "0123456789012345678901234567890123456789", "");
     char *out = render(FORMAT_TABLE, 120, false, &e, 1, NULL);
     const char *row = strchr(out, '\n') + 1;
@@ -267,7 +251,7 @@ static void test_table_wide_id(void **state)
 static void test_table_sanitises(void **state)
 {
     (void)state;
-    struct log_entry e = make_entry(1, LEVEL_ERROR, "w\x1b[31m", "l\x9b",
+    struct log_entry e = test_entry(1, LEVEL_ERROR, "w\x1b[31m", "l\x9b",
                                     "\x1b]0;owned\x07line1\nline2\r\x1b[2J\xe2\x80\xae", "");
     char *out = render(FORMAT_TABLE, 200, false, &e, 1, NULL);
     assert_null(strchr(out, 0x1b));
@@ -285,7 +269,7 @@ static void test_table_sanitises(void **state)
 static void test_text(void **state)
 {
     (void)state;
-    struct log_entry e = make_entry(123, LEVEL_ERROR, "web", "oms.orders",
+    struct log_entry e = test_entry(123, LEVEL_ERROR, "web", "oms.orders",
                                     "Payment failed\nfor order 42",
                                     "Traceback (most recent call last):\n"
                                     "  File \"a.py\", line 1, in <module>\n"
@@ -312,8 +296,8 @@ static void test_text_empty_and_utc(void **state)
 {
     (void)state;
     struct log_entry es[] = {
-        make_entry(1, 25, "web", "oms", "", ""),
-        make_entry(2, LEVEL_INFO, "web", "oms", "x", NULL),
+        test_entry(1, 25, "web", "oms", "", ""),
+        test_entry(2, LEVEL_INFO, "web", "oms", "x", NULL),
     };
     char *out = render(FORMAT_TEXT, 80, true, es, 2, NULL);
     assert_string_equal(out, "id: 1\n"
@@ -341,7 +325,7 @@ static void test_text_empty_and_utc(void **state)
 static void test_text_sanitises(void **state)
 {
     (void)state;
-    struct log_entry e = make_entry(9, LEVEL_ERROR, "we\nb", "l\x1b[0m",
+    struct log_entry e = test_entry(9, LEVEL_ERROR, "we\nb", "l\x1b[0m",
                                     "a\x1b]52;c;eA==\x07" "b\r\n\tc\xc0\x80",
                                     "t\x1b" "P\xc2\x9b");
     e.created_at = "2026\x1b[2J";
@@ -362,8 +346,8 @@ static void test_json(void **state)
 {
     (void)state;
     struct log_entry es[] = {
-        make_entry(2, LEVEL_ERROR, "web", "l", "m", ""),
-        make_entry(1, LEVEL_INFO, "web", "l", "m", ""),
+        test_entry(2, LEVEL_ERROR, "web", "l", "m", ""),
+        test_entry(1, LEVEL_INFO, "web", "l", "m", ""),
     };
     es[0].raw_json = "{\"id\":2,\"level\":40,\"extra\":\"kept\"}";
     es[1].raw_json = "{\"id\":1,\"level\":20}";
@@ -391,7 +375,7 @@ static void test_json_is_exact_not_sanitised(void **state)
 {
     (void)state;
     /* json is for programs: raw_json is passed through byte for byte. */
-    struct log_entry e = make_entry(1, LEVEL_INFO, "w", "l", "m", "");
+    struct log_entry e = test_entry(1, LEVEL_INFO, "w", "l", "m", "");
     e.raw_json = "{\"message\":\"\\u001b[2J İ 注文 📦\"}";
     char *out = render(FORMAT_JSONL, 80, false, &e, 1, NULL);
     assert_string_equal(out, "{\"message\":\"\\u001b[2J İ 注文 📦\"}\n");
@@ -401,7 +385,7 @@ static void test_json_is_exact_not_sanitised(void **state)
 static void test_json_fallback_encoder(void **state)
 {
     (void)state;
-    struct log_entry e = make_entry(-3, 45, "a\"b\\c", NULL,
+    struct log_entry e = test_entry(-3, 45, "a\"b\\c", NULL,
                                     "l1\nl2\r\t\x01\x1b\x7f nul:\xc0\x80 İ注📦", "");
     e.created_at = NULL; /* rendered from the parsed time */
     char *out = render(FORMAT_JSONL, 80, false, &e, 1, NULL);
@@ -416,9 +400,9 @@ static void test_csv(void **state)
 {
     (void)state;
     struct log_entry es[] = {
-        make_entry(10, LEVEL_ERROR, "web", "oms.orders", "plain", ""),
-        make_entry(9, 25, "a,b", "say \"hi\"", "line1\nline2", "tb\r\nend"),
-        make_entry(8, LEVEL_INFO, "İş", "注文", "📦 \x1b[2J", NULL),
+        test_entry(10, LEVEL_ERROR, "web", "oms.orders", "plain", ""),
+        test_entry(9, 25, "a,b", "say \"hi\"", "line1\nline2", "tb\r\nend"),
+        test_entry(8, LEVEL_INFO, "İş", "注文", "📦 \x1b[2J", NULL),
     };
     char *out = render(FORMAT_CSV, 80, false, es, 3, NULL);
     assert_string_equal(out,
@@ -440,7 +424,7 @@ static void test_csv_nul_is_a_nul_byte(void **state)
     (void)state;
     /* decode turns "\u0000" into C0 80; csv must give the reader U+0000 back,
      * not two bytes that are not even valid UTF-8. */
-    struct log_entry e = make_entry(3, LEVEL_INFO, "a\xc0\x80" "b", "l", "\xc0\x80", "x");
+    struct log_entry e = test_entry(3, LEVEL_INFO, "a\xc0\x80" "b", "l", "\xc0\x80", "x");
     size_t len = 0;
     char *out = render(FORMAT_CSV, 80, false, &e, 1, &len);
     static const char want[] =
@@ -535,7 +519,7 @@ static void test_write_error(void **state)
         skip();
         return;
     }
-    struct log_entry e = make_entry(1, LEVEL_INFO, "w", "l", "m", "");
+    struct log_entry e = test_entry(1, LEVEL_INFO, "w", "l", "m", "");
     enum format_kind kinds[] = {FORMAT_TABLE, FORMAT_TEXT, FORMAT_CSV, FORMAT_JSONL};
     for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
         clearerr(f);

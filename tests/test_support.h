@@ -6,6 +6,28 @@
 #include <stdio.h>
 
 #include "omslog/buf.h"
+#include "omslog/entry.h"
+
+/* 2026-01-02T03:04:05.000006Z, the created_at of every test_entry. */
+#define TEST_ENTRY_SEC 1767323045
+#define TEST_ENTRY_USEC 6
+
+/* An entry whose strings are borrowed (never pass it to log_entry_free). */
+static inline struct log_entry test_entry(int64_t id, int level, char *app, char *logger,
+                                          char *message, char *trace)
+{
+    struct log_entry e = {0};
+    e.id = id;
+    e.level = level;
+    e.app_name = app;
+    e.logger_name = logger;
+    e.message = message;
+    e.trace = trace;
+    e.created_at = "2026-01-02T03:04:05.000006Z";
+    e.created.sec = TEST_ENTRY_SEC;
+    e.created.usec = TEST_ENTRY_USEC;
+    return e;
+}
 
 /* The whole file, NUL-terminated, owned by the caller; its length in *len
  * (len may be NULL). Fails the test when the file cannot be opened. */

@@ -13,8 +13,8 @@
 #include "omslog/utf8.h"
 #include "omslog/util.h"
 
-#define API_EXCERPT_BYTES 120   /* of a non-JSON body quoted in an error */
-#define API_DETAIL_BYTES 200    /* of a DRF "detail" quoted in an error */
+#define API_EXCERPT_BYTES 120 /* of a non-JSON body quoted in an error */
+#define API_DETAIL_BYTES 200  /* of a DRF "detail" quoted in an error */
 #define API_MS_PER_S 1000L
 #define API_WAIT_SLICE_MS 1000
 
@@ -204,12 +204,14 @@ static void api_transport_error(struct api *a, const struct http_result *r,
     case HTTP_FAIL_TLS:
         error_set(err, OMSLOG_ERR_TLS,
                   "TLS failure talking to %s (%s): check the server's certificate "
-                  "(--insecure only for testing)", host, buf_str(&why));
+                  "(--insecure only for testing)",
+                  host, buf_str(&why));
         break;
     case HTTP_FAIL_TIMEOUT:
         error_set(err, OMSLOG_ERR_TIMEOUT,
                   "request to %s timed out (%s): the server is slow or unreachable; "
-                  "see --timeout", host, buf_str(&why));
+                  "see --timeout",
+                  host, buf_str(&why));
         break;
     case HTTP_FAIL_TRUNCATED:
         error_set(err, OMSLOG_ERR_PROTOCOL,
@@ -222,8 +224,8 @@ static void api_transport_error(struct api *a, const struct http_result *r,
             api_quote(&loc, r->location, strlen(r->location), API_EXCERPT_BYTES);
         error_set(err, OMSLOG_ERR_ORIGIN,
                   "%s redirected to another origin (%s); refusing to send the API token "
-                  "there: point --url at the final address", host,
-                  loc.len ? buf_str(&loc) : buf_str(&why));
+                  "there: point --url at the final address",
+                  host, loc.len ? buf_str(&loc) : buf_str(&why));
         buf_free(&loc);
         break;
     }
@@ -239,8 +241,8 @@ static void api_transport_error(struct api *a, const struct http_result *r,
             /* An unusable Location or a redirect loop: the server's answer is
              * wrong, the connection is fine. */
             error_set(err, OMSLOG_ERR_PROTOCOL,
-                      "%s answered with a redirect omslog cannot follow (%s): check --url",
-                      host, buf_str(&why));
+                      "%s answered with a redirect omslog cannot follow (%s): check --url", host,
+                      buf_str(&why));
             break;
         }
         error_set(err, OMSLOG_ERR_CONNECT, "request to %s failed (%s)", host, buf_str(&why));
@@ -261,7 +263,8 @@ static void api_status_error(struct api *a, const struct api_request *q,
         if (!a->have_token)
             error_set(err, OMSLOG_ERR_AUTH,
                       "authentication required (401: %s): set OMSLOG_TOKEN, --token-file "
-                      "or 'token =' in the config file", d);
+                      "or 'token =' in the config file",
+                      d);
         else
             error_set(err, OMSLOG_ERR_AUTH,
                       "authentication failed (401: %s): check the API token from %s", d,
@@ -269,7 +272,8 @@ static void api_status_error(struct api *a, const struct api_request *q,
     } else if (st == 403) {
         error_set(err, OMSLOG_ERR_AUTH,
                   "access denied (403: %s): check that the API token from %s is valid and "
-                  "may read action logs", d, a->token_source);
+                  "may read action logs",
+                  d, a->token_source);
     } else if (st == 404 && q->kind == API_ENTRY) {
         error_set(err, OMSLOG_ERR_NOT_FOUND, "log %" PRId64 " not found", q->entry_id);
     } else if (st == 404 && strstr(d, "Invalid page")) {
@@ -287,7 +291,8 @@ static void api_status_error(struct api *a, const struct api_request *q,
     } else if (st >= 500) {
         error_set(err, OMSLOG_ERR_SERVER,
                   "server error %ld from %s after %d attempt%s (%s): the server is failing; "
-                  "try again later", st, host, r->attempts, r->attempts == 1 ? "" : "s", d);
+                  "try again later",
+                  st, host, r->attempts, r->attempts == 1 ? "" : "s", d);
     } else {
         error_set(err, OMSLOG_ERR_SERVER, "unexpected HTTP status %ld from %s (%s)", st, host, d);
     }

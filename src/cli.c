@@ -106,12 +106,17 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     bool one_page = o->page_given && !o->all && o->limit == 0;
     long limit = o->all ? 0 : (o->limit ? o->limit : (one_page ? 0 : CLI_DEFAULT_LIMIT));
     long parallel = cfg->parallel > 0 ? cfg->parallel : 1;
-    struct walk_opts wo = {.first_page = o->page > 0 ? o->page : 1, .one_page = one_page,
+    struct walk_opts wo = {.first_page = o->page > 0 ? o->page : 1,
+                           .one_page = one_page,
                            .page_size = cfg->page_size,
                            .max_pages = parallel * (1 + CLI_HELD_PER_SLOT)};
     struct format_writer w;
     format_begin(&w, o->format, out, cli_terminal_width(out), cfg->utc);
-    struct cli_sink c = {.api = api, .cfg = cfg, .filter = &o->filter, .w = &w, .limit = limit,
+    struct cli_sink c = {.api = api,
+                         .cfg = cfg,
+                         .filter = &o->filter,
+                         .w = &w,
+                         .limit = limit,
                          .progress = isatty(STDERR_FILENO) && !one_page && (o->all || limit > 0)};
     struct walk_sink sink = {&c, cli_request, cli_cancel, cli_entry, cli_progress};
     struct walk *wk = walk_new(&wo, &sink);

@@ -40,9 +40,9 @@
 #define TABLE_SEP "  "
 #define TABLE_SEP_COLS 2
 #define TABLE_ID_COLS 9
-#define TABLE_TIME_COLS 19 /* "2026-11-26 23:54:24" */
+#define TABLE_TIME_COLS 19      /* "2026-11-26 23:54:24" */
 #define TABLE_UTC_SUFFIX_COLS 1 /* the "Z" */
-#define TABLE_LEVEL_COLS 8 /* "CRITICAL", "Level 25" */
+#define TABLE_LEVEL_COLS 8      /* "CRITICAL", "Level 25" */
 #define TABLE_APP_COLS 16
 #define TABLE_APP_MIN_COLS 8
 #define TABLE_LOGGER_COLS 24
@@ -57,7 +57,7 @@
 enum table_col { COL_ID, COL_TIME, COL_LEVEL, COL_APP, COL_LOGGER, COL_MESSAGE, COL_COUNT };
 
 static const char *const table_titles[COL_COUNT] = {
-    [COL_ID] = "ID", [COL_TIME] = "TIME", [COL_LEVEL] = "LEVEL",
+    [COL_ID] = "ID",   [COL_TIME] = "TIME",     [COL_LEVEL] = "LEVEL",
     [COL_APP] = "APP", [COL_LOGGER] = "LOGGER", [COL_MESSAGE] = "MESSAGE",
 };
 
@@ -138,8 +138,8 @@ static void append_spaces(struct buf *b, int n)
 
 /* One cell: text sanitised to one line, cut (with an ellipsis) or padded to
  * exactly cols columns; right-aligned cells are padded on the left. */
-static void table_cell(struct buf *line, struct buf *tmp, const char *text, int cols,
-                       bool right, bool pad)
+static void table_cell(struct buf *line, struct buf *tmp, const char *text, int cols, bool right,
+                       bool pad)
 {
     buf_reset(tmp);
     if (text)
@@ -232,8 +232,7 @@ static void text_block(struct buf *out, const char *key, const char *value, cons
     }
     struct buf clean;
     buf_init(&clean);
-    sanitize_append(&clean, value, strlen(value),
-                    SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB);
+    sanitize_append(&clean, value, strlen(value), SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB);
     const char *p = buf_str(&clean), *end = p + clean.len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));

@@ -67,7 +67,7 @@ struct http_client {
     CURLM *multi;
     struct http_options opt; /* defaults applied; strings point to ours below */
     char *origin_url;
-    char *auth_header;       /* "Authorization: Token ..."; NULL without token */
+    char *auth_header; /* "Authorization: Token ..."; NULL without token */
     bool has_origin;
     struct http_origin origin;
     struct http_req *active;
@@ -222,8 +222,7 @@ bool http_origin_is_loopback(const struct http_origin *o)
         return false;
     memcpy(v6text, h + 1, len - 2);
     v6text[len - 2] = '\0';
-    return inet_pton(AF_INET6, v6text, &v6) == 1 &&
-           memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
+    return inet_pton(AF_INET6, v6text, &v6) == 1 && memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
 }
 
 /* Whether a URL of origin o may be requested by this client. */
@@ -427,10 +426,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
 
 /* ---- starting attempts ------------------------------------------------ */
 
-#define SETOPT(easy, opt, val)                                   \
-    do {                                                         \
-        if (curl_easy_setopt((easy), (opt), (val)) != CURLE_OK)  \
-            goto fail;                                           \
+#define SETOPT(easy, opt, val)                                                                    \
+    do {                                                                                          \
+        if (curl_easy_setopt((easy), (opt), (val)) != CURLE_OK)                                   \
+            goto fail;                                                                            \
     } while (0)
 
 static bool req_start(struct http_client *c, struct http_req *q)
@@ -544,8 +543,8 @@ static void schedule_retry(struct http_client *c, struct http_req *q, long delay
     q->retries_used++;
     q->not_before_ms = now_ms() + delay_ms;
     if (c->opt.verbose)
-        fprintf(c->opt.verbose, "omslog: %s from %s, retry %ld/%ld in %ld ms\n", why,
-                q->res->url, q->retries_used, c->opt.retries, delay_ms);
+        fprintf(c->opt.verbose, "omslog: %s from %s, retry %ld/%ld in %ld ms\n", why, q->res->url,
+                q->retries_used, c->opt.retries, delay_ms);
 }
 
 static bool is_redirect(long status)
@@ -602,7 +601,8 @@ static void on_response(struct http_client *c, struct http_req *q)
         return;
     }
     if ((st == HTTP_STATUS_BAD_GATEWAY || st == HTTP_STATUS_UNAVAILABLE ||
-         st == HTTP_STATUS_GATEWAY_TIMEOUT) && can_retry(c, q)) {
+         st == HTTP_STATUS_GATEWAY_TIMEOUT) &&
+        can_retry(c, q)) {
         char why[16];
         snprintf(why, sizeof why, "%ld", st);
         schedule_retry(c, q, backoff_ms(c, q->retries_used), why);
@@ -701,8 +701,7 @@ static void on_transport_error(struct http_client *c, struct http_req *q, CURLco
         return;
     case CURLE_WRITE_ERROR:
         if (q->too_large) {
-            req_fail(c, q, HTTP_FAIL_TOO_LARGE, "response larger than %zu bytes",
-                     c->opt.max_body);
+            req_fail(c, q, HTTP_FAIL_TOO_LARGE, "response larger than %zu bytes", c->opt.max_body);
             return;
         }
         break;
@@ -978,8 +977,8 @@ int http_wait(struct http_client *c, const int *extra_fds, int n_extra, int time
     for (int i = 0; i < n_extra; i++)
         w[i] = (struct curl_waitfd){.fd = extra_fds[i], .events = CURL_WAIT_POLLIN};
     int numfds = 0;
-    CURLMcode mc = curl_multi_poll(c->multi, n_extra ? w : NULL, (unsigned)n_extra, (int)t,
-                                   &numfds);
+    CURLMcode mc =
+        curl_multi_poll(c->multi, n_extra ? w : NULL, (unsigned)n_extra, (int)t, &numfds);
     if (mc != CURLM_OK)
         return -1;
     if (n_extra && extra_ready) {

@@ -42,19 +42,40 @@ static int arg_cut(const char *s, size_t max)
 }
 
 enum opt_id {
-    OPT_URL, OPT_TOKEN, OPT_TOKEN_FILE, OPT_CONFIG, OPT_INSECURE, OPT_TIMEOUT,
-    OPT_CONNECT_TIMEOUT, OPT_LOW_SPEED_TIME, OPT_PAGE_SIZE, OPT_RETRIES, OPT_PARALLEL,
+    OPT_URL,
+    OPT_TOKEN,
+    OPT_TOKEN_FILE,
+    OPT_CONFIG,
+    OPT_INSECURE,
+    OPT_TIMEOUT,
+    OPT_CONNECT_TIMEOUT,
+    OPT_LOW_SPEED_TIME,
+    OPT_PAGE_SIZE,
+    OPT_RETRIES,
+    OPT_PARALLEL,
     OPT_CACHE_PAGES,
-    OPT_FOLLOW, OPT_UTC, OPT_NO_COLOR, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+    OPT_FOLLOW,
+    OPT_UTC,
+    OPT_NO_COLOR,
+    OPT_VERBOSE,
+    OPT_HELP,
+    OPT_VERSION,
     /* list / get */
-    OPT_LEVEL, OPT_APP, OPT_SEARCH, OPT_REGEX, OPT_PAGE, OPT_LIMIT, OPT_ALL, OPT_FORMAT,
+    OPT_LEVEL,
+    OPT_APP,
+    OPT_SEARCH,
+    OPT_REGEX,
+    OPT_PAGE,
+    OPT_LIMIT,
+    OPT_ALL,
+    OPT_FORMAT,
 };
 
 struct opt {
     enum opt_id id;
     char short_name;
     const char *name;
-    const char *arg;  /* NULL: a switch */
+    const char *arg;        /* NULL: a switch */
     const char *config_key; /* set through config_set when not NULL */
     const char *help;
 };
@@ -62,18 +83,23 @@ struct opt {
 static const struct opt options[] = {
     {OPT_URL, 0, "url", "BASE", "url", "OMS base URL, e.g. https://oms.example.com"},
     {OPT_TOKEN, 0, "token", "TOKEN", "token", "API token (prefer OMSLOG_TOKEN or --token-file)"},
-    {OPT_TOKEN_FILE, 0, "token-file", "PATH", "token_file", "read the API token from PATH (mode 600)"},
+    {OPT_TOKEN_FILE, 0, "token-file", "PATH", "token_file",
+     "read the API token from PATH (mode 600)"},
     {OPT_CONFIG, 0, "config", "PATH", NULL, "config file (default ~/.config/omslog/config)"},
-    {OPT_INSECURE, 0, "insecure", NULL, "insecure", "do not verify TLS certificates (testing only)"},
+    {OPT_INSECURE, 0, "insecure", NULL, "insecure",
+     "do not verify TLS certificates (testing only)"},
     {OPT_TIMEOUT, 0, "timeout", "SECONDS", "timeout", "give up on a request after SECONDS (60)"},
-    {OPT_CONNECT_TIMEOUT, 0, "connect-timeout", "SECONDS", "connect_timeout", "connect timeout (10)"},
+    {OPT_CONNECT_TIMEOUT, 0, "connect-timeout", "SECONDS", "connect_timeout",
+     "connect timeout (10)"},
     {OPT_LOW_SPEED_TIME, 0, "low-speed-time", "SECONDS", "low_speed_time",
      "give up on a response that stalls for SECONDS (0: never)"},
-    {OPT_PAGE_SIZE, 0, "page-size", "N", "page_size", "ask for N entries a page (100; 0: the server's own size; it may ignore it)"},
+    {OPT_PAGE_SIZE, 0, "page-size", "N", "page_size",
+     "ask for N entries a page (100; 0: the server's own size; it may ignore it)"},
     {OPT_RETRIES, 0, "retries", "N", "retries", "retries on 429/502/503/504/reset (4)"},
     {OPT_PARALLEL, 0, "parallel", "N", "parallel", "requests in flight at once (4)"},
     {OPT_CACHE_PAGES, 0, "cache-pages", "N", "cache_pages", "browser: pages kept in memory (64)"},
-    {OPT_FOLLOW, 0, "follow-interval", "SECONDS", "follow", "browser: follow-mode poll interval (5)"},
+    {OPT_FOLLOW, 0, "follow-interval", "SECONDS", "follow",
+     "browser: follow-mode poll interval (5)"},
     {OPT_UTC, 0, "utc", NULL, "utc", "show times in UTC instead of local time"},
     {OPT_NO_COLOR, 0, "no-color", NULL, NULL, "no colours (also NO_COLOR=1)"},
     {OPT_VERBOSE, 'v', "verbose", NULL, NULL, "diagnostics on stderr (token masked)"},
@@ -100,7 +126,9 @@ struct args {
     const char **apps;
     size_t n_apps, apps_cap;
     char *token_copy; /* argv's bytes are wiped once copied, see apply_opt */
-    struct { const char *key, *value, *source; } sets[32];
+    struct {
+        const char *key, *value, *source;
+    } sets[32];
     size_t n_sets;
 };
 
@@ -175,23 +203,48 @@ static int apply_opt(struct args *a, const struct opt *o, char *value, struct om
         return 0;
     }
     switch (o->id) {
-    case OPT_CONFIG: a->config_path = value; break;
-    case OPT_NO_COLOR: a->no_color = true; break;
-    case OPT_VERBOSE: a->verbose++; break;
-    case OPT_HELP: a->help = true; break;
-    case OPT_VERSION: a->version = true; break;
-    case OPT_LEVEL: a->level = value; break;
+    case OPT_CONFIG:
+        a->config_path = value;
+        break;
+    case OPT_NO_COLOR:
+        a->no_color = true;
+        break;
+    case OPT_VERBOSE:
+        a->verbose++;
+        break;
+    case OPT_HELP:
+        a->help = true;
+        break;
+    case OPT_VERSION:
+        a->version = true;
+        break;
+    case OPT_LEVEL:
+        a->level = value;
+        break;
     case OPT_APP:
         ARRAY_GROW(a->apps, a->apps_cap, a->n_apps + 1);
         a->apps[a->n_apps++] = value;
         break;
-    case OPT_SEARCH: a->search = value; break;
-    case OPT_REGEX: a->regex = true; break;
-    case OPT_PAGE: a->page = value; break;
-    case OPT_LIMIT: a->limit = value; break;
-    case OPT_ALL: a->all = true; break;
-    case OPT_FORMAT: a->format = value; break;
-    default: break;
+    case OPT_SEARCH:
+        a->search = value;
+        break;
+    case OPT_REGEX:
+        a->regex = true;
+        break;
+    case OPT_PAGE:
+        a->page = value;
+        break;
+    case OPT_LIMIT:
+        a->limit = value;
+        break;
+    case OPT_ALL:
+        a->all = true;
+        break;
+    case OPT_FORMAT:
+        a->format = value;
+        break;
+    default:
+        break;
     }
     return 0;
 }
@@ -387,22 +440,25 @@ static FILE *safe_stream_open(const char *secret)
 static void warn_about_transport(const struct config *cfg)
 {
     if (cfg->insecure)
-        fprintf(stderr, "omslog: warning: TLS certificate verification is disabled (--insecure)\n");
+        fprintf(stderr,
+                "omslog: warning: TLS certificate verification is disabled (--insecure)\n");
     /* Only a base that will be used: api_new reports one url_endpoint refuses. */
     char *endpoint = cfg->url && cfg->token ? url_endpoint(cfg->url, NULL) : NULL;
     struct http_origin o;
     if (endpoint && http_origin_parse(endpoint, &o) == 0 && strcmp(o.scheme, "http") == 0 &&
         !http_origin_is_loopback(&o))
-        fprintf(stderr, "omslog: warning: the API token is sent over plain http to %s; "
-                        "use https\n", o.host);
+        fprintf(stderr,
+                "omslog: warning: the API token is sent over plain http to %s; "
+                "use https\n",
+                o.host);
     free(endpoint);
 }
 
 static int run_list(struct api *api, const struct config *cfg, const struct args *a,
                     struct omslog_error *err)
 {
-    struct cli_list_opts o = {.page = 1, .format = isatty(STDOUT_FILENO) ? FORMAT_TABLE
-                                                                         : FORMAT_JSONL};
+    struct cli_list_opts o = {.page = 1,
+                              .format = isatty(STDOUT_FILENO) ? FORMAT_TABLE : FORMAT_JSONL};
     filter_init(&o.filter);
     int rc = 0;
     int64_t v;
@@ -413,7 +469,8 @@ static int run_list(struct api *api, const struct config *cfg, const struct args
     else if (a->level && level_parse(a->level, &o.filter.min_level) != 0)
         rc = error_set(err, OMSLOG_ERR_USAGE,
                        "unknown level \"%.*s\": use notset, debug, info, warning, error, "
-                       "critical or a number", arg_cut(a->level, ARG_WORD_MAX), a->level);
+                       "critical or a number",
+                       arg_cut(a->level, ARG_WORD_MAX), a->level);
     else if (a->page && (parse_int64(a->page, &v) != 0 || v < 1 || v > INT32_MAX))
         rc = error_set(err, OMSLOG_ERR_USAGE, "--page needs a positive number");
     else if (a->limit && (parse_int64(a->limit, &v) != 0 || v < 1 || v > INT32_MAX))
@@ -449,7 +506,8 @@ static int run_get(struct api *api, const struct config *cfg, const struct args 
         return error_set(err, OMSLOG_ERR_USAGE, "\"%.*s\" is not a log id (a whole number)",
                          arg_cut(a->get_id, ARG_QUOTE_MAX), a->get_id);
     if (a->format && (format_parse(a->format, &f) != 0 || (f != FORMAT_TEXT && f != FORMAT_JSON)))
-        return error_set(err, OMSLOG_ERR_USAGE, "unknown --format \"%.*s\" for get: use text or json",
+        return error_set(err, OMSLOG_ERR_USAGE,
+                         "unknown --format \"%.*s\" for get: use text or json",
                          arg_cut(a->format, ARG_WORD_MAX), a->format);
     return cli_get(api, cfg, id, f, stdout, err);
 }
@@ -480,8 +538,9 @@ int main(int argc, char **argv)
         goto out;
     }
     if (!rc && (!a.command || strcmp(a.command, "list") != 0) && list_only_options_used(&a))
-        rc = error_set(&err, OMSLOG_ERR_USAGE, "--level, --app, --search, --page, --limit and "
-                                               "--all belong to the list command");
+        rc = error_set(&err, OMSLOG_ERR_USAGE,
+                       "--level, --app, --search, --page, --limit and "
+                       "--all belong to the list command");
     if (!rc)
         rc = build_config(&cfg, &a, &err);
     if (rc)

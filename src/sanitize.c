@@ -31,8 +31,8 @@
 
 #define ESC_BYTE 0x1b
 #define DEL_BYTE 0x7f
-#define C0_END 0x20        /* C0 controls are 0x00..0x1f */
-#define C1_FIRST 0x80u     /* C1 controls are U+0080..U+009F */
+#define C0_END 0x20    /* C0 controls are 0x00..0x1f */
+#define C1_FIRST 0x80u /* C1 controls are U+0080..U+009F */
 #define C1_LAST 0x9fu
 #define ASCII_END 0x80u
 #define ZWJ 0x200du /* ZERO WIDTH JOINER */

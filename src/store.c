@@ -72,8 +72,8 @@ struct store {
     bool filtered;
     struct match *matches;
     size_t n_matches, cap_matches;
-    uint8_t *scanned;      /* bit per position */
-    int64_t scanned_bits;  /* capacity in bits */
+    uint8_t *scanned;     /* bit per position */
+    int64_t scanned_bits; /* capacity in bits */
     int64_t n_scanned;
     int64_t scan_from_row; /* every row above this one is scanned */
 
@@ -184,13 +184,34 @@ void store_free(struct store *s)
 
 /* ---- accessors ---- */
 
-int64_t store_count(const struct store *s) { return s->count; }
-int64_t store_count_delta(const struct store *s) { return s->delta; }
-uint64_t store_generation(const struct store *s) { return s->gen; }
-size_t store_in_flight(const struct store *s) { return s->n_inflight; }
-size_t store_failed_pages(const struct store *s) { return s->n_failed; }
-int64_t store_max_id(const struct store *s) { return s->max_id; }
-bool store_is_filtered(const struct store *s) { return s->filtered; }
+int64_t store_count(const struct store *s)
+{
+    return s->count;
+}
+int64_t store_count_delta(const struct store *s)
+{
+    return s->delta;
+}
+uint64_t store_generation(const struct store *s)
+{
+    return s->gen;
+}
+size_t store_in_flight(const struct store *s)
+{
+    return s->n_inflight;
+}
+size_t store_failed_pages(const struct store *s)
+{
+    return s->n_failed;
+}
+int64_t store_max_id(const struct store *s)
+{
+    return s->max_id;
+}
+bool store_is_filtered(const struct store *s)
+{
+    return s->filtered;
+}
 
 /* The number of the last page, 0 while unknown. */
 static long last_page(const struct store *s)
@@ -459,8 +480,8 @@ static bool want(struct store *s, struct wanted *w, long page)
     long last = last_page(s);
     if (page < 1 || (last && page > last))
         return true;
-    if (inflight_has(s, page) ||
-        pageset_has(s->failed, s->n_failed, page) || pageset_has(w->out, w->n, page))
+    if (inflight_has(s, page) || pageset_has(s->failed, s->n_failed, page) ||
+        pageset_has(w->out, w->n, page))
         return true;
     w->out[w->n++] = page;
     return w->n < w->max;
@@ -488,8 +509,7 @@ static void want_rows(struct store *s, struct wanted *w, int64_t first, int64_t 
 /* The pages from..from+dir*(pages-1) that are not cached: a fixed range, so
  * that store_page_wanted agrees with it and nothing is asked for and then
  * cancelled in a loop. */
-static void want_unfiltered_pages(struct store *s, struct wanted *w, long from, int dir,
-                                  int pages)
+static void want_unfiltered_pages(struct store *s, struct wanted *w, long from, int dir, int pages)
 {
     long last = last_page(s);
     for (long p = from; pages > 0 && p >= 1 && p <= last; p += dir, pages--)
@@ -541,7 +561,7 @@ size_t store_wanted_pages(struct store *s, long *out, size_t max)
     }
     if (!s->filtered) {
         int dir = s->win_dir ? s->win_dir : 1;
-        int64_t edge = dir < 0                             ? s->win_top - 1
+        int64_t edge = dir < 0                               ? s->win_top - 1
                        : s->count - s->win_top > s->win_rows ? s->win_top + s->win_rows
                                                              : s->count;
         if (edge >= 0 && edge < s->count)
@@ -904,8 +924,7 @@ enum store_locate_result store_locate_step(struct store *s, int64_t *row)
     if (!s->loc_active)
         return STORE_LOCATE_IDLE;
     if (s->count < 0 || s->pager.size <= 0)
-        return pageset_has(s->failed, s->n_failed, 1) ? STORE_LOCATE_FAILED
-                                                     : STORE_LOCATE_PENDING;
+        return pageset_has(s->failed, s->n_failed, 1) ? STORE_LOCATE_FAILED : STORE_LOCATE_PENDING;
     int64_t b;
     const struct log_entry *e = entry_by_id(s, s->loc_id, &b);
     if (e) {

@@ -91,14 +91,14 @@ struct walk {
     long head, next;
     long last_page; /* by the latest count; 0: not known, only the head may go */
     struct walk_slot reread;
-    long reread_page; /* 0: none */
+    long reread_page;     /* 0: none */
     int64_t latest_count; /* of the page that arrived last: the best guess of now */
     long seq;             /* pages arrived */
     struct walk_mark mark;
     long rereads, handed_pages, unproven, stalled;
-    long next_reread;    /* where to look next when a re-read was all seen */
-    long gone_page;      /* the head page that last answered "gone"... */
-    int64_t gone_last;   /* ...and the last id handed out then */
+    long next_reread;  /* where to look next when a re-read was all seen */
+    long gone_page;    /* the head page that last answered "gone"... */
+    int64_t gone_last; /* ...and the last id handed out then */
     bool ended;
     struct omslog_error end; /* what the walk ended with */
 };

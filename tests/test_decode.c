@@ -249,11 +249,11 @@ static void test_stray_nul_in_page(void **state)
     log_page_free(&p);
 
     /* Inside an entry of a page: dropped from raw_json like whitespace. */
-    static const char inside[] = PAGE_HEAD "[{\"id\":5\0," F_LEVEL F_LOGGER F_MESSAGE F_APP
-                                 F_TRACE F_CREATED "}]}";
+    static const char inside[] =
+        PAGE_HEAD "[{\"id\":5\0," F_LEVEL F_LOGGER F_MESSAGE F_APP F_TRACE F_CREATED "}]}";
     assert_int_equal(decode_page(inside, sizeof inside - 1, &p, &err), 0);
-    assert_string_equal(p.entries[0].raw_json, "{\"id\":5," F_LEVEL F_LOGGER F_MESSAGE F_APP
-                                               F_TRACE F_CREATED "}");
+    assert_string_equal(p.entries[0].raw_json,
+                        "{\"id\":5," F_LEVEL F_LOGGER F_MESSAGE F_APP F_TRACE F_CREATED "}");
     log_page_free(&p);
 }
 
@@ -263,10 +263,9 @@ static void test_raw_json_escaped_quotes(void **state)
 {
     (void)state;
 #define E_MSG(m) "{" F_ID F_LEVEL F_LOGGER "\"message\":\"" m "\"," F_APP F_TRACE F_CREATED "}"
-    static const char *const messages[] = {"a\\\"b", "a\\\\", "\\\\\\\"]}\\\\",
-                                           "x\\\\\\\\", "\\\"", "[{\\\"\\\\"};
-    static const char *const want[] = {"a\"b", "a\\", "\\\"]}\\", "x\\\\", "\"",
-                                       "[{\"\\"};
+    static const char *const messages[] = {"a\\\"b",    "a\\\\", "\\\\\\\"]}\\\\",
+                                           "x\\\\\\\\", "\\\"",  "[{\\\"\\\\"};
+    static const char *const want[] = {"a\"b", "a\\", "\\\"]}\\", "x\\\\", "\"", "[{\"\\"};
     for (size_t i = 0; i < ARRAY_LEN(messages); i++) {
         struct buf entry = {0}, body = {0};
         buf_printf(&entry, E_MSG("%s"), messages[i]);
@@ -795,8 +794,7 @@ static void test_mutations(void **state)
             for (size_t i = 0; i < p.n; i++)
                 assert_non_null(p.entries[i].raw_json);
         } else {
-            assert_true(rc == DECODE_NOT_JSON || rc == DECODE_BAD_SHAPE ||
-                        rc == DECODE_BAD_FIELD);
+            assert_true(rc == DECODE_NOT_JSON || rc == DECODE_BAD_SHAPE || rc == DECODE_BAD_FIELD);
             assert_int_equal(err.status, OMSLOG_ERR_PROTOCOL);
             assert_true(page_is_zero(&p));
             assert_true(all_printable(err.msg));
@@ -948,16 +946,17 @@ static void test_error_detail_truncates(void **state)
 static void test_raw_json_is_the_servers_text(void **state)
 {
     (void)state;
-    const char *body = "{ \"count\" : 2, \"next\": null, \"previous\": null,\n"
-                       "  \"results\": [\n"
-                       "   { \"id\": 2, \"level\": 40, \"logger_name\": \"a b\",\n"
-                       "     \"message\": \"x \\\" ] } y\", \"app_name\": \"\\u00e7\",\n"
-                       "     \"trace\": null, \"created_at\": \"2026-11-26T10:15:30Z\",\n"
-                       "     \"score\": 0.1, \"tags\": [1, {\"k\": [2]}], \"exp\": 1E5,\n"
-                       "     \"big\": -1234567890123456789, \"long\": 1.000000000000000000001 },\n"
-                       "   {\"id\":1,\"level\":20,\"logger_name\":\"l\",\"message\":\"m\","
-                       "\"app_name\":\"a\",\"trace\":\"\",\"created_at\":\"2026-11-26T10:15:29Z\"}\n"
-                       "  ] }";
+    const char *body =
+        "{ \"count\" : 2, \"next\": null, \"previous\": null,\n"
+        "  \"results\": [\n"
+        "   { \"id\": 2, \"level\": 40, \"logger_name\": \"a b\",\n"
+        "     \"message\": \"x \\\" ] } y\", \"app_name\": \"\\u00e7\",\n"
+        "     \"trace\": null, \"created_at\": \"2026-11-26T10:15:30Z\",\n"
+        "     \"score\": 0.1, \"tags\": [1, {\"k\": [2]}], \"exp\": 1E5,\n"
+        "     \"big\": -1234567890123456789, \"long\": 1.000000000000000000001 },\n"
+        "   {\"id\":1,\"level\":20,\"logger_name\":\"l\",\"message\":\"m\","
+        "\"app_name\":\"a\",\"trace\":\"\",\"created_at\":\"2026-11-26T10:15:29Z\"}\n"
+        "  ] }";
     struct log_page p;
     struct omslog_error err;
     assert_int_equal(decode_page(body, strlen(body), &p, &err), 0);
@@ -970,9 +969,10 @@ static void test_raw_json_is_the_servers_text(void **state)
                         "\"big\":-1234567890123456789,\"long\":1.000000000000000000001}");
     assert_string_equal(p.entries[0].message, "x \" ] } y");
     assert_string_equal(p.entries[0].app_name, "\xc3\xa7");
-    assert_string_equal(p.entries[1].raw_json,
-                        "{\"id\":1,\"level\":20,\"logger_name\":\"l\",\"message\":\"m\","
-                        "\"app_name\":\"a\",\"trace\":\"\",\"created_at\":\"2026-11-26T10:15:29Z\"}");
+    assert_string_equal(
+        p.entries[1].raw_json,
+        "{\"id\":1,\"level\":20,\"logger_name\":\"l\",\"message\":\"m\","
+        "\"app_name\":\"a\",\"trace\":\"\",\"created_at\":\"2026-11-26T10:15:29Z\"}");
     log_page_free(&p);
 }
 

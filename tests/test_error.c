@@ -13,8 +13,7 @@ static void test_set_and_clear(void **state)
 {
     (void)state;
     struct omslog_error e;
-    assert_int_equal(error_set(&e, OMSLOG_ERR_AUTH, "401: %s", "Invalid token."),
-                     OMSLOG_ERR_AUTH);
+    assert_int_equal(error_set(&e, OMSLOG_ERR_AUTH, "401: %s", "Invalid token."), OMSLOG_ERR_AUTH);
     assert_int_equal(e.status, OMSLOG_ERR_AUTH);
     assert_string_equal(e.msg, "401: Invalid token.");
     error_clear(&e);

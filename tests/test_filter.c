@@ -16,8 +16,7 @@
 #include "test_support.h"
 
 /* Only the level, app, logger, message and trace matter to a filter. */
-static struct log_entry make_entry(int level, char *app, char *logger, char *message,
-                                   char *trace)
+static struct log_entry make_entry(int level, char *app, char *logger, char *message, char *trace)
 {
     return test_entry(1, level, app, logger, message, trace);
 }
@@ -353,7 +352,8 @@ static void test_describe_appends_and_sanitises(void **state)
     (void)state;
     struct filter f;
     filter_init(&f);
-    filter_add_app(&f, "we\x1b]0;x\x07" "b");
+    filter_add_app(&f, "we\x1b]0;x\x07"
+                       "b");
     assert_int_equal(filter_set_search(&f, "a\nb", true, NULL), OMSLOG_OK);
     struct buf b;
     buf_init(&b);

@@ -121,14 +121,13 @@ static void test_table_header_only_with_entries(void **state)
 static void test_table_cuts_message(void **state)
 {
     (void)state;
-    struct log_entry e = test_entry(1, LEVEL_INFO, "web", "oms",
-                                    "0123456789012345678901234567890123456789", "");
+    struct log_entry e =
+        test_entry(1, LEVEL_INFO, "web", "oms", "0123456789012345678901234567890123456789", "");
     char *out = render(FORMAT_TABLE, 120, false, &e, 1, NULL);
     const char *row = strchr(out, '\n') + 1;
     /* 34 columns: 33 characters and the ellipsis, the line exactly 120 wide. */
-    assert_string_equal(row,
-                        "        1  2026-01-02 03:04:05  INFO      web               oms"
-                        "                       012345678901234567890123456789012…\n");
+    assert_string_equal(row, "        1  2026-01-02 03:04:05  INFO      web               oms"
+                             "                       012345678901234567890123456789012…\n");
     assert_int_equal(text_width(row, strlen(row) - 1), 120);
     free(out);
 }
@@ -140,9 +139,8 @@ static void test_table_cuts_every_column(void **state)
                                     "oms.a.very.long.logger.name.indeed", "m", "");
     char *out = render(FORMAT_TABLE, 120, false, &e, 1, NULL);
     const char *row = strchr(out, '\n') + 1;
-    assert_string_equal(row,
-                        "        1  2026-01-02 03:04:05  CRITICAL  an-application-…"
-                        "  oms.a.very.long.logger.…  m\n");
+    assert_string_equal(row, "        1  2026-01-02 03:04:05  CRITICAL  an-application-…"
+                             "  oms.a.very.long.logger.…  m\n");
     free(out);
 }
 
@@ -151,11 +149,10 @@ static void test_table_utc(void **state)
     (void)state;
     struct log_entry e = test_entry(5, LEVEL_DEBUG, "web", "oms", "hi", "");
     char *out = render(FORMAT_TABLE, 120, true, &e, 1, NULL);
-    const char *want =
-        "       ID  TIME                  LEVEL     APP               LOGGER"
-        "                    MESSAGE\n"
-        "        5  2026-01-02 03:04:05Z  DEBUG     web               oms"
-        "                       hi\n";
+    const char *want = "       ID  TIME                  LEVEL     APP               LOGGER"
+                       "                    MESSAGE\n"
+                       "        5  2026-01-02 03:04:05Z  DEBUG     web               oms"
+                       "                       hi\n";
     assert_string_equal(out, want);
     free(out);
 }
@@ -186,9 +183,15 @@ static void test_table_width_80(void **state)
                    "İşlem başarısız: sipariş 4711 için ödeme alınamadı, kart reddedildi", ""),
         test_entry(102, LEVEL_WARNING, "注文アプリ", "注文.処理",
                    "注文の処理中にエラーが発生しました。在庫が不足しています。", ""),
-        test_entry(103, LEVEL_INFO, "📦📦📦📦📦📦📦📦📦", "📦.shipping",
-                   "📦 paket 📦 gönderildi 🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚", ""),
-        test_entry(104, LEVEL_INFO, "e\xcc\x81" "app", "log", "e\xcc\x81" "e\xcc\x81", ""),
+        test_entry(103, LEVEL_INFO, "📦📦📦📦📦📦📦📦📦", "📦.shipping", "📦 paket 📦 gönderildi 🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚🚚",
+                   ""),
+        test_entry(104, LEVEL_INFO,
+                   "e\xcc\x81"
+                   "app",
+                   "log",
+                   "e\xcc\x81"
+                   "e\xcc\x81",
+                   ""),
     };
     char *out = render(FORMAT_TABLE, 80, false, es, ARRAY_LEN(es), NULL);
     assert_int_equal(assert_lines_within(out, 80), 5);
@@ -206,7 +209,9 @@ static void test_table_width_80(void **state)
     assert_non_null(strstr(out, "  注文ア… "));
     assert_non_null(strstr(out, "  注文の処理中…\n")); /* 12 + 1 columns */
     assert_non_null(strstr(out, "  📦📦📦… "));
-    assert_non_null(strstr(out, "  e\xcc\x81" "app      log           e\xcc\x81" "e\xcc\x81\n"));
+    assert_non_null(strstr(out, "  e\xcc\x81"
+                                "app      log           e\xcc\x81"
+                                "e\xcc\x81\n"));
     free(out);
 }
 
@@ -269,12 +274,12 @@ static void test_table_sanitises(void **state)
 static void test_text(void **state)
 {
     (void)state;
-    struct log_entry e = test_entry(123, LEVEL_ERROR, "web", "oms.orders",
-                                    "Payment failed\nfor order 42",
-                                    "Traceback (most recent call last):\n"
-                                    "  File \"a.py\", line 1, in <module>\n"
-                                    "\n"
-                                    "ValueError: bad\n");
+    struct log_entry e =
+        test_entry(123, LEVEL_ERROR, "web", "oms.orders", "Payment failed\nfor order 42",
+                   "Traceback (most recent call last):\n"
+                   "  File \"a.py\", line 1, in <module>\n"
+                   "\n"
+                   "ValueError: bad\n");
     char *out = render(FORMAT_TEXT, 80, false, &e, 1, NULL);
     assert_string_equal(out, "id: 123\n"
                              "level: ERROR (40)\n"
@@ -326,8 +331,10 @@ static void test_text_sanitises(void **state)
 {
     (void)state;
     struct log_entry e = test_entry(9, LEVEL_ERROR, "we\nb", "l\x1b[0m",
-                                    "a\x1b]52;c;eA==\x07" "b\r\n\tc\xc0\x80",
-                                    "t\x1b" "P\xc2\x9b");
+                                    "a\x1b]52;c;eA==\x07"
+                                    "b\r\n\tc\xc0\x80",
+                                    "t\x1b"
+                                    "P\xc2\x9b");
     e.created_at = "2026\x1b[2J";
     char *out = render(FORMAT_TEXT, 80, false, &e, 1, NULL);
     assert_null(strchr(out, 0x1b));
@@ -385,8 +392,8 @@ static void test_json_is_exact_not_sanitised(void **state)
 static void test_json_fallback_encoder(void **state)
 {
     (void)state;
-    struct log_entry e = test_entry(-3, 45, "a\"b\\c", NULL,
-                                    "l1\nl2\r\t\x01\x1b\x7f nul:\xc0\x80 İ注📦", "");
+    struct log_entry e =
+        test_entry(-3, 45, "a\"b\\c", NULL, "l1\nl2\r\t\x01\x1b\x7f nul:\xc0\x80 İ注📦", "");
     e.created_at = NULL; /* rendered from the parsed time */
     char *out = render(FORMAT_JSONL, 80, false, &e, 1, NULL);
     assert_string_equal(out, "{\"id\":-3,\"level\":45,\"logger_name\":null,"
@@ -424,7 +431,10 @@ static void test_csv_nul_is_a_nul_byte(void **state)
     (void)state;
     /* decode turns "\u0000" into C0 80; csv must give the reader U+0000 back,
      * not two bytes that are not even valid UTF-8. */
-    struct log_entry e = test_entry(3, LEVEL_INFO, "a\xc0\x80" "b", "l", "\xc0\x80", "x");
+    struct log_entry e = test_entry(3, LEVEL_INFO,
+                                    "a\xc0\x80"
+                                    "b",
+                                    "l", "\xc0\x80", "x");
     size_t len = 0;
     char *out = render(FORMAT_CSV, 80, false, &e, 1, &len);
     static const char want[] =
@@ -482,8 +492,8 @@ static void test_redacted_sanitises_too(void **state)
 {
     (void)state;
     const char *key = "secret-token-123";
-    char *out = redact("\x1b]0;t\x07 secret-token-123\r\n\xc2\x9b \xe2\x80\xae", key,
-                       SANITIZE_ONE_LINE);
+    char *out =
+        redact("\x1b]0;t\x07 secret-token-123\r\n\xc2\x9b \xe2\x80\xae", key, SANITIZE_ONE_LINE);
     assert_string_equal(out, "\\e]0;t\\x07 ***\\r \\u{9b} \\u{202e}");
     free(out);
     /* A UTF-8 sequence cut by a byte count (printf's %.40s) becomes visible. */

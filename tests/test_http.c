@@ -169,8 +169,8 @@ static int group_setup(void **state)
 {
     (void)state;
     /* libcurl honours these; a proxy would see (and break) every test. */
-    static const char *const proxies[] = {"http_proxy", "HTTP_PROXY", "https_proxy",
-                                          "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
+    static const char *const proxies[] = {"http_proxy",  "HTTP_PROXY", "https_proxy",
+                                          "HTTPS_PROXY", "all_proxy",  "ALL_PROXY"};
     for (size_t i = 0; i < ARRAY_LEN(proxies); i++)
         unsetenv(proxies[i]);
     signal(SIGPIPE, SIG_IGN);
@@ -291,7 +291,6 @@ static size_t count_of(const char *hay, const char *needle)
         n++;
     return n;
 }
-
 
 /* ---- responses -------------------------------------------------------- */
 
@@ -417,10 +416,20 @@ static void test_origin_parse(void **state)
 
     struct http_origin untouched = {.scheme = "keep", .host = "keep", .port = 7};
     static const char *const bad[] = {
-        "ftp://h/", "not a url", "", "http://", "https://h:0/", "https://h:65536/",
-        "http://u:p@ss@h/", "//h/x", "http:\\\\h/", "https://[not-ipv6]/",
+        "ftp://h/",
+        "not a url",
+        "",
+        "http://",
+        "https://h:0/",
+        "https://h:65536/",
+        "http://u:p@ss@h/",
+        "//h/x",
+        "http:\\\\h/",
+        "https://[not-ipv6]/",
         /* curl would take these hosts percent-decoded: not plain names. */
-        "http://ho%25st/", "http://h%c3%a7.com/", "http://[fe80::1%25eth%2B0]/",
+        "http://ho%25st/",
+        "http://h%c3%a7.com/",
+        "http://[fe80::1%25eth%2B0]/",
     };
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         if (http_origin_parse(bad[i], &untouched) == 0)
@@ -491,8 +500,8 @@ static void test_same_origin(void **state)
     };
     for (size_t i = 0; i < ARRAY_LEN(cases); i++)
         if (http_same_origin(cases[i].base, cases[i].url) != cases[i].same)
-            fail_msg("http_same_origin(\"%s\", \"%s\") should be %s", cases[i].base,
-                     cases[i].url, cases[i].same ? "true" : "false");
+            fail_msg("http_same_origin(\"%s\", \"%s\") should be %s", cases[i].base, cases[i].url,
+                     cases[i].same ? "true" : "false");
     assert_false(http_same_origin(NULL, "http://h/"));
     assert_false(http_same_origin("http://h/", NULL));
 }
@@ -525,14 +534,16 @@ static void test_loopback(void **state)
 {
     (void)state;
     static const char *const yes[] = {
-        "http://127.0.0.1/",      "http://127.255.3.4:8000", "http://[::1]:80",
-        "http://localhost",       "http://LOCALHOST:8000",   "http://api.localhost/",
+        "http://127.0.0.1/",         "http://127.255.3.4:8000", "http://[::1]:80",
+        "http://localhost",          "http://LOCALHOST:8000",   "http://api.localhost/",
         "http://[0:0:0:0:0:0:0:1]/", "http://127.1/",
     };
     static const char *const no[] = {
-        "http://128.0.0.1/",         "http://10.0.0.1/",   "http://example.com/",
-        "http://localhost.example.com/", "http://127.0.0.1.nip.io/", "http://[::2]/",
-        "http://mylocalhost/",       "http://1270.0.0.1/", "http://[::ffff:10.0.0.1]/",
+        "http://128.0.0.1/",         "http://10.0.0.1/",
+        "http://example.com/",       "http://localhost.example.com/",
+        "http://127.0.0.1.nip.io/",  "http://[::2]/",
+        "http://mylocalhost/",       "http://1270.0.0.1/",
+        "http://[::ffff:10.0.0.1]/",
     };
     for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
         struct http_origin o = origin_of(yes[i]);
@@ -604,8 +615,7 @@ static void test_submit_foreign_url_refused(void **state)
 static void test_client_new_rejects_bad_options(void **state)
 {
     (void)state;
-    static const char *const bad_origins[] = {"ftp://example.com", "example.com", "http://",
-                                              "::"};
+    static const char *const bad_origins[] = {"ftp://example.com", "example.com", "http://", "::"};
     for (size_t i = 0; i < ARRAY_LEN(bad_origins); i++) {
         struct http_options o = test_options(bad_origins[i]);
         struct omslog_error err = {0};
@@ -628,8 +638,8 @@ static void test_same_origin_redirect_followed(void **state)
     (void)state;
     struct http_client *c = main_client();
     static const char *const paths[] = {
-        "/redirect?to=/headers",                /* relative */
-        "/redirect?to=headers&code=301",        /* relative to the directory */
+        "/redirect?to=/headers",                                 /* relative */
+        "/redirect?to=headers&code=301",                         /* relative to the directory */
         "/redirect?to=%2Fredirect%3Fto%3D%252Fheaders&code=303", /* two hops */
         "/redirect?to=/headers&code=307",
         "/redirect?to=/headers&code=308",
@@ -796,8 +806,9 @@ static void test_redirects_where_parsers_disagree(void **state)
         snprintf(other_port, sizeof other_port, "%d", peers[PEER_OTHER_ADDR].port);
         size_t o = 0;
         for (const char *p = cases[i].target; *p && o + 8 < sizeof target; p++) {
-            const char *port = p[0] == '%' && p[1] == 'M' ? main_port
-                               : p[0] == '%' && p[1] == 'O' ? other_port : NULL;
+            const char *port = p[0] == '%' && p[1] == 'M'   ? main_port
+                               : p[0] == '%' && p[1] == 'O' ? other_port
+                                                            : NULL;
             if (port) {
                 o += (size_t)snprintf(target + o, sizeof target - o, "%s", port);
                 p++;

@@ -166,19 +166,19 @@ static void test_move_apply(void **state)
     } cases[] = {
         {ACT_DOWN, 0, 99, 10, 1, 1},
         {ACT_UP, 5, 99, 10, 4, -1},
-        {ACT_UP, 0, 99, 10, 0, -1},            /* at the top: stays */
-        {ACT_DOWN, 99, 99, 10, 99, 1},         /* at the bottom: stays */
+        {ACT_UP, 0, 99, 10, 0, -1},    /* at the top: stays */
+        {ACT_DOWN, 99, 99, 10, 99, 1}, /* at the bottom: stays */
         {ACT_PAGE_DOWN, 0, 99, 10, 9, 9},
         {ACT_PAGE_UP, 20, 99, 10, 11, -9},
-        {ACT_PAGE_DOWN, 95, 99, 10, 99, 9},    /* clamped, the step is not */
+        {ACT_PAGE_DOWN, 95, 99, 10, 99, 9}, /* clamped, the step is not */
         {ACT_HALF_DOWN, 0, 99, 10, 5, 5},
         {ACT_HALF_UP, 3, 99, 10, 0, -5},
-        {ACT_PAGE_DOWN, 0, 99, 1, 1, 1},       /* a one-row pane still moves */
+        {ACT_PAGE_DOWN, 0, 99, 1, 1, 1}, /* a one-row pane still moves */
         {ACT_HALF_DOWN, 0, 99, 1, 1, 1},
         {ACT_PAGE_DOWN, 0, 99, 0, 1, 1},
         {ACT_FIRST, 50, 99, 10, 0, 0},
         {ACT_LAST, 50, 99, 10, 99, 0},
-        {ACT_LAST, 0, -1, 10, 0, 0},           /* nothing to move over */
+        {ACT_LAST, 0, -1, 10, 0, 0}, /* nothing to move over */
         {ACT_DOWN, 0, -1, 10, 0, 1},
         {ACT_DOWN, INT64_MAX - 1, INT64_MAX - 1, 10, INT64_MAX - 1, 1},
         {ACT_PAGE_DOWN, INT64_MAX - 3, INT64_MAX - 1, 10, INT64_MAX - 1, 9}, /* no overflow */

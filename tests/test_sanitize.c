@@ -68,10 +68,10 @@ static void assert_terminal_safe(const char *s, unsigned flags)
             assert_int_equal(p[i + k] & 0xc0, 0x80);
             cp = (cp << 6) | (p[i + k] & 0x3f);
         }
-        assert_false(cp >= 0x80 && cp <= 0x9f);         /* C1 */
-        assert_false(cp >= 0xd800 && cp <= 0xdfff);     /* surrogate */
-        assert_false(cp >= 0x202a && cp <= 0x202e);     /* bidi embed/override */
-        assert_false(cp >= 0x2066 && cp <= 0x2069);     /* bidi isolates */
+        assert_false(cp >= 0x80 && cp <= 0x9f);     /* C1 */
+        assert_false(cp >= 0xd800 && cp <= 0xdfff); /* surrogate */
+        assert_false(cp >= 0x202a && cp <= 0x202e); /* bidi embed/override */
+        assert_false(cp >= 0x2066 && cp <= 0x2069); /* bidi isolates */
         assert_false(cp == 0x200e || cp == 0x200f || cp == 0x061c);
         assert_true(cp <= 0x10ffff);
         i += need;
@@ -115,8 +115,12 @@ static void test_c1_controls(void **state)
 {
     (void)state;
     /* 8-bit CSI encoded as UTF-8 (U+009B) and as a raw byte. */
-    CHECK("a\xc2\x9b" "2Jb", 0, "a\\u{9b}2Jb");
-    CHECK("a\x9b" "2Jb", 0, "a\\x9b2Jb");
+    CHECK("a\xc2\x9b"
+          "2Jb",
+          0, "a\\u{9b}2Jb");
+    CHECK("a\x9b"
+          "2Jb",
+          0, "a\\x9b2Jb");
     CHECK("\xc2\x80\xc2\x85\xc2\x9f", 0, "\\u{80}\\u{85}\\u{9f}");
     /* U+00A0 is the first code point after C1 and is kept. */
     CHECK("\xc2\xa0", 0, "\xc2\xa0");
@@ -125,11 +129,15 @@ static void test_c1_controls(void **state)
 static void test_bidi_and_separators(void **state)
 {
     (void)state;
-    CHECK("abc\xe2\x80\xae" "def", 0, "abc\\u{202e}def");   /* RLO */
+    CHECK("abc\xe2\x80\xae"
+          "def",
+          0, "abc\\u{202e}def"); /* RLO */
     CHECK("x\xe2\x81\xa6y\xe2\x81\xa9", 0, "x\\u{2066}y\\u{2069}");
     CHECK("\xe2\x80\xaa\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", 0,
           "\\u{202a}\\u{200e}\\u{200f}\\u{61c}");
-    CHECK("a\xe2\x80\xa8" "b\xe2\x80\xa9", 0, "a\\u{2028}b\\u{2029}");
+    CHECK("a\xe2\x80\xa8"
+          "b\xe2\x80\xa9",
+          0, "a\\u{2028}b\\u{2029}");
     /* Neighbours of the ranges are ordinary text. */
     CHECK("\xe2\x80\xa9\xe2\x80\xaf", 0, "\\u{2029}\xe2\x80\xaf");
     /* BOM is invisible but harmless: kept. ZWJ is dropped (terminals
@@ -144,12 +152,16 @@ static void test_c0_controls(void **state)
     (void)state;
     CHECK("a\rb", 0, "a\\rb");
     CHECK("a\bb", 0, "a\\bb");
-    CHECK("a\x7f" "b", 0, "a\\x7fb");
+    CHECK("a\x7f"
+          "b",
+          0, "a\\x7fb");
     CHECK("\x01\x07\x0b\x0c\x1f", 0, "\\x01\\x07\\x0b\\x0c\\x1f");
     /* A real NUL inside the given length. */
     CHECK("a\0b", 0, "a\\x00b");
     /* decode's stand-in for U+0000. */
-    CHECK("a\xc0\x80" "b", 0, "a\\0b");
+    CHECK("a\xc0\x80"
+          "b",
+          0, "a\\0b");
 }
 
 static void test_newline_and_tab_flags(void **state)
@@ -169,27 +181,27 @@ static void test_newline_and_tab_flags(void **state)
 static void test_invalid_utf8(void **state)
 {
     (void)state;
-    CHECK("\xc0\xaf", 0, "\\xc0\\xaf");                 /* overlong '/' */
-    CHECK("\xc1\xbf", 0, "\\xc1\\xbf");                 /* overlong, C1 lead */
-    CHECK("\xe0\x80\xaf", 0, "\\xe0\\x80\\xaf");        /* overlong 3-byte */
+    CHECK("\xc0\xaf", 0, "\\xc0\\xaf");                   /* overlong '/' */
+    CHECK("\xc1\xbf", 0, "\\xc1\\xbf");                   /* overlong, C1 lead */
+    CHECK("\xe0\x80\xaf", 0, "\\xe0\\x80\\xaf");          /* overlong 3-byte */
     CHECK("\xf0\x80\x80\xaf", 0, "\\xf0\\x80\\x80\\xaf"); /* overlong 4-byte */
-    CHECK("\xed\xa0\x80", 0, "\\xed\\xa0\\x80");        /* surrogate D800 */
-    CHECK("\xed\xbf\xbf", 0, "\\xed\\xbf\\xbf");        /* surrogate DFFF */
+    CHECK("\xed\xa0\x80", 0, "\\xed\\xa0\\x80");          /* surrogate D800 */
+    CHECK("\xed\xbf\xbf", 0, "\\xed\\xbf\\xbf");          /* surrogate DFFF */
     CHECK("\xf4\x90\x80\x80", 0, "\\xf4\\x90\\x80\\x80"); /* > U+10FFFF */
     CHECK("\xf5\x80\x80\x80", 0, "\\xf5\\x80\\x80\\x80");
     CHECK("\xff\xfe", 0, "\\xff\\xfe");
-    CHECK("\x80x", 0, "\\x80x");                        /* stray continuation */
-    CHECK("ok\xe6\xb3", 0, "ok\\xe6\\xb3");             /* truncated at end */
+    CHECK("\x80x", 0, "\\x80x");            /* stray continuation */
+    CHECK("ok\xe6\xb3", 0, "ok\\xe6\\xb3"); /* truncated at end */
     CHECK("ok\xf0\x9f\x93", 0, "ok\\xf0\\x9f\\x93");
-    CHECK("\xe6\xb3x", 0, "\\xe6\\xb3x");               /* truncated mid-text */
-    CHECK("\xc0", 0, "\\xc0");                          /* lone C0 at the end */
-    CHECK("\xc0\x81", 0, "\\xc0\\x81");                 /* only C0 80 is special */
+    CHECK("\xe6\xb3x", 0, "\\xe6\\xb3x"); /* truncated mid-text */
+    CHECK("\xc0", 0, "\\xc0");            /* lone C0 at the end */
+    CHECK("\xc0\x81", 0, "\\xc0\\x81");   /* only C0 80 is special */
     /* Boundaries that are valid. */
-    CHECK("\xed\x9f\xbf", 0, "\xed\x9f\xbf");           /* U+D7FF */
-    CHECK("\xee\x80\x80", 0, "\xee\x80\x80");           /* U+E000 */
-    CHECK("\xf4\x8f\xbf\xbf", 0, "\xf4\x8f\xbf\xbf");   /* U+10FFFF */
-    CHECK("\xe0\xa0\x80", 0, "\xe0\xa0\x80");           /* U+0800 */
-    CHECK("\xf0\x90\x80\x80", 0, "\xf0\x90\x80\x80");   /* U+10000 */
+    CHECK("\xed\x9f\xbf", 0, "\xed\x9f\xbf");         /* U+D7FF */
+    CHECK("\xee\x80\x80", 0, "\xee\x80\x80");         /* U+E000 */
+    CHECK("\xf4\x8f\xbf\xbf", 0, "\xf4\x8f\xbf\xbf"); /* U+10FFFF */
+    CHECK("\xe0\xa0\x80", 0, "\xe0\xa0\x80");         /* U+0800 */
+    CHECK("\xf0\x90\x80\x80", 0, "\xf0\x90\x80\x80"); /* U+10000 */
 }
 
 static void test_output_always_safe(void **state)
@@ -328,9 +340,11 @@ static void test_widths(void **state)
     assert_int_equal(width_of("abc"), 3);
     assert_int_equal(width_of("İşlem başarısız"), 15);
     assert_int_equal(width_of("注文"), 4);
-    assert_int_equal(width_of("e\xcc\x81"), 1);                  /* e + U+0301 */
-    assert_int_equal(width_of("a\xe2\x80\x8d" "b"), 2);           /* ZWJ: zero */
-    assert_int_equal(width_of("\xff\xfe"), 2);                    /* invalid bytes: one each */
+    assert_int_equal(width_of("e\xcc\x81"), 1); /* e + U+0301 */
+    assert_int_equal(width_of("a\xe2\x80\x8d"
+                              "b"),
+                     2);                       /* ZWJ: zero */
+    assert_int_equal(width_of("\xff\xfe"), 2); /* invalid bytes: one each */
     /* The ellipsis the fit functions use is one column. */
     assert_int_equal(width_of("\xe2\x80\xa6"), 1);
     /* An explicit length counts only that many bytes. */
@@ -387,8 +401,14 @@ static void test_text_fit(void **state)
     check_fit("📦📦", 4, 1, "📦📦");
     check_fit("a📦", 2, 1, "a…");
     /* Combining marks stay with their base character. */
-    check_fit("e\xcc\x81" "e\xcc\x81", 2, 0, "e\xcc\x81" "e\xcc\x81");
-    check_fit("e\xcc\x81" "e\xcc\x81x", 2, 0, "e\xcc\x81…");
+    check_fit("e\xcc\x81"
+              "e\xcc\x81",
+              2, 0,
+              "e\xcc\x81"
+              "e\xcc\x81");
+    check_fit("e\xcc\x81"
+              "e\xcc\x81x",
+              2, 0, "e\xcc\x81…");
     check_fit("İşlem başarısız", 10, 1, "İşlem baş…");
 }
 

@@ -267,11 +267,14 @@ static void test_query_get(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_endpoint_forms),  cmocka_unit_test(test_endpoint_prefix_and_ports),
+        cmocka_unit_test(test_endpoint_forms),
+        cmocka_unit_test(test_endpoint_prefix_and_ports),
         cmocka_unit_test(test_endpoint_errors),
-        cmocka_unit_test(test_errors_never_quote_credentials), cmocka_unit_test(test_error_message_is_sanitised),
+        cmocka_unit_test(test_errors_never_quote_credentials),
+        cmocka_unit_test(test_error_message_is_sanitised),
         cmocka_unit_test(test_endpoint_host_forms),
-        cmocka_unit_test(test_page_urls),       cmocka_unit_test(test_entry_urls),
+        cmocka_unit_test(test_page_urls),
+        cmocka_unit_test(test_entry_urls),
         cmocka_unit_test(test_query_get),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,8 +84,7 @@ static void test_decode(void **state)
             fail_msg("%s: *cp written on failure", decode_cases[i].why);
         /* utf8_next steps over a character whole and over anything else
          * one byte at a time. */
-        assert_int_equal(utf8_next(decode_cases[i].s, decode_cases[i].n),
-                         len ? len : 1);
+        assert_int_equal(utf8_next(decode_cases[i].s, decode_cases[i].n), len ? len : 1);
     }
 }
 
@@ -104,7 +103,9 @@ static const struct {
     {BYTES("a\xe6\xb3\xa8"), 3, 1, "three-byte, cut after its second byte"},
     {BYTES("a\xe6\xb3\xa8"), 2, 1, "three-byte, cut after its lead"},
     {BYTES("a\xf0\x9f\x93\xa6"), 4, 1, "four-byte, cut before its last byte"},
-    {BYTES("a\xf0\x9f\x93\xa6" "b"), 5, 5, "cut right after a four-byte"},
+    {BYTES("a\xf0\x9f\x93\xa6"
+           "b"),
+     5, 5, "cut right after a four-byte"},
     {BYTES("\xf0\x9f\x93\xa6\xf0\x9f\x93\xa6"), 7, 4, "second emoji left out"},
     {BYTES("ab" ENTRY_NUL_STANDIN "c"), 3, 2, "the stand-in is never split"},
     {BYTES("ab" ENTRY_NUL_STANDIN "c"), 4, 4, "cut right after the stand-in"},

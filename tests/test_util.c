@@ -103,10 +103,8 @@ static void test_array_grow(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_int64),
-        cmocka_unit_test(test_ascii_casecmp),
-        cmocka_unit_test(test_hex_digit_value),
-        cmocka_unit_test(test_ascii_quote),
+        cmocka_unit_test(test_parse_int64),     cmocka_unit_test(test_ascii_casecmp),
+        cmocka_unit_test(test_hex_digit_value), cmocka_unit_test(test_ascii_quote),
         cmocka_unit_test(test_array_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

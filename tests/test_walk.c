@@ -121,27 +121,27 @@ static void test_page_gone(void **state)
 
 struct scenario {
     const char *name;
-    size_t count;        /* entries at the start */
-    long size;           /* the server's page size */
-    long asked;          /* page size asked for (0: the server's) */
-    long room;           /* requests the transport runs at once */
-    bool lifo;           /* answer the latest request first */
-    int grow;            /* new entries at the top before every answer */
-    int delete_middle;   /* entries deleted in the middle before every answer */
-    long purge_at;       /* before this answer (1-based) ... */
-    size_t purge;        /* ... this many of the oldest entries go */
-    bool repeat_last;    /* page k+1 starts with page k's last entry */
-    int64_t claim;       /* the count the server claims (0: the real one) */
-    long fail_at;        /* this answer is a server error (0: none) */
-    long refuse_at;      /* this request cannot be made (0: none) */
+    size_t count;      /* entries at the start */
+    long size;         /* the server's page size */
+    long asked;        /* page size asked for (0: the server's) */
+    long room;         /* requests the transport runs at once */
+    bool lifo;         /* answer the latest request first */
+    int grow;          /* new entries at the top before every answer */
+    int delete_middle; /* entries deleted in the middle before every answer */
+    long purge_at;     /* before this answer (1-based) ... */
+    size_t purge;      /* ... this many of the oldest entries go */
+    bool repeat_last;  /* page k+1 starts with page k's last entry */
+    int64_t claim;     /* the count the server claims (0: the real one) */
+    long fail_at;      /* this answer is a server error (0: none) */
+    long refuse_at;    /* this request cannot be made (0: none) */
     long first_page;
     bool one_page;
     long limit;
     /* expected */
     int status;
-    long emitted;        /* EVERY_SURVIVOR, SOME or how many */
+    long emitted; /* EVERY_SURVIVOR, SOME or how many */
     long unproven_min, unproven_max;
-    long requests_max;   /* 0: no bound */
+    long requests_max; /* 0: no bound */
 };
 
 struct fake {
@@ -289,7 +289,8 @@ static int run_walk(struct fake *f, long *unproven)
 {
     const struct scenario *sc = f->sc;
     struct walk_opts o = {.first_page = sc->first_page ? sc->first_page : 1,
-                          .one_page = sc->one_page, .page_size = sc->asked,
+                          .one_page = sc->one_page,
+                          .page_size = sc->asked,
                           .max_pages = sc->room * 5};
     struct walk_sink sink = {f, fake_request, fake_cancel, fake_entry, fake_progress};
     struct walk *w = walk_new(&o, &sink);
@@ -341,43 +342,140 @@ static void check_scenario(const struct scenario *sc)
 }
 
 static const struct scenario scenarios[] = {
-    {.name = "unchanged log, one at a time", .count = 95, .size = 10, .room = 1,
-     .status = OMSLOG_OK, .emitted = 95, .requests_max = 10},
-    {.name = "unchanged log, answers out of order", .count = 95, .size = 10, .room = 4,
-     .lifo = true, .status = OMSLOG_OK, .emitted = 95, .requests_max = 10},
-    {.name = "growth between requests", .count = 60, .size = 10, .room = 1, .grow = 3,
-     .status = OMSLOG_OK, .emitted = EVERY_SURVIVOR},
-    {.name = "growth, pages out of order", .count = 200, .size = 10, .room = 4, .lifo = true,
-     .grow = 2, .status = OMSLOG_OK, .emitted = EVERY_SURVIVOR},
-    {.name = "growth of a page or more: stops", .count = 137, .size = 5, .room = 1, .grow = 5,
-     .status = OMSLOG_ERR_TIMEOUT, .emitted = SOME, .unproven_max = 1000},
-    {.name = "purge at the bottom", .count = 300, .size = 10, .room = 1, .purge_at = 12,
-     .purge = 50, .status = OMSLOG_OK, .emitted = 250, .requests_max = 25 + 3},
-    {.name = "purge while later pages are held", .count = 300, .size = 10, .room = 3,
-     .lifo = true, .purge_at = 12, .purge = 50, .status = OMSLOG_OK, .emitted = EVERY_SURVIVOR},
-    {.name = "repeated last entry", .count = 50, .size = 10, .room = 2, .repeat_last = true,
-     .status = OMSLOG_OK, .emitted = 50},
-    {.name = "page gone: the log shrank below it", .count = 100, .size = 10, .room = 4,
-     .purge_at = 2, .purge = 35, .status = OMSLOG_OK, .emitted = 65},
-    {.name = "deletions on every request: unproven", .count = 150, .size = 10, .room = 1,
-     .delete_middle = 1, .status = OMSLOG_OK, .emitted = SOME, .unproven_min = 1,
+    {.name = "unchanged log, one at a time",
+     .count = 95,
+     .size = 10,
+     .room = 1,
+     .status = OMSLOG_OK,
+     .emitted = 95,
+     .requests_max = 10},
+    {.name = "unchanged log, answers out of order",
+     .count = 95,
+     .size = 10,
+     .room = 4,
+     .lifo = true,
+     .status = OMSLOG_OK,
+     .emitted = 95,
+     .requests_max = 10},
+    {.name = "growth between requests",
+     .count = 60,
+     .size = 10,
+     .room = 1,
+     .grow = 3,
+     .status = OMSLOG_OK,
+     .emitted = EVERY_SURVIVOR},
+    {.name = "growth, pages out of order",
+     .count = 200,
+     .size = 10,
+     .room = 4,
+     .lifo = true,
+     .grow = 2,
+     .status = OMSLOG_OK,
+     .emitted = EVERY_SURVIVOR},
+    {.name = "growth of a page or more: stops",
+     .count = 137,
+     .size = 5,
+     .room = 1,
+     .grow = 5,
+     .status = OMSLOG_ERR_TIMEOUT,
+     .emitted = SOME,
      .unproven_max = 1000},
-    {.name = "count near INT64_MAX", .count = 30, .size = 10, .room = 4, .claim = INT64_MAX,
-     .status = OMSLOG_OK, .emitted = 30, .unproven_max = 1000},
-    {.name = "limit", .count = 95, .size = 10, .room = 4, .limit = 25, .status = OMSLOG_OK,
+    {.name = "purge at the bottom",
+     .count = 300,
+     .size = 10,
+     .room = 1,
+     .purge_at = 12,
+     .purge = 50,
+     .status = OMSLOG_OK,
+     .emitted = 250,
+     .requests_max = 25 + 3},
+    {.name = "purge while later pages are held",
+     .count = 300,
+     .size = 10,
+     .room = 3,
+     .lifo = true,
+     .purge_at = 12,
+     .purge = 50,
+     .status = OMSLOG_OK,
+     .emitted = EVERY_SURVIVOR},
+    {.name = "repeated last entry",
+     .count = 50,
+     .size = 10,
+     .room = 2,
+     .repeat_last = true,
+     .status = OMSLOG_OK,
+     .emitted = 50},
+    {.name = "page gone: the log shrank below it",
+     .count = 100,
+     .size = 10,
+     .room = 4,
+     .purge_at = 2,
+     .purge = 35,
+     .status = OMSLOG_OK,
+     .emitted = 65},
+    {.name = "deletions on every request: unproven",
+     .count = 150,
+     .size = 10,
+     .room = 1,
+     .delete_middle = 1,
+     .status = OMSLOG_OK,
+     .emitted = SOME,
+     .unproven_min = 1,
+     .unproven_max = 1000},
+    {.name = "count near INT64_MAX",
+     .count = 30,
+     .size = 10,
+     .room = 4,
+     .claim = INT64_MAX,
+     .status = OMSLOG_OK,
+     .emitted = 30,
+     .unproven_max = 1000},
+    {.name = "limit",
+     .count = 95,
+     .size = 10,
+     .room = 4,
+     .limit = 25,
+     .status = OMSLOG_OK,
      .emitted = 25},
-    {.name = "one page", .count = 95, .size = 10, .room = 4, .first_page = 3, .one_page = true,
-     .status = OMSLOG_OK, .emitted = 10, .requests_max = 1},
-    {.name = "from a later page on", .count = 95, .size = 10, .room = 2, .first_page = 8,
-     .status = OMSLOG_OK, .emitted = 25},
-    {.name = "server asked 40, sends 10", .count = 95, .size = 10, .asked = 40, .room = 4,
-     .status = OMSLOG_OK, .emitted = 95, .requests_max = 10},
-    {.name = "empty log", .count = 0, .size = 10, .room = 4, .status = OMSLOG_OK,
-     .emitted = 0},
-    {.name = "a page fails", .count = 95, .size = 10, .room = 1, .fail_at = 3,
-     .status = OMSLOG_ERR_SERVER, .emitted = 20},
-    {.name = "a request cannot be made", .count = 95, .size = 10, .room = 1, .refuse_at = 4,
-     .status = OMSLOG_ERR_ORIGIN, .emitted = 20}, /* asked for page 4 before page 3's turn */
+    {.name = "one page",
+     .count = 95,
+     .size = 10,
+     .room = 4,
+     .first_page = 3,
+     .one_page = true,
+     .status = OMSLOG_OK,
+     .emitted = 10,
+     .requests_max = 1},
+    {.name = "from a later page on",
+     .count = 95,
+     .size = 10,
+     .room = 2,
+     .first_page = 8,
+     .status = OMSLOG_OK,
+     .emitted = 25},
+    {.name = "server asked 40, sends 10",
+     .count = 95,
+     .size = 10,
+     .asked = 40,
+     .room = 4,
+     .status = OMSLOG_OK,
+     .emitted = 95,
+     .requests_max = 10},
+    {.name = "empty log", .count = 0, .size = 10, .room = 4, .status = OMSLOG_OK, .emitted = 0},
+    {.name = "a page fails",
+     .count = 95,
+     .size = 10,
+     .room = 1,
+     .fail_at = 3,
+     .status = OMSLOG_ERR_SERVER,
+     .emitted = 20},
+    {.name = "a request cannot be made",
+     .count = 95,
+     .size = 10,
+     .room = 1,
+     .refuse_at = 4,
+     .status = OMSLOG_ERR_ORIGIN,
+     .emitted = 20}, /* asked for page 4 before page 3's turn */
 };
 
 static void test_scenarios(void **state)

@@ -33,11 +33,11 @@ enum api_kind { API_PAGE, API_ENTRY };
 struct api_result {
     int id;
     enum api_kind kind;
-    long page_no;         /* API_PAGE: the page requested */
-    int64_t entry_id;     /* API_ENTRY: the id requested */
-    struct omslog_error err;  /* status OMSLOG_OK on success */
-    struct log_page page; /* API_PAGE on success */
-    struct log_entry entry; /* API_ENTRY on success */
+    long page_no;            /* API_PAGE: the page requested */
+    int64_t entry_id;        /* API_ENTRY: the id requested */
+    struct omslog_error err; /* status OMSLOG_OK on success */
+    struct log_page page;    /* API_PAGE on success */
+    struct log_entry entry;  /* API_ENTRY on success */
 };
 
 struct api;

@@ -20,9 +20,9 @@
 
 struct cli_list_opts {
     struct filter filter;
-    long page;        /* first page, 1-based */
-    bool page_given;  /* --page alone: just that page */
-    long limit;       /* 0: see page_given / all */
+    long page;       /* first page, 1-based */
+    bool page_given; /* --page alone: just that page */
+    long limit;      /* 0: see page_given / all */
     bool all;
     enum format_kind format;
 };

@@ -33,19 +33,19 @@
 #define CONFIG_TOKEN_MAX 4096
 
 struct config {
-    char *url;            /* base URL as given */
-    char *token;          /* API key, NULL when none */
-    char *token_source;   /* "--token", "OMSLOG_TOKEN", a file path...; for messages */
-    long page_size;       /* asked for (CONFIG_DEFAULT_PAGE_SIZE); 0 = the server's default */
-    long timeout_s;       /* whole request */
+    char *url;          /* base URL as given */
+    char *token;        /* API key, NULL when none */
+    char *token_source; /* "--token", "OMSLOG_TOKEN", a file path...; for messages */
+    long page_size;     /* asked for (CONFIG_DEFAULT_PAGE_SIZE); 0 = the server's default */
+    long timeout_s;     /* whole request */
     long connect_timeout_s;
-    long low_speed_time_s;/* abort when slower than 1 byte/s for this long */
-    long retries;         /* extra attempts after the first */
-    long cache_pages;     /* browser page cache bound */
-    long follow_s;        /* browser follow-mode poll interval */
-    long parallel;        /* pages in flight at once */
-    bool insecure;        /* skip TLS verification */
-    bool utc;             /* show times in UTC */
+    long low_speed_time_s; /* abort when slower than 1 byte/s for this long */
+    long retries;          /* extra attempts after the first */
+    long cache_pages;      /* browser page cache bound */
+    long follow_s;         /* browser follow-mode poll interval */
+    long parallel;         /* pages in flight at once */
+    bool insecure;         /* skip TLS verification */
+    bool utc;              /* show times in UTC */
     bool no_color;
     int verbose;
 };
@@ -59,8 +59,7 @@ char *config_default_path(void);
 /* Read "key = value" lines ('#' comments, blank lines, optional quotes around
  * value). A missing file is fine when !required. Unknown keys and bad values
  * are errors that name the file and line. */
-int config_load_file(struct config *c, const char *path, bool required,
-                     struct omslog_error *err);
+int config_load_file(struct config *c, const char *path, bool required, struct omslog_error *err);
 /* Return values: the config_* functions that return int give OMSLOG_OK (0) on
  * success, else the error status (OMSLOG_ERR_CONFIG for everything the user
  * can fix) with err filled. On error *c may be partly updated; callers exit.

@@ -24,6 +24,7 @@ int datetime_parse(const char *s, struct log_time *out);
 
 /* "2026-11-26 23:54:24" in local time, or "2026-11-26 23:54:24Z" when utc.
  * with_usec appends ".123456". Returns buf. */
-const char *datetime_format(struct log_time t, int utc, int with_usec, char buf[DATETIME_TEXT_MAX]);
+const char *datetime_format(struct log_time t, int utc, int with_usec,
+                            char buf[DATETIME_TEXT_MAX]);
 
 #endif

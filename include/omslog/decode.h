@@ -34,10 +34,10 @@
 /* What was wrong with a body. */
 enum decode_failure {
     DECODE_OK = 0,
-    DECODE_NOT_JSON,   /* not JSON at all: empty, an HTML page, cut short, bad bytes */
-    DECODE_BAD_SHAPE,  /* JSON, but the body or an entry is not an object */
-    DECODE_BAD_FIELD,  /* a field (the message names it) missing, mistyped or out of range */
-    DECODE_INTERNAL,   /* omslog's fault: a NULL body with a length, or out of memory */
+    DECODE_NOT_JSON,  /* not JSON at all: empty, an HTML page, cut short, bad bytes */
+    DECODE_BAD_SHAPE, /* JSON, but the body or an entry is not an object */
+    DECODE_BAD_FIELD, /* a field (the message names it) missing, mistyped or out of range */
+    DECODE_INTERNAL,  /* omslog's fault: a NULL body with a length, or out of memory */
 };
 
 enum decode_failure decode_page(const char *body, size_t len, struct log_page *out,

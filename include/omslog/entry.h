@@ -34,9 +34,9 @@ struct log_entry {
 };
 
 struct log_page {
-    int64_t count;    /* the server's total, >= 0 */
-    char *next;       /* NULL when null */
-    char *previous;   /* NULL when null */
+    int64_t count;  /* the server's total, >= 0 */
+    char *next;     /* NULL when null */
+    char *previous; /* NULL when null */
     struct log_entry *entries;
     size_t n;
 };

@@ -26,7 +26,7 @@ struct filter {
     char **apps;
     size_t n_apps;
     size_t apps_cap;
-    char *search;    /* the pattern as typed, NULL when none */
+    char *search; /* the pattern as typed, NULL when none */
     bool has_regex;
     regex_t regex;
     bool search_literal; /* search was given as a literal (needed to recompile on copy) */
@@ -43,11 +43,13 @@ void filter_clear_apps(struct filter *f);
 /* literal: match the text as typed; otherwise a regular expression. NULL or ""
  * clears the search. On a bad pattern returns OMSLOG_ERR_USAGE with the regex
  * error in err and leaves the previous search in place. */
-int filter_set_search(struct filter *f, const char *pattern, bool literal, struct omslog_error *err);
+int filter_set_search(struct filter *f, const char *pattern, bool literal,
+                      struct omslog_error *err);
 bool filter_is_active(const struct filter *f);
 bool filter_match(const struct filter *f, const struct log_entry *e);
 /* Does the search (only) match this text? false when there is no search. */
-bool filter_search_match(const struct filter *f, const char *text, size_t *match_start, size_t *match_len);
+bool filter_search_match(const struct filter *f, const char *text, size_t *match_start,
+                         size_t *match_len);
 /* One short line for a header: "level>=ERROR app=web,erp /timeout/" ("" when none).
  * A literal search shows in quotes ("time.out"); apps and search are sanitised
  * (SANITIZE_ONE_LINE), so the line is safe to print. */

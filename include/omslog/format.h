@@ -22,9 +22,9 @@ enum format_kind { FORMAT_TABLE, FORMAT_JSON, FORMAT_JSONL, FORMAT_CSV, FORMAT_T
 struct format_writer {
     enum format_kind kind;
     FILE *out;
-    int width;     /* table: terminal columns (>= 40 used; 0 → 120) */
-    bool utc;      /* table/text: UTC instead of local time */
-    size_t count;  /* entries written so far */
+    int width;    /* table: terminal columns (>= 40 used; 0 → 120) */
+    bool utc;     /* table/text: UTC instead of local time */
+    size_t count; /* entries written so far */
 };
 
 /* "table", "json", "jsonl", "csv", "text" → kind; -1 when unknown. */

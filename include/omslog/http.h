@@ -42,11 +42,11 @@
 #define HTTP_ORIGIN_TEXT_MAX (HTTP_HOST_MAX + 32)
 
 struct http_origin {
-    char scheme[8];          /* "http" or "https" */
+    char scheme[8];           /* "http" or "https" */
     char host[HTTP_HOST_MAX]; /* lowercased as curl holds it: IPv4 as a dotted quad,
-                              * IPv6 in brackets ("[::1]"); a zone (interface name,
-                              * case kept) as in the URL: "[fe80::1%25eth0]" */
-    long port;               /* 1..65535, the scheme's default when none is written */
+                               * IPv6 in brackets ("[::1]"); a zone (interface name,
+                               * case kept) as in the URL: "[fe80::1%25eth0]" */
+    long port;                /* 1..65535, the scheme's default when none is written */
 };
 
 /* The origin of url; 0, or -1 (out untouched) when it does not parse, is not
@@ -61,20 +61,20 @@ void http_origin_text(const struct http_origin *o, char *out, size_t n);
 bool http_origin_is_loopback(const struct http_origin *o);
 
 struct http_options {
-    const char *origin_url;     /* the configured base: the only origin that gets the token */
-    const char *token;          /* NULL: no Authorization header */
+    const char *origin_url; /* the configured base: the only origin that gets the token */
+    const char *token;      /* NULL: no Authorization header */
     long connect_timeout_ms;
-    long timeout_ms;            /* whole transfer, per attempt */
-    long low_speed_time_s;      /* abort if below 1 byte/s for this long (0: off) */
-    long retries;               /* extra attempts */
-    long backoff_base_ms;       /* first retry delay (default 250) */
-    long backoff_max_ms;        /* cap (default 8000) */
-    long max_retry_after_s;     /* longest Retry-After honoured (default 120) */
-    size_t max_body;            /* abort a body larger than this (0: default) */
-    long max_parallel;          /* transfers running at once (0: unlimited); more wait.
-                                 * Also the connections kept open: one per slot */
-    bool insecure;              /* disable TLS verification */
-    FILE *verbose;              /* diagnostics, or NULL */
+    long timeout_ms;        /* whole transfer, per attempt */
+    long low_speed_time_s;  /* abort if below 1 byte/s for this long (0: off) */
+    long retries;           /* extra attempts */
+    long backoff_base_ms;   /* first retry delay (default 250) */
+    long backoff_max_ms;    /* cap (default 8000) */
+    long max_retry_after_s; /* longest Retry-After honoured (default 120) */
+    size_t max_body;        /* abort a body larger than this (0: default) */
+    long max_parallel;      /* transfers running at once (0: unlimited); more wait.
+                             * Also the connections kept open: one per slot */
+    bool insecure;          /* disable TLS verification */
+    FILE *verbose;          /* diagnostics, or NULL */
     /* Called with the user pointer of a request dropped without its result
      * handed out (http_cancel, http_client_free), so a submitter can attach
      * its own data to a request instead of keeping a table. NULL: none. */
@@ -87,8 +87,8 @@ enum http_failure {
     HTTP_FAIL_DNS,
     HTTP_FAIL_TLS,
     HTTP_FAIL_TIMEOUT,
-    HTTP_FAIL_TRUNCATED,/* body ended early */
-    HTTP_FAIL_ORIGIN,   /* redirect to another origin, or URL not of our origin */
+    HTTP_FAIL_TRUNCATED, /* body ended early */
+    HTTP_FAIL_ORIGIN,    /* redirect to another origin, or URL not of our origin */
     HTTP_FAIL_TOO_LARGE,
     HTTP_FAIL_CANCELLED,
     HTTP_FAIL_OTHER,
@@ -97,17 +97,17 @@ enum http_failure {
 struct http_result {
     int id;
     void *user;
-    char *url;               /* the URL finally requested */
+    char *url; /* the URL finally requested */
     enum http_failure failure;
-    long status;             /* HTTP status, 0 when no response */
+    long status; /* HTTP status, 0 when no response */
     struct buf body;
-    char *content_type;      /* NULL when absent */
-    char *www_authenticate;  /* NULL when absent */
-    char *location;          /* redirect target as sent (sanitise before display) */
-    long retry_after_s;      /* -1 when absent */
-    int attempts;            /* 1 + retries made; redirect hops are not counted */
-    double seconds;          /* total, all attempts */
-    char errmsg[256];        /* transport error in words when failure != NONE */
+    char *content_type;     /* NULL when absent */
+    char *www_authenticate; /* NULL when absent */
+    char *location;         /* redirect target as sent (sanitise before display) */
+    long retry_after_s;     /* -1 when absent */
+    int attempts;           /* 1 + retries made; redirect hops are not counted */
+    double seconds;         /* total, all attempts */
+    char errmsg[256];       /* transport error in words when failure != NONE */
 };
 
 struct http_client;

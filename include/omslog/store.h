@@ -46,9 +46,9 @@ struct store;
 
 enum store_row_state {
     STORE_ROW_LOADED,
-    STORE_ROW_LOADING,  /* not cached; requested or about to be */
-    STORE_ROW_FAILED,   /* its page failed; store_retry_failed asks again */
-    STORE_ROW_NONE,     /* outside the view */
+    STORE_ROW_LOADING, /* not cached; requested or about to be */
+    STORE_ROW_FAILED,  /* its page failed; store_retry_failed asks again */
+    STORE_ROW_NONE,    /* outside the view */
 };
 
 enum store_find_result {
@@ -149,8 +149,8 @@ void store_locate_cancel(struct store *s);
 
 /* Counts of the loaded entries that pass the current filter. */
 struct store_count_item {
-    char *key;   /* level name, app name, or exception type */
-    int level;   /* the level for level items, else -1 */
+    char *key; /* level name, app name, or exception type */
+    int level; /* the level for level items, else -1 */
     long n;
 };
 struct store_summary {

@@ -21,11 +21,11 @@ enum trace_line_kind {
 };
 
 struct trace_line {
-    size_t start;    /* byte offset into the text */
-    size_t len;      /* without the newline */
+    size_t start; /* byte offset into the text */
+    size_t len;   /* without the newline */
     enum trace_line_kind kind;
-    int frame;       /* index of the frame this line belongs to, or -1 */
-    bool library;    /* part of a standard-library or site-packages frame (foldable) */
+    int frame;    /* index of the frame this line belongs to, or -1 */
+    bool library; /* part of a standard-library or site-packages frame (foldable) */
 };
 
 struct trace {

@@ -33,8 +33,8 @@ struct url_param {
  * parameter, whichever name the view chose; other Akinon endpoints use
  * "limit") + the extra params, keys and values percent-encoded (all but A-Z a-z 0-9
  * - . _ ~); a NULL value is sent empty. */
-char *url_page(const char *endpoint, long page, long page_size,
-               const struct url_param *extra, size_t n_extra);
+char *url_page(const char *endpoint, long page, long page_size, const struct url_param *extra,
+               size_t n_extra);
 /* endpoint + "<id>/" */
 char *url_entry(const char *endpoint, int64_t id);
 /* The value of query parameter key in url (percent-decoded, '+' as space),

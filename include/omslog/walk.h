@@ -90,10 +90,10 @@ struct walk_sink {
 };
 
 struct walk_opts {
-    long first_page;  /* 1-based */
-    bool one_page;    /* that page only */
-    long page_size;   /* asked of the server, 0: its default */
-    long max_pages;   /* pages requested or held at once (memory bound), >= 1 */
+    long first_page; /* 1-based */
+    bool one_page;   /* that page only */
+    long page_size;  /* asked of the server, 0: its default */
+    long max_pages;  /* pages requested or held at once (memory bound), >= 1 */
 };
 
 struct walk;

@@ -13,10 +13,10 @@
 #include <stddef.h>
 
 struct wrap_line {
-    size_t start;   /* byte offset in the text */
-    size_t len;     /* bytes, without the newline */
-    size_t src_line;/* index of the source (newline-separated) line */
-    int width;      /* display columns */
+    size_t start;    /* byte offset in the text */
+    size_t len;      /* bytes, without the newline */
+    size_t src_line; /* index of the source (newline-separated) line */
+    int width;       /* display columns */
 };
 
 struct wrap {

@@ -308,8 +308,7 @@ static void app_progress_find(struct app *a)
     if (!a->find.active)
         return;
     int64_t row;
-    enum store_find_result r = store_find(a->store, a->find.from, a->find.dir, pred_find, a,
-                                          &row);
+    enum store_find_result r = store_find(a->store, a->find.from, a->find.dir, pred_find, a, &row);
     if (r == STORE_FIND_PENDING) {
         a->find.from = row - a->find.dir;
         return;
@@ -322,8 +321,7 @@ static void app_progress_find(struct app *a)
         return;
     }
     static const char *const what[] = {"ERROR", "WARNING", "match"};
-    app_message(a, MSG_INFO, "no %s %s%s", what[a->find.kind],
-                a->find.dir > 0 ? "below" : "above",
+    app_message(a, MSG_INFO, "no %s %s%s", what[a->find.kind], a->find.dir > 0 ? "below" : "above",
                 store_failed_pages(a->store) ? " (some pages failed to load: r retries)" : "");
 }
 
@@ -438,8 +436,7 @@ static void app_progress_locate(struct app *a)
 
 static void app_set_window(struct app *a)
 {
-    store_set_window(a->store, a->list.top, a->list.r.h > 0 ? a->list.r.h : 1,
-                     a->list.last_dir);
+    store_set_window(a->store, a->list.top, a->list.r.h > 0 ? a->list.r.h : 1, a->list.last_dir);
 }
 
 /* Cancel the page requests the store hands back: all, or those of no use. */
@@ -665,8 +662,10 @@ static unsigned browse_find_action(struct app *a, enum action act, int arg)
         app_set_filter(a);
         break;
     case ACT_LEVEL_PROMPT:
-        prompt_open(a, PROMPT_LEVEL, "level (name or number = and above, =name exactly; "
-                                     "empty clears): ", "");
+        prompt_open(a, PROMPT_LEVEL,
+                    "level (name or number = and above, =name exactly; "
+                    "empty clears): ",
+                    "");
         break;
     case ACT_APP_PROMPT:
         prompt_open(a, PROMPT_APP, "app (comma-separated, Tab completes; empty clears): ", "");
@@ -946,8 +945,9 @@ static void app_free(struct app *a)
 int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-        return error_set(err, OMSLOG_ERR_USAGE, "the browser needs a terminal; use "
-                                                "'omslog list' in scripts");
+        return error_set(err, OMSLOG_ERR_USAGE,
+                         "the browser needs a terminal; use "
+                         "'omslog list' in scripts");
     struct app a;
     memset(&a, 0, sizeof a);
     a.cfg = cfg;
@@ -984,8 +984,10 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
     saved_tty_ok = tcgetattr(STDIN_FILENO, &saved_tty) == 0;
     SCREEN *scr = newterm(NULL, stdout, stdin);
     if (!scr) {
-        rc = error_set(err, OMSLOG_ERR_USAGE, "cannot start the terminal UI: is TERM (%s) "
-                                              "right?", getenv("TERM") ? getenv("TERM") : "unset");
+        rc = error_set(err, OMSLOG_ERR_USAGE,
+                       "cannot start the terminal UI: is TERM (%s) "
+                       "right?",
+                       getenv("TERM") ? getenv("TERM") : "unset");
     } else {
         curses_active = 1;
         set_escdelay(APP_ESCDELAY_MS);
@@ -999,7 +1001,8 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
 #ifdef BUTTON5_PRESSED
                       | BUTTON5_PRESSED
 #endif
-                  , NULL);
+                  ,
+                  NULL);
         mouseinterval(0);
         theme_init(a.color);
         app_layout(&a);

@@ -63,7 +63,7 @@ enum action {
     ACT_COUNT
 };
 
-#define KEY_CTRL(c) ((c) & 0x1f)
+#define KEY_CTRL(c) ((c)&0x1f)
 #define KEY_ESCAPE 27
 #define KEY_TAB '\t'
 #define KEY_RETURN '\r'
@@ -71,12 +71,12 @@ enum action {
 #define KEY_DEL 127
 
 struct key_binding {
-    int key;            /* a character or a KEY_* code */
-    bool function_key;  /* key is a KEY_* code (get_wch returned KEY_CODE_YES) */
+    int key;           /* a character or a KEY_* code */
+    bool function_key; /* key is a KEY_* code (get_wch returned KEY_CODE_YES) */
     enum action action;
-    int arg;            /* e.g. the level of ACT_MIN_LEVEL */
-    const char *name;   /* as shown in the help: "j", "Down", "Ctrl-D" */
-    const char *help;   /* one line; the first binding of an action carries it */
+    int arg;          /* e.g. the level of ACT_MIN_LEVEL */
+    const char *name; /* as shown in the help: "j", "Down", "Ctrl-D" */
+    const char *help; /* one line; the first binding of an action carries it */
 };
 
 const struct key_binding *keys_table(size_t *n);
@@ -147,7 +147,7 @@ enum reaction {
  * by digit (prompt, yank menu), its action in the key table for the rest. */
 struct input {
     int key;
-    bool fn;            /* key is a KEY_* code */
+    bool fn; /* key is a KEY_* code */
     enum action act;
     int arg;
 };
@@ -160,8 +160,8 @@ struct app;
 struct pane_ops {
     void (*draw)(struct app *a);
     unsigned (*handle)(struct app *a, const struct input *in); /* enum reaction flags */
-    bool covers_body;   /* the modes below need not be drawn */
-    bool owns_footer;   /* drawn on the status line instead of it */
+    bool covers_body; /* the modes below need not be drawn */
+    bool owns_footer; /* drawn on the status line instead of it */
 };
 
 void app_mode_push(struct app *a, enum mode m);
@@ -181,20 +181,20 @@ struct list_pane {
     struct rect r;
     int64_t top;
     int64_t sel;
-    int64_t sel_id;     /* id of the selected entry, 0 while unknown */
-    int last_dir;       /* scroll direction, for prefetching */
+    int64_t sel_id; /* id of the selected entry, 0 while unknown */
+    int last_dir;   /* scroll direction, for prefetching */
 };
 
 struct dline {
-    char *text;         /* sanitised, owned */
+    char *text; /* sanitised, owned */
     size_t len;
     enum style style;
-    int frame;          /* trace frame index, or -1 */
+    int frame; /* trace frame index, or -1 */
 };
 
 struct detail_pane {
     struct rect r;
-    int64_t id;         /* entry shown, 0 for none */
+    int64_t id; /* entry shown, 0 for none */
     int built_width;
     bool built_wrap, built_fold, built_utc;
     struct dline *lines;
@@ -202,7 +202,7 @@ struct detail_pane {
     size_t top;
     bool wrap;
     bool fold;
-    size_t *frame_lines;   /* display line of each frame's "File" line */
+    size_t *frame_lines; /* display line of each frame's "File" line */
     size_t n_frames;
 };
 
@@ -227,14 +227,14 @@ struct prompt {
     enum prompt_kind kind;
     char label[64];
     struct buf text;
-    size_t hist_pos;        /* n = editing a new line */
+    size_t hist_pos; /* n = editing a new line */
     struct prompt_history hist[PROMPT_KIND_COUNT];
-    int complete_index;     /* Tab cycles through candidates */
-    char *complete_base;    /* what was typed before the first Tab */
+    int complete_index;  /* Tab cycles through candidates */
+    char *complete_base; /* what was typed before the first Tab */
 };
 
 struct summary_pane {
-    bool loaded;        /* sum holds a summary to free */
+    bool loaded; /* sum holds a summary to free */
     struct store_summary sum;
     size_t sel;
     size_t top;
@@ -251,7 +251,7 @@ enum find_kind { FIND_ERROR, FIND_WARNING, FIND_SEARCH };
 enum message_kind {
     MSG_INFO,
     MSG_ERROR,
-    MSG_ERROR_PAGE,     /* pages failed to load: over when none has */
+    MSG_ERROR_PAGE, /* pages failed to load: over when none has */
 };
 
 struct app {
@@ -277,15 +277,15 @@ struct app {
     struct summary_pane summary;
     struct yank_menu yank;
 
-    struct filter filter;   /* level and app: the view */
-    struct filter search;   /* the / pattern: n/N and highlighting */
+    struct filter filter; /* level and app: the view */
+    struct filter search; /* the / pattern: n/N and highlighting */
 
     char message[OMSLOG_ERROR_MSG_MAX];
     enum message_kind message_kind;
 
     bool follow;
     int64_t next_follow_ms;
-    int64_t new_mark_id;    /* entries above this id are new (follow mode) */
+    int64_t new_mark_id; /* entries above this id are new (follow mode) */
 
     struct {
         bool active;
@@ -295,13 +295,13 @@ struct app {
     } find;
 
     struct {
-        int64_t id;         /* the id being looked for, 0 when none */
-        int entry_req;      /* request for /{id}/, 0 when none */
+        int64_t id;    /* the id being looked for, 0 when none */
+        int entry_req; /* request for /{id}/, 0 when none */
         bool locating;
-        int64_t hidden_id;  /* hidden by the filters: c clears them and jumps */
+        int64_t hidden_id; /* hidden by the filters: c clears them and jumps */
     } jump;
 
-    char *save_path;        /* waiting for an overwrite confirmation */
+    char *save_path; /* waiting for an overwrite confirmation */
 
     /* Text the frame is built in, kept from frame to frame so that drawing
      * allocates nothing once these have grown. Freed in app_free. */

@@ -9,8 +9,14 @@
 
 #define HELP_KEYS_COLS 24
 
-#define CH(k, act, arg, name, help) {(k), false, (act), (arg), (name), (help)}
-#define FN(k, act, arg, name, help) {(k), true, (act), (arg), (name), (help)}
+#define CH(k, act, arg, name, help)                                                               \
+    {                                                                                             \
+        (k), false, (act), (arg), (name), (help)                                                  \
+    }
+#define FN(k, act, arg, name, help)                                                               \
+    {                                                                                             \
+        (k), true, (act), (arg), (name), (help)                                                   \
+    }
 
 static const struct key_binding key_table[] = {
     CH('j', ACT_DOWN, 0, "j", "next entry (in the detail pane: scroll down)"),

@@ -93,8 +93,7 @@ void status_draw_footer(struct app *a)
         buf_printf(left, " row %s of %s matching", draw_count(rows ? a->list.sel + 1 : 0, n1),
                    draw_count(rows, n2));
         if (!store_scan_done(a->store))
-            buf_printf(left, " (scanned %d%%)",
-                       total ? (int)(scanned * PERCENT / total) : 0);
+            buf_printf(left, " (scanned %d%%)", total ? (int)(scanned * PERCENT / total) : 0);
     } else if (store_count(a->store) >= 0) {
         buf_printf(left, " row %s of %s", draw_count(rows ? a->list.sel + 1 : 0, n1),
                    draw_count(rows, n2));
@@ -116,8 +115,7 @@ void status_draw_footer(struct app *a)
         msg_at = left->len;
         /* Messages quote what servers answered, and a server may echo the
          * Authorization header back: the token is cut out before display. */
-        format_redacted(left, a->message, strlen(a->message), a->cfg->token,
-                        SANITIZE_ONE_LINE);
+        format_redacted(left, a->message, strlen(a->message), a->cfg->token, SANITIZE_ONE_LINE);
     }
     const char *right = " ? help ";
     int rw = (int)strlen(right);

@@ -119,8 +119,8 @@ void summary_draw(struct app *a)
             buf_reset(&row);
             buf_printf(&row, "  %*s  %s", SUMMARY_COUNT_W, draw_count(items[i].n, n),
                        buf_str(&tmp));
-            attr_t attr = k == SUM_LEVELS ? theme_attr(theme_level_style(items[i].level))
-                                          : A_NORMAL;
+            attr_t attr =
+                k == SUM_LEVELS ? theme_attr(theme_level_style(items[i].level)) : A_NORMAL;
             if (item == sp->sel)
                 attr |= A_REVERSE;
             draw_text(y++, 0, row.data, row.len, a->cols, attr, true);

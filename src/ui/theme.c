@@ -9,8 +9,8 @@ static attr_t theme_attrs[STYLE_COUNT];
 struct theme_colour {
     enum style style;
     short fg, bg;
-    attr_t extra;   /* added to the colour pair */
-    attr_t mono;    /* used instead when there is no colour */
+    attr_t extra; /* added to the colour pair */
+    attr_t mono;  /* used instead when there is no colour */
 };
 
 /* -1: the terminal's default colour (use_default_colors). */

@@ -69,8 +69,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 static bool is_hidden_control(uint32_t cp)
 {
-    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
-           cp == 0x200e || cp == 0x200f || cp == 0x061c || cp == 0x2028 || cp == 0x2029;
+    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e ||
+           cp == 0x200f || cp == 0x061c || cp == 0x2028 || cp == 0x2029;
 }
 
 static void check_clean(const char *s, size_t len, unsigned flags)
@@ -111,8 +111,7 @@ static void check_prefix(const char *s, size_t len, int cols)
     FUZZ_CHECK(n == len || ((unsigned char)s[n] & 0xc0) != 0x80,
                "the prefix ends at a character boundary");
     FUZZ_CHECK(width == text_width(s, n), "the prefix is as wide as it says");
-    FUZZ_CHECK(width >= 0 && (cols < 0 ? width == 0 : width <= cols),
-               "the prefix fits in cols");
+    FUZZ_CHECK(width >= 0 && (cols < 0 ? width == 0 : width <= cols), "the prefix fits in cols");
     if (n < len && cols >= 0) {
         size_t next = char_len(s + n, len - n);
         FUZZ_CHECK(text_width(s, n + next) > cols, "the prefix is the longest that fits");

@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_CHECK(cond, what)                                                          \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            fprintf(stderr, "fuzz invariant failed at %s:%d: %s [%s]\n", __FILE__,      \
-                    __LINE__, (what), #cond);                                           \
-            abort();                                                                    \
-        }                                                                               \
+#define FUZZ_CHECK(cond, what)                                                                    \
+    do {                                                                                          \
+        if (!(cond)) {                                                                            \
+            fprintf(stderr, "fuzz invariant failed at %s:%d: %s [%s]\n", __FILE__, __LINE__,      \
+                    (what), #cond);                                                               \
+            abort();                                                                              \
+        }                                                                                         \
     } while (0)
 
 #define FUZZ_ASCII_PRINT_MIN 0x20

@@ -81,8 +81,8 @@ static int measure(const char *s, size_t len, size_t *chars)
     return total;
 }
 
-static void check_layout(const struct wrap *w, const char *text, size_t len, int cols,
-                         bool wrap, bool sanitised)
+static void check_layout(const struct wrap *w, const char *text, size_t len, int cols, bool wrap,
+                         bool sanitised)
 {
     int eff_cols = cols < 1 ? 1 : cols;
     size_t n_src = 0;
@@ -94,7 +94,7 @@ static void check_layout(const struct wrap *w, const char *text, size_t len, int
     if (len == 0)
         FUZZ_CHECK(w->n == 0, "empty text has no lines");
 
-    size_t expect = 0;     /* where the next display line may start */
+    size_t expect = 0; /* where the next display line may start */
     size_t cur_src = 0;
     bool first = true;
     for (size_t k = 0; k < w->n; k++) {

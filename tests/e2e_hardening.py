@@ -1159,5 +1159,87 @@ def main():
     return 1 if failed else 0
 
 
+# ------------------------------------------------------------------ D. work bounded by the screen
+
+COMBINING = "\u0301"  # U+0301 COMBINING ACUTE ACCENT: no column of its own
+HUGE_MARKS = 1_000_000  # 2 MB of them after an "x" in the newest entry's app, logger, message
+KEY_CPU = 2.0  # seconds of CPU 20 key presses may take, however big the entry
+
+
+def cpu_seconds(pid):
+    fields = open("/proc/%d/stat" % pid).read().split(") ")[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def browser_pid():
+    out = subprocess.run(["pgrep", "-P", pane("#{pane_pid}")], stdout=subprocess.PIPE,
+                         text=True).stdout.split()
+    check(len(out) == 1, "one omslog process under the pane: %r" % out)
+    return int(out[0])
+
+
+def keys_cpu(b, pid, steps):
+    """CPU time taken by (key, screen regex) steps, each waited for in turn."""
+    t0 = cpu_seconds(pid)
+    for key, want in steps:
+        b.keys(key)
+        b.wait(want, "after " + key)
+    took = cpu_seconds(pid) - t0
+    if os.environ.get("OMSLOG_TIMINGS"):
+        print("     %d keys took %.2fs of CPU" % (len(steps), took))
+    return took
+
+
+def t_huge_cells(server, b):
+    """2 MB of combining marks in list cells, the detail and a search: each key
+    press costs what the screen shows, and Ctrl-C is answered at once."""
+    b.ready()
+    b.wait(r"(?m)^ +\d+ .* x" + COMBINING, "the huge entry listed")
+    pid = browser_pid()
+    steps = [("j" if i % 2 == 0 else "k", r"row %d of 3,000" % (2 - i % 2)) for i in range(20)]
+    took = keys_cpu(b, pid, steps)
+    check(took < scaled(KEY_CPU), "20 keys over 2 MB cells took %.2fs of CPU" % took)
+    b.keys("/")
+    b.type("^x")  # only the huge message matches: highlighted in row 1
+    b.keys("Enter")
+    settled(b, r"(?m)^ row \d+ of 3,000", "searched")
+    b.keys("g")
+    settled(b, r"(?m)^ row 1 of 3,000", "back at the huge entry")
+    took = keys_cpu(b, pid, steps)
+    check(took < scaled(KEY_CPU), "20 keys with a search over 2 MB took %.2fs of CPU" % took)
+    for key in ["j", "k"] * 10:
+        b.keys(key)
+    t0 = time.monotonic()
+    b.keys("C-c")
+    b.wait(EXIT_MARK + str(128 + signal.SIGINT), "Ctrl-C quits")
+    took = time.monotonic() - t0
+    check(took < QUICK, "Ctrl-C answered in %.2fs while keys were queued" % took)
+
+
+def t_complete_huge_app(server, b):
+    """Tab completes a 100 KB app name; typing after it stays cheap."""
+    b.ready()
+    pid = browser_pid()
+    b.keys("a")
+    b.type("x")
+    b.keys("Tab")
+    b.wait(r"(?m)a{%d}$" % (b.w - 2), "the completed name, its end shown")
+    steps = [(c, r"(?m)a+%s$" % "0123456789"[:i + 1] if i < 10 else
+              r"(?m)a+0123456789%s$" % "0123456789"[:i - 9]) for i, c in
+             enumerate("01234567890123456789")]
+    took = keys_cpu(b, pid, steps)
+    check(took < scaled(KEY_CPU), "20 keys after a 100 KB name took %.2fs of CPU" % took)
+    pid_term = time.monotonic()
+    os.kill(pid, signal.SIGTERM)
+    b.wait(EXIT_MARK + str(128 + signal.SIGTERM), "SIGTERM quits from the prompt")
+    took = time.monotonic() - pid_term
+    check(took < QUICK, "SIGTERM answered in %.2fs" % took)
+
+
+case(t_huge_cells, server_opts={"huge_fields": "%d:%s" % (HUGE_MARKS, COMBINING)},
+     sizes=(SMALL, LARGE))
+case(t_complete_huge_app, server_opts={"huge_fields": "100000:a"})
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -124,6 +124,16 @@ int draw_text(int y, int x, const char *s, size_t len, int cols, attr_t attr, bo
 int draw_text_hl(int y, int x, const char *s, size_t len, int cols, attr_t attr, bool pad,
                  size_t hl_start, size_t hl_len, attr_t hl_attr);
 void draw_fill(int y, int x, int cols, attr_t attr);
+/* The most bytes of text a cols-wide cell shows: DRAW_BYTES_PER_COL per
+ * column, room for a character and the zero-width ones a terminal stacks
+ * on it. draw_text elides what lies beyond (an ellipsis marks the cut), so
+ * drawing costs what fits, however long the text; callers sanitise no
+ * more than this (plus one byte, to show the cut). */
+#define DRAW_BYTES_PER_COL 32
+size_t draw_cell_bytes(int cols);
+/* The longest prefix of s[0..len) of at most max bytes that does not end
+ * inside a UTF-8 character (len when len <= max). */
+size_t draw_cut(const char *s, size_t len, size_t max);
 /* Sanitise raw server text into out (cleared first). */
 void draw_sanitize(struct buf *out, const char *raw, unsigned flags);
 /* 1234567 → "1,234,567" */

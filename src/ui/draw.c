@@ -75,6 +75,22 @@ static void draw_put(int y, int x, const char *s, size_t len, attr_t attr)
     attrset(A_NORMAL);
 }
 
+size_t draw_cell_bytes(int cols)
+{
+    return cols > 0 ? (size_t)cols * DRAW_BYTES_PER_COL : 0;
+}
+
+/* Sanitised text is valid UTF-8: a cut backs off over continuation bytes
+ * (at most three) to the start of the character it would split. */
+size_t draw_cut(const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
 /* Draw one segment cut to cols; returns its width. */
 static int draw_segment(int y, int x, const char *s, size_t len, int cols, attr_t attr)
 {
@@ -96,10 +112,15 @@ int draw_text_hl(int y, int x, const char *s, size_t len, int cols, attr_t attr,
     if (cols <= 0)
         return 0;
     /* Measuring stops at cols columns, however long the text; the prefix
-     * that leaves room for the ellipsis lies within the one that fits. */
+     * that leaves room for the ellipsis lies within the one that fits.
+     * Text past what a cell can show (a flood of zero-width characters,
+     * which never fill a column) is elided unscanned. */
+    bool elided = len > draw_cell_bytes(cols);
+    if (elided)
+        len = draw_cut(s, len, draw_cell_bytes(cols));
     int width;
     size_t keep = text_prefix_for_width(s, len, cols, &width);
-    bool cut = keep < len;
+    bool cut = keep < len || elided;
     if (cut)
         keep = text_prefix_for_width(s, keep, cols - DRAW_ELLIPSIS_COLS, &width);
     int used = 0;

@@ -21,6 +21,7 @@ sanitizer builds; lower bounds (Retry-After honoured) are never scaled.
 Prints "ok name" or "FAIL name: ..." per case and "N passed, N failed" last;
 exits 1 on failure. Arguments select tests by name (e.g. t_ctrl_z_fg)."""
 import fcntl
+import json
 import os
 import pty
 import re
@@ -1236,9 +1237,39 @@ def t_complete_huge_app(server, b):
     check(took < QUICK, "SIGTERM answered in %.2fs" % took)
 
 
+
+def t_yank_text_inert(server, b):
+    """y 2 and y 3 copy hostile text as the screen shows it (a paste cannot end
+    bracketed paste and run a line); y 1 copies the JSON exactly."""
+    entries = [e for p in (1, 2, 3) for e in api_page(server, p)["results"]]
+    for name in ("title-osc0", "modes", "csi-8bit", "cr", "nul", "tab-lf"):
+        e = entries[[n for n, _ in HOSTILE].index(name)]
+        b.jump(e["id"])
+        b.wait_detail(e["id"], "the entry of " + name)
+        shown = VISIBLE[name].replace("\\t", "\t")  # a tab is copied as a tab
+        for item, what, want in (
+                ("2", "message", "%s: %s :end" % (name, shown)),
+                ("3", "trace", 'Traceback (most recent call last):\n  File "x.py", line 1, '
+                 "in f\n    %s\nValueError: %s" % (shown, shown))):
+            tmux("delete-buffer", check_rc=False)
+            b.keys("y", item)
+            message(b, r"copied %s" % what, "%s of %s copied" % (what, name))
+            got = tmux("show-buffer", check_rc=False)
+            check(not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", got),
+                  "%s of %s: no control character but newline and tab: %r" % (what, name, got))
+            check(got == want, "%s of %s copied as shown: %r, want %r" % (what, name, got, want))
+        b.keys("y", "1")
+        message(b, r"copied entry as JSON", "the JSON of " + name)
+        got = json.loads(tmux("show-buffer", check_rc=False))
+        check(got["message"] == e["message"] and got["trace"] == e["trace"],
+              "the JSON copy of %s is exact: %r" % (name, got["message"]))
+    quit_restores(b)
+
+
 case(t_huge_cells, server_opts={"huge_fields": "%d:%s" % (HUGE_MARKS, COMBINING)},
      sizes=(SMALL, LARGE))
 case(t_complete_huge_app, server_opts={"huge_fields": "100000:a"})
+case(t_yank_text_inert, server_opts={"hostile": True})
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@
 #define YANK_SAVE_MODE 0600
 #define YANK_BOX_W 44
 #define YANK_DEFAULT_PAGER "less"
+/* Text copied or paged keeps its lines and tabs; nothing else acts. */
+#define YANK_TEXT_FLAGS (SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB)
 
 enum yank_item { YANK_JSON, YANK_MESSAGE, YANK_TRACE, YANK_URL, YANK_CURL, YANK_ITEMS };
 
@@ -55,6 +57,16 @@ void yank_draw(struct app *a)
     draw_fill(y0 + h - 1, x0, w, theme_attr(STYLE_TITLE));
 }
 
+/* Server text as a paste may carry it: only newlines and tabs stay as they
+ * are; every other control is made visible as on the screen, so that a
+ * paste into a shell cannot end bracketed paste (ESC [ 201 ~) and run what
+ * follows. The JSON copy needs none of this: JSON escapes its controls. */
+static void yank_text(struct buf *out, const char *raw)
+{
+    if (raw)
+        sanitize_append(out, raw, strlen(raw), YANK_TEXT_FLAGS);
+}
+
 static void yank_copy(struct app *a, enum yank_item item)
 {
     const struct log_entry *e = app_selected(a);
@@ -67,10 +79,10 @@ static void yank_copy(struct app *a, enum yank_item item)
         buf_appends(&payload, e->raw_json ? e->raw_json : "");
         break;
     case YANK_MESSAGE:
-        buf_appends(&payload, e->message ? e->message : "");
+        yank_text(&payload, e->message);
         break;
     case YANK_TRACE:
-        buf_appends(&payload, e->trace ? e->trace : "");
+        yank_text(&payload, e->trace);
         break;
     case YANK_URL:
         buf_appends(&payload, url ? url : "");
@@ -242,8 +254,7 @@ void yank_pager(struct app *a)
         return;
     }
     struct buf out = {0};
-    sanitize_append(&out, text ? text : "", text ? strlen(text) : 0,
-                    SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB);
+    yank_text(&out, text);
     buf_putc(&out, '\n');
     bool ok = write(fd, out.data, out.len) == (ssize_t)out.len;
     close(fd);

@@ -1266,10 +1266,43 @@ def t_yank_text_inert(server, b):
     quit_restores(b)
 
 
+
+def t_save_refuses_links(server, b):
+    """s never writes through a symbolic link; it replaces a file whole, mode 0600."""
+    b.ready()
+    first = api_page(server, 1)["results"][0]
+    b.wait_detail(first["id"], "the first entry")
+    path = os.path.join(b.cwd, "omslog-%d.json" % first["id"])
+    target = os.path.join(b.cwd, "target")
+    with open(target, "w") as f:
+        f.write("precious")
+    os.chmod(target, 0o644)
+    os.symlink(target, path)
+    b.keys("s", "Enter")
+    message(b, r"omslog-%d\.json is a symbolic link" % first["id"], "the link refused")
+    check(open(target).read() == "precious" and os.stat(target).st_mode & 0o777 == 0o644,
+          "the link's target untouched")
+    check(os.path.islink(path), "the link left as it was")
+    os.unlink(path)
+    with open(path, "w") as f:
+        f.write("old")
+    os.chmod(path, 0o644)
+    b.keys("s", "Enter")
+    b.wait(r"overwrite\? \(y/N\)", "asks before overwriting")
+    b.keys("y")
+    message(b, r"saved log %d" % first["id"], "saved over the file")
+    check(json.load(open(path))["id"] == first["id"], "the file holds the entry")
+    check(os.lstat(path).st_mode & 0o777 == 0o600, "saved with mode 0600, not the old 0644")
+    check(sorted(os.listdir(b.cwd)) == sorted([os.path.basename(path), "target"]),
+          "no temporary file left: %r" % os.listdir(b.cwd))
+    quit_restores(b)
+
+
 case(t_huge_cells, server_opts={"huge_fields": "%d:%s" % (HUGE_MARKS, COMBINING)},
      sizes=(SMALL, LARGE))
 case(t_complete_huge_app, server_opts={"huge_fields": "100000:a"})
 case(t_yank_text_inert, server_opts={"hostile": True})
+case(t_save_refuses_links, browser_opts={"cwd": True})
 
 
 if __name__ == "__main__":

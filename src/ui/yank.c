@@ -2,7 +2,6 @@
  * which also works over ssh), s (save as JSON, never overwriting without
  * asking) and o (the trace in $PAGER). */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,11 +12,11 @@
 
 #include "app.h"
 #include "omslog/clipboard.h"
+#include "omslog/fileio.h"
 #include "omslog/sanitize.h"
 #include "omslog/url.h"
 #include "omslog/util.h"
 
-#define YANK_SAVE_MODE 0600
 #define YANK_BOX_W 44
 #define YANK_DEFAULT_PAGER "less"
 /* Text copied or paged keeps its lines and tabs; nothing else acts. */
@@ -177,40 +176,21 @@ void yank_save_answer(struct app *a, const char *path, bool confirmed)
         snprintf(def, sizeof def, "omslog-%" PRId64 ".json", e->id);
         path = def;
     }
-    int flags = O_WRONLY | O_CREAT | (confirmed ? O_TRUNC : O_EXCL);
-    int fd = open(path, flags, YANK_SAVE_MODE);
-    if (fd < 0 && errno == EEXIST && !confirmed) {
-        free(a->save_path);
-        a->save_path = xstrdup(path);
-        prompt_open(a, PROMPT_CONFIRM, "file exists — overwrite? (y/N) ", "");
-        return;
-    }
-    if (fd < 0) {
-        app_message(a, MSG_ERROR, "cannot write %s: %s", path, strerror(errno));
-        return;
-    }
     struct buf out = {0};
     buf_appends(&out, e->raw_json ? e->raw_json : "{}");
     buf_putc(&out, '\n');
-    size_t off = 0;
-    bool ok = true;
-    while (off < out.len) {
-        ssize_t w = write(fd, out.data + off, out.len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            ok = false;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) != 0)
-        ok = false;
-    if (ok)
-        app_message(a, MSG_INFO, "saved log %" PRId64 " to %s", e->id, path);
-    else
-        app_message(a, MSG_ERROR, "writing %s failed: %s", path, strerror(errno));
+    struct omslog_error err = {0};
+    enum fileio_result r = fileio_write(path, out.data, out.len, confirmed, &err);
     buf_free(&out);
+    if (r == FILEIO_EXISTS) {
+        free(a->save_path);
+        a->save_path = xstrdup(path);
+        prompt_open(a, PROMPT_CONFIRM, "file exists — overwrite? (y/N) ", "");
+    } else if (r == FILEIO_OK) {
+        app_message(a, MSG_INFO, "saved log %" PRId64 " to %s", e->id, path);
+    } else {
+        app_message(a, MSG_ERROR, "%s", err.msg);
+    }
 }
 
 /* Wait for the pager; when Ctrl-Z stops it, stop too, so the shell sees the

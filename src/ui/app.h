@@ -132,7 +132,7 @@ void draw_fill(int y, int x, int cols, attr_t attr);
 #define DRAW_BYTES_PER_COL 32
 size_t draw_cell_bytes(int cols);
 /* The longest prefix of s[0..len) of at most max bytes that does not end
- * inside a UTF-8 character (len when len <= max). */
+ * inside a UTF-8 character (len when len <= max); s may be raw text. */
 size_t draw_cut(const char *s, size_t len, size_t max);
 /* Sanitise raw server text into out (cleared first). */
 void draw_sanitize(struct buf *out, const char *raw, unsigned flags);

@@ -14,6 +14,8 @@
 /* Printable ASCII, which waddchnstr may place directly. */
 #define DRAW_PRINT_MIN 0x20
 #define DRAW_PRINT_MAX 0x7e
+/* The longest UTF-8 sequence, in bytes. */
+#define DRAW_UTF8_MAX 4
 /* Cells put per waddchnstr call (a stack array). */
 #define DRAW_RUN_MAX 256
 
@@ -80,15 +82,22 @@ size_t draw_cell_bytes(int cols)
     return cols > 0 ? (size_t)cols * DRAW_BYTES_PER_COL : 0;
 }
 
-/* Sanitised text is valid UTF-8: a cut backs off over continuation bytes
- * (at most three) to the start of the character it would split. */
+static bool draw_is_cont(unsigned char c)
+{
+    return (c & 0xC0) == 0x80;
+}
+
+/* A cut backs off over continuation bytes to the start of the character it
+ * would split: at most DRAW_UTF8_MAX - 1 of them, for raw text need not be
+ * UTF-8; more, and they are bytes that stand alone, cut where they are. */
 size_t draw_cut(const char *s, size_t len, size_t max)
 {
     if (len <= max)
         return len;
-    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
-        max--;
-    return max;
+    size_t cut = max;
+    for (int k = 1; k < DRAW_UTF8_MAX && cut > 0 && draw_is_cont((unsigned char)s[cut]); k++)
+        cut--;
+    return draw_is_cont((unsigned char)s[cut]) ? max : cut;
 }
 
 /* Draw one segment cut to cols; returns its width. */

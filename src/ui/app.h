@@ -134,6 +134,10 @@ size_t draw_cell_bytes(int cols);
 /* The longest prefix of s[0..len) of at most max bytes that does not end
  * inside a UTF-8 character (len when len <= max); s may be raw text. */
 size_t draw_cut(const char *s, size_t len, size_t max);
+/* How many bytes of raw server text to sanitise for a one-line cell that
+ * shows at most need bytes: enough that draw_text shows the cut when there
+ * is more, however long the text. */
+size_t draw_raw_prefix(const char *raw, size_t need);
 /* Sanitise raw server text into out (cleared first). */
 void draw_sanitize(struct buf *out, const char *raw, unsigned flags);
 /* 1234567 → "1,234,567" */

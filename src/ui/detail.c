@@ -57,6 +57,7 @@ struct detail_scratch {
     struct buf text;    /* the sanitised message or trace */
     struct buf line;    /* the line being put together */
     struct wrap wrap;
+    size_t field_need;  /* bytes of a one-line field the pane can show */
 };
 
 static void add_field(struct detail_pane *d, struct detail_scratch *sc, const char *label,
@@ -65,7 +66,8 @@ static void add_field(struct detail_pane *d, struct detail_scratch *sc, const ch
     buf_reset(&sc->line);
     buf_printf(&sc->line, "%-*s", DETAIL_LABEL_W, label);
     if (raw)
-        sanitize_append(&sc->line, raw, strlen(raw), SANITIZE_ONE_LINE);
+        sanitize_append(&sc->line, raw, draw_raw_prefix(raw, sc->field_need),
+                        SANITIZE_ONE_LINE);
     add_line(d, sc->line.data, sc->line.len, STYLE_NORMAL, -1);
 }
 
@@ -144,6 +146,11 @@ static void detail_build(struct app *a, const struct log_entry *e, int width)
     detail_clear(d);
     struct detail_scratch sc = {0};
     wrap_init(&sc.wrap);
+    /* A field is one line, cut at the pane's width: what lies beyond is
+     * never shown (nor matched by a search, see detail_match_text). */
+    sc.field_need = draw_cell_bytes(width);
+    if (sc.field_need < DETAIL_MATCH_MIN)
+        sc.field_need = DETAIL_MATCH_MIN;
     char num[32], when[DATETIME_TEXT_MAX], lname[LEVEL_NAME_MAX], lv[LEVEL_NAME_MAX + 16];
     snprintf(num, sizeof num, "%" PRId64, e->id);
     add_field(d, &sc, "ID", num);

@@ -100,6 +100,13 @@ size_t draw_cut(const char *s, size_t len, size_t max)
     return draw_is_cont((unsigned char)s[cut]) ? max : cut;
 }
 
+/* Sanitising never shrinks text (but for a dropped joiner), so need + 1
+ * raw bytes give more than need when there is more. */
+size_t draw_raw_prefix(const char *raw, size_t need)
+{
+    return draw_cut(raw, strnlen(raw, need + 2), need + 1);
+}
+
 /* Draw one segment cut to cols; returns its width. */
 static int draw_segment(int y, int x, const char *s, size_t len, int cols, attr_t attr)
 {

@@ -90,10 +90,9 @@ static void list_columns(struct app *a, int width, struct columns *c)
 /* Sanitised text of a cell: no more than draw_text shows of it in w
  * columns, or than a search highlight is matched against (need_all: at
  * least LIST_MESSAGE_MAX bytes, most messages whole), however long the
- * field; drawing a row costs what fits on it. Sanitising never shrinks
- * text (but for a dropped joiner), so a raw prefix one byte longer than
- * that is enough to show the cut. Sanitised into the caller's stack array
- * when it fits, else into *spill, the one heap buffer of a frame. */
+ * field; drawing a row costs what fits on it. Sanitised into the caller's
+ * stack array when it fits, else into *spill, the one heap buffer of a
+ * frame. */
 static const char *cell_text(char *stack, size_t cap, struct buf *spill, const char *raw, int w,
                              bool need_all, size_t *len)
 {
@@ -101,7 +100,7 @@ static const char *cell_text(char *stack, size_t cap, struct buf *spill, const c
     if (need_all && need < LIST_MESSAGE_MAX)
         need = LIST_MESSAGE_MAX;
     raw = raw ? raw : "";
-    size_t take = draw_cut(raw, strnlen(raw, need + 2), need + 1), used;
+    size_t take = draw_raw_prefix(raw, need), used;
     size_t n = sanitize_into(stack, cap, raw, take, SANITIZE_ONE_LINE, &used);
     if (used == take || n > need) {
         *len = n;

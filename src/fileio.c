@@ -20,8 +20,7 @@
 
 /* What is at path: FILEIO_OK when nothing is (or a regular file may be
  * replaced), else why not. */
-static enum fileio_result fileio_check(const char *path, bool overwrite,
-                                       struct omslog_error *err)
+static enum fileio_result fileio_check(const char *path, bool overwrite, struct omslog_error *err)
 {
     struct stat st;
     if (lstat(path, &st) != 0) {

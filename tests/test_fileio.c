@@ -236,8 +236,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dangling_symlink_refused, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_directory_refused, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_permission_denied, dir_setup, dir_teardown),
-        cmocka_unit_test_setup_teardown(test_failed_write_leaves_nothing, dir_setup,
-                                        dir_teardown),
+        cmocka_unit_test_setup_teardown(test_failed_write_leaves_nothing, dir_setup, dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

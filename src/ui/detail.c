@@ -57,7 +57,7 @@ struct detail_scratch {
     struct buf text;    /* the sanitised message or trace */
     struct buf line;    /* the line being put together */
     struct wrap wrap;
-    size_t field_need;  /* bytes of a one-line field the pane can show */
+    size_t field_need; /* bytes of a one-line field the pane can show */
 };
 
 static void add_field(struct detail_pane *d, struct detail_scratch *sc, const char *label,
@@ -66,8 +66,7 @@ static void add_field(struct detail_pane *d, struct detail_scratch *sc, const ch
     buf_reset(&sc->line);
     buf_printf(&sc->line, "%-*s", DETAIL_LABEL_W, label);
     if (raw)
-        sanitize_append(&sc->line, raw, draw_raw_prefix(raw, sc->field_need),
-                        SANITIZE_ONE_LINE);
+        sanitize_append(&sc->line, raw, draw_raw_prefix(raw, sc->field_need), SANITIZE_ONE_LINE);
     add_line(d, sc->line.data, sc->line.len, STYLE_NORMAL, -1);
 }
 

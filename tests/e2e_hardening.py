@@ -1167,8 +1167,13 @@ HUGE_MARKS = 1_000_000  # 2 MB of them after an "x" in the newest entry's app, l
 KEY_CPU = 2.0  # seconds of CPU 20 key presses may take, however big the entry
 
 
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
 def cpu_seconds(pid):
-    fields = open("/proc/%d/stat" % pid).read().split(") ")[1].split()
+    fields = read_text("/proc/%d/stat" % pid).split(") ")[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -1214,7 +1219,7 @@ def t_huge_cells(server, b):
     b.keys("C-c")
     b.wait(EXIT_MARK + str(128 + signal.SIGINT), "Ctrl-C quits")
     took = time.monotonic() - t0
-    check(took < QUICK, "Ctrl-C answered in %.2fs while keys were queued" % took)
+    check(took < QUICK, "Ctrl-C answered in %.2fs right after 20 keys" % took)
 
 
 def t_complete_huge_app(server, b):
@@ -1230,12 +1235,11 @@ def t_complete_huge_app(server, b):
              enumerate("01234567890123456789")]
     took = keys_cpu(b, pid, steps)
     check(took < scaled(KEY_CPU), "20 keys after a 100 KB name took %.2fs of CPU" % took)
-    pid_term = time.monotonic()
+    t0 = time.monotonic()
     os.kill(pid, signal.SIGTERM)
     b.wait(EXIT_MARK + str(128 + signal.SIGTERM), "SIGTERM quits from the prompt")
-    took = time.monotonic() - pid_term
+    took = time.monotonic() - t0
     check(took < QUICK, "SIGTERM answered in %.2fs" % took)
-
 
 
 def t_yank_text_inert(server, b):
@@ -1266,7 +1270,6 @@ def t_yank_text_inert(server, b):
     quit_restores(b)
 
 
-
 def t_save_refuses_links(server, b):
     """s never writes through a symbolic link; it replaces a file whole, mode 0600."""
     b.ready()
@@ -1280,7 +1283,7 @@ def t_save_refuses_links(server, b):
     os.symlink(target, path)
     b.keys("s", "Enter")
     message(b, r"omslog-%d\.json is a symbolic link" % first["id"], "the link refused")
-    check(open(target).read() == "precious" and os.stat(target).st_mode & 0o777 == 0o644,
+    check(read_text(target) == "precious" and os.stat(target).st_mode & 0o777 == 0o644,
           "the link's target untouched")
     check(os.path.islink(path), "the link left as it was")
     os.unlink(path)
@@ -1291,7 +1294,7 @@ def t_save_refuses_links(server, b):
     b.wait(r"overwrite\? \(y/N\)", "asks before overwriting")
     b.keys("y")
     message(b, r"saved log %d" % first["id"], "saved over the file")
-    check(json.load(open(path))["id"] == first["id"], "the file holds the entry")
+    check(json.loads(read_text(path))["id"] == first["id"], "the file holds the entry")
     check(os.lstat(path).st_mode & 0o777 == 0o600, "saved with mode 0600, not the old 0644")
     check(sorted(os.listdir(b.cwd)) == sorted([os.path.basename(path), "target"]),
           "no temporary file left: %r" % os.listdir(b.cwd))

@@ -21,6 +21,7 @@ once" claims alike, for slow machines and sanitizer builds; lower bounds
 tests/harness.py (e.g. t_ctrl_z_fg)."""
 import contextlib
 import fcntl
+import json
 import os
 import pty
 import re
@@ -1127,6 +1128,154 @@ def main():
                   run_case(f, so, bo, size, k), variants=[("%dx%d" % s, s) for s in sizes])
     return suite.main(sys.argv[1:], around=remove_tmux_socket,
                       executable=BIN)
+
+
+# ------------------------------------------------------------------ D. work bounded by the screen
+
+COMBINING = "\u0301"  # U+0301 COMBINING ACUTE ACCENT: no column of its own
+HUGE_MARKS = 1_000_000  # 2 MB of them after an "x" in the newest entry's app, logger, message
+KEY_CPU = 2.0  # seconds of CPU 20 key presses may take, however big the entry
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
+def cpu_seconds(pid):
+    fields = read_text("/proc/%d/stat" % pid).split(") ")[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def browser_pid():
+    out = subprocess.run(["pgrep", "-P", pane("#{pane_pid}")], stdout=subprocess.PIPE,
+                         text=True).stdout.split()
+    check(len(out) == 1, "one omslog process under the pane: %r" % out)
+    return int(out[0])
+
+
+def keys_cpu(b, pid, steps):
+    """CPU time taken by (key, screen regex) steps, each waited for in turn."""
+    t0 = cpu_seconds(pid)
+    for key, want in steps:
+        b.keys(key)
+        b.wait(want, "after " + key)
+    took = cpu_seconds(pid) - t0
+    if os.environ.get("OMSLOG_TIMINGS"):
+        print("     %d keys took %.2fs of CPU" % (len(steps), took))
+    return took
+
+
+def t_huge_cells(server, b):
+    """2 MB of combining marks in list cells, the detail and a search: each key
+    press costs what the screen shows, and Ctrl-C is answered at once."""
+    b.ready()
+    b.wait(r"(?m)^ +\d+ .* x" + COMBINING, "the huge entry listed")
+    pid = browser_pid()
+    steps = [("j" if i % 2 == 0 else "k", r"row %d of 3,000" % (2 - i % 2)) for i in range(20)]
+    took = keys_cpu(b, pid, steps)
+    check(took < scaled(KEY_CPU), "20 keys over 2 MB cells took %.2fs of CPU" % took)
+    b.keys("/")
+    b.type("^x|qqqq")  # matches the huge message (row 1); scans all of every other line
+    b.keys("Enter")
+    settled(b, r"(?m)^ row \d+ of 3,000", "searched")
+    b.keys("g")
+    settled(b, r"(?m)^ row 1 of 3,000", "back at the huge entry")
+    took = keys_cpu(b, pid, steps)
+    check(took < scaled(KEY_CPU), "20 keys with a search over 2 MB took %.2fs of CPU" % took)
+    for key in ["j", "k"] * 10:
+        b.keys(key)
+    t0 = time.monotonic()
+    b.keys("C-c")
+    b.wait(EXIT_MARK + str(128 + signal.SIGINT), "Ctrl-C quits")
+    took = time.monotonic() - t0
+    check(took < QUICK, "Ctrl-C answered in %.2fs right after 20 keys" % took)
+
+
+def t_complete_huge_app(server, b):
+    """Tab completes a 100 KB app name; typing after it stays cheap."""
+    b.ready()
+    pid = browser_pid()
+    b.keys("a")
+    b.type("x")
+    b.keys("Tab")
+    b.wait(r"(?m)a{%d}$" % (b.w - 2), "the completed name, its end shown")
+    steps = [(c, r"(?m)a+%s$" % "0123456789"[:i + 1] if i < 10 else
+              r"(?m)a+0123456789%s$" % "0123456789"[:i - 9]) for i, c in
+             enumerate("01234567890123456789")]
+    took = keys_cpu(b, pid, steps)
+    check(took < scaled(KEY_CPU), "20 keys after a 100 KB name took %.2fs of CPU" % took)
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGTERM)
+    b.wait(EXIT_MARK + str(128 + signal.SIGTERM), "SIGTERM quits from the prompt")
+    took = time.monotonic() - t0
+    check(took < QUICK, "SIGTERM answered in %.2fs" % took)
+
+
+def t_yank_text_inert(server, b):
+    """y 2 and y 3 copy hostile text as the screen shows it (a paste cannot end
+    bracketed paste and run a line); y 1 copies the JSON exactly."""
+    entries = [e for p in (1, 2, 3) for e in api_page(server, p)["results"]]
+    for name in ("title-osc0", "modes", "csi-8bit", "cr", "nul", "tab-lf"):
+        e = entries[[n for n, _ in HOSTILE].index(name)]
+        b.jump(e["id"])
+        b.wait_detail(e["id"], "the entry of " + name)
+        shown = VISIBLE[name].replace("\\t", "\t")  # a tab is copied as a tab
+        for item, what, want in (
+                ("2", "message", "%s: %s :end" % (name, shown)),
+                ("3", "trace", 'Traceback (most recent call last):\n  File "x.py", line 1, '
+                 "in f\n    %s\nValueError: %s" % (shown, shown))):
+            tmux("delete-buffer", check_rc=False)
+            b.keys("y", item)
+            message(b, r"copied %s" % what, "%s of %s copied" % (what, name))
+            got = tmux("show-buffer", check_rc=False)
+            check(not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", got),
+                  "%s of %s: no control character but newline and tab: %r" % (what, name, got))
+            check(got == want, "%s of %s copied as shown: %r, want %r" % (what, name, got, want))
+        b.keys("y", "1")
+        message(b, r"copied entry as JSON", "the JSON of " + name)
+        got = json.loads(tmux("show-buffer", check_rc=False))
+        check(got["message"] == e["message"] and got["trace"] == e["trace"],
+              "the JSON copy of %s is exact: %r" % (name, got["message"]))
+    quit_restores(b)
+
+
+def t_save_refuses_links(server, b):
+    """s never writes through a symbolic link; it replaces a file whole, mode 0600."""
+    b.ready()
+    first = api_page(server, 1)["results"][0]
+    b.wait_detail(first["id"], "the first entry")
+    path = os.path.join(b.cwd, "omslog-%d.json" % first["id"])
+    target = os.path.join(b.cwd, "target")
+    with open(target, "w") as f:
+        f.write("precious")
+    os.chmod(target, 0o644)
+    os.symlink(target, path)
+    b.keys("s", "Enter")
+    message(b, r"omslog-%d\.json is a symbolic link" % first["id"], "the link refused")
+    check(read_text(target) == "precious" and os.stat(target).st_mode & 0o777 == 0o644,
+          "the link's target untouched")
+    check(os.path.islink(path), "the link left as it was")
+    os.unlink(path)
+    with open(path, "w") as f:
+        f.write("old")
+    os.chmod(path, 0o644)
+    b.keys("s", "Enter")
+    b.wait(r"overwrite\? \(y/N\)", "asks before overwriting")
+    b.keys("y")
+    message(b, r"saved log %d" % first["id"], "saved over the file")
+    check(json.loads(read_text(path))["id"] == first["id"], "the file holds the entry")
+    check(os.lstat(path).st_mode & 0o777 == 0o600, "saved with mode 0600, not the old 0644")
+    check(sorted(os.listdir(b.cwd)) == sorted([os.path.basename(path), "target"]),
+          "no temporary file left: %r" % os.listdir(b.cwd))
+    quit_restores(b)
+
+
+case(t_huge_cells, server_opts={"huge_fields": "%d:%s" % (HUGE_MARKS, COMBINING)},
+     sizes=(SMALL, LARGE))
+case(t_complete_huge_app, server_opts={"huge_fields": "100000:a"})
+case(t_yank_text_inert, server_opts={"hostile": True})
+case(t_save_refuses_links, browser_opts={"cwd": True})
 
 
 if __name__ == "__main__":

@@ -94,6 +94,8 @@ OPTIONS = [
     ("redirect_to", "", "every API request gets 302 to this origin, same path and query"),
     ("escapes", False, "terminal escape sequences in messages, loggers, apps and traces"),
     ("huge_trace", 0.0, "the newest entry has a trace of this many MB"),
+    ("huge_fields", "", "the newest entry's app, logger and message: 'x' then TEXT repeated N "
+     "times, given as N:TEXT (e.g. 1000000:\u0301, 2 MB of combining marks)"),
     ("grow", 0, "every API request adds N new entries at the top"),
     ("shrink", 0, "every API request deletes N entries from the middle"),
     ("purge_page", 0, "the first list request for this page first purges purge_oldest entries"),
@@ -1206,6 +1208,9 @@ class MockServer:
             message = ALL_ESCAPES
         if newest and o["huge_trace"] > 0:
             trace = huge_trace(o["huge_trace"])
+        if newest and o["huge_fields"]:
+            times, text = o["huge_fields"].split(":", 1)
+            logger = message = app = "x" + text * int(times)
         e = {"id": id_, "level": level, "logger_name": logger, "message": message,
              "app_name": app, "trace": trace, "created_at": iso(created_us)}
         if o["hostile"]:

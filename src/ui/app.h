@@ -124,6 +124,20 @@ int draw_text(int y, int x, const char *s, size_t len, int cols, attr_t attr, bo
 int draw_text_hl(int y, int x, const char *s, size_t len, int cols, attr_t attr, bool pad,
                  size_t hl_start, size_t hl_len, attr_t hl_attr);
 void draw_fill(int y, int x, int cols, attr_t attr);
+/* The most bytes of text a cols-wide cell shows: DRAW_BYTES_PER_COL per
+ * column, room for a character and the zero-width ones a terminal stacks
+ * on it. draw_text elides what lies beyond (an ellipsis marks the cut), so
+ * drawing costs what fits, however long the text; callers sanitise no
+ * more than this (plus one byte, to show the cut). */
+#define DRAW_BYTES_PER_COL 32
+size_t draw_cell_bytes(int cols);
+/* The longest prefix of s[0..len) of at most max bytes that does not end
+ * inside a UTF-8 character (len when len <= max); s may be raw text. */
+size_t draw_cut(const char *s, size_t len, size_t max);
+/* How many bytes of raw server text to sanitise for a one-line cell that
+ * shows at most need bytes: enough that draw_text shows the cut when there
+ * is more, however long the text. */
+size_t draw_raw_prefix(const char *raw, size_t need);
 /* Sanitise raw server text into out (cleared first). */
 void draw_sanitize(struct buf *out, const char *raw, unsigned flags);
 /* 1234567 → "1,234,567" */

@@ -19,6 +19,8 @@
 #define DETAIL_LABEL_W 9
 #define DETAIL_INDENT "  "
 #define DETAIL_INDENT_W 2
+/* Bytes of a line a search highlight is matched against at least. */
+#define DETAIL_MATCH_MIN 4096
 
 void detail_init(struct detail_pane *d)
 {
@@ -55,6 +57,7 @@ struct detail_scratch {
     struct buf text;    /* the sanitised message or trace */
     struct buf line;    /* the line being put together */
     struct wrap wrap;
+    size_t field_need; /* bytes of a one-line field the pane can show */
 };
 
 static void add_field(struct detail_pane *d, struct detail_scratch *sc, const char *label,
@@ -63,7 +66,7 @@ static void add_field(struct detail_pane *d, struct detail_scratch *sc, const ch
     buf_reset(&sc->line);
     buf_printf(&sc->line, "%-*s", DETAIL_LABEL_W, label);
     if (raw)
-        sanitize_append(&sc->line, raw, strlen(raw), SANITIZE_ONE_LINE);
+        sanitize_append(&sc->line, raw, draw_raw_prefix(raw, sc->field_need), SANITIZE_ONE_LINE);
     add_line(d, sc->line.data, sc->line.len, STYLE_NORMAL, -1);
 }
 
@@ -142,6 +145,11 @@ static void detail_build(struct app *a, const struct log_entry *e, int width)
     detail_clear(d);
     struct detail_scratch sc = {0};
     wrap_init(&sc.wrap);
+    /* A field is one line, cut at the pane's width: what lies beyond is
+     * never shown (nor matched by a search, see detail_match_text). */
+    sc.field_need = draw_cell_bytes(width);
+    if (sc.field_need < DETAIL_MATCH_MIN)
+        sc.field_need = DETAIL_MATCH_MIN;
     char num[32], when[DATETIME_TEXT_MAX], lname[LEVEL_NAME_MAX], lv[LEVEL_NAME_MAX + 16];
     snprintf(num, sizeof num, "%" PRId64, e->id);
     add_field(d, &sc, "ID", num);
@@ -211,6 +219,21 @@ static void detail_sync(struct app *a)
         d->top = detail_max_top(d);
 }
 
+/* What a line's search highlight is matched against: no more of it than the
+ * pane shows (and at least DETAIL_MATCH_MIN bytes, most lines whole), so a
+ * search over a huge unwrapped line costs what fits on the screen. */
+static const char *detail_match_text(const struct dline *l, int w, struct buf *spill)
+{
+    size_t need = draw_cell_bytes(w);
+    if (need < DETAIL_MATCH_MIN)
+        need = DETAIL_MATCH_MIN;
+    if (l->len <= need)
+        return l->text;
+    buf_reset(spill);
+    buf_append(spill, l->text, draw_cut(l->text, l->len, need));
+    return buf_str(spill);
+}
+
 void detail_draw(struct app *a)
 {
     struct detail_pane *d = &a->detail;
@@ -233,6 +256,7 @@ void detail_draw(struct app *a)
     }
     attr_t tattr = theme_attr(STYLE_TITLE) | (a->focus_detail ? A_BOLD : 0);
     draw_text(d->r.y, d->r.x, title, strlen(title), d->r.w, tattr, true);
+    struct buf spill = {0};
     for (int i = 1; i < d->r.h; i++) {
         int y = d->r.y + i;
         size_t li = d->top + (size_t)(i - 1);
@@ -242,11 +266,13 @@ void detail_draw(struct app *a)
         }
         const struct dline *l = &d->lines[li];
         size_t ms = 0, ml = 0;
-        if (!filter_search_match(&a->search, l->text, &ms, &ml))
+        if (!a->search.has_regex ||
+            !filter_search_match(&a->search, detail_match_text(l, d->r.w, &spill), &ms, &ml))
             ml = 0;
         draw_text_hl(y, d->r.x, l->text, l->len, d->r.w, theme_attr(l->style), true, ms, ml,
                      theme_attr(STYLE_MATCH));
     }
+    buf_free(&spill);
 }
 
 static void detail_frame(struct app *a, int dir)

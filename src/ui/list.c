@@ -20,9 +20,8 @@
 /* "YYYY-" dropped from the time on narrow screens. */
 #define LIST_YEAR_PREFIX 5
 #define LIST_MARK_NEW "+"
-/* Stack room for sanitised cell text. A cell needs at most a few bytes per
- * column (4 for a UTF-8 character), so these hold enough to fill any
- * terminal; the message's also holds most messages whole, which a search
+/* Stack room for sanitised cell text: enough for most cells (see
+ * cell_text); the message's also holds most messages whole, which a search
  * highlight needs. */
 #define LIST_CELL_MAX 512
 #define LIST_MESSAGE_MAX 4096
@@ -88,25 +87,29 @@ static void list_columns(struct app *a, int width, struct columns *c)
         c->msg = 1;
 }
 
-/* Sanitised text of a cell, drawn without allocating: sanitised into the
- * caller's stack array, which holds the whole text or at least enough of it
- * to overflow the cell (what is drawn is then the same as for the whole
- * text). Only when the whole text is needed (need_all: a search highlight is
- * matched against all of it) or the array is full of zero-width characters
- * does it go to *spill, the one heap buffer of a frame. */
+/* Sanitised text of a cell: no more than draw_text shows of it in w
+ * columns, or than a search highlight is matched against (need_all: at
+ * least LIST_MESSAGE_MAX bytes, most messages whole), however long the
+ * field; drawing a row costs what fits on it. Sanitised into the caller's
+ * stack array when it fits, else into *spill, the one heap buffer of a
+ * frame. */
 static const char *cell_text(char *stack, size_t cap, struct buf *spill, const char *raw, int w,
                              bool need_all, size_t *len)
 {
-    size_t raw_len = raw ? strlen(raw) : 0, used;
-    size_t n = sanitize_into(stack, cap, raw ? raw : "", raw_len, SANITIZE_ONE_LINE, &used);
-    if (used == raw_len || (!need_all && text_prefix_for_width(stack, n, w, NULL) < n)) {
+    size_t need = draw_cell_bytes(w);
+    if (need_all && need < LIST_MESSAGE_MAX)
+        need = LIST_MESSAGE_MAX;
+    raw = raw ? raw : "";
+    size_t take = draw_raw_prefix(raw, need), used;
+    size_t n = sanitize_into(stack, cap, raw, take, SANITIZE_ONE_LINE, &used);
+    if (used == take || n > need) {
         *len = n;
         return stack;
     }
     buf_reset(spill);
-    sanitize_append(spill, raw, raw_len, SANITIZE_ONE_LINE);
+    sanitize_append(spill, raw, take, SANITIZE_ONE_LINE);
     *len = spill->len;
-    return spill->data;
+    return spill->len ? spill->data : "";
 }
 
 /* A cell of omslog's own text (digits, a time, a level name: printable

@@ -78,12 +78,13 @@ void prompt_draw(struct app *a)
     sanitize_append(&line, p->text.data ? p->text.data : "", p->text.len, SANITIZE_ONE_LINE);
     int w = text_width(line.data, line.len);
     if (w >= a->cols) {
-        /* Show the end, where the cursor is. */
-        size_t skip = 0;
-        while (skip < line.len && text_width(line.data + skip, line.len - skip) >= a->cols)
-            skip++;
-        while (skip < line.len && ((unsigned char)line.data[skip] & 0xC0) == 0x80)
-            skip++;
+        /* Show the end, where the cursor is: skip the shortest prefix that
+         * leaves less than cols columns, measured once (a wide character
+         * may pass the first width, hence the second). */
+        int skipped;
+        size_t skip = text_prefix_for_width(line.data, line.len, w - a->cols + 1, &skipped);
+        if (w - skipped >= a->cols)
+            skip = text_prefix_for_width(line.data, line.len, w - a->cols + 2, &skipped);
         draw_text(y, 0, line.data + skip, line.len - skip, a->cols, A_NORMAL, true);
         move(y, a->cols - 1);
     } else {

@@ -2,7 +2,6 @@
  * which also works over ssh), s (save as JSON, never overwriting without
  * asking) and o (the trace in $PAGER). */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,13 +12,15 @@
 
 #include "app.h"
 #include "omslog/clipboard.h"
+#include "omslog/fileio.h"
 #include "omslog/sanitize.h"
 #include "omslog/url.h"
 #include "omslog/util.h"
 
-#define YANK_SAVE_MODE 0600
 #define YANK_BOX_W 44
 #define YANK_DEFAULT_PAGER "less"
+/* Text copied or paged keeps its lines and tabs; nothing else acts. */
+#define YANK_TEXT_FLAGS (SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB)
 
 enum yank_item { YANK_JSON, YANK_MESSAGE, YANK_TRACE, YANK_URL, YANK_CURL, YANK_ITEMS };
 
@@ -55,6 +56,16 @@ void yank_draw(struct app *a)
     draw_fill(y0 + h - 1, x0, w, theme_attr(STYLE_TITLE));
 }
 
+/* Server text as a paste may carry it: only newlines and tabs stay as they
+ * are; every other control is made visible as on the screen, so that a
+ * paste into a shell cannot end bracketed paste (ESC [ 201 ~) and run what
+ * follows. The JSON copy needs none of this: JSON escapes its controls. */
+static void yank_text(struct buf *out, const char *raw)
+{
+    if (raw)
+        sanitize_append(out, raw, strlen(raw), YANK_TEXT_FLAGS);
+}
+
 static void yank_copy(struct app *a, enum yank_item item)
 {
     const struct log_entry *e = app_selected(a);
@@ -67,10 +78,10 @@ static void yank_copy(struct app *a, enum yank_item item)
         buf_appends(&payload, e->raw_json ? e->raw_json : "");
         break;
     case YANK_MESSAGE:
-        buf_appends(&payload, e->message ? e->message : "");
+        yank_text(&payload, e->message);
         break;
     case YANK_TRACE:
-        buf_appends(&payload, e->trace ? e->trace : "");
+        yank_text(&payload, e->trace);
         break;
     case YANK_URL:
         buf_appends(&payload, url ? url : "");
@@ -165,40 +176,21 @@ void yank_save_answer(struct app *a, const char *path, bool confirmed)
         snprintf(def, sizeof def, "omslog-%" PRId64 ".json", e->id);
         path = def;
     }
-    int flags = O_WRONLY | O_CREAT | (confirmed ? O_TRUNC : O_EXCL);
-    int fd = open(path, flags, YANK_SAVE_MODE);
-    if (fd < 0 && errno == EEXIST && !confirmed) {
-        free(a->save_path);
-        a->save_path = xstrdup(path);
-        prompt_open(a, PROMPT_CONFIRM, "file exists — overwrite? (y/N) ", "");
-        return;
-    }
-    if (fd < 0) {
-        app_message(a, MSG_ERROR, "cannot write %s: %s", path, strerror(errno));
-        return;
-    }
     struct buf out = {0};
     buf_appends(&out, e->raw_json ? e->raw_json : "{}");
     buf_putc(&out, '\n');
-    size_t off = 0;
-    bool ok = true;
-    while (off < out.len) {
-        ssize_t w = write(fd, out.data + off, out.len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            ok = false;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) != 0)
-        ok = false;
-    if (ok)
-        app_message(a, MSG_INFO, "saved log %" PRId64 " to %s", e->id, path);
-    else
-        app_message(a, MSG_ERROR, "writing %s failed: %s", path, strerror(errno));
+    struct omslog_error err = {0};
+    enum fileio_result r = fileio_write(path, out.data, out.len, confirmed, &err);
     buf_free(&out);
+    if (r == FILEIO_EXISTS) {
+        free(a->save_path);
+        a->save_path = xstrdup(path);
+        prompt_open(a, PROMPT_CONFIRM, "file exists — overwrite? (y/N) ", "");
+    } else if (r == FILEIO_OK) {
+        app_message(a, MSG_INFO, "saved log %" PRId64 " to %s", e->id, path);
+    } else {
+        app_message(a, MSG_ERROR, "%s", err.msg);
+    }
 }
 
 /* Wait for the pager; when Ctrl-Z stops it, stop too, so the shell sees the
@@ -242,8 +234,7 @@ void yank_pager(struct app *a)
         return;
     }
     struct buf out = {0};
-    sanitize_append(&out, text ? text : "", text ? strlen(text) : 0,
-                    SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB);
+    yank_text(&out, text);
     buf_putc(&out, '\n');
     bool ok = write(fd, out.data, out.len) == (ssize_t)out.len;
     close(fd);

@@ -80,7 +80,7 @@ check:
 	@sh .ci/deps auto
 	@$(MAKE) --no-print-directory WERROR=-Werror check-run
 
-check-run: $(BIN) $(TEST_BIN)
+check-run: format-check $(BIN) $(TEST_BIN)
 	@OMSLOG_BIN=$(abspath $(BIN)) BUILD=$(BUILD) sh tests/run_all.sh $(TEST_BIN)
 
 # Sanitized code runs slower: suites that bound reply times (OMSLOG_TEST_TIME_SCALE)

@@ -131,9 +131,6 @@ void draw_fill(int y, int x, int cols, attr_t attr);
  * more than this (plus one byte, to show the cut). */
 #define DRAW_BYTES_PER_COL 32
 size_t draw_cell_bytes(int cols);
-/* The longest prefix of s[0..len) of at most max bytes that does not end
- * inside a UTF-8 character (len when len <= max); s may be raw text. */
-size_t draw_cut(const char *s, size_t len, size_t max);
 /* How many bytes of raw server text to sanitise for a one-line cell that
  * shows at most need bytes: enough that draw_text shows the cut when there
  * is more, however long the text. */

@@ -11,6 +11,7 @@
 #include "omslog/datetime.h"
 #include "omslog/level.h"
 #include "omslog/sanitize.h"
+#include "omslog/utf8.h"
 #include "omslog/trace.h"
 #include "omslog/url.h"
 #include "omslog/util.h"
@@ -54,8 +55,8 @@ static void add_line(struct detail_pane *d, const char *s, size_t len, enum styl
 /* Buffers one layout reuses for every field and line, so that building a
  * pane allocates little beyond the lines it keeps. */
 struct detail_scratch {
-    struct buf text;    /* the sanitised message or trace */
-    struct buf line;    /* the line being put together */
+    struct buf text; /* the sanitised message or trace */
+    struct buf line; /* the line being put together */
     struct wrap wrap;
     size_t field_need; /* bytes of a one-line field the pane can show */
 };
@@ -103,8 +104,7 @@ static enum style trace_style(enum trace_line_kind k)
     }
 }
 
-static void add_trace(struct detail_pane *d, struct detail_scratch *sc, const char *raw,
-                      int width)
+static void add_trace(struct detail_pane *d, struct detail_scratch *sc, const char *raw, int width)
 {
     struct buf *text = &sc->text;
     draw_sanitize(text, raw, SANITIZE_KEEP_NEWLINE);
@@ -115,16 +115,18 @@ static void add_trace(struct detail_pane *d, struct detail_scratch *sc, const ch
     size_t folded = 0;
     for (size_t i = 0; i <= t.n; i++) {
         const struct trace_line *l = i < t.n ? &t.lines[i] : NULL;
-        bool fold = l && d->fold && l->library &&
-                    (l->kind == TRACE_FRAME || l->kind == TRACE_CODE);
+        bool fold =
+            l && d->fold && l->library && (l->kind == TRACE_FRAME || l->kind == TRACE_CODE);
         if (fold) {
             folded++;
             continue;
         }
         if (folded) {
             char note[96];
-            int len = snprintf(note, sizeof note, DETAIL_INDENT "… %zu library line%s folded "
-                               "(f unfolds)", folded, folded == 1 ? "" : "s");
+            int len = snprintf(note, sizeof note,
+                               DETAIL_INDENT "… %zu library line%s folded "
+                                             "(f unfolds)",
+                               folded, folded == 1 ? "" : "s");
             add_line(d, note, (size_t)len, STYLE_FOLDED, -1);
             folded = 0;
         }
@@ -133,8 +135,8 @@ static void add_trace(struct detail_pane *d, struct detail_scratch *sc, const ch
         if (l->kind == TRACE_FRAME && l->frame >= 0 && (size_t)l->frame < t.n_frames &&
             d->n_frames < t.n_frames)
             d->frame_lines[d->n_frames++] = d->n;
-        add_wrapped(d, sc, text->data + l->start, l->len, width, d->wrap,
-                    trace_style(l->kind), l->frame);
+        add_wrapped(d, sc, text->data + l->start, l->len, width, d->wrap, trace_style(l->kind),
+                    l->frame);
     }
     trace_free(&t);
 }
@@ -230,7 +232,7 @@ static const char *detail_match_text(const struct dline *l, int w, struct buf *s
     if (l->len <= need)
         return l->text;
     buf_reset(spill);
-    buf_append(spill, l->text, draw_cut(l->text, l->len, need));
+    buf_append(spill, l->text, utf8_prefix(l->text, l->len, need));
     return buf_str(spill);
 }
 
@@ -246,8 +248,8 @@ void detail_draw(struct app *a)
         char lname[LEVEL_NAME_MAX];
         size_t body = detail_body(d);
         size_t last = d->top + body < d->n ? d->top + body : d->n;
-        snprintf(title, sizeof title, " log %" PRId64 " %s — lines %zu-%zu of %zu%s%s%s",
-                 e->id, level_format(e->level, lname), d->n ? d->top + 1 : 0, last, d->n,
+        snprintf(title, sizeof title, " log %" PRId64 " %s — lines %zu-%zu of %zu%s%s%s", e->id,
+                 level_format(e->level, lname), d->n ? d->top + 1 : 0, last, d->n,
                  d->fold ? " [folded]" : "", d->wrap ? "" : " [nowrap]",
                  a->focus_detail ? "" : "  (Enter: focus)");
     } else {

@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "omslog/sanitize.h"
+#include "omslog/utf8.h"
 
 #define DRAW_GROUP 3
 /* What text_fit puts in the last column of a cut text: U+2026, one column. */
@@ -15,7 +16,6 @@
 #define DRAW_PRINT_MIN 0x20
 #define DRAW_PRINT_MAX 0x7e
 /* The longest UTF-8 sequence, in bytes. */
-#define DRAW_UTF8_MAX 4
 /* Cells put per waddchnstr call (a stack array). */
 #define DRAW_RUN_MAX 256
 
@@ -82,29 +82,11 @@ size_t draw_cell_bytes(int cols)
     return cols > 0 ? (size_t)cols * DRAW_BYTES_PER_COL : 0;
 }
 
-static bool draw_is_cont(unsigned char c)
-{
-    return (c & 0xC0) == 0x80;
-}
-
-/* A cut backs off over continuation bytes to the start of the character it
- * would split: at most DRAW_UTF8_MAX - 1 of them, for raw text need not be
- * UTF-8; more, and they are bytes that stand alone, cut where they are. */
-size_t draw_cut(const char *s, size_t len, size_t max)
-{
-    if (len <= max)
-        return len;
-    size_t cut = max;
-    for (int k = 1; k < DRAW_UTF8_MAX && cut > 0 && draw_is_cont((unsigned char)s[cut]); k++)
-        cut--;
-    return draw_is_cont((unsigned char)s[cut]) ? max : cut;
-}
-
 /* Sanitising never shrinks text (but for a dropped joiner), so need + 1
  * raw bytes give more than need when there is more. */
 size_t draw_raw_prefix(const char *raw, size_t need)
 {
-    return draw_cut(raw, strnlen(raw, need + 2), need + 1);
+    return utf8_prefix(raw, strnlen(raw, need + 2), need + 1);
 }
 
 /* Draw one segment cut to cols; returns its width. */
@@ -133,7 +115,7 @@ int draw_text_hl(int y, int x, const char *s, size_t len, int cols, attr_t attr,
      * which never fill a column) is elided unscanned. */
     bool elided = len > draw_cell_bytes(cols);
     if (elided)
-        len = draw_cut(s, len, draw_cell_bytes(cols));
+        len = utf8_prefix(s, len, draw_cell_bytes(cols));
     int width;
     size_t keep = text_prefix_for_width(s, len, cols, &width);
     bool cut = keep < len || elided;

@@ -164,8 +164,8 @@ static void list_draw_entry(struct app *a, int y, const struct log_entry *e, boo
     int msg_w = r->x + r->w - x;
     char text[LIST_MESSAGE_MAX];
     size_t len, ms = 0, ml = 0;
-    const char *msg = cell_text(text, sizeof text, spill, e->message, msg_w,
-                                a->search.has_regex, &len);
+    const char *msg =
+        cell_text(text, sizeof text, spill, e->message, msg_w, a->search.has_regex, &len);
     if (!filter_search_match(&a->search, msg, &ms, &ml))
         ml = 0;
     draw_text_hl(y, x, msg, len, msg_w, attr, true, ms, ml, theme_attr(STYLE_MATCH));
@@ -188,14 +188,14 @@ void list_draw(struct app *a)
             if (i == 0) {
                 /* After the first page failed nothing is loading: say what to do. */
                 bool failed = store_failed_pages(a->store) && !store_in_flight(a->store);
-                const char *what = store_count(a->store) < 0
-                                       ? (failed ? "could not load the first page — r retries"
-                                                 : "loading…")
-                                   : store_is_filtered(a->store) && !store_scan_done(a->store)
-                                       ? "no matching entries yet, scanning…"
-                                       : "no entries";
-                draw_text(y, r->x + 1, what, strlen(what), r->w - 1,
-                          theme_attr(STYLE_PLACEHOLDER), false);
+                const char *what =
+                    store_count(a->store) < 0
+                        ? (failed ? "could not load the first page — r retries" : "loading…")
+                    : store_is_filtered(a->store) && !store_scan_done(a->store)
+                        ? "no matching entries yet, scanning…"
+                        : "no entries";
+                draw_text(y, r->x + 1, what, strlen(what), r->w - 1, theme_attr(STYLE_PLACEHOLDER),
+                          false);
             }
             continue;
         }

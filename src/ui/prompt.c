@@ -10,6 +10,7 @@
 #include "app.h"
 #include "omslog/level.h"
 #include "omslog/sanitize.h"
+#include "omslog/utf8.h"
 #include "omslog/util.h"
 
 #define KEY_BACKSPACE_ASCII 8
@@ -98,11 +99,8 @@ static void delete_last_char(struct buf *b)
 {
     if (!b->len)
         return;
-    size_t i = b->len - 1;
-    while (i > 0 && ((unsigned char)b->data[i] & 0xC0) == 0x80)
-        i--;
-    b->len = i;
-    b->data[i] = '\0';
+    b->len = utf8_prefix(b->data, b->len, b->len - 1);
+    b->data[b->len] = '\0';
 }
 
 static void set_text(struct prompt *p, const char *s)
@@ -162,8 +160,10 @@ static void submit_level(struct app *a, const char *s)
     bool exact = s[0] == '=';
     int level;
     if (level_parse(exact ? s + 1 : s, &level) != 0) {
-        app_message(a, MSG_ERROR, "unknown level \"%s\": use a name (debug, info, warning, error, "
-                             "critical) or a number", s);
+        app_message(a, MSG_ERROR,
+                    "unknown level \"%s\": use a name (debug, info, warning, error, "
+                    "critical) or a number",
+                    s);
         return;
     }
     a->filter.min_level = exact ? FILTER_LEVEL_NONE : level;

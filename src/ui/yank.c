@@ -25,7 +25,10 @@
 enum yank_item { YANK_JSON, YANK_MESSAGE, YANK_TRACE, YANK_URL, YANK_CURL, YANK_ITEMS };
 
 static const char *const yank_labels[YANK_ITEMS] = {
-    "1  entry as JSON", "2  message", "3  trace", "4  API URL of the entry",
+    "1  entry as JSON",
+    "2  message",
+    "3  trace",
+    "4  API URL of the entry",
     "5  curl command (token from $OMSLOG_TOKEN)",
 };
 
@@ -50,8 +53,7 @@ void yank_draw(struct app *a)
     for (int i = 0; i < YANK_ITEMS; i++) {
         attr_t attr = (size_t)i == a->yank.sel ? A_REVERSE : A_NORMAL;
         draw_fill(y0 + 1 + i, x0, w, attr);
-        draw_text(y0 + 1 + i, x0 + 1, yank_labels[i], strlen(yank_labels[i]), w - 1, attr,
-                  true);
+        draw_text(y0 + 1 + i, x0 + 1, yank_labels[i], strlen(yank_labels[i]), w - 1, attr, true);
     }
     draw_fill(y0 + h - 1, x0, w, theme_attr(STYLE_TITLE));
 }

@@ -245,6 +245,26 @@ def t_sighup(server, sh):
     shell_quit_by(server, sh, lambda pid: os.kill(pid, signal.SIGHUP), 128 + signal.SIGHUP)
 
 
+def t_sigterm_during_long_work(server, sh):
+    """A key whose handling runs for seconds (OMSLOG_DEBUG_SLOW_KEYS stands in
+    for a long computation): SIGTERM still ends omslog within a fraction of a
+    second, terminal restored, status 143."""
+    sh.start()
+    sh.ready()
+    pid = sh.app_pid()
+    sh.keys("j")
+    time.sleep(scaled(0.2))  # the key is being handled now
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGTERM)
+    wait_until(lambda: exited(pid), "omslog exits", timeout=scaled(1.5), screen=sh.screen)
+    took = time.monotonic() - t0
+    check(took < scaled(1.5), "SIGTERM answered in %.2fs while a key took 8 s" % took)
+    got = sh.exit_status()
+    check(got == 128 + signal.SIGTERM, "exit status 143, got %d" % got, sh.screen())
+    sh.check_modes("after SIGTERM during a long computation")
+    sh.stty_same("after")
+
+
 def t_sigterm_in_prompt(server, sh):
     """A signal while a prompt has turned the cursor on, in the detail pane."""
     sh.start()
@@ -1051,6 +1071,8 @@ case(t_sigterm, kind="shell")
 case(t_sigsegv, kind="shell")
 case(t_sighup, kind="shell")
 case(t_sigterm_in_prompt, kind="shell")
+case(t_sigterm_during_long_work, kind="shell",
+     browser_opts={"env": {"OMSLOG_DEBUG_SLOW_KEYS": "8000"}})
 case(t_ctrl_z_fg, sizes=(SMALL, LARGE), kind="shell")
 case(t_resize_while_stopped, sizes=(SMALL, LARGE), kind="shell")
 case(t_winch_storm, sizes=(SMALL, LARGE), kind="shell")

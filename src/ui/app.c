@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -45,6 +46,14 @@ static volatile sig_atomic_t sig_winch;
 static volatile sig_atomic_t sig_tstp;
 static int sig_pipe[2] = {-1, -1};
 static volatile sig_atomic_t curses_active;
+/* A quit signal is answered by the event loop between two steps; should a
+ * step run long (a huge regular-expression scan, say), this one-shot timer
+ * ends omslog anyway, terminal restored, with the same exit status. */
+#define APP_QUIT_GRACE_MS 300
+#define APP_NS_PER_MS 1000000L
+static timer_t quit_timer;
+static volatile sig_atomic_t quit_timer_ok;
+static volatile sig_atomic_t quit_hold; /* the pager has the terminal */
 
 /* Only flags and a byte down the self-pipe here: the event loop does the
  * work, outside signal context and never in the middle of a screen update. */
@@ -55,8 +64,14 @@ static void on_signal(int sig)
         sig_winch = 1; /* after a stop the size may have changed unseen */
     else if (sig == SIGTSTP)
         sig_tstp = 1;
-    else
+    else {
         sig_quit = sig;
+        /* timer_settime is async-signal-safe; the loop normally quits first. */
+        if (quit_timer_ok && !quit_hold) {
+            struct itimerspec its = {{0, 0}, {0, APP_QUIT_GRACE_MS * APP_NS_PER_MS}};
+            timer_settime(quit_timer, 0, &its, NULL);
+        }
+    }
     if (sig_pipe[1] >= 0) {
         ssize_t w = write(sig_pipe[1], "!", 1);
         (void)w; /* a full pipe already wakes the loop */
@@ -68,23 +83,43 @@ static void on_signal(int sig)
 static struct termios saved_tty;
 static volatile sig_atomic_t saved_tty_ok;
 
-/* A crash must not leave the terminal in curses mode. endwin() is not
+/* Put the terminal back from signal context. endwin() is not
  * async-signal-safe (it allocates, uses stdio and curses state a crash may
  * have corrupted), so only write(2) and tcsetattr(3) here: leave the
  * alternate screen, show the cursor, turn mouse reports and keypad mode
- * off, reset attributes and restore the tty modes. SA_RESETHAND has
- * already put back the default action. */
-static void on_fatal(int sig)
+ * off, reset attributes and restore the tty modes. */
+static void terminal_reset_raw(void)
 {
     static const char reset[] = "\033[0m\033[?25h\033[?1000l\033[?1002l\033[?1006l"
                                 "\033[?1l\033>\033[?1049l\r\n";
     if (curses_active) {
         ssize_t w = write(STDOUT_FILENO, reset, sizeof reset - 1);
-        (void)w; /* nothing better to do in a crash */
+        (void)w; /* nothing better to do from a signal handler */
         if (saved_tty_ok)
             tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
     }
+}
+
+/* A crash must not leave the terminal in curses mode. SA_RESETHAND has
+ * already put back the default action. */
+static void on_fatal(int sig)
+{
+    terminal_reset_raw();
     raise(sig);
+}
+
+/* The loop did not answer a quit signal within APP_QUIT_GRACE_MS: it is
+ * stuck in a long computation. Leave as the loop would have. */
+static void on_quit_overdue(int sig)
+{
+    (void)sig;
+    terminal_reset_raw();
+    _exit(APP_EXIT_SIGNAL_BASE + sig_quit);
+}
+
+void app_quit_watchdog_hold(bool hold)
+{
+    quit_hold = hold;
 }
 
 static void restore_terminal_at_exit(void)
@@ -103,6 +138,7 @@ static const int wake_signals[] = {SIGWINCH, SIGCONT, SIGTSTP};
 static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 
 struct saved_signals {
+    struct sigaction alarm;
     struct sigaction quit[ARRAY_LEN(quit_signals)];
     struct sigaction wake[ARRAY_LEN(wake_signals)];
     struct sigaction fatal[ARRAY_LEN(fatal_signals)];
@@ -124,6 +160,13 @@ static void signals_install(struct saved_signals *old)
             continue;
         sigaction(wake_signals[i], &sa, NULL);
     }
+    sa.sa_handler = on_quit_overdue;
+    sigaction(SIGALRM, &sa, &old->alarm);
+    struct sigevent ev = {0};
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGALRM;
+    quit_hold = 0;
+    quit_timer_ok = timer_create(CLOCK_MONOTONIC, &ev, &quit_timer) == 0;
     sa.sa_handler = on_fatal;
     sa.sa_flags = (int)SA_RESETHAND;
     for (size_t i = 0; i < ARRAY_LEN(fatal_signals); i++)
@@ -142,6 +185,11 @@ static void signals_install(struct saved_signals *old)
 
 static void signals_restore(const struct saved_signals *old)
 {
+    if (quit_timer_ok) {
+        quit_timer_ok = 0;
+        timer_delete(quit_timer);
+    }
+    sigaction(SIGALRM, &old->alarm, NULL);
     for (size_t i = 0; i < ARRAY_LEN(quit_signals); i++)
         sigaction(quit_signals[i], &old->quit[i], NULL);
     for (size_t i = 0; i < ARRAY_LEN(wake_signals); i++)
@@ -796,6 +844,9 @@ static unsigned app_key(struct app *a, int key, bool fn)
         app_layout(a);
         return REACT_CHANGED;
     }
+    if (a->debug_key_ms > 0) /* a long computation, for the quit watchdog's test */
+        for (int64_t end = now_ms() + a->debug_key_ms; now_ms() < end;)
+            ;
     struct input in = {key, fn, ACT_NONE, 0};
     in.act = keys_lookup(key, fn, &in.arg);
     return pane_ops[a->modes[a->n_modes - 1]].handle(a, &in);
@@ -955,6 +1006,8 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
     a.store = store_new(cfg->cache_pages, cfg->page_size, cfg->parallel);
     a.utc = cfg->utc;
     a.draws_path = getenv("OMSLOG_DEBUG_DRAWS");
+    const char *slow = getenv("OMSLOG_DEBUG_SLOW_KEYS");
+    a.debug_key_ms = slow ? atoi(slow) : 0;
     const char *nc = getenv("NO_COLOR");
     a.color = !cfg->no_color && !(nc && *nc);
     filter_init(&a.filter);
@@ -1007,6 +1060,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
         theme_init(a.color);
         app_layout(&a);
         rc = app_loop(&a);
+        quit_hold = 1; /* the loop answered: no watchdog during cleanup */
         endwin();
         curses_active = 0;
         delscreen(scr);

@@ -175,6 +175,10 @@ struct pane_ops {
     bool owns_footer; /* drawn on the status line instead of it */
 };
 
+/* While true (the pager owns the terminal), a quit signal waits for the
+ * loop instead of ending omslog after APP_QUIT_GRACE_MS. */
+void app_quit_watchdog_hold(bool hold);
+
 void app_mode_push(struct app *a, enum mode m);
 /* Closes m and whatever was opened above it; nothing when m is not open. */
 void app_mode_pop(struct app *a, enum mode m);
@@ -322,6 +326,7 @@ struct app {
 
     unsigned long frames_drawn;
     const char *draws_path; /* OMSLOG_DEBUG_DRAWS: where frames_drawn goes */
+    int debug_key_ms;       /* OMSLOG_DEBUG_SLOW_KEYS: each key busy for this long (tests) */
 };
 
 /* app.c */

@@ -256,6 +256,7 @@ void yank_pager(struct app *a)
     sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);
     sigaction(SIGTSTP, &ign, &old_tstp);
+    app_quit_watchdog_hold(true); /* a SIGTERM now waits for the pager */
     pid_t pid = fork();
     if (pid == 0) {
         signal(SIGINT, SIG_DFL);
@@ -274,6 +275,7 @@ void yank_pager(struct app *a)
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
     sigaction(SIGTSTP, &old_tstp, NULL);
+    app_quit_watchdog_hold(false);
     unlink(path);
     reset_prog_mode();
     clearok(curscr, TRUE);

@@ -35,6 +35,9 @@
 /* Longest wait before a retry, so huge configured limits cannot overflow. */
 #define HTTP_MAX_DELAY_MS (INT_MAX / 2)
 #define HTTP_STATUS_TOO_MANY_REQUESTS 429
+#define HTTP_STATUS_MULTIPLE_CHOICES 300
+#define HTTP_STATUS_UNAUTHORIZED 401
+#define HTTP_STATUS_PROXY_AUTH 407
 #define HTTP_STATUS_BAD_GATEWAY 502
 #define HTTP_STATUS_UNAVAILABLE 503
 #define HTTP_STATUS_GATEWAY_TIMEOUT 504
@@ -841,9 +844,29 @@ static void on_timeout(struct http_client *c, struct http_req *q, CURLcode rc, i
     }
 }
 
+/* A forward proxy (https_proxy, HTTPS_PROXY: libcurl reads them, and
+ * NO_PROXY) that answered CONNECT with an error: no retry helps, and the
+ * words must not repeat the proxy's URL, which may hold its password.
+ * Returns whether the request ended here. */
+static bool http_proxy_failure(struct http_client *c, struct http_req *q)
+{
+    long code = 0;
+    curl_easy_getinfo(q->easy, CURLINFO_HTTP_CONNECTCODE, &code);
+    if (code < HTTP_STATUS_MULTIPLE_CHOICES)
+        return false;
+    bool auth = code == HTTP_STATUS_PROXY_AUTH || code == HTTP_STATUS_UNAUTHORIZED;
+    req_fail(c, q, HTTP_FAIL_CONNECT,
+             "the proxy refused to open a tunnel to the server (CONNECT answered %ld): %s", code,
+             auth ? "check the user and password in https_proxy or HTTPS_PROXY"
+                  : "check https_proxy, HTTPS_PROXY and NO_PROXY");
+    return true;
+}
+
 static void on_transport_error(struct http_client *c, struct http_req *q, CURLcode rc,
                                int64_t elapsed)
 {
+    if (http_proxy_failure(c, q))
+        return;
     switch (rc) {
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:

@@ -270,7 +270,9 @@ def test_https_proxy_carries_the_token_only_inside_the_tunnel():
         bad = px.url.replace(PROXY_PASSWORD, "wrong-" + PROXY_PASSWORD)
         rc, out, err = run(["--url", Ctx.nginx.url("h1"), "--cacert", ca(), "-vv", "list"],
                            {"https_proxy": bad})
-        assert rc != EXIT["ok"], (rc, err)
+        expect(rc, "connect", out, err)
+        assert "the proxy refused to open a tunnel" in err and "https_proxy" in err, err
+        assert err.count("CONNECT tunnel failed") == 1, "retried a refused tunnel: " + err
         assert PROXY_PASSWORD not in err and "wrong-" not in err, err
 
 

@@ -96,7 +96,7 @@ struct http_options {
 
 enum http_failure {
     HTTP_FAIL_NONE = 0, /* a response arrived (any status) */
-    HTTP_FAIL_CONNECT,  /* refused, reset, unreachable */
+    HTTP_FAIL_CONNECT,  /* refused, reset, unreachable; a proxy refused CONNECT */
     HTTP_FAIL_DNS,
     HTTP_FAIL_TLS,
     HTTP_FAIL_TIMEOUT,

@@ -36,6 +36,7 @@
 #define HTTP_MAX_DELAY_MS (INT_MAX / 2)
 #define HTTP_STATUS_TOO_MANY_REQUESTS 429
 #define HTTP_STATUS_MULTIPLE_CHOICES 300
+#define HTTP_STATUS_BAD_REQUEST 400
 #define HTTP_STATUS_UNAUTHORIZED 401
 #define HTTP_STATUS_PROXY_AUTH 407
 #define HTTP_STATUS_BAD_GATEWAY 502
@@ -746,7 +747,11 @@ static bool tls_probe_start(struct http_client *c, struct http_req *q)
 
 static void tls_probe_done(struct http_client *c, struct http_req *q, CURLcode rc)
 {
-    bool plain_http = rc == CURLE_OK && q->res->status > 0;
+    /* A TLS server asked in plain HTTP answers too, but with 400 (nginx,
+     * Apache, Go: "plain HTTP request sent to HTTPS port"): that answer
+     * proves nothing, and the handshake failed for another reason. */
+    bool plain_http =
+        rc == CURLE_OK && q->res->status > 0 && q->res->status != HTTP_STATUS_BAD_REQUEST;
     if (c->opt.verbose)
         fprintf(c->opt.verbose, "omslog: HEAD %s (probe, no token) -> %s\n", q->probe_url,
                 plain_http ? "an HTTP answer" : curl_words(q, rc));

@@ -179,7 +179,11 @@ def test_plain_http_on_an_https_url_found_by_a_token_free_probe():
     probes = list(Ctx.mock.requests)[start:]
     assert [(r["method"], r["path"]) for r in probes] == [("HEAD", "/")], probes
     assert "Authorization" not in probes[0]["headers"], probes[0]
-    # A port that speaks neither: the handshake failure in libcurl's words, no probe answer.
+    # A TLS port whose handshake fails answers the probe too, with 400 ("plain HTTP
+    # sent to HTTPS port"): not taken for plain HTTP.
+    err = tls_failure(Ctx.nginx.url("no_cipher"), "--cacert", ca())
+    assert "TLS handshake failed" in err and "plain HTTP" not in err, err
+    # A port that speaks neither: cannot connect.
     dead = tls.free_port()
     rc, out, err = run(["--url", "https://127.0.0.1:%d" % dead, "list"])
     expect(rc, "connect", out, err)

@@ -563,6 +563,12 @@ int main(int argc, char **argv)
         config_mask_token(cfg.token, mask, sizeof mask);
         fprintf(verbose, "omslog: url %s, token %s (from %s)\n", cfg.url ? cfg.url : "(none)",
                 mask, cfg.token_source ? cfg.token_source : "nowhere");
+        /* Which CAs are trusted: CURL_CA_BUNDLE set system-wide silently wins
+         * over SSL_CERT_FILE, as in curl. */
+        if (cfg.ca_file || cfg.ca_path)
+            fprintf(verbose, "omslog: trusting the CA certificates in %s%s%s\n",
+                    cfg.ca_file ? cfg.ca_file : "", cfg.ca_file && cfg.ca_path ? " and " : "",
+                    cfg.ca_path ? cfg.ca_path : "");
     }
     api = api_new(&cfg, verbose, &err);
     if (!api) {

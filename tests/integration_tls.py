@@ -106,8 +106,9 @@ def test_ssl_cert_file_curl_ca_bundle_and_their_order():
     url = Ctx.nginx.url("h1")
     rc, out, err = run(["--url", url, "list", "--limit", "1"], {"SSL_CERT_FILE": ca()})
     expect(rc, "ok", out, err)
-    rc, out, err = run(["--url", url, "list", "--limit", "1"], {"CURL_CA_BUNDLE": ca()})
+    rc, out, err = run(["--url", url, "-v", "list", "--limit", "1"], {"CURL_CA_BUNDLE": ca()})
     expect(rc, "ok", out, err)
+    assert "trusting the CA certificates in %s\n" % ca() in err, err
     # As in curl: CURL_CA_BUNDLE wins over SSL_CERT_FILE, --cacert over both.
     bogus = Ctx.pki.path("self_signed.pem")
     rc, out, err = run(["--url", url, "list", "--limit", "1"],

@@ -7,6 +7,7 @@ installed (.ci/deps auto): a missing one fails the run with the install line.
 Arguments and output: see tests/harness.py."""
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -312,6 +313,7 @@ def around():
                 Ctx.nginx.stop()
             if Ctx.mock:
                 Ctx.mock.stop()
+            shutil.rmtree(TMP, ignore_errors=True)  # the CA's keys too
     return Env()
 
 

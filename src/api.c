@@ -67,6 +67,10 @@ struct api *api_new(const struct config *cfg, FILE *verbose, struct omslog_error
         .retries = cfg->retries,
         .max_parallel = cfg->parallel,
         .insecure = cfg->insecure,
+        .ca_file = cfg->ca_file,
+        .ca_path = cfg->ca_path,
+        .cert_file = cfg->cert_file,
+        .key_file = cfg->key_file,
         .verbose = verbose,
         .free_user = free,
     };
@@ -202,10 +206,7 @@ static void api_transport_error(struct api *a, const struct http_result *r,
                   buf_str(&why));
         break;
     case HTTP_FAIL_TLS:
-        error_set(err, OMSLOG_ERR_TLS,
-                  "TLS failure talking to %s (%s): check the server's certificate "
-                  "(--insecure only for testing)",
-                  host, buf_str(&why));
+        error_set(err, OMSLOG_ERR_TLS, "TLS failure talking to %s: %s", host, buf_str(&why));
         break;
     case HTTP_FAIL_TIMEOUT:
         error_set(err, OMSLOG_ERR_TIMEOUT,

@@ -42,12 +42,14 @@ enum config_kind {
     CONFIG_KIND_INT,
     CONFIG_KIND_BOOL,
     CONFIG_KIND_BOOL_INVERTED, /* color = false sets no_color */
+    CONFIG_KIND_TLS_FILE,      /* a readable file: ca_file, cert_file */
+    CONFIG_KIND_KEY_FILE,      /* a private key: private like a token file */
 };
 
 struct config_key {
     const char *name;
     enum config_kind kind;
-    size_t offset; /* of the long, int or bool field */
+    size_t offset; /* of the long, int, bool or (file kinds) char * field */
     long min, max;
 };
 
@@ -70,6 +72,9 @@ static const struct config_key config_keys[] = {
     {"utc", CONFIG_KIND_BOOL, offsetof(struct config, utc), 0, 0},
     {"color", CONFIG_KIND_BOOL_INVERTED, offsetof(struct config, no_color), 0, 0},
     {"verbose", CONFIG_KIND_INT, offsetof(struct config, verbose), 0, CONFIG_VERBOSE_MAX},
+    {"ca_file", CONFIG_KIND_TLS_FILE, offsetof(struct config, ca_file), 0, 0},
+    {"cert_file", CONFIG_KIND_TLS_FILE, offsetof(struct config, cert_file), 0, 0},
+    {"key_file", CONFIG_KIND_KEY_FILE, offsetof(struct config, key_file), 0, 0},
 };
 
 static const struct {
@@ -128,6 +133,10 @@ void config_free(struct config *c)
     config_replace(&c->url, NULL);
     config_replace(&c->token, NULL);
     config_replace(&c->token_source, NULL);
+    config_replace(&c->ca_file, NULL);
+    config_replace(&c->ca_path, NULL);
+    config_replace(&c->cert_file, NULL);
+    config_replace(&c->key_file, NULL);
 }
 
 char *config_default_path(void)
@@ -275,14 +284,15 @@ int config_read_token_file(const char *path, char **token, struct omslog_error *
 }
 
 /* "~/x" → "$HOME/x"; other paths unchanged. NULL with err when HOME is unset. */
-static char *config_expand_home(const char *path, const char *source, struct omslog_error *err)
+static char *config_expand_home(const char *path, const char *key, const char *source,
+                                struct omslog_error *err)
 {
     if (path[0] != '~' || (path[1] != '/' && path[1] != '\0'))
         return xstrdup(path);
     const char *home = getenv("HOME");
     if (!home || !*home) {
         error_set(err, OMSLOG_ERR_CONFIG,
-                  "token_file: cannot expand '~' because HOME is not set (from %s)", source);
+                  "%s: cannot expand '~' because HOME is not set (from %s)", key, source);
         return NULL;
     }
     struct buf b = {0};
@@ -327,6 +337,41 @@ static int config_set_bool(struct config *c, const struct config_key *k, const c
                      source);
 }
 
+static bool config_kind_is_tls_file(enum config_kind kind)
+{
+    return kind == CONFIG_KIND_TLS_FILE || kind == CONFIG_KIND_KEY_FILE;
+}
+
+/* ca_file, cert_file, key_file: "~/" expanded, readable now (so a typo is a
+ * config error, not a TLS failure later); a key file must be private like a
+ * token file. The field keeps the expanded path for libcurl. */
+static int config_set_tls_file(struct config *c, const struct config_key *k, const char *value,
+                               const char *source, struct omslog_error *err)
+{
+    char *path = config_expand_home(value, k->name, source, err);
+    if (!path)
+        return OMSLOG_ERR_CONFIG;
+    int fd = config_open(path);
+    int rc = OMSLOG_OK;
+    struct stat st;
+    if (fd < 0)
+        rc = error_set(err, OMSLOG_ERR_CONFIG, "%s %s: %s (from %s)", k->name, path,
+                       strerror(errno), source);
+    else if (k->kind == CONFIG_KIND_KEY_FILE)
+        rc = config_check_fd(fd, path, "key file", err);
+    else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        rc = error_set(err, OMSLOG_ERR_CONFIG, "%s %s is not a regular file (from %s)", k->name,
+                       path, source);
+    if (fd >= 0)
+        close(fd);
+    if (rc != OMSLOG_OK) {
+        free(path);
+        return rc;
+    }
+    config_replace((char **)(void *)((char *)c + k->offset), path);
+    return OMSLOG_OK;
+}
+
 int config_set(struct config *c, const char *key, const char *value, const char *source,
                struct omslog_error *err)
 {
@@ -340,7 +385,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
     }
     /* Numbers and booleans say what they expected; an empty string needs its own words. */
     bool is_text = k->kind == CONFIG_KIND_URL || k->kind == CONFIG_KIND_TOKEN ||
-                   k->kind == CONFIG_KIND_TOKEN_FILE;
+                   k->kind == CONFIG_KIND_TOKEN_FILE || config_kind_is_tls_file(k->kind);
     if (!value)
         value = "";
     if (is_text && !*value)
@@ -361,7 +406,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
         config_replace(&c->token_source, xstrdup(source));
         return OMSLOG_OK;
     case CONFIG_KIND_TOKEN_FILE: {
-        char *path = config_expand_home(value, source, err);
+        char *path = config_expand_home(value, k->name, source, err);
         if (!path)
             return OMSLOG_ERR_CONFIG;
         char *token = NULL;
@@ -380,6 +425,9 @@ int config_set(struct config *c, const char *key, const char *value, const char 
     case CONFIG_KIND_BOOL:
     case CONFIG_KIND_BOOL_INVERTED:
         return config_set_bool(c, k, value, source, err);
+    case CONFIG_KIND_TLS_FILE:
+    case CONFIG_KIND_KEY_FILE:
+        return config_set_tls_file(c, k, value, source, err);
     }
     return error_set(err, OMSLOG_ERR_INTERNAL, "config key %s has no handler", k->name);
 }
@@ -422,9 +470,9 @@ static int config_parse_line(struct config *c, const char *path, size_t lineno, 
         config_quote(k, q, sizeof q);
         rc = error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: unknown key \"%s\"", path,
                        lineno, q);
-    } else if (known->kind == CONFIG_KIND_TOKEN_FILE && v[0] != '/' && v[0] != '~' &&
-               strchr(path, '/')) {
-        /* A relative token_file is relative to the config file, not to
+    } else if ((known->kind == CONFIG_KIND_TOKEN_FILE || config_kind_is_tls_file(known->kind)) &&
+               v[0] != '/' && v[0] != '~' && strchr(path, '/')) {
+        /* A relative token_file (ca_file...) is relative to the config file, not to
          * wherever omslog happens to be started. */
         struct buf full = {0};
         buf_append(&full, path, (size_t)(strrchr(path, '/') - path) + 1);
@@ -519,6 +567,25 @@ int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *),
     const char *nc = getenv_fn("NO_COLOR");
     if (nc && *nc)
         c->no_color = true;
+    return OMSLOG_OK;
+}
+
+int config_apply_tls_env(struct config *c, const char *(*getenv_fn)(const char *))
+{
+    if (!getenv_fn)
+        getenv_fn = config_getenv;
+    if (c->ca_file || c->ca_path)
+        return OMSLOG_OK;
+    const char *bundle = getenv_fn("CURL_CA_BUNDLE");
+    if (bundle && *bundle) {
+        config_replace(&c->ca_file, xstrdup(bundle));
+        return OMSLOG_OK;
+    }
+    const char *dir = getenv_fn("SSL_CERT_DIR"), *file = getenv_fn("SSL_CERT_FILE");
+    if (dir && *dir)
+        config_replace(&c->ca_path, xstrdup(dir));
+    if (file && *file)
+        config_replace(&c->ca_file, xstrdup(file));
     return OMSLOG_OK;
 }
 

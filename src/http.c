@@ -35,6 +35,10 @@
 /* Longest wait before a retry, so huge configured limits cannot overflow. */
 #define HTTP_MAX_DELAY_MS (INT_MAX / 2)
 #define HTTP_STATUS_TOO_MANY_REQUESTS 429
+#define HTTP_STATUS_MULTIPLE_CHOICES 300
+#define HTTP_STATUS_BAD_REQUEST 400
+#define HTTP_STATUS_UNAUTHORIZED 401
+#define HTTP_STATUS_PROXY_AUTH 407
 #define HTTP_STATUS_BAD_GATEWAY 502
 #define HTTP_STATUS_UNAVAILABLE 503
 #define HTTP_STATUS_GATEWAY_TIMEOUT 504
@@ -60,6 +64,7 @@ struct http_req {
     int redirects;
     bool redirect_hop; /* the next start follows a redirect: not an attempt */
     bool too_large;    /* the write callback refused the body */
+    char *probe_url;   /* the plain-http probe after a failed handshake (http_tls_failure) */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -67,7 +72,8 @@ struct http_client {
     CURLM *multi;
     struct http_options opt; /* defaults applied; strings point to ours below */
     char *origin_url;
-    char *auth_header; /* "Authorization: Token ..."; NULL without token */
+    char *tls_files[4]; /* our copies of ca_file, ca_path, cert_file, key_file */
+    char *auth_header;  /* "Authorization: Token ..."; NULL without token */
     bool has_origin;
     struct http_origin origin;
     struct http_req *active;
@@ -340,6 +346,7 @@ static void result_drop(const struct http_client *c, struct http_result *r)
 
 static void req_free(const struct http_client *c, struct http_req *q)
 {
+    free(q->probe_url);
     result_drop(c, q->res);
     free(q);
 }
@@ -424,6 +431,73 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
     return len;
 }
 
+/* ---- TLS: trust, identity, and failures in words ------------------------ */
+
+/* X509_V_ERR_* values that CURLINFO_SSL_VERIFYRESULT reports with OpenSSL:
+ * stable numbers of OpenSSL's ABI (x509_vfy.h), named here so that this
+ * file needs no OpenSSL header. Other TLS backends report 0 or their own. */
+#define TLS_X509_OK 0
+/* Not an OpenSSL verdict: the value libcurl (7.x, OpenSSL backend) leaves in
+ * place when its own host name check fails, which runs before it reads
+ * OpenSSL's verdict. */
+#define TLS_CURL_NOT_VERIFIED 1
+#define TLS_X509_UNABLE_TO_GET_ISSUER_CERT 2
+#define TLS_X509_CERT_NOT_YET_VALID 9
+#define TLS_X509_CERT_HAS_EXPIRED 10
+#define TLS_X509_DEPTH_ZERO_SELF_SIGNED_CERT 18
+#define TLS_X509_SELF_SIGNED_CERT_IN_CHAIN 19
+#define TLS_X509_UNABLE_TO_GET_ISSUER_CERT_LOCALLY 20
+#define TLS_X509_UNABLE_TO_VERIFY_LEAF_SIGNATURE 21
+#define TLS_X509_HOSTNAME_MISMATCH 62
+#define TLS_X509_IP_ADDRESS_MISMATCH 64
+enum { TLS_CA_FILE, TLS_CA_PATH, TLS_CERT_FILE, TLS_KEY_FILE };
+#define TLS_INSECURE_HINT "(--insecure turns every check off: for testing only)"
+#define TLS_CACERT_HINT "give omslog that certificate with --cacert FILE or ca_file"
+
+/* The client keeps its own copies of the TLS file names (options are borrowed). */
+static void tls_copy_options(struct http_client *c)
+{
+    const char *given[] = {[TLS_CA_FILE] = c->opt.ca_file,
+                           [TLS_CA_PATH] = c->opt.ca_path,
+                           [TLS_CERT_FILE] = c->opt.cert_file,
+                           [TLS_KEY_FILE] = c->opt.key_file};
+    for (size_t i = 0; i < ARRAY_LEN(c->tls_files); i++)
+        c->tls_files[i] = given[i] && *given[i] ? xstrdup(given[i]) : NULL;
+    c->opt.ca_file = c->tls_files[TLS_CA_FILE];
+    c->opt.ca_path = c->tls_files[TLS_CA_PATH];
+    c->opt.cert_file = c->tls_files[TLS_CERT_FILE];
+    c->opt.key_file = c->tls_files[TLS_KEY_FILE];
+}
+
+static bool url_is_https(const char *url)
+{
+    char scheme[sizeof "https://"] = {0};
+    memcpy(scheme, url, strnlen(url, sizeof scheme - 1));
+    return ascii_casecmp(scheme, "https://") == 0;
+}
+
+/* TLS 1.2 at least, the CAs to trust, a client certificate. HTTP/2 (offered
+ * over TLS only): wait for a connection that may carry several transfers
+ * rather than open one per transfer of a burst. Plain http:// never
+ * multiplexes, and waiting there would only hold a transfer back. */
+static bool tls_setopts(const struct http_client *c, CURL *e, const char *url)
+{
+    const struct http_options *o = &c->opt;
+    if (curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK)
+        return false;
+    if (url_is_https(url) && curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L) != CURLE_OK)
+        return false;
+    if (o->ca_file && curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file) != CURLE_OK)
+        return false;
+    if (o->ca_path && curl_easy_setopt(e, CURLOPT_CAPATH, o->ca_path) != CURLE_OK)
+        return false;
+    if (o->cert_file && curl_easy_setopt(e, CURLOPT_SSLCERT, o->cert_file) != CURLE_OK)
+        return false;
+    if (o->key_file && curl_easy_setopt(e, CURLOPT_SSLKEY, o->key_file) != CURLE_OK)
+        return false;
+    return true;
+}
+
 /* ---- starting attempts ------------------------------------------------ */
 
 #define SETOPT(easy, opt, val)                                                                    \
@@ -451,14 +525,15 @@ static bool req_start(struct http_client *c, struct http_req *q)
     if (!(t = curl_slist_append(h, "Accept: application/json")))
         goto fail;
     h = t;
-    if (url_gets_token(c, q->res->url)) {
+    const char *url = q->probe_url ? q->probe_url : q->res->url;
+    if (!q->probe_url && url_gets_token(c, url)) {
         if (!(t = curl_slist_append(h, c->auth_header)))
             goto fail;
         h = t;
     }
     q->headers = h;
 
-    SETOPT(e, CURLOPT_URL, q->res->url);
+    SETOPT(e, CURLOPT_URL, url);
     SETOPT(e, CURLOPT_HTTPHEADER, q->headers);
     SETOPT(e, CURLOPT_USERAGENT, "omslog/" OMSLOG_VERSION);
     SETOPT(e, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding libcurl can decode */
@@ -473,6 +548,12 @@ static bool req_start(struct http_client *c, struct http_req *q)
     SETOPT(e, CURLOPT_NOSIGNAL, 1L); /* no SIGALRM for DNS timeouts in our process */
     SETOPT(e, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L);
     SETOPT(e, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L);
+    if (!tls_setopts(c, e, url))
+        goto fail;
+    if (q->probe_url) {
+        SETOPT(e, CURLOPT_NOBODY, 1L);
+        SETOPT(e, CURLOPT_TIMEOUT_MS, o->connect_timeout_ms);
+    }
     curl_off_t max_file = o->max_body > INT64_MAX ? INT64_MAX : (curl_off_t)o->max_body;
     SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, max_file);
     SETOPT(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -486,7 +567,7 @@ static bool req_start(struct http_client *c, struct http_req *q)
     q->state = REQ_RUNNING;
     c->running++;
     q->attempt_ms = now_ms();
-    if (!q->redirect_hop)
+    if (!q->redirect_hop && !q->probe_url)
         q->res->attempts++;
     q->redirect_hop = false;
     return true;
@@ -645,6 +726,107 @@ static const char *curl_words(const struct http_req *q, CURLcode rc)
     return q->errbuf[0] ? q->errbuf : curl_easy_strerror(rc);
 }
 
+/* A handshake that failed without a verdict on the certificate may be TLS
+ * spoken to a plain-HTTP port. Ask that port once in plain HTTP, a HEAD
+ * without the token (the probe's origin is not ours; req_start also skips the
+ * header for it): an HTTP answer settles it. libcurl's words are kept in
+ * errmsg meanwhile. Returns false when no probe can be made. */
+static bool tls_probe_start(struct http_client *c, struct http_req *q)
+{
+    struct http_origin o;
+    if (http_origin_parse(q->res->url, &o) != 0 || strcmp(o.scheme, "https") != 0)
+        return false;
+    struct buf b = {0};
+    buf_printf(&b, "http://%s:%ld/", o.host, o.port);
+    snprintf(q->res->errmsg, sizeof q->res->errmsg, "%s", curl_words(q, CURLE_SSL_CONNECT_ERROR));
+    req_detach(c, q);
+    q->probe_url = buf_steal(&b);
+    q->not_before_ms = 0;
+    return true;
+}
+
+static void tls_probe_done(struct http_client *c, struct http_req *q, CURLcode rc)
+{
+    /* A TLS server asked in plain HTTP answers too, but with 400 (nginx,
+     * Apache, Go: "plain HTTP request sent to HTTPS port"): that answer
+     * proves nothing, and the handshake failed for another reason. */
+    bool plain_http =
+        rc == CURLE_OK && q->res->status > 0 && q->res->status != HTTP_STATUS_BAD_REQUEST;
+    if (c->opt.verbose)
+        fprintf(c->opt.verbose, "omslog: HEAD %s (probe, no token) -> %s\n", q->probe_url,
+                plain_http ? "an HTTP answer" : curl_words(q, rc));
+    char words[sizeof q->res->errmsg];
+    snprintf(words, sizeof words, "%s", q->res->errmsg);
+    free(q->probe_url);
+    q->probe_url = NULL;
+    q->res->status = 0;
+    result_clear_headers(q->res);
+    if (plain_http)
+        req_fail(c, q, HTTP_FAIL_TLS,
+                 "this port speaks plain HTTP, not TLS: use http:// in --url if that is "
+                 "intended, else the port where the server speaks HTTPS");
+    else
+        req_fail(c, q, HTTP_FAIL_TLS, "TLS handshake failed: %s", words);
+}
+
+/* Every TLS failure ends here: what went wrong in plain words and what to do,
+ * from libcurl's result code and the certificate verdict (never its text). */
+static void http_tls_failure(struct http_client *c, struct http_req *q, CURLcode rc)
+{
+    long verdict = TLS_X509_OK;
+    curl_easy_getinfo(q->easy, CURLINFO_SSL_VERIFYRESULT, &verdict);
+    switch (rc == CURLE_PEER_FAILED_VERIFICATION ? verdict : -1) {
+    case TLS_X509_UNABLE_TO_GET_ISSUER_CERT:
+    case TLS_X509_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case TLS_X509_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        req_fail(c, q, HTTP_FAIL_TLS,
+                 "the server's certificate is signed by an authority (CA) this machine does "
+                 "not trust, such as a private company CA: " TLS_CACERT_HINT
+                 " " TLS_INSECURE_HINT);
+        return;
+    case TLS_X509_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case TLS_X509_SELF_SIGNED_CERT_IN_CHAIN:
+        req_fail(c, q, HTTP_FAIL_TLS,
+                 "the server's certificate is self-signed: if you trust it, " TLS_CACERT_HINT
+                 " " TLS_INSECURE_HINT);
+        return;
+    case TLS_X509_CERT_HAS_EXPIRED:
+        req_fail(c, q, HTTP_FAIL_TLS,
+                 "the server's certificate has expired (or this machine's clock is wrong): "
+                 "the server's administrator must renew it " TLS_INSECURE_HINT);
+        return;
+    case TLS_X509_CERT_NOT_YET_VALID:
+        req_fail(c, q, HTTP_FAIL_TLS,
+                 "the server's certificate is not valid yet: check this machine's clock");
+        return;
+    case TLS_X509_OK:
+    case TLS_CURL_NOT_VERIFIED:
+    case TLS_X509_HOSTNAME_MISMATCH:
+    case TLS_X509_IP_ADDRESS_MISMATCH:
+        req_fail(c, q, HTTP_FAIL_TLS,
+                 "the server's certificate is for another name than the host in --url: use "
+                 "a name the certificate lists " TLS_INSECURE_HINT);
+        return;
+    case -1:
+        break;
+    default:
+        req_fail(c, q, HTTP_FAIL_TLS,
+                 "the server's certificate was refused (OpenSSL verify error %ld): %s", verdict,
+                 curl_words(q, rc));
+        return;
+    }
+    if (rc == CURLE_SSL_CACERT_BADFILE)
+        req_fail(c, q, HTTP_FAIL_TLS,
+                 "cannot load the CA certificates (--cacert/ca_file, SSL_CERT_FILE, SSL_CERT_DIR "
+                 "or CURL_CA_BUNDLE): check that it is a PEM file: %s",
+                 curl_words(q, rc));
+    else if (rc == CURLE_SSL_CERTPROBLEM)
+        req_fail(c, q, HTTP_FAIL_TLS, "cannot use the client certificate (--cert/--key): %s",
+                 curl_words(q, rc));
+    else if (rc != CURLE_SSL_CONNECT_ERROR || !tls_probe_start(c, q))
+        req_fail(c, q, HTTP_FAIL_TLS, "TLS handshake failed: %s", curl_words(q, rc));
+}
+
 static void on_timeout(struct http_client *c, struct http_req *q, CURLcode rc, int64_t elapsed)
 {
     const struct http_options *o = &c->opt;
@@ -667,9 +849,29 @@ static void on_timeout(struct http_client *c, struct http_req *q, CURLcode rc, i
     }
 }
 
+/* A forward proxy (https_proxy, HTTPS_PROXY: libcurl reads them, and
+ * NO_PROXY) that answered CONNECT with an error: no retry helps, and the
+ * words must not repeat the proxy's URL, which may hold its password.
+ * Returns whether the request ended here. */
+static bool http_proxy_failure(struct http_client *c, struct http_req *q)
+{
+    long code = 0;
+    curl_easy_getinfo(q->easy, CURLINFO_HTTP_CONNECTCODE, &code);
+    if (code < HTTP_STATUS_MULTIPLE_CHOICES)
+        return false;
+    bool auth = code == HTTP_STATUS_PROXY_AUTH || code == HTTP_STATUS_UNAUTHORIZED;
+    req_fail(c, q, HTTP_FAIL_CONNECT,
+             "the proxy refused to open a tunnel to the server (CONNECT answered %ld): %s", code,
+             auth ? "check the user and password in https_proxy or HTTPS_PROXY"
+                  : "check https_proxy, HTTPS_PROXY and NO_PROXY");
+    return true;
+}
+
 static void on_transport_error(struct http_client *c, struct http_req *q, CURLcode rc,
                                int64_t elapsed)
 {
+    if (http_proxy_failure(c, q))
+        return;
     switch (rc) {
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
@@ -707,7 +909,7 @@ static void on_transport_error(struct http_client *c, struct http_req *q, CURLco
         break;
     default:
         if (is_tls_error(rc)) {
-            req_fail(c, q, HTTP_FAIL_TLS, "TLS failure: %s", curl_words(q, rc));
+            http_tls_failure(c, q, rc);
             return;
         }
         break;
@@ -726,6 +928,10 @@ static void on_done(struct http_client *c, struct http_req *q, CURLcode rc)
     c->connections += nconn;
     q->res->status = status;
     int64_t elapsed = now_ms() - q->attempt_ms;
+    if (q->probe_url) {
+        tls_probe_done(c, q, rc);
+        return;
+    }
     if (c->opt.verbose) {
         double ms = 0;
         curl_off_t us = 0;
@@ -823,6 +1029,7 @@ struct http_client *http_client_new(const struct http_options *o, struct omslog_
     c->origin = origin;
     c->origin_url = o->origin_url ? xstrdup(o->origin_url) : NULL;
     c->opt.origin_url = c->origin_url;
+    tls_copy_options(c);
     c->opt.token = NULL; /* only auth_header keeps it, and it is wiped on free */
     if (o->token) {
         struct buf b = {0};
@@ -869,6 +1076,8 @@ void http_client_free(struct http_client *c)
         free(c->auth_header);
     }
     free(c->origin_url);
+    for (size_t i = 0; i < ARRAY_LEN(c->tls_files); i++)
+        free(c->tls_files[i]);
     free(c);
 }
 

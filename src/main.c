@@ -47,6 +47,9 @@ enum opt_id {
     OPT_TOKEN_FILE,
     OPT_CONFIG,
     OPT_INSECURE,
+    OPT_CACERT,
+    OPT_CERT,
+    OPT_KEY,
     OPT_TIMEOUT,
     OPT_CONNECT_TIMEOUT,
     OPT_LOW_SPEED_TIME,
@@ -88,6 +91,10 @@ static const struct opt options[] = {
     {OPT_CONFIG, 0, "config", "PATH", NULL, "config file (default ~/.config/omslog/config)"},
     {OPT_INSECURE, 0, "insecure", NULL, "insecure",
      "do not verify TLS certificates (testing only)"},
+    {OPT_CACERT, 0, "cacert", "FILE", "ca_file",
+     "trust the CA certificates in FILE (PEM), e.g. a private CA"},
+    {OPT_CERT, 0, "cert", "FILE", "cert_file", "client certificate (PEM) for servers that ask"},
+    {OPT_KEY, 0, "key", "FILE", "key_file", "the client certificate's private key (mode 600)"},
     {OPT_TIMEOUT, 0, "timeout", "SECONDS", "timeout", "give up on a request after SECONDS (60)"},
     {OPT_CONNECT_TIMEOUT, 0, "connect-timeout", "SECONDS", "connect_timeout",
      "connect timeout (10)"},
@@ -336,6 +343,7 @@ static int build_config(struct config *cfg, const struct args *a, struct omslog_
     for (size_t i = 0; i < a->n_sets; i++)
         if ((rc = config_set(cfg, a->sets[i].key, a->sets[i].value, a->sets[i].source, err)))
             return rc;
+    config_apply_tls_env(cfg, NULL);
     if (a->no_color)
         cfg->no_color = true;
     if (a->verbose > cfg->verbose)
@@ -555,6 +563,12 @@ int main(int argc, char **argv)
         config_mask_token(cfg.token, mask, sizeof mask);
         fprintf(verbose, "omslog: url %s, token %s (from %s)\n", cfg.url ? cfg.url : "(none)",
                 mask, cfg.token_source ? cfg.token_source : "nowhere");
+        /* Which CAs are trusted: CURL_CA_BUNDLE set system-wide silently wins
+         * over SSL_CERT_FILE, as in curl. */
+        if (cfg.ca_file || cfg.ca_path)
+            fprintf(verbose, "omslog: trusting the CA certificates in %s%s%s\n",
+                    cfg.ca_file ? cfg.ca_file : "", cfg.ca_file && cfg.ca_path ? " and " : "",
+                    cfg.ca_path ? cfg.ca_path : "");
     }
     api = api_new(&cfg, verbose, &err);
     if (!api) {

@@ -687,6 +687,83 @@ static void test_default_path(void **state)
     free(old_xdg);
 }
 
+/* ca_file, cert_file, key_file: readable now, "~/" and config-relative paths
+ * resolved, a key file private like a token file. */
+static void test_tls_files(void **state)
+{
+    (void)state;
+    struct config c;
+    struct omslog_error err = {0};
+    config_defaults(&c);
+    const char *ca = write_file("ca.pem", "-----BEGIN CERTIFICATE-----\n", 0644);
+    assert_int_equal(config_set(&c, "ca_file", ca, "--cacert", &err), OMSLOG_OK);
+    assert_string_equal(c.ca_file, ca);
+    assert_int_equal(config_set(&c, "cert_file", ca, "--cert", &err), OMSLOG_OK);
+    assert_int_equal(config_set(&c, "ca_file", tpath("nope.pem"), "--cacert", &err),
+                     OMSLOG_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "ca_file "));
+    assert_non_null(strstr(err.msg, "nope.pem"));
+    assert_string_equal(c.ca_file, ca); /* a failed set changes nothing */
+
+    const char *key = write_file("client.key", "-----BEGIN PRIVATE KEY-----\n", 0600);
+    assert_int_equal(config_set(&c, "key_file", key, "--key", &err), OMSLOG_OK);
+    assert_string_equal(c.key_file, key);
+    key = write_file("open.key", "k\n", 0644);
+    assert_int_equal(config_set(&c, "key_file", key, "--key", &err), OMSLOG_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "key file"));
+    assert_non_null(strstr(err.msg, "chmod 600"));
+
+    /* Relative to the config file's directory, as token_file. */
+    write_file("rel-ca.pem", "x", 0644);
+    assert_int_equal(load_text(&c, "ca_file = rel-ca.pem\n", &err), OMSLOG_OK);
+    assert_string_equal(c.ca_file, tpath("rel-ca.pem"));
+    assert_int_equal(load_text(&c, "ca_file = \"\"\n", &err), OMSLOG_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "is not a regular file")); /* the directory */
+    assert_int_equal(config_set(&c, "ca_file", "", "--cacert", &err), OMSLOG_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "empty value"));
+    config_free(&c);
+}
+
+/* curl's order: CURL_CA_BUNDLE, else SSL_CERT_DIR and SSL_CERT_FILE; a
+ * ca_file from any source wins over all of them. */
+static void test_tls_env(void **state)
+{
+    (void)state;
+    struct config c;
+    config_defaults(&c);
+    const char *const all[][2] = {
+        {"CURL_CA_BUNDLE", "/b.pem"}, {"SSL_CERT_FILE", "/f.pem"}, {"SSL_CERT_DIR", "/d"}};
+    fake_env_set(3, all);
+    assert_int_equal(config_apply_tls_env(&c, fake_getenv), OMSLOG_OK);
+    assert_string_equal(c.ca_file, "/b.pem");
+    assert_null(c.ca_path);
+    config_free(&c);
+
+    config_defaults(&c);
+    fake_env_set(2, all + 1);
+    config_apply_tls_env(&c, fake_getenv);
+    assert_string_equal(c.ca_file, "/f.pem");
+    assert_string_equal(c.ca_path, "/d");
+    config_free(&c);
+
+    config_defaults(&c);
+    struct omslog_error err = {0};
+    const char *ca = write_file("mine.pem", "x", 0644);
+    assert_int_equal(config_set(&c, "ca_file", ca, "--cacert", &err), OMSLOG_OK);
+    fake_env_set(3, all);
+    config_apply_tls_env(&c, fake_getenv);
+    assert_string_equal(c.ca_file, ca);
+    assert_null(c.ca_path);
+    config_free(&c);
+
+    const char *const empty[][2] = {{"CURL_CA_BUNDLE", ""}, {"SSL_CERT_FILE", "/f.pem"}};
+    config_defaults(&c);
+    fake_env_set(2, empty);
+    config_apply_tls_env(&c, fake_getenv);
+    assert_string_equal(c.ca_file, "/f.pem");
+    config_free(&c);
+}
+
 static void test_mask(void **state)
 {
     (void)state;
@@ -731,6 +808,8 @@ int main(void)
         cmocka_unit_test(test_token_file),
         cmocka_unit_test(test_token_file_key),
         cmocka_unit_test(test_default_path),
+        cmocka_unit_test(test_tls_files),
+        cmocka_unit_test(test_tls_env),
         cmocka_unit_test(test_mask),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

@@ -1107,6 +1107,9 @@ static void test_tls_failure(void **state)
     struct http_result *r = get(c, u);
     assert_int_equal(r->failure, HTTP_FAIL_TLS);
     assert_non_null(strstr(r->errmsg, "TLS"));
+    /* told apart by a plain-http probe (http_tls_failure), not libcurl's words */
+    assert_non_null(strstr(r->errmsg, "speaks plain HTTP"));
+    assert_int_equal(r->attempts, 1);
     http_result_free(r);
     http_client_free(c);
 }

@@ -48,6 +48,12 @@ struct config {
     bool utc;              /* show times in UTC */
     bool no_color;
     int verbose;
+    /* TLS (NULL: libcurl's defaults). Paths as given, "~/" expanded; ca_path
+     * comes only from SSL_CERT_DIR (config_apply_tls_env). */
+    char *ca_file;   /* CAs to trust (--cacert) */
+    char *ca_path;   /* directory of hashed CA certificates */
+    char *cert_file; /* client certificate (--cert) */
+    char *key_file;  /* its private key (--key): private like a token file */
 };
 
 void config_defaults(struct config *c);
@@ -73,15 +79,22 @@ int config_load_file(struct config *c, const char *path, bool required, struct o
  * any non-empty value sets no_color (no-color.org). OMSLOG_CONFIG is main's. */
 int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *),
                      struct omslog_error *err);
+/* The CA variables curl's own tool reads, applied after the flags because
+ * they yield to ca_file from any source (as curl's --cacert overrides them):
+ * CURL_CA_BUNDLE, else SSL_CERT_DIR and SSL_CERT_FILE. Nothing is checked
+ * here; libcurl reports a file it cannot load. Always OMSLOG_OK. */
+int config_apply_tls_env(struct config *c, const char *(*getenv_fn)(const char *));
 /* Set one key (the config file's names: url, token, token_file, page_size,
  * timeout, connect_timeout, low_speed_time, retries, cache_pages, follow,
- * parallel, insecure, utc, color, verbose). source names where it came from
+ * parallel, insecure, utc, color, verbose, ca_file, cert_file, key_file). source names where it
+ * came from
  * ("--page-size", "OMSLOG_URL", "/path/config line 4") and ends up in error
  * messages and, for token, in token_source. Ranges: page_size 0..10000,
  * timeout/connect_timeout/follow 1..86400, low_speed_time 0..86400, retries
  * 0..20, cache_pages 2..100000, parallel 1..64, verbose 0..3; booleans take
  * true/false/yes/no/on/off/1/0; color=false sets no_color. token_file reads
- * the file now ("~/" expanded) and sets token_source to its path. A token
+ * the file now ("~/" expanded) and sets token_source to its path; ca_file and
+ * cert_file must be readable now, key_file also private (the token file rule). A token
  * value is never echoed in messages. */
 int config_set(struct config *c, const char *key, const char *value, const char *source,
                struct omslog_error *err);

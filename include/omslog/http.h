@@ -20,6 +20,12 @@
  * - Nothing here blocks except http_wait (up to its timeout).
  * - Results are handed out by http_next_result and owned by the caller
  *   (http_result_free). verbose lines go to options.verbose (never the token).
+ * - A TLS handshake that fails without a certificate verdict on an https
+ *   origin is followed by one probe: a plain-http HEAD to the same host:port
+ *   without the Authorization header, so "plain HTTP on an HTTPS URL" is told
+ *   apart from other handshake failures without reading libcurl's wording.
+ * - HTTP/2: https transfers wait for a connection that may multiplex
+ *   (CURLOPT_PIPEWAIT), so a burst shares one connection with an h2 server.
  * - The client copies the option strings; the caller keeps ownership of its
  *   struct http_options. A NULL origin_url allows any http/https URL and never
  *   sends the token.
@@ -74,7 +80,14 @@ struct http_options {
     long max_parallel;      /* transfers running at once (0: unlimited); more wait.
                              * Also the connections kept open: one per slot */
     bool insecure;          /* disable TLS verification */
-    FILE *verbose;          /* diagnostics, or NULL */
+    /* TLS trust and identity (NULL: libcurl's defaults, the system CA store).
+     * TLS 1.2 is the minimum; a TLS failure's errmsg says in words what went
+     * wrong and what to do (http_tls_failure in http.c). */
+    const char *ca_file;   /* PEM CA certificates to trust (CURLOPT_CAINFO) */
+    const char *ca_path;   /* directory of hashed CA certificates (CURLOPT_CAPATH) */
+    const char *cert_file; /* client certificate (PEM), or NULL */
+    const char *key_file;  /* its private key (PEM); NULL: in cert_file */
+    FILE *verbose;         /* diagnostics, or NULL */
     /* Called with the user pointer of a request dropped without its result
      * handed out (http_cancel, http_client_free), so a submitter can attach
      * its own data to a request instead of keeping a table. NULL: none. */
@@ -83,7 +96,7 @@ struct http_options {
 
 enum http_failure {
     HTTP_FAIL_NONE = 0, /* a response arrived (any status) */
-    HTTP_FAIL_CONNECT,  /* refused, reset, unreachable */
+    HTTP_FAIL_CONNECT,  /* refused, reset, unreachable; a proxy refused CONNECT */
     HTTP_FAIL_DNS,
     HTTP_FAIL_TLS,
     HTTP_FAIL_TIMEOUT,

@@ -1156,5 +1156,20 @@ case(t_one_entry_pages_no_storm, server_opts={"page_size": 1},
      browser_opts={"args": ["--cache-pages", "16"]}, sizes=((100, 120),))
 
 
+def t_summary_without_exceptions(server, b):
+    """S over loaded entries none of which has a traceback (no exception type
+    to count): the sanitised build once aborted here (qsort of NULL)."""
+    b.ready()
+    wait_loaded(b, "the first pages")
+    b.keys("S")
+    s = settled(b, r"Summary of [\d,]+ loaded entries", "the summary without exceptions")
+    check("Levels" in s and "Apps" in s, "its sections", s)
+    b.keys("q")
+    quit_restores(b)
+
+
+case(t_summary_without_exceptions, server_opts={"lean": True})
+
+
 if __name__ == "__main__":
     sys.exit(main())

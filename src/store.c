@@ -956,6 +956,12 @@ void store_refresh_top(struct store *s)
 
 /* ---- filter ---- */
 
+static int chunk_seq_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct chunk *)a)->seq, y = ((const struct chunk *)b)->seq;
+    return (x > y) - (x < y);
+}
+
 void store_set_filter(struct store *s, const struct filter *f)
 {
     filter_free(&s->filter);
@@ -972,13 +978,12 @@ void store_set_filter(struct store *s, const struct filter *f)
     s->n_dropped = 0;
     s->gen++;
     /* Older chunks first, so that where chunks overlap the newest one's
-     * positions are the ones kept. */
-    for (uint64_t seq = 0, done = 0; done < s->n_chunks; seq++)
-        for (size_t i = 0; i < s->n_chunks; i++)
-            if (s->chunks[i].seq == seq) {
-                scan_chunk(s, &s->chunks[i]);
-                done++;
-            }
+     * positions are the ones kept (sorted: seq counts every page ever
+     * loaded, so stepping through its values would grow with the session). */
+    if (s->n_chunks > 1)
+        qsort(s->chunks, s->n_chunks, sizeof *s->chunks, chunk_seq_cmp);
+    for (size_t i = 0; i < s->n_chunks; i++)
+        scan_chunk(s, &s->chunks[i]);
 }
 
 void store_scan_progress(const struct store *s, int64_t *scanned, int64_t *total)

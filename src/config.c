@@ -31,6 +31,8 @@
 #define CONFIG_RETRIES_MAX 20
 #define CONFIG_CACHE_PAGES_MIN 2
 #define CONFIG_CACHE_PAGES_MAX 100000
+#define CONFIG_CACHE_BYTES_MIN (1L << 20)
+#define CONFIG_CACHE_BYTES_MAX (1L << 40)
 #define CONFIG_PARALLEL_MAX 64
 #define CONFIG_VERBOSE_MAX 3
 
@@ -66,6 +68,8 @@ static const struct config_key config_keys[] = {
     {"retries", CONFIG_KIND_LONG, offsetof(struct config, retries), 0, CONFIG_RETRIES_MAX},
     {"cache_pages", CONFIG_KIND_LONG, offsetof(struct config, cache_pages), CONFIG_CACHE_PAGES_MIN,
      CONFIG_CACHE_PAGES_MAX},
+    {"cache_bytes", CONFIG_KIND_LONG, offsetof(struct config, cache_bytes), CONFIG_CACHE_BYTES_MIN,
+     CONFIG_CACHE_BYTES_MAX},
     {"follow", CONFIG_KIND_LONG, offsetof(struct config, follow_s), 1, CONFIG_SECONDS_MAX},
     {"parallel", CONFIG_KIND_LONG, offsetof(struct config, parallel), 1, CONFIG_PARALLEL_MAX},
     {"insecure", CONFIG_KIND_BOOL, offsetof(struct config, insecure), 0, 0},
@@ -118,6 +122,7 @@ void config_defaults(struct config *c)
     c->low_speed_time_s = CONFIG_DEFAULT_LOW_SPEED_TIME_S;
     c->retries = CONFIG_DEFAULT_RETRIES;
     c->cache_pages = CONFIG_DEFAULT_CACHE_PAGES;
+    c->cache_bytes = CONFIG_DEFAULT_CACHE_BYTES;
     c->follow_s = CONFIG_DEFAULT_FOLLOW_S;
     c->parallel = CONFIG_DEFAULT_PARALLEL;
     c->insecure = false;

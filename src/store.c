@@ -9,15 +9,14 @@
 
 #include "omslog/level.h"
 #include "omslog/trace.h"
+#include "omslog/utf8.h"
 #include "omslog/util.h"
 #include "omslog/walk.h"
 
-#define STORE_APPS_MAX 1024
 #define STORE_EXC_TYPE_MAX 128
-#define BITS_PER_BYTE 8
-/* Rows the scan cursor examines per store_wanted_pages call, so that one call
- * stays cheap on a huge log. */
-#define STORE_SCAN_STEP_ROWS 200000
+/* Intervals and pages the scan cursor examines per store_wanted_pages call,
+ * so that one call stays cheap on a huge log. */
+#define STORE_SCAN_STEPS 4096
 /* Locate: interpolate for the first probes, then halve, so a log with very
  * uneven ids still takes only logarithmically many requests. */
 #define STORE_LOCATE_INTERP_STEPS 3
@@ -34,6 +33,15 @@ struct chunk {
     int64_t min_id, max_id;
     uint64_t seq;      /* arrival order: the newest wins where chunks overlap */
     uint64_t last_use; /* for LRU eviction */
+    size_t bytes;      /* of the entries, all their strings included */
+    long page;         /* the page it arrived as */
+    bool used;         /* a row of it was read since it arrived */
+    bool pinned;       /* holds a row on screen (set by cache_pin) */
+};
+
+/* Positions lo..hi (inclusive). */
+struct span {
+    int64_t lo, hi;
 };
 
 struct match {
@@ -49,6 +57,8 @@ struct store_req {
 
 struct store {
     long cache_cap;
+    size_t byte_cap;
+    size_t bytes; /* of all chunks */
     struct walk_pager pager;
     long find_ahead; /* pages a find reads ahead of where it is */
     int64_t count;
@@ -56,7 +66,11 @@ struct store {
     uint64_t gen, tick, seq;
 
     struct chunk *chunks;
-    size_t n_chunks;
+    size_t n_chunks, cap_chunks;
+    /* Pages evicted before any row of them was read: not prefetched again
+     * until the window or the find moves (the cache cannot hold them now). */
+    long *dropped;
+    size_t n_dropped, cap_dropped;
 
     struct store_req *inflight;
     size_t n_inflight, cap_inflight;
@@ -72,9 +86,9 @@ struct store {
     bool filtered;
     struct match *matches;
     size_t n_matches, cap_matches;
-    uint8_t *scanned;     /* bit per position */
-    int64_t scanned_bits; /* capacity in bits */
-    int64_t n_scanned;
+    struct span *spans; /* scanned positions, sorted by lo */
+    size_t n_spans, cap_spans;
+    int64_t n_scanned;     /* scanned positions below count */
     int64_t scan_from_row; /* every row above this one is scanned */
 
     bool find_active;
@@ -88,6 +102,7 @@ struct store {
 
     char **apps;
     size_t n_apps, cap_apps;
+    size_t apps_bytes; /* of the names, NULs included */
 
     int conflicts;
 };
@@ -145,7 +160,7 @@ struct store *store_new(long cache_pages, long page_size, long find_ahead)
     s->pager.size = page_size > 0 ? page_size : 0;
     s->find_ahead = find_ahead > 0 ? find_ahead : 1;
     s->count = -1;
-    s->chunks = xcalloc((size_t)s->cache_cap + 1, sizeof *s->chunks);
+    s->byte_cap = STORE_DEFAULT_CACHE_BYTES;
     filter_init(&s->filter);
     return s;
 }
@@ -163,6 +178,23 @@ static void chunks_clear(struct store *s)
     for (size_t i = 0; i < s->n_chunks; i++)
         chunk_free(&s->chunks[i]);
     s->n_chunks = 0;
+    s->bytes = 0;
+    s->n_dropped = 0;
+}
+
+void store_set_cache_bytes(struct store *s, size_t bytes)
+{
+    s->byte_cap = bytes > 0 ? bytes : STORE_DEFAULT_CACHE_BYTES;
+}
+
+size_t store_cached_bytes(const struct store *s)
+{
+    return s->bytes;
+}
+
+size_t store_cached_pages(const struct store *s)
+{
+    return s->n_chunks;
 }
 
 void store_free(struct store *s)
@@ -171,11 +203,12 @@ void store_free(struct store *s)
         return;
     chunks_clear(s);
     free(s->chunks);
+    free(s->dropped);
     free(s->inflight);
     free(s->failed);
     filter_free(&s->filter);
     free(s->matches);
-    free(s->scanned);
+    free(s->spans);
     for (size_t i = 0; i < s->n_apps; i++)
         free(s->apps[i]);
     free(s->apps);
@@ -269,6 +302,7 @@ static struct log_entry *entry_by_id(struct store *s, int64_t id, int64_t *b)
         for (size_t k = 0; k < c->n; k++)
             if (c->e[k].id == id) {
                 c->last_use = ++s->tick;
+                c->used = true;
                 if (b)
                     *b = c->b_top - (int64_t)k;
                 return &c->e[k];
@@ -328,63 +362,105 @@ static void match_put(struct store *s, int64_t id, int64_t b)
     s->n_matches++;
 }
 
-/* ---- scanned positions ---- */
+/* ---- scanned positions ----
+ *
+ * Sorted, disjoint, non-adjacent intervals of positions: memory grows with
+ * the pages scanned (adjacent pages merge into one interval), never with the
+ * count a server claims. */
 
-static bool scanned_get(const struct store *s, int64_t b)
+/* Index of the first interval whose hi >= b (n_spans when none). */
+static size_t span_search(const struct store *s, int64_t b)
 {
-    if (b < 0 || b >= s->scanned_bits)
-        return false;
-    return s->scanned[b / BITS_PER_BYTE] & (1u << (b % BITS_PER_BYTE));
+    size_t lo = 0, hi = s->n_spans;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->spans[mid].hi < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
-static void scanned_set(struct store *s, int64_t b)
+/* The interval holding position b, or NULL. */
+static const struct span *scanned_span(const struct store *s, int64_t b)
 {
-    if (b < 0)
-        return;
-    if (b >= s->scanned_bits) {
-        int64_t bits = s->scanned_bits ? s->scanned_bits : 1024;
-        while (bits <= b)
-            bits *= 2;
-        size_t old = (size_t)(s->scanned_bits / BITS_PER_BYTE);
-        size_t now = (size_t)(bits / BITS_PER_BYTE);
-        s->scanned = xrealloc(s->scanned, now);
-        memset(s->scanned + old, 0, now - old);
-        s->scanned_bits = bits;
-    }
-    if (!scanned_get(s, b)) {
-        s->scanned[b / BITS_PER_BYTE] |= (uint8_t)(1u << (b % BITS_PER_BYTE));
-        if (b < s->count)
-            s->n_scanned++;
-    }
+    size_t i = span_search(s, b);
+    return i < s->n_spans && s->spans[i].lo <= b ? &s->spans[i] : NULL;
+}
+
+/* Positions of [lo, hi] that count rows hold. */
+static int64_t span_rows(const struct store *s, int64_t lo, int64_t hi)
+{
+    if (lo < 0)
+        lo = 0;
+    if (s->count < 0 || hi > s->count - 1)
+        hi = s->count - 1;
+    return hi < lo ? 0 : hi - lo + 1;
 }
 
 static void scanned_recount(struct store *s)
 {
     s->n_scanned = 0;
-    for (int64_t b = 0; b < s->count && b < s->scanned_bits; b++)
-        if (scanned_get(s, b))
-            s->n_scanned++;
+    for (size_t i = 0; i < s->n_spans; i++)
+        s->n_scanned += span_rows(s, s->spans[i].lo, s->spans[i].hi);
+}
+
+/* Mark positions [lo, hi] as scanned, merging with the intervals they touch. */
+static void scanned_add(struct store *s, int64_t lo, int64_t hi)
+{
+    if (lo < 0)
+        lo = 0;
+    if (hi < lo)
+        return;
+    /* First interval that touches or follows [lo, hi]: hi + 1 >= lo. */
+    size_t i = span_search(s, lo > 0 ? lo - 1 : 0);
+    size_t j = i;
+    int64_t nlo = lo, nhi = hi;
+    while (j < s->n_spans && (hi == INT64_MAX || s->spans[j].lo <= hi + 1)) {
+        if (s->spans[j].lo < nlo)
+            nlo = s->spans[j].lo;
+        if (s->spans[j].hi > nhi)
+            nhi = s->spans[j].hi;
+        j++;
+    }
+    if (j == i) {
+        ARRAY_GROW(s->spans, s->cap_spans, s->n_spans + 1);
+        memmove(&s->spans[i + 1], &s->spans[i], (s->n_spans - i) * sizeof *s->spans);
+        s->n_spans++;
+    } else if (j > i + 1) {
+        memmove(&s->spans[i + 1], &s->spans[j], (s->n_spans - j) * sizeof *s->spans);
+        s->n_spans -= j - i - 1;
+    }
+    s->spans[i] = (struct span){nlo, nhi};
+    scanned_recount(s);
 }
 
 /* Only a filtered view scans: store_set_filter rescans the cache from
- * scratch, and a bit per position of a log claiming a huge count is memory
- * nothing unfiltered needs. */
+ * scratch, and the scanned intervals are memory nothing unfiltered needs. */
 static void scan_chunk(struct store *s, const struct chunk *c)
 {
     if (!s->filtered)
         return;
     for (size_t i = 0; i < c->n; i++) {
         int64_t b = c->b_top - (int64_t)i;
-        scanned_set(s, b);
-        if (filter_match(&s->filter, &c->e[i]))
+        if (b >= 0 && filter_match(&s->filter, &c->e[i]))
             match_put(s, c->e[i].id, b);
     }
+    scanned_add(s, c->b_top - (int64_t)(c->n - 1), c->b_top);
 }
 
 /* ---- apps seen ---- */
 
-static void apps_note(struct store *s, const char *app)
+/* Remembered for completion across evictions, so bounded on its own: at
+ * most STORE_APPS_MAX names of at most STORE_APP_NAME_MAX bytes each (a
+ * longer name is cut between characters) and STORE_APPS_BYTES_MAX in all. */
+static void apps_note(struct store *s, const char *name)
 {
+    size_t len = utf8_prefix(name, strlen(name), STORE_APP_NAME_MAX);
+    char app[STORE_APP_NAME_MAX + 1];
+    memcpy(app, name, len);
+    app[len] = '\0';
     size_t lo = 0, hi = s->n_apps;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -396,12 +472,13 @@ static void apps_note(struct store *s, const char *app)
         else
             hi = mid;
     }
-    if (s->n_apps >= STORE_APPS_MAX)
+    if (s->n_apps >= STORE_APPS_MAX || s->apps_bytes + len + 1 > STORE_APPS_BYTES_MAX)
         return;
     ARRAY_GROW(s->apps, s->cap_apps, s->n_apps + 1);
     memmove(&s->apps[lo + 1], &s->apps[lo], (s->n_apps - lo) * sizeof *s->apps);
     s->apps[lo] = xstrdup(app);
     s->n_apps++;
+    s->apps_bytes += len + 1;
 }
 
 size_t store_apps_seen(const struct store *s, const char *const **apps)
@@ -423,6 +500,7 @@ const struct log_entry *store_row(struct store *s, int64_t row)
     if (!c)
         return NULL;
     c->last_use = ++s->tick;
+    c->used = true;
     return &c->e[idx];
 }
 
@@ -460,8 +538,12 @@ int64_t store_row_of_id(struct store *s, int64_t id)
 
 void store_set_window(struct store *s, int64_t top, int64_t rows, int direction)
 {
-    s->win_top = top < 0 ? 0 : top;
-    s->win_rows = rows < 1 ? 1 : rows;
+    top = top < 0 ? 0 : top;
+    rows = rows < 1 ? 1 : rows;
+    if (top != s->win_top || rows != s->win_rows)
+        s->n_dropped = 0; /* the pages around it are of use again */
+    s->win_top = top;
+    s->win_rows = rows;
     if (direction)
         s->win_dir = direction > 0 ? 1 : -1;
 }
@@ -508,32 +590,40 @@ static void want_rows(struct store *s, struct wanted *w, int64_t first, int64_t 
 
 /* The pages from..from+dir*(pages-1) that are not cached: a fixed range, so
  * that store_page_wanted agrees with it and nothing is asked for and then
- * cancelled in a loop. */
-static void want_unfiltered_pages(struct store *s, struct wanted *w, long from, int dir, int pages)
+ * cancelled in a loop. Pages the cache just dropped unread are left out (but
+ * for `from` when need_from): asking for them again would only evict them
+ * again. */
+static void want_unfiltered_pages(struct store *s, struct wanted *w, long from, int dir, int pages,
+                                  bool need_from)
 {
     long last = last_page(s);
     for (long p = from; pages > 0 && p >= 1 && p <= last; p += dir, pages--)
-        if (!page_covered(s, p))
+        if (!page_covered(s, p) &&
+            ((need_from && p == from) || !pageset_has(s->dropped, s->n_dropped, p)))
             want(s, w, p);
 }
 
+/* The pages not scanned yet, from the top: scanned intervals are stepped
+ * over whole, so a call costs what it asks for, whatever the count. */
 static void want_scan(struct store *s, struct wanted *w)
 {
     if (!s->filtered || s->n_scanned >= s->count)
         return;
     int64_t r = s->scan_from_row;
     bool all_before = true;
-    int64_t limit = r + STORE_SCAN_STEP_ROWS;
-    while (r < s->count && r < limit && w->n < w->max) {
-        if (scanned_get(s, pos_of_row(s, r))) {
+    for (int steps = 0; r < s->count && steps < STORE_SCAN_STEPS && w->n < w->max; steps++) {
+        const struct span *sp = scanned_span(s, pos_of_row(s, r));
+        if (sp) {
+            /* The interval ends at position sp->lo, i.e. row count-1-lo. */
+            r = s->count - sp->lo;
             if (all_before)
-                s->scan_from_row = r + 1;
-            r++;
+                s->scan_from_row = r;
             continue;
         }
         all_before = false;
-        want(s, w, page_of_row(s, r));
-        r = walk_first_row(page_of_row(s, r) + 1, s->pager.size);
+        long page = page_of_row(s, r);
+        want(s, w, page);
+        r = walk_first_row(page + 1, s->pager.size);
     }
 }
 
@@ -556,7 +646,7 @@ size_t store_wanted_pages(struct store *s, long *out, size_t max)
             want_rows(s, &w, s->find_row, s->find_dir > 0 ? s->pager.size : 1);
         } else if (s->find_row >= 0 && s->find_row < s->count) {
             want_unfiltered_pages(s, &w, page_of_row(s, s->find_row), s->find_dir,
-                                  (int)s->find_ahead);
+                                  (int)s->find_ahead, true);
         }
     }
     if (!s->filtered) {
@@ -565,7 +655,7 @@ size_t store_wanted_pages(struct store *s, long *out, size_t max)
                        : s->count - s->win_top > s->win_rows ? s->win_top + s->win_rows
                                                              : s->count;
         if (edge >= 0 && edge < s->count)
-            want_unfiltered_pages(s, &w, page_of_row(s, edge), dir, STORE_PREFETCH_PAGES);
+            want_unfiltered_pages(s, &w, page_of_row(s, edge), dir, STORE_PREFETCH_PAGES, false);
     }
     want_scan(s, &w);
     return w.n;
@@ -634,6 +724,7 @@ void store_retry_failed(struct store *s)
 
 static void chunk_remove(struct store *s, size_t i)
 {
+    s->bytes -= s->chunks[i].bytes;
     chunk_free(&s->chunks[i]);
     s->chunks[i] = s->chunks[--s->n_chunks];
 }
@@ -662,13 +753,107 @@ static bool chunk_conflicts(const struct chunk *old, const struct chunk *nw)
     return false;
 }
 
-static void cache_evict_lru(struct store *s)
+static size_t str_bytes(const char *p)
 {
-    while (s->n_chunks > (size_t)s->cache_cap) {
-        size_t victim = 0;
-        for (size_t i = 1; i < s->n_chunks; i++)
-            if (s->chunks[i].last_use < s->chunks[victim].last_use)
+    return p ? strlen(p) + 1 : 0;
+}
+
+/* What an entry holds in memory: the struct and every string. */
+static size_t entry_bytes(const struct log_entry *e)
+{
+    return sizeof *e + str_bytes(e->logger_name) + str_bytes(e->message) + str_bytes(e->app_name) +
+           str_bytes(e->trace) + str_bytes(e->created_at) + str_bytes(e->raw_json);
+}
+
+static void pin_positions(struct store *s, int64_t lo, int64_t hi)
+{
+    for (size_t i = 0; i < s->n_chunks; i++) {
+        struct chunk *c = &s->chunks[i];
+        if (c->b_top >= lo && c->b_top - (int64_t)c->n < hi)
+            c->pinned = true;
+    }
+}
+
+/* Pin the chunks of the unfiltered rows [first, first + rows). */
+static void pin_rows(struct store *s, int64_t first, int64_t rows)
+{
+    if (first < 0 || first >= s->count || rows < 1)
+        return;
+    int64_t last = rows > s->count - first ? s->count - 1 : first + rows - 1;
+    pin_positions(s, pos_of_row(s, last), pos_of_row(s, first));
+}
+
+/* Pin the chunk holding a filtered view's row. */
+static void pin_match(struct store *s, int64_t row)
+{
+    if (row < 0 || row >= (int64_t)s->n_matches)
+        return;
+    int64_t id = s->matches[row].id;
+    for (size_t i = 0; i < s->n_chunks; i++) {
+        struct chunk *c = &s->chunks[i];
+        if (id < c->min_id || id > c->max_id)
+            continue;
+        for (size_t k = 0; k < c->n; k++)
+            if (c->e[k].id == id) {
+                c->pinned = true;
+                return;
+            }
+    }
+}
+
+/* Mark what must stay: the rows on screen, and the row a find or a locate
+ * waits on (evicting it would ask for it again at once). */
+static void cache_pin(struct store *s)
+{
+    for (size_t i = 0; i < s->n_chunks; i++)
+        s->chunks[i].pinned = false;
+    if (s->pager.size <= 0)
+        return;
+    if (s->filtered) {
+        for (int64_t r = s->win_top; r - s->win_top < s->win_rows && r < (int64_t)s->n_matches;
+             r++)
+            pin_match(s, r);
+        if (s->find_active)
+            pin_match(s, s->find_row);
+    } else {
+        pin_rows(s, s->win_top, s->win_rows);
+        if (s->find_active)
+            pin_rows(s, s->find_row, 1);
+    }
+    if (s->loc_active && s->loc_page > 0)
+        pin_rows(s, walk_first_row(s->loc_page, s->pager.size), s->pager.size);
+}
+
+static bool cache_over(const struct store *s)
+{
+    return s->n_chunks > (size_t)s->cache_cap || s->bytes > s->byte_cap;
+}
+
+static void dropped_add(struct store *s, long page)
+{
+    if (pageset_has(s->dropped, s->n_dropped, page))
+        return;
+    if (s->n_dropped >= STORE_DROPPED_MAX) /* forget the oldest */
+        memmove(s->dropped, s->dropped + 1, --s->n_dropped * sizeof *s->dropped);
+    pageset_add(&s->dropped, &s->n_dropped, &s->cap_dropped, page);
+}
+
+/* The rule store.h states: least recently used first, pinned chunks never. */
+static void cache_evict(struct store *s)
+{
+    if (!cache_over(s))
+        return;
+    cache_pin(s);
+    while (cache_over(s)) {
+        size_t victim = s->n_chunks;
+        for (size_t i = 0; i < s->n_chunks; i++)
+            if (!s->chunks[i].pinned &&
+                (victim == s->n_chunks || s->chunks[i].last_use < s->chunks[victim].last_use))
                 victim = i;
+        if (victim == s->n_chunks)
+            break; /* only rows on screen are left */
+        if (!s->chunks[victim].used)
+            dropped_add(s, s->chunks[victim].page);
         chunk_remove(s, victim);
     }
 }
@@ -722,6 +907,9 @@ void store_page_loaded(struct store *s, long page, struct log_page *p)
         s->max_id = c.max_id;
     c.seq = ++s->seq;
     c.last_use = ++s->tick;
+    c.page = page;
+    for (size_t i = 0; i < c.n; i++)
+        c.bytes += entry_bytes(&c.e[i]);
 
     for (size_t i = 0; i < s->n_chunks;) {
         if (s->conflicts < STORE_CONFLICT_BUDGET && chunk_conflicts(&s->chunks[i], &c)) {
@@ -731,16 +919,17 @@ void store_page_loaded(struct store *s, long page, struct log_page *p)
             i++;
         }
     }
+    ARRAY_GROW(s->chunks, s->cap_chunks, s->n_chunks + 1);
     s->chunks[s->n_chunks++] = c;
+    s->bytes += c.bytes;
     scan_chunk(s, &s->chunks[s->n_chunks - 1]);
-    cache_evict_lru(s);
+    cache_evict(s);
 }
 
 static void scan_reset(struct store *s)
 {
     s->n_matches = 0;
-    if (s->scanned)
-        memset(s->scanned, 0, (size_t)(s->scanned_bits / BITS_PER_BYTE));
+    s->n_spans = 0;
     s->n_scanned = 0;
     s->scan_from_row = 0;
 }
@@ -767,6 +956,12 @@ void store_refresh_top(struct store *s)
 
 /* ---- filter ---- */
 
+static int chunk_seq_cmp(const void *a, const void *b)
+{
+    uint64_t x = ((const struct chunk *)a)->seq, y = ((const struct chunk *)b)->seq;
+    return (x > y) - (x < y);
+}
+
 void store_set_filter(struct store *s, const struct filter *f)
 {
     filter_free(&s->filter);
@@ -780,15 +975,15 @@ void store_set_filter(struct store *s, const struct filter *f)
     s->filtered = filter_is_active(&s->filter);
     scan_reset(s);
     s->find_active = false;
+    s->n_dropped = 0;
     s->gen++;
     /* Older chunks first, so that where chunks overlap the newest one's
-     * positions are the ones kept. */
-    for (uint64_t seq = 0, done = 0; done < s->n_chunks; seq++)
-        for (size_t i = 0; i < s->n_chunks; i++)
-            if (s->chunks[i].seq == seq) {
-                scan_chunk(s, &s->chunks[i]);
-                done++;
-            }
+     * positions are the ones kept (sorted: seq counts every page ever
+     * loaded, so stepping through its values would grow with the session). */
+    if (s->n_chunks > 1)
+        qsort(s->chunks, s->n_chunks, sizeof *s->chunks, chunk_seq_cmp);
+    for (size_t i = 0; i < s->n_chunks; i++)
+        scan_chunk(s, &s->chunks[i]);
 }
 
 void store_scan_progress(const struct store *s, int64_t *scanned, int64_t *total)
@@ -804,6 +999,16 @@ bool store_scan_done(const struct store *s)
 
 /* ---- find ---- */
 
+/* The find waits for row r: the pages ahead of it are of use again. */
+static void find_wait(struct store *s, int64_t r, int dir)
+{
+    if (!s->find_active || s->find_row != r)
+        s->n_dropped = 0;
+    s->find_active = true;
+    s->find_row = r;
+    s->find_dir = dir;
+}
+
 enum store_find_result store_find(struct store *s, int64_t from, int dir, store_pred pred,
                                   void *ctx, int64_t *row)
 {
@@ -817,9 +1022,7 @@ enum store_find_result store_find(struct store *s, int64_t from, int dir, store_
         if (!e) {
             if (pageset_has(s->failed, s->n_failed, row_page(s, r)))
                 break; /* cannot go on past a failed page */
-            s->find_active = true;
-            s->find_row = r;
-            s->find_dir = dir;
+            find_wait(s, r, dir);
             *row = r;
             return STORE_FIND_PENDING;
         }
@@ -831,9 +1034,7 @@ enum store_find_result store_find(struct store *s, int64_t from, int dir, store_
     }
     if (s->filtered && !store_scan_done(s) && s->n_failed == 0) {
         /* More matches may still come from pages not scanned yet. */
-        s->find_active = true;
-        s->find_row = r;
-        s->find_dir = dir;
+        find_wait(s, r, dir);
         *row = r;
         return STORE_FIND_PENDING;
     }
@@ -894,29 +1095,44 @@ static void locate_bracket(const struct store *s, int64_t id, struct bracket *k)
     }
 }
 
+/* x rounded down into [lo, hi]; NaN gives lo. */
+static int64_t clamp_double(double x, int64_t lo, int64_t hi)
+{
+    if (!(x > (double)lo))
+        return lo;
+    if (!(x < (double)hi))
+        return hi;
+    int64_t v = (int64_t)x; /* |x| < 2^63 here: the cast is defined */
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* Ids are anything a server sends (INT64_MIN..INT64_MAX), so their
+ * differences are taken in double, where they cannot overflow, and the
+ * estimate is clamped into [lo, hi] before it becomes a position again.
+ * Positions are in [0, count), so their differences fit an int64_t. */
 static int64_t locate_estimate(const struct store *s, const struct bracket *k, int64_t id)
 {
     /* Positions per id, from everything loaded; 1 when nothing tells. */
     double density = 1.0;
-    if (k->max_id > k->min_id && k->max_b > k->min_b)
-        density = (double)(k->max_b - k->min_b) / (double)(k->max_id - k->min_id);
+    double id_span = (double)k->max_id - (double)k->min_id;
+    if (id_span > 0 && k->max_b > k->min_b)
+        density = (double)(k->max_b - k->min_b) / id_span;
     int64_t lo = k->has_lo ? k->lo_b + 1 : 0;
     int64_t hi = k->has_hi ? k->hi_b - 1 : s->count - 1;
-    int64_t est;
-    if (s->loc_steps >= STORE_LOCATE_INTERP_STEPS && k->has_lo && k->has_hi)
-        est = lo + (hi - lo) / 2;
-    else if (k->has_lo && k->has_hi)
-        est = k->lo_b + (int64_t)((double)(id - k->lo_id) * (double)(k->hi_b - k->lo_b) /
-                                  (double)(k->hi_id - k->lo_id));
+    if (lo >= hi)
+        return lo;
+    double between = (double)k->hi_id - (double)k->lo_id;
+    double est;
+    if (k->has_lo && k->has_hi && (s->loc_steps >= STORE_LOCATE_INTERP_STEPS || !(between > 0)))
+        return lo + (hi - lo) / 2;
+    if (k->has_lo && k->has_hi)
+        est = (double)k->lo_b +
+              ((double)id - (double)k->lo_id) * (double)(k->hi_b - k->lo_b) / between;
     else if (k->has_hi)
-        est = k->hi_b - (int64_t)((double)(k->hi_id - id) * density);
+        est = (double)k->hi_b - ((double)k->hi_id - (double)id) * density;
     else
-        est = k->lo_b + (int64_t)((double)(id - k->lo_id) * density);
-    if (est < lo)
-        est = lo;
-    if (est > hi)
-        est = hi;
-    return est;
+        est = (double)k->lo_b + ((double)id - (double)k->lo_id) * density;
+    return clamp_double(est, lo, hi);
 }
 
 enum store_locate_result store_locate_step(struct store *s, int64_t *row)
@@ -970,16 +1186,55 @@ static int entry_ptr_cmp(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-static void count_key(struct store_count_item **items, size_t *n, const char *key, int level)
+/* Items of one summary list and a hash index over them (open addressing,
+ * slots hold index + 1), so that counting costs O(1) per entry however many
+ * distinct keys there are. */
+struct counter {
+    struct store_count_item *items;
+    size_t n, cap;
+    size_t *slots;
+    size_t n_slots; /* a power of two, at least twice n */
+};
+
+/* FNV-1a over the key and the level. */
+static size_t count_hash(const char *key, int level)
 {
-    for (size_t i = 0; i < *n; i++)
-        if ((*items)[i].level == level && strcmp((*items)[i].key, key) == 0) {
-            (*items)[i].n++;
+    uint64_t h = 14695981039346656037u;
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    h = (h ^ (uint64_t)(unsigned)level) * 1099511628211u;
+    return (size_t)h;
+}
+
+static void counter_rehash(struct counter *c)
+{
+    size_t n_slots = c->n_slots ? c->n_slots * 2 : 64;
+    free(c->slots);
+    c->slots = xcalloc(n_slots, sizeof *c->slots);
+    c->n_slots = n_slots;
+    for (size_t i = 0; i < c->n; i++) {
+        size_t h = count_hash(c->items[i].key, c->items[i].level) & (n_slots - 1);
+        while (c->slots[h])
+            h = (h + 1) & (n_slots - 1);
+        c->slots[h] = i + 1;
+    }
+}
+
+static void count_key(struct counter *c, const char *key, int level)
+{
+    if ((c->n + 1) * 2 > c->n_slots)
+        counter_rehash(c);
+    size_t h = count_hash(key, level) & (c->n_slots - 1);
+    for (; c->slots[h]; h = (h + 1) & (c->n_slots - 1)) {
+        struct store_count_item *it = &c->items[c->slots[h] - 1];
+        if (it->level == level && strcmp(it->key, key) == 0) {
+            it->n++;
             return;
         }
-    *items = xrealloc(*items, (*n + 1) * sizeof **items);
-    (*items)[*n] = (struct store_count_item){xstrdup(key), level, 1};
-    (*n)++;
+    }
+    ARRAY_GROW(c->items, c->cap, c->n + 1);
+    c->items[c->n] = (struct store_count_item){xstrdup(key), level, 1};
+    c->slots[h] = ++c->n;
 }
 
 static int count_item_cmp(const void *a, const void *b)
@@ -990,6 +1245,16 @@ static int count_item_cmp(const void *a, const void *b)
     if (x->level != y->level)
         return x->level < y->level ? 1 : -1;
     return strcmp(x->key, y->key);
+}
+
+/* Most frequent first; qsort is not given the NULL of an empty list. */
+static void counter_finish(struct counter *c, struct store_count_item **items, size_t *n)
+{
+    free(c->slots);
+    if (c->n > 1)
+        qsort(c->items, c->n, sizeof *c->items, count_item_cmp);
+    *items = c->items;
+    *n = c->n;
 }
 
 void store_summary(struct store *s, struct store_summary *out)
@@ -1003,7 +1268,9 @@ void store_summary(struct store *s, struct store_summary *out)
     for (size_t i = 0; i < s->n_chunks; i++)
         for (size_t j = 0; j < s->chunks[i].n; j++)
             all[k++] = &s->chunks[i].e[j];
-    qsort(all, k, sizeof *all, entry_ptr_cmp);
+    if (k > 1)
+        qsort(all, k, sizeof *all, entry_ptr_cmp);
+    struct counter levels = {0}, apps = {0}, exceptions = {0};
     for (size_t i = 0; i < k; i++) {
         const struct log_entry *e = all[i];
         if (i > 0 && all[i - 1]->id == e->id)
@@ -1012,16 +1279,16 @@ void store_summary(struct store *s, struct store_summary *out)
             continue;
         out->total++;
         char name[LEVEL_NAME_MAX];
-        count_key(&out->levels, &out->n_levels, level_format(e->level, name), e->level);
-        count_key(&out->apps, &out->n_apps, e->app_name ? e->app_name : "", -1);
+        count_key(&levels, level_format(e->level, name), e->level);
+        count_key(&apps, e->app_name ? e->app_name : "", -1);
         char exc[STORE_EXC_TYPE_MAX];
         if (e->trace && trace_exception_type(e->trace, strlen(e->trace), exc, sizeof exc) == 0)
-            count_key(&out->exceptions, &out->n_exceptions, exc, -1);
+            count_key(&exceptions, exc, -1);
     }
     free(all);
-    qsort(out->levels, out->n_levels, sizeof *out->levels, count_item_cmp);
-    qsort(out->apps, out->n_apps, sizeof *out->apps, count_item_cmp);
-    qsort(out->exceptions, out->n_exceptions, sizeof *out->exceptions, count_item_cmp);
+    counter_finish(&levels, &out->levels, &out->n_levels);
+    counter_finish(&apps, &out->apps, &out->n_apps);
+    counter_finish(&exceptions, &out->exceptions, &out->n_exceptions);
 }
 
 static void count_items_free(struct store_count_item *items, size_t n)

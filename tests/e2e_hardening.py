@@ -1300,5 +1300,47 @@ case(t_yank_text_inert, server_opts={"hostile": True})
 case(t_save_refuses_links, browser_opts={"cwd": True})
 
 
+# ---- one entry a page: the rows on screen outnumber the cache's pages ----
+
+def api_requests(server):
+    return len([r for r in list(server.requests) if r["path"].startswith(API)])
+
+
+def t_one_entry_pages_no_storm(server, b):
+    """The server sends one entry a page and the terminal shows ~120 rows,
+    more pages than the cache's 16: the pages on screen stay pinned, so once
+    they are loaded the idle browser asks for nothing (it used to re-request
+    the same pages forever: tens of thousands of requests a minute)."""
+    b.wait(r"row 1 of 3,000", "the first page")
+    s = wait_loaded(b, "the screen of one-entry pages")
+    loaded = api_requests(server)
+    # ~117 rows on screen, the prefetch and the first page: no refetching.
+    check(loaded <= 140, "about one request a row on screen (%d requests)" % loaded, s)
+    time.sleep(3.0)  # idle: a lower bound, not scaled
+    idle = api_requests(server) - loaded
+    check(idle <= 3, "no requests while idle (%d in 3 s)" % idle, b.screen())
+    check_no_duplicates(b.screen())
+    quit_restores(b)
+
+
+case(t_one_entry_pages_no_storm, server_opts={"page_size": 1},
+     browser_opts={"args": ["--cache-pages", "16"]}, sizes=((100, 120),))
+
+
+def t_summary_without_exceptions(server, b):
+    """S over loaded entries none of which has a traceback (no exception type
+    to count): the sanitised build once aborted here (qsort of NULL)."""
+    b.ready()
+    wait_loaded(b, "the first pages")
+    b.keys("S")
+    s = settled(b, r"Summary of [\d,]+ loaded entries", "the summary without exceptions")
+    check("Levels" in s and "Apps" in s, "its sections", s)
+    b.keys("q")
+    quit_restores(b)
+
+
+case(t_summary_without_exceptions, server_opts={"lean": True})
+
+
 if __name__ == "__main__":
     sys.exit(main())

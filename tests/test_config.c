@@ -111,6 +111,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.low_speed_time_s, CONFIG_DEFAULT_LOW_SPEED_TIME_S);
     assert_int_equal(c.retries, CONFIG_DEFAULT_RETRIES);
     assert_int_equal(c.cache_pages, CONFIG_DEFAULT_CACHE_PAGES);
+    assert_int_equal(c.cache_bytes, CONFIG_DEFAULT_CACHE_BYTES);
     assert_int_equal(c.follow_s, CONFIG_DEFAULT_FOLLOW_S);
     assert_int_equal(c.parallel, CONFIG_DEFAULT_PARALLEL);
     assert_false(c.insecure);
@@ -438,6 +439,9 @@ static void test_bad_values(void **state)
         {"retries", "21", "between 0 and 20"},
         {"cache_pages", "1", "between 2 and 100000"},
         {"cache_pages", "100001", "between 2 and 100000"},
+        {"cache_bytes", "1048575", "cache_bytes: \"1048575\" is not a number between 1048576"},
+        {"cache_bytes", "64M", "between 1048576 and 1099511627776"},
+        {"cache_bytes", "1099511627777", "between 1048576 and 1099511627776"},
         {"follow", "0", "between 1 and 86400"},
         {"parallel", "0", "between 1 and 64"},
         {"parallel", "65", "between 1 and 64"},
@@ -488,9 +492,11 @@ static void test_good_values(void **state)
     struct omslog_error err = {0};
     config_defaults(&c);
     const char *good[][2] = {
-        {"page_size", "10000"},  {"timeout", "86400"}, {"connect_timeout", "1"},
-        {"low_speed_time", "0"}, {"retries", "20"},    {"cache_pages", "2"},
-        {"follow", "1"},         {"parallel", "64"},   {"verbose", "3"},
+        {"page_size", "10000"},   {"timeout", "86400"},
+        {"connect_timeout", "1"}, {"low_speed_time", "0"},
+        {"retries", "20"},        {"cache_pages", "2"},
+        {"follow", "1"},          {"parallel", "64"},
+        {"verbose", "3"},         {"cache_bytes", "1048576"},
     };
     for (size_t i = 0; i < ARRAY_LEN(good); i++)
         if (config_set(&c, good[i][0], good[i][1], "t", &err) != OMSLOG_OK)
@@ -501,6 +507,7 @@ static void test_good_values(void **state)
     assert_int_equal(c.low_speed_time_s, 0);
     assert_int_equal(c.retries, 20);
     assert_int_equal(c.cache_pages, 2);
+    assert_int_equal(c.cache_bytes, 1048576);
     assert_int_equal(c.follow_s, 1);
     assert_int_equal(c.parallel, 64);
     assert_int_equal(c.verbose, 3);

@@ -9,6 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#ifdef __GLIBC__ /* defined by the headers above */
+#include <malloc.h>
+#endif
 
 #include "omslog/filter.h"
 #include "omslog/level.h"
@@ -881,6 +886,369 @@ static void test_gone_page_refreshes_the_count(void **state)
     free(f);
 }
 
+/* ---- resource bounds: nothing a server sends sizes an allocation ---- */
+
+/* Heap bytes in use (glibc), for memory assertions in the plain build; the
+ * sanitised build has its own allocator, so they are skipped there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HEAP_MEASURED 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HEAP_MEASURED 0
+#endif
+#endif
+#if !defined(HEAP_MEASURED) && !defined(__GLIBC__)
+#define HEAP_MEASURED 0 /* mallinfo2 is glibc's */
+#endif
+#ifndef HEAP_MEASURED
+#define HEAP_MEASURED 1
+#endif
+
+static size_t heap_in_use(void)
+{
+#if HEAP_MEASURED
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+#else
+    return 0;
+#endif
+}
+
+/* A reproduction that would allocate by the server's count must fail here,
+ * not take the machine's memory: cap the address space (plain build only,
+ * a sanitiser reserves terabytes of it) and turn a hang into a failure. */
+static struct rlimit cap_resources(void)
+{
+    struct rlimit old = {0};
+    getrlimit(RLIMIT_AS, &old);
+#if HEAP_MEASURED
+    struct rlimit cap = old;
+    cap.rlim_cur = (rlim_t)2 << 30;
+    if (old.rlim_cur == RLIM_INFINITY || old.rlim_cur > cap.rlim_cur)
+        setrlimit(RLIMIT_AS, &cap);
+#endif
+    alarm(30);
+    return old;
+}
+
+static void uncap_resources(const struct rlimit *old)
+{
+    alarm(0);
+#if HEAP_MEASURED
+    setrlimit(RLIMIT_AS, old);
+#else
+    (void)old;
+#endif
+}
+
+/* Page p of a log of count entries, n entries from row (p-1)*ps, id =
+ * count - row (ids descend with the row, all positive). */
+static void deliver_rows(struct store *s, long page, int64_t count, long ps, size_t n, bool next)
+{
+    int64_t first_row = (int64_t)(page - 1) * ps;
+    deliver_made(s, page, count, count - first_row, n, next);
+}
+
+/* count = INT64_MAX, 2^62 or 10^12 with a filter on: the scan asks for pages
+ * from the top and records what it scanned in memory that grows with the
+ * pages, not the count (a bit per position used to loop forever or abort). */
+static void test_huge_count_filtered_scan_is_small(void **state)
+{
+    (void)state;
+    const int64_t counts[] = {1000000000000, (int64_t)1 << 62, INT64_MAX};
+    struct rlimit old = cap_resources();
+    for (size_t c = 0; c < ARRAY_LEN(counts); c++) {
+        int64_t count = counts[c];
+        size_t before = heap_in_use();
+        struct store *s = store_new(64, PS, 4);
+        struct filter flt;
+        filter_init(&flt);
+        flt.min_level = LEVEL_ERROR;
+        store_set_filter(s, &flt);
+        deliver_rows(s, 1, count, PS, PS, true);
+        store_set_window(s, 0, 20, 1);
+        long want[WANT_MAX];
+        long served = 1;
+        for (int round = 0; round < 20; round++) {
+            size_t n = store_wanted_pages(s, want, 8);
+            assert_true(n >= 1); /* the scan goes on */
+            for (size_t i = 0; i < n; i++, served++)
+                deliver_rows(s, want[i], count, PS, PS, true);
+        }
+        /* The bottom page and one in the middle: three separate intervals. */
+        long last = (long)((count - 1) / PS + 1);
+        deliver_rows(s, last, count, PS, (size_t)(count - (int64_t)(last - 1) * PS), false);
+        deliver_rows(s, last / 2, count, PS, PS, true);
+        served += 2;
+        int64_t scanned, total;
+        store_scan_progress(s, &scanned, &total);
+        assert_int_equal(total, count);
+        assert_true(scanned >= (served - 2) * PS && scanned <= served * PS);
+        assert_false(store_scan_done(s));
+        if (HEAP_MEASURED)
+            assert_true(heap_in_use() - before < (size_t)4 << 20);
+        store_free(s);
+        filter_free(&flt);
+    }
+    uncap_resources(&old);
+}
+
+/* Ids at both ends of int64_t: the estimate's differences must not overflow
+ * (UBSan) and the page asked for lies between the known ones. */
+static void test_locate_extreme_ids(void **state)
+{
+    (void)state;
+    struct store *s = store_new(64, PS, 4);
+    deliver_made(s, 1, 1000, INT64_MAX, PS, true);
+    deliver_made(s, 100, 1000, INT64_MIN + PS - 1, PS, false);
+    const int64_t ids[] = {0, -5, INT64_MAX - 100, INT64_MIN + 100};
+    for (size_t i = 0; i < ARRAY_LEN(ids); i++) {
+        int64_t row;
+        store_locate_start(s, ids[i]);
+        assert_int_equal(store_locate_step(s, &row), STORE_LOCATE_PENDING);
+        long want[WANT_MAX];
+        size_t n = store_wanted_pages(s, want, WANT_MAX);
+        assert_true(n >= 1);
+        assert_true(want[0] >= 2 && want[0] <= 99);
+        store_locate_cancel(s);
+    }
+    store_free(s);
+}
+
+/* App names are remembered beyond the cache, so each is cut and the whole
+ * set is bounded: 10 KB names from the server cost a bounded amount. */
+static void test_apps_seen_bounded(void **state)
+{
+    (void)state;
+    struct store *s = store_new(16, PS, 4);
+    size_t big = 10000;
+    char *name = xmalloc(big + 1);
+    for (long page = 1; page <= 300; page++) {
+        struct log_page p = {.count = 3000, .n = PS};
+        p.next = xstrdup("http://x/?page=next");
+        p.entries = xcalloc(PS, sizeof *p.entries);
+        for (size_t i = 0; i < PS; i++) {
+            int64_t id = 3000 - (page - 1) * PS - (int64_t)i;
+            make_entry(&p.entries[i], id);
+            /* "€" (3 bytes) repeated: a 256-byte cut would split one. */
+            for (size_t k = 0; k + 3 <= big; k += 3)
+                memcpy(name + k, "\xe2\x82\xac", 3);
+            snprintf(name + big - 12, 13, "%012lld", (long long)id);
+            name[big] = '\0';
+            free(p.entries[i].app_name);
+            p.entries[i].app_name = xstrdup(page == 1 && i == 0 ? "\xe2\x82\xac"
+                                                                  "short"
+                                                                : name);
+        }
+        store_page_requested(s, page, 1);
+        store_page_loaded(s, page, &p);
+        log_page_free(&p);
+    }
+    const char *const *apps;
+    size_t n = store_apps_seen(s, &apps), total = 0;
+    assert_true(n >= 1 && n <= STORE_APPS_MAX);
+    bool short_seen = false;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(apps[i]);
+        assert_true(len <= STORE_APP_NAME_MAX);
+        assert_true(len % 3 == 0 || strcmp(apps[i], "\xe2\x82\xac"
+                                                    "short") == 0);
+        short_seen |= strcmp(apps[i], "\xe2\x82\xac"
+                                      "short") == 0;
+        total += len + 1;
+    }
+    assert_true(short_seen);
+    assert_true(total <= STORE_APPS_BYTES_MAX);
+    free(name);
+    store_free(s);
+}
+
+/* Page p of a log of `count` one-off entries whose app is one of `apps`
+ * names (so the summary has many items), no trace. */
+static void deliver_apps(struct store *s, long page, int64_t count, long ps, long apps)
+{
+    struct log_page p = {.count = count, .n = (size_t)ps};
+    p.next = xstrdup("http://x/?page=next");
+    p.entries = xcalloc((size_t)ps, sizeof *p.entries);
+    for (long i = 0; i < ps; i++) {
+        int64_t id = count - (int64_t)(page - 1) * ps - i;
+        char app[32];
+        make_entry(&p.entries[i], id);
+        snprintf(app, sizeof app, "app-%ld", (long)(id % apps));
+        free(p.entries[i].app_name);
+        p.entries[i].app_name = xstrdup(app);
+        free(p.entries[i].trace);
+        p.entries[i].trace = xstrdup("");
+    }
+    store_page_requested(s, page, 1);
+    store_page_loaded(s, page, &p);
+    log_page_free(&p);
+}
+
+/* 120,000 loaded entries over 60,000 apps: counting is a hash lookup per
+ * entry (a linear search per entry took tens of seconds). */
+static void test_summary_many_apps_fast(void **state)
+{
+    (void)state;
+    const long ps = 1000, pages = 120, apps = 60000;
+    struct store *s = store_new(pages + 8, ps, 4);
+    store_set_cache_bytes(s, (size_t)256 << 20);
+    for (long page = 1; page <= pages; page++)
+        deliver_apps(s, page, ps * pages, ps, apps);
+    assert_int_equal(store_cached_pages(s), pages);
+    int64_t t0 = now_ms();
+    struct store_summary sum;
+    store_summary(s, &sum);
+    int64_t took = now_ms() - t0;
+    assert_int_equal(sum.total, ps * pages);
+    assert_int_equal(sum.n_apps, apps);
+    for (size_t i = 0; i < sum.n_apps; i++)
+        assert_int_equal(sum.apps[i].n, ps * pages / apps);
+    assert_int_equal(sum.n_exceptions, 0);
+    store_summary_free(&sum);
+    /* Well under a second here; the linear search took over 10 s. */
+    assert_true(took < 3000);
+    store_free(s);
+}
+
+/* No exception type among the loaded traces (or nothing loaded): the empty
+ * lists are never handed to qsort as NULL (UBSan: nonnull argument). */
+static void test_summary_without_exceptions(void **state)
+{
+    (void)state;
+    struct store *s = store_new(64, PS, 4);
+    struct store_summary sum;
+    store_summary(s, &sum);
+    assert_int_equal(sum.total, 0);
+    assert_int_equal(sum.n_levels + sum.n_apps + sum.n_exceptions, 0);
+    store_summary_free(&sum);
+    deliver_apps(s, 1, 100, PS, 3);
+    store_summary(s, &sum);
+    assert_int_equal(sum.total, PS);
+    assert_int_equal(sum.n_apps, 3);
+    assert_int_equal(sum.n_exceptions, 0);
+    assert_null(sum.exceptions);
+    store_summary_free(&sum);
+    store_free(s);
+}
+
+/* Entries of `msg_bytes` bytes each, page p of a one-entry-per-page log. */
+static void deliver_big(struct store *s, long page, int64_t count, long ps, size_t msg_bytes)
+{
+    struct log_page p = {.count = count, .n = (size_t)ps};
+    p.next = xstrdup("http://x/?page=next");
+    p.entries = xcalloc((size_t)ps, sizeof *p.entries);
+    for (long i = 0; i < ps; i++) {
+        make_entry(&p.entries[i], count - (int64_t)(page - 1) * ps - i);
+        free(p.entries[i].message);
+        p.entries[i].message = xmalloc(msg_bytes + 1);
+        memset(p.entries[i].message, 'm', msg_bytes);
+        p.entries[i].message[msg_bytes] = '\0';
+    }
+    store_page_requested(s, page, 1);
+    store_page_loaded(s, page, &p);
+    log_page_free(&p);
+}
+
+/* The cache is bounded in bytes: 100 KB entries, 1 MB pages, a 4 MiB budget
+ * holds about 4 pages whatever cache_pages says. */
+static void test_byte_budget_bounds_cache(void **state)
+{
+    (void)state;
+    const size_t budget = (size_t)4 << 20, msg = 100000;
+    struct store *s = store_new(64, PS, 4);
+    store_set_cache_bytes(s, budget);
+    store_set_window(s, 0, 5, 1);
+    for (long page = 1; page <= 30; page++) {
+        deliver_big(s, page, 1000, PS, msg);
+        assert_true(store_cached_bytes(s) <= budget);
+    }
+    assert_true(store_cached_pages(s) >= 2 && store_cached_pages(s) <= 4);
+    assert_non_null(store_row(s, 0)); /* on screen: pinned */
+    /* Counted with every string: 10 entries of 100 KB and more. */
+    assert_true(store_cached_bytes(s) > store_cached_pages(s) * PS * msg);
+    store_free(s);
+}
+
+/* A screen of huge entries beyond the budget: the pages on screen stay (or
+ * the screen would be fetched forever), everything else goes. */
+static void test_pinned_pages_beyond_budget(void **state)
+{
+    (void)state;
+    const size_t budget = (size_t)1 << 20, msg = 200000;
+    struct store *s = store_new(16, 1, 4);
+    store_set_cache_bytes(s, budget);
+    store_set_window(s, 0, 30, 1);
+    for (long page = 1; page <= 30; page++)
+        deliver_big(s, page, 1000, 1, msg);
+    assert_int_equal(store_cached_pages(s), 30);
+    for (long page = 31; page <= 40; page++) {
+        deliver_big(s, page, 1000, 1, msg);
+        assert_int_equal(store_cached_pages(s), 30); /* not on screen: dropped */
+    }
+    for (int64_t r = 0; r < 30; r++)
+        assert_non_null(store_row(s, r));
+    long want[WANT_MAX];
+    assert_int_equal(store_wanted_pages(s, want, WANT_MAX), 0);
+    /* The window moves: the pages it left are no longer held. */
+    store_set_window(s, 500, 2, 1);
+    deliver_big(s, 501, 1000, 1, msg);
+    assert_true(store_cached_bytes(s) <= budget + 2 * (msg + 1000));
+    store_free(s);
+}
+
+/* Answer what the store wants with one-entry pages until it wants nothing;
+ * returns the requests, or -1 when it still wants pages after max_rounds. */
+static long pump_one_per_page(struct store *s, int64_t count, int max_rounds)
+{
+    long want[WANT_MAX], served = 0;
+    for (int r = 0; r < max_rounds; r++) {
+        size_t n = store_wanted_pages(s, want, 4);
+        if (n == 0)
+            return served;
+        for (size_t i = 0; i < n; i++, served++)
+            deliver_rows(s, want[i], count, 1, 1, true);
+    }
+    return -1;
+}
+
+/* The server chooses one entry a page and the window shows 120 rows, more
+ * pages than the cache holds: once loaded, the wanted pages become empty
+ * and stay empty (they used to be evicted and asked for again forever). */
+static void test_window_larger_than_cache(void **state)
+{
+    (void)state;
+    const int64_t count = 1000;
+    struct store *s = store_new(STORE_MIN_CACHE_PAGES, 1, 4);
+    deliver_rows(s, 1, count, 1, 1, true);
+    store_set_window(s, 0, 120, 1);
+    long served = pump_one_per_page(s, count, 200);
+    assert_true(served >= 119 && served <= 119 + 2 * STORE_PREFETCH_PAGES);
+    long want[WANT_MAX];
+    for (int i = 0; i < 10; i++) {
+        store_set_window(s, 0, 120, 0);
+        assert_int_equal(store_wanted_pages(s, want, WANT_MAX), 0);
+    }
+    for (int64_t r = 0; r < 120; r++)
+        assert_non_null(store_row(s, r));
+
+    /* With a filter the scan advances to the end of the log. */
+    struct filter flt;
+    filter_init(&flt);
+    flt.min_level = LEVEL_WARNING;
+    store_set_filter(s, &flt);
+    store_set_window(s, 0, 120, 1);
+    served = pump_one_per_page(s, count, 2000);
+    assert_true(served >= 0 && served <= count + 2 * 120);
+    assert_true(store_scan_done(s));
+    assert_true(store_rows(s) > 120);
+    for (int64_t r = 0; r < 120; r++)
+        assert_non_null(store_row(s, r));
+    assert_int_equal(store_wanted_pages(s, want, WANT_MAX), 0);
+    filter_free(&flt);
+    store_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -909,6 +1277,14 @@ int main(void)
         cmocka_unit_test(test_empty_log),
         cmocka_unit_test(test_count_near_int64_max),
         cmocka_unit_test(test_gone_page_refreshes_the_count),
+        cmocka_unit_test(test_huge_count_filtered_scan_is_small),
+        cmocka_unit_test(test_locate_extreme_ids),
+        cmocka_unit_test(test_apps_seen_bounded),
+        cmocka_unit_test(test_summary_many_apps_fast),
+        cmocka_unit_test(test_summary_without_exceptions),
+        cmocka_unit_test(test_byte_budget_bounds_cache),
+        cmocka_unit_test(test_pinned_pages_beyond_budget),
+        cmocka_unit_test(test_window_larger_than_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,9 @@
 #define CONFIG_DEFAULT_LOW_SPEED_TIME_S 30
 #define CONFIG_DEFAULT_RETRIES 4
 #define CONFIG_DEFAULT_CACHE_PAGES 64
+/* Bytes of entries the browser's page cache holds (store.h: pages on screen
+ * are kept beyond it). */
+#define CONFIG_DEFAULT_CACHE_BYTES (64L * 1024 * 1024)
 #define CONFIG_DEFAULT_FOLLOW_S 5
 #define CONFIG_DEFAULT_PARALLEL 4
 /* Entries a page asked for with ?page_size=N. A server that honours it (DRF's
@@ -42,6 +45,7 @@ struct config {
     long low_speed_time_s; /* abort when slower than 1 byte/s for this long */
     long retries;          /* extra attempts after the first */
     long cache_pages;      /* browser page cache bound */
+    long cache_bytes;      /* browser page cache bound in bytes */
     long follow_s;         /* browser follow-mode poll interval */
     long parallel;         /* pages in flight at once */
     bool insecure;         /* skip TLS verification */
@@ -85,17 +89,16 @@ int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *),
  * here; libcurl reports a file it cannot load. Always OMSLOG_OK. */
 int config_apply_tls_env(struct config *c, const char *(*getenv_fn)(const char *));
 /* Set one key (the config file's names: url, token, token_file, page_size,
- * timeout, connect_timeout, low_speed_time, retries, cache_pages, follow,
- * parallel, insecure, utc, color, verbose, ca_file, cert_file, key_file). source names where it
- * came from
- * ("--page-size", "OMSLOG_URL", "/path/config line 4") and ends up in error
- * messages and, for token, in token_source. Ranges: page_size 0..10000,
- * timeout/connect_timeout/follow 1..86400, low_speed_time 0..86400, retries
- * 0..20, cache_pages 2..100000, parallel 1..64, verbose 0..3; booleans take
- * true/false/yes/no/on/off/1/0; color=false sets no_color. token_file reads
- * the file now ("~/" expanded) and sets token_source to its path; ca_file and
- * cert_file must be readable now, key_file also private (the token file rule). A token
- * value is never echoed in messages. */
+ * timeout, connect_timeout, low_speed_time, retries, cache_pages, cache_bytes, follow,
+ * parallel, insecure, utc, color, verbose, ca_file, cert_file, key_file). source names
+ * where it came from ("--page-size", "OMSLOG_URL", "/path/config line 4") and ends up in
+ * error messages and, for token, in token_source. Ranges: page_size 0..10000,
+ * timeout/connect_timeout/follow 1..86400, low_speed_time 0..86400, retries 0..20,
+ * cache_pages 2..100000, cache_bytes 2^20..2^40, parallel 1..64, verbose 0..3; booleans
+ * take true/false/yes/no/on/off/1/0; color=false sets no_color. token_file reads the file
+ * now ("~/" expanded) and sets token_source to its path; ca_file and cert_file must be
+ * readable now, key_file also private (the token file rule). A token value is never
+ * echoed in messages. */
 int config_set(struct config *c, const char *key, const char *value, const char *source,
                struct omslog_error *err);
 /* Read a token file: must be a regular file with no group/other permission

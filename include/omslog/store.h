@@ -17,9 +17,22 @@
  *   (its request id), so the caller keeps no table: store_take_requests
  *   hands back the tickets to cancel. How many requests run at once is the
  *   transport's limit (api_room), not the store's.
- * - The cache holds at most cache_pages pages (at least STORE_MIN_CACHE_PAGES),
- *   least recently used evicted first. The filtered view keeps only (id,
- *   position) pairs of the matches, not the entries.
+ * - The cache is bounded twice: cache_pages pages (at least
+ *   STORE_MIN_CACHE_PAGES) and cache_bytes bytes (store_set_cache_bytes;
+ *   an entry's bytes are its struct and all its strings, raw_json included).
+ *   A page holding a row on screen (or the row a find or a locate waits on)
+ *   is pinned: never evicted while it is. After each page arrives, unpinned
+ *   pages are evicted, least recently used first, until both bounds hold or
+ *   only pinned pages are left; so the entries held never exceed
+ *   max(cache_bytes, the bytes of the pinned pages) <= cache_bytes + the
+ *   pages of the rows on screen. A page evicted before any of its rows was
+ *   read is not prefetched again until the window or the find moves, so the
+ *   requests stay bounded whatever the server's page size.
+ * - The filtered view keeps only (id, position) pairs of the matches, not the
+ *   entries, and the positions scanned as sorted intervals: memory grows with
+ *   what was fetched, never with the count the server claims.
+ * - App names seen are kept for completion (STORE_APPS_MAX names, each cut
+ *   to STORE_APP_NAME_MAX bytes, STORE_APPS_BYTES_MAX in all).
  * - With a filter, every page that arrives is scanned for matches, and the
  *   store asks for the pages it has not scanned yet until the whole log is:
  *   the view is correct whether or not the server filtered.
@@ -37,6 +50,13 @@
 #include "omslog/filter.h"
 
 #define STORE_MIN_CACHE_PAGES 16
+/* The byte bound until store_set_cache_bytes says otherwise. */
+#define STORE_DEFAULT_CACHE_BYTES ((size_t)64 * 1024 * 1024)
+/* Pages remembered as dropped unread (store.c keeps the newest). */
+#define STORE_DROPPED_MAX 64
+#define STORE_APPS_MAX 1024
+#define STORE_APP_NAME_MAX 256
+#define STORE_APPS_BYTES_MAX ((size_t)64 * 1024)
 /* Pages fetched ahead of the window in the scroll direction. */
 #define STORE_PREFETCH_PAGES 2
 /* Requests a locate may make before it gives up and says the id is absent. */
@@ -73,6 +93,11 @@ typedef bool (*store_pred)(const struct log_entry *e, void *ctx);
  * of where it is (as many as can be in flight at once). */
 struct store *store_new(long cache_pages, long page_size, long find_ahead);
 void store_free(struct store *s);
+/* The byte bound of the cache (0: STORE_DEFAULT_CACHE_BYTES). */
+void store_set_cache_bytes(struct store *s, size_t bytes);
+/* What the cache holds now: bytes of its entries, and pages. */
+size_t store_cached_bytes(const struct store *s);
+size_t store_cached_pages(const struct store *s);
 
 /* The server's count (-1 before the first page). */
 int64_t store_count(const struct store *s);

@@ -1004,6 +1004,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
     a.cfg = cfg;
     a.api = api;
     a.store = store_new(cfg->cache_pages, cfg->page_size, cfg->parallel);
+    store_set_cache_bytes(a.store, (size_t)cfg->cache_bytes);
     a.utc = cfg->utc;
     a.draws_path = getenv("OMSLOG_DEBUG_DRAWS");
     const char *slow = getenv("OMSLOG_DEBUG_SLOW_KEYS");

@@ -22,7 +22,6 @@
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 BENCH_DIR=${BENCH_DIR:-/var/tmp/omslog-drf}
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 PY=/usr/bin/python3
@@ -33,7 +32,8 @@ run=$BENCH_DIR/run
 pg() { PGOPTIONS='-c client_min_messages=warning' runuser -u postgres -- "$@"; }
 
 free_port() {
-    $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    $PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 
 # The helpers' variables start with _: sh has no local variables, the callers' stay intact.

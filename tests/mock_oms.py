@@ -32,6 +32,13 @@ PageNumberPagination (page size, `page=last`, "Invalid page.", next/previous bui
 with replace_query_param/remove_query_param), TokenAuthentication's messages and
 WWW-Authenticate header, authentication before throttling before 405, the JSON
 renderer (compact, UTF-8, U+2028/U+2029 escaped), Django's APPEND_SLASH redirect.
+
+Server-side filtering, each parameter switchable (--lookups; presets none, exact, full,
+full-sort are the reference server's modes): django-filter lookups exact, in, gte, lte,
+gt, lt on level, app_name, logger_name, id and created_at, with its value parsing and 400
+bodies; SearchFilter `search`; OrderingFilter as `ordering` or `sort`. --liars makes a
+parameter accepted but wrong (ignored, or some matching rows dropped). bench/drf/compare.py
+checks these answers against a real DRF server holding the same entries.
 """
 import argparse
 import bisect

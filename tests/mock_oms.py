@@ -32,6 +32,13 @@ PageNumberPagination (page size, `page=last`, "Invalid page.", next/previous bui
 with replace_query_param/remove_query_param), TokenAuthentication's messages and
 WWW-Authenticate header, authentication before throttling before 405, the JSON
 renderer (compact, UTF-8, U+2028/U+2029 escaped), Django's APPEND_SLASH redirect.
+
+Server-side filtering, each parameter switchable (--lookups; presets none, exact, full,
+full-sort are the reference server's modes): django-filter lookups exact, in, gte, lte,
+gt, lt on level, app_name, logger_name, id and created_at, with its value parsing and 400
+bodies; SearchFilter `search`; OrderingFilter as `ordering` or `sort`. --liars makes a
+parameter accepted but wrong (ignored, or some matching rows dropped). bench/drf/compare.py
+checks these answers against a real DRF server holding the same entries.
 """
 import argparse
 import bisect
@@ -51,6 +58,7 @@ import threading
 import time
 from collections import deque, namedtuple
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
@@ -77,6 +85,11 @@ OPTIONS = [
     ("max_page_size", 1000, "clamp a requested page size to this (0: no limit)"),
     ("limit_param", False, "honour 'limit' as the page size parameter"),
     ("server_filters", False, "honour level, level__gte and app_name (django-filter style)"),
+    ("lookups", "", "honour these django-filter/DRF parameters: comma-separated names "
+     "(level__gte, app_name__in, search, ordering, sort, ...) or presets: none, exact, full, "
+     "full-sort (the reference server's OMS_FILTERS modes), all"),
+    ("liars", "", "accept these parameters and answer wrongly, as PARAM:ignore (no effect) or "
+     "PARAM:drop (about one matching row in four left out, count too), comma-separated"),
     ("gzip", False, "gzip bodies when the client accepts it"),
     ("log_requests", False, "log each request to stderr"),
     ("log_file", "", "append one JSON line per API request: method, path, headers"),
@@ -663,6 +676,188 @@ def huge_trace(mb):
     return build(max(1, math.ceil((mb * 1_000_000 - base) / per_level)))
 
 
+# ---------------------------------------------------------------- django-filter lookups
+
+# The filterable fields and the form field django-filter gives each (NumberFilter: a
+# DecimalField; CharFilter: a stripping CharField; DRF's IsoDateTimeFilter).
+FILTER_FIELDS = {"level": "number", "app_name": "char", "logger_name": "char", "id": "number",
+                 "created_at": "datetime"}
+LOOKUP_TYPES = ("exact", "in", "gte", "lte", "gt", "lt")
+# The reference server's FilterSets (bench/drf/oms_drf/views.py), in declaration order: a
+# 400 lists the invalid parameters in this order.
+FULL_FILTERS = ["level", "level__in", "level__gte", "level__lte", "app_name", "app_name__in",
+                "logger_name", "logger_name__in", "id__lt", "id__lte", "id__gt", "id__gte",
+                "created_at__gte", "created_at__lte", "created_at__gt", "created_at__lt"]
+ALL_FILTERS = FULL_FILTERS + [
+    f if t == "exact" else f + "__" + t for f in FILTER_FIELDS for t in LOOKUP_TYPES
+    if (f if t == "exact" else f + "__" + t) not in FULL_FILTERS]
+LOOKUP_PARAMS = ALL_FILTERS + ["search", "ordering", "sort"]
+# --lookups presets: the reference server's OMS_FILTERS modes, and "all" (every lookup).
+LOOKUP_PRESETS = {
+    "none": [], "exact": ["level", "app_name", "logger_name"],
+    "full": FULL_FILTERS + ["search", "ordering"], "full-sort": FULL_FILTERS + ["search", "sort"],
+    "all": ALL_FILTERS + ["search", "ordering"],
+}
+LIAR_MODES = ("ignore", "drop")
+SEARCH_FIELDS = ("message", "logger_name", "app_name")  # the reference server's search_fields
+ORDERING_FIELDS = ("id", "created_at")
+MAX_NUMBER = Decimal(1e50)  # django-filter's NumberFilter: MaxValueValidator(1e50)
+# Django 3.2's parse_datetime (Debian bookworm), which IsoDateTimeField uses: no date alone.
+DATETIME_RE = re.compile(
+    r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+    r"[T ](?P<hour>\d{1,2}):(?P<minute>\d{1,2})"
+    r"(?::(?P<second>\d{1,2})(?:[\.,](?P<microsecond>\d{1,6})\d{0,6})?)?"
+    r"\s*(?P<tzinfo>Z|[+-]\d{2}(?::?\d{2})?)?$")
+Filter = namedtuple("Filter", "field lookup value liar")
+
+
+def lookup_names(text):
+    """The parameters a --lookups value names: comma-separated names and presets."""
+    names = []
+    for word in (w.strip() for w in text.split(",")):
+        if word in LOOKUP_PRESETS:
+            names += LOOKUP_PRESETS[word]
+        elif word in LOOKUP_PARAMS:
+            names.append(word)
+        elif word:
+            raise ValueError("unknown lookup: %s (one of %s, or a preset: %s)"
+                             % (word, ", ".join(LOOKUP_PARAMS), ", ".join(LOOKUP_PRESETS)))
+    return names
+
+
+def liar_modes(text):
+    """{parameter: mode} of a --liars value such as "level__gte:ignore,search:drop"."""
+    modes = {}
+    for word in (w.strip() for w in text.split(",")):
+        if not word:
+            continue
+        name, _, mode = word.partition(":")
+        if name not in LOOKUP_PARAMS or mode not in LIAR_MODES:
+            raise ValueError("bad liar: %s (PARAM:MODE, MODE one of %s)"
+                             % (word, ", ".join(LIAR_MODES)))
+        modes[name] = mode
+    return modes
+
+
+def number_value(text):
+    """forms.DecimalField (strip, Decimal, finite, <= 1e50), then IntegerField's int()."""
+    try:
+        d = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError("Enter a number.")
+    if not d.is_finite():
+        raise ValueError("Enter a number.")
+    if d > MAX_NUMBER:
+        raise ValueError("Ensure this value is less than or equal to 1e+50.")
+    return int(d)  # Django 3.2's IntegerField.get_prep_value: truncation, 20.9 is 20
+
+
+def char_value(text):
+    if "\x00" in text:
+        raise ValueError("Null characters are not allowed.")
+    return text.strip()
+
+
+def datetime_value(text):
+    """Microseconds since the epoch (UTC) of an IsoDateTimeField value; naive is UTC."""
+    m = DATETIME_RE.match(text.strip())
+    if not m:
+        raise ValueError("Enter a valid date/time.")
+    kw = m.groupdict()
+    tz, micro = kw.pop("tzinfo"), (kw.pop("microsecond") or "").ljust(6, "0")
+    offset = 0
+    if tz not in (None, "Z"):
+        offset = 60 * int(tz[1:3]) + (int(tz[-2:]) if len(tz) > 3 else 0)
+        offset = -offset if tz[0] == "-" else offset
+    try:
+        if abs(offset) >= 24 * 60:  # datetime.timezone refuses it: Django says invalid
+            raise ValueError
+        dt = datetime(*(int(v or 0) for v in kw.values()), int(micro))
+    except ValueError:
+        raise ValueError("Enter a valid date/time.")
+    return (dt - EPOCH) // timedelta(microseconds=1) - offset * 60_000_000
+
+
+PARSERS = {"number": number_value, "char": char_value, "datetime": datetime_value}
+
+
+def filter_value(kind, lookup, raw):
+    """The cleaned value, None for "no filter" (django-filter skips blank values), or
+    ValueError with the form's message. An `in` value is split at commas (BaseCSVWidget);
+    blank items match nothing, so `level__in=,` matches no row."""
+    if lookup != "in":
+        if raw == "" or (kind == "char" and not raw.strip()):
+            return None
+        return PARSERS[kind](raw)
+    if raw == "":
+        return None
+    items = [PARSERS[kind](v) for v in raw.split(",") if v != ""]
+    return frozenset(v for v in items if v != "")
+
+
+def pg_upper(text):
+    """PostgreSQL's upper() under a libc UTF-8 locale: one character at a time, so 'ß'
+    stays 'ß' where Python's str.upper() makes it 'SS'."""
+    return "".join(u if len(u) == 1 else c for c, u in ((c, c.upper()) for c in text))
+
+
+def search_terms(raw):
+    """DRF 3.14's SearchFilter.get_search_terms: NULs dropped, commas are spaces."""
+    return tuple(raw.replace("\x00", "").replace(",", " ").split())
+
+
+def ordering_terms(raw):
+    """DRF's OrderingFilter: comma-separated, invalid fields dropped; () = the default."""
+    terms = (t.strip() for t in raw.split(","))
+    return tuple(t for t in terms if (t[1:] if t.startswith("-") else t) in ORDERING_FIELDS)
+
+
+def matches(value, lookup, wanted):
+    if lookup == "exact":
+        return value == wanted
+    if lookup == "in":
+        return value in wanted
+    return {"gte": value >= wanted, "lte": value <= wanted,
+            "gt": value > wanted, "lt": value < wanted}[lookup]
+
+
+def liar_drops(seed, id_):
+    """The rows a "drop" liar leaves out: about one matching row in four."""
+    return mix(seed, id_, 9) % 4 == 0
+
+
+def query_filters(get, o):
+    """(filters, search, ordering, errors) of a request's query: what the mock honours
+    (--lookups, --server-filters, --liars) parsed as django-filter and DRF parse it.
+    filters: Filter tuples; search: (terms, liar) or None; ordering: (terms, liar)."""
+    honoured = set(lookup_names(o["lookups"]))
+    if o["server_filters"]:
+        honoured |= {"level", "level__gte", "app_name"}
+    liars = liar_modes(o["liars"])
+    honoured |= set(liars)
+    filters, errors = [], {}
+    for name in ALL_FILTERS:
+        raw = get(name)
+        if name not in honoured or raw is None:
+            continue
+        field, _, lookup = name.partition("__")
+        try:
+            value = filter_value(FILTER_FIELDS[field], lookup or "exact", raw)
+        except ValueError as e:
+            errors[name] = [str(e)]
+            continue
+        if value is not None:
+            filters.append(Filter(field, lookup or "exact", value, liars.get(name)))
+    search = None
+    if "search" in honoured and search_terms(get("search", "")):
+        search = (search_terms(get("search", "")), liars.get("search"))
+    ordering = ((), None)
+    for name in ("ordering", "sort"):
+        if name in honoured and ordering_terms(get(name, "")):
+            ordering = (ordering_terms(get(name, "")), liars.get(name))
+    return filters, search, ordering, errors
+
+
 # ---------------------------------------------------------------- HTTP layer
 
 # How a reply goes out (mode): "normal"; "truncate": the first `cut` bytes of the body
@@ -761,14 +956,6 @@ def query_url(url, key, value=None):
     return urlunsplit((scheme, netloc, path, urlencode(sorted(qd.items()), doseq=True), fragment))
 
 
-def whole_number(text):
-    """Django forms.IntegerField: strip, drop a trailing '.0', then int(); None if invalid."""
-    try:
-        return int(re.sub(r"\.0*\s*$", "", text.strip()))
-    except ValueError:
-        return None
-
-
 def coerce(name, value):
     name = name.replace("-", "_")
     if name not in DEFAULTS:
@@ -790,7 +977,12 @@ def coerce(name, value):
         return name, bool(value)
     if isinstance(default, (int, float)):
         return name, type(default)(value)
-    return name, "" if value is None else str(value)
+    value = "" if value is None else str(value)
+    if name == "lookups":
+        lookup_names(value)  # raises ValueError on an unknown name
+    elif name == "liars":
+        liar_modes(value)
+    return name, value
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -1240,17 +1432,51 @@ class MockServer:
         r = json_reply(200, self.entry(id_, created, o))
         return r._replace(body=splice_raw(r.body)) if o["hostile"] or o["invalid_utf8"] else r
 
-    def filtered(self, o, exact, gte, app):
-        key = (self.store.version, o["seed"], o["escapes"], exact, gte, app)
-        if key != self.filter_key:
-            pos = []
-            for p, id_ in enumerate(self.store.ids()):
-                level, app_name = meta(o["seed"], id_, o["escapes"])
-                if ((exact is None or level == exact) and (gte is None or level >= gte)
-                        and (app is None or app_name == app)):
-                    pos.append(p)
-            self.filter_key, self.filter_positions = key, pos
+    def filtered(self, o, filters, search, ordering):
+        """Store positions of the entries a query selects, in the order asked for."""
+        key = (self.store.version, o["seed"], o["escapes"], tuple(filters), search, ordering)
+        if key == self.filter_key:
+            return self.filter_positions
+        # Level and app alone come cheaply from meta(); anything else from the entry served.
+        cheap = (all(f.field in ("level", "app_name", "id") for f in filters) and not search
+                 and not (o["hostile"] or o["huge_fields"]))
+        rows = []
+        for p, id_ in enumerate(self.store.ids()):
+            created = self.store.find(id_)
+            if cheap:
+                e = dict(zip(("level", "app_name"),
+                             meta(o["seed"], id_, o["escapes"] and not o["lean"])))
+            else:
+                e = dict(self.entry(id_, created, o))
+            e.update(id=id_, created_at=created)
+            if self.selects(o, e, filters, search):
+                rows.append((p, e))
+        terms, liar = ordering
+        if terms and liar != "ignore":  # stable sorts, last key first; ties keep -id
+            for t in reversed(terms):
+                rows.sort(key=lambda r: r[1][t.lstrip("-")], reverse=t.startswith("-"))
+        if liar == "drop":
+            rows = [r for r in rows if not liar_drops(o["seed"], r[1]["id"])]
+        self.filter_key, self.filter_positions = key, [p for p, _ in rows]
         return self.filter_positions
+
+    @staticmethod
+    def selects(o, e, filters, search):
+        """Whether entry e passes the filters and the search, liars included."""
+        for f in filters:
+            if f.liar == "ignore":
+                continue
+            if not matches(e[f.field], f.lookup, f.value):
+                return False
+            if f.liar == "drop" and liar_drops(o["seed"], e["id"]):
+                return False
+        if search and search[1] != "ignore":
+            fields = [pg_upper(e[name]) for name in SEARCH_FIELDS]
+            if not all(any(pg_upper(t) in v for v in fields) for t in search[0]):
+                return False  # every term in at least one field (icontains)
+            if search[1] == "drop" and liar_drops(o["seed"], e["id"]):
+                return False
+        return True
 
     def list(self, split, headers, o):
         params = parse_qs(split.query, keep_blank_values=True)
@@ -1259,18 +1485,11 @@ class MockServer:
             return params[name][-1] if name in params else default
 
         positions = None
-        if o["server_filters"]:  # django-filter: blank values mean "no filter"
-            nums, errors = {}, {}
-            for name in ("level", "level__gte"):
-                if (get(name) or "").strip():
-                    nums[name] = whole_number(get(name))
-                    if nums[name] is None:
-                        errors[name] = ["Enter a whole number."]
-            if errors:
-                return json_reply(400, errors)
-            if nums or get("app_name"):
-                positions = self.filtered(o, nums.get("level"), nums.get("level__gte"),
-                                          get("app_name") or None)
+        filters, search, ordering, errors = query_filters(get, o)
+        if errors:  # django-filter's form errors, before pagination
+            return json_reply(400, errors)
+        if filters or search or ordering[0] or ordering[1] == "drop":
+            positions = self.filtered(o, filters, search, ordering)
         count = len(self.store) if positions is None else len(positions)
         size, size_param = o["page_size"], "limit" if o["limit_param"] else o["page_size_param"]
         if size_param and size_param in params:

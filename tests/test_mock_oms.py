@@ -21,10 +21,12 @@ import tempfile
 import time
 import types
 import urllib.request
+from urllib.parse import urlencode
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from harness import Skip, Suite, scaled  # noqa: E402
+import mock_oms as srv_mock  # noqa: E402
 from mock_oms import API_PATH, Hooks, MockServer, Reply, json_reply  # noqa: E402
 
 TOKEN = "demo-token"
@@ -435,8 +437,9 @@ def server_filters():
         eq(page(srv, "?level__gte=&app_name=")["count"], 300)  # blank = no filter
         eq(page(srv, "?level__gte=30.0")["count"],
            sum(e["level"] >= 30 for e in every))
+        # django-filter's NumberFilter is a DecimalField (as the reference DRF server says)
         eq(get_json(srv, API_PATH + "?level__gte=abc"),
-           (400, {"level__gte": ["Enter a whole number."]}))
+           (400, {"level__gte": ["Enter a number."]}))
 
 
 @test
@@ -746,6 +749,244 @@ def runner_reports_and_selects():
                                          "0 passed, 1 failed"])
     eq(ran, [])
     eq(scaled(2), 2 * SCALE)
+
+
+# ------------------------------------------------------------------ django-filter lookups
+# The semantics below were checked against the reference DRF server (bench/drf/compare.py):
+# Debian bookworm's Django 3.2, DRF 3.14, django-filter 23.1.
+
+def lookup_mock(count=400, **opts):
+    opts.setdefault("lookups", "all")
+    return MockServer(count=count, page_size_param="page_size", **opts)
+
+
+def everything(srv):
+    d = page(srv, "?page_size=1000")
+    assert d["count"] == len(d["results"]), d["count"]
+    return d["results"]
+
+
+def ids_of(srv, query):
+    """(count, ids of every page) of a query."""
+    d = page(srv, "?page_size=1000&" + query)
+    out = [e["id"] for e in d["results"]]
+    while d["next"]:
+        d = page(srv, "?" + d["next"].split("?", 1)[1])
+        out += [e["id"] for e in d["results"]]
+    eq(d["count"], len(out))
+    return d["count"], out
+
+
+def expect(srv, query, rows, pred):
+    want = [e["id"] for e in rows if pred(e)]
+    assert 0 < len(want) < len(rows), (query, len(want))  # a filter that can be seen to work
+    eq(ids_of(srv, query), (len(want), want))
+
+
+@test
+def lookups_on_numbers():
+    with lookup_mock() as srv:
+        rows = everything(srv)
+        mid = rows[len(rows) // 2]["id"]
+        for op, pred in (("", lambda a, b: a == b), ("__gte", lambda a, b: a >= b),
+                         ("__lte", lambda a, b: a <= b), ("__gt", lambda a, b: a > b),
+                         ("__lt", lambda a, b: a < b)):
+            expect(srv, "level%s=30" % op, rows, lambda e: pred(e["level"], 30))
+            expect(srv, "id%s=%d" % (op, mid), rows, lambda e: pred(e["id"], mid))
+        expect(srv, "level__in=25,40,50", rows, lambda e: e["level"] in (25, 40, 50))
+        expect(srv, "id__in=%d,%d,999999" % (rows[0]["id"], mid), rows,
+               lambda e: e["id"] in (rows[0]["id"], mid))
+        # a DecimalField, then int(): 20.5 is 20, and Decimal's spellings are numbers
+        for same in ("20.5", "20.7", "20.0", " 20 ", "+20", "2e1", "2_0", "\uff12\uff10"):
+            eq(ids_of(srv, urlencode({"level": same})), ids_of(srv, "level=20"))
+        eq(ids_of(srv, "level__lt=30.9"), ids_of(srv, "level__lt=30"))  # truncated
+        eq(ids_of(srv, "level=-1"), (0, []))  # an impossible value: nothing
+        eq(ids_of(srv, "level=10&level=20"), ids_of(srv, "level=20"))  # the last one counts
+        eq(ids_of(srv, "id__gt=99999999999999999999")[0], 0)
+        eq(page(srv, "?level__gte=30&page_size=7&page=2")["next"].split("?")[1],
+           "level__gte=30&page=3&page_size=7")  # DRF's links keep the filters
+
+
+@test
+def lookups_on_text_and_times():
+    with lookup_mock() as srv:
+        rows = everything(srv)
+        expect(srv, "app_name=shipment", rows, lambda e: e["app_name"] == "shipment")
+        expect(srv, "app_name=%20shipment%20", rows, lambda e: e["app_name"] == "shipment")
+        eq(ids_of(srv, "app_name=SHIPMENT")[0], 0)  # exact is case-sensitive
+        expect(srv, "app_name__in=shipment,,payment", rows,
+               lambda e: e["app_name"] in ("shipment", "payment"))
+        logger = rows[3]["logger_name"]
+        expect(srv, "logger_name=" + logger, rows, lambda e: e["logger_name"] == logger)
+        expect(srv, "logger_name__in=%s,django.request" % logger, rows,
+               lambda e: e["logger_name"] in (logger, "django.request"))
+        whole = next(e for e in rows[1:-1] if not re.search(r"\.\d+Z$", e["created_at"]))
+        t = whole["created_at"]  # "...:35Z": the boundary itself, to the microsecond
+        expect(srv, "created_at__gte=" + t, rows, lambda e: e["created_at"] >= t)
+        expect(srv, "created_at__gt=" + t, rows, lambda e: e["created_at"] > t)
+        expect(srv, "created_at__lte=" + t, rows, lambda e: e["created_at"] <= t)
+        expect(srv, "created_at__lt=" + t, rows, lambda e: e["created_at"] < t)
+        naive, hhmm = t[:-1], t[:16]  # naive times are UTC (TIME_ZONE = "UTC")
+        eq(ids_of(srv, "created_at__gte=" + naive), ids_of(srv, "created_at__gte=" + t))
+        eq(ids_of(srv, "created_at__gte=" + naive.replace("T", "%20")),
+           ids_of(srv, "created_at__gte=" + t))
+        plus3 = "%02d" % ((int(t[11:13]) + 3) % 24)  # the same instant at +03:00
+        if int(t[11:13]) < 21:
+            for offset in ("%2B03:00", "%2B0300", "%2B03"):
+                eq(ids_of(srv, "created_at__gte=%s%s%s%s" % (t[:11], plus3, t[13:-1], offset)),
+                   ids_of(srv, "created_at__gte=" + t))
+        eq(ids_of(srv, "created_at__gte=%s.0000009Z" % t[:-1]),  # digits past 6 dropped
+           ids_of(srv, "created_at__gte=" + t))
+        expect(srv, "created_at__gte=%s:00Z" % hhmm, rows,
+               lambda e: e["created_at"] >= hhmm + ":00")
+
+
+@test
+def lookups_blank_and_invalid_values():
+    with lookup_mock(count=200) as srv:
+        total = len(everything(srv))
+
+        def bad(query, body):
+            eq(get_json(srv, API_PATH + "?" + query), (400, body))
+
+        number, when = ["Enter a number."], ["Enter a valid date/time."]
+        for q in ("level=abc", "level=%20", "level=inf", "level=NaN", "level=1.2.3"):
+            bad(q, {"level": number})
+        bad("level=1e400", {"level": ["Ensure this value is less than or equal to 1e+50."]})
+        bad("level__in=10,abc", {"level__in": number})
+        bad("level__in=%20", {"level__in": number})
+        for q in ("2026-11-20", "bad", "%20", "2026-13-20T00:00Z", "2026-11-20T24:00",
+                  "2026-11-20T00:00%2B24:00", "2026-11-20T00"):
+            bad("created_at__gte=" + q, {"created_at__gte": when})
+        bad("app_name=a%00b", {"app_name": ["Null characters are not allowed."]})
+        bad("id__lt=abc&id__gt=x&level=y&page=999",  # every field; before the page
+            {"level": number, "id__lt": number, "id__gt": number})
+        for blank in ("level=", "level__in=", "app_name=", "app_name=%20", "search=",
+                      "search=%20,%20", "ordering=", "created_at__gte=", "id__lt="):
+            eq(ids_of(srv, blank)[0], total)  # blank: no filter
+        eq(ids_of(srv, "level__in=,"), (0, []))  # blank items match nothing
+        eq(ids_of(srv, "app_name__in=,"), (0, []))
+        for unknown in ("foo=bar", "level__foo=1", "level__contains=2", "appname=x"):
+            eq(ids_of(srv, unknown)[0], total)  # DRF ignores what it does not know
+        srv.set(lookups="level")
+        eq(ids_of(srv, "level__gte=abc")[0], total)  # not honoured: not even validated
+        eq(get_json(srv, API_PATH + "?level=abc")[0], 400)
+
+
+@test
+def search_terms_and_fields():
+    with lookup_mock() as srv:
+        rows = everything(srv)
+
+        def up(t):
+            return "".join(c.upper() if len(c.upper()) == 1 else c for c in t)
+
+        def has(e, *terms):
+            return all(any(up(t) in up(e[f]) for f in ("message", "logger_name", "app_name"))
+                       for t in terms)
+        expect(srv, "search=order", rows, lambda e: has(e, "order"))
+        eq(ids_of(srv, "search=ORDER"), ids_of(srv, "search=order"))
+        expect(srv, "search=order%20shipment", rows, lambda e: has(e, "order", "shipment"))
+        eq(ids_of(srv, "search=order,shipment"), ids_of(srv, "search=order%20shipment"))
+        eq(ids_of(srv, "search=%20order%00%20,,shipment%20"),  # NULs go, commas are spaces
+           ids_of(srv, "search=order%20shipment"))
+        expect(srv, "search=payment", rows, lambda e: has(e, "payment"))  # app, logger
+        assert any("payment" not in e["message"].lower() for e in rows if has(e, "payment"))
+        expect(srv, "search=%C4%B0stanbul", rows, lambda e: has(e, "\u0130stanbul"))
+        eq(ids_of(srv, "search=istanbul")[0], 0)  # upper("i") is "I", not "İ"
+        expect(srv, "search=%C3%B6deme", rows, lambda e: has(e, "\u00f6deme"))
+        eq(ids_of(srv, "search=%22order%20OS%22")[0], 0)  # quotes are part of the terms
+        eq(ids_of(srv, "search=Traceback")[0], 0)  # traces are not searched
+        assert any(e["trace"] and "Traceback" in e["trace"] for e in rows)
+        eq([srv_mock.pg_upper(t) for t in ("stra\u00dfe", "\u0131i", "\ufb01")],
+           ["STRA\u00dfE", "II", "\ufb01"])  # one character for one, as PostgreSQL
+
+
+@test
+def ordering_and_sort():
+    with lookup_mock(count=150) as srv:
+        rows = everything(srv)
+        newest = [e["id"] for e in rows]
+        eq(ids_of(srv, "ordering=id")[1], newest[::-1])
+        eq(ids_of(srv, "ordering=-id")[1], newest)
+        eq(ids_of(srv, "ordering=created_at")[1],
+           [e["id"] for e in sorted(rows, key=lambda e: e["created_at"])])
+        eq(ids_of(srv, "ordering=-created_at,id")[1], newest)
+        for ignored in ("ordering=level", "ordering=--id", "ordering=foo", "sort=id"):
+            eq(ids_of(srv, ignored)[1], newest)  # invalid fields dropped: the default
+        eq(ids_of(srv, "ordering=foo,%20id")[1], newest[::-1])
+        first = page(srv, "?ordering=id&page=last&page_size=100")
+        eq([e["id"] for e in first["results"]], newest[::-1][100:])
+        low = [e["id"] for e in rows if e["level"] >= 30]
+        eq(ids_of(srv, "level__gte=30&ordering=id")[1], low[::-1])
+        srv.set(lookups="full-sort")  # Akinon's name: sort, and ordering is unknown
+        eq(ids_of(srv, "sort=id")[1], newest[::-1])
+        eq(ids_of(srv, "ordering=id")[1], newest)
+        srv.set(lookups="level,sort,ordering")  # both, as two OrderingFilters would
+        eq(ids_of(srv, "sort=id")[1], ids_of(srv, "ordering=id")[1])
+
+
+@test
+def lookup_presets_and_switches():
+    with lookup_mock(count=200, lookups="none") as srv:
+        total = len(everything(srv))
+        for q in ("level=20", "search=order", "ordering=id"):
+            eq(ids_of(srv, q)[0], total)
+        srv.set(lookups="exact")  # the reference server's `exact` backends
+        assert ids_of(srv, "level=20")[0] < total
+        assert ids_of(srv, "logger_name=django.request")[0] < total
+        for q in ("level__gte=30", "level__in=10,20", "search=order", "ordering=id",
+                  "id__lt=100"):
+            eq(ids_of(srv, q)[0], total)
+        srv.set(lookups="full")
+        assert ids_of(srv, "level__gte=30")[0] < total
+        eq(ids_of(srv, "level__gt=30")[0], total)  # not in the reference FilterSet
+        srv.set(lookups="app_name__in, id__lt")  # names; spaces are fine
+        assert ids_of(srv, "id__lt=100")[0] < total
+        eq(ids_of(srv, "app_name=shipment")[0], total)
+        for bad in ({"lookups": "level__like"}, {"liars": "level"},
+                    {"liars": "level:sometimes"}, {"liars": "nope:ignore"}):
+            status, body = get_json(srv, "/__control__", method="POST",
+                                    body=json.dumps(bad).encode())
+            eq(status, 400)
+            assert "lookup" in body["detail"] or "liar" in body["detail"], body
+        eq(get_json(srv, "/__control__")[1]["options"]["lookups"], "app_name__in, id__lt")
+        try:
+            MockServer(lookups="levels")
+            raise AssertionError("an unknown lookup was accepted")
+        except ValueError as e:
+            assert "unknown lookup: levels" in str(e), e
+    with MockServer(count=100, server_filters=True) as srv:  # the older switch: three
+        assert page(srv, "?level=20")["count"] < 100
+        eq(page(srv, "?level__lte=20")["count"], 100)
+
+
+@test
+def liars_ignore_or_drop():
+    with lookup_mock(liars="level__gte:ignore,app_name:drop,search:drop,ordering:ignore",
+                     lookups="id__lt") as srv:
+        rows = everything(srv)
+        eq(ids_of(srv, "level__gte=40")[1], [e["id"] for e in rows])  # accepted, no effect
+        eq(get_json(srv, API_PATH + "?level__gte=abc")[0], 400)  # yet validated
+        honest = [e["id"] for e in rows if e["app_name"] == "shipment"]
+        count, got = ids_of(srv, "app_name=shipment")
+        assert set(got) < set(honest) and len(got) >= len(honest) // 2, (got, honest)
+        assert all(next(e for e in rows if e["id"] == i)["app_name"] == "shipment"
+                   for i in got)  # what it answers matches; some matches are missing
+        eq(ids_of(srv, "app_name=shipment"), (count, got))  # the same lie each time
+        found = ids_of(srv, "search=order")[1]
+        want = [e["id"] for e in rows if "ORDER" in (e["message"] + e["logger_name"]
+                                                      + e["app_name"]).upper()]
+        assert set(found) < set(want), (len(found), len(want))
+        eq(ids_of(srv, "ordering=id")[1], [e["id"] for e in rows])  # order ignored
+        assert ids_of(srv, "id__lt=100")[0] < len(rows)  # the honest ones still work
+        srv.set(liars="id__lt:drop,level:drop")
+        honest = [e["id"] for e in rows if e["id"] < 300 and e["level"] == 20]
+        got = ids_of(srv, "id__lt=300&level=20")[1]
+        assert set(got) < set(honest), (got, honest)
+        srv.set(liars="ordering:drop")
+        got = ids_of(srv, "ordering=id")[1]
+        assert got == sorted(got) and len(got) < len(rows), got
 
 if __name__ == "__main__":
     sys.exit(suite.main(sys.argv[1:]))

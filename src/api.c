@@ -65,6 +65,8 @@ struct api *api_new(const struct config *cfg, FILE *verbose, struct omslog_error
         .timeout_ms = cfg->timeout_s * API_MS_PER_S,
         .low_speed_time_s = cfg->low_speed_time_s,
         .retries = cfg->retries,
+        .retry_budget_ms = cfg->retry_budget_s * API_MS_PER_S,
+        .max_body = cfg->max_response > 0 ? (size_t)cfg->max_response : 0,
         .max_parallel = cfg->parallel,
         .insecure = cfg->insecure,
         .verbose = verbose,
@@ -132,6 +134,11 @@ void api_cancel(struct api *a, int id)
 long api_room(const struct api *a)
 {
     return a->max_parallel - (long)http_pending(a->http);
+}
+
+void api_set_notice(struct api *a, FILE *notice)
+{
+    http_set_notice(a->http, notice);
 }
 
 int api_wait(struct api *a, const int *extra_fds, int n_extra, int timeout_ms, bool *extra_ready)
@@ -230,8 +237,16 @@ static void api_transport_error(struct api *a, const struct http_result *r,
         break;
     }
     case HTTP_FAIL_TOO_LARGE:
-        error_set(err, OMSLOG_ERR_PROTOCOL, "the response from %s is too large (%s)", host,
-                  buf_str(&why));
+        error_set(err, OMSLOG_ERR_PROTOCOL,
+                  "%s from %s: no real page is that large; stopped reading it (raise "
+                  "max_response if it is expected)",
+                  buf_str(&why), host);
+        break;
+    case HTTP_FAIL_BAD_RESPONSE:
+        error_set(err, OMSLOG_ERR_PROTOCOL,
+                  "bad response from %s (%s): the server or a proxy in between sent a broken "
+                  "HTTP reply",
+                  host, buf_str(&why));
         break;
     case HTTP_FAIL_CANCELLED:
         error_set(err, OMSLOG_ERR_INTERNAL, "request cancelled");
@@ -285,9 +300,12 @@ static void api_status_error(struct api *a, const struct api_request *q,
     } else if (st == 400) {
         error_set(err, OMSLOG_ERR_BAD_REQUEST, "the server rejected the request (400: %s)", d);
     } else if (st == 429) {
+        char wait[64] = "";
+        if (r->retry_after_s >= 0)
+            snprintf(wait, sizeof wait, " (it asked to wait %ld s)", r->retry_after_s);
         error_set(err, OMSLOG_ERR_RATE_LIMIT,
-                  "rate limited by %s (429: %s) after %d attempt%s: wait and try again", host, d,
-                  r->attempts, r->attempts == 1 ? "" : "s");
+                  "rate limited by %s (429: %s) after %d attempt%s%s: wait and try again", host, d,
+                  r->attempts, r->attempts == 1 ? "" : "s", wait);
     } else if (st >= 500) {
         error_set(err, OMSLOG_ERR_SERVER,
                   "server error %ld from %s after %d attempt%s (%s): the server is failing; "

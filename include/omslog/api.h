@@ -56,6 +56,8 @@ void api_cancel(struct api *a, int id);
 /* Requests that may start now without waiting for a slot (may be <= 0): the
  * one limit on requests in flight. More may be made; they wait their turn. */
 long api_room(const struct api *a);
+/* Where "waiting N s before retry" lines go (a terminal's stderr), or NULL. */
+void api_set_notice(struct api *a, FILE *notice);
 /* See http_wait. */
 int api_wait(struct api *a, const int *extra_fds, int n_extra, int timeout_ms, bool *extra_ready);
 /* Drive the network and fill *out with one finished request: returns true

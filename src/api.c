@@ -191,8 +191,8 @@ static void api_describe_body(struct buf *out, const struct http_result *r)
     buf_putc(out, '"');
 }
 
-static void api_transport_error(struct api *a, const struct http_result *r,
-                                struct omslog_error *err)
+static void api_transport_error(struct api *a, const struct api_request *q,
+                                const struct http_result *r, struct omslog_error *err)
 {
     struct buf why = {0};
     api_quote(&why, r->errmsg, strlen(r->errmsg), sizeof r->errmsg);
@@ -237,10 +237,12 @@ static void api_transport_error(struct api *a, const struct http_result *r,
         break;
     }
     case HTTP_FAIL_TOO_LARGE:
+        /* A page holds page_size entries: fewer make it smaller. */
         error_set(err, OMSLOG_ERR_PROTOCOL,
-                  "%s from %s: no real page is that large; stopped reading it (raise "
-                  "max_response if it is expected)",
-                  buf_str(&why), host);
+                  "%s from %s: stopped reading it; if entries are that large, %sraise "
+                  "--max-response",
+                  buf_str(&why), host,
+                  q->kind == API_PAGE ? "ask for fewer a page (--page-size) or " : "");
         break;
     case HTTP_FAIL_BAD_RESPONSE:
         error_set(err, OMSLOG_ERR_PROTOCOL,
@@ -329,7 +331,7 @@ static void api_finish(struct api *a, const struct api_request *q, struct http_r
     error_clear(err);
 
     if (r->failure != HTTP_FAIL_NONE) {
-        api_transport_error(a, r, err);
+        api_transport_error(a, q, r, err);
         return;
     }
     if (r->status != 200) {

@@ -934,6 +934,7 @@ def test_gzip_bomb_stops_get_and_list_at_the_cap():
             expect_rc(rc, "protocol", out, err)
             one_line(err)
             assert b"response larger than %s" % cap.encode() in err, err
+            assert (b"--page-size" in err) == (args[-1] == "list"), err
             assert s.count() - before == 1, "retried: %d requests" % (s.count() - before)
             if not UNDER_VALGRIND:
                 assert rss_kb < MAX_RSS_KB, "%s: peak RSS %d KB" % (args, rss_kb)

@@ -226,9 +226,13 @@ static void api_transport_error(struct api *a, const struct api_request *q,
                   host, buf_str(&why));
         break;
     case HTTP_FAIL_ORIGIN: {
-        struct buf loc = {0};
-        if (r->location)
-            api_quote(&loc, r->location, strlen(r->location), API_EXCERPT_BYTES);
+        struct buf loc = {0}, shown = {0};
+        if (r->location) {
+            /* A Location may carry credentials or a signed query (an SSO hop). */
+            url_redact(&shown, r->location, strlen(r->location));
+            api_quote(&loc, buf_str(&shown), shown.len, API_EXCERPT_BYTES);
+        }
+        buf_free(&shown);
         error_set(err, OMSLOG_ERR_ORIGIN,
                   "%s redirected to another origin (%s); refusing to send the API token "
                   "there: point --url at the final address",

@@ -1029,6 +1029,14 @@ def test_verbose_and_errors_never_show_url_credentials():
         assert secret not in err, err
         assert b"url http://" in err, err
         assert b"proxy setting HTTPS_PROXY=http://***@127.0.0.1:9" in err, err
+    # A Location quoted in an error (a refused redirect) is redacted the same way.
+    hop = "http://sso:ssopw77@127.0.0.2:1/login?sig=SIGSECRET9&page=1"
+    with Recorder(handler=lambda req: Reply(302, (("Location", hop),))) as s:
+        for verbose in ([], ["-v"]):
+            rc, out, err = run(verbose + ["--url", s.url, "list"])
+            expect_rc(rc, "origin", out, err)
+            assert b"ssopw77" not in err and b"SIGSECRET9" not in err, err
+            assert b"127.0.0.2" in err, err
 
 
 # ---------------------------------------------------------------- runner

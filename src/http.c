@@ -363,13 +363,15 @@ static void req_fail(struct http_client *c, struct http_req *q, enum http_failur
 
 /* ---- libcurl callbacks ------------------------------------------------ */
 
-/* "32 MiB" for a whole number of MiB (every default and K/M/G setting
- * that reaches one), else "N bytes". */
+/* "32 MiB", "64 KiB" for whole numbers of them (as max_response's
+ * suffixes set), else "N bytes". */
 static void size_text(size_t bytes, char *out, size_t n)
 {
-    const size_t mib = (size_t)1 << 20;
+    const size_t kib = 1024, mib = kib * kib;
     if (bytes >= mib && bytes % mib == 0)
         snprintf(out, n, "%zu MiB", bytes / mib);
+    else if (bytes >= kib && bytes % kib == 0)
+        snprintf(out, n, "%zu KiB", bytes / kib);
     else
         snprintf(out, n, "%zu bytes", bytes);
 }

@@ -13,6 +13,12 @@
  * - The requests in flight are http's (one table, one limit: config
  *   `parallel`); what each is for rides on it as its user data. Callers keep
  *   ids only to match results and to cancel.
+ * - A page asked with a page size that comes back larger than max_response
+ *   is asked again as the pages of a smaller size (a divisor: half where it
+ *   can) covering the same rows, one at a time, and delivered merged under
+ *   the request's own id and page number, as if the server had sent it whole.
+ *   A server that ignores the size, a count that moves between the parts, or
+ *   a one-entry part still too large end it with the first error (exit 13).
  * - Error messages quote server text only after sanitising it. */
 #ifndef OMSLOG_API_H
 #define OMSLOG_API_H

@@ -24,7 +24,29 @@
 struct api_request {
     enum api_kind kind;
     long page_no;
+    long page_size; /* API_PAGE: as asked, 0: the server's */
     int64_t entry_id;
+    struct api_split *split; /* a part of a split page, or NULL */
+};
+
+/* A page of page_size S that came back larger than max_response, fetched
+ * again as the pages of a smaller size (a divisor of S, so they cover the same
+ * rows) one at a time, and handed out merged as page N of size S under the
+ * caller's id: the walk and the store place it like the page they asked for.
+ * A server that ignores the size (a part with more entries than asked), a
+ * count that moves between parts, or a part of one entry that is still too
+ * large end it with the first error. */
+struct api_split {
+    struct api_split *next;
+    int id;               /* the caller's request: the merged page's id */
+    int part_id;          /* the part in flight */
+    long page_no, size;   /* as the caller asked */
+    long part_size;       /* divides size */
+    int64_t row, end_row; /* next row to fetch (0-based), end of the page */
+    struct log_page acc;  /* the parts so far */
+    size_t cap;           /* of acc.entries */
+    bool have_count;
+    struct omslog_error err; /* the first error: what the caller gets on giving up */
 };
 
 struct api {
@@ -34,6 +56,8 @@ struct api {
     char *token_source;
     bool have_token;
     long max_parallel;
+    FILE *verbose;
+    struct api_split *splits;
     struct http_client *http;
 };
 
@@ -65,6 +89,8 @@ struct api *api_new(const struct config *cfg, FILE *verbose, struct omslog_error
         .timeout_ms = cfg->timeout_s * API_MS_PER_S,
         .low_speed_time_s = cfg->low_speed_time_s,
         .retries = cfg->retries,
+        .retry_budget_ms = cfg->retry_budget_s * API_MS_PER_S,
+        .max_body = cfg->max_response > 0 ? (size_t)cfg->max_response : 0,
         .max_parallel = cfg->parallel,
         .insecure = cfg->insecure,
         .ca_file = cfg->ca_file,
@@ -75,6 +101,7 @@ struct api *api_new(const struct config *cfg, FILE *verbose, struct omslog_error
         .free_user = free,
     };
     a->max_parallel = cfg->parallel;
+    a->verbose = verbose;
     a->http = http_client_new(&o, err);
     if (!a->http) {
         api_free(a);
@@ -89,6 +116,12 @@ void api_free(struct api *a)
         return;
     if (a->http)
         http_client_free(a->http);
+    while (a->splits) {
+        struct api_split *s = a->splits;
+        a->splits = s->next;
+        log_page_free(&s->acc);
+        free(s);
+    }
     free(a->endpoint);
     free(a->token_source);
     free(a);
@@ -118,7 +151,7 @@ static int api_submit(struct api *a, char *url, const struct api_request *r,
 
 int api_request_page(struct api *a, long page, long page_size, struct omslog_error *err)
 {
-    struct api_request r = {.kind = API_PAGE, .page_no = page};
+    struct api_request r = {.kind = API_PAGE, .page_no = page, .page_size = page_size};
     return api_submit(a, url_page(a->endpoint, page, page_size, NULL, 0), &r, err);
 }
 
@@ -128,14 +161,38 @@ int api_request_entry(struct api *a, int64_t id, struct omslog_error *err)
     return api_submit(a, url_entry(a->endpoint, id), &r, err);
 }
 
+static void api_split_drop(struct api *a, struct api_split *s)
+{
+    for (struct api_split **pp = &a->splits; *pp; pp = &(*pp)->next) {
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    }
+    log_page_free(&s->acc);
+    free(s);
+}
+
 void api_cancel(struct api *a, int id)
 {
+    for (struct api_split *s = a->splits; s; s = s->next) {
+        if (s->id == id) {
+            http_cancel(a->http, s->part_id); /* frees its api_request */
+            api_split_drop(a, s);
+            return;
+        }
+    }
     http_cancel(a->http, id); /* frees the api_request (free_user) */
 }
 
 long api_room(const struct api *a)
 {
     return a->max_parallel - (long)http_pending(a->http);
+}
+
+void api_set_notice(struct api *a, FILE *notice)
+{
+    http_set_notice(a->http, notice);
 }
 
 int api_wait(struct api *a, const int *extra_fds, int n_extra, int timeout_ms, bool *extra_ready)
@@ -188,8 +245,8 @@ static void api_describe_body(struct buf *out, const struct http_result *r)
     buf_putc(out, '"');
 }
 
-static void api_transport_error(struct api *a, const struct http_result *r,
-                                struct omslog_error *err)
+static void api_transport_error(struct api *a, const struct api_request *q,
+                                const struct http_result *r, struct omslog_error *err)
 {
     struct buf why = {0};
     api_quote(&why, r->errmsg, strlen(r->errmsg), sizeof r->errmsg);
@@ -220,9 +277,13 @@ static void api_transport_error(struct api *a, const struct http_result *r,
                   host, buf_str(&why));
         break;
     case HTTP_FAIL_ORIGIN: {
-        struct buf loc = {0};
-        if (r->location)
-            api_quote(&loc, r->location, strlen(r->location), API_EXCERPT_BYTES);
+        struct buf loc = {0}, shown = {0};
+        if (r->location) {
+            /* A Location may carry credentials or a signed query (an SSO hop). */
+            url_redact(&shown, r->location, strlen(r->location));
+            api_quote(&loc, buf_str(&shown), shown.len, API_EXCERPT_BYTES);
+        }
+        buf_free(&shown);
         error_set(err, OMSLOG_ERR_ORIGIN,
                   "%s redirected to another origin (%s); refusing to send the API token "
                   "there: point --url at the final address",
@@ -231,8 +292,18 @@ static void api_transport_error(struct api *a, const struct http_result *r,
         break;
     }
     case HTTP_FAIL_TOO_LARGE:
-        error_set(err, OMSLOG_ERR_PROTOCOL, "the response from %s is too large (%s)", host,
-                  buf_str(&why));
+        /* A page holds page_size entries: fewer make it smaller. */
+        error_set(err, OMSLOG_ERR_PROTOCOL,
+                  "%s from %s: stopped reading it; if entries are that large, %sraise "
+                  "--max-response",
+                  buf_str(&why), host,
+                  q->kind == API_PAGE ? "ask for fewer a page (--page-size) or " : "");
+        break;
+    case HTTP_FAIL_BAD_RESPONSE:
+        error_set(err, OMSLOG_ERR_PROTOCOL,
+                  "bad response from %s (%s): the server or a proxy in between sent a broken "
+                  "HTTP reply",
+                  host, buf_str(&why));
         break;
     case HTTP_FAIL_CANCELLED:
         error_set(err, OMSLOG_ERR_INTERNAL, "request cancelled");
@@ -286,9 +357,12 @@ static void api_status_error(struct api *a, const struct api_request *q,
     } else if (st == 400) {
         error_set(err, OMSLOG_ERR_BAD_REQUEST, "the server rejected the request (400: %s)", d);
     } else if (st == 429) {
+        char wait[64] = "";
+        if (r->retry_after_s >= 0)
+            snprintf(wait, sizeof wait, " (it asked to wait %ld s)", r->retry_after_s);
         error_set(err, OMSLOG_ERR_RATE_LIMIT,
-                  "rate limited by %s (429: %s) after %d attempt%s: wait and try again", host, d,
-                  r->attempts, r->attempts == 1 ? "" : "s");
+                  "rate limited by %s (429: %s) after %d attempt%s%s: wait and try again", host, d,
+                  r->attempts, r->attempts == 1 ? "" : "s", wait);
     } else if (st >= 500) {
         error_set(err, OMSLOG_ERR_SERVER,
                   "server error %ld from %s after %d attempt%s (%s): the server is failing; "
@@ -312,7 +386,7 @@ static void api_finish(struct api *a, const struct api_request *q, struct http_r
     error_clear(err);
 
     if (r->failure != HTTP_FAIL_NONE) {
-        api_transport_error(a, r, err);
+        api_transport_error(a, q, r, err);
         return;
     }
     if (r->status != 200) {
@@ -345,6 +419,119 @@ static void api_finish(struct api *a, const struct api_request *q, struct http_r
     }
 }
 
+/* The largest divisor of size below it (1 for a prime): parts of that size
+ * cover a page of size exactly. */
+static long api_part_size(long size)
+{
+    for (long d = size / 2; d > 1; d--)
+        if (size % d == 0)
+            return d;
+    return 1;
+}
+
+/* Request the part that starts at s->row. */
+static bool api_split_submit(struct api *a, struct api_split *s)
+{
+    struct api_request r = {.kind = API_PAGE,
+                            .page_no = (long)(s->row / s->part_size) + 1,
+                            .page_size = s->part_size,
+                            .split = s};
+    struct omslog_error err = {0};
+    if (a->verbose)
+        fprintf(a->verbose, "omslog: page %ld asked as pages of %ld: page %ld\n", s->page_no,
+                s->part_size, r.page_no);
+    s->part_id = api_submit(a, url_page(a->endpoint, r.page_no, r.page_size, NULL, 0), &r, &err);
+    return s->part_id > 0;
+}
+
+/* Hand out what the split ends with: the merged page, or out's error, or
+ * (give_up) the first error. */
+static void api_split_end(struct api *a, struct api_split *s, struct api_result *out, bool merged,
+                          bool give_up)
+{
+    out->id = s->id;
+    out->page_no = s->page_no;
+    if (merged) {
+        log_page_free(&out->page);
+        out->page = s->acc;
+        memset(&s->acc, 0, sizeof s->acc);
+    } else if (give_up) {
+        log_page_free(&out->page);
+        out->err = s->err;
+    }
+    api_split_drop(a, s);
+}
+
+/* A part arrived (out: its result, decoded). Returns true when out is now
+ * the caller's: the merged page or the error the split ends with. */
+static bool api_split_part(struct api *a, struct api_split *s, const struct http_result *r,
+                           struct api_result *out)
+{
+    struct log_page *p = &out->page;
+    if (r->failure == HTTP_FAIL_TOO_LARGE && s->part_size > 1) {
+        s->part_size = api_part_size(s->part_size);
+        if (api_split_submit(a, s))
+            return false;
+    }
+    if (out->err.status != OMSLOG_OK) {
+        api_split_end(a, s, out, false, r->failure == HTTP_FAIL_TOO_LARGE);
+        return true;
+    }
+    bool ignored = p->n > (size_t)s->part_size || (p->next && p->n < (size_t)s->part_size);
+    if (ignored || (s->have_count && p->count != s->acc.count)) {
+        api_split_end(a, s, out, false, true);
+        return true;
+    }
+    if (!s->have_count) {
+        s->acc.previous = p->previous;
+        p->previous = NULL;
+    }
+    s->have_count = true;
+    s->acc.count = p->count;
+    if (p->n) {
+        ARRAY_GROW(s->acc.entries, s->cap, s->acc.n + p->n);
+        memcpy(s->acc.entries + s->acc.n, p->entries, p->n * sizeof *p->entries);
+        s->acc.n += p->n;
+    }
+    s->row += (int64_t)p->n;
+    free(p->entries);
+    p->entries = NULL;
+    bool last = !p->next || s->row >= s->end_row;
+    if (last) {
+        free(s->acc.next);
+        s->acc.next = p->next;
+        p->next = NULL;
+    }
+    if (last || !api_split_submit(a, s)) {
+        p->n = 0;
+        api_split_end(a, s, out, last, !last);
+        return true;
+    }
+    p->n = 0;
+    log_page_free(p);
+    return false;
+}
+
+/* A page too large for max_response, asked with a size that can shrink:
+ * start a split. Returns true when that could not start (out stays). */
+static bool api_split_start(struct api *a, const struct api_request *q, struct api_result *out)
+{
+    struct api_split *s = xcalloc(1, sizeof *s);
+    s->id = out->id;
+    s->page_no = q->page_no;
+    s->size = q->page_size;
+    s->part_size = api_part_size(q->page_size);
+    s->row = (int64_t)(q->page_no - 1) * q->page_size;
+    s->end_row = s->row + q->page_size;
+    s->err = out->err;
+    s->next = a->splits;
+    a->splits = s;
+    if (api_split_submit(a, s))
+        return false;
+    api_split_drop(a, s);
+    return true;
+}
+
 bool api_poll(struct api *a, struct api_result *out)
 {
     http_perform(a->http);
@@ -356,9 +543,16 @@ bool api_poll(struct api *a, struct api_result *out)
             continue;
         }
         api_finish(a, q, r, out);
+        bool ready = true;
+        if (q->split)
+            ready = api_split_part(a, q->split, r, out);
+        else if (q->kind == API_PAGE && r->failure == HTTP_FAIL_TOO_LARGE && q->page_size > 1 &&
+                 q->page_no > 0)
+            ready = api_split_start(a, q, out);
         free(q);
         http_result_free(r);
-        return true;
+        if (ready)
+            return true;
     }
     return false;
 }

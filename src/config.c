@@ -35,6 +35,12 @@
 #define CONFIG_CACHE_BYTES_MAX (1L << 40)
 #define CONFIG_PARALLEL_MAX 64
 #define CONFIG_VERBOSE_MAX 3
+/* max_response: below a page of a few entries nothing works; above 1 GiB one
+ * response alone outgrows what a terminal program should hold. */
+#define CONFIG_MAX_RESPONSE_MIN (64L * 1024)
+#define CONFIG_MAX_RESPONSE_MAX (1024L * 1024 * 1024)
+#define CONFIG_KIB 1024L
+#define CONFIG_MAX_RESPONSE_RANGE "64K and 1G"
 
 enum config_kind {
     CONFIG_KIND_URL,
@@ -42,6 +48,7 @@ enum config_kind {
     CONFIG_KIND_TOKEN_FILE,
     CONFIG_KIND_LONG,
     CONFIG_KIND_INT,
+    CONFIG_KIND_SIZE, /* bytes: a number with an optional K, M or G suffix (x 1024) */
     CONFIG_KIND_BOOL,
     CONFIG_KIND_BOOL_INVERTED, /* color = false sets no_color */
     CONFIG_KIND_TLS_FILE,      /* a readable file: ca_file, cert_file */
@@ -75,6 +82,10 @@ static const struct config_key config_keys[] = {
     {"insecure", CONFIG_KIND_BOOL, offsetof(struct config, insecure), 0, 0},
     {"utc", CONFIG_KIND_BOOL, offsetof(struct config, utc), 0, 0},
     {"color", CONFIG_KIND_BOOL_INVERTED, offsetof(struct config, no_color), 0, 0},
+    {"max_response", CONFIG_KIND_SIZE, offsetof(struct config, max_response),
+     CONFIG_MAX_RESPONSE_MIN, CONFIG_MAX_RESPONSE_MAX},
+    {"retry_budget", CONFIG_KIND_LONG, offsetof(struct config, retry_budget_s), 1,
+     CONFIG_SECONDS_MAX},
     {"verbose", CONFIG_KIND_INT, offsetof(struct config, verbose), 0, CONFIG_VERBOSE_MAX},
     {"ca_file", CONFIG_KIND_TLS_FILE, offsetof(struct config, ca_file), 0, 0},
     {"cert_file", CONFIG_KIND_TLS_FILE, offsetof(struct config, cert_file), 0, 0},
@@ -125,6 +136,8 @@ void config_defaults(struct config *c)
     c->cache_bytes = CONFIG_DEFAULT_CACHE_BYTES;
     c->follow_s = CONFIG_DEFAULT_FOLLOW_S;
     c->parallel = CONFIG_DEFAULT_PARALLEL;
+    c->max_response = CONFIG_DEFAULT_MAX_RESPONSE;
+    c->retry_budget_s = CONFIG_DEFAULT_RETRY_BUDGET_S;
     c->insecure = false;
     c->utc = false;
     c->no_color = false;
@@ -324,6 +337,35 @@ static int config_set_number(struct config *c, const struct config_key *k, const
     return OMSLOG_OK;
 }
 
+/* "32M", "512K", "1G" or a number of bytes: a size in k's range. */
+static int config_set_size(struct config *c, const struct config_key *k, const char *value,
+                           const char *source, struct omslog_error *err)
+{
+    static const char suffixes[] = "KMG";
+    size_t len = strlen(value);
+    long unit = 1;
+    const char *s = len ? strchr(suffixes, value[len - 1] & ~0x20) : NULL;
+    if (s && *s) {
+        for (const char *p = suffixes; p <= s; p++)
+            unit *= CONFIG_KIB;
+        len--;
+    }
+    char *digits = xstrndup(value, len);
+    int64_t v;
+    bool ok = parse_int64(digits, &v) == 0 && v >= 0 && v <= k->max / unit && v * unit >= k->min;
+    free(digits);
+    if (!ok) {
+        char q[CONFIG_QUOTE_BUF];
+        config_quote(value, q, sizeof q);
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "%s: \"%s\" is not a size between " CONFIG_MAX_RESPONSE_RANGE
+                         " (bytes, or a number with K, M or G) (from %s)",
+                         k->name, q, source);
+    }
+    *(long *)(void *)((char *)c + k->offset) = (long)(v * unit);
+    return OMSLOG_OK;
+}
+
 static int config_set_bool(struct config *c, const struct config_key *k, const char *value,
                            const char *source, struct omslog_error *err)
 {
@@ -427,6 +469,8 @@ int config_set(struct config *c, const char *key, const char *value, const char 
     case CONFIG_KIND_LONG:
     case CONFIG_KIND_INT:
         return config_set_number(c, k, value, source, err);
+    case CONFIG_KIND_SIZE:
+        return config_set_size(c, k, value, source, err);
     case CONFIG_KIND_BOOL:
     case CONFIG_KIND_BOOL_INVERTED:
         return config_set_bool(c, k, value, source, err);

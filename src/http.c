@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -60,11 +61,13 @@ struct http_req {
     int64_t submitted_ms;
     int64_t attempt_ms;
     int64_t not_before_ms;
+    int64_t first_attempt_ms; /* the retry budget counts from here */
     long retries_used;
     int redirects;
     bool redirect_hop; /* the next start follows a redirect: not an attempt */
     bool too_large;    /* the write callback refused the body */
     char *probe_url;   /* the plain-http probe after a failed handshake (http_tls_failure) */
+    bool headers_seen; /* a status line arrived in this attempt */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -367,6 +370,22 @@ static void req_fail(struct http_client *c, struct http_req *q, enum http_failur
 
 /* ---- libcurl callbacks ------------------------------------------------ */
 
+/* "32 MiB", "64 KiB" for whole numbers of them (as max_response's
+ * suffixes set), else "N bytes". */
+static void size_text(size_t bytes, char *out, size_t n)
+{
+    const size_t kib = 1024, mib = kib * kib;
+    if (bytes >= mib && bytes % mib == 0)
+        snprintf(out, n, "%zu MiB", bytes / mib);
+    else if (bytes >= kib && bytes % kib == 0)
+        snprintf(out, n, "%zu KiB", bytes / kib);
+    else
+        snprintf(out, n, "%zu bytes", bytes);
+}
+
+/* Called with decoded bytes (libcurl inflates gzip, br, zstd as they come):
+ * the cap holds for what is kept, however small the compressed body, and the
+ * transfer stops with the first chunk that would pass it. */
 static size_t on_body(char *p, size_t size, size_t n, void *userdata)
 {
     struct http_req *q = userdata;
@@ -401,6 +420,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
     if (len >= sizeof status_prefix - 1 &&
         strncmp(p, status_prefix, sizeof status_prefix - 1) == 0) {
         result_clear_headers(r);
+        q->headers_seen = true;
         return len;
     }
     const char *colon = memchr(p, ':', len);
@@ -519,6 +539,7 @@ static bool req_start(struct http_client *c, struct http_req *q)
     result_clear_headers(q->res);
     q->res->status = 0;
     q->too_large = false;
+    q->headers_seen = false;
     q->errbuf[0] = '\0';
 
     struct curl_slist *h = NULL, *t;
@@ -567,6 +588,8 @@ static bool req_start(struct http_client *c, struct http_req *q)
     q->state = REQ_RUNNING;
     c->running++;
     q->attempt_ms = now_ms();
+    if (q->res->attempts == 0)
+        q->first_attempt_ms = q->attempt_ms;
     if (!q->redirect_hop && !q->probe_url)
         q->res->attempts++;
     q->redirect_hop = false;
@@ -603,6 +626,23 @@ static int start_due(struct http_client *c)
 
 /* ---- finishing attempts ----------------------------------------------- */
 
+static void format_seconds(long ms, char *out, size_t n)
+{
+    snprintf(out, n, "%g s", (double)ms / HTTP_MS_PER_S);
+}
+
+/* "rate limited by http://host:port (429)": the request's origin, never its
+ * URL (no path or query in a line meant for a person). */
+static void origin_words(const struct http_req *q, const char *before, const char *after,
+                         char *out, size_t n)
+{
+    char origin[HTTP_ORIGIN_TEXT_MAX] = "the server";
+    struct http_origin o;
+    if (http_origin_parse(q->res->url, &o) == 0)
+        http_origin_text(&o, origin, sizeof origin);
+    snprintf(out, n, "%s %s%s", before, origin, after);
+}
+
 static long backoff_ms(const struct http_client *c, long retry_index)
 {
     long d = c->opt.backoff_base_ms;
@@ -616,16 +656,38 @@ static bool can_retry(const struct http_client *c, const struct http_req *q)
     return q->retries_used < c->opt.retries;
 }
 
-static void schedule_retry(struct http_client *c, struct http_req *q, long delay_ms,
-                           const char *why)
+/* Schedule the next attempt after delay_ms (why: the status or event, for
+ * verbose lines; words: the same for a person), if the request's retry budget
+ * covers that wait: false (nothing scheduled) when it does not, so the
+ * caller ends the request with what it has instead of waiting in silence. */
+static bool schedule_retry(struct http_client *c, struct http_req *q, long delay_ms,
+                           const char *why, const char *words)
 {
     if (delay_ms > HTTP_MAX_DELAY_MS)
         delay_ms = HTTP_MAX_DELAY_MS;
+    int64_t now = now_ms();
+    int64_t left = c->opt.retry_budget_ms - (now - q->first_attempt_ms);
+    if (delay_ms > left) {
+        if (c->opt.verbose)
+            fprintf(c->opt.verbose,
+                    "omslog: %s from %s, not retried: waiting %ld ms exceeds the retry "
+                    "budget (%" PRId64 " ms left)\n",
+                    why, q->res->url, delay_ms, left > 0 ? left : 0);
+        return false;
+    }
     q->retries_used++;
-    q->not_before_ms = now_ms() + delay_ms;
+    q->not_before_ms = now + delay_ms;
     if (c->opt.verbose)
         fprintf(c->opt.verbose, "omslog: %s from %s, retry %ld/%ld in %ld ms\n", why, q->res->url,
                 q->retries_used, c->opt.retries, delay_ms);
+    if (c->opt.notice && delay_ms >= HTTP_MS_PER_S) {
+        char secs[32];
+        format_seconds(delay_ms, secs, sizeof secs);
+        fprintf(c->opt.notice, "omslog: %s: waiting %s before retry %ld of %ld\n", words, secs,
+                q->retries_used, c->opt.retries);
+        fflush(c->opt.notice);
+    }
+    return true;
 }
 
 static bool is_redirect(long status)
@@ -678,15 +740,21 @@ static void on_response(struct http_client *c, struct http_req *q)
             delay = r->retry_after_s > HTTP_MAX_DELAY_MS / HTTP_MS_PER_S
                         ? HTTP_MAX_DELAY_MS
                         : r->retry_after_s * HTTP_MS_PER_S;
-        schedule_retry(c, q, delay, "429");
+        char words[HTTP_ORIGIN_TEXT_MAX + 64];
+        origin_words(q, "rate limited by", " (429)", words, sizeof words);
+        if (!schedule_retry(c, q, delay, "429", words))
+            req_finish(c, q);
         return;
     }
     if ((st == HTTP_STATUS_BAD_GATEWAY || st == HTTP_STATUS_UNAVAILABLE ||
          st == HTTP_STATUS_GATEWAY_TIMEOUT) &&
         can_retry(c, q)) {
-        char why[16];
+        char why[16], words[HTTP_ORIGIN_TEXT_MAX + 64], status[32];
         snprintf(why, sizeof why, "%ld", st);
-        schedule_retry(c, q, backoff_ms(c, q->retries_used), why);
+        snprintf(status, sizeof status, " (%ld)", st);
+        origin_words(q, "server error from", status, words, sizeof words);
+        if (!schedule_retry(c, q, backoff_ms(c, q->retries_used), why, words))
+            req_finish(c, q);
         return;
     }
     req_finish(c, q);
@@ -714,11 +782,6 @@ static bool is_tls_error(CURLcode rc)
     default:
         return false;
     }
-}
-
-static void format_seconds(long ms, char *out, size_t n)
-{
-    snprintf(out, n, "%g s", (double)ms / HTTP_MS_PER_S);
 }
 
 static const char *curl_words(const struct http_req *q, CURLcode rc)
@@ -827,6 +890,32 @@ static void http_tls_failure(struct http_client *c, struct http_req *q, CURLcode
         req_fail(c, q, HTTP_FAIL_TLS, "TLS handshake failed: %s", curl_words(q, rc));
 }
 
+/* The one reading of libcurl's error text: a broken chunked encoding and a
+ * connection reset are both CURLE_RECV_ERROR, told apart only by the words
+ * ("Illegal or missing hexadecimal sequence in chunked-encoding" in 7.x,
+ * "chunk hex-length char not a hex digit" in 8.x; both name the chunk). */
+static bool is_bad_framing(CURLcode rc, const char *errbuf)
+{
+    static const char word[] = "chunk";
+    if (rc != CURLE_RECV_ERROR)
+        return false;
+    for (const char *p = errbuf; *p; p++) {
+        size_t i = 0;
+        while (i < sizeof word - 1 && p[i] && (p[i] | 0x20) == word[i])
+            i++;
+        if (i == sizeof word - 1)
+            return true;
+    }
+    return false;
+}
+
+static void fail_too_large(struct http_client *c, struct http_req *q)
+{
+    char size[32];
+    size_text(c->opt.max_body, size, sizeof size);
+    req_fail(c, q, HTTP_FAIL_TOO_LARGE, "response larger than %s", size);
+}
+
 static void on_timeout(struct http_client *c, struct http_req *q, CURLcode rc, int64_t elapsed)
 {
     const struct http_options *o = &c->opt;
@@ -877,10 +966,17 @@ static void on_transport_error(struct http_client *c, struct http_req *q, CURLco
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
         /* The connection broke after it was made: worth another try. */
+        if (is_bad_framing(rc, q->errbuf)) {
+            req_fail(c, q, HTTP_FAIL_BAD_RESPONSE, "broken chunked encoding: %s",
+                     curl_words(q, rc));
+            return;
+        }
         if (can_retry(c, q)) {
             req_detach(c, q);
-            schedule_retry(c, q, backoff_ms(c, q->retries_used), "connection reset");
-            return;
+            char words[HTTP_ORIGIN_TEXT_MAX + 64];
+            origin_words(q, "connection reset by", "", words, sizeof words);
+            if (schedule_retry(c, q, backoff_ms(c, q->retries_used), "connection reset", words))
+                return;
         }
         req_fail(c, q, HTTP_FAIL_CONNECT, "connection reset: %s", curl_words(q, rc));
         return;
@@ -899,11 +995,28 @@ static void on_transport_error(struct http_client *c, struct http_req *q, CURLco
         req_fail(c, q, HTTP_FAIL_TRUNCATED, "body ended early: %s", curl_words(q, rc));
         return;
     case CURLE_FILESIZE_EXCEEDED:
-        req_fail(c, q, HTTP_FAIL_TOO_LARGE, "response larger than %zu bytes", c->opt.max_body);
+        fail_too_large(c, q);
         return;
     case CURLE_WRITE_ERROR:
         if (q->too_large) {
-            req_fail(c, q, HTTP_FAIL_TOO_LARGE, "response larger than %zu bytes", c->opt.max_body);
+            fail_too_large(c, q);
+            return;
+        }
+        break;
+    case CURLE_BAD_CONTENT_ENCODING:
+        req_fail(c, q, HTTP_FAIL_BAD_RESPONSE,
+                 "the body's Content-Encoding is unknown or does not decode: %s",
+                 curl_words(q, rc));
+        return;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL: /* an HTTP/0.9 reply: the URL's scheme was checked */
+        req_fail(c, q, HTTP_FAIL_BAD_RESPONSE, "malformed HTTP reply: %s", curl_words(q, rc));
+        return;
+    case CURLE_OUT_OF_MEMORY:
+        /* libcurl refuses a header line or header block above its limit
+         * (100 KB) with this code; a reply had started when the status is known. */
+        if (q->res->status > 0 || q->headers_seen) {
+            req_fail(c, q, HTTP_FAIL_BAD_RESPONSE, "response headers too large");
             return;
         }
         break;
@@ -1045,6 +1158,7 @@ struct http_client *http_client_new(const struct http_options *o, struct omslog_
     c->opt.backoff_max_ms = positive_or(o->backoff_max_ms, HTTP_DEFAULT_BACKOFF_MAX_MS);
     c->opt.max_retry_after_s = positive_or(o->max_retry_after_s, HTTP_DEFAULT_MAX_RETRY_AFTER_S);
     c->opt.max_body = o->max_body ? o->max_body : HTTP_DEFAULT_MAX_BODY;
+    c->opt.retry_budget_ms = positive_or(o->retry_budget_ms, HTTP_DEFAULT_RETRY_BUDGET_MS);
     c->opt.max_parallel = o->max_parallel > 0 ? o->max_parallel : 0;
     c->next_id = 1;
     return c;
@@ -1246,4 +1360,9 @@ void http_global_cleanup(void)
         curl_global_cleanup();
         curl_initialised = false;
     }
+}
+
+void http_set_notice(struct http_client *c, FILE *notice)
+{
+    c->opt.notice = notice;
 }

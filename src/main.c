@@ -4,7 +4,9 @@
  * It also keeps the API token at home: the --token argument is wiped from
  * argv, core dumps are off, and everything written to stderr (error messages,
  * --verbose diagnostics) is sanitised and has any run of the token in it
- * redacted, because those lines may quote what a server sent back. */
+ * redacted, because those lines may quote what a server sent back, and every
+ * URL in it has its userinfo and query values redacted (url_redact): a --url,
+ * a proxy setting or a Location may carry a password or an API key. */
 #define _GNU_SOURCE /* fopencookie: the redacting stream given to --verbose */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -56,6 +58,8 @@ enum opt_id {
     OPT_PAGE_SIZE,
     OPT_RETRIES,
     OPT_PARALLEL,
+    OPT_MAX_RESPONSE,
+    OPT_RETRY_BUDGET,
     OPT_CACHE_PAGES,
     OPT_FOLLOW,
     OPT_UTC,
@@ -104,6 +108,10 @@ static const struct opt options[] = {
      "ask for N entries a page (100; 0: the server's own size; it may ignore it)"},
     {OPT_RETRIES, 0, "retries", "N", "retries", "retries on 429/502/503/504/reset (4)"},
     {OPT_PARALLEL, 0, "parallel", "N", "parallel", "requests in flight at once (4)"},
+    {OPT_MAX_RESPONSE, 0, "max-response", "SIZE", "max_response",
+     "refuse a response larger than SIZE decoded (32M)"},
+    {OPT_RETRY_BUDGET, 0, "retry-budget", "SECONDS", "retry_budget",
+     "stop retrying a request after SECONDS of waits (60)"},
     {OPT_CACHE_PAGES, 0, "cache-pages", "N", "cache_pages", "browser: pages kept in memory (64)"},
     {OPT_FOLLOW, 0, "follow-interval", "SECONDS", "follow",
      "browser: follow-mode poll interval (5)"},
@@ -366,20 +374,32 @@ static void disable_core_dumps(void)
     (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-/* One diagnostic line on stderr: sanitised, token redacted (see format.h). */
+/* What every diagnostic passes through: URLs redacted (url.h), then
+ * sanitised with the token's runs redacted (format.h). */
+static void diagnostic_clean(struct buf *out, const char *s, size_t len, const char *secret,
+                             unsigned flags)
+{
+    struct buf urls;
+    buf_init(&urls);
+    url_redact(&urls, s, len);
+    format_redacted(out, buf_str(&urls), urls.len, secret, flags);
+    buf_free(&urls);
+}
+
+/* One diagnostic line on stderr. */
 static void print_diagnostic(const char *prefix, const char *msg, const char *secret)
 {
     struct buf b;
     buf_init(&b);
     buf_appends(&b, prefix);
-    format_redacted(&b, msg, strlen(msg), secret, SANITIZE_ONE_LINE);
+    diagnostic_clean(&b, msg, strlen(msg), secret, SANITIZE_ONE_LINE);
     buf_putc(&b, '\n');
     fputs(buf_str(&b), stderr);
     buf_free(&b);
 }
 
 /* A stderr stream for --verbose that passes whole lines through
- * format_redacted: the HTTP layer quotes URLs and Location headers a server
+ * diagnostic_clean: the HTTP layer quotes URLs and Location headers a server
  * chose, and a hostile or broken server may echo the token in them. */
 struct safe_stream {
     char *secret;
@@ -390,8 +410,8 @@ static void safe_stream_emit(struct safe_stream *s, size_t n)
 {
     struct buf out;
     buf_init(&out);
-    format_redacted(&out, s->pending.data, n, s->secret,
-                    SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB);
+    diagnostic_clean(&out, s->pending.data, n, s->secret,
+                     SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB);
     if (out.len)
         fwrite(out.data, 1, out.len, stderr);
     buf_free(&out);
@@ -443,6 +463,20 @@ static FILE *safe_stream_open(const char *secret)
      * finished line, so the order with direct stderr writes is kept. */
     setvbuf(f, NULL, _IONBF, 0);
     return f;
+}
+
+/* The proxy settings libcurl reads from the environment (it ignores
+ * HTTP_PROXY in capitals), through the redacting stream: they may hold a
+ * user:password. */
+static void verbose_proxies(FILE *verbose)
+{
+    static const char *const names[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy",
+                                        "ALL_PROXY",  "no_proxy",    "NO_PROXY"};
+    for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+        const char *v = getenv(names[i]);
+        if (v && *v)
+            fprintf(verbose, "omslog: proxy setting %s=%s\n", names[i], v);
+    }
 }
 
 static void warn_about_transport(const struct config *cfg)
@@ -569,12 +603,17 @@ int main(int argc, char **argv)
             fprintf(verbose, "omslog: trusting the CA certificates in %s%s%s\n",
                     cfg.ca_file ? cfg.ca_file : "", cfg.ca_file && cfg.ca_path ? " and " : "",
                     cfg.ca_path ? cfg.ca_path : "");
+        verbose_proxies(verbose);
     }
     api = api_new(&cfg, verbose, &err);
     if (!api) {
         rc = err.status ? (int)err.status : OMSLOG_ERR_INTERNAL;
         goto out;
     }
+    /* A person at a terminal learns why list or get sits still; the browser
+     * owns the terminal and shows its own status. */
+    if (a.command && isatty(STDERR_FILENO))
+        api_set_notice(api, verbose ? verbose : stderr);
     if (!a.command)
         rc = ui_run(&cfg, api, &err);
     else if (strcmp(a.command, "list") == 0)

@@ -56,13 +56,50 @@ static const char *url_segment_end(const char *p, const char *end)
     return p;
 }
 
-/* Quote a URL for a message with every user:password@ part replaced by
- * URL_REDACTED: a message may be shown, logged or pasted into a ticket, and
- * parsing can fail (a space, a bad scheme) before the userinfo is looked at.
- * Redacted are the text before the last '@' of the leading authority (for a
- * URL without "scheme://", or one too broken to parse: "u:pw@host://x") and
- * of the authority after every "://" (also one repeated in the path). */
-static void url_quote_redacted(const char *url, size_t len, char *out, size_t n)
+/* Query parameters omslog itself sends (url_page): their values are page
+ * numbers and sizes, worth seeing in a diagnostic. */
+static bool url_param_shown(const char *key, size_t len)
+{
+    static const char *const shown[] = {"page", "page_size", "limit"};
+    for (size_t i = 0; i < ARRAY_LEN(shown); i++)
+        if (strlen(shown[i]) == len && memcmp(shown[i], key, len) == 0)
+            return true;
+    return false;
+}
+
+/* Append [q, end) (a query, after its '?') with each value but url_param_shown's
+ * replaced by URL_REDACTED; a fragment ends it and is kept. */
+static void url_redact_query(struct buf *b, const char *q, const char *end)
+{
+    const char *qend = memchr(q, '#', (size_t)(end - q));
+    if (!qend)
+        qend = end;
+    while (q < qend) {
+        const char *pend = q;
+        while (pend < qend && *pend != '&' && *pend != ';')
+            pend++;
+        const char *eq = memchr(q, '=', (size_t)(pend - q));
+        if (eq && eq + 1 < pend && !url_param_shown(q, (size_t)(eq - q))) {
+            buf_append(b, q, (size_t)(eq + 1 - q));
+            buf_appends(b, URL_REDACTED);
+        } else {
+            buf_append(b, q, (size_t)(pend - q));
+        }
+        if (pend < qend)
+            buf_putc(b, *pend++);
+        q = pend;
+    }
+    buf_append(b, qend, (size_t)(end - qend));
+}
+
+/* The one redaction of URLs: a message may be shown, logged or pasted into a
+ * ticket, and parsing can fail (a space, a bad scheme) before the userinfo is
+ * looked at. Appends url with every user:password@ part and every query value
+ * (but url_param_shown's) replaced by URL_REDACTED. Redacted userinfo is the
+ * text before the last '@' of the leading authority (for a URL without
+ * "scheme://", or one too broken to parse: "u:pw@host://x") and of the
+ * authority after every "://" (also one repeated in the path). */
+static void url_redact_one(struct buf *out, const char *url, size_t len)
 {
     const char *end = url + len, *copied = url;
     struct buf b = {0};
@@ -86,8 +123,56 @@ static void url_quote_redacted(const char *url, size_t len, char *out, size_t n)
             auth = copied; /* inside what was redacted already */
     }
     buf_append(&b, copied, (size_t)(end - copied));
+    const char *q = memchr(b.data ? b.data : "", '?', b.len);
+    if (q) {
+        buf_append(out, b.data, (size_t)(q + 1 - b.data));
+        url_redact_query(out, q + 1, b.data + b.len);
+    } else {
+        buf_append(out, b.data, b.len);
+    }
+    buf_free(&b);
+}
+
+/* A URL quoted for a message: redacted, then printable ASCII only, bounded. */
+static void url_quote_redacted(const char *url, size_t len, char *out, size_t n)
+{
+    struct buf b = {0};
+    url_redact_one(&b, url, len);
     url_quote(buf_str(&b), b.len, out, n);
     buf_free(&b);
+}
+
+/* Where a word of free text ends: URLs hold no spaces or quotes. */
+static bool url_word_byte(unsigned char c)
+{
+    return c > ' ' && c != '"' && c != '\'' && c != '<' && c != '>' && c != 0x7f;
+}
+
+void url_redact(struct buf *out, const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *w = p;
+        while (p < end && url_word_byte((unsigned char)*p))
+            p++;
+        /* Only a word that is (or holds) a URL: "user@example" stays as it is. */
+        bool is_url = false;
+        for (const char *s = w; s + strlen(URL_SCHEME_SEP) <= p && !is_url; s++)
+            is_url = memcmp(s, URL_SCHEME_SEP, strlen(URL_SCHEME_SEP)) == 0;
+        /* Punctuation after a URL ("url http://h/?k=v, token") is the text's. */
+        const char *wend = p;
+        while (is_url && wend > w && strchr(",.;)", wend[-1]))
+            wend--;
+        if (is_url)
+            url_redact_one(out, w, (size_t)(wend - w));
+        else
+            buf_append(out, w, (size_t)(wend - w));
+        buf_append(out, wend, (size_t)(p - wend));
+        const char *d = p;
+        while (p < end && !url_word_byte((unsigned char)*p))
+            p++;
+        buf_append(out, d, (size_t)(p - d));
+    }
 }
 
 static int url_fail(struct omslog_error *err, const char *url, const char *problem)

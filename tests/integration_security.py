@@ -25,6 +25,7 @@ import csv
 import io
 import json
 import os
+import pty
 import re
 import shutil
 import signal
@@ -37,7 +38,8 @@ import unicodedata
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from harness import EXIT, Skip, Suite, omslog_env, scaled  # noqa: E402
-from mock_oms import HTML_TYPE, MockServer, Reply, json_reply  # noqa: E402
+from mock_oms import (HTML_TYPE, RAW_REPLIES, MockServer, Reply, gzip_bomb,  # noqa: E402
+                      json_reply)
 
 BIN = os.environ.get("OMSLOG_BIN", os.path.abspath("build/omslog"))
 UNDER_VALGRIND = os.environ.get("OMSLOG_UNDER_VALGRIND") == "1"
@@ -894,6 +896,200 @@ def test_no_core_dumps_of_the_key():
     assert limits[4:6] == ["0", "0"], limits  # soft and hard
     assert uid != 0, uid
     assert owner == 0, "/proc/<pid>/environ is owned by %d: the process is dumpable" % owner
+
+
+# ---------------------------------------------------------------- bounded in bytes and time
+
+MAX_RSS_KB = 100 * 1024  # a gzip bomb must not take omslog near this
+
+
+def sanitized_binary():
+    """An ASan build's memory is the sanitizer's (shadow, quarantine): memory bounds
+    are asserted in the plain pass only."""
+    try:
+        with open(BIN, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+def run_measured(args, env=None, timeout=60):
+    """run(), plus omslog's peak RSS in KB (GNU time's %M)."""
+    if not os.path.exists("/usr/bin/time"):
+        raise Skip("no /usr/bin/time to measure peak memory")
+    out_path = os.path.join(TMP, "rss")
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", out_path, BIN] + args,
+                       capture_output=True, env=clean_env(TOKEN, env),
+                       stdin=subprocess.DEVNULL, timeout=scaled(timeout))
+    with open(out_path) as f:
+        rss_kb = int(f.read().split()[-1])
+    return p.returncode, p.stdout, p.stderr, rss_kb
+
+
+def bomb_handler(req):
+    """Every request gets ~260 KB of gzip that decodes to 256 MiB of zeros."""
+    return Reply(200, [("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+                 gzip_bomb(256))
+
+
+def test_gzip_bomb_stops_get_and_list_at_the_cap():
+    """A small compressed body decoding past max_response ends the transfer as the
+    decoded bytes pass the cap: exit 13 in words, one request, memory near the cap."""
+    gzip_bomb(256)  # built before the clock of any run starts
+    with Recorder(handler=bomb_handler) as s:
+        for args, cap in ((["get", "1"], "32 MiB"), (["list"], "32 MiB"),
+                          (["--max-response", "1M", "list"], "1 MiB")):
+            before = s.count()
+            rc, out, err, rss_kb = run_measured(["--url", s.url] + args)
+            expect_rc(rc, "protocol", out, err)
+            one_line(err)
+            assert b"response larger than %s" % cap.encode() in err, err
+            assert (b"--page-size" in err) == (args[-1] == "list"), err
+            # get asks once; list asks again in smaller pages (50, 25, 5, 1 of 100)
+            # before it gives up, each stopped at the cap
+            asked = s.count() - before
+            assert asked == (5 if args[-1] == "list" else 1), "%s: %d requests" % (args, asked)
+            if not UNDER_VALGRIND and not sanitized_binary():
+                assert rss_kb < MAX_RSS_KB, "%s: peak RSS %d KB" % (args, rss_kb)
+
+
+def big_entries_handler(total, message_bytes, honour=True):
+    """A DRF API of `total` entries with `message_bytes`-byte messages that honours
+    page_size (or, honour=False, always sends 100 a page)."""
+    entries = [{"id": total - i, "level": 20, "logger_name": "l",
+                "message": "%d:" % (total - i) + "x" * message_bytes, "app_name": "a",
+                "trace": "", "created_at": "2026-01-01T00:00:00Z"} for i in range(total)]
+
+    def handle(req):
+        q = dict(p.split("=", 1) for p in req["path"].split("?", 1)[1].split("&"))
+        page, size = int(q.get("page", "1")), int(q.get("page_size", "100")) if honour else 100
+        part = entries[(page - 1) * size:page * size]
+        if not part:
+            return json_reply(404, {"detail": "Invalid page."})
+        nxt = "http://x/?page=%d" % (page + 1) if page * size < total else None
+        return json_reply(200, encode_json({"count": total, "next": nxt, "previous": None,
+                                            "results": part}, True))
+    return handle
+
+
+def test_page_over_the_cap_is_asked_again_in_smaller_pages():
+    """A page larger than max_response from a server that honours page_size is asked
+    again as pages of half (a divisor of) the size covering the same rows: `list`
+    writes every entry once, in order. A server that ignores the size gets exit 13."""
+    with Recorder(handler=big_entries_handler(120, 2000)) as s:
+        rc, out, err = run(["--url", s.url, "--max-response", "64K", "list", "--all",
+                            "--format", "jsonl"])
+        expect_rc(rc, "ok", out, err)
+        ids = [json.loads(line)["id"] for line in out.splitlines()]
+        assert ids == list(range(120, 0, -1)), ids
+        assert "page_size=25" in s.dump(), s.dump()[:2000]
+    with Recorder(handler=big_entries_handler(300, 2000, honour=False)) as s:
+        rc, out, err = run(["--url", s.url, "--max-response", "64K", "list", "--all",
+                            "--format", "jsonl"])
+        expect_rc(rc, "protocol", out, err)
+        one_line(err)
+        assert b"response larger than 64 KiB" in err, err
+        # a server ignoring the size sends its big page for every part: 100, 50, 25, 5, 1
+        assert s.count() == 5, s.count()
+
+
+def raw_handler(case):
+    return lambda req: Reply(200, body=RAW_REPLIES[case], mode="raw")
+
+
+def test_bad_framing_is_a_bad_response_not_a_network_fault():
+    """Broken chunked encoding, a negative Content-Length, an unknown or lying
+    Content-Encoding, a 300 KB header line, no status line: exit 13, "bad response",
+    asked once (a network fault would be retried and called "cannot connect")."""
+    for case in sorted(RAW_REPLIES):
+        with Recorder(handler=raw_handler(case)) as s:
+            for args in (["list"], ["get", "1"]):
+                rc, out, err = run(["--url", s.url] + args)
+                expect_rc(rc, "protocol", out, err)
+                one_line(err)
+                assert b"bad response from " + s.url.encode() in err, (case, err)
+                assert b"cannot connect" not in err and b"memory" not in err, (case, err)
+            assert s.count() == 2, "%s: %d requests for 2 runs" % (case, s.count())
+
+
+def test_retry_after_beyond_the_budget_fails_at_once():
+    """Retry-After: 119 with 4 retries used to hold `list` silent for 8 minutes: past
+    the retry budget (60 s) it fails at once with exit 7 and says what was asked."""
+    def handler(req):
+        return json_reply(429, {"detail": "Request was throttled."},
+                          extra=[("Retry-After", "119")])
+    with Recorder(handler=handler) as s:
+        t0 = time.time()
+        rc, out, err = run(["--url", s.url, "list"])
+        expect_rc(rc, "rate", out, err)
+        assert time.time() - t0 < scaled(10), time.time() - t0
+        assert s.count() == 1, s.count()
+        assert b"asked to wait 119 s" in err, err
+        # The budget is configurable: 1 s of budget cannot cover a 2 s wait either.
+        rc, out, err = run(["--url", s.url, "--retry-budget", "1", "list"])
+        expect_rc(rc, "rate", out, err)
+
+
+def test_waiting_is_said_on_a_terminal():
+    """A wait of a second or more is announced when stderr is a terminal (and only
+    then): who is waiting on whom, how long, and which retry."""
+    seen = []
+
+    def handler(req):
+        seen.append(req["path"])
+        if len(seen) % 2 == 1:
+            return json_reply(429, {"detail": "Request was throttled."},
+                              extra=[("Retry-After", "1")])
+        return json_reply(200, page_of(3))
+    with Recorder(handler=handler) as s:
+        master, slave = pty.openpty()
+        p = subprocess.Popen([BIN, "--url", s.url, "list", "--format", "jsonl"],
+                             stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
+                             env=clean_env())
+        os.close(slave)
+        tty = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the last writer closed the terminal
+                break
+            if not chunk:
+                break
+            tty += chunk
+        os.close(master)
+        out = p.stdout.read()
+        p.stdout.close()
+        assert p.wait(timeout=scaled(30)) == 0, tty
+        want = b"omslog: rate limited by %s (429): waiting 1 s before retry 1 of 4" % (
+            s.url.encode())
+        assert want in tty, tty
+        assert out.count(b"\n") == 3, out
+        rc, out, err = run(["--url", s.url, "list", "--format", "jsonl"])
+        expect_rc(rc, "ok", out, err)
+        assert b"waiting" not in err, err
+
+
+def test_verbose_and_errors_never_show_url_credentials():
+    """-v prints the configured URL and the proxy settings: userinfo and query
+    values are redacted there and in every error line."""
+    proxy = {"HTTPS_PROXY": "http://puser:proxypw99@127.0.0.1:9",
+             "no_proxy": "127.0.0.1"}
+    for url, secret in (("http://alice:hunter2pw@127.0.0.1:1/", b"hunter2pw"),
+                        ("http://127.0.0.1:1/?api_key=SECRETKEY1", b"SECRETKEY1"),
+                        ("http://127.0.0.1:1/", b"proxypw99")):
+        rc, out, err = run(["-v", "--url", url, "list"], env=proxy)
+        assert rc in (EXIT["config"], EXIT["connect"]), (rc, err)
+        assert secret not in err, err
+        assert b"url http://" in err, err
+        assert b"proxy setting HTTPS_PROXY=http://***@127.0.0.1:9" in err, err
+    # A Location quoted in an error (a refused redirect) is redacted the same way.
+    hop = "http://sso:ssopw77@127.0.0.2:1/login?sig=SIGSECRET9&page=1"
+    with Recorder(handler=lambda req: Reply(302, (("Location", hop),))) as s:
+        for verbose in ([], ["-v"]):
+            rc, out, err = run(verbose + ["--url", s.url, "list"])
+            expect_rc(rc, "origin", out, err)
+            assert b"ssopw77" not in err and b"SIGSECRET9" not in err, err
+            assert b"127.0.0.2" in err, err
 
 
 # ---------------------------------------------------------------- runner

@@ -56,6 +56,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 from collections import deque, namedtuple
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -863,7 +864,9 @@ def query_filters(get, o):
 # How a reply goes out (mode): "normal"; "truncate": the first `cut` bytes of the body
 # (default half), then close; "stall": the first `cut` bytes, then hold the connection
 # until the server stops; "reset": no reply, the connection closed with a TCP reset;
-# "chunked": Transfer-Encoding: chunked instead of Content-Length. `informational` is a
+# "chunked": Transfer-Encoding: chunked instead of Content-Length; "raw": the body is the
+# whole response as it goes on the wire (status line, headers and all: broken framing),
+# then close. `informational` is a
 # list of (status, headers) sent first (a 103 Early Hints). Bodies are bytes (str is
 # sent as UTF-8), so a handler can send any bytes at all.
 Reply = namedtuple("Reply", "status headers body mode cut informational",
@@ -880,6 +883,26 @@ DJANGO_500 = ('<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error 
               '</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n')
 HTML_TYPE = ("Content-Type", "text/html; charset=utf-8")
 CHUNK_BYTES = 64 * 1024  # one chunk of a chunked reply
+MIB = 1 << 20
+# Hostile replies for mode="raw": HTTP framing a server must not send.
+RAW_OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+RAW_REPLIES = {
+    "chunk": RAW_OK + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    "neglen": RAW_OK + b"Content-Length: -5\r\n\r\n{}",
+    "unkenc": RAW_OK + b"Content-Length: 2\r\nContent-Encoding: snappy9\r\n\r\n{}",
+    "liegzip": RAW_OK + b"Content-Length: 10\r\nContent-Encoding: gzip\r\n\r\nnot gzip!!",
+    "bighdr": RAW_OK + b"X-Big: " + b"a" * 300000 + b"\r\nContent-Length: 2\r\n\r\n{}",
+    "http09": b"SSH-2.0-OpenSSH_9.2\r\n\r\n",
+}
+
+
+def gzip_bomb(mib, cache={}):  # noqa: B006 - the cache is the point
+    """gzip of mib MiB of zeros (~1 KB per MiB), built once per size."""
+    if mib not in cache:
+        z = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: a gzip header and trailer
+        block = bytes(MIB)
+        cache[mib] = b"".join([z.compress(block) for _ in range(mib)] + [z.flush()])
+    return cache[mib]
 
 
 def render_json(obj):
@@ -1040,6 +1063,11 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # clients hanging up mid-reply are normal
 
     def send(self, r):
+        if r.mode == "raw":
+            self.close_connection = True
+            self.wfile.write(r.body)
+            self.wfile.flush()
+            return
         if r.mode == "reset":  # SO_LINGER with a zero timeout makes close() send RST
             self.close_connection = True
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,

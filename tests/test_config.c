@@ -795,6 +795,51 @@ static void test_mask(void **state)
     config_mask_token(TEST_TOKEN, out, 0); /* must not write */
 }
 
+/* max_response takes bytes or K/M/G (x1024) within 64K..1G; retry_budget
+ * seconds. Bad values say what was expected and change nothing. */
+static void test_max_response_and_retry_budget(void **state)
+{
+    (void)state;
+    struct config c;
+    struct omslog_error err = {0};
+    config_defaults(&c);
+    assert_int_equal(c.max_response, 32L * 1024 * 1024);
+    assert_int_equal(c.retry_budget_s, 60);
+    static const struct {
+        const char *value;
+        long bytes;
+    } good[] = {{"32M", 32L << 20}, {"512k", 512L << 10}, {"1G", 1L << 30},
+                {"65536", 65536},   {"64K", 64L << 10},   {"1048576", 1L << 20}};
+    for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+        assert_int_equal(config_set(&c, "max_response", good[i].value, "t", &err), OMSLOG_OK);
+        assert_int_equal(c.max_response, good[i].bytes);
+    }
+    static const char *const bad[] = {"",
+                                      "M",
+                                      "12X",
+                                      "32MB",
+                                      "-1M",
+                                      "2G",
+                                      "1025M",
+                                      "63K",
+                                      "65535",
+                                      " 32M",
+                                      "99999999999999999999K"};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        error_clear(&err);
+        int rc = config_set(&c, "max_response", bad[i], "--max-response", &err);
+        if (rc != OMSLOG_ERR_CONFIG || !strstr(err.msg, "is not a size between 64K and 1G") ||
+            !strstr(err.msg, "(from --max-response)"))
+            fail_msg("max_response=%s: rc %d, \"%s\"", bad[i], rc, err.msg);
+    }
+    assert_int_equal(c.max_response, 1L << 20);
+    assert_int_equal(config_set(&c, "retry_budget", "5", "t", &err), OMSLOG_OK);
+    assert_int_equal(c.retry_budget_s, 5);
+    assert_int_equal(config_set(&c, "retry_budget", "0", "t", &err), OMSLOG_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "between 1 and 86400"));
+    config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -818,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_tls_files),
         cmocka_unit_test(test_tls_env),
         cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_max_response_and_retry_budget),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }

@@ -1136,6 +1136,131 @@ static void test_too_large(void **state)
     http_client_free(c);
 }
 
+/* A small gzip body that decodes far past the cap: refused by the default
+ * cap as the decoded bytes pass it, with only about the cap held. */
+static void test_gzip_bomb_stopped_at_the_cap(void **state)
+{
+    (void)state;
+    struct http_client *c = main_client();
+    struct http_result *r = get_path(c, "/bomb?mib=64");
+    assert_int_equal(r->failure, HTTP_FAIL_TOO_LARGE);
+    assert_int_equal(r->attempts, 1);
+    assert_string_equal(r->errmsg, "response larger than 32 MiB");
+    assert_true(r->body.len <= HTTP_DEFAULT_MAX_BODY);
+    assert_true(r->body.cap <= 2 * (size_t)HTTP_DEFAULT_MAX_BODY + 1);
+    http_result_free(r);
+    http_client_free(c);
+
+    struct http_options o = test_options(peers[PEER_MAIN].base);
+    o.max_body = 1u << 20;
+    c = client_with(&o);
+    r = get_path(c, "/bomb?mib=64");
+    assert_int_equal(r->failure, HTTP_FAIL_TOO_LARGE);
+    assert_string_equal(r->errmsg, "response larger than 1 MiB");
+    assert_true(r->body.len <= o.max_body);
+    assert_true(r->body.cap <= 2 * o.max_body + 1);
+    http_result_free(r);
+    /* Below the cap the same encoding decodes as before. */
+    o.max_body = 2u << 20;
+    http_client_free(c);
+    c = client_with(&o);
+    r = get_path(c, "/bomb?mib=1");
+    assert_int_equal(r->failure, HTTP_FAIL_NONE);
+    assert_int_equal(r->body.len, 1u << 20);
+    http_result_free(r);
+    http_client_free(c);
+}
+
+/* ---- replies that break HTTP framing ---------------------------------- */
+
+/* Each is the server's fault, not the network's: HTTP_FAIL_BAD_RESPONSE on
+ * the first attempt, in words that say what was wrong. */
+static void test_bad_framing_is_a_bad_response(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *words;
+    } cases[] = {
+        {"chunk", "broken chunked encoding"},       /* libcurl's text, is_bad_framing */
+        {"neglen", "malformed HTTP reply"},         /* CURLE_WEIRD_SERVER_REPLY */
+        {"unkenc", "Content-Encoding is unknown"},  /* CURLE_BAD_CONTENT_ENCODING */
+        {"liegzip", "Content-Encoding is unknown"}, /* the same, a body that does not inflate */
+        {"bighdr", "response headers too large"},   /* CURLE_OUT_OF_MEMORY mid-reply */
+        {"http09", "malformed HTTP reply"},         /* CURLE_UNSUPPORTED_PROTOCOL */
+    };
+    struct http_client *c = main_client();
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/raw?case=%s", cases[i].name);
+        struct http_result *r = get_path(c, path);
+        if (r->failure != HTTP_FAIL_BAD_RESPONSE || !strstr(r->errmsg, cases[i].words))
+            fail_msg("%s: failure %d, \"%s\"", cases[i].name, (int)r->failure, r->errmsg);
+        assert_int_equal(r->attempts, 1); /* not retried as a network fault */
+        http_result_free(r);
+    }
+    http_client_free(c);
+}
+
+/* ---- the retry budget ------------------------------------------------- */
+
+/* A Retry-After longer than the budget left ends the request at once with
+ * the 429 in hand, instead of a silent wait. */
+static void test_retry_after_beyond_budget_fails_at_once(void **state)
+{
+    (void)state;
+    struct http_options o = test_options(peers[PEER_MAIN].base);
+    o.retries = 4;
+    o.retry_budget_ms = 2000;
+    struct http_client *c = client_with(&o);
+    int64_t t0 = now_ms();
+    struct http_result *r = get_path(c, "/429?retry_after=119");
+    assert_int_equal(r->failure, HTTP_FAIL_NONE);
+    assert_int_equal(r->status, 429);
+    assert_int_equal(r->retry_after_s, 119);
+    assert_int_equal(r->attempts, 1);
+    assert_true(now_ms() - t0 < scaled_ms(1000));
+    http_result_free(r);
+    /* Backoffs stop once their sum would pass the budget. */
+    o.retries = 20;
+    o.backoff_base_ms = 200;
+    o.backoff_max_ms = 200;
+    o.retry_budget_ms = 700;
+    http_client_free(c);
+    c = client_with(&o);
+    r = get_path(c, "/status/503");
+    assert_int_equal(r->status, 503);
+    assert_int_equal(r->attempts, 4); /* waits at 200, 400, 600 ms; 800 > 700 */
+    http_result_free(r);
+    http_client_free(c);
+}
+
+/* A wait of a second or more is said on options.notice (a terminal). */
+static void test_waiting_is_announced(void **state)
+{
+    (void)state;
+    struct http_options o = test_options(peers[PEER_MAIN].base);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *notice = open_memstream(&text, &len);
+    assert_non_null(notice);
+    o.notice = notice;
+    struct http_client *c = client_with(&o);
+    struct http_result *r = get_path(c, "/429?retry_after=1&key=announce&times=1");
+    assert_int_equal(r->status, 200);
+    http_result_free(r);
+    r = get_path(c, "/status/503?key=announce-quick&times=1"); /* 10 ms: not worth a line */
+    assert_int_equal(r->status, 200);
+    http_result_free(r);
+    http_client_free(c);
+    fclose(notice);
+    char want[URL_MAX];
+    snprintf(want, sizeof want,
+             "omslog: rate limited by %s (429): waiting 1 s before retry 1 of 3\n",
+             peers[PEER_MAIN].base);
+    assert_string_equal(text, want);
+    free(text);
+}
+
 /* ---- the asynchronous interface --------------------------------------- */
 
 static void test_cancel_delivers_nothing(void **state)
@@ -1430,6 +1555,10 @@ int main(void)
         cmocka_unit_test(test_dns_failure),
         cmocka_unit_test(test_tls_failure),
         cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_gzip_bomb_stopped_at_the_cap),
+        cmocka_unit_test(test_bad_framing_is_a_bad_response),
+        cmocka_unit_test(test_retry_after_beyond_budget_fails_at_once),
+        cmocka_unit_test(test_waiting_is_announced),
         cmocka_unit_test(test_cancel_delivers_nothing),
         cmocka_unit_test(test_parallel_limit_and_reuse),
         cmocka_unit_test(test_connections_stay_at_parallel),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "omslog/buf.h"
 #include "omslog/url.h"
 #include "omslog/util.h"
 
@@ -264,6 +265,45 @@ static void test_query_get(void **state)
     free(v);
 }
 
+static void expect_redacted(const char *in, const char *want)
+{
+    struct buf b = {0};
+    url_redact(&b, in, strlen(in));
+    if (strcmp(buf_str(&b), want) != 0)
+        fail_msg("url_redact(\"%s\") = \"%s\", wanted \"%s\"", in, buf_str(&b), want);
+    buf_free(&b);
+}
+
+/* Every form a secret takes in a URL, inside the lines -v and errors print. */
+static void test_redact_in_diagnostics(void **state)
+{
+    (void)state;
+    /* userinfo */
+    expect_redacted("omslog: url http://alice:hunter2pw@127.0.0.1:1/, token (none)",
+                    "omslog: url http://***@127.0.0.1:1/, token (none)");
+    expect_redacted("http://alice@h/", "http://***@h/");
+    expect_redacted("u:pw@host://x", "***@host://x");
+    expect_redacted("https://h/next=http://a:b@evil/", "https://h/next=http://***@evil/");
+    /* query values, but omslog's own page parameters */
+    expect_redacted("omslog: url http://h/?api_key=SECRETKEY1, token",
+                    "omslog: url http://h/?api_key=***, token");
+    expect_redacted("GET http://h/a/?page=2&page_size=100&limit=100 -> 200",
+                    "GET http://h/a/?page=2&page_size=100&limit=100 -> 200");
+    expect_redacted("http://h/?page=2&token=abc;sig=x&flag&empty=#frag=keep",
+                    "http://h/?page=2&token=***;sig=***&flag&empty=#frag=keep");
+    expect_redacted("http://u:p@h/?k=v", "http://***@h/?k=***");
+    /* proxy settings as -v shows them */
+    expect_redacted("omslog: proxy setting HTTPS_PROXY=http://user:pw@proxy:3128",
+                    "omslog: proxy setting HTTPS_PROXY=http://***@proxy:3128");
+    expect_redacted("all_proxy=socks5h://u:p@[::1]:1080\n",
+                    "all_proxy=socks5h://***@[::1]:1080\n");
+    /* quoted, and words that are not URLs */
+    expect_redacted("redirect to \"http://x:y@h/?q=1\" refused",
+                    "redirect to \"http://***@h/?q=***\" refused");
+    expect_redacted("mail bob@example.com about ?a=b", "mail bob@example.com about ?a=b");
+    expect_redacted("", "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_page_urls),
         cmocka_unit_test(test_entry_urls),
         cmocka_unit_test(test_query_get),
+        cmocka_unit_test(test_redact_in_diagnostics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

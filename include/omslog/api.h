@@ -13,6 +13,12 @@
  * - The requests in flight are http's (one table, one limit: config
  *   `parallel`); what each is for rides on it as its user data. Callers keep
  *   ids only to match results and to cancel.
+ * - A page asked with a page size that comes back larger than max_response
+ *   is asked again as the pages of a smaller size (a divisor: half where it
+ *   can) covering the same rows, one at a time, and delivered merged under
+ *   the request's own id and page number, as if the server had sent it whole.
+ *   A server that ignores the size, a count that moves between the parts, or
+ *   a one-entry part still too large end it with the first error (exit 13).
  * - Error messages quote server text only after sanitising it. */
 #ifndef OMSLOG_API_H
 #define OMSLOG_API_H
@@ -56,6 +62,8 @@ void api_cancel(struct api *a, int id);
 /* Requests that may start now without waiting for a slot (may be <= 0): the
  * one limit on requests in flight. More may be made; they wait their turn. */
 long api_room(const struct api *a);
+/* Where "waiting N s before retry" lines go (a terminal's stderr), or NULL. */
+void api_set_notice(struct api *a, FILE *notice);
 /* See http_wait. */
 int api_wait(struct api *a, const int *extra_fds, int n_extra, int timeout_ms, bool *extra_ready);
 /* Drive the network and fill *out with one finished request: returns true

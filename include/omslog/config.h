@@ -34,6 +34,13 @@
  * paginator reads and ignores the other. */
 #define CONFIG_DEFAULT_PAGE_SIZE 100
 #define CONFIG_TOKEN_MAX 4096
+/* Largest decoded response (a page or an entry) accepted: far above any real
+ * page, far below what would exhaust memory (gzip decodes ~1000:1). */
+#define CONFIG_DEFAULT_MAX_RESPONSE (32L * 1024 * 1024)
+/* Seconds one request may spend waiting for and making retries (429, 5xx,
+ * resets) before it fails: a Retry-After longer than what is left fails it at
+ * once. Per request, so a long export is not bounded by it. */
+#define CONFIG_DEFAULT_RETRY_BUDGET_S 60
 
 struct config {
     char *url;          /* base URL as given */
@@ -48,6 +55,8 @@ struct config {
     long cache_bytes;      /* browser page cache bound in bytes */
     long follow_s;         /* browser follow-mode poll interval */
     long parallel;         /* pages in flight at once */
+    long max_response;     /* bytes of one decoded response (CONFIG_DEFAULT_MAX_RESPONSE) */
+    long retry_budget_s;   /* CONFIG_DEFAULT_RETRY_BUDGET_S */
     bool insecure;         /* skip TLS verification */
     bool utc;              /* show times in UTC */
     bool no_color;
@@ -89,16 +98,17 @@ int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *),
  * here; libcurl reports a file it cannot load. Always OMSLOG_OK. */
 int config_apply_tls_env(struct config *c, const char *(*getenv_fn)(const char *));
 /* Set one key (the config file's names: url, token, token_file, page_size,
- * timeout, connect_timeout, low_speed_time, retries, cache_pages, cache_bytes, follow,
- * parallel, insecure, utc, color, verbose, ca_file, cert_file, key_file). source names
- * where it came from ("--page-size", "OMSLOG_URL", "/path/config line 4") and ends up in
- * error messages and, for token, in token_source. Ranges: page_size 0..10000,
- * timeout/connect_timeout/follow 1..86400, low_speed_time 0..86400, retries 0..20,
- * cache_pages 2..100000, cache_bytes 2^20..2^40, parallel 1..64, verbose 0..3; booleans
- * take true/false/yes/no/on/off/1/0; color=false sets no_color. token_file reads the file
- * now ("~/" expanded) and sets token_source to its path; ca_file and cert_file must be
- * readable now, key_file also private (the token file rule). A token value is never
- * echoed in messages. */
+ * timeout, connect_timeout, low_speed_time, retries, retry_budget, max_response,
+ * cache_pages, cache_bytes, follow, parallel, insecure, utc, color, verbose, ca_file,
+ * cert_file, key_file). source names where it came from ("--page-size", "OMSLOG_URL",
+ * "/path/config line 4") and ends up in error messages and, for token, in token_source.
+ * Ranges: page_size 0..10000, timeout/connect_timeout/follow 1..86400, low_speed_time
+ * 0..86400, retries 0..20, retry_budget 1..86400, max_response 64K..1G (bytes, or with a
+ * K/M/G suffix, x1024), cache_pages 2..100000, cache_bytes 2^20..2^40, parallel 1..64,
+ * verbose 0..3; booleans take true/false/yes/no/on/off/1/0; color=false sets no_color.
+ * token_file reads the file now ("~/" expanded) and sets token_source to its path;
+ * ca_file and cert_file must be readable now, key_file also private (the token file
+ * rule). A token value is never echoed in messages. */
 int config_set(struct config *c, const char *key, const char *value, const char *source,
                struct omslog_error *err);
 /* Read a token file: must be a regular file with no group/other permission

@@ -16,7 +16,15 @@
  * - Retries happen inside the client without blocking: 429 after Retry-After
  *   (integer seconds; values above max_retry_after_s fail at once), 502/503/504
  *   and connection resets after capped exponential backoff, up to
- *   1 + retries attempts. The caller sees only the final outcome.
+ *   1 + retries attempts, and only while the request's retry budget lasts
+ *   (retry_budget_ms from its first attempt): a wait longer than what is left
+ *   ends the request at once with the answer in hand. The caller sees only the
+ *   final outcome. A response that breaks HTTP framing (bad chunked encoding,
+ *   a bad Content-Length or Content-Encoding, headers too large) is not a
+ *   network fault: HTTP_FAIL_BAD_RESPONSE, never retried.
+ * - A body is decoded (gzip, br, ...) as it arrives and refused as soon as the
+ *   decoded bytes pass max_body: HTTP_FAIL_TOO_LARGE, errmsg "response larger
+ *   than 32 MiB".
  * - Nothing here blocks except http_wait (up to its timeout).
  * - Results are handed out by http_next_result and owned by the caller
  *   (http_result_free). verbose lines go to options.verbose (never the token).
@@ -43,7 +51,8 @@
 #include "omslog/error.h"
 
 #define HTTP_MAX_REDIRECTS 5
-#define HTTP_DEFAULT_MAX_BODY (256u * 1024u * 1024u)
+#define HTTP_DEFAULT_MAX_BODY (32u * 1024u * 1024u)
+#define HTTP_DEFAULT_RETRY_BUDGET_MS 60000L
 #define HTTP_HOST_MAX 256
 #define HTTP_ORIGIN_TEXT_MAX (HTTP_HOST_MAX + 32)
 
@@ -76,7 +85,8 @@ struct http_options {
     long backoff_base_ms;   /* first retry delay (default 250) */
     long backoff_max_ms;    /* cap (default 8000) */
     long max_retry_after_s; /* longest Retry-After honoured (default 120) */
-    size_t max_body;        /* abort a body larger than this (0: default) */
+    long retry_budget_ms;   /* time one request may spend retrying (0: default) */
+    size_t max_body;        /* abort a decoded body larger than this (0: default) */
     long max_parallel;      /* transfers running at once (0: unlimited); more wait.
                              * Also the connections kept open: one per slot */
     bool insecure;          /* disable TLS verification */
@@ -88,6 +98,8 @@ struct http_options {
     const char *cert_file; /* client certificate (PEM), or NULL */
     const char *key_file;  /* its private key (PEM); NULL: in cert_file */
     FILE *verbose;         /* diagnostics, or NULL */
+    FILE *notice;          /* "waiting N s before retry" lines for a person at a
+                            * terminal (waits of a second or more), or NULL */
     /* Called with the user pointer of a request dropped without its result
      * handed out (http_cancel, http_client_free), so a submitter can attach
      * its own data to a request instead of keeping a table. NULL: none. */
@@ -100,9 +112,10 @@ enum http_failure {
     HTTP_FAIL_DNS,
     HTTP_FAIL_TLS,
     HTTP_FAIL_TIMEOUT,
-    HTTP_FAIL_TRUNCATED, /* body ended early */
-    HTTP_FAIL_ORIGIN,    /* redirect to another origin, or URL not of our origin */
-    HTTP_FAIL_TOO_LARGE,
+    HTTP_FAIL_TRUNCATED,    /* body ended early */
+    HTTP_FAIL_ORIGIN,       /* redirect to another origin, or URL not of our origin */
+    HTTP_FAIL_TOO_LARGE,    /* decoded body above max_body */
+    HTTP_FAIL_BAD_RESPONSE, /* a reply that breaks HTTP framing or its encoding */
     HTTP_FAIL_CANCELLED,
     HTTP_FAIL_OTHER,
 };
@@ -149,6 +162,8 @@ void http_result_free(struct http_result *r);
 size_t http_pending(const struct http_client *c);
 /* Number of TCP connections opened so far (for benchmarks and tests). */
 long http_connections_opened(const struct http_client *c);
+/* Where "waiting N s before retry" lines go from now on (options.notice). */
+void http_set_notice(struct http_client *c, FILE *notice);
 /* Release libcurl's global state (after the last http_client_free), so leak
  * checkers see a clean exit. Safe to call when nothing was initialised. */
 void http_global_cleanup(void);

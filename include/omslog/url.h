@@ -42,4 +42,13 @@ char *url_entry(const char *endpoint, int64_t id);
  * literally; the first occurrence wins. */
 char *url_query_get(const char *url, const char *key);
 
+struct buf;
+/* Append text with every URL in it redacted: userinfo ("user:pw@") and query
+ * values (but those of page, page_size and limit, which omslog sends itself)
+ * become "***". A URL is a word of text (no spaces or quotes) holding "://":
+ * "u:pw@" becomes "***@" and "?api_key=K" "?api_key=***"; other words are
+ * kept. Every diagnostic goes through it (main's stderr streams); messages
+ * about a URL quote it through the same code. */
+void url_redact(struct buf *out, const char *text, size_t len);
+
 #endif

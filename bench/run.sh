@@ -55,6 +55,10 @@ fi
 echo
 
 python3 "$here/browser.py" "$omslog" || rc=1
+echo
+
+python3 "$here/tls_connections.py" "$omslog" || rc=1
+echo
 
 echo "all benchmarks: $(( $(date +%s) - start )) s"
 exit $rc

@@ -337,7 +337,7 @@ static enum clipboard_dest write_state_file(const char *text, size_t len,
     } else {
         buf_appends(&dir, "/" CLIPBOARD_FILE_NAME);
         if (fileio_write(dir.data, text, len, true, err) == FILEIO_OK) {
-            buf_printf(dest, "written to %s (no clipboard)", dir.data);
+            buf_printf(dest, "written to %s", dir.data);
             r = CLIPBOARD_FILE;
         }
     }

@@ -67,7 +67,7 @@ enum clipboard_dest {
 
 /* Delivers text[0..len). Returns where it went and writes a phrase saying so
  * into where[0..n) ("to the tmux buffer", "sent to the terminal (OSC 52)",
- * "to the clipboard with xclip", "written to PATH (no clipboard)"), followed
+ * "to the clipboard with xclip", "written to PATH"), followed
  * by what failed before, e.g. " (tmux load-buffer: exit status 1)". Returns
  * CLIPBOARD_FAILED with err filled (and where holding the failures) only
  * when even the file could not be written. */

@@ -152,8 +152,8 @@ static void yank_copy(struct app *a, enum yank_item item)
     const char *name = yank_names[item];
     if (dest == CLIPBOARD_FAILED)
         app_message(a, MSG_ERROR, "%s not copied: %s", name, err.msg);
-    else if (dest == CLIPBOARD_FILE) /* the path first: it must fit on the line */
-        app_message(a, MSG_INFO, "no clipboard: %s (%zu bytes) %s", name, payload.len, where);
+    else if (dest == CLIPBOARD_FILE) /* not what was asked for; and shown whole, path included */
+        app_message(a, MSG_ERROR, "no clipboard: %s (%zu bytes) %s", name, payload.len, where);
     else if (dest == CLIPBOARD_OSC52) /* whether the terminal took it, only it knows */
         app_message(a, MSG_INFO, "copied %s (%zu bytes): %s", name, payload.len, where);
     else

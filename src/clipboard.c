@@ -234,8 +234,10 @@ static int run_program(const char *const argv[], const char *text, size_t len,
             dup2(null, STDOUT_FILENO);
             dup2(null, STDERR_FILENO);
         }
-        close(fds[0]);
-        close(fds[1]);
+        /* xclip and wl-copy stay behind to serve the selection: they must
+         * not keep our sockets, pipes or terminal open (nor the write end of
+         * their own stdin, or they would never see its end). */
+        closefrom(STDERR_FILENO + 1);
         execv(prog, (char *const *)argv);
         _exit(CLIPBOARD_EXEC_FAILED);
     }

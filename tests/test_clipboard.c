@@ -250,6 +250,34 @@ static void test_deliver_tmux(void **state)
     fake_free(&f);
 }
 
+static void test_deliver_program_gets_no_other_fd(void **state)
+{
+    (void)state;
+    struct fake f;
+    fake_init(&f);
+    /* Lists what its open descriptors point at, as `pipe:[INODE]` etc. */
+    fake_program(&f, "tmux",
+                 "for d in /proc/$$/fd/*; do readlink \"$d\"; done > \"$0.fds\"; exit 0");
+    f.env.tmux = "/tmp/tmux-0/default,1,0";
+    int fds[2];
+    assert_int_equal(pipe(fds), 0); /* inheritable, as a careless socket would be */
+    struct stat st;
+    assert_int_equal(fstat(fds[1], &st), 0);
+    char ours[64];
+    snprintf(ours, sizeof ours, "pipe:[%llu]", (unsigned long long)st.st_ino);
+    char where[CLIPBOARD_WHERE_MAX];
+    assert_int_equal(clipboard_deliver("x", 1, &f.env, where, sizeof where, NULL), CLIPBOARD_TMUX);
+    char path[160];
+    snprintf(path, sizeof path, "%s/tmux.fds", f.bin);
+    char *got = test_read_file(path, NULL);
+    assert_non_null(strstr(got, "/dev/null")); /* the listing worked */
+    assert_null(strstr(got, ours));
+    free(got);
+    close(fds[0]);
+    close(fds[1]);
+    fake_free(&f);
+}
+
 static void test_deliver_failing_program_falls_through(void **state)
 {
     (void)state;
@@ -435,6 +463,7 @@ int main(void)
         cmocka_unit_test(test_curl_command_quoting),
         cmocka_unit_test(test_curl_command_controls),
         cmocka_unit_test(test_deliver_tmux),
+        cmocka_unit_test(test_deliver_program_gets_no_other_fd),
         cmocka_unit_test(test_deliver_failing_program_falls_through),
         cmocka_unit_test(test_deliver_missing_program_falls_through),
         cmocka_unit_test(test_deliver_file_fallback),

@@ -33,6 +33,7 @@
 #include "omslog/buf.h"
 #include "omslog/level.h"
 #include "omslog/sanitize.h"
+#include "omslog/url.h"
 #include "omslog/util.h"
 
 #define FORMAT_DEFAULT_WIDTH 120
@@ -433,6 +434,103 @@ int format_end(struct format_writer *w)
         fputs(w->count == 0 ? "[]\n" : "\n]\n", w->out);
     int rc = fflush(w->out);
     return rc != 0 || ferror(w->out) ? -1 : 0;
+}
+
+#define TICKET_FENCE_MIN 3
+#define TICKET_TEXT_FLAGS (SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB)
+
+/* A fenced code block around text (already sanitised): the fence is one
+ * backtick longer than the longest run inside, and at least three. */
+static void ticket_block(struct buf *out, const struct buf *text)
+{
+    size_t longest = 0, run = 0;
+    for (size_t i = 0; i < text->len; i++) {
+        run = text->data[i] == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    size_t fence = longest + 1 > TICKET_FENCE_MIN ? longest + 1 : TICKET_FENCE_MIN;
+    for (size_t i = 0; i < fence; i++)
+        buf_putc(out, '`');
+    buf_putc(out, '\n');
+    buf_append(out, text->data ? text->data : "", text->len);
+    if (text->len == 0 || text->data[text->len - 1] != '\n')
+        buf_putc(out, '\n');
+    for (size_t i = 0; i < fence; i++)
+        buf_putc(out, '`');
+    buf_putc(out, '\n');
+}
+
+/* "Title:" then value in a block, or "Title: none" when it is empty. */
+static void ticket_text(struct buf *out, const char *title, const char *value)
+{
+    if (!value || !*value) {
+        buf_printf(out, "\n%s: none\n", title);
+        return;
+    }
+    struct buf clean;
+    buf_init(&clean);
+    sanitize_append(&clean, value, strlen(value), TICKET_TEXT_FLAGS);
+    buf_printf(out, "\n%s:\n\n", title);
+    ticket_block(out, &clean);
+    buf_free(&clean);
+}
+
+static void ticket_entry(struct buf *out, const struct log_entry *e, const char *endpoint,
+                         bool utc)
+{
+    char level[LEVEL_NAME_MAX], time[DATETIME_TEXT_MAX];
+    level_format(e->level, level);
+    datetime_format(e->created, utc, 0, time);
+    buf_printf(out, "%s ", level);
+    if (e->app_name)
+        sanitize_append(out, e->app_name, strlen(e->app_name), SANITIZE_ONE_LINE);
+    buf_printf(out, " %s #%" PRId64 "\n\n", time, e->id);
+    /* The fields as `omslog get` shows them, minus the two blocks below. */
+    struct buf fields;
+    buf_init(&fields);
+    buf_printf(&fields, "id: %" PRId64 "\nlevel: %s (%d)\ncreated_at: ", e->id, level, e->level);
+    if (e->created_at)
+        sanitize_append(&fields, e->created_at, strlen(e->created_at), SANITIZE_ONE_LINE);
+    buf_putc(&fields, '\n');
+    text_field(&fields, "app_name", e->app_name);
+    text_field(&fields, "logger_name", e->logger_name);
+    ticket_block(out, &fields);
+    buf_free(&fields);
+    ticket_text(out, "Message", e->message);
+    ticket_text(out, "Trace", e->trace);
+    char *url = endpoint ? url_entry(endpoint, e->id) : NULL;
+    if (url) {
+        buf_putc(out, '\n');
+        sanitize_append(out, url, strlen(url), 0);
+        buf_putc(out, '\n');
+    }
+    free(url);
+}
+
+static int ticket_older_first(const void *pa, const void *pb)
+{
+    const struct log_entry *a = *(const struct log_entry *const *)pa;
+    const struct log_entry *b = *(const struct log_entry *const *)pb;
+    if (a->created.sec != b->created.sec)
+        return a->created.sec < b->created.sec ? -1 : 1;
+    if (a->created.usec != b->created.usec)
+        return a->created.usec < b->created.usec ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+void format_ticket(struct buf *out, const struct log_entry *const *entries, size_t n,
+                   const char *endpoint, bool utc)
+{
+    const struct log_entry **sorted = xcalloc(n ? n : 1, sizeof *sorted);
+    memcpy(sorted, entries, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, ticket_older_first);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            buf_appends(out, "\n---\n\n");
+        ticket_entry(out, sorted[i], endpoint, utc);
+    }
+    free(sorted);
 }
 
 /* Length of the longest prefix of s[0..n) that occurs somewhere in secret. */

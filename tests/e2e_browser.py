@@ -670,6 +670,103 @@ def t_unchanged_screen_not_redrawn(server, b):
           (drawn, ticks), b.screen())
 
 
+# ------------------------------------------- clipboard with tmux's defaults
+
+LEVEL_NAMES = {10: "DEBUG", 20: "INFO", 30: "WARNING", 40: "ERROR", 50: "CRITICAL"}
+
+
+def clipboard_session(server, b, in_tmux, env):
+    """Restart b's omslog in a fresh tmux server left with tmux's DEFAULT
+    options (set-clipboard external, allow-passthrough off: an OSC 52 from
+    inside is dropped), with $TMUX as tmux sets it (in_tmux) or unset, and no
+    display. Returns the environment omslog runs with."""
+    envs = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "OMSLOG_TOKEN": TOKEN, "XDG_CONFIG_HOME": "/nonexistent"}
+    envs.update(env)
+    unset = "-u DISPLAY -u WAYLAND_DISPLAY -u XDG_STATE_HOME" + ("" if in_tmux else " -u TMUX")
+    cmd = "cd %s && env %s %s %s --url %s; echo %s$?; sleep 60" % (
+        shlex.quote(b.cwd), unset, " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in envs.items()),
+        shlex.quote(BIN), shlex.quote(server.url), EXIT_MARK)
+    tmux("kill-server", check_rc=False)
+    end = time.monotonic() + DEADLINE
+    while True:  # the old server may still be on its way out
+        try:
+            tmux("-f", "/dev/null", "new-session", "-d", "-x", str(b.w), "-y", str(b.h), cmd)
+            break
+        except Failure:
+            if time.monotonic() > end:
+                raise
+            tmux("kill-server", check_rc=False)
+            time.sleep(POLL)
+    tmux("set-option", "-g", "status", "off")
+    check(tmux("show-options", "-gv", "set-clipboard").strip() == "external" and
+          tmux("show-options", "-gv", "allow-passthrough").strip() == "off",
+          "tmux runs with its default clipboard options")
+    return envs
+
+
+def omslog_get(server, envs, ident):
+    """What `omslog get ID` prints, in the environment the browser has."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(envs)
+    r = subprocess.run([BIN, "--url", server.url, "get", str(ident)], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=scaled(10))
+    check(r.returncode == 0, "omslog get %d: %s" % (ident, r.stderr))
+    return r.stdout
+
+
+def t_clipboard_tmux_buffer(server, b):
+    """Inside tmux with its default options, y 6 and y 7 land in the tmux
+    buffer (tmux load-buffer), and the status line says so."""
+    envs = clipboard_session(server, b, True, {})
+    first = api_page(server, 1)["results"][0]
+    b.ready()
+    b.wait_detail(first["id"], "first entry selected")
+    tmux("delete-buffer", check_rc=False)
+    b.keys("y")
+    b.wait(r"6  ticket", "the menu lists the ticket")
+    b.wait(r"7  text", "the menu lists the text")
+    b.keys("6")
+    b.wait(r"copied ticket \(\d+ bytes\) to the tmux buffer", "the ticket copied to the buffer")
+    got = tmux("show-buffer", check_rc=False)
+    level = LEVEL_NAMES.get(first["level"], "Level %d" % first["level"])
+    check(re.match(r"%s %s \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ? #%d\n\n```+\nid: %d\n" % (
+        re.escape(level), re.escape(first["app_name"]), first["id"], first["id"]), got),
+        "the ticket starts with the summary and the fields: %r" % got)
+    check("\napp_name: %s\n" % first["app_name"] in got and
+          "\nlogger_name: %s\n" % first["logger_name"] in got, "the fields: %r" % got)
+    check(re.search(r"\nMessage:\n\n(```+)\n%s\n\1\n" % re.escape(first["message"]), got),
+          "the message in a fenced block: %r" % got)
+    check(got.endswith("\n%s%s%d/\n" % (server.url, API, first["id"])),
+          "the ticket ends with the entry's URL: %r" % got)
+    b.keys("y", "7")
+    b.wait(r"copied text \(\d+ bytes\) to the tmux buffer", "the text copied to the buffer")
+    got = tmux("show-buffer", check_rc=False)
+    want = omslog_get(server, envs, first["id"])
+    check(got == want, "y 7 copies what omslog get prints: %r, want %r" % (got, want))
+
+
+def t_clipboard_file_fallback(server, b):
+    """Outside tmux, in a terminal that ignores OSC 52 (VTE) and with no
+    display: the text goes to a file, and the status line shows its path."""
+    state = os.path.join(b.cwd, "state")
+    envs = clipboard_session(server, b, False, {"VTE_VERSION": "7600", "XDG_STATE_HOME": state})
+    first = api_page(server, 1)["results"][0]
+    b.ready()
+    b.wait_detail(first["id"], "first entry selected")
+    b.keys("y", "7")
+    s = b.wait(r"no clipboard: text \(\d+ bytes\) written to", "the file fallback")
+    path = os.path.join(state, "omslog", "clipboard.txt")
+    shown = re.search(r"written to\s+(\S+)", s).group(1)
+    check(shown == path, "the status line shows the file: %r, want %r" % (shown, path), s)
+    want = omslog_get(server, envs, first["id"])
+    with open(path) as f:
+        check(f.read() == want, "the file holds the text")
+    check(os.stat(path).st_mode & 0o777 == 0o600, "the file is mode 0600")
+    check(os.stat(os.path.dirname(path)).st_mode & 0o777 == 0o700, "its directory is 0700")
+    check(tmux("show-buffer", check_rc=False) == "", "nothing reached the tmux buffer")
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -697,6 +794,8 @@ TESTS = [
     (t_view_toggles, {}, {"cwd": None, "pager": True}),
     (t_unchanged_screen_not_redrawn, {}, {"cwd": None, "draws": True,
                                           "args": ["--follow-interval", "1"]}),
+    (t_clipboard_tmux_buffer, {}, {"cwd": None}),
+    (t_clipboard_file_fallback, {}, {"cwd": None}),
 ]
 
 

@@ -566,6 +566,145 @@ static void test_begin_sets_fields(void **state)
     free(data);
 }
 
+#define TICKET_ENDPOINT "https://oms.example/api/v1/oms/logs/action_log/"
+
+static char *ticket(const struct log_entry *const *es, size_t n, const char *endpoint)
+{
+    struct buf b;
+    buf_init(&b);
+    format_ticket(&b, es, n, endpoint, true);
+    return buf_steal(&b);
+}
+
+static void test_ticket_one_entry(void **state)
+{
+    (void)state;
+    struct log_entry e = test_entry(5558, LEVEL_ERROR, "order_service", "oms.orders",
+                                    "Payment failed\nfor order 42", "Traceback\n  x\n");
+    const struct log_entry *es[] = {&e};
+    char *out = ticket(es, 1, TICKET_ENDPOINT);
+    assert_string_equal(out, "ERROR order_service 2026-01-02 03:04:05Z #5558\n"
+                             "\n"
+                             "```\n"
+                             "id: 5558\n"
+                             "level: ERROR (40)\n"
+                             "created_at: 2026-01-02T03:04:05.000006Z\n"
+                             "app_name: order_service\n"
+                             "logger_name: oms.orders\n"
+                             "```\n"
+                             "\n"
+                             "Message:\n"
+                             "\n"
+                             "```\n"
+                             "Payment failed\n"
+                             "for order 42\n"
+                             "```\n"
+                             "\n"
+                             "Trace:\n"
+                             "\n"
+                             "```\n"
+                             "Traceback\n"
+                             "  x\n"
+                             "```\n"
+                             "\n" TICKET_ENDPOINT "5558/\n");
+    free(out);
+
+    /* No server: no URL line; an empty trace says so instead of a block. */
+    e.trace = "";
+    out = ticket(es, 1, NULL);
+    assert_null(strstr(out, "https://"));
+    assert_non_null(strstr(out, "\nTrace: none\n"));
+    free(out);
+}
+
+/* The longest run of c in s. */
+static size_t longest_run(const char *s, char c)
+{
+    size_t best = 0, run = 0;
+    for (; *s; s++) {
+        run = *s == c ? run + 1 : 0;
+        best = run > best ? run : best;
+    }
+    return best;
+}
+
+static void test_ticket_fence_longer_than_backticks(void **state)
+{
+    (void)state;
+    static const size_t runs[] = {3, 5, 10};
+    for (size_t i = 0; i < ARRAY_LEN(runs); i++) {
+        char msg[64], fence[16];
+        size_t r = runs[i];
+        memset(fence, '`', r + 1);
+        fence[r + 1] = '\0';
+        int len = snprintf(msg, sizeof msg, "before %.*s after", (int)r, "``````````");
+        assert_true(len > 0);
+        struct log_entry e = test_entry(7, LEVEL_INFO, "web", "oms", msg, "");
+        const struct log_entry *es[] = {&e};
+        char *out = ticket(es, 1, NULL);
+        /* The message block opens and closes with exactly r + 1 backticks,
+         * on lines of their own, around the message as it was. */
+        struct buf want;
+        buf_init(&want);
+        buf_printf(&want, "Message:\n\n%s\n%s\n%s\n", fence, msg, fence);
+        assert_non_null(strstr(out, buf_str(&want)));
+        assert_int_equal(longest_run(out, '`'), r + 1);
+        buf_free(&want);
+        free(out);
+    }
+    /* Without backticks the fence is the usual three; a run of 2 keeps it. */
+    struct log_entry e = test_entry(7, LEVEL_INFO, "web", "oms", "a `` b", "");
+    const struct log_entry *es[] = {&e};
+    char *out = ticket(es, 1, NULL);
+    assert_non_null(strstr(out, "Message:\n\n```\na `` b\n```\n"));
+    assert_int_equal(longest_run(out, '`'), 3);
+    free(out);
+}
+
+static void test_ticket_several_entries_oldest_first(void **state)
+{
+    (void)state;
+    struct log_entry newer = test_entry(30, LEVEL_ERROR, "web", "oms", "third", "");
+    struct log_entry older = test_entry(10, LEVEL_WARNING, "pay", "oms", "first", "");
+    struct log_entry same = test_entry(20, LEVEL_INFO, "wms", "oms", "second", "");
+    newer.created.sec += 60;
+    older.created.sec -= 60;
+    const struct log_entry *es[] = {&newer, &same, &older};
+    char *out = ticket(es, 3, TICKET_ENDPOINT);
+    const char *a = strstr(out, "WARNING pay 2026-01-02 03:03:05Z #10\n");
+    const char *b = strstr(out, "INFO wms 2026-01-02 03:04:05Z #20\n");
+    const char *c = strstr(out, "ERROR web 2026-01-02 03:05:05Z #30\n");
+    assert_true(a == out && b > a && c > b);
+    /* Sections are separated by a blank line, --- and a blank line. */
+    assert_non_null(strstr(out, TICKET_ENDPOINT "10/\n\n---\n\nINFO wms"));
+    assert_non_null(strstr(out, TICKET_ENDPOINT "20/\n\n---\n\nERROR web"));
+    assert_null(strstr(c, "---"));
+    /* The caller's array is left in its order. */
+    assert_ptr_equal(es[0], &newer);
+    free(out);
+}
+
+static void test_ticket_hostile_text(void **state)
+{
+    (void)state;
+    struct log_entry e =
+        test_entry(9, LEVEL_ERROR, "app\x1b]0;t\x07", "log\ngger",
+                   "m\x1b[201~rm -rf ~\r\n\x9b\tend", "tr\x1b]52;c;eA==\x07\xc2\x9b");
+    e.created_at = "2026\x1b[2J";
+    const struct log_entry *es[] = {&e};
+    char *out = ticket(es, 1, TICKET_ENDPOINT);
+    for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+        assert_true(*p >= 0x20 || *p == '\n' || *p == '\t');
+    assert_null(strstr(out, "\xc2\x9b")); /* no C1 CSI either */
+    /* Newlines and tabs stay; the rest shows as the screen shows it. */
+    assert_non_null(strstr(out, "```\nm\\e[201~rm -rf ~\\r\n\\x9b\tend\n```\n"));
+    assert_non_null(strstr(out, "ERROR app\\e]0;t\\x07 2026-01-02 03:04:05Z #9\n"));
+    assert_non_null(strstr(out, "logger_name: log\\ngger\n"));
+    assert_non_null(strstr(out, "created_at: 2026\\e[2J\n"));
+    assert_non_null(strstr(out, "tr\\e]52;c;eA==\\x07\\u{9b}\n"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,6 +733,10 @@ int main(void)
         cmocka_unit_test(test_redacted_short_or_missing_secret),
         cmocka_unit_test(test_write_error),
         cmocka_unit_test(test_begin_sets_fields),
+        cmocka_unit_test(test_ticket_one_entry),
+        cmocka_unit_test(test_ticket_fence_longer_than_backticks),
+        cmocka_unit_test(test_ticket_several_entries_oldest_first),
+        cmocka_unit_test(test_ticket_hostile_text),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -34,6 +34,18 @@ void format_entry(struct format_writer *w, const struct log_entry *e);
 /* Finishes (closing bracket for json) and flushes. Returns 0, or -1 on a write error. */
 int format_end(struct format_writer *w);
 
+/* A ticket (Markdown) for entries[0..n), n >= 1, appended to out: per entry
+ * a one-line summary ("ERROR order_service 2023-12-02 10:00:06Z #5558"),
+ * then its fields, message and trace each in a fenced code block whose fence
+ * (at least three backticks) is longer than any run of backticks inside, then
+ * the entry's API URL built from endpoint (the list URL; NULL: no URL line).
+ * Several entries come oldest first (by time, then id), separated by a blank
+ * line, "---" and a blank line. Server text is sanitised as the text copies
+ * are (newlines and tabs kept, every other control made visible), so a
+ * pasted ticket carries no escape sequence. */
+void format_ticket(struct buf *out, const struct log_entry *const *entries, size_t n,
+                   const char *endpoint, bool utc);
+
 /* Diagnostics for people (error messages, --verbose lines), which may quote
  * text a server sent: s is appended to out sanitised with the sanitize.h
  * flags, after every run of at least FORMAT_REDACT_MIN_RUN bytes that also

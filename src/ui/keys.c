@@ -60,7 +60,7 @@ static const struct key_binding key_table[] = {
     CH('N', ACT_SEARCH_PREV, 0, "N", "previous match"),
     CH('r', ACT_RELOAD, 0, "r", "reload from the first page; retry failed pages"),
     CH('F', ACT_FOLLOW, 0, "F", "follow mode: poll for new entries"),
-    CH('y', ACT_YANK, 0, "y", "copy (JSON, message, trace, URL, curl) to the clipboard"),
+    CH('y', ACT_YANK, 0, "y", "copy: JSON, message, trace, URL, curl, ticket, text"),
     CH('s', ACT_SAVE, 0, "s", "save the entry as JSON"),
     CH('o', ACT_PAGER, 0, "o", "open the trace in $PAGER"),
     CH('f', ACT_FOLD, 0, "f", "fold / unfold library frames in the trace"),

@@ -1,5 +1,6 @@
-/* yank.c — getting an entry out of the browser: the y menu (copy with OSC 52,
- * which also works over ssh), s (save as JSON, never overwriting without
+/* yank.c — getting an entry out of the browser: the y menu (copy through
+ * clipboard_deliver: the tmux buffer, OSC 52, a clipboard program or a file,
+ * and the status line says which), s (save as JSON, never overwriting without
  * asking) and o (the trace in $PAGER). */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,16 +14,26 @@
 #include "app.h"
 #include "omslog/clipboard.h"
 #include "omslog/fileio.h"
+#include "omslog/format.h"
 #include "omslog/sanitize.h"
 #include "omslog/url.h"
 #include "omslog/util.h"
 
-#define YANK_BOX_W 44
+#define YANK_BOX_W 46
 #define YANK_DEFAULT_PAGER "less"
 /* Text copied or paged keeps its lines and tabs; nothing else acts. */
 #define YANK_TEXT_FLAGS (SANITIZE_KEEP_NEWLINE | SANITIZE_KEEP_TAB)
 
-enum yank_item { YANK_JSON, YANK_MESSAGE, YANK_TRACE, YANK_URL, YANK_CURL, YANK_ITEMS };
+enum yank_item {
+    YANK_JSON,
+    YANK_MESSAGE,
+    YANK_TRACE,
+    YANK_URL,
+    YANK_CURL,
+    YANK_TICKET,
+    YANK_TEXT,
+    YANK_ITEMS
+};
 
 static const char *const yank_labels[YANK_ITEMS] = {
     "1  entry as JSON",
@@ -30,6 +41,13 @@ static const char *const yank_labels[YANK_ITEMS] = {
     "3  trace",
     "4  API URL of the entry",
     "5  curl command (token from $OMSLOG_TOKEN)",
+    "6  ticket (Markdown: summary, fields, URL)",
+    "7  text (as omslog get prints it)",
+};
+
+/* What the status line calls each item once copied. */
+static const char *const yank_names[YANK_ITEMS] = {
+    "entry as JSON", "message", "trace", "API URL", "curl command", "ticket", "text",
 };
 
 void yank_open(struct app *a)
@@ -48,7 +66,7 @@ void yank_draw(struct app *a)
     int h = YANK_ITEMS + 2;
     int y0 = (a->rows - h) / 2 > 0 ? (a->rows - h) / 2 : 0;
     int x0 = (a->cols - w) / 2 > 0 ? (a->cols - w) / 2 : 0;
-    const char *title = " copy to clipboard (Enter, 1-5; Esc) ";
+    const char *title = " copy to clipboard (Enter, 1-7; Esc) ";
     draw_text(y0, x0, title, strlen(title), w, theme_attr(STYLE_TITLE), true);
     for (int i = 0; i < YANK_ITEMS; i++) {
         attr_t attr = (size_t)i == a->yank.sel ? A_REVERSE : A_NORMAL;
@@ -68,52 +86,79 @@ static void yank_text(struct buf *out, const char *raw)
         sanitize_append(out, raw, strlen(raw), YANK_TEXT_FLAGS);
 }
 
+/* The entry as `omslog get ID` prints it: the same writer, into memory. */
+static void yank_get_text(struct buf *out, const struct log_entry *e, bool utc)
+{
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+    if (!f)
+        return;
+    struct format_writer w;
+    format_begin(&w, FORMAT_TEXT, f, 0, utc);
+    format_entry(&w, e);
+    format_end(&w);
+    fclose(f);
+    buf_append(out, data, len);
+    free(data);
+}
+
+static void yank_payload(struct app *a, const struct log_entry *e, enum yank_item item,
+                         struct buf *payload)
+{
+    const char *endpoint = api_endpoint(a->api);
+    char *url = url_entry(endpoint, e->id);
+    switch (item) {
+    case YANK_JSON:
+        buf_appends(payload, e->raw_json ? e->raw_json : "");
+        break;
+    case YANK_MESSAGE:
+        yank_text(payload, e->message);
+        break;
+    case YANK_TRACE:
+        yank_text(payload, e->trace);
+        break;
+    case YANK_URL:
+        buf_appends(payload, url ? url : "");
+        break;
+    case YANK_TICKET:
+        format_ticket(payload, &e, 1, endpoint, a->utc);
+        break;
+    case YANK_TEXT:
+        yank_get_text(payload, e, a->utc);
+        break;
+    default:
+        curl_command(payload, url);
+        break;
+    }
+    free(url);
+}
+
 static void yank_copy(struct app *a, enum yank_item item)
 {
     const struct log_entry *e = app_selected(a);
     if (!e)
         return;
-    struct buf payload = {0}, seq = {0};
-    char *url = url_entry(api_endpoint(a->api), e->id);
-    switch (item) {
-    case YANK_JSON:
-        buf_appends(&payload, e->raw_json ? e->raw_json : "");
-        break;
-    case YANK_MESSAGE:
-        yank_text(&payload, e->message);
-        break;
-    case YANK_TRACE:
-        yank_text(&payload, e->trace);
-        break;
-    case YANK_URL:
-        buf_appends(&payload, url ? url : "");
-        break;
-    default:
-        curl_command(&payload, url);
-        break;
-    }
-    free(url);
-    if (osc52_sequence(&seq, payload.data ? payload.data : "", payload.len,
-                       getenv("TMUX") != NULL) != 0) {
-        app_message(a, MSG_ERROR, "too large for the clipboard (%zu bytes); use s to save it",
-                    payload.len);
-    } else {
-        /* Straight to the terminal, between two screen updates. */
-        refresh();
-        size_t off = 0;
-        while (off < seq.len) {
-            ssize_t w = write(STDOUT_FILENO, seq.data + off, seq.len - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            off += (size_t)w;
-        }
-        app_message(a, MSG_INFO, "copied %s (%zu bytes) to the clipboard", yank_labels[item] + 3,
-                    payload.len);
-    }
+    struct buf payload = {0};
+    yank_payload(a, e, item, &payload);
+    struct clipboard_env env;
+    clipboard_env_init(&env);
+    /* OSC 52 goes straight to the terminal, between two screen updates. */
+    refresh();
+    char where[CLIPBOARD_WHERE_MAX];
+    struct omslog_error err = {0};
+    enum clipboard_dest dest = clipboard_deliver(payload.data ? payload.data : "", payload.len,
+                                                 &env, where, sizeof where, &err);
+    const char *name = yank_names[item];
+    if (dest == CLIPBOARD_FAILED)
+        app_message(a, MSG_ERROR, "%s not copied: %s", name, err.msg);
+    else if (dest == CLIPBOARD_FILE) /* not what was asked for; and shown whole, path included */
+        app_message(a, MSG_ERROR, "no clipboard: %s (%zu bytes) %s", name, payload.len, where);
+    else if (dest == CLIPBOARD_OSC52) /* whether the terminal took it, only it knows */
+        app_message(a, MSG_INFO, "copied %s (%zu bytes): %s", name, payload.len, where);
+    else
+        app_message(a, MSG_INFO, "copied %s (%zu bytes) %s", name, payload.len, where);
     buf_free(&payload);
-    buf_free(&seq);
 }
 
 /* The menu reads raw keys: its digits pick an item, they do not filter. */

@@ -258,24 +258,38 @@ static int marks_read(struct marks *m, struct omslog_error *err)
     return rc;
 }
 
-/* The file's ids replace the set's; summaries of ids still there stay. */
-static int marks_reread(struct marks *m, struct omslog_error *err)
+/* The summaries of old's marks go to the same ids in m; old is emptied. */
+static void marks_adopt(struct marks *m, struct marks *old)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        bool found;
+        size_t at = marks_find(old, m->v[i].id, &found);
+        if (found) {
+            m->v[i] = old->v[at];
+            memset(&old->v[at], 0, sizeof old->v[at]);
+            old->v[at].id = m->v[i].id;
+        }
+    }
+    marks_clear(old);
+    free(old->v);
+}
+
+/* The file's ids replace the set's, then this set's changes since the last
+ * load or save are applied again (apply: saving); summaries of ids still
+ * marked stay. *full: an add found no room. */
+static int marks_reread(struct marks *m, bool apply, bool *full, struct omslog_error *err)
 {
     struct marks old = *m;
     m->v = NULL;
     m->n = m->cap = 0;
     int rc = marks_read(m, err);
-    for (size_t i = 0; i < m->n; i++) {
-        bool found;
-        size_t at = marks_find(&old, m->v[i].id, &found);
-        if (found) {
-            m->v[i] = old.v[at];
-            memset(&old.v[at], 0, sizeof old.v[at]);
-            old.v[at].id = m->v[i].id;
-        }
+    if (apply) {
+        for (size_t i = 0; i < m->removes.n; i++)
+            marks_delete(m, m->removes.ids[i]);
+        for (size_t i = 0; i < m->adds.n; i++)
+            *full |= marks_insert(m, m->adds.ids[i]) != 0;
     }
-    marks_clear(&old);
-    free(old.v);
+    marks_adopt(m, &old);
     return rc;
 }
 
@@ -284,7 +298,8 @@ int marks_load(struct marks *m, struct omslog_error *err)
     m->adds.n = m->removes.n = 0;
     if (!m->path)
         return OMSLOG_OK;
-    return marks_reread(m, err);
+    bool full = false;
+    return marks_reread(m, false, &full, err);
 }
 
 /* path's directory, created (MARKS_DIR_MODE) with its parents as needed. */
@@ -339,12 +354,8 @@ int marks_save(struct marks *m, struct omslog_error *err)
         return OMSLOG_ERR_IO;
     /* A corrupt file is reported at load; here its good lines are merged. */
     struct omslog_error ignored = {0};
-    marks_reread(m, &ignored);
-    for (size_t i = 0; i < m->removes.n; i++)
-        marks_delete(m, m->removes.ids[i]);
     bool full = false;
-    for (size_t i = 0; i < m->adds.n; i++)
-        full |= marks_insert(m, m->adds.ids[i]) != 0;
+    marks_reread(m, true, &full, &ignored);
     struct buf out = {0};
     buf_appends(&out, "# omslog marks: one log id a line\n");
     for (size_t i = 0; i < m->n; i++)

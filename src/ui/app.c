@@ -918,8 +918,7 @@ static bool frame_inputs_equal(const struct frame_inputs *x, const struct frame_
            x->in_flight == y->in_flight && x->failed == y->failed &&
            x->inconsistent == y->inconsistent && x->scan_done == y->scan_done &&
            x->finding == y->finding && x->marks_gen == y->marks_gen &&
-           x->message_kind == y->message_kind &&
-           strcmp(x->message, y->message) == 0;
+           x->message_kind == y->message_kind && strcmp(x->message, y->message) == 0;
 }
 
 static int app_loop(struct app *a)

@@ -166,15 +166,7 @@ struct input {
 };
 
 /* The browser (list and detail) is always at the bottom of the stack. */
-enum mode {
-    MODE_BROWSE,
-    MODE_HELP,
-    MODE_SUMMARY,
-    MODE_MARKS,
-    MODE_YANK,
-    MODE_PROMPT,
-    MODE_COUNT
-};
+enum mode { MODE_BROWSE, MODE_HELP, MODE_SUMMARY, MODE_MARKS, MODE_YANK, MODE_PROMPT, MODE_COUNT };
 
 struct app;
 

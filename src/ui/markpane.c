@@ -378,8 +378,8 @@ unsigned marks_handle(struct app *a, const struct input *in)
     case 'd':
         return marks_unmark(a);
     case 's':
-        prompt_open(a, PROMPT_MARKS_SAVE, "save the marked entries (JSONL) as: ",
-                    MARKS_DEFAULT_FILE);
+        prompt_open(a, PROMPT_MARKS_SAVE,
+                    "save the marked entries (JSONL) as: ", MARKS_DEFAULT_FILE);
         return REACT_CHANGED;
     case 'q':
     case 'M':

@@ -105,6 +105,23 @@ void marks_open(struct app *a)
     app_mode_push(a, MODE_MARKS);
 }
 
+/* The rows the pane shows (below its title) with the selection among them:
+ * the pane's drawing and its fetching agree on what is on screen. */
+static int marks_scroll(struct app *a)
+{
+    struct marks_pane *p = &a->marks;
+    int64_t n = (int64_t)marks_count(p->set);
+    int body = a->rows - 3 > 1 ? a->rows - 3 : 1;
+    p->visible = body;
+    if (p->sel >= n)
+        p->sel = n > 0 ? n - 1 : 0;
+    if (p->sel < p->top)
+        p->top = p->sel;
+    if (p->sel >= p->top + body)
+        p->top = p->sel - body + 1;
+    return body;
+}
+
 static void marks_row_text(struct app *a, const struct mark *k, struct buf *row, struct buf *tmp)
 {
     buf_reset(row);
@@ -127,14 +144,7 @@ void marks_draw(struct app *a)
 {
     struct marks_pane *p = &a->marks;
     int64_t n = (int64_t)marks_count(p->set);
-    int body = a->rows - 3 > 1 ? a->rows - 3 : 1;
-    p->visible = body;
-    if (p->sel >= n)
-        p->sel = n > 0 ? n - 1 : 0;
-    if (p->sel < p->top)
-        p->top = p->sel;
-    if (p->sel >= p->top + body)
-        p->top = p->sel - body + 1;
+    int body = marks_scroll(a);
     char title[160], cnt[32];
     snprintf(title, sizeof title,
              " %s marked entries, oldest first — Enter jumps, d unmarks, s saves JSONL, q closes",
@@ -197,6 +207,7 @@ static bool marks_request(struct app *a, int64_t id)
 static void marks_pump_shown(struct app *a)
 {
     struct marks_pane *p = &a->marks;
+    marks_scroll(a);
     for (int i = 0; i < p->visible; i++) {
         const struct mark *k = marks_at(p->set, (size_t)(p->top + i));
         if (!k)

@@ -682,6 +682,18 @@ def marks_words(entry):
     return re.escape(entry["message"].split("\n")[0][:8])
 
 
+def marks_browser(server, size, env, cwd):
+    """A Browser again right after the last one's tmux server was killed: a
+    new session can reach that server while it is still exiting."""
+    for attempt in range(10):
+        try:
+            return Browser(server, size, env=env, cwd=cwd)
+        except Failure:
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
+
+
 def t_marks(server, b):
     """m marks (a * in the row, a count in the status line); M lists the marked
     entries (Enter jumps, d unmarks, s saves JSONL); marks survive a restart."""
@@ -689,12 +701,12 @@ def t_marks(server, b):
     env = {"XDG_STATE_HOME": state}
     size = (b.w, b.h)
     b.close()  # started without XDG_STATE_HOME: marks would go to $HOME
-    b = Browser(server, size, env=env, cwd=b.cwd)
+    b = marks_browser(server, size, env, b.cwd)
     try:
         marks_steps(server, b, state)
         b.keys("q")
         b.wait(EXIT_MARK + "0", "quits")
-        b = Browser(server, size, env=env, cwd=b.cwd)
+        b = marks_browser(server, size, env, b.cwd)
         marks_after_restart(server, b)
     finally:
         b.close()

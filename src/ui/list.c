@@ -149,11 +149,11 @@ static void list_draw_entry(struct app *a, int y, const struct log_entry *e, boo
     int x = r->x;
     bool is_new = a->new_mark_id > 0 && e->id > a->new_mark_id;
     bool marked = marks_is_marked(a, e->id); /* m: shown before new */
-    draw_text(y, x, marked ? LIST_MARK_MARKED : is_new ? LIST_MARK_NEW : " ", 1, c->mark,
-              marked   ? attr | A_BOLD
-              : is_new ? theme_attr(STYLE_NEW) | (selected ? A_REVERSE : 0)
-                       : attr,
-              true);
+    const char *mark = marked ? LIST_MARK_MARKED : is_new ? LIST_MARK_NEW : " ";
+    attr_t mark_attr = attr | A_BOLD;
+    if (!marked)
+        mark_attr = is_new ? theme_attr(STYLE_NEW) | (selected ? A_REVERSE : 0) : attr;
+    draw_text(y, x, mark, 1, c->mark, mark_attr, true);
     x += c->mark;
     char num[LIST_NUM_MAX];
     draw_cell(y, &x, format_id(num, c->id, e->id), c->id, attr);

@@ -278,12 +278,13 @@ struct marks_pane {
     struct marks_fetch fetch[MARKS_PANE_FETCH];
     size_t n_fetch;
     unsigned gen; /* bumped on every change the screen shows */
-    /* s: a save in progress gathers each marked entry's raw JSON. */
+    /* s: a save in progress gathers a copy of each marked entry (oldest
+     * first, as save_ids), from the page cache or fetched. */
     bool saving;
     bool save_overwrite;
     char *save_path;
     int64_t *save_ids;
-    char **save_json; /* NULL while unknown */
+    struct log_entry *save_entries; /* id 0 while not had yet */
     bool *save_failed;
     size_t save_n;
     bool confirm; /* the open PROMPT_CONFIRM is about the marks' file */

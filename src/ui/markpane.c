@@ -41,12 +41,12 @@ void marks_init(struct app *a)
 static void marks_save_reset(struct marks_pane *p)
 {
     for (size_t i = 0; i < p->save_n; i++)
-        free(p->save_json[i]);
-    free(p->save_json);
+        log_entry_free(&p->save_entries[i]);
+    free(p->save_entries);
     free(p->save_ids);
     free(p->save_failed);
     free(p->save_path);
-    p->save_json = NULL;
+    p->save_entries = NULL;
     p->save_ids = NULL;
     p->save_failed = NULL;
     p->save_path = NULL;
@@ -237,7 +237,7 @@ void marks_pump(struct app *a)
         return;
     bool done = true;
     for (size_t i = 0; i < p->save_n; i++) {
-        if (p->save_json[i] || p->save_failed[i])
+        if (p->save_entries[i].id || p->save_failed[i])
             continue;
         done = false;
         if (!marks_request(a, p->save_ids[i]))
@@ -247,12 +247,13 @@ void marks_pump(struct app *a)
         marks_save_finish(a);
 }
 
-static void marks_save_got(struct marks_pane *p, int64_t id, const char *json)
+/* e: the entry id, NULL when it could not be had. */
+static void marks_save_got(struct marks_pane *p, int64_t id, const struct log_entry *e)
 {
     for (size_t i = 0; i < p->save_n; i++)
-        if (p->save_ids[i] == id && !p->save_json[i] && !p->save_failed[i]) {
-            if (json)
-                p->save_json[i] = xstrdup(json);
+        if (p->save_ids[i] == id && !p->save_entries[i].id && !p->save_failed[i]) {
+            if (e)
+                log_entry_copy(&p->save_entries[i], e);
             else
                 p->save_failed[i] = true;
         }
@@ -270,7 +271,7 @@ bool marks_entry_result(struct app *a, struct api_result *r)
     p->fetch[i] = p->fetch[--p->n_fetch];
     if (r->err.status == OMSLOG_OK) {
         marks_set_summary(p->set, &r->entry);
-        marks_save_got(p, id, r->entry.raw_json ? r->entry.raw_json : "{}");
+        marks_save_got(p, id, &r->entry);
     } else {
         if (r->err.status != OMSLOG_ERR_NOT_FOUND)
             app_message(a, MSG_ERROR, "log %" PRId64 ": %s", id, r->err.msg);
@@ -289,8 +290,9 @@ static void marks_save_finish(struct app *a)
     struct buf out = {0};
     size_t saved = 0;
     for (size_t i = 0; i < p->save_n; i++)
-        if (p->save_json[i]) {
-            buf_appends(&out, p->save_json[i]);
+        if (p->save_entries[i].id) {
+            const char *json = p->save_entries[i].raw_json;
+            buf_appends(&out, json ? json : "{}");
             buf_putc(&out, '\n');
             saved++;
         }
@@ -333,13 +335,13 @@ void marks_save_answer(struct app *a, const char *path, bool confirmed)
     p->save_path = xstrdup(path);
     p->save_n = n;
     p->save_ids = xcalloc(n, sizeof *p->save_ids);
-    p->save_json = xcalloc(n, sizeof *p->save_json);
+    p->save_entries = xcalloc(n, sizeof *p->save_entries);
     p->save_failed = xcalloc(n, sizeof *p->save_failed);
     for (size_t i = 0; i < n; i++) {
         p->save_ids[i] = marks_at(p->set, i)->id;
         const struct log_entry *e = marks_cached(a, p->save_ids[i]);
         if (e)
-            p->save_json[i] = xstrdup(e->raw_json ? e->raw_json : "{}");
+            log_entry_copy(&p->save_entries[i], e);
     }
     app_message(a, MSG_INFO, "saving %zu marked entries…", n);
     marks_pump(a);

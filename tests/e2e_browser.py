@@ -767,6 +767,135 @@ def t_clipboard_file_fallback(server, b):
     check(tmux("show-buffer", check_rc=False) == "", "nothing reached the tmux buffer")
 
 
+# ------------------------------------------------------------------ marks
+
+def marks_row(screen, ident):
+    """The list row of log ident, or None."""
+    return next((l for l in screen.split("\n") if re.match(r"^[ *+] *%d " % ident, l)), None)
+
+
+def marks_words(entry):
+    """The start of an entry's message as the marks pane shows it."""
+    return re.escape(entry["message"].split("\n")[0][:8])
+
+
+def marks_browser(server, size, env, cwd):
+    """A Browser again right after the last one's tmux server was killed: a
+    new session can reach that server while it is still exiting."""
+    for attempt in range(10):
+        try:
+            return Browser(server, size, env=env, cwd=cwd)
+        except Failure:
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
+
+
+def t_marks(server, b):
+    """m marks (a * in the row, a count in the status line); M lists the marked
+    entries (Enter jumps, d unmarks, s saves JSONL); marks survive a restart."""
+    state = os.path.join(b.cwd, "state")
+    env = {"XDG_STATE_HOME": state}
+    size = (b.w, b.h)
+    b.close()  # started without XDG_STATE_HOME: marks would go to $HOME
+    b = marks_browser(server, size, env, b.cwd)
+    try:
+        marks_steps(server, b, state)
+        b.keys("q")
+        b.wait(EXIT_MARK + "0", "quits")
+        b = marks_browser(server, size, env, b.cwd)
+        marks_after_restart(server, b)
+    finally:
+        b.close()
+
+
+def marks_steps(server, b, state):
+    b.ready()
+    page = api_page(server, 1)["results"]
+    new, older = page[0], page[1]
+    far = api_page(server, 170)["results"][4]
+    b.keys("m")
+    b.wait(r"marked log %d \(1 marked\)" % new["id"], "m marks the selected entry")
+    b.keys("j", "m")
+    s = b.wait(r"│ 2 marked", "the status line counts the marks")
+    for e in (new, older):
+        row = marks_row(s, e["id"])
+        check(row is not None and row.startswith("*"), "log %d is marked in the list" % e["id"],
+              s)
+    check(marks_row(s, page[2]["id"]).startswith(" "), "an unmarked row has no marker", s)
+    b.keys("m")
+    s = b.wait(r"unmarked log %d \(1 marked\)" % older["id"], "m again unmarks")
+    check(marks_row(s, older["id"]).startswith(" "), "the marker is gone", s)
+    b.keys("m")
+    b.jump(far["id"])
+    b.wait_detail(far["id"], "jump to a far entry")
+    b.keys("m")
+    b.wait(r"3 marked\)", "three marked")
+    b.keys("g")
+    b.wait_detail(new["id"], "back at the top")
+    b.keys("M")
+    s = b.wait(r"3 marked entries, oldest first", "M lists the marked entries")
+    lines = s.split("\n")
+    at = [next((i for i, l in enumerate(lines) if re.match(r"^ +%d  " % e["id"], l)), -1)
+          for e in (far, older, new)]
+    check(-1 not in at and at == sorted(at), "oldest first: %s" % at, s)
+    for e in (far, older, new):
+        check(re.search(marks_words(e), lines[at[(far, older, new).index(e)]]),
+              "the pane shows the message of log %d" % e["id"], s)
+    # Enter on the second row jumps to it.
+    b.keys("j", "Enter")
+    b.wait_detail(older["id"], "Enter jumps to the marked entry")
+    check("marked entries, oldest" not in b.screen(), "the pane closed")
+    # s saves them all as JSONL, oldest first, mode 0600; asks before overwriting.
+    b.keys("M", "s")
+    b.wait(r"save the marked entries \(JSONL\) as: omslog-marks\.jsonl", "the save prompt")
+    b.keys("Enter")
+    b.wait(r"saved 3 marked entries to omslog-marks\.jsonl", "saved")
+    path = os.path.join(b.cwd, "omslog-marks.jsonl")
+    with open(path) as f:
+        saved = [json.loads(line) for line in f]
+    check([e["id"] for e in saved] == [far["id"], older["id"], new["id"]],
+          "the file holds the three entries, oldest first: %s" % [e["id"] for e in saved])
+    check(saved[0]["message"] == far["message"], "with the server's JSON")
+    check(os.stat(path).st_mode & 0o777 == 0o600, "the JSONL file is 0600")
+    b.keys("s", "Enter")
+    b.wait(r"overwrite\? \(y/N\)", "asks before overwriting")
+    b.keys("n")
+    b.wait(r"not saved", "n keeps the file")
+    # d unmarks the selected row (the second, older): the file follows.
+    b.wait(r"3 marked entries, oldest first", "the pane is still open")
+    b.keys("j", "d")
+    s = b.wait(r"unmarked log %d \(2 marked\)" % older["id"], "d unmarks")
+    check(re.search(r"2 marked entries", s), "the pane lists two", s)
+    files = os.listdir(os.path.join(state, "omslog"))
+    mark_file = [f for f in files if f.startswith("marks-") and not f.endswith(".lock")]
+    check(len(mark_file) == 1 and "%3A%2F%2F" in mark_file[0], "one file per origin: %s" % files)
+    mark_path = os.path.join(state, "omslog", mark_file[0])
+    with open(mark_path) as f:
+        ids = [int(x) for x in f.read().split("\n") if x and not x.startswith("#")]
+    check(ids == [far["id"], new["id"]], "the file holds the marked ids: %s" % ids)
+    check(os.stat(mark_path).st_mode & 0o777 == 0o600, "the marks file is 0600")
+    check(os.stat(os.path.join(state, "omslog")).st_mode & 0o777 == 0o700, "its directory 0700")
+    with open(mark_path) as f:
+        check(TOKEN not in f.read(), "no token in the marks file")
+    b.keys("q")
+    b.wait(lambda s: "marked entries" not in s, "q closes the pane")
+
+
+def marks_after_restart(server, b):
+    b.ready()
+    far = api_page(server, 170)["results"][4]
+    new = api_page(server, 1)["results"][0]
+    s = b.wait(r"│ 2 marked", "the marks are back after a restart")
+    check(marks_row(s, new["id"]).startswith("*"), "the marker is back", s)
+    b.keys("M")
+    # The far entry is on no loaded page: the pane fetches it.
+    b.wait(r"2 marked entries", "M lists them")
+    b.wait(r" +%d  .*%s" % (far["id"], marks_words(far)), "the far entry's summary is fetched")
+    b.keys("Enter")
+    b.wait_detail(far["id"], "Enter jumps to an entry that was not loaded")
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -796,6 +925,7 @@ TESTS = [
                                           "args": ["--follow-interval", "1"]}),
     (t_clipboard_tmux_buffer, {}, {"cwd": None}),
     (t_clipboard_file_fallback, {}, {"cwd": None}),
+    (t_marks, {}, {"cwd": None}),
 ]
 
 

@@ -30,6 +30,8 @@ static void test_lookup(void **state)
     assert_int_equal(keys_lookup('E', false, NULL), ACT_PREV_ERROR);
     assert_int_equal(keys_lookup(KEY_CTRL('d'), false, NULL), ACT_HALF_DOWN);
     assert_int_equal(keys_lookup(KEY_CTRL('w'), false, NULL), ACT_WRAP);
+    assert_int_equal(keys_lookup('m', false, NULL), ACT_MARK);
+    assert_int_equal(keys_lookup('M', false, NULL), ACT_MARKS);
     assert_int_equal(keys_lookup('4', false, &arg), ACT_MIN_LEVEL);
     assert_int_equal(arg, LEVEL_ERROR);
     assert_int_equal(keys_lookup('0', false, &arg), ACT_MIN_LEVEL);

@@ -532,7 +532,8 @@ static void app_schedule(struct app *a)
 static void app_result(struct app *a, struct api_result *r)
 {
     if (r->kind == API_ENTRY) {
-        jump_entry_result(a, r);
+        if (!marks_entry_result(a, r))
+            jump_entry_result(a, r);
         return;
     }
     if (r->err.status == OMSLOG_OK) {
@@ -677,6 +678,12 @@ static unsigned browse_view_action(struct app *a, enum action act)
     case ACT_SUMMARY:
         summary_open(a);
         break;
+    case ACT_MARK:
+        marks_toggle_selected(a);
+        break;
+    case ACT_MARKS:
+        marks_open(a);
+        break;
     case ACT_HELP:
         help_open(a);
         break;
@@ -796,6 +803,7 @@ static const struct pane_ops pane_ops[MODE_COUNT] = {
     [MODE_BROWSE] = {browse_draw, browse_handle, true, false},
     [MODE_HELP] = {help_draw, help_handle, true, false},
     [MODE_SUMMARY] = {summary_draw, summary_handle, true, false},
+    [MODE_MARKS] = {marks_draw, marks_handle, true, false},
     [MODE_YANK] = {yank_draw, yank_handle, false, false},
     [MODE_PROMPT] = {prompt_draw, prompt_handle, false, true},
 };
@@ -880,6 +888,7 @@ struct frame_inputs {
     int64_t count, rows, top, sel, scanned, total;
     size_t in_flight, failed;
     bool inconsistent, scan_done, finding;
+    unsigned marks_gen;
     enum message_kind message_kind;
     char message[OMSLOG_ERROR_MSG_MAX];
 };
@@ -897,6 +906,7 @@ static void frame_inputs_of(struct app *a, struct frame_inputs *f)
     f->inconsistent = store_inconsistent(a->store);
     f->scan_done = store_scan_done(a->store);
     f->finding = a->find.active;
+    f->marks_gen = a->marks.gen;
     f->message_kind = a->message_kind;
     memcpy(f->message, a->message, sizeof f->message);
 }
@@ -907,8 +917,8 @@ static bool frame_inputs_equal(const struct frame_inputs *x, const struct frame_
            x->sel == y->sel && x->scanned == y->scanned && x->total == y->total &&
            x->in_flight == y->in_flight && x->failed == y->failed &&
            x->inconsistent == y->inconsistent && x->scan_done == y->scan_done &&
-           x->finding == y->finding && x->message_kind == y->message_kind &&
-           strcmp(x->message, y->message) == 0;
+           x->finding == y->finding && x->marks_gen == y->marks_gen &&
+           x->message_kind == y->message_kind && strcmp(x->message, y->message) == 0;
 }
 
 static int app_loop(struct app *a)
@@ -940,6 +950,7 @@ static int app_loop(struct app *a)
         /* A jump or find may have moved the list: want the rows now shown. */
         app_set_window(a);
         app_schedule(a);
+        marks_pump(a);
         frame_inputs_of(a, &now_in);
         if (redraw || !frame_inputs_equal(&now_in, &drawn)) {
             app_draw(a);
@@ -982,6 +993,7 @@ static int app_loop(struct app *a)
 static void app_free(struct app *a)
 {
     summary_close(a);
+    marks_free_pane(a);
     detail_free(&a->detail);
     prompt_free(&a->prompt);
     filter_free(&a->filter);
@@ -1016,6 +1028,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
     detail_init(&a.detail);
     prompt_init(&a.prompt);
     app_mode_push(&a, MODE_BROWSE);
+    marks_init(&a);
 
     if (pipe(sig_pipe) != 0) {
         app_free(&a);

@@ -58,6 +58,8 @@ enum action {
     ACT_WRAP,
     ACT_UTC,
     ACT_SUMMARY,
+    ACT_MARK,
+    ACT_MARKS,
     ACT_HELP,
     ACT_REDRAW,
     ACT_COUNT
@@ -164,7 +166,7 @@ struct input {
 };
 
 /* The browser (list and detail) is always at the bottom of the stack. */
-enum mode { MODE_BROWSE, MODE_HELP, MODE_SUMMARY, MODE_YANK, MODE_PROMPT, MODE_COUNT };
+enum mode { MODE_BROWSE, MODE_HELP, MODE_SUMMARY, MODE_MARKS, MODE_YANK, MODE_PROMPT, MODE_COUNT };
 
 struct app;
 
@@ -227,6 +229,7 @@ enum prompt_kind {
     PROMPT_APP,
     PROMPT_SEARCH,
     PROMPT_SAVE,
+    PROMPT_MARKS_SAVE,
     PROMPT_CONFIRM,
     PROMPT_KIND_COUNT
 };
@@ -257,6 +260,34 @@ struct summary_pane {
 
 struct yank_menu {
     size_t sel;
+};
+
+/* The marked entries (M): their summaries are fetched while shown, their
+ * JSON while being saved, at most MARKS_PANE_FETCH requests at a time. */
+#define MARKS_PANE_FETCH 8
+
+struct marks_fetch {
+    int64_t id;
+    int req;
+};
+
+struct marks_pane {
+    struct marks *set; /* NULL: marks are unavailable (message says why) */
+    int64_t sel, top;
+    int visible; /* rows shown at the last draw */
+    struct marks_fetch fetch[MARKS_PANE_FETCH];
+    size_t n_fetch;
+    unsigned gen; /* bumped on every change the screen shows */
+    /* s: a save in progress gathers a copy of each marked entry (oldest
+     * first, as save_ids), from the page cache or fetched. */
+    bool saving;
+    bool save_overwrite;
+    char *save_path;
+    int64_t *save_ids;
+    struct log_entry *save_entries; /* id 0 while not had yet */
+    bool *save_failed;
+    size_t save_n;
+    bool confirm; /* the open PROMPT_CONFIRM is about the marks' file */
 };
 
 enum find_kind { FIND_ERROR, FIND_WARNING, FIND_SEARCH };
@@ -291,6 +322,7 @@ struct app {
     struct prompt prompt;
     struct summary_pane summary;
     struct yank_menu yank;
+    struct marks_pane marks;
 
     struct filter filter; /* level and app: the view */
     struct filter search; /* the / pattern: n/N and highlighting */
@@ -375,6 +407,20 @@ void summary_open(struct app *a);
 void summary_close(struct app *a);
 void summary_draw(struct app *a);
 unsigned summary_handle(struct app *a, const struct input *in);
+
+/* marks.c: m, M and the pane of marked entries */
+void marks_init(struct app *a);
+void marks_free_pane(struct app *a);
+void marks_toggle_selected(struct app *a);
+bool marks_is_marked(const struct app *a, int64_t id);
+void marks_open(struct app *a);
+void marks_draw(struct app *a);
+unsigned marks_handle(struct app *a, const struct input *in);
+/* Requests the pane needs now (summaries shown, JSON to save). */
+void marks_pump(struct app *a);
+/* An entry request's result: true when it was the pane's. */
+bool marks_entry_result(struct app *a, struct api_result *r);
+void marks_save_answer(struct app *a, const char *path, bool confirmed);
 
 /* yank.c */
 void yank_open(struct app *a);

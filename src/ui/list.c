@@ -20,6 +20,7 @@
 /* "YYYY-" dropped from the time on narrow screens. */
 #define LIST_YEAR_PREFIX 5
 #define LIST_MARK_NEW "+"
+#define LIST_MARK_MARKED "*"
 /* Stack room for sanitised cell text: enough for most cells (see
  * cell_text); the message's also holds most messages whole, which a search
  * highlight needs. */
@@ -147,8 +148,12 @@ static void list_draw_entry(struct app *a, int y, const struct log_entry *e, boo
         attr |= A_REVERSE;
     int x = r->x;
     bool is_new = a->new_mark_id > 0 && e->id > a->new_mark_id;
-    draw_text(y, x, is_new ? LIST_MARK_NEW : " ", 1, c->mark,
-              is_new ? theme_attr(STYLE_NEW) | (selected ? A_REVERSE : 0) : attr, true);
+    bool marked = marks_is_marked(a, e->id); /* m: shown before new */
+    const char *mark = marked ? LIST_MARK_MARKED : is_new ? LIST_MARK_NEW : " ";
+    attr_t mark_attr = attr | A_BOLD;
+    if (!marked)
+        mark_attr = is_new ? theme_attr(STYLE_NEW) | (selected ? A_REVERSE : 0) : attr;
+    draw_text(y, x, mark, 1, c->mark, mark_attr, true);
     x += c->mark;
     char num[LIST_NUM_MAX];
     draw_cell(y, &x, format_id(num, c->id, e->id), c->id, attr);

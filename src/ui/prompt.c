@@ -210,14 +210,22 @@ static void submit(struct app *a, enum prompt_kind kind, const char *s)
     case PROMPT_SAVE:
         yank_save_answer(a, s, false);
         return;
-    case PROMPT_CONFIRM:
-        if (s[0] == 'y' || s[0] == 'Y')
+    case PROMPT_MARKS_SAVE:
+        marks_save_answer(a, s, false);
+        return;
+    case PROMPT_CONFIRM: {
+        bool marks = a->marks.confirm;
+        a->marks.confirm = false;
+        if ((s[0] == 'y' || s[0] == 'Y') && marks)
+            marks_save_answer(a, a->save_path, true);
+        else if (s[0] == 'y' || s[0] == 'Y')
             yank_save_answer(a, a->save_path, true);
         else
             app_message(a, MSG_INFO, "not saved");
         free(a->save_path);
         a->save_path = NULL;
         return;
+    }
     default:
         return;
     }
@@ -259,6 +267,7 @@ static void prompt_key(struct app *a, int key, bool function_key)
         if (p->kind == PROMPT_CONFIRM) {
             free(a->save_path);
             a->save_path = NULL;
+            a->marks.confirm = false;
         }
         app_message(a, MSG_INFO, "cancelled");
         return;

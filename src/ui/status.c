@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "omslog/format.h"
+#include "omslog/marks.h"
 #include "omslog/sanitize.h"
 #include "omslog/wrap.h"
 
@@ -102,6 +103,8 @@ void status_draw_footer(struct app *a)
     } else {
         buf_appends(left, " connecting…");
     }
+    if (a->marks.set && marks_count(a->marks.set))
+        buf_printf(left, " │ %zu marked", marks_count(a->marks.set));
     if (store_in_flight(a->store))
         buf_printf(left, " │ loading %zu page%s", store_in_flight(a->store),
                    store_in_flight(a->store) == 1 ? "" : "s");

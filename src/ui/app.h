@@ -282,6 +282,7 @@ struct marks_pane {
      * first, as save_ids), from the page cache or fetched. */
     bool saving;
     bool save_overwrite;
+    bool save_ticket; /* y: copy them as one ticket instead of saving */
     char *save_path;
     int64_t *save_ids;
     struct log_entry *save_entries; /* id 0 while not had yet */
@@ -424,6 +425,9 @@ void marks_save_answer(struct app *a, const char *path, bool confirmed);
 
 /* yank.c */
 void yank_open(struct app *a);
+/* Copy payload to wherever a clipboard is (clipboard_deliver) and say where
+ * it went in the status line; name says what it is ("message"). */
+void yank_deliver(struct app *a, const char *name, const struct buf *payload);
 void yank_draw(struct app *a);
 unsigned yank_handle(struct app *a, const struct input *in);
 void yank_save_prompt(struct app *a);

@@ -1,10 +1,9 @@
 /* markpane.c — marks in the browser: m marks or unmarks the selected entry,
  * M opens the list of marked entries (Enter jumps to one, d unmarks, s saves
- * them as JSONL). The set and its file are omslog/marks.h's; this pane only
- * shows it and fetches what it does not know: a marked entry may be on no
- * loaded page (marked before a restart, or scrolled far away), so its
- * summary is fetched while it is shown and its JSON while it is saved,
- * without ever blocking the loop. */
+ * them as JSONL, y copies them as one Markdown ticket). The set and its file are omslog/marks.h's;
+ * this pane only shows it and fetches what it does not know: a marked entry may be on no loaded
+ * page (marked before a restart, or scrolled far away), so its summary is fetched while it is
+ * shown and its JSON while it is saved, without ever blocking the loop. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include "app.h"
 #include "omslog/datetime.h"
 #include "omslog/fileio.h"
+#include "omslog/format.h"
 #include "omslog/level.h"
 #include "omslog/marks.h"
 #include "omslog/sanitize.h"
@@ -52,6 +52,7 @@ static void marks_save_reset(struct marks_pane *p)
     p->save_path = NULL;
     p->save_n = 0;
     p->saving = false;
+    p->save_ticket = false;
 }
 
 void marks_free_pane(struct app *a)
@@ -147,7 +148,8 @@ void marks_draw(struct app *a)
     int body = marks_scroll(a);
     char title[160], cnt[32];
     snprintf(title, sizeof title,
-             " %s marked entries, oldest first — Enter jumps, d unmarks, s saves JSONL, q closes",
+             " %s marked entries, oldest first — Enter jumps, d unmarks, s saves JSONL, "
+             "y copies a ticket, q closes",
              draw_count(n, cnt));
     draw_text(1, 0, title, strlen(title), a->cols, theme_attr(STYLE_TITLE), true);
     struct buf row = {0}, tmp = {0};
@@ -225,6 +227,7 @@ static void marks_pump_shown(struct app *a)
 }
 
 static void marks_save_finish(struct app *a);
+static void marks_gather(struct app *a, const char *path, bool confirmed, bool ticket);
 
 void marks_pump(struct app *a)
 {
@@ -284,9 +287,42 @@ bool marks_entry_result(struct app *a, struct api_result *r)
 
 /* ---- s: the marked entries as JSONL ---- */
 
+/* y: the gathered entries as one Markdown ticket, oldest first. */
+static void marks_ticket_finish(struct app *a)
+{
+    struct marks_pane *p = &a->marks;
+    const struct log_entry **list = xcalloc(p->save_n, sizeof *list);
+    size_t n = 0;
+    for (size_t i = 0; i < p->save_n; i++)
+        if (p->save_entries[i].id)
+            list[n++] = &p->save_entries[i];
+    if (!n) {
+        app_message(a, MSG_ERROR, "nothing copied: none of the marked entries could be loaded");
+    } else {
+        struct buf out = {0};
+        format_ticket(&out, list, n, api_endpoint(a->api), a->utc);
+        char name[64];
+        snprintf(name, sizeof name, "%zu marked entries as a ticket", n);
+        yank_deliver(a, name, &out);
+        if (n < p->save_n)
+            app_message(a, MSG_ERROR,
+                        "copied %zu marked entries as a ticket; %zu could not be "
+                        "loaded",
+                        n, p->save_n - n);
+        buf_free(&out);
+    }
+    free(list);
+    marks_save_reset(p);
+    p->gen++;
+}
+
 static void marks_save_finish(struct app *a)
 {
     struct marks_pane *p = &a->marks;
+    if (p->save_ticket) {
+        marks_ticket_finish(a);
+        return;
+    }
     struct buf out = {0};
     size_t saved = 0;
     for (size_t i = 0; i < p->save_n; i++)
@@ -329,10 +365,21 @@ void marks_save_answer(struct app *a, const char *path, bool confirmed)
         prompt_open(a, PROMPT_CONFIRM, "file exists — overwrite? (y/N) ", "");
         return;
     }
+    marks_gather(a, path, confirmed, false);
+}
+
+/* Collect a copy of every marked entry (from the page cache, the rest
+ * fetched without blocking); marks_save_finish then saves them (path) or
+ * copies them as a ticket. */
+static void marks_gather(struct app *a, const char *path, bool confirmed, bool ticket)
+{
+    struct marks_pane *p = &a->marks;
+    size_t n = marks_count(p->set);
     marks_save_reset(p);
     p->saving = true;
+    p->save_ticket = ticket;
     p->save_overwrite = confirmed;
-    p->save_path = xstrdup(path);
+    p->save_path = path ? xstrdup(path) : NULL;
     p->save_n = n;
     p->save_ids = xcalloc(n, sizeof *p->save_ids);
     p->save_entries = xcalloc(n, sizeof *p->save_entries);
@@ -343,7 +390,7 @@ void marks_save_answer(struct app *a, const char *path, bool confirmed)
         if (e)
             log_entry_copy(&p->save_entries[i], e);
     }
-    app_message(a, MSG_INFO, "saving %zu marked entries…", n);
+    app_message(a, MSG_INFO, "%s %zu marked entries…", ticket ? "copying" : "saving", n);
     marks_pump(a);
 }
 
@@ -390,6 +437,10 @@ unsigned marks_handle(struct app *a, const struct input *in)
     switch (key) {
     case 'd':
         return marks_unmark(a);
+    case 'y':
+        if (!p->saving && n > 0)
+            marks_gather(a, NULL, false, true);
+        return REACT_CHANGED;
     case 's':
         prompt_open(a, PROMPT_MARKS_SAVE,
                     "save the marked entries (JSONL) as: ", MARKS_DEFAULT_FILE);

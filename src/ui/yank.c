@@ -134,6 +134,26 @@ static void yank_payload(struct app *a, const struct log_entry *e, enum yank_ite
     free(url);
 }
 
+void yank_deliver(struct app *a, const char *name, const struct buf *payload)
+{
+    struct clipboard_env env;
+    clipboard_env_init(&env);
+    /* OSC 52 goes straight to the terminal, between two screen updates. */
+    refresh();
+    char where[CLIPBOARD_WHERE_MAX];
+    struct omslog_error err = {0};
+    enum clipboard_dest dest = clipboard_deliver(payload->data ? payload->data : "", payload->len,
+                                                 &env, where, sizeof where, &err);
+    if (dest == CLIPBOARD_FAILED)
+        app_message(a, MSG_ERROR, "%s not copied: %s", name, err.msg);
+    else if (dest == CLIPBOARD_FILE) /* not what was asked for; and shown whole, path included */
+        app_message(a, MSG_ERROR, "no clipboard: %s (%zu bytes) %s", name, payload->len, where);
+    else if (dest == CLIPBOARD_OSC52) /* whether the terminal took it, only it knows */
+        app_message(a, MSG_INFO, "copied %s (%zu bytes): %s", name, payload->len, where);
+    else
+        app_message(a, MSG_INFO, "copied %s (%zu bytes) %s", name, payload->len, where);
+}
+
 static void yank_copy(struct app *a, enum yank_item item)
 {
     const struct log_entry *e = app_selected(a);
@@ -141,23 +161,7 @@ static void yank_copy(struct app *a, enum yank_item item)
         return;
     struct buf payload = {0};
     yank_payload(a, e, item, &payload);
-    struct clipboard_env env;
-    clipboard_env_init(&env);
-    /* OSC 52 goes straight to the terminal, between two screen updates. */
-    refresh();
-    char where[CLIPBOARD_WHERE_MAX];
-    struct omslog_error err = {0};
-    enum clipboard_dest dest = clipboard_deliver(payload.data ? payload.data : "", payload.len,
-                                                 &env, where, sizeof where, &err);
-    const char *name = yank_names[item];
-    if (dest == CLIPBOARD_FAILED)
-        app_message(a, MSG_ERROR, "%s not copied: %s", name, err.msg);
-    else if (dest == CLIPBOARD_FILE) /* not what was asked for; and shown whole, path included */
-        app_message(a, MSG_ERROR, "no clipboard: %s (%zu bytes) %s", name, payload.len, where);
-    else if (dest == CLIPBOARD_OSC52) /* whether the terminal took it, only it knows */
-        app_message(a, MSG_INFO, "copied %s (%zu bytes): %s", name, payload.len, where);
-    else
-        app_message(a, MSG_INFO, "copied %s (%zu bytes) %s", name, payload.len, where);
+    yank_deliver(a, yank_names[item], &payload);
     buf_free(&payload);
 }
 

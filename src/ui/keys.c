@@ -70,7 +70,7 @@ static const struct key_binding key_table[] = {
     CH('u', ACT_UTC, 0, "u", "local time / UTC"),
     CH('S', ACT_SUMMARY, 0, "S", "summary: counts per level, app, exception"),
     CH('m', ACT_MARK, 0, "m", "mark / unmark the entry (marks are kept per server)"),
-    CH('M', ACT_MARKS, 0, "M", "marked entries: Enter jumps, d unmarks, s saves JSONL, y copies a ticket"),
+    CH('M', ACT_MARKS, 0, "M", "marked entries: Enter jumps, d unmarks, s saves, y copies"),
     CH('?', ACT_HELP, 0, "?", "this help"),
     FN(KEY_F(1), ACT_HELP, 0, "F1", NULL),
     CH(KEY_CTRL('l'), ACT_REDRAW, 0, "Ctrl-L", "redraw the screen"),

@@ -313,6 +313,7 @@ struct app {
         int64_t id;    /* the id being looked for, 0 when none */
         int entry_req; /* request for /{id}/, 0 when none */
         bool locating;
+        bool missing;      /* the server said 404: locating where it would be */
         int64_t hidden_id; /* hidden by the filters: c clears them and jumps */
     } jump;
 

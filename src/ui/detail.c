@@ -333,12 +333,12 @@ void detail_draw(struct app *a)
             continue;
         }
         const struct dline *l = &d->lines[li];
-        size_t ms = 0, ml = 0;
-        if (!a->search.has_regex ||
-            !filter_search_match(&a->search, detail_match_text(l, d->r.w, &spill), &ms, &ml))
-            ml = 0;
-        draw_text_hl(y, d->r.x, l->text, l->len, d->r.w, theme_attr(l->style), true, ms, ml,
-                     theme_attr(STYLE_MATCH));
+        struct draw_range hl[DRAW_MATCH_MAX];
+        const char *match = a->search.has_regex ? detail_match_text(l, d->r.w, &spill) : NULL;
+        size_t n_hl =
+            match ? draw_search_ranges(&a->search, match, strlen(match), hl, ARRAY_LEN(hl)) : 0;
+        draw_text_ranges(y, d->r.x, l->text, l->len, d->r.w, theme_attr(l->style), true, hl, n_hl,
+                         theme_attr(STYLE_MATCH));
     }
     buf_free(&spill);
 }

@@ -149,9 +149,9 @@ int draw_text_ranges(int y, int x, const char *s, size_t len, int cols, attr_t a
     for (size_t i = 0; i < n_hl && hl[i].start < keep; i++) {
         if (hl[i].start < pos || hl[i].end <= hl[i].start)
             continue;
-        size_t end = hl[i].end < keep ? hl[i].end : keep;
-        used += draw_segment(y, x + used, s + pos, hl[i].start - pos, cols - used, attr);
-        used += draw_segment(y, x + used, s + hl[i].start, end - hl[i].start, cols - used, hl_attr);
+        size_t start = hl[i].start, end = hl[i].end < keep ? hl[i].end : keep;
+        used += draw_segment(y, x + used, s + pos, start - pos, cols - used, attr);
+        used += draw_segment(y, x + used, s + start, end - start, cols - used, hl_attr);
         pos = end;
     }
     if (pos == 0 && keep > 0) {

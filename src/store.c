@@ -1135,6 +1135,24 @@ static int64_t locate_estimate(const struct store *s, const struct bracket *k, i
     return clamp_double(est, lo, hi);
 }
 
+/* The row of an absent id's nearest older neighbour, else its nearest newer
+ * one, in the current view; -1 when there is none or the filter hides it. */
+static int64_t locate_neighbour(struct store *s, const struct bracket *k)
+{
+    if (!k->has_lo && !k->has_hi)
+        return -1;
+    int64_t b;
+    const struct log_entry *e = entry_by_id(s, k->has_lo ? k->lo_id : k->hi_id, &b);
+    if (!e)
+        return -1;
+    if (!s->filtered)
+        return pos_of_row(s, b);
+    if (!filter_match(&s->filter, e))
+        return -1;
+    match_put(s, e->id, b);
+    return store_row_of_id(s, e->id);
+}
+
 enum store_locate_result store_locate_step(struct store *s, int64_t *row)
 {
     if (!s->loc_active)
@@ -1166,6 +1184,7 @@ enum store_locate_result store_locate_step(struct store *s, int64_t *row)
     int64_t hi = k.has_hi ? k.hi_b - 1 : s->count - 1;
     if (lo > hi || s->count == 0) {
         store_locate_cancel(s);
+        *row = locate_neighbour(s, &k);
         return STORE_LOCATE_ABSENT; /* its neighbours are adjacent: not in the log */
     }
     if ((s->loc_page > 0 && pageset_has(s->failed, s->n_failed, s->loc_page)) ||

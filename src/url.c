@@ -359,6 +359,49 @@ static void url_append_authority(struct buf *b, const struct url_authority *o)
         buf_printf(b, ":%d", o->port);
 }
 
+/* Whether a path segment names the action log in some spelling:
+ * "action_log", "action-log", "ActionLogs"… (case, '_' and '-' and a plural
+ * 's' aside). */
+static bool url_segment_is_action_log(const char *seg, size_t len)
+{
+    static const char want[] = "actionlog";
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = seg[i];
+        if (c == '_' || c == '-')
+            continue;
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if (k < sizeof want - 1 && c == want[k])
+            k++;
+        else if (k == sizeof want - 1 && c == 's' && i == len - 1)
+            ;
+        else
+            return false;
+    }
+    return k == sizeof want - 1;
+}
+
+/* A base whose path ends in the action log but not in URL_API_PATH is a
+ * mistyped API path ("…/oms/log/action_log/"), not a proxy prefix: appending
+ * the API path to it would only give a 404 for a URL nobody wrote. */
+static int url_check_api_typo(const char *base, const char *path, size_t path_len,
+                              struct omslog_error *err)
+{
+    size_t seg = path_len;
+    while (seg > 0 && path[seg - 1] != '/')
+        seg--;
+    if (!url_segment_is_action_log(path + seg, path_len - seg))
+        return 0;
+    char shown[URL_QUOTE_BUF], last[URL_QUOTE_BUF];
+    url_quote_redacted(base, strlen(base), shown, sizeof shown);
+    url_quote(path + seg, path_len - seg, last, sizeof last);
+    return error_set(err, OMSLOG_ERR_CONFIG,
+                     "URL \"%s\": the path ends in \"%s\" but is not the API path \"%s\"; "
+                     "give the server's address (with any proxy prefix) or the full API path",
+                     shown, last, URL_API_PATH);
+}
+
 char *url_endpoint(const char *base, struct omslog_error *err)
 {
     struct url_authority o;
@@ -384,10 +427,14 @@ char *url_endpoint(const char *base, struct omslog_error *err)
     struct buf b = {0};
     url_append_authority(&b, &o);
     buf_append(&b, path, path_len);
-    if (path_len >= api_len && memcmp(path + path_len - api_len, URL_API_PATH, api_len) == 0)
+    if (path_len >= api_len && memcmp(path + path_len - api_len, URL_API_PATH, api_len) == 0) {
         buf_putc(&b, '/');
-    else
+    } else if (url_check_api_typo(base, path, path_len, err) != 0) {
+        buf_free(&b);
+        return NULL;
+    } else {
         buf_appends(&b, URL_API_PATH);
+    }
     return buf_steal(&b);
 }
 

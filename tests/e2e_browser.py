@@ -283,7 +283,7 @@ def t_level_and_app_prompts(server, b):
     b.type(app)
     b.keys("Enter")
     b.wait(r"filter: app=%s" % re.escape(app), "app filter in the header")
-    detail_app = re.compile(r"(?m)^App +(\S+)")
+    detail_app = re.compile(r"(?m)^#\d+ (?:Level \d+|[A-Z]+) (\S+)")
     b.keys("j")
     s = b.wait(detail_app.pattern, "detail shows the app")
     check(detail_app.search(s).group(1) == app, "selected entry has that app", s)
@@ -592,7 +592,7 @@ def t_view_toggles(server, b):
     b.wait_detail(entries[idx]["id"], "entry with library frames")
     b.keys("u")
     b.wait(r"(?m)^ omslog .* UTC", "u: header says UTC")
-    s = b.wait(r"(?m)^Time +\S+ [\d:.]+Z", "u: times in UTC")
+    s = b.wait(r"(?m)^(#\d+ .* )?\d{4}-\d\d-\d\d [\d:.]+Z$", "u: times in UTC")
     total = lambda s: int(re.search(r"lines [\d-]+ of (\d+)", s).group(1))  # noqa: E731
     before = total(b.screen())
     b.keys("f")
@@ -604,7 +604,10 @@ def t_view_toggles(server, b):
     b.keys("f", "C-w")
     b.wait(r"\[nowrap\]", "Ctrl-W turns wrapping off")
     b.keys("C-w", "v")
-    s = b.wait(lambda s: all("│" in l or "|" in l or "x" in l
+    if b.w < 120:  # too narrow for side by side: stays stacked, and says so
+        b.wait(r"side by side needs 120 columns", "v says why it stays stacked")
+    else:
+        b.wait(lambda s: all("│" in l or "|" in l or "x" in l
                              for l in s.split("\n")[2:b.h - 2]) and
                re.search(r"(?m)^.{20,}log %d [A-Z]" % entries[idx]["id"], s),
                "v puts the detail pane beside the list")
@@ -914,6 +917,130 @@ def marks_after_restart(server, b):
     b.wait_detail(far["id"], "Enter jumps to an entry that was not loaded")
 
 
+# ---- rough edges a new user meets: layout, detail, highlights, missing ids ----
+
+MATCH_BG = "43"  # STYLE_MATCH's yellow background, as tmux captures it
+
+
+def highlighted_runs(esc_line):
+    """The runs of an escape-captured line drawn on the match background."""
+    runs, cur, bg = [], "", False
+    for part in re.split(r"(\x1b\[[0-9;:]*m)", esc_line):
+        m = re.match(r"\x1b\[([0-9;:]*)m", part)
+        if not m:
+            if bg:
+                cur += part
+            continue
+        for p in (m.group(1) or "0").split(";"):
+            if p in ("0", "", "49") or (p.startswith("4") and len(p) == 2 and p != MATCH_BG):
+                if bg and cur:
+                    runs.append(cur)
+                cur, bg = "", False
+            elif p == MATCH_BG:
+                bg = True
+    if bg and cur:
+        runs.append(cur)
+    return runs
+
+
+def t_layout_change_loads_rows(server, b):
+    """v: the rows the new layout shows load at once (small pages, so that
+    they were not loaded before); below 120 columns v keeps the panes
+    stacked and says why."""
+    b.ready()
+    b.wait(lambda s: "···" not in "\n".join(list_rows(s.split("\n"), b.h)),
+           "the stacked list loaded")
+    b.keys("v")
+    if b.w < 120:
+        s = b.wait(r"side by side needs 120 columns", "v says why it stays stacked")
+        check(re.search(r"(?m)^ log \d+ [A-Z]", s), "the detail pane still below the list", s)
+        return
+    s = b.wait(lambda s: all(re.match(r"^.\s*\d+ \d\d", l) for l in s.split("\n")[1:b.h - 1]),
+               "every row of the taller list loaded without another key")
+    check(all("│" in l or "|" in l or "x" in l for l in s.split("\n")[2:b.h - 2]) and
+          re.search(r"(?m)^.{20,}log \d+ [A-Z]", s), "the detail pane beside the list", s)
+
+
+def t_detail_message_first(server, b):
+    """The stacked detail pane of an 80x24 screen: one or two lines of
+    metadata (the time with its UTC offset), then the message, visible
+    without Enter; the URL at the end."""
+    b.ready()
+    e = api_page(server, 1)["results"][0]
+    s = b.wait_detail(e["id"], "the first entry's detail")
+    lines = s.split("\n")
+    at = next(i for i, l in enumerate(lines) if re.match(r"^ log %d [A-Z]" % e["id"], l))
+    meta = lines[at + 1] + " " + lines[at + 2]
+    check(lines[at + 1].startswith("#%d " % e["id"]), "metadata first", s)
+    check(e["app_name"] in meta and e["logger_name"][:20] in meta, "app and logger shown", s)
+    check(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+03:00", meta),
+          "the local time with its UTC offset", s)
+    words = e["message"].split()[:2]
+    body = "\n".join(lines[at + 1:b.h - 1])
+    check(all(w in body for w in words), "the message visible without Enter: %r" % words, s)
+    check(not re.search(r"(?m)^(Created|Time|Logger|ID) ", s), "no field per line", s)
+    b.keys("Enter", "G")
+    s = b.wait(r"(?m)^URL +%s/api/v1/oms/logs/action_log/%d/" % (re.escape(server.url), e["id"]),
+               "the URL at the end of the detail pane")
+    b.keys("u", "g")
+    b.wait(r"(?m)^#%d .*(\n.*)?\d\d:\d\d:\d\d\.\d{6}Z$" % e["id"], "u: the time in UTC")
+
+
+def t_wide_columns_fit(server, b):
+    """On a wide screen the app and logger columns fit the names shown (up
+    to a cap); a narrow one keeps its short columns."""
+    b.ready()
+    s = b.wait(lambda s: "···" not in "\n".join(list_rows(s.split("\n"), b.h)), "rows loaded")
+    by_id = {e["id"]: e for e in first_entries(server, 3)}
+    rows = [(l, by_id[int(m.group(1))]) for l in list_rows(s.split("\n"), b.h)
+            for m in [re.match(r"^.\s*(\d+) ", l)] if m and int(m.group(1)) in by_id]
+    longest = max(rows, key=lambda r: len(r[1]["app_name"]))
+    check(len(longest[1]["app_name"]) > 12, "the fixture has a long app name")
+    if b.w < 120:
+        check(" %s " % longest[1]["app_name"] not in longest[0], "narrow: app cut", s)
+        return
+    for line, e in rows:
+        for key in ("app_name", "logger_name"):
+            if e[key].isascii() and len(e[key]) <= 24:
+                check(" %s " % e[key] in line, "%s of log %d whole: %r" % (key, e["id"], line), s)
+
+
+def t_search_highlights_every_match(server, b):
+    """A search highlights each match on a line, in the list and the detail."""
+    b.ready()
+    word = "orders_order"
+    entries = first_entries(server, 5)
+    hit = next(e for e in entries[1:] if e["message"].count(word) >= 2)
+    b.keys("/")
+    b.type(word)
+    b.keys("Enter")
+    b.wait_detail(hit["id"], "the search selects an entry that matches twice")
+    time.sleep(QUICK)
+    esc = b.screen(escapes=True).split("\n")
+    counts = [sum(r.count(word) for r in highlighted_runs(l)) for l in esc]
+    # At 80 columns the list row is cut before its second match.
+    want = 2 if b.w >= 120 else 1
+    check(sum(1 for c in counts if c >= 2) >= want,
+          "two matches highlighted on %d line(s) (list, detail): %r" % (want, counts),
+          "\n".join(esc))
+
+
+def t_jump_missing_selects_nearest(server, b):
+    """:ID of an id in a gap selects the nearest older entry and says so;
+    beyond the newest, the newest."""
+    b.ready()
+    entries = first_entries(server, 4)
+    ids = [e["id"] for e in entries]
+    gap, older = next((a - 1, c) for a, c in zip(ids[5:], ids[6:]) if a - c > 1)
+    b.jump(gap)
+    b.wait(r"log %d not found; showing %d" % (gap, older), "the nearest older entry named")
+    b.wait_detail(older, "the nearest older entry selected")
+    b.jump(ids[0] + 1000)
+    b.wait(r"log %d not found; showing %d" % (ids[0] + 1000, ids[0]), "the newest named")
+    b.wait_detail(ids[0], "the newest entry selected")
+    b.wait(r"row 1 of 3,000", "on the first row")
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -944,6 +1071,11 @@ TESTS = [
     (t_clipboard_tmux_buffer, {}, {"cwd": None}),
     (t_clipboard_file_fallback, {}, {"cwd": None}),
     (t_marks, {}, {"cwd": None}),
+    (t_layout_change_loads_rows, {}, {"args": ["--page-size", "10"]}),
+    (t_detail_message_first, {}, {"env": {"TZ": "Europe/Istanbul"}}),
+    (t_wide_columns_fit, {}, {}),
+    (t_search_highlights_every_match, {}, {}),
+    (t_jump_missing_selects_nearest, {}, {}),
 ]
 
 

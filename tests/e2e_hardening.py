@@ -1002,11 +1002,15 @@ def t_hostile_corpus(server, b, no_color=False):
               "header intact after " + name, s)
         check(re.match(r"^ row %d of 3,000" % (k + 1), lines[b.h - 1]),
               "status line in place after " + name, s)
-        # The one-line App field: exactly the text (or a cut of it), nothing
-        # left over on the line from what was there before.
+        # The one-line app in the detail's metadata ("#ID LEVEL app lg.…"):
+        # exactly the text (or a cut of it, ending its line), nothing left
+        # over from what was there before.
         # (U+200D may be dropped: how wide a joined sequence is differs between
         # terminals, so a sanitiser may leave the parts side by side.)
-        app = next(l for l in lines if l.startswith("App ")).rstrip()[9:].replace(ZWJ, "")
+        at = next(i for i, l in enumerate(lines) if l.startswith("#%d " % e["id"]))
+        end = next(i for i in range(at, len(lines)) if lines[i].rstrip() == "Message")
+        meta = " ".join(l.rstrip() for l in lines[at:end])
+        app = re.match(r"^#\d+ [A-Z]+ (.*?)(?: lg\.|$)", meta).group(1).replace(ZWJ, "")
         want_app = "ap" + ONE_LINE[name].replace(ZWJ, "")
         check(app == want_app or (app.endswith("…") and want_app.startswith(app[:-1])),
               "%s: App line %r, want %r" % (name, app, want_app), s)

@@ -795,6 +795,18 @@ def test_purge_while_later_pages_are_held_reads_each_once_more():
         assert len(pages) <= PURGE_PAGES_LEFT + len(held) + 3, (len(held), pages)
 
 
+def test_api_path_typo_is_a_config_error():
+    """A base URL with a typo in the API path: said so before any request,
+    and the API path is not appended to it a second time."""
+    before = len(Ctx.server.requests)
+    typo = Ctx.url() + "/api/v1/oms/log/action_log/"
+    rc, out, err = run(["--url", typo, "list"])
+    expect(rc, "config", out, err)
+    assert "is not the API path \"/api/v1/oms/logs/action_log/\"" in err, err
+    assert "action_log/api/" not in err, err
+    assert len(Ctx.server.requests) == before, "a request was sent"
+
+
 # ---------------------------------------------------------------- runner
 
 def shared_server():

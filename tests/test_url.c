@@ -71,9 +71,35 @@ static void test_endpoint_prefix_and_ports(void **state)
                     "https://oms.example.com/Prefix" URL_API_PATH);
     /* A path that only looks like the API path is a prefix. */
     assert_endpoint("https://h/api/v1/oms/logs", "https://h/api/v1/oms/logs" URL_API_PATH);
-    /* The API path must match at a segment boundary. */
-    assert_endpoint("https://h/x_api/v1/oms/logs/action_log",
-                    "https://h/x_api/v1/oms/logs/action_log" URL_API_PATH);
+    /* The API path must match at a segment boundary: this is not it, and
+     * not a prefix either (see test_endpoint_api_path_typo). */
+    endpoint_error("https://h/x_api/v1/oms/logs/action_log");
+}
+
+/* A path ending in the action log that is not the API path is a typo: said
+ * so, naming the expected path, and the API path is not appended to it. */
+static void test_endpoint_api_path_typo(void **state)
+{
+    (void)state;
+    const char *m = endpoint_error("https://oms.example.com/api/v1/oms/log/action_log/");
+    assert_non_null(strstr(m, "\"https://oms.example.com/api/v1/oms/log/action_log/\""));
+    assert_non_null(strstr(m, "not the API path \"" URL_API_PATH "\""));
+    assert_null(strstr(m, "action_log/api/"));
+    static const char *const typos[] = {
+        "https://h/oms/log/action_log/",
+        "https://h/api/v1/oms/logs/action-log",
+        "https://h/api/v2/oms/logs/action_log",
+        "https://h/api/v1/oms/logs/action_logs/",
+        "https://h/ActionLog",
+    };
+    for (size_t i = 0; i < sizeof typos / sizeof typos[0]; i++) {
+        m = endpoint_error(typos[i]);
+        if (!strstr(m, "is not the API path"))
+            fail_msg("%s: %s", typos[i], m);
+    }
+    /* Names that only contain the words are prefixes as before. */
+    assert_endpoint("https://h/action_login", "https://h/action_login" URL_API_PATH);
+    assert_endpoint("https://h/action_log/x", "https://h/action_log/x" URL_API_PATH);
 }
 
 /* Errors found before the userinfo check (a space, no scheme, a bad scheme)
@@ -309,6 +335,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_endpoint_forms),
         cmocka_unit_test(test_endpoint_prefix_and_ports),
+        cmocka_unit_test(test_endpoint_api_path_typo),
         cmocka_unit_test(test_endpoint_errors),
         cmocka_unit_test(test_errors_never_quote_credentials),
         cmocka_unit_test(test_error_message_is_sanitised),

@@ -79,7 +79,9 @@ enum store_find_result {
 
 enum store_locate_result {
     STORE_LOCATE_FOUND,   /* *row is the entry's row in the current view */
-    STORE_LOCATE_ABSENT,  /* not in the log: its neighbours are adjacent without it */
+    STORE_LOCATE_ABSENT,  /* not in the log: its neighbours are adjacent without it;
+                             *row is its nearest older neighbour's row (else the newer
+                             one's) in the current view, -1 when none shows */
     STORE_LOCATE_HIDDEN,  /* in the log, but the filter hides it; *row is its unfiltered row */
     STORE_LOCATE_PENDING, /* pages are wanted; call again after they arrive */
     STORE_LOCATE_FAILED,  /* a page it needed failed to load, or too many steps */

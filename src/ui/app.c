@@ -34,6 +34,9 @@
 /* Share of the body the list gets above the detail pane, in percent. */
 #define APP_LIST_SHARE 55
 #define APP_SPLIT_SHARE 50
+/* Below this width the list beside the detail pane has no room left for the
+ * message column: side by side falls back to stacked. */
+#define APP_SPLIT_MIN_COLS 120
 #define APP_MIN_LIST_ROWS 3
 #define PERCENT 100
 
@@ -392,6 +395,7 @@ static void jump_cancel(struct app *a)
     a->jump.entry_req = 0;
     a->jump.id = 0;
     a->jump.locating = false;
+    a->jump.missing = false;
     store_locate_cancel(a->store);
 }
 
@@ -434,8 +438,10 @@ static void jump_entry_result(struct app *a, struct api_result *r)
     a->jump.entry_req = 0;
     int64_t id = a->jump.id;
     if (r->err.status == OMSLOG_ERR_NOT_FOUND) {
-        app_message(a, MSG_ERROR, "log %" PRId64 " not found", id);
-        a->jump.id = 0;
+        /* Where it would be: the locate ends ABSENT beside its neighbours. */
+        store_locate_start(a->store, id);
+        a->jump.locating = true;
+        a->jump.missing = true;
     } else if (r->err.status != OMSLOG_OK) {
         app_message(a, MSG_ERROR, "%s", r->err.msg);
         a->jump.id = 0;
@@ -446,6 +452,19 @@ static void jump_entry_result(struct app *a, struct api_result *r)
         store_locate_start(a->store, id);
         a->jump.locating = true;
     }
+}
+
+/* An id not in the log: select the entry nearest to where it would be. */
+static void jump_nearest(struct app *a, int64_t id, int64_t row)
+{
+    const char *where = a->jump.missing ? "" : " in the list";
+    const struct log_entry *e = row >= 0 ? store_row(a->store, row) : NULL;
+    if (!e) {
+        app_message(a, MSG_ERROR, "log %" PRId64 " not found%s", id, where);
+        return;
+    }
+    app_select(a, row, true);
+    app_message(a, MSG_ERROR, "log %" PRId64 " not found%s; showing %" PRId64, id, where, e->id);
 }
 
 static void app_progress_locate(struct app *a)
@@ -465,7 +484,7 @@ static void app_progress_locate(struct app *a)
         jump_hidden(a, id);
         break;
     case STORE_LOCATE_ABSENT:
-        app_message(a, MSG_ERROR, "log %" PRId64 " not found in the list", id);
+        jump_nearest(a, id, row);
         break;
     default:
         app_message(a, MSG_ERROR_PAGE,
@@ -473,6 +492,7 @@ static void app_progress_locate(struct app *a)
         break;
     }
     a->jump.locating = false;
+    a->jump.missing = false;
     a->jump.id = 0;
 }
 
@@ -550,6 +570,12 @@ static void app_result(struct app *a, struct api_result *r)
 
 /* ---- layout and drawing ---- */
 
+/* The detail pane beside the list: asked for (v) and wide enough. */
+static bool app_beside(const struct app *a)
+{
+    return a->split && a->cols >= APP_SPLIT_MIN_COLS;
+}
+
 void app_layout(struct app *a)
 {
     getmaxyx(stdscr, a->rows, a->cols);
@@ -560,7 +586,7 @@ void app_layout(struct app *a)
     if (a->zoom) {
         a->list.r = none;
         a->detail.r = (struct rect){1, 0, body, a->cols};
-    } else if (a->split) {
+    } else if (app_beside(a)) {
         int lw = a->cols * APP_SPLIT_SHARE / PERCENT;
         a->list.r = (struct rect){1, 0, body, lw};
         a->detail.r = (struct rect){1, lw + 1, body, a->cols - lw - 1};
@@ -597,7 +623,7 @@ static void app_count_frame(struct app *a)
 static void browse_draw(struct app *a)
 {
     list_draw(a);
-    if (a->split && !a->zoom)
+    if (app_beside(a) && !a->zoom)
         for (int y = 1; y < a->rows - 1; y++)
             mvaddch(y, a->list.r.w, ACS_VLINE);
     detail_draw(a);
@@ -661,6 +687,9 @@ static unsigned browse_view_action(struct app *a, enum action act)
         break;
     case ACT_SPLIT:
         a->split = !a->split;
+        if (a->split && a->cols < APP_SPLIT_MIN_COLS)
+            app_message(a, MSG_INFO, "side by side needs %d columns: stacked until wider",
+                        APP_SPLIT_MIN_COLS);
         break;
     case ACT_YANK:
         yank_open(a);
@@ -944,6 +973,9 @@ static int app_loop(struct app *a)
             store_refresh_top(a->store);
             a->next_follow_ms = now + a->cfg->follow_s * APP_MS_PER_S;
         }
+        /* A key may have changed the layout (v, z, a resize): the rows it
+         * shows are wanted now, not after the next key. */
+        app_layout(a);
         app_set_window(a);
         app_progress_locate(a);
         app_progress_find(a);

@@ -122,9 +122,18 @@ enum style theme_level_style(int level);
 /* Draw s cut to cols columns at (y, x), padding with spaces when pad.
  * Returns the columns drawn. */
 int draw_text(int y, int x, const char *s, size_t len, int cols, attr_t attr, bool pad);
-/* Same, with [hl_start, hl_start+hl_len) drawn in hl_attr. */
-int draw_text_hl(int y, int x, const char *s, size_t len, int cols, attr_t attr, bool pad,
-                 size_t hl_start, size_t hl_len, attr_t hl_attr);
+/* A byte range [start, end) of a text to highlight. */
+struct draw_range {
+    size_t start, end;
+};
+/* Every match of the search in text[0..len) (NUL-terminated), ascending and
+ * disjoint, at most max of them; returns how many. */
+#define DRAW_MATCH_MAX 64
+size_t draw_search_ranges(const struct filter *search, const char *text, size_t len,
+                          struct draw_range *out, size_t max);
+/* draw_text with each range drawn in hl_attr. */
+int draw_text_ranges(int y, int x, const char *s, size_t len, int cols, attr_t attr, bool pad,
+                     const struct draw_range *hl, size_t n_hl, attr_t hl_attr);
 void draw_fill(int y, int x, int cols, attr_t attr);
 /* The most bytes of text a cols-wide cell shows: DRAW_BYTES_PER_COL per
  * column, room for a character and the zero-width ones a terminal stacks
@@ -346,6 +355,7 @@ struct app {
         int64_t id;    /* the id being looked for, 0 when none */
         int entry_req; /* request for /{id}/, 0 when none */
         bool locating;
+        bool missing;      /* the server said 404: locating where it would be */
         int64_t hidden_id; /* hidden by the filters: c clears them and jumps */
     } jump;
 

@@ -1,11 +1,13 @@
-/* detail.c — the detail pane: every field of the selected entry, the message
- * wrapped, then the trace parsed into frames and highlighted; library frames
- * fold, [ and ] move between frames. Lines are laid out once per entry and
- * width (and again when wrap, fold or the time zone change). */
+/* detail.c — the detail pane: the selected entry's metadata on a line or
+ * two (id, level, app, logger, time with its UTC offset), the message
+ * wrapped, the trace parsed into frames and highlighted (library frames
+ * fold, [ and ] move between frames), then its URL. Lines are laid out once
+ * per entry and width (and again when wrap, fold or the time zone change). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "omslog/datetime.h"
@@ -18,6 +20,9 @@
 #include "omslog/wrap.h"
 
 #define DETAIL_LABEL_W 9
+/* strftime's "%z": "+0300", and room for its NUL. */
+#define DETAIL_ZONE_LEN 5
+#define DETAIL_ZONE_MAX 8
 #define DETAIL_INDENT "  "
 #define DETAIL_INDENT_W 2
 /* Bytes of a line a search highlight is matched against at least. */
@@ -141,6 +146,75 @@ static void add_trace(struct detail_pane *d, struct detail_scratch *sc, const ch
     trace_free(&t);
 }
 
+/* The entry's time with its UTC offset: "2026-11-26 08:37:11.612911+03:00"
+ * in local time, "…Z" in UTC. */
+static const char *detail_time(struct log_time t, bool utc, char buf[DATETIME_TEXT_MAX])
+{
+    datetime_format(t, utc, 1, buf);
+    struct tm tm;
+    time_t tt = (time_t)t.sec;
+    char z[DETAIL_ZONE_MAX];
+    size_t n = strlen(buf);
+    if (utc || (int64_t)tt != t.sec || !localtime_r(&tt, &tm) ||
+        strftime(z, sizeof z, "%z", &tm) != DETAIL_ZONE_LEN ||
+        n + DETAIL_ZONE_LEN + 1 >= DATETIME_TEXT_MAX)
+        return buf;
+    /* "+0300" → "+03:00", as ISO 8601 and DRF write it. */
+    snprintf(buf + n, DATETIME_TEXT_MAX - n, "%.3s:%s", z, z + 3);
+    return buf;
+}
+
+/* One item of the metadata lines: appended to the line being filled, or
+ * starting the next when it does not fit on it (an item wider than the pane
+ * gets a line of its own, cut when drawn). */
+static void add_meta_item(struct detail_pane *d, struct detail_scratch *sc, int *used,
+                          const char *text, size_t len, int width, enum style st)
+{
+    int w = 0;
+    text_prefix_for_width(text, len, width + 1, &w);
+    if (*used > 0 && *used + 1 + w > width) {
+        add_line(d, sc->line.data, sc->line.len, st, -1);
+        buf_reset(&sc->line);
+        *used = 0;
+    }
+    if (*used > 0) {
+        buf_putc(&sc->line, ' ');
+        (*used)++;
+    }
+    buf_append(&sc->line, text, len);
+    *used += w;
+}
+
+/* "#5558 ERROR order_service oms.orders.api.views 2026-11-26 08:37:11.612911+03:00"
+ * on one line where it fits, else on as few as it takes: the message below
+ * it is what the pane is for. */
+static void add_meta(struct app *a, struct detail_pane *d, struct detail_scratch *sc,
+                     const struct log_entry *e, int width)
+{
+    char num[32], lname[LEVEL_NAME_MAX], when[DATETIME_TEXT_MAX];
+    enum style st = theme_level_style(e->level);
+    int used = 0;
+    buf_reset(&sc->line);
+    int len = snprintf(num, sizeof num, "#%" PRId64, e->id);
+    add_meta_item(d, sc, &used, num, (size_t)len, width, st);
+    level_format(e->level, lname);
+    add_meta_item(d, sc, &used, lname, strlen(lname), width, st);
+    const char *raw[] = {e->app_name, e->logger_name};
+    for (size_t i = 0; i < ARRAY_LEN(raw); i++) {
+        if (!raw[i] || !*raw[i])
+            continue;
+        buf_reset(&sc->text);
+        sanitize_append(&sc->text, raw[i], draw_raw_prefix(raw[i], sc->field_need),
+                        SANITIZE_ONE_LINE);
+        add_meta_item(d, sc, &used, sc->text.data, sc->text.len, width, st);
+    }
+    detail_time(e->created, a->utc, when);
+    add_meta_item(d, sc, &used, when, strlen(when), width, st);
+    add_line(d, sc->line.data, sc->line.len, st, -1);
+}
+
+/* The metadata first and compact, then the message, the trace and the URL:
+ * a short pane (80x24 stacked) shows the message without Enter. */
 static void detail_build(struct app *a, const struct log_entry *e, int width)
 {
     struct detail_pane *d = &a->detail;
@@ -152,19 +226,7 @@ static void detail_build(struct app *a, const struct log_entry *e, int width)
     sc.field_need = draw_cell_bytes(width);
     if (sc.field_need < DETAIL_MATCH_MIN)
         sc.field_need = DETAIL_MATCH_MIN;
-    char num[32], when[DATETIME_TEXT_MAX], lname[LEVEL_NAME_MAX], lv[LEVEL_NAME_MAX + 16];
-    snprintf(num, sizeof num, "%" PRId64, e->id);
-    add_field(d, &sc, "ID", num);
-    add_field(d, &sc, "Time", datetime_format(e->created, a->utc, 1, when));
-    snprintf(lv, sizeof lv, "%s (%d)", level_format(e->level, lname), e->level);
-    add_field(d, &sc, "Level", lv);
-    add_field(d, &sc, "App", e->app_name);
-    add_field(d, &sc, "Logger", e->logger_name);
-    add_field(d, &sc, "Created", e->created_at);
-    char *url = url_entry(api_endpoint(a->api), e->id);
-    add_field(d, &sc, "URL", url);
-    free(url);
-    add_line(d, "", 0, STYLE_NORMAL, -1);
+    add_meta(a, d, &sc, e, width);
     add_line(d, "Message", strlen("Message"), STYLE_LABEL, -1);
     draw_sanitize(&sc.text, e->message, SANITIZE_KEEP_NEWLINE);
     add_wrapped(d, &sc, sc.text.data, sc.text.len, width, d->wrap, STYLE_NORMAL, -1);
@@ -175,6 +237,10 @@ static void detail_build(struct app *a, const struct log_entry *e, int width)
     } else {
         d->n_frames = 0;
     }
+    add_line(d, "", 0, STYLE_NORMAL, -1);
+    char *url = url_entry(api_endpoint(a->api), e->id);
+    add_field(d, &sc, "URL", url);
+    free(url);
     buf_free(&sc.text);
     buf_free(&sc.line);
     wrap_free(&sc.wrap);
@@ -267,12 +333,12 @@ void detail_draw(struct app *a)
             continue;
         }
         const struct dline *l = &d->lines[li];
-        size_t ms = 0, ml = 0;
-        if (!a->search.has_regex ||
-            !filter_search_match(&a->search, detail_match_text(l, d->r.w, &spill), &ms, &ml))
-            ml = 0;
-        draw_text_hl(y, d->r.x, l->text, l->len, d->r.w, theme_attr(l->style), true, ms, ml,
-                     theme_attr(STYLE_MATCH));
+        struct draw_range hl[DRAW_MATCH_MAX];
+        const char *match = a->search.has_regex ? detail_match_text(l, d->r.w, &spill) : NULL;
+        size_t n_hl =
+            match ? draw_search_ranges(&a->search, match, strlen(match), hl, ARRAY_LEN(hl)) : 0;
+        draw_text_ranges(y, d->r.x, l->text, l->len, d->r.w, theme_attr(l->style), true, hl, n_hl,
+                         theme_attr(STYLE_MATCH));
     }
     buf_free(&spill);
 }

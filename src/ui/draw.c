@@ -2,6 +2,7 @@
  * columns (never half a wide character), with optional highlighting. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <regex.h>
 #include <string.h>
 
 #include "app.h"
@@ -102,10 +103,31 @@ static int draw_segment(int y, int x, const char *s, size_t len, int cols, attr_
     return width;
 }
 
+size_t draw_search_ranges(const struct filter *search, const char *text, size_t len,
+                          struct draw_range *out, size_t max)
+{
+    size_t n = 0, off = 0;
+    if (!search || !search->has_regex || !text)
+        return 0;
+    while (n < max && off < len) {
+        regmatch_t m[1];
+        if (regexec(&search->regex, text + off, 1, m, off ? REG_NOTBOL : 0) != 0)
+            break;
+        size_t start = off + (size_t)m[0].rm_so, end = off + (size_t)m[0].rm_eo;
+        if (start >= len)
+            break;
+        if (end > start)
+            out[n++] = (struct draw_range){start, end};
+        /* An empty match highlights nothing: look again a character on. */
+        off = end > start ? end : start + (text[start] ? utf8_next(text + start, len - start) : 1);
+    }
+    return n;
+}
+
 /* Both branches draw exactly what text_fit would put in a cols-wide cell,
  * without building it: the fitting prefix, then the ellipsis. */
-int draw_text_hl(int y, int x, const char *s, size_t len, int cols, attr_t attr, bool pad,
-                 size_t hl_start, size_t hl_len, attr_t hl_attr)
+int draw_text_ranges(int y, int x, const char *s, size_t len, int cols, attr_t attr, bool pad,
+                     const struct draw_range *hl, size_t n_hl, attr_t hl_attr)
 {
     if (cols <= 0)
         return 0;
@@ -122,14 +144,21 @@ int draw_text_hl(int y, int x, const char *s, size_t len, int cols, attr_t attr,
     if (cut)
         keep = text_prefix_for_width(s, keep, cols - DRAW_ELLIPSIS_COLS, &width);
     int used = 0;
-    if (hl_len > 0 && hl_start < keep) {
-        size_t hl_end = hl_start + hl_len < keep ? hl_start + hl_len : keep;
-        used += draw_segment(y, x, s, hl_start, cols, attr);
-        used += draw_segment(y, x + used, s + hl_start, hl_end - hl_start, cols - used, hl_attr);
-        used += draw_segment(y, x + used, s + hl_end, keep - hl_end, cols - used, attr);
-    } else if (keep > 0) {
+    size_t pos = 0;
+    /* The ranges ascend and do not overlap (draw_search_ranges). */
+    for (size_t i = 0; i < n_hl && hl[i].start < keep; i++) {
+        if (hl[i].start < pos || hl[i].end <= hl[i].start)
+            continue;
+        size_t start = hl[i].start, end = hl[i].end < keep ? hl[i].end : keep;
+        used += draw_segment(y, x + used, s + pos, start - pos, cols - used, attr);
+        used += draw_segment(y, x + used, s + start, end - start, cols - used, hl_attr);
+        pos = end;
+    }
+    if (pos == 0 && keep > 0) {
         draw_put(y, x, s, keep, attr);
         used = width;
+    } else if (pos < keep) {
+        used += draw_segment(y, x + used, s + pos, keep - pos, cols - used, attr);
     }
     if (cut) {
         draw_put(y, x + used, DRAW_ELLIPSIS, strlen(DRAW_ELLIPSIS), attr);
@@ -142,7 +171,7 @@ int draw_text_hl(int y, int x, const char *s, size_t len, int cols, attr_t attr,
 
 int draw_text(int y, int x, const char *s, size_t len, int cols, attr_t attr, bool pad)
 {
-    return draw_text_hl(y, x, s, len, cols, attr, pad, 0, 0, attr);
+    return draw_text_ranges(y, x, s, len, cols, attr, pad, NULL, 0, attr);
 }
 
 void draw_sanitize(struct buf *out, const char *raw, unsigned flags)

@@ -8,6 +8,7 @@
 #include "omslog/datetime.h"
 #include "omslog/level.h"
 #include "omslog/sanitize.h"
+#include "omslog/util.h"
 
 #define LIST_WIDE_COLS 120
 #define LIST_NARROW_COLS 70
@@ -17,6 +18,11 @@
 #define LIST_LOGGER_W_WIDE 22
 #define LIST_LOGGER_W 12
 #define LIST_ID_MIN_W 4
+/* On a wide screen the app and logger columns grow to fit the names on
+ * screen, up to these widths, while the message keeps LIST_MSG_MIN_W. */
+#define LIST_APP_W_CAP 24
+#define LIST_LOGGER_W_CAP 40
+#define LIST_MSG_MIN_W 40
 /* "YYYY-" dropped from the time on narrow screens. */
 #define LIST_YEAR_PREFIX 5
 #define LIST_MARK_NEW "+"
@@ -67,27 +73,6 @@ static int digits(int64_t n)
     return d;
 }
 
-static void list_columns(struct app *a, int width, struct columns *c)
-{
-    memset(c, 0, sizeof *c);
-    c->mark = 1;
-    c->id = digits(store_max_id(a->store));
-    if (c->id < LIST_ID_MIN_W)
-        c->id = LIST_ID_MIN_W;
-    bool wide = width >= LIST_WIDE_COLS;
-    c->short_time = !wide;
-    /* 19 columns for "YYYY-MM-DD HH:MM:SS", one more for the UTC "Z". */
-    c->time = (wide ? 19 : 19 - LIST_YEAR_PREFIX) + (a->utc ? 1 : 0);
-    c->level = LIST_LEVEL_W;
-    c->app = wide ? LIST_APP_W_WIDE : LIST_APP_W;
-    c->logger = width >= LIST_NARROW_COLS ? (wide ? LIST_LOGGER_W_WIDE : LIST_LOGGER_W) : 0;
-    int used = c->mark + c->id + 1 + c->time + 1 + c->level + 1 + c->app + 1 +
-               (c->logger ? c->logger + 1 : 0);
-    c->msg = width - used;
-    if (c->msg < 1)
-        c->msg = 1;
-}
-
 /* Sanitised text of a cell: no more than draw_text shows of it in w
  * columns, or than a search highlight is matched against (need_all: at
  * least LIST_MESSAGE_MAX bytes, most messages whole), however long the
@@ -111,6 +96,70 @@ static const char *cell_text(char *stack, size_t cap, struct buf *spill, const c
     sanitize_append(spill, raw, take, SANITIZE_ONE_LINE);
     *len = spill->len;
     return spill->len ? spill->data : "";
+}
+
+/* Columns of a server name in a cell of at most cap columns. */
+static int name_width(const char *raw, int cap, struct buf *spill)
+{
+    char text[LIST_CELL_MAX];
+    size_t len;
+    const char *s = cell_text(text, sizeof text, spill, raw, cap, false, &len);
+    int w = 0;
+    text_prefix_for_width(s, len, cap, &w);
+    return w;
+}
+
+/* Widen the app and logger columns (wide screens) to the widest name among
+ * the loaded rows on screen, within their caps and the room the message
+ * leaves; the rest goes to the logger. */
+static void list_fit_names(struct app *a, struct columns *c, int width, struct buf *spill)
+{
+    int app = c->app, logger = c->logger;
+    int64_t rows = store_rows(a->store);
+    for (int i = 0; i < a->list.r.h && a->list.top + i < rows; i++) {
+        const struct log_entry *e = store_row(a->store, a->list.top + i);
+        if (!e)
+            continue;
+        int w = name_width(e->app_name, LIST_APP_W_CAP, spill);
+        app = w > app ? w : app;
+        w = name_width(e->logger_name, LIST_LOGGER_W_CAP, spill);
+        logger = w > logger ? w : logger;
+    }
+    int room = width - LIST_MSG_MIN_W - (c->mark + c->id + 1 + c->time + 1 + c->level + 1) - 2;
+    if (app + logger > room) {
+        /* What there is, shared in proportion to what each wants. */
+        int extra = room - c->app - c->logger;
+        if (extra <= 0)
+            return;
+        int want_app = app - c->app, want_logger = logger - c->logger;
+        app = c->app + extra * want_app / (want_app + want_logger);
+        logger = c->logger + extra - (app - c->app);
+    }
+    c->app = app;
+    c->logger = logger;
+}
+
+static void list_columns(struct app *a, int width, struct columns *c, struct buf *spill)
+{
+    memset(c, 0, sizeof *c);
+    c->mark = 1;
+    c->id = digits(store_max_id(a->store));
+    if (c->id < LIST_ID_MIN_W)
+        c->id = LIST_ID_MIN_W;
+    bool wide = width >= LIST_WIDE_COLS;
+    c->short_time = !wide;
+    /* 19 columns for "YYYY-MM-DD HH:MM:SS", one more for the UTC "Z". */
+    c->time = (wide ? 19 : 19 - LIST_YEAR_PREFIX) + (a->utc ? 1 : 0);
+    c->level = LIST_LEVEL_W;
+    c->app = wide ? LIST_APP_W_WIDE : LIST_APP_W;
+    c->logger = width >= LIST_NARROW_COLS ? (wide ? LIST_LOGGER_W_WIDE : LIST_LOGGER_W) : 0;
+    if (wide)
+        list_fit_names(a, c, width, spill);
+    int used = c->mark + c->id + 1 + c->time + 1 + c->level + 1 + c->app + 1 +
+               (c->logger ? c->logger + 1 : 0);
+    c->msg = width - used;
+    if (c->msg < 1)
+        c->msg = 1;
 }
 
 /* A cell of omslog's own text (digits, a time, a level name: printable
@@ -168,12 +217,12 @@ static void list_draw_entry(struct app *a, int y, const struct log_entry *e, boo
         draw_raw_cell(y, &x, e->logger_name, c->logger, attr, spill);
     int msg_w = r->x + r->w - x;
     char text[LIST_MESSAGE_MAX];
-    size_t len, ms = 0, ml = 0;
+    size_t len;
     const char *msg =
         cell_text(text, sizeof text, spill, e->message, msg_w, a->search.has_regex, &len);
-    if (!filter_search_match(&a->search, msg, &ms, &ml))
-        ml = 0;
-    draw_text_hl(y, x, msg, len, msg_w, attr, true, ms, ml, theme_attr(STYLE_MATCH));
+    struct draw_range hl[DRAW_MATCH_MAX];
+    size_t n_hl = draw_search_ranges(&a->search, msg, len, hl, ARRAY_LEN(hl));
+    draw_text_ranges(y, x, msg, len, msg_w, attr, true, hl, n_hl, theme_attr(STYLE_MATCH));
 }
 
 void list_draw(struct app *a)
@@ -181,10 +230,10 @@ void list_draw(struct app *a)
     const struct rect *r = &a->list.r;
     if (r->h <= 0 || r->w <= 0)
         return;
-    struct columns c;
-    list_columns(a, r->w, &c);
-    int64_t rows = store_rows(a->store);
     struct buf spill = {0};
+    struct columns c;
+    list_columns(a, r->w, &c, &spill);
+    int64_t rows = store_rows(a->store);
     for (int i = 0; i < r->h; i++) {
         int y = r->y + i;
         int64_t row = a->list.top + i;

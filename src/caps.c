@@ -90,6 +90,7 @@ size_t caps_wanted(const struct filter *f, enum caps_param *out)
     } else if (f->min_level != FILTER_LEVEL_NONE) {
         out[n++] = CAPS_LEVEL_GTE;
         out[n++] = CAPS_LEVEL_IN;
+        out[n++] = CAPS_LEVEL_LTE; /* level__gte's twin (caps_twin) */
     }
     if (f->n_apps == 1 && caps_app_pushable(f->apps[0], false))
         out[n++] = CAPS_APP;
@@ -109,9 +110,60 @@ void caps_level_in_value(struct buf *out, int lo, int hi)
         buf_printf(out, l > (lo < 0 ? 0 : lo) ? ",%d" : "%d", l);
 }
 
-bool caps_level_in_complete(int64_t count, int64_t count_in)
+void caps_pushed_filter(const struct caps_push *p, const struct filter *f, struct filter *out)
 {
-    return count >= 0 && count_in == count;
+    filter_init(out);
+    if (p->level_pushed) {
+        out->min_level = f->min_level;
+        out->exact_level = f->exact_level;
+    }
+    if (p->apps_pushed)
+        for (size_t i = 0; i < f->n_apps; i++)
+            filter_add_app(out, f->apps[i]);
+}
+
+bool caps_twin(const struct caps *c, const struct caps_push *p, size_t i, struct caps_twin *out)
+{
+    memset(out, 0, sizeof *out);
+    if (i >= p->n_used)
+        return false;
+    enum caps_param u = p->used[i];
+    out->alone_key = p->keys[i];
+    out->alone_value = p->values[i];
+    struct buf b = {0};
+    int level = atoi(p->values[i]); /* the first of a level__in list */
+    if (u == CAPS_LEVEL_GTE && c->v[CAPS_LEVEL_LTE] == CAPS_HONOURED) {
+        out->twin_key = caps_name(CAPS_LEVEL_LTE);
+        buf_printf(&b, "%d", level - 1);
+        out->sum = true;
+    } else if (u == CAPS_LEVEL_IN) {
+        /* Also proves no level lies outside 0..CAPS_LEVEL_IN_MAX. */
+        out->twin_key = caps_name(CAPS_LEVEL_IN);
+        caps_level_in_value(&b, 0, level - 1);
+        if (level <= 0)
+            buf_appends(&b, ","); /* matches nothing (django-filter: blank items) */
+        out->sum = true;
+    } else if (u == CAPS_APP && c->v[CAPS_APP_IN] == CAPS_HONOURED) {
+        out->twin_key = caps_name(CAPS_APP_IN);
+        buf_appends(&b, p->values[i]);
+    } else if (u == CAPS_APP_IN && c->v[CAPS_APP] == CAPS_HONOURED && !strchr(p->values[i], ',')) {
+        out->twin_key = caps_name(CAPS_APP);
+        buf_appends(&b, p->values[i]);
+    } else {
+        buf_free(&b);
+        return false;
+    }
+    out->twin_value = buf_steal(&b);
+    return true;
+}
+
+bool caps_twin_ok(const struct caps_twin *t, int64_t total, int64_t alone, int64_t twin)
+{
+    if (alone < 0 || twin < 0)
+        return false;
+    /* The log may grow between the requests (never shrinks at the top): a sum
+     * above the count is growth, below it rows left out. */
+    return t->sum ? alone <= INT64_MAX - twin && alone + twin >= total : alone == twin;
 }
 
 static void caps_push_add(struct caps_push *p, enum caps_param param, char *value)

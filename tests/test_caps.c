@@ -95,11 +95,12 @@ static void test_push_plan(void **state)
     filter_add_app(&f, "wms");
     enum caps_param want[CAPS_N_PARAMS];
     size_t n = caps_wanted(&f, want);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     assert_int_equal(want[0], CAPS_LEVEL_GTE);
     assert_int_equal(want[1], CAPS_LEVEL_IN);
-    assert_int_equal(want[2], CAPS_APP);
-    assert_int_equal(want[3], CAPS_APP_IN);
+    assert_int_equal(want[2], CAPS_LEVEL_LTE);
+    assert_int_equal(want[3], CAPS_APP);
+    assert_int_equal(want[4], CAPS_APP_IN);
 
     struct caps_push p;
     enum caps_param all[] = {CAPS_LEVEL_GTE, CAPS_LEVEL_IN, CAPS_APP, CAPS_APP_IN};
@@ -121,6 +122,27 @@ static void test_push_plan(void **state)
     assert_string_equal(p.keys[0], "app_name");
     assert_false(p.level_pushed);
     assert_true(p.apps_pushed);
+    struct filter pf;
+    caps_pushed_filter(&p, &f, &pf);
+    assert_int_equal(pf.min_level, FILTER_LEVEL_NONE);
+    assert_int_equal(pf.n_apps, 1);
+    filter_free(&pf);
+    caps_push_free(&p);
+    /* Both spellings honoured: each checks the other. */
+    enum caps_param both[] = {CAPS_LEVEL_GTE, CAPS_LEVEL_LTE, CAPS_APP, CAPS_APP_IN};
+    c = caps_with(both, 4);
+    caps_push_plan(&c, &f, &p);
+    struct caps_twin tw;
+    assert_true(caps_twin(&c, &p, 0, &tw));
+    assert_string_equal(tw.twin_key, "level__lte");
+    assert_string_equal(tw.twin_value, "39");
+    free(tw.twin_value);
+    assert_true(caps_twin(&c, &p, 1, &tw));
+    assert_string_equal(tw.twin_key, "app_name__in");
+    assert_false(tw.sum);
+    assert_true(caps_twin_ok(&tw, 100, 7, 7));
+    assert_false(caps_twin_ok(&tw, 100, 5, 7));
+    free(tw.twin_value);
     caps_push_free(&p);
 
     /* level__in stands for the minimum, from it up to CAPS_LEVEL_IN_MAX. */
@@ -135,9 +157,21 @@ static void test_push_plan(void **state)
     assert_null(strstr(p.values[0], ",101"));
     assert_true(p.level_in);
     assert_string_equal(p.values[1], "wms,erp");
+    /* Its twin counts the levels below the minimum: the two add up to all. */
+    struct caps_twin t;
+    assert_true(caps_twin(&c, &p, 0, &t));
+    assert_string_equal(t.twin_key, "level__in");
+    assert_true(strncmp(t.twin_value, "0,1,2,", 6) == 0);
+    assert_non_null(strstr(t.twin_value, ",39"));
+    assert_null(strstr(t.twin_value, ",40"));
+    assert_true(t.sum);
+    assert_true(caps_twin_ok(&t, 100, 30, 70));
+    assert_true(caps_twin_ok(&t, 100, 31, 70));  /* the log grew meanwhile */
+    assert_false(caps_twin_ok(&t, 100, 22, 70)); /* rows left out */
+    free(t.twin_value);
+    /* app_name__in's twin is app_name only for one app. */
+    assert_false(caps_twin(&c, &p, 1, &t));
     caps_push_free(&p);
-    assert_true(caps_level_in_complete(10, 10));
-    assert_false(caps_level_in_complete(10, 9));
 
     /* Names the server would read otherwise stay on the client. */
     filter_clear_apps(&f);

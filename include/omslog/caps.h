@@ -86,7 +86,8 @@ enum caps_verdict caps_verdict(int64_t baseline, const struct caps_answer *a);
 
 /* The parameters a filter needs, best first, in *out (at most
  * CAPS_N_PARAMS): the probe plan. A minimum level wants level__gte, else
- * level__in; one app app_name, else app_name__in; several apps app_name__in. */
+ * level__in (and level__lte, to check level__gte by); one app app_name, else
+ * app_name__in; several apps app_name__in. */
 size_t caps_wanted(const struct filter *f, enum caps_param *out);
 
 /* What to send for a filter with the verdicts in c: params (key/value pairs,
@@ -102,12 +103,27 @@ struct caps_push {
 };
 void caps_push_plan(const struct caps *c, const struct filter *f, struct caps_push *out);
 void caps_push_free(struct caps_push *p);
+/* The part of f that the plan pushed (levels and/or apps) into an
+ * uninitialised out (filter_free it): what every server-filtered row must
+ * pass, where the rest of f still runs on the client. */
+void caps_pushed_filter(const struct caps_push *p, const struct filter *f, struct filter *out);
+
+/* A cross-check of the plan's param i by counts, one request each for alone
+ * (the param by itself) and twin: another honoured param that counts the
+ * same rows (app_name and app_name__in: equal) or the rest of them
+ * (level__gte=L and level__lte=L-1, level__in L.. and ..L-1: they add up to
+ * the log's count). A "drop" liar fails it; one that drops the same rows
+ * under both names does not. */
+struct caps_twin {
+    const char *alone_key, *alone_value, *twin_key;
+    char *twin_value; /* malloc'd */
+    bool sum;
+};
+bool caps_twin(const struct caps *c, const struct caps_push *p, size_t i, struct caps_twin *out);
+bool caps_twin_ok(const struct caps_twin *t, int64_t total, int64_t alone, int64_t twin);
+
 /* The value of level__in that covers [lo, hi] ("lo,lo+1,...,hi"). */
 void caps_level_in_value(struct buf *out, int lo, int hi);
-/* level__in over [0, CAPS_LEVEL_IN_MAX] counted count_in where the log has
- * count entries: every entry's level is in that range (so a level__in list
- * from the minimum up to CAPS_LEVEL_IN_MAX misses none). */
-bool caps_level_in_complete(int64_t count, int64_t count_in);
 
 /* Compare the server's first filtered page (filtered, newest first; complete:
  * it holds every match, no next page) with the unfiltered first page (all,

@@ -899,6 +899,38 @@ def test_pushdown_require_fails_clearly():
         rc, got, err, _ = push_run(s, ["--level", "error", "--server-filter", "require"])
         assert rc == 0 and got, err
 
+
+def test_pushdown_probes_remembered_per_origin():
+    def probes(reqs):
+        return [p for p in reqs if "1000000" in p or "omslog-probe" in p]
+
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="full") as s:
+        cache = tempfile.mkdtemp(prefix="caps-", dir=TMP)
+        f = ["--level", "error", "--app", "shipment"]
+        rc, first, err, reqs = push_run(s, f, cache)
+        assert rc == 0 and first and probes(reqs), err
+        d = os.path.join(cache, "omslog")
+        files = os.listdir(d)
+        assert len(files) == 1, files
+        path = os.path.join(d, files[0])
+        assert os.stat(d).st_mode & 0o777 == 0o700
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        text = open(path).read()
+        assert "level__gte honoured" in text and TOKEN not in text, text
+        rc, again, err, reqs = push_run(s, f + ["-v"], cache)
+        assert rc == 0 and again == first, err
+        assert probes(reqs) == [], reqs
+        assert "as remembered" in err, err
+        rc, _, err, reqs = push_run(s, f + ["--reprobe"], cache)
+        assert rc == 0 and probes(reqs), err
+        # expired (older than a day): probed again
+        lines = open(path).read().split("\n")
+        lines[1] = "probed_at %d" % (time.time() - 25 * 3600)
+        with open(path, "w") as fh:
+            fh.write("\n".join(lines))
+        rc, _, err, reqs = push_run(s, f, cache)
+        assert rc == 0 and probes(reqs), err
+
 def main():
     suite = Suite().collect(globals(), "test_", by_name=True)
     return suite.main(sys.argv[1:], around=shared_server, executable=BIN)

@@ -191,6 +191,8 @@ void caps_push_plan(const struct caps *c, const struct filter *f, struct caps_pu
             caps_push_add(out, CAPS_LEVEL_GTE, buf_steal(&b));
             out->level_pushed = true;
         } else if (ok[CAPS_LEVEL_IN] && f->min_level <= CAPS_LEVEL_IN_MAX) {
+            /* With exact `level` alone a minimum could be the merge by id of
+             * one stream per level present; not done yet: the caller scans. */
             caps_level_in_value(&b, f->min_level, CAPS_LEVEL_IN_MAX);
             caps_push_add(out, CAPS_LEVEL_IN, buf_steal(&b));
             out->level_pushed = out->level_in = true;

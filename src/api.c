@@ -27,6 +27,7 @@ struct api_request {
     long page_size; /* API_PAGE: as asked, 0: the server's */
     int64_t entry_id;
     struct api_split *split; /* a part of a split page, or NULL */
+    char extra[];            /* API_PAGE: the query after page and size ("&k=v..."), encoded */
 };
 
 /* A page of page_size S that came back larger than max_response, fetched
@@ -46,6 +47,7 @@ struct api_split {
     struct log_page acc;  /* the parts so far */
     size_t cap;           /* of acc.entries */
     bool have_count;
+    char *extra;             /* the caller's query parameters, as api_request.extra */
     struct omslog_error err; /* the first error: what the caller gets on giving up */
 };
 
@@ -120,6 +122,7 @@ void api_free(struct api *a)
         struct api_split *s = a->splits;
         a->splits = s->next;
         log_page_free(&s->acc);
+        free(s->extra);
         free(s);
     }
     free(a->endpoint);
@@ -137,11 +140,14 @@ const struct http_origin *api_origin(const struct api *a)
     return &a->origin;
 }
 
-static int api_submit(struct api *a, char *url, const struct api_request *r,
+/* extra: the query parameters past page and size, already encoded, or NULL. */
+static int api_submit(struct api *a, char *url, const struct api_request *r, const char *extra,
                       struct omslog_error *err)
 {
-    struct api_request *q = xmalloc(sizeof *q);
+    size_t n = extra ? strlen(extra) : 0;
+    struct api_request *q = xmalloc(sizeof *q + n + 1);
     *q = *r;
+    memcpy(q->extra, extra ? extra : "", n + 1);
     int id = http_submit(a->http, url, q, err);
     free(url);
     if (id < 0)
@@ -149,16 +155,36 @@ static int api_submit(struct api *a, char *url, const struct api_request *r,
     return id;
 }
 
-int api_request_page(struct api *a, long page, long page_size, struct omslog_error *err)
+/* The URL of a page with extra (encoded, as api_request.extra) after it. */
+static char *api_page_url(const struct api *a, long page, long page_size, const char *extra)
+{
+    char *base = url_page(a->endpoint, page, page_size, NULL, 0);
+    if (!extra || !*extra)
+        return base;
+    struct buf b = {0};
+    buf_appends(&b, base);
+    buf_appends(&b, extra);
+    free(base);
+    return buf_steal(&b);
+}
+
+int api_request_page(struct api *a, long page, long page_size, const struct url_param *params,
+                     size_t n_params, struct omslog_error *err)
 {
     struct api_request r = {.kind = API_PAGE, .page_no = page, .page_size = page_size};
-    return api_submit(a, url_page(a->endpoint, page, page_size, NULL, 0), &r, err);
+    char *url = url_page(a->endpoint, page, page_size, params, n_params);
+    /* url_page puts the params after page and size: what follows the URL
+     * without them is the encoded extra a split asks every part with. */
+    char *base = url_page(a->endpoint, page, page_size, NULL, 0);
+    int id = api_submit(a, url, &r, url + strlen(base), err);
+    free(base);
+    return id;
 }
 
 int api_request_entry(struct api *a, int64_t id, struct omslog_error *err)
 {
     struct api_request r = {.kind = API_ENTRY, .entry_id = id};
-    return api_submit(a, url_entry(a->endpoint, id), &r, err);
+    return api_submit(a, url_entry(a->endpoint, id), &r, NULL, err);
 }
 
 static void api_split_drop(struct api *a, struct api_split *s)
@@ -170,6 +196,7 @@ static void api_split_drop(struct api *a, struct api_split *s)
         }
     }
     log_page_free(&s->acc);
+    free(s->extra);
     free(s);
 }
 
@@ -440,7 +467,8 @@ static bool api_split_submit(struct api *a, struct api_split *s)
     if (a->verbose)
         fprintf(a->verbose, "omslog: page %ld asked as pages of %ld: page %ld\n", s->page_no,
                 s->part_size, r.page_no);
-    s->part_id = api_submit(a, url_page(a->endpoint, r.page_no, r.page_size, NULL, 0), &r, &err);
+    s->part_id =
+        api_submit(a, api_page_url(a, r.page_no, r.page_size, s->extra), &r, s->extra, &err);
     return s->part_id > 0;
 }
 
@@ -524,6 +552,7 @@ static bool api_split_start(struct api *a, const struct api_request *q, struct a
     s->row = (int64_t)(q->page_no - 1) * q->page_size;
     s->end_row = s->row + q->page_size;
     s->err = out->err;
+    s->extra = xstrdup(q->extra);
     s->next = a->splits;
     a->splits = s;
     if (api_split_submit(a, s))

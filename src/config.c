@@ -53,6 +53,7 @@ enum config_kind {
     CONFIG_KIND_BOOL_INVERTED, /* color = false sets no_color */
     CONFIG_KIND_TLS_FILE,      /* a readable file: ca_file, cert_file */
     CONFIG_KIND_KEY_FILE,      /* a private key: private like a token file */
+    CONFIG_KIND_SERVER_FILTER, /* auto, off or require */
 };
 
 struct config_key {
@@ -87,6 +88,7 @@ static const struct config_key config_keys[] = {
     {"retry_budget", CONFIG_KIND_LONG, offsetof(struct config, retry_budget_s), 1,
      CONFIG_SECONDS_MAX},
     {"verbose", CONFIG_KIND_INT, offsetof(struct config, verbose), 0, CONFIG_VERBOSE_MAX},
+    {"server_filter", CONFIG_KIND_SERVER_FILTER, offsetof(struct config, server_filter), 0, 0},
     {"ca_file", CONFIG_KIND_TLS_FILE, offsetof(struct config, ca_file), 0, 0},
     {"cert_file", CONFIG_KIND_TLS_FILE, offsetof(struct config, cert_file), 0, 0},
     {"key_file", CONFIG_KIND_KEY_FILE, offsetof(struct config, key_file), 0, 0},
@@ -477,6 +479,17 @@ int config_set(struct config *c, const char *key, const char *value, const char 
     case CONFIG_KIND_TLS_FILE:
     case CONFIG_KIND_KEY_FILE:
         return config_set_tls_file(c, k, value, source, err);
+    case CONFIG_KIND_SERVER_FILTER: {
+        static const char *const modes[] = {"auto", "off", "require"};
+        for (size_t i = 0; i < ARRAY_LEN(modes); i++)
+            if (strcmp(value, modes[i]) == 0) {
+                c->server_filter = (enum config_server_filter)i;
+                return OMSLOG_OK;
+            }
+        config_quote(value, q, sizeof q);
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "%s: \"%s\" is not auto, off or require (from %s)", k->name, q, source);
+    }
     }
     return error_set(err, OMSLOG_ERR_INTERNAL, "config key %s has no handler", k->name);
 }

@@ -75,6 +75,8 @@ enum opt_id {
     OPT_PAGE,
     OPT_LIMIT,
     OPT_ALL,
+    OPT_SERVER_FILTER,
+    OPT_REPROBE,
     OPT_FORMAT,
 };
 
@@ -127,6 +129,9 @@ static const struct opt options[] = {
     {OPT_PAGE, 0, "page", "N", NULL, "list: start at page N (alone: only page N)"},
     {OPT_LIMIT, 0, "limit", "N", NULL, "list: stop after N matching entries (20)"},
     {OPT_ALL, 0, "all", NULL, NULL, "list: walk every page"},
+    {OPT_SERVER_FILTER, 0, "server-filter", "MODE", "server_filter",
+     "list: let the server filter: auto (where proven), off, require"},
+    {OPT_REPROBE, 0, "reprobe", NULL, NULL, "list: probe the server's filters again"},
     {OPT_FORMAT, 0, "format", "FMT", NULL, "table|json|jsonl|csv (list), text|json (get)"},
 };
 
@@ -135,7 +140,7 @@ struct args {
     const char *get_id;
     const char *config_path;
     bool token_on_cmdline;
-    bool help, version, no_color, regex, all;
+    bool help, version, no_color, regex, all, reprobe;
     int verbose;
     const char *level, *search, *format, *page, *limit;
     const char **apps;
@@ -251,6 +256,9 @@ static int apply_opt(struct args *a, const struct opt *o, char *value, struct om
         break;
     case OPT_LIMIT:
         a->limit = value;
+        break;
+    case OPT_REPROBE:
+        a->reprobe = true;
         break;
     case OPT_ALL:
         a->all = true;
@@ -531,6 +539,7 @@ static int run_list(struct api *api, const struct config *cfg, const struct args
         if (a->limit && parse_int64(a->limit, &v) == 0)
             o.limit = (long)v;
         o.all = a->all;
+        o.reprobe = a->reprobe;
         rc = cli_list(api, cfg, &o, stdout, err);
     }
     filter_free(&o.filter);

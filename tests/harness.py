@@ -53,6 +53,7 @@ def omslog_env(home, token=None, extra=None):
     extra."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMSLOG_")}
     env.pop("XDG_CONFIG_HOME", None)
+    env.pop("XDG_CACHE_HOME", None)  # the probe cache: under home too
     env.update(HOME=home, LC_ALL="C.UTF-8")
     if token is not None:
         env["OMSLOG_TOKEN"] = token

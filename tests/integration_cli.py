@@ -815,6 +815,134 @@ def shared_server():
     return Ctx.server
 
 
+
+# ---------------------------------------------------------------- server-side filtering
+
+PUSH_COUNT = 2500  # 25 pages of 100: a full scan is many requests, a filtered walk few
+
+
+def push_run(s, args, cache=None):
+    """list --all as JSONL against s with its own probe cache; (rc, ids, err, requests)."""
+    cache = cache or tempfile.mkdtemp(prefix="caps-", dir=TMP)
+    before = len(s.requests)
+    rc, out, err = run(["--url", s.url, "list", "--all", "--format", "jsonl"] + args,
+                       env_extra={"XDG_CACHE_HOME": cache})
+    reqs = [r["path"] for r in list(s.requests)[before:]]
+    return rc, [e["id"] for e in jsonl(out)] if rc == 0 else out, err, reqs
+
+
+def push_filters():
+    return [["--level", "error"], ["--app", "shipment"], ["--level", "warning", "--app", "shipment"],
+            ["--app", "shipment", "--app", "payment"]]
+
+
+def test_pushdown_equals_full_scan_where_honoured():
+    for lookups in ("full", "exact", "none"):
+        with MockServer(count=PUSH_COUNT, token=TOKEN, lookups=lookups) as s:
+            for f in push_filters():
+                rc, want, err, scan = push_run(s, f + ["--server-filter", "off"])
+                assert rc == 0 and want, (lookups, f, err)
+                assert not any("level__" in p or "app_name" in p for p in scan), scan
+                rc, got, err, reqs = push_run(s, f + ["-v"])
+                assert rc == 0, (lookups, f, err)
+                assert got == want, (lookups, f, len(got), len(want))
+                pushed = "omslog: using " in err
+                # full honours everything asked; exact only single values; none nothing
+                expect_push = lookups == "full" or (lookups == "exact" and f.count("--app") == 1)
+                assert pushed == expect_push, (lookups, f, err[:3000])
+                if pushed:
+                    assert len(reqs) < len(scan) / 2, (lookups, f, len(reqs), len(scan))
+                else:
+                    assert "filtering on the client only" in err, err
+
+
+def test_pushdown_min_level_by_level_in():
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="level__in,app_name") as s:
+        rc, want, err, scan = push_run(s, ["--level", "error", "--server-filter", "off"])
+        assert rc == 0 and want
+        rc, got, err, reqs = push_run(s, ["--level", "error", "-v"])
+        assert rc == 0 and got == want, err
+        assert "using level__in=40,41," in err, err
+        assert len(reqs) < len(scan) / 2, (len(reqs), len(scan))
+
+
+def test_pushdown_liars_caught():
+    for liar in ("level__gte:ignore", "level__gte:drop", "app_name:drop", "app_name:ignore"):
+        with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="full", liars=liar) as s:
+            f = ["--level", "warning", "--app", "shipment"]
+            rc, want, err, _ = push_run(s, f + ["--server-filter", "off"])
+            assert rc == 0 and want
+            rc, got, err, _ = push_run(s, f)
+            assert rc == 0, err
+            assert got == want, (liar, len(got), len(want))
+            if liar.endswith(":drop"):
+                assert "cannot be trusted" in err, (liar, err)
+
+
+def test_pushdown_liar_row_caught_while_walking():
+    """A server whose filter passes the probe and the first page, then sends a row that
+    does not match: the walk stops, says so, and scans without writing any id twice."""
+    class LateLiar(Hooks):
+        def respond(self, mock, req, answer):
+            reply = answer(req)
+            q = parse_qs(urlsplit(req["path"]).query)
+            if reply.status != 200 or "level__gte" not in q or q.get("page") == ["1"]:
+                return reply
+            body = json.loads(reply.body)
+            if body["results"]:
+                body["results"][0]["level"] = 10
+            return reply._replace(body=json.dumps(body).encode())
+
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="full") as s:
+        rc, want, err, _ = push_run(s, ["--level", "error", "--server-filter", "off"])
+        s.hooks = LateLiar()
+        rc, got, err, _ = push_run(s, ["--level", "error"])
+        assert rc == 0, err
+        assert "does not match" in err, err
+        assert sorted(got, reverse=True) == want and len(set(got)) == len(got), err
+
+
+def test_pushdown_require_fails_clearly():
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="none") as s:
+        rc, out, err, reqs = push_run(s, ["--level", "error", "--server-filter", "require"])
+        expect(rc, "usage", out, err)
+        assert "cannot filter by level" in err, err
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="full") as s:
+        rc, got, err, _ = push_run(s, ["--level", "error", "--server-filter", "require"])
+        assert rc == 0 and got, err
+
+
+def test_pushdown_probes_remembered_per_origin():
+    def probes(reqs):
+        return [p for p in reqs if "1000000" in p or "omslog-probe" in p]
+
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="full") as s:
+        cache = tempfile.mkdtemp(prefix="caps-", dir=TMP)
+        f = ["--level", "error", "--app", "shipment"]
+        rc, first, err, reqs = push_run(s, f, cache)
+        assert rc == 0 and first and probes(reqs), err
+        d = os.path.join(cache, "omslog")
+        files = os.listdir(d)
+        assert len(files) == 1, files
+        path = os.path.join(d, files[0])
+        assert os.stat(d).st_mode & 0o777 == 0o700
+        assert os.stat(path).st_mode & 0o777 == 0o600
+        text = open(path).read()
+        assert "level__gte honoured" in text and TOKEN not in text, text
+        rc, again, err, reqs = push_run(s, f + ["-v"], cache)
+        assert rc == 0 and again == first, err
+        assert probes(reqs) == [], reqs
+        assert "as remembered" in err, err
+        rc, _, err, reqs = push_run(s, f + ["--reprobe"], cache)
+        assert rc == 0 and probes(reqs), err
+        # expired (older than a day): probed again
+        lines = open(path).read().split("\n")
+        lines[1] = "probed_at %d" % (time.time() - 25 * 3600)
+        with open(path, "w") as fh:
+            fh.write("\n".join(lines))
+        rc, _, err, reqs = push_run(s, f, cache)
+        assert rc == 0 and probes(reqs), err
+
 def main():
     suite = Suite().collect(globals(), "test_", by_name=True)
     return suite.main(sys.argv[1:], around=shared_server, executable=BIN)

@@ -54,8 +54,11 @@ void api_free(struct api *a);
 const char *api_endpoint(const struct api *a);
 const struct http_origin *api_origin(const struct api *a);
 
-/* Start a request: its id (> 0), or -1 with err. page_size 0: the server's. */
-int api_request_page(struct api *a, long page, long page_size, struct omslog_error *err);
+/* Start a request: its id (> 0), or -1 with err. page_size 0: the server's.
+ * params: query parameters sent after page and size (url_page), e.g. the
+ * server-side filters (caps.h); the parts of a split page carry them too. */
+int api_request_page(struct api *a, long page, long page_size, const struct url_param *params,
+                     size_t n_params, struct omslog_error *err);
 int api_request_entry(struct api *a, int64_t id, struct omslog_error *err);
 /* Forget a request: no result will be delivered for it. */
 void api_cancel(struct api *a, int id);

@@ -24,6 +24,7 @@ struct cli_list_opts {
     bool page_given; /* --page alone: just that page */
     long limit;      /* 0: see page_given / all */
     bool all;
+    bool reprobe; /* probe the server's filters even when remembered */
     enum format_kind format;
 };
 

@@ -42,6 +42,14 @@
  * once. Per request, so a long export is not bounded by it. */
 #define CONFIG_DEFAULT_RETRY_BUDGET_S 60
 
+/* Whether `list` lets the server filter (caps.h): where it proves it can
+ * (auto), never (off), or must (require: an error where it cannot). */
+enum config_server_filter {
+    CONFIG_SERVER_FILTER_AUTO,
+    CONFIG_SERVER_FILTER_OFF,
+    CONFIG_SERVER_FILTER_REQUIRE,
+};
+
 struct config {
     char *url;          /* base URL as given */
     char *token;        /* API key, NULL when none */
@@ -61,6 +69,7 @@ struct config {
     bool utc;              /* show times in UTC */
     bool no_color;
     int verbose;
+    enum config_server_filter server_filter;
     /* TLS (NULL: libcurl's defaults). Paths as given, "~/" expanded; ca_path
      * comes only from SSL_CERT_DIR (config_apply_tls_env). */
     char *ca_file;   /* CAs to trust (--cacert) */
@@ -99,15 +108,15 @@ int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *),
 int config_apply_tls_env(struct config *c, const char *(*getenv_fn)(const char *));
 /* Set one key (the config file's names: url, token, token_file, page_size,
  * timeout, connect_timeout, low_speed_time, retries, retry_budget, max_response,
- * cache_pages, cache_bytes, follow, parallel, insecure, utc, color, verbose, ca_file,
- * cert_file, key_file). source names where it came from ("--page-size", "OMSLOG_URL",
+ * cache_pages, cache_bytes, follow, parallel, insecure, utc, color, verbose, server_filter,
+ * ca_file, cert_file, key_file). source names where it came from ("--page-size", "OMSLOG_URL",
  * "/path/config line 4") and ends up in error messages and, for token, in token_source.
  * Ranges: page_size 0..10000, timeout/connect_timeout/follow 1..86400, low_speed_time
  * 0..86400, retries 0..20, retry_budget 1..86400, max_response 64K..1G (bytes, or with a
  * K/M/G suffix, x1024), cache_pages 2..100000, cache_bytes 2^20..2^40, parallel 1..64,
- * verbose 0..3; booleans take true/false/yes/no/on/off/1/0; color=false sets no_color.
- * token_file reads the file now ("~/" expanded) and sets token_source to its path;
- * ca_file and cert_file must be readable now, key_file also private (the token file
+ * verbose 0..3; server_filter auto/off/require; booleans take true/false/yes/no/on/off/1/0;
+ * color=false sets no_color. token_file reads the file now ("~/" expanded) and sets token_source
+ * to its path; ca_file and cert_file must be readable now, key_file also private (the token file
  * rule). A token value is never echoed in messages. */
 int config_set(struct config *c, const char *key, const char *value, const char *source,
                struct omslog_error *err);

@@ -539,7 +539,7 @@ static void app_schedule(struct app *a)
     size_t n = store_wanted_pages(a->store, pages, (size_t)room);
     for (size_t i = 0; i < n; i++) {
         struct omslog_error err = {0};
-        int id = api_request_page(a->api, pages[i], a->cfg->page_size, &err);
+        int id = api_request_page(a->api, pages[i], a->cfg->page_size, NULL, 0, &err);
         if (id < 0) {
             store_page_failed(a->store, pages[i], &err);
             app_message(a, MSG_ERROR_PAGE, "%s", err.msg);

@@ -1,0 +1,151 @@
+/* caps.h — what the server can filter: the candidate query parameters, the
+ * few tiny requests (page 1, one entry a page) that probe them, and the
+ * verdict drawn from the answers. Pure: no network, no terminal; the caller
+ * sends the probes (cli.c) and feeds back what came.
+ *
+ * Contract:
+ * - A parameter is used only when its probe proved it honoured: an
+ *   impossible value (level__gte=1000000, app_name=<no such app>) must give
+ *   count 0 where the unfiltered log is not empty. The full count back means
+ *   ignored (DRF ignores unknown parameters); 400 means known but the value
+ *   refused; anything else, or an empty log, tells nothing (unknown).
+ * - A verdict is never trusted alone: every row still goes through the
+ *   client-side filter (filter.h), and caps_check_sample compares the first
+ *   filtered page with the unfiltered one. A parameter caught answering
+ *   wrongly is a liar: dropped, and the caller scans instead. A server that
+ *   consistently hides rows the sample does not show cannot be caught
+ *   without a scan.
+ * - Caps are remembered per origin (caps_save / caps_load, a small text file
+ *   with the verdicts and the time of the probe; never the token). */
+#ifndef OMSLOG_CAPS_H
+#define OMSLOG_CAPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "omslog/buf.h"
+#include "omslog/entry.h"
+#include "omslog/error.h"
+#include "omslog/filter.h"
+
+enum caps_param {
+    CAPS_LEVEL,
+    CAPS_LEVEL_IN,
+    CAPS_LEVEL_GTE,
+    CAPS_LEVEL_LTE,
+    CAPS_APP,
+    CAPS_APP_IN,
+    CAPS_LOGGER,
+    CAPS_ID_LT,
+    CAPS_ID_LTE,
+    CAPS_ID_GT,
+    CAPS_ID_GTE,
+    CAPS_CREATED_GTE,
+    CAPS_CREATED_LTE,
+    CAPS_CREATED_GT,
+    CAPS_CREATED_LT,
+    CAPS_SEARCH,
+    CAPS_N_PARAMS,
+};
+
+enum caps_verdict {
+    CAPS_UNKNOWN, /* not probed, or the answer told nothing */
+    CAPS_HONOURED,
+    CAPS_IGNORED, /* the unfiltered count came back */
+    CAPS_REFUSED, /* 400: the server knows it but refused the value */
+    CAPS_LIAR,    /* accepted, answered wrongly: never used again */
+};
+
+/* Highest level a level__in list names for a minimum level: levels above it
+ * are checked to be absent (caps_level_in_complete) before level__in stands
+ * for a minimum. */
+#define CAPS_LEVEL_IN_MAX 100
+/* Seconds a remembered probe is trusted. */
+#define CAPS_MAX_AGE_S (24L * 60 * 60)
+
+struct caps {
+    enum caps_verdict v[CAPS_N_PARAMS];
+    int64_t probed_at; /* seconds since the epoch, 0: never */
+};
+
+/* The query parameter's name ("level__gte"). */
+const char *caps_name(enum caps_param p);
+const char *caps_verdict_name(enum caps_verdict v);
+/* The impossible value its probe sends: no entry can match it. */
+const char *caps_probe_value(enum caps_param p);
+
+/* One probe's answer: HTTP status (200 with count, 400, other or 0 for a
+ * transport failure). */
+struct caps_answer {
+    int status;
+    int64_t count;
+};
+/* The verdict for a probe answer, given the unfiltered count (baseline). */
+enum caps_verdict caps_verdict(int64_t baseline, const struct caps_answer *a);
+
+/* The parameters a filter needs, best first, in *out (at most
+ * CAPS_N_PARAMS): the probe plan. A minimum level wants level__gte, else
+ * level__in (and level__lte, to check level__gte by); one app app_name, else
+ * app_name__in; several apps app_name__in. */
+size_t caps_wanted(const struct filter *f, enum caps_param *out);
+
+/* What to send for a filter with the verdicts in c: params (key/value pairs,
+ * values in vbuf — the strings live in *vbuf; free it with buf_free) and
+ * which parts ran where. Returns how many params; *level_in is set when a
+ * minimum level became level__in (then caps_level_in_complete must hold). */
+struct caps_push {
+    enum caps_param used[4];
+    size_t n_used;
+    char *keys[4], *values[4];
+    bool level_in;
+    bool level_pushed, apps_pushed;
+};
+void caps_push_plan(const struct caps *c, const struct filter *f, struct caps_push *out);
+void caps_push_free(struct caps_push *p);
+/* The part of f that the plan pushed (levels and/or apps) into an
+ * uninitialised out (filter_free it): what every server-filtered row must
+ * pass, where the rest of f still runs on the client. */
+void caps_pushed_filter(const struct caps_push *p, const struct filter *f, struct filter *out);
+
+/* A cross-check of the plan's param i by counts, one request each for alone
+ * (the param by itself) and twin: another honoured param that counts the
+ * same rows (app_name and app_name__in: equal) or the rest of them
+ * (level__gte=L and level__lte=L-1, level__in L.. and ..L-1: they add up to
+ * the log's count). A "drop" liar fails it; one that drops the same rows
+ * under both names does not. */
+struct caps_twin {
+    const char *alone_key, *alone_value, *twin_key;
+    char *twin_value; /* malloc'd */
+    bool sum;
+};
+bool caps_twin(const struct caps *c, const struct caps_push *p, size_t i, struct caps_twin *out);
+bool caps_twin_ok(const struct caps_twin *t, int64_t total, int64_t alone, int64_t twin);
+
+/* The value of level__in that covers [lo, hi] ("lo,lo+1,...,hi"). */
+void caps_level_in_value(struct buf *out, int lo, int hi);
+
+/* Compare the server's first filtered page (filtered, newest first; complete:
+ * it holds every match, no next page) with the unfiltered first page (all,
+ * newest first): every filtered row must pass f, and every row of all that
+ * passes f and is not older than the oldest filtered row (any such row when
+ * complete) must be in filtered. false: the server answered wrongly; *why
+ * (static text) says how. */
+bool caps_check_sample(const struct filter *f, const struct log_page *all,
+                       const struct log_page *filtered, bool complete, const char **why);
+
+/* The cache file: "omslog-caps 1\nprobed_at N\nlevel__gte honoured\n...".
+ * caps_parse fails (false) on anything else; a parsed file older than
+ * max_age_s at now is also refused (expired). */
+void caps_format(const struct caps *c, struct buf *out);
+bool caps_parse(const char *text, size_t len, struct caps *c);
+bool caps_fresh(const struct caps *c, int64_t now, long max_age_s);
+/* $XDG_CACHE_HOME/omslog/ or ~/.cache/omslog/ + a file name for an origin
+ * ("https://oms.example.com:8443" → "https_oms.example.com_8443"); malloc'd,
+ * NULL when neither variable is set. getenv_fn NULL: getenv. */
+char *caps_cache_path(const char *origin, const char *(*getenv_fn)(const char *));
+/* Read / write the cache file (the directory made 0700, the file 0600). */
+bool caps_load(const char *path, struct caps *c);
+int caps_save(const char *path, const struct caps *c, struct omslog_error *err);
+
+#endif

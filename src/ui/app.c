@@ -1037,6 +1037,27 @@ static void app_free(struct app *a)
     buf_free(&a->help_text);
 }
 
+/* The modes the browser runs the terminal in: keys as they come, no echo,
+ * never waiting for a key, mouse clicks and the wheel. */
+static void terminal_modes(bool color)
+{
+    set_escdelay(APP_ESCDELAY_MS);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    curs_set(0);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+                  | BUTTON5_PRESSED
+#endif
+              ,
+              NULL);
+    mouseinterval(0);
+    theme_init(color);
+}
+
 int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
@@ -1089,21 +1110,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
                        getenv("TERM") ? getenv("TERM") : "unset");
     } else {
         curses_active = 1;
-        set_escdelay(APP_ESCDELAY_MS);
-        cbreak();
-        noecho();
-        nonl();
-        keypad(stdscr, TRUE);
-        nodelay(stdscr, TRUE);
-        curs_set(0);
-        mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
-#ifdef BUTTON5_PRESSED
-                      | BUTTON5_PRESSED
-#endif
-                  ,
-                  NULL);
-        mouseinterval(0);
-        theme_init(a.color);
+        terminal_modes(a.color);
         app_layout(&a);
         rc = app_loop(&a);
         quit_hold = 1; /* the loop answered: no watchdog during cleanup */

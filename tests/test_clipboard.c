@@ -197,9 +197,7 @@ static void fake_init(struct fake *f)
 
 static void fake_free(struct fake *f)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(test_rmtree(f->dir), 0);
 }
 
 /* A program named name that records its arguments in DIR/name.args, its

@@ -16,6 +16,8 @@
 
 #include "omslog/buf.h"
 #include "omslog/config.h"
+
+#include "test_support.h"
 #include "omslog/util.h"
 
 #define TEST_TOKEN "0123456789abcdef0123456789abcdef01234567"
@@ -54,16 +56,13 @@ static const char *write_file(const char *name, const char *text, mode_t mode)
 static int setup_dir(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/omslog-test-config-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
+    return test_tmpdir(tmpdir, sizeof tmpdir, "test-config");
 }
 
 static int teardown_dir(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_rmtree(tmpdir);
 }
 
 /* A fake environment for config_apply_env. */

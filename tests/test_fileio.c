@@ -32,8 +32,7 @@ static int dir_setup(void **state)
     struct dir *d = calloc(1, sizeof *d);
     if (!d)
         return -1;
-    snprintf(d->path, sizeof d->path, "/tmp/omslog-fileio-XXXXXX");
-    if (!mkdtemp(d->path)) {
+    if (test_tmpdir(d->path, sizeof d->path, "fileio") != 0) {
         free(d);
         return -1;
     }
@@ -45,19 +44,7 @@ static int dir_setup(void **state)
 static int dir_teardown(void **state)
 {
     struct dir *d = *state;
-    chmod(d->path, 0700);
-    DIR *dh = opendir(d->path);
-    struct dirent *ent;
-    while (dh && (ent = readdir(dh)) != NULL) {
-        if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..")) {
-            char p[512];
-            snprintf(p, sizeof p, "%s/%s", d->path, ent->d_name);
-            unlink(p);
-        }
-    }
-    if (dh)
-        closedir(dh);
-    rmdir(d->path);
+    test_rmtree(d->path);
     free(d);
     return 0;
 }

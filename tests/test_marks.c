@@ -27,8 +27,7 @@ static int dir_setup(void **state)
     struct dir *d = calloc(1, sizeof *d);
     if (!d)
         return -1;
-    snprintf(d->path, sizeof d->path, "/tmp/omslog-marks-XXXXXX");
-    if (!mkdtemp(d->path)) {
+    if (test_tmpdir(d->path, sizeof d->path, "marks") != 0) {
         free(d);
         return -1;
     }
@@ -40,11 +39,9 @@ static int dir_setup(void **state)
 static int dir_teardown(void **state)
 {
     struct dir *d = *state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->path);
-    int rc = system(cmd);
+    int rc = test_rmtree(d->path);
     free(d);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 static void write_text(const char *path, const char *text)

@@ -3,7 +3,11 @@
 #ifndef OMSLOG_TEST_SUPPORT_H
 #define OMSLOG_TEST_SUPPORT_H
 
+#include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "omslog/buf.h"
 #include "omslog/entry.h"
@@ -47,6 +51,31 @@ static inline char *test_read_file(const char *path, size_t *len)
     buf_putc(&b, '\0');
     b.len--;
     return buf_steal(&b);
+}
+
+static inline int test_rmtree_one(const char *path, const struct stat *st, int flag,
+                                  struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return (flag == FTW_DP ? rmdir(path) : unlink(path)) == 0 ? 0 : -1;
+}
+
+/* Remove a directory and everything below it (without a shell; links are
+ * removed, never followed). Returns 0 on success. */
+static inline int test_rmtree(const char *path)
+{
+    chmod(path, 0700); /* a test may have taken its permissions away */
+    return nftw(path, test_rmtree_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A new private directory /tmp/omslog-TAG-XXXXXX, its name in path (n bytes).
+ * Returns 0, or -1 when it cannot be made. */
+static inline int test_tmpdir(char *path, size_t n, const char *tag)
+{
+    if (snprintf(path, n, "/tmp/omslog-%s-XXXXXX", tag) >= (int)n)
+        return -1;
+    return mkdtemp(path) ? 0 : -1;
 }
 
 #endif

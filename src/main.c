@@ -48,6 +48,7 @@ enum opt_id {
     OPT_TOKEN,
     OPT_TOKEN_FILE,
     OPT_CONFIG,
+    OPT_PROFILE,
     OPT_INSECURE,
     OPT_CACERT,
     OPT_CERT,
@@ -95,6 +96,8 @@ static const struct opt options[] = {
     {OPT_TOKEN_FILE, 0, "token-file", "PATH", "token_file",
      "read the API token from PATH (mode 600)"},
     {OPT_CONFIG, 0, "config", "PATH", NULL, "config file (default ~/.config/omslog/config)"},
+    {OPT_PROFILE, 'p', "profile", "NAME", NULL,
+     "use [profile NAME] of the config file (also OMSLOG_PROFILE)"},
     {OPT_INSECURE, 0, "insecure", NULL, "insecure",
      "do not verify TLS certificates (testing only)"},
     {OPT_CACERT, 0, "cacert", "FILE", "ca_file",
@@ -139,6 +142,7 @@ struct args {
     const char *command; /* NULL, "list", "get" */
     const char *get_id;
     const char *config_path;
+    const char *profile; /* -p NAME */
     bool token_on_cmdline;
     bool help, version, no_color, regex, all, reprobe;
     int verbose;
@@ -157,7 +161,9 @@ static void usage(FILE *f)
     fprintf(f, "usage: omslog [OPTIONS]                 browse the action logs\n"
                "       omslog [OPTIONS] list [--level L] [--app A]... [--search T] "
                "[--page N] [--limit N | --all] [--format F]\n"
-               "       omslog [OPTIONS] get ID [--format text|json]\n\noptions:\n");
+               "       omslog [OPTIONS] get ID [--format text|json]\n"
+               "       omslog [OPTIONS] profiles          list the config file's profiles\n"
+               "\noptions:\n");
     for (size_t i = 0; i < ARRAY_LEN(options); i++) {
         char left[48];
         const struct opt *o = &options[i];
@@ -169,11 +175,12 @@ static void usage(FILE *f)
                      o->arg ? o->arg : "");
         fprintf(f, "  %-30s %s\n", left, o->help);
     }
-    fprintf(f, "\nenvironment: OMSLOG_URL, OMSLOG_TOKEN, OMSLOG_TOKEN_FILE, OMSLOG_CONFIG, "
-               "NO_COLOR\nexit status: 0 ok, 2 usage, 3 config, 4 auth, 5 not found, "
-               "6 bad request,\n  7 rate limited, 8 server error, 9 connect, 10 dns, 11 tls, "
-               "12 timeout,\n  13 bad response, 14 other origin refused, 15 output error, "
-               "1 internal,\n  128+N the browser quit on signal N\nSee omslog(1).\n");
+    fprintf(f,
+            "\nenvironment: OMSLOG_URL, OMSLOG_TOKEN, OMSLOG_TOKEN_FILE, OMSLOG_CONFIG, "
+            "OMSLOG_PROFILE, NO_COLOR\nexit status: 0 ok, 2 usage, 3 config, 4 auth, 5 not found, "
+            "6 bad request,\n  7 rate limited, 8 server error, 9 connect, 10 dns, 11 tls, "
+            "12 timeout,\n  13 bad response, 14 other origin refused, 15 output error, "
+            "1 internal,\n  128+N the browser quit on signal N\nSee omslog(1).\n");
 }
 
 static const struct opt *find_long(const char *name, size_t len)
@@ -225,6 +232,9 @@ static int apply_opt(struct args *a, const struct opt *o, char *value, struct om
     switch (o->id) {
     case OPT_CONFIG:
         a->config_path = value;
+        break;
+    case OPT_PROFILE:
+        a->profile = value;
         break;
     case OPT_NO_COLOR:
         a->no_color = true;
@@ -323,12 +333,25 @@ static int parse_args(int argc, char **argv, struct args *a, struct omslog_error
                 if (!o)
                     return error_set(err, OMSLOG_ERR_USAGE, "unknown option -%c (see --help)",
                                      (*c > ' ' && *c < 127) ? *c : '?');
-                apply_opt(a, o, NULL, err);
+                char *value = NULL;
+                if (o->arg) { /* -pNAME or -p NAME: the rest of the word, else the next one */
+                    if (c[1])
+                        value = c + 1;
+                    else if (i + 1 < argc)
+                        value = argv[++i];
+                    else
+                        return error_set(err, OMSLOG_ERR_USAGE, "-%c needs a value (%s)", *c,
+                                         o->arg);
+                }
+                apply_opt(a, o, value, err);
+                if (value)
+                    break;
             }
         } else if (!a->command) {
-            if (strcmp(s, "list") != 0 && strcmp(s, "get") != 0)
+            if (strcmp(s, "list") != 0 && strcmp(s, "get") != 0 && strcmp(s, "profiles") != 0)
                 return error_set(err, OMSLOG_ERR_USAGE,
-                                 "unknown command \"%.*s\": use list or get (see --help)",
+                                 "unknown command \"%.*s\": use list, get or profiles (see "
+                                 "--help)",
                                  arg_cut(s, ARG_QUOTE_MAX), s);
             a->command = s;
         } else if (strcmp(a->command, "get") == 0 && !a->get_id) {
@@ -345,6 +368,7 @@ static int parse_args(int argc, char **argv, struct args *a, struct omslog_error
 static int build_config(struct config *cfg, const struct args *a, struct omslog_error *err)
 {
     config_defaults(cfg);
+    config_choose_profile(cfg, a->profile, NULL);
     const char *path = a->config_path ? a->config_path : getenv("OMSLOG_CONFIG");
     bool required = path != NULL;
     char *def = required ? NULL : config_default_path();
@@ -360,6 +384,10 @@ static int build_config(struct config *cfg, const struct args *a, struct omslog_
         if ((rc = config_set(cfg, a->sets[i].key, a->sets[i].value, a->sets[i].source, err)))
             return rc;
     config_apply_tls_env(cfg, NULL);
+    /* Listing the profiles sends nothing: no pairing to check. */
+    bool listing = a->command && strcmp(a->command, "profiles") == 0;
+    if (!listing && (rc = config_finish(cfg, err)))
+        return rc;
     if (a->no_color)
         cfg->no_color = true;
     if (a->verbose > cfg->verbose)
@@ -563,6 +591,29 @@ static int run_get(struct api *api, const struct config *cfg, const struct args 
     return cli_get(api, cfg, id, f, stdout, err);
 }
 
+/* `omslog profiles`: name and url of each profile, the one in use marked
+ * with '*' (production ones say so); never a token. */
+static int run_profiles(const struct config *cfg, struct omslog_error *err)
+{
+    if (cfg->n_profiles == 0)
+        printf("no profiles: add [profile NAME] sections (url, token_file...) to the config "
+               "file\n");
+    int width = 0;
+    for (size_t i = 0; i < cfg->n_profiles; i++)
+        if ((int)strlen(cfg->profiles[i].name) > width)
+            width = (int)strlen(cfg->profiles[i].name);
+    for (size_t i = 0; i < cfg->n_profiles; i++) {
+        const struct config_profile *p = &cfg->profiles[i];
+        bool used = cfg->profile && strcmp(cfg->profile, p->name) == 0;
+        const char *url = p->url ? p->url : cfg->file_url ? cfg->file_url : "(no url)";
+        printf("%c %-*s  %s%s\n", used ? '*' : ' ', width, p->name, url,
+               p->production ? "  (production)" : "");
+    }
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return error_set(err, OMSLOG_ERR_IO, "cannot write the profiles to stdout");
+    return 0;
+}
+
 static bool list_only_options_used(const struct args *a)
 {
     return a->level || a->search || a->page || a->limit || a->all || a->n_apps || a->regex;
@@ -596,6 +647,10 @@ int main(int argc, char **argv)
         rc = build_config(&cfg, &a, &err);
     if (rc)
         goto out;
+    if (strcmp(a.command ? a.command : "", "profiles") == 0) {
+        rc = run_profiles(&cfg, &err);
+        goto out;
+    }
     if (a.token_on_cmdline)
         fprintf(stderr, "omslog: hint: other users can read --token in the process list; use "
                         "OMSLOG_TOKEN or --token-file instead\n");

@@ -748,7 +748,7 @@ int config_load_file(struct config *c, const char *path, bool required, struct o
     struct config_parse ps = {.c = c, .path = path};
     for (int pass = CONFIG_PASS_COLLECT; pass <= CONFIG_PASS_PROFILE && rc == OMSLOG_OK; pass++) {
         ps.pass = (enum config_pass)pass;
-        if (ps.pass == CONFIG_PASS_TOP && !c->profile && c->default_profile)
+        if (ps.pass == CONFIG_PASS_TOP && !c->profile && c->default_profile && !c->top_level_only)
             c->profile = xstrdup(c->default_profile);
         if (ps.pass == CONFIG_PASS_PROFILE && !c->profile)
             break;
@@ -768,6 +768,43 @@ void config_choose_profile(struct config *c, const char *flag,
     const char *env = getenv_fn ? getenv_fn("OMSLOG_PROFILE") : getenv("OMSLOG_PROFILE");
     const char *name = flag && *flag ? flag : env && *env ? env : NULL;
     config_replace(&c->profile, name ? xstrdup(name) : NULL);
+}
+
+/* The path of an http(s) URL ("/" when it has none), without the query. */
+static size_t config_url_path(const char *url, const char **path)
+{
+    const char *p = strstr(url, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    if (!p) {
+        *path = "/";
+        return 1;
+    }
+    *path = p;
+    return strcspn(p, "?#");
+}
+
+const char *config_profile_for_url(const struct config *c, const char *url)
+{
+    const char *best = NULL, *lpath;
+    size_t best_len = 0, llen = config_url_path(url, &lpath);
+    for (size_t i = 0; i < c->n_profiles; i++) {
+        const struct config_profile *p = &c->profiles[i];
+        if (!p->url || !http_same_origin(p->url, url))
+            continue;
+        const char *ppath;
+        size_t plen = config_url_path(p->url, &ppath);
+        while (plen > 0 && ppath[plen - 1] == '/')
+            plen--;
+        bool prefix = plen <= llen && strncmp(ppath, lpath, plen) == 0 &&
+                      (plen == llen || lpath[plen] == '/');
+        /* Same origin but not a prefix still beats nothing: the origin decides. */
+        size_t score = prefix ? plen + 1 : 0;
+        if (!best || score > best_len) {
+            best = p->name;
+            best_len = score;
+        }
+    }
+    return best;
 }
 
 static bool config_layer_is_command(enum config_layer l)

@@ -143,6 +143,8 @@ struct args {
     const char *get_id;
     const char *config_path;
     const char *profile; /* -p NAME */
+    char *link_profile;  /* the profile a link's origin chose (link_choose_config) */
+    bool top_level_only; /* a link matched the file's top-level url */
     bool token_on_cmdline;
     bool help, version, no_color, regex, all, reprobe;
     int verbose;
@@ -161,7 +163,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: omslog [OPTIONS]                 browse the action logs\n"
                "       omslog [OPTIONS] list [--level L] [--app A]... [--search T] "
                "[--page N] [--limit N | --all] [--format F]\n"
-               "       omslog [OPTIONS] get ID [--format text|json]\n"
+               "       omslog [OPTIONS] get ID|URL [--format text|json]\n"
                "       omslog [OPTIONS] profiles          list the config file's profiles\n"
                "\noptions:\n");
     for (size_t i = 0; i < ARRAY_LEN(options); i++) {
@@ -299,6 +301,36 @@ static void wipe_token_args(int argc, char **argv)
     }
 }
 
+static bool link_is_url(const char *s)
+{
+    return strncmp(s, "http://", strlen("http://")) == 0 ||
+           strncmp(s, "https://", strlen("https://")) == 0;
+}
+
+/* An entry's API URL (".../api/v1/oms/logs/action_log/1234/", as y 4 copies
+ * it): 0 with *id; 1 for the list URL; -1 for anything else. */
+static int link_parse(const char *s, int64_t *id)
+{
+    const char *p = strstr(s, URL_API_PATH);
+    if (!p)
+        return -1;
+    p += strlen(URL_API_PATH);
+    size_t n = strspn(p, "0123456789");
+    if (n == 0)
+        return *p == '\0' || *p == '?' || *p == '#' ? 1 : -1;
+    char digits[24];
+    if (n >= sizeof digits)
+        return -1;
+    memcpy(digits, p, n);
+    digits[n] = '\0';
+    p += n;
+    if (*p == '/')
+        p++;
+    if ((*p != '\0' && *p != '?' && *p != '#') || parse_int64(digits, id) != 0)
+        return -1;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct args *a, struct omslog_error *err)
 {
     bool only_positional = false;
@@ -347,6 +379,10 @@ static int parse_args(int argc, char **argv, struct args *a, struct omslog_error
                 if (value)
                     break;
             }
+        } else if (!a->command && link_is_url(s)) {
+            return error_set(err, OMSLOG_ERR_USAGE,
+                             "opening the browser on a link is not supported yet; "
+                             "omslog get URL prints that entry");
         } else if (!a->command) {
             if (strcmp(s, "list") != 0 && strcmp(s, "get") != 0 && strcmp(s, "profiles") != 0)
                 return error_set(err, OMSLOG_ERR_USAGE,
@@ -364,11 +400,8 @@ static int parse_args(int argc, char **argv, struct args *a, struct omslog_error
     return 0;
 }
 
-/* Build the configuration: defaults < file < environment < flags. */
-static int build_config(struct config *cfg, const struct args *a, struct omslog_error *err)
+static int load_config_file(struct config *cfg, const struct args *a, struct omslog_error *err)
 {
-    config_defaults(cfg);
-    config_choose_profile(cfg, a->profile, NULL);
     const char *path = a->config_path ? a->config_path : getenv("OMSLOG_CONFIG");
     bool required = path != NULL;
     char *def = required ? NULL : config_default_path();
@@ -376,6 +409,81 @@ static int build_config(struct config *cfg, const struct args *a, struct omslog_
     if (path || def)
         rc = config_load_file(cfg, path ? path : def, required, err);
     free(def);
+    return rc;
+}
+
+static bool url_given(const struct args *a)
+{
+    for (size_t i = 0; i < a->n_sets; i++)
+        if (strcmp(a->sets[i].key, "url") == 0)
+            return true;
+    const char *env = getenv("OMSLOG_URL");
+    return env && *env;
+}
+
+static int link_no_config(const char *link, struct omslog_error *err)
+{
+    struct http_origin o;
+    char origin[HTTP_ORIGIN_TEXT_MAX];
+    if (http_origin_parse(link, &o) == 0)
+        http_origin_text(&o, origin, sizeof origin);
+    else
+        snprintf(origin, sizeof origin, "%s", "its server");
+    return error_set(err, OMSLOG_ERR_CONFIG,
+                     "no configuration for %s, the link's server: omslog sends a token only to a "
+                     "server it was configured for; add a [profile NAME] section with url = %s "
+                     "and its token_file (or give --url and the token for it)",
+                     origin, origin);
+}
+
+/* `get URL`: the configuration for the link's origin. -p, OMSLOG_PROFILE or
+ * a url from the environment or a flag decide when given; otherwise the
+ * profile whose url has the link's origin (config_profile_for_url), else the
+ * top-level url's. build_config's caller then checks the result's origin
+ * (link_check_origin): whatever chose it, the token goes nowhere else. */
+static int link_choose_config(struct args *a, const char *link, struct omslog_error *err)
+{
+    const char *env_profile = getenv("OMSLOG_PROFILE");
+    if (a->profile || (env_profile && *env_profile) || url_given(a))
+        return 0;
+    struct config files;
+    config_defaults(&files);
+    files.top_level_only = true;
+    int rc = load_config_file(&files, a, err);
+    if (!rc) {
+        const char *name = config_profile_for_url(&files, link);
+        if (name)
+            a->link_profile = xstrdup(name);
+        else if (files.file_url && http_same_origin(files.file_url, link))
+            a->top_level_only = true;
+        else
+            rc = link_no_config(link, err);
+    }
+    config_free(&files);
+    return rc;
+}
+
+static int link_check_origin(const struct config *cfg, const char *link, struct omslog_error *err)
+{
+    if (cfg->url && http_same_origin(cfg->url, link))
+        return 0;
+    if (!cfg->url)
+        return link_no_config(link, err);
+    return error_set(err, OMSLOG_ERR_CONFIG,
+                     "the link's server is not %s (the url%s%s in use): omslog sends its token "
+                     "only there; drop -p/--url to pick the configuration for the link, or add "
+                     "a profile for its server",
+                     cfg->url, cfg->profile ? " of profile " : "",
+                     cfg->profile ? cfg->profile : "");
+}
+
+/* Build the configuration: defaults < file < environment < flags. */
+static int build_config(struct config *cfg, const struct args *a, struct omslog_error *err)
+{
+    config_defaults(cfg);
+    config_choose_profile(cfg, a->link_profile ? a->link_profile : a->profile, NULL);
+    cfg->top_level_only = a->top_level_only;
+    int rc = load_config_file(cfg, a, err);
     if (rc)
         return rc;
     if ((rc = config_apply_env(cfg, NULL, err)))
@@ -581,7 +689,8 @@ static int run_get(struct api *api, const struct config *cfg, const struct args 
     int64_t id;
     if (!a->get_id)
         return error_set(err, OMSLOG_ERR_USAGE, "get needs a log id: omslog get ID");
-    if (parse_int64(a->get_id, &id) != 0 || id < 0)
+    if (link_is_url(a->get_id) ? link_parse(a->get_id, &id) != 0
+                               : parse_int64(a->get_id, &id) != 0 || id < 0)
         return error_set(err, OMSLOG_ERR_USAGE, "\"%.*s\" is not a log id (a whole number)",
                          arg_cut(a->get_id, ARG_QUOTE_MAX), a->get_id);
     if (a->format && (format_parse(a->format, &f) != 0 || (f != FORMAT_TEXT && f != FORMAT_JSON)))
@@ -643,8 +752,23 @@ int main(int argc, char **argv)
         rc = error_set(&err, OMSLOG_ERR_USAGE,
                        "--level, --app, --search, --page, --limit and "
                        "--all belong to the list command");
+    bool link = !rc && a.get_id && link_is_url(a.get_id);
+    if (link) {
+        int64_t id;
+        int kind = link_parse(a.get_id, &id);
+        if (kind == 1)
+            rc = error_set(&err, OMSLOG_ERR_USAGE,
+                           "get takes an entry's link (..." URL_API_PATH "ID/), not the list's");
+        else if (kind < 0)
+            rc = error_set(&err, OMSLOG_ERR_USAGE,
+                           "not a log entry's link: expected https://HOST" URL_API_PATH "ID/");
+        if (!rc)
+            rc = link_choose_config(&a, a.get_id, &err);
+    }
     if (!rc)
         rc = build_config(&cfg, &a, &err);
+    if (!rc && link)
+        rc = link_check_origin(&cfg, a.get_id, &err);
     if (rc)
         goto out;
     if (strcmp(a.command ? a.command : "", "profiles") == 0) {
@@ -692,6 +816,7 @@ out:
         fclose(verbose);
     config_free(&cfg);
     free(a.apps);
+    free(a.link_profile);
     if (a.token_copy)
         explicit_bzero(a.token_copy, strlen(a.token_copy));
     free(a.token_copy);

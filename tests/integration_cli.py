@@ -1009,5 +1009,43 @@ def test_profiles_pick_server_and_token():
         assert not any(a_token in v for v in _auth_headers(b)), _auth_headers(b)
 
 
+def test_get_link_uses_the_configuration_of_its_origin():
+    a_token, b_token = "link-a-0123456789", "link-b-0123456789"
+    with MockServer(count=9, token=a_token) as a, MockServer(count=9, token=b_token) as b:
+        d = tempfile.mkdtemp(dir=TMP)
+        cfg = os.path.join(d, "config")
+        with open(cfg, "w") as f:
+            f.write("url = %s\ntoken = %s\ndefault_profile = b\n"
+                    "[profile b]\nurl = %s\ntoken = %s\n" % (a.url, a_token, b.url, b_token))
+        os.chmod(cfg, 0o600)
+        api = "/api/v1/oms/logs/action_log/"
+        # b's link goes to b with b's token; a's (the top level) to a with a's
+        for srv, tok in [(b, b_token), (a, a_token)]:
+            rc, out, err = run(["--config", cfg, "get", srv.url + api + "4/"], token=None)
+            expect(rc, "ok", out, err)
+            assert out.startswith("id: 4\n"), out
+            assert _auth_headers(srv)[-1] == "Token " + tok
+        # a link to a server nobody configured: refused, nothing sent anywhere
+        port = free_port()
+        before = len(a.requests) + len(b.requests)
+        for link in ["http://localhost:%d%s4/" % (port, api), "http://127.0.0.1:%d%s4/" % (port, api)]:
+            rc, out, err = run(["--config", cfg, "get", link], token="env-0123456789")
+            expect(rc, "config", out, err)
+            assert "no configuration for http" in err and "[profile NAME]" in err, err
+        # -p naming another server than the link's: refused too
+        rc, out, err = run(["--config", cfg, "-p", "b", "get", a.url + api + "4/"], token=None)
+        expect(rc, "config", out, err)
+        assert "the link's server is not " + b.url in err, err
+        assert len(a.requests) + len(b.requests) == before
+        # the list URL and other URLs are usage errors
+        for link in [b.url + api, b.url + api + "?page=2", b.url + "/admin/"]:
+            rc, out, err = run(["--config", cfg, "get", link], token=None)
+            expect(rc, "usage", out, err)
+        rc, out, err = run(["--config", cfg, b.url + api + "4/"], token=None)
+        expect(rc, "usage", out, err)
+        assert "omslog get URL" in err, err
+        assert len(a.requests) + len(b.requests) == before
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1024,12 +1024,57 @@ static void test_profile_sections(void **state)
     }
 }
 
+/* A link's origin picks the profile: same scheme, host and port; the longest
+ * path prefix among several; nothing for another origin. */
+static void test_profile_for_url(void **state)
+{
+    (void)state;
+    struct config c;
+    struct omslog_error err;
+    config_defaults(&c);
+    c.top_level_only = true;
+    assert_int_equal(load_text(&c,
+                               "url = https://top.example\n"
+                               "default_profile = a\n"
+                               "[profile a]\nurl = https://oms.example\n"
+                               "[profile b]\nurl = https://oms.example/eu/\n"
+                               "[profile c]\nurl = https://oms.example:8443/\n"
+                               "[profile d]\nurl = http://oms.example/\n"
+                               "[profile e]\ntoken = etoken-0123456789\n",
+                               &err),
+                     OMSLOG_OK);
+    assert_null(c.profile); /* top_level_only: default_profile not taken */
+    static const struct {
+        const char *url, *profile;
+    } cases[] = {
+        {"https://oms.example/api/v1/oms/logs/action_log/1/", "a"},
+        {"https://OMS.example:443/api/v1/oms/logs/action_log/1/", "a"},
+        {"https://oms.example/eu/api/v1/oms/logs/action_log/1/", "b"},
+        {"https://oms.example/eu", "b"},
+        {"https://oms.example/europe/api/v1/oms/logs/action_log/1/", "a"},
+        {"https://oms.example:8443/api/v1/oms/logs/action_log/1/", "c"},
+        {"http://oms.example/api/v1/oms/logs/action_log/1/", "d"},
+        {"https://oms.example.evil/api/v1/oms/logs/action_log/1/", NULL},
+        {"https://oms.example@evil.example/api/v1/oms/logs/action_log/1/", NULL},
+        {"https://top.example/api/v1/oms/logs/action_log/1/", NULL},
+        {"ftp://oms.example/", NULL},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        const char *got = config_profile_for_url(&c, cases[i].url);
+        if (cases[i].profile ? !got || strcmp(got, cases[i].profile) != 0 : got != NULL)
+            fail_msg("%s: got %s, wanted %s", cases[i].url, got ? got : "none",
+                     cases[i].profile ? cases[i].profile : "none");
+    }
+    config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_profile_pairing),
         cmocka_unit_test(test_profile_sections),
+        cmocka_unit_test(test_profile_for_url),
         cmocka_unit_test(test_precedence_file_env_flags),
         cmocka_unit_test(test_env_empty_is_unset),
         cmocka_unit_test(test_env_no_color_and_token_file),

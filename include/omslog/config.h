@@ -113,6 +113,7 @@ struct config {
     struct config_profile *profiles; /* every section of the file, in file order */
     size_t n_profiles, profiles_cap;
     char *file_url;                /* the file's top-level url */
+    bool top_level_only;           /* config_load_file ignores default_profile */
     enum config_layer layer;       /* of the config_set calls being made */
     enum config_layer url_layer;   /* where url came from */
     enum config_layer token_layer; /* where token came from */
@@ -175,6 +176,11 @@ void config_choose_profile(struct config *c, const char *flag,
  * error listing the known names) and the url and token must pair (the rule
  * at the top of this file). OMSLOG_OK or OMSLOG_ERR_CONFIG with err filled. */
 int config_finish(struct config *c, struct omslog_error *err);
+/* Links: the profile configured for url's origin (http_same_origin, the one
+ * origin decision), the longest path prefix when several share it; NULL
+ * when no profile's url has that origin (the top-level url is the caller's
+ * to compare, c->file_url). After config_load_file. */
+const char *config_profile_for_url(const struct config *c, const char *url);
 /* "abcd…(40 chars)" style mask for diagnostics: never reveals more than the
  * first 4 characters. */
 void config_mask_token(const char *token, char *out, size_t n);

@@ -477,6 +477,21 @@ static int link_check_origin(const struct config *cfg, const char *link, struct 
                      cfg->profile ? cfg->profile : "");
 }
 
+/* `get URL` before the configuration is built: a usage error for anything
+ * but an entry's link, else link_choose_config. */
+static int link_prepare(struct args *a, struct omslog_error *err)
+{
+    int64_t id;
+    int kind = link_parse(a->get_id, &id);
+    if (kind == 1)
+        return error_set(err, OMSLOG_ERR_USAGE,
+                         "get takes an entry's link (..." URL_API_PATH "ID/), not the list's");
+    if (kind < 0)
+        return error_set(err, OMSLOG_ERR_USAGE,
+                         "not a log entry's link: expected https://HOST" URL_API_PATH "ID/");
+    return link_choose_config(a, a->get_id, err);
+}
+
 /* Build the configuration: defaults < file < environment < flags. */
 static int build_config(struct config *cfg, const struct args *a, struct omslog_error *err)
 {
@@ -753,18 +768,8 @@ int main(int argc, char **argv)
                        "--level, --app, --search, --page, --limit and "
                        "--all belong to the list command");
     bool link = !rc && a.get_id && link_is_url(a.get_id);
-    if (link) {
-        int64_t id;
-        int kind = link_parse(a.get_id, &id);
-        if (kind == 1)
-            rc = error_set(&err, OMSLOG_ERR_USAGE,
-                           "get takes an entry's link (..." URL_API_PATH "ID/), not the list's");
-        else if (kind < 0)
-            rc = error_set(&err, OMSLOG_ERR_USAGE,
-                           "not a log entry's link: expected https://HOST" URL_API_PATH "ID/");
-        if (!rc)
-            rc = link_choose_config(&a, a.get_id, &err);
-    }
+    if (link)
+        rc = link_prepare(&a, &err);
     if (!rc)
         rc = build_config(&cfg, &a, &err);
     if (!rc && link)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "omslog/buf.h"
+#include "omslog/http.h"
 #include "omslog/util.h"
 
 #define CONFIG_LINE_MAX 8192
@@ -157,6 +158,16 @@ void config_free(struct config *c)
     config_replace(&c->ca_path, NULL);
     config_replace(&c->cert_file, NULL);
     config_replace(&c->key_file, NULL);
+    config_replace(&c->profile, NULL);
+    config_replace(&c->default_profile, NULL);
+    config_replace(&c->file_url, NULL);
+    for (size_t i = 0; i < c->n_profiles; i++) {
+        free(c->profiles[i].name);
+        free(c->profiles[i].url);
+    }
+    free(c->profiles);
+    c->profiles = NULL;
+    c->n_profiles = c->profiles_cap = 0;
 }
 
 char *config_default_path(void)
@@ -443,6 +454,9 @@ int config_set(struct config *c, const char *key, const char *value, const char 
     switch (k->kind) {
     case CONFIG_KIND_URL:
         config_replace(&c->url, xstrdup(value));
+        c->url_layer = c->layer;
+        if (c->layer == CONFIG_LAYER_FILE)
+            config_replace(&c->file_url, xstrdup(value));
         return OMSLOG_OK;
     case CONFIG_KIND_TOKEN:
         /* Never echo a token, not even a bad one. */
@@ -453,6 +467,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
                              CONFIG_TOKEN_MAX, source);
         config_replace(&c->token, xstrdup(value));
         config_replace(&c->token_source, xstrdup(source));
+        c->token_layer = c->layer;
         return OMSLOG_OK;
     case CONFIG_KIND_TOKEN_FILE: {
         char *path = config_expand_home(value, k->name, source, err);
@@ -466,6 +481,7 @@ int config_set(struct config *c, const char *key, const char *value, const char 
         }
         config_replace(&c->token, token);
         config_replace(&c->token_source, path);
+        c->token_layer = c->layer;
         return OMSLOG_OK;
     }
     case CONFIG_KIND_LONG:
@@ -494,50 +510,143 @@ int config_set(struct config *c, const char *key, const char *value, const char 
     return error_set(err, OMSLOG_ERR_INTERNAL, "config key %s has no handler", k->name);
 }
 
-/* Parse one line (without its newline) of a config file. */
-static int config_parse_line(struct config *c, const char *path, size_t lineno, const char *line,
-                             size_t len, struct omslog_error *err)
+/* Reading a file takes three passes over its lines: COLLECT records the
+ * profile sections (for `omslog profiles`, the unknown-profile message and
+ * default_profile) without applying anything; TOP applies the top-level keys;
+ * PROFILE applies the section of the profile in use, so it wins over the top
+ * level wherever it stands in the file. */
+enum config_pass { CONFIG_PASS_COLLECT, CONFIG_PASS_TOP, CONFIG_PASS_PROFILE };
+
+struct config_parse {
+    struct config *c;
+    const char *path;
+    size_t lineno;
+    enum config_pass pass;
+    char *section; /* profile whose section the line is in; NULL: top level */
+};
+
+static bool config_profile_name_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > CONFIG_QUOTE_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = s[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static struct config_profile *config_profile_find(const struct config *c, const char *name)
+{
+    for (size_t i = 0; i < c->n_profiles; i++)
+        if (strcmp(c->profiles[i].name, name) == 0)
+            return &c->profiles[i];
+    return NULL;
+}
+
+/* "[profile NAME]": the section that follows belongs to NAME. */
+static int config_parse_section(struct config_parse *ps, const char *line, size_t len,
+                                struct omslog_error *err)
+{
+    static const char word[] = "profile";
+    const char *in = line + 1;
+    size_t in_len = len - 2;
+    config_trim(&in, &in_len);
+    bool ok = line[len - 1] == ']' && in_len > strlen(word) &&
+              strncmp(in, word, strlen(word)) == 0 && config_is_space(in[strlen(word)]);
+    const char *name = in + strlen(word);
+    size_t name_len = ok ? in_len - strlen(word) : 0;
+    if (ok)
+        config_trim(&name, &name_len);
+    if (!ok || !config_profile_name_ok(name, name_len))
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "config %s line %zu: expected \"[profile NAME]\" (NAME: letters, "
+                         "digits, '-', '_', '.')",
+                         ps->path, ps->lineno);
+    free(ps->section);
+    ps->section = xstrndup(name, name_len);
+    if (ps->pass != CONFIG_PASS_COLLECT)
+        return OMSLOG_OK;
+    if (config_profile_find(ps->c, ps->section))
+        return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: profile %s defined twice",
+                         ps->path, ps->lineno, ps->section);
+    struct config *c = ps->c;
+    ARRAY_GROW(c->profiles, c->profiles_cap, c->n_profiles + 1);
+    c->profiles[c->n_profiles++] = (struct config_profile){xstrdup(ps->section), NULL, false};
+    return OMSLOG_OK;
+}
+
+/* COLLECT: check the key and record what profiles need; nothing is applied. */
+static int config_collect(struct config_parse *ps, const char *k, const char *v,
+                          struct omslog_error *err)
 {
     char q[CONFIG_QUOTE_BUF];
-    config_trim(&line, &len);
-    /* Comments are whole lines only: values (tokens) may contain '#'. */
-    if (len == 0 || line[0] == '#')
+    struct config *c = ps->c;
+    struct config_profile *pr = ps->section ? &c->profiles[c->n_profiles - 1] : NULL;
+    if (strcmp(k, "default_profile") == 0) {
+        if (pr)
+            return error_set(err, OMSLOG_ERR_CONFIG,
+                             "config %s line %zu: default_profile belongs at the top, before "
+                             "any [profile] section",
+                             ps->path, ps->lineno);
+        config_replace(&c->default_profile, xstrdup(v));
         return OMSLOG_OK;
-    const char *eq = memchr(line, '=', len);
-    if (!eq)
-        return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: expected \"key = value\"",
-                         path, lineno);
-    const char *key = line, *value = eq + 1;
-    size_t key_len = (size_t)(eq - line), value_len = len - key_len - 1;
-    config_trim(&key, &key_len);
-    config_trim(&value, &value_len);
-    if (key_len == 0)
-        return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: missing key before '='",
-                         path, lineno);
-    if (value_len > 0 && (value[0] == '"' || value[0] == '\'')) {
-        if (value_len < 2 || value[value_len - 1] != value[0])
-            return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: unterminated quote",
-                             path, lineno);
-        value++;
-        value_len -= 2;
     }
-
-    int rc = OMSLOG_OK;
-    char *k = xstrndup(key, key_len);
-    char *v = xstrndup(value, value_len);
-    struct buf source = {0};
-    buf_printf(&source, "%s line %zu", path, lineno);
-    const struct config_key *known = config_key_find(k);
-    if (!known) {
+    if (strcmp(k, "production") == 0) {
+        if (!pr)
+            return error_set(err, OMSLOG_ERR_CONFIG,
+                             "config %s line %zu: production belongs in a [profile NAME] "
+                             "section",
+                             ps->path, ps->lineno);
+        for (size_t i = 0; i < ARRAY_LEN(config_bools); i++)
+            if (ascii_casecmp(v, config_bools[i].word) == 0) {
+                pr->production = config_bools[i].value;
+                return OMSLOG_OK;
+            }
+        config_quote(v, q, sizeof q);
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "config %s line %zu: production: \"%s\" is not a boolean (use true or "
+                         "false)",
+                         ps->path, ps->lineno, q);
+    }
+    if (!config_key_find(k)) {
         config_quote(k, q, sizeof q);
-        rc = error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: unknown key \"%s\"", path,
-                       lineno, q);
-    } else if ((known->kind == CONFIG_KIND_TOKEN_FILE || config_kind_is_tls_file(known->kind)) &&
-               v[0] != '/' && v[0] != '~' && strchr(path, '/')) {
+        return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: unknown key \"%s\"",
+                         ps->path, ps->lineno, q);
+    }
+    if (pr && strcmp(k, "url") == 0)
+        config_replace(&pr->url, xstrdup(v));
+    return OMSLOG_OK;
+}
+
+/* TOP and PROFILE: apply k = v when the line belongs to the pass. */
+static int config_apply_line(struct config_parse *ps, const char *k, const char *v,
+                             struct omslog_error *err)
+{
+    struct config *c = ps->c;
+    if (ps->pass == CONFIG_PASS_TOP
+            ? ps->section != NULL
+            : !ps->section || !c->profile || strcmp(ps->section, c->profile) != 0)
+        return OMSLOG_OK;
+    if (strcmp(k, "default_profile") == 0 || strcmp(k, "production") == 0)
+        return OMSLOG_OK; /* taken by COLLECT */
+    c->layer = ps->pass == CONFIG_PASS_TOP ? CONFIG_LAYER_FILE : CONFIG_LAYER_PROFILE;
+    const struct config_key *known = config_key_find(k);
+    struct buf source = {0};
+    int rc;
+    if (ps->section)
+        buf_printf(&source, "%s line %zu, profile %s", ps->path, ps->lineno, ps->section);
+    else
+        buf_printf(&source, "%s line %zu", ps->path, ps->lineno);
+    if (known && (known->kind == CONFIG_KIND_TOKEN_FILE || config_kind_is_tls_file(known->kind)) &&
+        v[0] != '/' && v[0] != '~' && strchr(ps->path, '/')) {
         /* A relative token_file (ca_file...) is relative to the config file, not to
          * wherever omslog happens to be started. */
         struct buf full = {0};
-        buf_append(&full, path, (size_t)(strrchr(path, '/') - path) + 1);
+        buf_append(&full, ps->path, (size_t)(strrchr(ps->path, '/') - ps->path) + 1);
         buf_appends(&full, v);
         rc = config_set(c, k, buf_str(&full), buf_str(&source), err);
         buf_free(&full);
@@ -545,8 +654,68 @@ static int config_parse_line(struct config *c, const char *path, size_t lineno, 
         rc = config_set(c, k, v, buf_str(&source), err);
     }
     buf_free(&source);
+    c->layer = CONFIG_LAYER_FLAG;
+    return rc;
+}
+
+/* Parse one line (without its newline) of a config file. */
+static int config_parse_line(struct config_parse *ps, const char *line, size_t len,
+                             struct omslog_error *err)
+{
+    config_trim(&line, &len);
+    /* Comments are whole lines only: values (tokens) may contain '#'. */
+    if (len == 0 || line[0] == '#')
+        return OMSLOG_OK;
+    if (line[0] == '[')
+        return config_parse_section(ps, line, len, err);
+    const char *eq = memchr(line, '=', len);
+    if (!eq)
+        return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: expected \"key = value\"",
+                         ps->path, ps->lineno);
+    const char *key = line, *value = eq + 1;
+    size_t key_len = (size_t)(eq - line), value_len = len - key_len - 1;
+    config_trim(&key, &key_len);
+    config_trim(&value, &value_len);
+    if (key_len == 0)
+        return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: missing key before '='",
+                         ps->path, ps->lineno);
+    if (value_len > 0 && (value[0] == '"' || value[0] == '\'')) {
+        if (value_len < 2 || value[value_len - 1] != value[0])
+            return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: unterminated quote",
+                             ps->path, ps->lineno);
+        value++;
+        value_len -= 2;
+    }
+    char *k = xstrndup(key, key_len);
+    char *v = xstrndup(value, value_len);
+    int rc = ps->pass == CONFIG_PASS_COLLECT ? config_collect(ps, k, v, err)
+                                             : config_apply_line(ps, k, v, err);
     free(k);
     free(v);
+    return rc;
+}
+
+static int config_parse_text(struct config_parse *ps, const char *p, const char *end,
+                             struct omslog_error *err)
+{
+    int rc = OMSLOG_OK;
+    ps->lineno = 0;
+    config_replace(&ps->section, NULL);
+    while (p < end && rc == OMSLOG_OK) {
+        ps->lineno++;
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (len > CONFIG_LINE_MAX)
+            rc = error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: line longer than %d bytes",
+                           ps->path, ps->lineno, CONFIG_LINE_MAX);
+        else if (memchr(p, '\0', len))
+            rc = error_set(err, OMSLOG_ERR_CONFIG,
+                           "config %s line %zu: contains a NUL byte (not a text file?)", ps->path,
+                           ps->lineno);
+        else
+            rc = config_parse_line(ps, p, len, err);
+        p = nl ? nl + 1 : end;
+    }
     return rc;
 }
 
@@ -576,25 +745,137 @@ int config_load_file(struct config *c, const char *path, bool required, struct o
     close(fd);
 
     const char *p = buf_str(&text), *end = p + text.len;
-    size_t lineno = 0;
-    rc = OMSLOG_OK;
-    while (p < end && rc == OMSLOG_OK) {
-        lineno++;
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (len > CONFIG_LINE_MAX)
-            rc = error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: line longer than %d bytes",
-                           path, lineno, CONFIG_LINE_MAX);
-        else if (memchr(p, '\0', len))
-            rc = error_set(err, OMSLOG_ERR_CONFIG,
-                           "config %s line %zu: contains a NUL byte (not a text file?)", path,
-                           lineno);
-        else
-            rc = config_parse_line(c, path, lineno, p, len, err);
-        p = nl ? nl + 1 : end;
+    struct config_parse ps = {.c = c, .path = path};
+    for (int pass = CONFIG_PASS_COLLECT; pass <= CONFIG_PASS_PROFILE && rc == OMSLOG_OK; pass++) {
+        ps.pass = (enum config_pass)pass;
+        if (ps.pass == CONFIG_PASS_TOP && !c->profile && c->default_profile && !c->top_level_only)
+            c->profile = xstrdup(c->default_profile);
+        if (ps.pass == CONFIG_PASS_PROFILE && !c->profile)
+            break;
+        rc = config_parse_text(&ps, p, end, err);
     }
+    const struct config_profile *pr = c->profile ? config_profile_find(c, c->profile) : NULL;
+    if (pr)
+        c->production = pr->production;
+    free(ps.section);
     buf_free(&text);
     return rc;
+}
+
+void config_choose_profile(struct config *c, const char *flag,
+                           const char *(*getenv_fn)(const char *))
+{
+    const char *env = getenv_fn ? getenv_fn("OMSLOG_PROFILE") : getenv("OMSLOG_PROFILE");
+    const char *name = flag && *flag ? flag : env && *env ? env : NULL;
+    config_replace(&c->profile, name ? xstrdup(name) : NULL);
+}
+
+/* The path of an http(s) URL ("/" when it has none), without the query. */
+static size_t config_url_path(const char *url, const char **path)
+{
+    const char *p = strstr(url, "://");
+    p = p ? strchr(p + 3, '/') : NULL;
+    if (!p) {
+        *path = "/";
+        return 1;
+    }
+    *path = p;
+    return strcspn(p, "?#");
+}
+
+const char *config_profile_for_url(const struct config *c, const char *url)
+{
+    const char *best = NULL, *lpath;
+    size_t best_len = 0, llen = config_url_path(url, &lpath);
+    for (size_t i = 0; i < c->n_profiles; i++) {
+        const struct config_profile *p = &c->profiles[i];
+        if (!p->url || !http_same_origin(p->url, url))
+            continue;
+        const char *ppath;
+        size_t plen = config_url_path(p->url, &ppath);
+        while (plen > 0 && ppath[plen - 1] == '/')
+            plen--;
+        bool prefix = plen <= llen && strncmp(ppath, lpath, plen) == 0 &&
+                      (plen == llen || lpath[plen] == '/');
+        /* Same origin but not a prefix still beats nothing: the origin decides. */
+        size_t score = prefix ? plen + 1 : 0;
+        if (!best || score > best_len) {
+            best = p->name;
+            best_len = score;
+        }
+    }
+    return best;
+}
+
+static bool config_layer_is_command(enum config_layer l)
+{
+    return l == CONFIG_LAYER_FLAG || l == CONFIG_LAYER_ENV;
+}
+
+/* Where the url came from, in words, for the refusal. */
+static const char *config_layer_words(enum config_layer l)
+{
+    switch (l) {
+    case CONFIG_LAYER_FLAG:
+        return "the command line";
+    case CONFIG_LAYER_ENV:
+        return "the environment";
+    case CONFIG_LAYER_FILE:
+        return "the config file's top level";
+    case CONFIG_LAYER_PROFILE:
+        return "the profile";
+    }
+    return "?";
+}
+
+static int config_unknown_profile(const struct config *c, struct omslog_error *err)
+{
+    char q[CONFIG_QUOTE_BUF];
+    config_quote(c->profile, q, sizeof q);
+    struct buf names = {0};
+    for (size_t i = 0; i < c->n_profiles; i++)
+        buf_printf(&names, "%s%s", i ? ", " : "", c->profiles[i].name);
+    int rc = error_set(err, OMSLOG_ERR_CONFIG,
+                       "unknown profile \"%s\"; known profiles: %s (omslog profiles lists "
+                       "them)",
+                       q,
+                       names.len ? buf_str(&names)
+                                 : "none (add a [profile NAME] section "
+                                   "to the config file)");
+    buf_free(&names);
+    return rc;
+}
+
+int config_finish(struct config *c, struct omslog_error *err)
+{
+    if (!c->profile)
+        return OMSLOG_OK;
+    const struct config_profile *pr = config_profile_find(c, c->profile);
+    if (!pr)
+        return config_unknown_profile(c, err);
+    if (!c->token || !c->url)
+        return OMSLOG_OK;
+    bool url_cmd = config_layer_is_command(c->url_layer);
+    if (config_layer_is_command(c->token_layer)) {
+        if (url_cmd)
+            return OMSLOG_OK;
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "profile %s: the token from %s is not sent to %s (the url from %s); "
+                         "unset it (and OMSLOG_TOKEN_FILE), or put token_file in [profile %s], "
+                         "or give the url with --url/OMSLOG_URL too",
+                         c->profile, c->token_source ? c->token_source : "?", c->url,
+                         config_layer_words(c->url_layer), c->profile);
+    }
+    /* A token from the file goes to the origin of the url beside it. */
+    const char *paired = c->token_layer == CONFIG_LAYER_PROFILE && pr->url ? pr->url : c->file_url;
+    if (paired && http_same_origin(paired, c->url))
+        return OMSLOG_OK;
+    return error_set(err, OMSLOG_ERR_CONFIG,
+                     "profile %s: the token from %s belongs to %s, not to %s (the url from %s); "
+                     "put its token_file in [profile %s]",
+                     c->profile, c->token_source ? c->token_source : "?",
+                     paired ? paired : "no url", c->url, config_layer_words(c->url_layer),
+                     c->profile);
 }
 
 static const char *config_getenv(const char *name)
@@ -620,7 +901,9 @@ int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *),
     for (size_t i = 0; i < ARRAY_LEN(vars); i++) {
         const char *v = getenv_fn(vars[i].var);
         if (v && *v) {
+            c->layer = CONFIG_LAYER_ENV;
             int rc = config_set(c, vars[i].key, v, vars[i].var, err);
+            c->layer = CONFIG_LAYER_FLAG;
             if (rc != OMSLOG_OK)
                 return rc;
         }

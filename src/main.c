@@ -48,6 +48,7 @@ enum opt_id {
     OPT_TOKEN,
     OPT_TOKEN_FILE,
     OPT_CONFIG,
+    OPT_PROFILE,
     OPT_INSECURE,
     OPT_CACERT,
     OPT_CERT,
@@ -95,6 +96,8 @@ static const struct opt options[] = {
     {OPT_TOKEN_FILE, 0, "token-file", "PATH", "token_file",
      "read the API token from PATH (mode 600)"},
     {OPT_CONFIG, 0, "config", "PATH", NULL, "config file (default ~/.config/omslog/config)"},
+    {OPT_PROFILE, 'p', "profile", "NAME", NULL,
+     "use [profile NAME] of the config file (also OMSLOG_PROFILE)"},
     {OPT_INSECURE, 0, "insecure", NULL, "insecure",
      "do not verify TLS certificates (testing only)"},
     {OPT_CACERT, 0, "cacert", "FILE", "ca_file",
@@ -139,6 +142,9 @@ struct args {
     const char *command; /* NULL, "list", "get" */
     const char *get_id;
     const char *config_path;
+    const char *profile; /* -p NAME */
+    char *link_profile;  /* the profile a link's origin chose (link_choose_config) */
+    bool top_level_only; /* a link matched the file's top-level url */
     bool token_on_cmdline;
     bool help, version, no_color, regex, all, reprobe;
     int verbose;
@@ -157,7 +163,9 @@ static void usage(FILE *f)
     fprintf(f, "usage: omslog [OPTIONS]                 browse the action logs\n"
                "       omslog [OPTIONS] list [--level L] [--app A]... [--search T] "
                "[--page N] [--limit N | --all] [--format F]\n"
-               "       omslog [OPTIONS] get ID [--format text|json]\n\noptions:\n");
+               "       omslog [OPTIONS] get ID|URL [--format text|json]\n"
+               "       omslog [OPTIONS] profiles          list the config file's profiles\n"
+               "\noptions:\n");
     for (size_t i = 0; i < ARRAY_LEN(options); i++) {
         char left[48];
         const struct opt *o = &options[i];
@@ -169,11 +177,12 @@ static void usage(FILE *f)
                      o->arg ? o->arg : "");
         fprintf(f, "  %-30s %s\n", left, o->help);
     }
-    fprintf(f, "\nenvironment: OMSLOG_URL, OMSLOG_TOKEN, OMSLOG_TOKEN_FILE, OMSLOG_CONFIG, "
-               "NO_COLOR\nexit status: 0 ok, 2 usage, 3 config, 4 auth, 5 not found, "
-               "6 bad request,\n  7 rate limited, 8 server error, 9 connect, 10 dns, 11 tls, "
-               "12 timeout,\n  13 bad response, 14 other origin refused, 15 output error, "
-               "1 internal,\n  128+N the browser quit on signal N\nSee omslog(1).\n");
+    fprintf(f,
+            "\nenvironment: OMSLOG_URL, OMSLOG_TOKEN, OMSLOG_TOKEN_FILE, OMSLOG_CONFIG, "
+            "OMSLOG_PROFILE, NO_COLOR\nexit status: 0 ok, 2 usage, 3 config, 4 auth, 5 not found, "
+            "6 bad request,\n  7 rate limited, 8 server error, 9 connect, 10 dns, 11 tls, "
+            "12 timeout,\n  13 bad response, 14 other origin refused, 15 output error, "
+            "1 internal,\n  128+N the browser quit on signal N\nSee omslog(1).\n");
 }
 
 static const struct opt *find_long(const char *name, size_t len)
@@ -225,6 +234,9 @@ static int apply_opt(struct args *a, const struct opt *o, char *value, struct om
     switch (o->id) {
     case OPT_CONFIG:
         a->config_path = value;
+        break;
+    case OPT_PROFILE:
+        a->profile = value;
         break;
     case OPT_NO_COLOR:
         a->no_color = true;
@@ -289,6 +301,36 @@ static void wipe_token_args(int argc, char **argv)
     }
 }
 
+static bool link_is_url(const char *s)
+{
+    return strncmp(s, "http://", strlen("http://")) == 0 ||
+           strncmp(s, "https://", strlen("https://")) == 0;
+}
+
+/* An entry's API URL (".../api/v1/oms/logs/action_log/1234/", as y 4 copies
+ * it): 0 with *id; 1 for the list URL; -1 for anything else. */
+static int link_parse(const char *s, int64_t *id)
+{
+    const char *p = strstr(s, URL_API_PATH);
+    if (!p)
+        return -1;
+    p += strlen(URL_API_PATH);
+    size_t n = strspn(p, "0123456789");
+    if (n == 0)
+        return *p == '\0' || *p == '?' || *p == '#' ? 1 : -1;
+    char digits[24];
+    if (n >= sizeof digits)
+        return -1;
+    memcpy(digits, p, n);
+    digits[n] = '\0';
+    p += n;
+    if (*p == '/')
+        p++;
+    if ((*p != '\0' && *p != '?' && *p != '#') || parse_int64(digits, id) != 0)
+        return -1;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct args *a, struct omslog_error *err)
 {
     bool only_positional = false;
@@ -323,12 +365,29 @@ static int parse_args(int argc, char **argv, struct args *a, struct omslog_error
                 if (!o)
                     return error_set(err, OMSLOG_ERR_USAGE, "unknown option -%c (see --help)",
                                      (*c > ' ' && *c < 127) ? *c : '?');
-                apply_opt(a, o, NULL, err);
+                char *value = NULL;
+                if (o->arg) { /* -pNAME or -p NAME: the rest of the word, else the next one */
+                    if (c[1])
+                        value = c + 1;
+                    else if (i + 1 < argc)
+                        value = argv[++i];
+                    else
+                        return error_set(err, OMSLOG_ERR_USAGE, "-%c needs a value (%s)", *c,
+                                         o->arg);
+                }
+                apply_opt(a, o, value, err);
+                if (value)
+                    break;
             }
+        } else if (!a->command && link_is_url(s)) {
+            return error_set(err, OMSLOG_ERR_USAGE,
+                             "opening the browser on a link is not supported yet; "
+                             "omslog get URL prints that entry");
         } else if (!a->command) {
-            if (strcmp(s, "list") != 0 && strcmp(s, "get") != 0)
+            if (strcmp(s, "list") != 0 && strcmp(s, "get") != 0 && strcmp(s, "profiles") != 0)
                 return error_set(err, OMSLOG_ERR_USAGE,
-                                 "unknown command \"%.*s\": use list or get (see --help)",
+                                 "unknown command \"%.*s\": use list, get or profiles (see "
+                                 "--help)",
                                  arg_cut(s, ARG_QUOTE_MAX), s);
             a->command = s;
         } else if (strcmp(a->command, "get") == 0 && !a->get_id) {
@@ -341,10 +400,8 @@ static int parse_args(int argc, char **argv, struct args *a, struct omslog_error
     return 0;
 }
 
-/* Build the configuration: defaults < file < environment < flags. */
-static int build_config(struct config *cfg, const struct args *a, struct omslog_error *err)
+static int load_config_file(struct config *cfg, const struct args *a, struct omslog_error *err)
 {
-    config_defaults(cfg);
     const char *path = a->config_path ? a->config_path : getenv("OMSLOG_CONFIG");
     bool required = path != NULL;
     char *def = required ? NULL : config_default_path();
@@ -352,6 +409,96 @@ static int build_config(struct config *cfg, const struct args *a, struct omslog_
     if (path || def)
         rc = config_load_file(cfg, path ? path : def, required, err);
     free(def);
+    return rc;
+}
+
+static bool url_given(const struct args *a)
+{
+    for (size_t i = 0; i < a->n_sets; i++)
+        if (strcmp(a->sets[i].key, "url") == 0)
+            return true;
+    const char *env = getenv("OMSLOG_URL");
+    return env && *env;
+}
+
+static int link_no_config(const char *link, struct omslog_error *err)
+{
+    struct http_origin o;
+    char origin[HTTP_ORIGIN_TEXT_MAX];
+    if (http_origin_parse(link, &o) == 0)
+        http_origin_text(&o, origin, sizeof origin);
+    else
+        snprintf(origin, sizeof origin, "%s", "its server");
+    return error_set(err, OMSLOG_ERR_CONFIG,
+                     "no configuration for %s, the link's server: omslog sends a token only to a "
+                     "server it was configured for; add a [profile NAME] section with url = %s "
+                     "and its token_file (or give --url and the token for it)",
+                     origin, origin);
+}
+
+/* `get URL`: the configuration for the link's origin. -p, OMSLOG_PROFILE or
+ * a url from the environment or a flag decide when given; otherwise the
+ * profile whose url has the link's origin (config_profile_for_url), else the
+ * top-level url's. build_config's caller then checks the result's origin
+ * (link_check_origin): whatever chose it, the token goes nowhere else. */
+static int link_choose_config(struct args *a, const char *link, struct omslog_error *err)
+{
+    const char *env_profile = getenv("OMSLOG_PROFILE");
+    if (a->profile || (env_profile && *env_profile) || url_given(a))
+        return 0;
+    struct config files;
+    config_defaults(&files);
+    files.top_level_only = true;
+    int rc = load_config_file(&files, a, err);
+    if (!rc) {
+        const char *name = config_profile_for_url(&files, link);
+        if (name)
+            a->link_profile = xstrdup(name);
+        else if (files.file_url && http_same_origin(files.file_url, link))
+            a->top_level_only = true;
+        else
+            rc = link_no_config(link, err);
+    }
+    config_free(&files);
+    return rc;
+}
+
+static int link_check_origin(const struct config *cfg, const char *link, struct omslog_error *err)
+{
+    if (cfg->url && http_same_origin(cfg->url, link))
+        return 0;
+    if (!cfg->url)
+        return link_no_config(link, err);
+    return error_set(err, OMSLOG_ERR_CONFIG,
+                     "the link's server is not %s (the url%s%s in use): omslog sends its token "
+                     "only there; drop -p/--url to pick the configuration for the link, or add "
+                     "a profile for its server",
+                     cfg->url, cfg->profile ? " of profile " : "",
+                     cfg->profile ? cfg->profile : "");
+}
+
+/* `get URL` before the configuration is built: a usage error for anything
+ * but an entry's link, else link_choose_config. */
+static int link_prepare(struct args *a, struct omslog_error *err)
+{
+    int64_t id;
+    int kind = link_parse(a->get_id, &id);
+    if (kind == 1)
+        return error_set(err, OMSLOG_ERR_USAGE,
+                         "get takes an entry's link (..." URL_API_PATH "ID/), not the list's");
+    if (kind < 0)
+        return error_set(err, OMSLOG_ERR_USAGE,
+                         "not a log entry's link: expected https://HOST" URL_API_PATH "ID/");
+    return link_choose_config(a, a->get_id, err);
+}
+
+/* Build the configuration: defaults < file < environment < flags. */
+static int build_config(struct config *cfg, const struct args *a, struct omslog_error *err)
+{
+    config_defaults(cfg);
+    config_choose_profile(cfg, a->link_profile ? a->link_profile : a->profile, NULL);
+    cfg->top_level_only = a->top_level_only;
+    int rc = load_config_file(cfg, a, err);
     if (rc)
         return rc;
     if ((rc = config_apply_env(cfg, NULL, err)))
@@ -360,6 +507,10 @@ static int build_config(struct config *cfg, const struct args *a, struct omslog_
         if ((rc = config_set(cfg, a->sets[i].key, a->sets[i].value, a->sets[i].source, err)))
             return rc;
     config_apply_tls_env(cfg, NULL);
+    /* Listing the profiles sends nothing: no pairing to check. */
+    bool listing = a->command && strcmp(a->command, "profiles") == 0;
+    if (!listing && (rc = config_finish(cfg, err)))
+        return rc;
     if (a->no_color)
         cfg->no_color = true;
     if (a->verbose > cfg->verbose)
@@ -553,7 +704,8 @@ static int run_get(struct api *api, const struct config *cfg, const struct args 
     int64_t id;
     if (!a->get_id)
         return error_set(err, OMSLOG_ERR_USAGE, "get needs a log id: omslog get ID");
-    if (parse_int64(a->get_id, &id) != 0 || id < 0)
+    if (link_is_url(a->get_id) ? link_parse(a->get_id, &id) != 0
+                               : parse_int64(a->get_id, &id) != 0 || id < 0)
         return error_set(err, OMSLOG_ERR_USAGE, "\"%.*s\" is not a log id (a whole number)",
                          arg_cut(a->get_id, ARG_QUOTE_MAX), a->get_id);
     if (a->format && (format_parse(a->format, &f) != 0 || (f != FORMAT_TEXT && f != FORMAT_JSON)))
@@ -561,6 +713,29 @@ static int run_get(struct api *api, const struct config *cfg, const struct args 
                          "unknown --format \"%.*s\" for get: use text or json",
                          arg_cut(a->format, ARG_WORD_MAX), a->format);
     return cli_get(api, cfg, id, f, stdout, err);
+}
+
+/* `omslog profiles`: name and url of each profile, the one in use marked
+ * with '*' (production ones say so); never a token. */
+static int run_profiles(const struct config *cfg, struct omslog_error *err)
+{
+    if (cfg->n_profiles == 0)
+        printf("no profiles: add [profile NAME] sections (url, token_file...) to the config "
+               "file\n");
+    int width = 0;
+    for (size_t i = 0; i < cfg->n_profiles; i++)
+        if ((int)strlen(cfg->profiles[i].name) > width)
+            width = (int)strlen(cfg->profiles[i].name);
+    for (size_t i = 0; i < cfg->n_profiles; i++) {
+        const struct config_profile *p = &cfg->profiles[i];
+        bool used = cfg->profile && strcmp(cfg->profile, p->name) == 0;
+        const char *url = p->url ? p->url : cfg->file_url ? cfg->file_url : "(no url)";
+        printf("%c %-*s  %s%s\n", used ? '*' : ' ', width, p->name, url,
+               p->production ? "  (production)" : "");
+    }
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return error_set(err, OMSLOG_ERR_IO, "cannot write the profiles to stdout");
+    return 0;
 }
 
 static bool list_only_options_used(const struct args *a)
@@ -592,10 +767,19 @@ int main(int argc, char **argv)
         rc = error_set(&err, OMSLOG_ERR_USAGE,
                        "--level, --app, --search, --page, --limit and "
                        "--all belong to the list command");
+    bool link = !rc && a.get_id && link_is_url(a.get_id);
+    if (link)
+        rc = link_prepare(&a, &err);
     if (!rc)
         rc = build_config(&cfg, &a, &err);
+    if (!rc && link)
+        rc = link_check_origin(&cfg, a.get_id, &err);
     if (rc)
         goto out;
+    if (strcmp(a.command ? a.command : "", "profiles") == 0) {
+        rc = run_profiles(&cfg, &err);
+        goto out;
+    }
     if (a.token_on_cmdline)
         fprintf(stderr, "omslog: hint: other users can read --token in the process list; use "
                         "OMSLOG_TOKEN or --token-file instead\n");
@@ -637,6 +821,7 @@ out:
         fclose(verbose);
     config_free(&cfg);
     free(a.apps);
+    free(a.link_profile);
     if (a.token_copy)
         explicit_bzero(a.token_copy, strlen(a.token_copy));
     free(a.token_copy);

@@ -948,5 +948,104 @@ def main():
     return suite.main(sys.argv[1:], around=shared_server, executable=BIN)
 
 
+# ---------------------------------------------------------------- profiles
+
+def _auth_headers(srv):
+    """Every Authorization value srv received, and whether a raw request held text."""
+    return [v for r in srv.requests for k, v in r["headers"].items()
+            if k.lower() == "authorization"]
+
+
+def test_profiles_pick_server_and_token():
+    a_token, b_token, env_token = "prof-a-0123456789", "prof-b-0123456789", "env-x-0123456789"
+    with MockServer(count=5, token=a_token) as a, MockServer(count=7, token=b_token) as b:
+        d = tempfile.mkdtemp(dir=TMP)
+        tok = os.path.join(d, "b.token")
+        with open(tok, "w") as f:
+            f.write(b_token + "\n")
+        os.chmod(tok, 0o600)
+        cfg = os.path.join(d, "config")
+        with open(cfg, "w") as f:
+            f.write("default_profile = a\n[profile a]\nurl = %s\ntoken = %s\n"
+                    "[profile b]\nurl = %s\ntoken_file = b.token\nproduction = true\n"
+                    % (a.url, a_token, b.url))
+        os.chmod(cfg, 0o600)
+        # the listing: names and urls, never a token
+        rc, out, err = run(["--config", cfg, "profiles"], token=env_token)
+        expect(rc, "ok", out, err)
+        lines = out.splitlines()
+        assert lines[0].split() == ["*", "a", a.url], out
+        assert lines[1].split() == ["b", b.url, "(production)"], out
+        assert a_token not in out + err and b_token not in out + err, out
+        rc, out, err = run(["--config", cfg, "-p", "b", "profiles"], token=None)
+        assert out.splitlines()[1].startswith("* b"), out
+        # -p reaches b with b's token; default_profile reaches a with a's
+        for args, env, srv, count in [(["-p", "b"], {}, b, 7), (["--profile=b"], {}, b, 7),
+                                      ([], {"OMSLOG_PROFILE": "b"}, b, 7), ([], {}, a, 5),
+                                      (["-pa"], {"OMSLOG_PROFILE": "b"}, a, 5)]:
+            rc, out, err = run(["--config", cfg] + args + ["list", "--all"], token=None,
+                               env_extra=env)
+            expect(rc, "ok", out, err)
+            assert len(jsonl(out)) == count, (args, env, out)
+            assert _auth_headers(srv)[-1] == "Token " + (b_token if srv is b else a_token)
+        # an unknown profile names the known ones
+        rc, out, err = run(["--config", cfg, "-p", "c", "list"], token=None)
+        expect(rc, "config", out, err)
+        assert 'unknown profile "c"; known profiles: a, b' in err, err
+        # an OMSLOG_TOKEN meant for another server never reaches b's host
+        before = len(b.requests)
+        rc, out, err = run(["--config", cfg, "-p", "b", "list"], token=env_token)
+        expect(rc, "config", out, err)
+        assert "OMSLOG_TOKEN is not sent to " + b.url in err, err
+        assert env_token not in err, err
+        assert len(b.requests) == before, b.requests[before:]
+        # with the url given beside it, the env token goes where the user said
+        rc, out, err = run(["--config", cfg, "-p", "b", "--url", a.url, "list", "--limit", "1"],
+                           token=a_token)
+        expect(rc, "ok", out, err)
+        for srv in (a, b):
+            assert not any(env_token in v for v in _auth_headers(srv)), _auth_headers(srv)
+            assert not any(env_token in str(r["raw"]) for r in srv.requests)
+        assert not any(a_token in v for v in _auth_headers(b)), _auth_headers(b)
+
+
+def test_get_link_uses_the_configuration_of_its_origin():
+    a_token, b_token = "link-a-0123456789", "link-b-0123456789"
+    with MockServer(count=9, token=a_token) as a, MockServer(count=9, token=b_token) as b:
+        d = tempfile.mkdtemp(dir=TMP)
+        cfg = os.path.join(d, "config")
+        with open(cfg, "w") as f:
+            f.write("url = %s\ntoken = %s\ndefault_profile = b\n"
+                    "[profile b]\nurl = %s\ntoken = %s\n" % (a.url, a_token, b.url, b_token))
+        os.chmod(cfg, 0o600)
+        api = "/api/v1/oms/logs/action_log/"
+        # b's link goes to b with b's token; a's (the top level) to a with a's
+        for srv, tok in [(b, b_token), (a, a_token)]:
+            rc, out, err = run(["--config", cfg, "get", srv.url + api + "4/"], token=None)
+            expect(rc, "ok", out, err)
+            assert out.startswith("id: 4\n"), out
+            assert _auth_headers(srv)[-1] == "Token " + tok
+        # a link to a server nobody configured: refused, nothing sent anywhere
+        port = free_port()
+        before = len(a.requests) + len(b.requests)
+        for link in ["http://localhost:%d%s4/" % (port, api), "http://127.0.0.1:%d%s4/" % (port, api)]:
+            rc, out, err = run(["--config", cfg, "get", link], token="env-0123456789")
+            expect(rc, "config", out, err)
+            assert "no configuration for http" in err and "[profile NAME]" in err, err
+        # -p naming another server than the link's: refused too
+        rc, out, err = run(["--config", cfg, "-p", "b", "get", a.url + api + "4/"], token=None)
+        expect(rc, "config", out, err)
+        assert "the link's server is not " + b.url in err, err
+        assert len(a.requests) + len(b.requests) == before
+        # the list URL and other URLs are usage errors
+        for link in [b.url + api, b.url + api + "?page=2", b.url + "/admin/"]:
+            rc, out, err = run(["--config", cfg, "get", link], token=None)
+            expect(rc, "usage", out, err)
+        rc, out, err = run(["--config", cfg, b.url + api + "4/"], token=None)
+        expect(rc, "usage", out, err)
+        assert "omslog get URL" in err, err
+        assert len(a.requests) + len(b.requests) == before
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -839,10 +839,241 @@ static void test_max_response_and_retry_budget(void **state)
     config_free(&c);
 }
 
+/* The config file of the profile tests: a top-level server, a profile on the
+ * same origin (uses the top-level token), one with its own token file, a
+ * production one without a token and one with a token but no url. */
+static const char *profile_config(void)
+{
+    write_file("cust.token", "custtoken-0123456789\n", 0600);
+    write_file("leaky.token", "leakytoken-0123456789\n", 0644);
+    return "url = https://top.example\n"
+           "token = toptoken-0123456789\n"
+           "default_profile = staging\n"
+           "[profile staging]\n"
+           "url = https://top.example:443/staging/\n"
+           "[profile cust]\n"
+           "url = https://cust.example\n"
+           "token_file = cust.token\n"
+           "page_size = 7\n"
+           "[ profile prod ]\n"
+           "url = https://prod.example\n"
+           "production = yes\n"
+           "[profile bare]\n"
+           "token = baretoken-0123456789\n"
+           "[profile leaky]\n"
+           "url = https://leaky.example\n"
+           "token_file = leaky.token\n";
+}
+
+struct profile_case {
+    const char *flag_profile, *env_profile;
+    const char *env_url, *env_token, *env_token_file;
+    const char *flag_url, *flag_token;
+    int rc;
+    const char *profile, *url, *token; /* expected on success */
+    const char *msg;                   /* expected in the error (or NULL) */
+};
+
+/* Every pairing of a url and a token source, as main applies them. */
+static const struct profile_case profile_cases[] = {
+    /* An env token never reaches a profile's server. */
+    {"cust", NULL, NULL, "envtoken-0123456789", NULL, NULL, NULL, OMSLOG_ERR_CONFIG, NULL, NULL,
+     NULL, "the token from OMSLOG_TOKEN is not sent to https://cust.example"},
+    {"cust", NULL, NULL, NULL, "@cust.token", NULL, NULL, OMSLOG_ERR_CONFIG, NULL, NULL, NULL,
+     "token_file in [profile cust]"},
+    {"cust", NULL, NULL, NULL, NULL, NULL, "flagtoken-0123456789", OMSLOG_ERR_CONFIG, NULL, NULL,
+     NULL, "the token from --token is not sent to"},
+    /* A url from the environment or a flag takes the env/flag token. */
+    {"cust", NULL, NULL, "envtoken-0123456789", NULL, "https://other.example", NULL, OMSLOG_OK,
+     "cust", "https://other.example", "envtoken-0123456789", NULL},
+    {"prod", NULL, "https://env.example", "envtoken-0123456789", NULL, NULL, NULL, OMSLOG_OK,
+     "prod", "https://env.example", "envtoken-0123456789", NULL},
+    /* ...but never the profile's own token. */
+    {"cust", NULL, "https://evil.example", NULL, NULL, NULL, NULL, OMSLOG_ERR_CONFIG, NULL, NULL,
+     NULL, "belongs to https://cust.example, not to https://evil.example"},
+    /* A profile's url with its own token. */
+    {"cust", NULL, NULL, NULL, NULL, NULL, NULL, OMSLOG_OK, "cust", "https://cust.example",
+     "custtoken-0123456789", NULL},
+    /* The top-level token on the top-level origin (default_profile). */
+    {NULL, NULL, NULL, NULL, NULL, NULL, NULL, OMSLOG_OK, "staging",
+     "https://top.example:443/staging/", "toptoken-0123456789", NULL},
+    /* ...and not on another origin. */
+    {"prod", NULL, NULL, NULL, NULL, NULL, NULL, OMSLOG_ERR_CONFIG, NULL, NULL, NULL,
+     "belongs to https://top.example, not to https://prod.example"},
+    /* A profile token with the inherited top-level url. */
+    {"bare", NULL, NULL, NULL, NULL, NULL, NULL, OMSLOG_OK, "bare", "https://top.example",
+     "baretoken-0123456789", NULL},
+    /* -p wins over OMSLOG_PROFILE, which wins over default_profile. */
+    {"cust", "prod", NULL, NULL, NULL, NULL, NULL, OMSLOG_OK, "cust", "https://cust.example",
+     "custtoken-0123456789", NULL},
+    {NULL, "cust", NULL, NULL, NULL, NULL, NULL, OMSLOG_OK, "cust", "https://cust.example",
+     "custtoken-0123456789", NULL},
+    /* An unknown profile names the known ones. */
+    {"nope", NULL, NULL, NULL, NULL, NULL, NULL, OMSLOG_ERR_CONFIG, NULL, NULL, NULL,
+     "unknown profile \"nope\"; known profiles: staging, cust, prod, bare, leaky"},
+    {NULL, "nope", NULL, NULL, NULL, NULL, NULL, OMSLOG_ERR_CONFIG, NULL, NULL, NULL,
+     "unknown profile \"nope\""},
+    /* The token file rule holds per profile. */
+    {"leaky", NULL, NULL, NULL, NULL, NULL, NULL, OMSLOG_ERR_CONFIG, NULL, NULL, NULL,
+     "is readable by others"},
+};
+
+static int profile_run(const struct profile_case *t, struct config *c, struct omslog_error *err)
+{
+    const char *text = profile_config();
+    char token_file[256];
+    snprintf(token_file, sizeof token_file, "%s", t->env_token_file ? tpath("cust.token") : "");
+    const char *env[][2] = {
+        {"OMSLOG_PROFILE", t->env_profile},
+        {"OMSLOG_URL", t->env_url},
+        {"OMSLOG_TOKEN", t->env_token},
+        {"OMSLOG_TOKEN_FILE", t->env_token_file ? token_file : NULL},
+    };
+    fake_env_set(ARRAY_LEN(env), env);
+    config_defaults(c);
+    config_choose_profile(c, t->flag_profile, fake_getenv);
+    int rc = load_text(c, text, err);
+    if (rc == OMSLOG_OK)
+        rc = config_apply_env(c, fake_getenv, err);
+    if (rc == OMSLOG_OK && t->flag_url)
+        rc = config_set(c, "url", t->flag_url, "--url", err);
+    if (rc == OMSLOG_OK && t->flag_token)
+        rc = config_set(c, "token", t->flag_token, "--token", err);
+    if (rc == OMSLOG_OK)
+        rc = config_finish(c, err);
+    return rc;
+}
+
+static void test_profile_pairing(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(profile_cases); i++) {
+        const struct profile_case *t = &profile_cases[i];
+        struct config c;
+        struct omslog_error err;
+        int rc = profile_run(t, &c, &err);
+        if (rc != t->rc || (t->msg && !strstr(err.msg, t->msg)))
+            fail_msg("case %zu: rc %d, error \"%s\"", i, rc, err.msg);
+        if (t->rc == OMSLOG_OK) {
+            assert_string_equal(c.profile, t->profile);
+            assert_string_equal(c.url, t->url);
+            assert_string_equal(c.token, t->token);
+        } else {
+            /* The refused token is never echoed. */
+            assert_null(strstr(err.msg, "0123456789"));
+        }
+        config_free(&c);
+    }
+}
+
+static void test_profile_sections(void **state)
+{
+    (void)state;
+    struct config c;
+    struct omslog_error err;
+    /* The profile in use applies over the top level, whatever the order. */
+    config_defaults(&c);
+    config_choose_profile(&c, "cust", fake_getenv);
+    fake_env_set(0, NULL);
+    assert_int_equal(load_text(&c, profile_config(), &err), OMSLOG_OK);
+    assert_int_equal(c.page_size, 7);
+    assert_false(c.production);
+    assert_int_equal(c.n_profiles, 5);
+    assert_string_equal(c.profiles[2].name, "prod");
+    assert_true(c.profiles[2].production);
+    assert_null(c.profiles[3].url);
+    assert_string_equal(c.default_profile, "staging");
+    config_free(&c);
+    /* Only the profile in use is applied: production comes with it. */
+    config_defaults(&c);
+    config_choose_profile(&c, "prod", fake_getenv);
+    assert_int_equal(load_text(&c, profile_config(), &err), OMSLOG_OK);
+    assert_true(c.production);
+    assert_int_equal(c.page_size, CONFIG_DEFAULT_PAGE_SIZE);
+    config_free(&c);
+    /* No profile anywhere: nothing changes (an env token with the file's url). */
+    config_defaults(&c);
+    assert_int_equal(load_text(&c, "url = https://top.example\n", &err), OMSLOG_OK);
+    c.layer = CONFIG_LAYER_ENV;
+    assert_int_equal(config_set(&c, "token", "envtoken-0123456789", "OMSLOG_TOKEN", &err), 0);
+    c.layer = CONFIG_LAYER_FLAG;
+    assert_int_equal(config_finish(&c, &err), OMSLOG_OK);
+    assert_null(c.profile);
+    config_free(&c);
+
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"[profile]\n", "expected \"[profile NAME]\""},
+        {"[profile a b]\n", "expected \"[profile NAME]\""},
+        {"[section x]\n", "expected \"[profile NAME]\""},
+        {"[profile x\n", "expected \"[profile NAME]\""},
+        {"[profile x]\n[profile x]\n", "line 2: profile x defined twice"},
+        {"production = true\n", "production belongs in a [profile NAME] section"},
+        {"[profile x]\nproduction = maybe\n", "production: \"maybe\" is not a boolean"},
+        {"[profile x]\ndefault_profile = x\n", "default_profile belongs at the top"},
+        {"[profile x]\nurll = https://x\n", "line 2: unknown key \"urll\""},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        config_defaults(&c);
+        int rc = load_text(&c, bad[i].text, &err);
+        if (rc != OMSLOG_ERR_CONFIG || !strstr(err.msg, bad[i].msg))
+            fail_msg("bad %zu: rc %d, error \"%s\"", i, rc, err.msg);
+        config_free(&c);
+    }
+}
+
+/* A link's origin picks the profile: same scheme, host and port; the longest
+ * path prefix among several; nothing for another origin. */
+static void test_profile_for_url(void **state)
+{
+    (void)state;
+    struct config c;
+    struct omslog_error err;
+    config_defaults(&c);
+    c.top_level_only = true;
+    assert_int_equal(load_text(&c,
+                               "url = https://top.example\n"
+                               "default_profile = a\n"
+                               "[profile a]\nurl = https://oms.example\n"
+                               "[profile b]\nurl = https://oms.example/eu/\n"
+                               "[profile c]\nurl = https://oms.example:8443/\n"
+                               "[profile d]\nurl = http://oms.example/\n"
+                               "[profile e]\ntoken = etoken-0123456789\n",
+                               &err),
+                     OMSLOG_OK);
+    assert_null(c.profile); /* top_level_only: default_profile not taken */
+    static const struct {
+        const char *url, *profile;
+    } cases[] = {
+        {"https://oms.example/api/v1/oms/logs/action_log/1/", "a"},
+        {"https://OMS.example:443/api/v1/oms/logs/action_log/1/", "a"},
+        {"https://oms.example/eu/api/v1/oms/logs/action_log/1/", "b"},
+        {"https://oms.example/eu", "b"},
+        {"https://oms.example/europe/api/v1/oms/logs/action_log/1/", "a"},
+        {"https://oms.example:8443/api/v1/oms/logs/action_log/1/", "c"},
+        {"http://oms.example/api/v1/oms/logs/action_log/1/", "d"},
+        {"https://oms.example.evil/api/v1/oms/logs/action_log/1/", NULL},
+        {"https://oms.example@evil.example/api/v1/oms/logs/action_log/1/", NULL},
+        {"https://top.example/api/v1/oms/logs/action_log/1/", NULL},
+        {"ftp://oms.example/", NULL},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        const char *got = config_profile_for_url(&c, cases[i].url);
+        if (cases[i].profile ? !got || strcmp(got, cases[i].profile) != 0 : got != NULL)
+            fail_msg("%s: got %s, wanted %s", cases[i].url, got ? got : "none",
+                     cases[i].profile ? cases[i].profile : "none");
+    }
+    config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_profile_pairing),
+        cmocka_unit_test(test_profile_sections),
+        cmocka_unit_test(test_profile_for_url),
         cmocka_unit_test(test_precedence_file_env_flags),
         cmocka_unit_test(test_env_empty_is_unset),
         cmocka_unit_test(test_env_no_color_and_token_file),

@@ -5,7 +5,22 @@
  * config_apply_env, then its own flag values through config_set. A config or
  * token file readable or writable by group or others is refused (like ssh).
  * struct config owns its strings; config_free releases them. The token is
- * never printed; use config_mask_token for diagnostics. */
+ * never printed; use config_mask_token for diagnostics.
+ *
+ * Profiles: "[profile NAME]" sections of the config file hold any key (plus
+ * production = true) and apply over the top-level keys when NAME is in use:
+ * -p/--profile (config_choose_profile's flag) > OMSLOG_PROFILE > the file's
+ * top-level default_profile. Only the profile in use is applied, so only its
+ * token_file is read (with the token file rule).
+ *
+ * The pairing rule (config_finish), when a profile is in use: a token is sent
+ * only to the URL from its own source. A token from the environment or a
+ * flag pairs only with a URL from the environment or a flag. A token from a
+ * profile section pairs with a URL of that profile's origin (its url, or the
+ * top-level url when the profile has none); a top-level token pairs with a
+ * URL of the top-level url's origin (http_same_origin). Anything else, e.g.
+ * OMSLOG_TOKEN with -p B whose url comes from [profile B], is refused with
+ * OMSLOG_ERR_CONFIG before any request. Without a profile nothing changes. */
 #ifndef OMSLOG_CONFIG_H
 #define OMSLOG_CONFIG_H
 
@@ -50,6 +65,21 @@ enum config_server_filter {
     CONFIG_SERVER_FILTER_REQUIRE,
 };
 
+/* Where a value came from, for the pairing rule above. */
+enum config_layer {
+    CONFIG_LAYER_FLAG, /* config_set called directly: main's flags */
+    CONFIG_LAYER_ENV,
+    CONFIG_LAYER_FILE,    /* the config file's top level */
+    CONFIG_LAYER_PROFILE, /* the config file's section of the profile in use */
+};
+
+/* One "[profile NAME]" section, as listed by `omslog profiles`. */
+struct config_profile {
+    char *name;
+    char *url; /* NULL: the section sets none */
+    bool production;
+};
+
 struct config {
     char *url;          /* base URL as given */
     char *token;        /* API key, NULL when none */
@@ -76,6 +106,17 @@ struct config {
     char *ca_path;   /* directory of hashed CA certificates */
     char *cert_file; /* client certificate (--cert) */
     char *key_file;  /* its private key (--key): private like a token file */
+    /* Profiles (see the top of this file). */
+    char *profile;                   /* the profile in use, NULL: none */
+    bool production;                 /* the profile in use says production = true */
+    char *default_profile;           /* the file's default_profile */
+    struct config_profile *profiles; /* every section of the file, in file order */
+    size_t n_profiles, profiles_cap;
+    char *file_url;                /* the file's top-level url */
+    bool top_level_only;           /* config_load_file ignores default_profile */
+    enum config_layer layer;       /* of the config_set calls being made */
+    enum config_layer url_layer;   /* where url came from */
+    enum config_layer token_layer; /* where token came from */
 };
 
 void config_defaults(struct config *c);
@@ -126,6 +167,20 @@ int config_set(struct config *c, const char *key, const char *value, const char 
  * trimmed; must be non-empty and printable ASCII. On success *token is
  * malloc'd (caller frees). */
 int config_read_token_file(const char *path, char **token, struct omslog_error *err);
+/* Pick the profile to use: flag (-p NAME) if not NULL, else OMSLOG_PROFILE
+ * (getenv_fn as for config_apply_env), else none yet (config_load_file then
+ * takes the file's default_profile). Call before config_load_file. */
+void config_choose_profile(struct config *c, const char *flag,
+                           const char *(*getenv_fn)(const char *));
+/* After every source is applied: the profile in use must exist (else an
+ * error listing the known names) and the url and token must pair (the rule
+ * at the top of this file). OMSLOG_OK or OMSLOG_ERR_CONFIG with err filled. */
+int config_finish(struct config *c, struct omslog_error *err);
+/* Links: the profile configured for url's origin (http_same_origin, the one
+ * origin decision), the longest path prefix when several share it; NULL
+ * when no profile's url has that origin (the top-level url is the caller's
+ * to compare, c->file_url). After config_load_file. */
+const char *config_profile_for_url(const struct config *c, const char *url);
 /* "abcd…(40 chars)" style mask for diagnostics: never reveals more than the
  * first 4 characters. */
 void config_mask_token(const char *token, char *out, size_t n);

@@ -110,6 +110,7 @@ enum style {
     STYLE_TRACE_EXCEPTION,
     STYLE_FOLDED,
     STYLE_TITLE,
+    STYLE_PRODUCTION, /* the header's name of a production profile */
     STYLE_COUNT
 };
 

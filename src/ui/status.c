@@ -33,7 +33,18 @@ void status_draw_header(struct app *a)
     char n[32];
     /* The base passed url_endpoint's check: ASCII host characters only. */
     const struct http_origin *o = api_origin(a->api);
-    buf_printf(line, " omslog  %s:%ld  ", o->host, o->port);
+    buf_appends(line, " omslog  ");
+    /* The profile in use, always named; a production one stands out in the
+     * warning colour, drawn over the bar below. */
+    size_t profile_at = line->len, profile_len = 0;
+    if (a->cfg->profile) {
+        sanitize_append(line, a->cfg->profile, strlen(a->cfg->profile), SANITIZE_ONE_LINE);
+        if (a->cfg->production)
+            buf_appends(line, " PRODUCTION");
+        profile_len = line->len - profile_at;
+        buf_appends(line, "  ");
+    }
+    buf_printf(line, "%s:%ld  ", o->host, o->port);
     if (store_count(a->store) >= 0)
         buf_printf(line, "%s logs", draw_count(store_count(a->store), n));
     else
@@ -51,6 +62,9 @@ void status_draw_header(struct app *a)
     if (a->utc)
         buf_appends(line, "  UTC");
     draw_text(0, 0, line->data, line->len, a->cols, theme_attr(STYLE_BAR) | A_BOLD, true);
+    if (a->cfg->production && profile_len && (int)profile_at < a->cols)
+        draw_text(0, (int)profile_at, line->data + profile_at, profile_len,
+                  a->cols - (int)profile_at, theme_attr(STYLE_PRODUCTION), false);
 }
 
 /* An error that does not fit on the status line is also shown whole, on up

@@ -36,6 +36,8 @@ static const struct theme_colour theme_table[] = {
     {STYLE_TRACE_EXCEPTION, COLOR_RED, DEF, A_BOLD, A_BOLD | A_REVERSE},
     {STYLE_FOLDED, DEF, DEF, A_DIM, A_DIM},
     {STYLE_TITLE, COLOR_BLACK, COLOR_CYAN, 0, A_REVERSE},
+    /* A warning that cannot be missed: black on yellow (mono: out of the reverse bar). */
+    {STYLE_PRODUCTION, COLOR_BLACK, COLOR_YELLOW, A_BOLD, A_BOLD | A_UNDERLINE},
 };
 
 void theme_init(bool color)

@@ -743,6 +743,25 @@ static bool list_only_options_used(const struct args *a)
     return a->level || a->search || a->page || a->limit || a->all || a->n_apps || a->regex;
 }
 
+/* The --verbose stream (it redacts the token and URL secrets) with what was
+ * configured said first. */
+static FILE *verbose_open(const struct config *cfg)
+{
+    FILE *verbose = safe_stream_open(cfg->token);
+    char mask[64];
+    config_mask_token(cfg->token, mask, sizeof mask);
+    fprintf(verbose, "omslog: url %s, token %s (from %s)\n", cfg->url ? cfg->url : "(none)", mask,
+            cfg->token_source ? cfg->token_source : "nowhere");
+    /* Which CAs are trusted: CURL_CA_BUNDLE set system-wide silently wins
+     * over SSL_CERT_FILE, as in curl. */
+    if (cfg->ca_file || cfg->ca_path)
+        fprintf(verbose, "omslog: trusting the CA certificates in %s%s%s\n",
+                cfg->ca_file ? cfg->ca_file : "", cfg->ca_file && cfg->ca_path ? " and " : "",
+                cfg->ca_path ? cfg->ca_path : "");
+    verbose_proxies(verbose);
+    return verbose;
+}
+
 int main(int argc, char **argv)
 {
     struct args a = {0};
@@ -784,20 +803,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "omslog: hint: other users can read --token in the process list; use "
                         "OMSLOG_TOKEN or --token-file instead\n");
     warn_about_transport(&cfg);
-    if (cfg.verbose) {
-        verbose = safe_stream_open(cfg.token);
-        char mask[64];
-        config_mask_token(cfg.token, mask, sizeof mask);
-        fprintf(verbose, "omslog: url %s, token %s (from %s)\n", cfg.url ? cfg.url : "(none)",
-                mask, cfg.token_source ? cfg.token_source : "nowhere");
-        /* Which CAs are trusted: CURL_CA_BUNDLE set system-wide silently wins
-         * over SSL_CERT_FILE, as in curl. */
-        if (cfg.ca_file || cfg.ca_path)
-            fprintf(verbose, "omslog: trusting the CA certificates in %s%s%s\n",
-                    cfg.ca_file ? cfg.ca_file : "", cfg.ca_file && cfg.ca_path ? " and " : "",
-                    cfg.ca_path ? cfg.ca_path : "");
-        verbose_proxies(verbose);
-    }
+    if (cfg.verbose)
+        verbose = verbose_open(&cfg);
     api = api_new(&cfg, verbose, &err);
     if (!api) {
         rc = err.status ? (int)err.status : OMSLOG_ERR_INTERNAL;

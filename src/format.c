@@ -20,7 +20,7 @@
  *     the server's string back exactly (Python's csv module reads NUL since
  *     3.11). A field holding a NUL is quoted, so readers that split on it
  *     still see where the field ends.
- *   - json/jsonl of an entry without raw_json (built in code): the struct's
+ *   - json/jsonl of an entry without JSON text (built in code): the struct's
  *     fields in the API's order, compact like jansson's output, C0 80 turned
  *     back into \u0000; bytes are otherwise copied as they are (so invalid
  *     UTF-8 in such an entry would give invalid JSON). */
@@ -319,10 +319,8 @@ static const char *created_text(const struct log_entry *e, char buf[DATETIME_TEX
 
 static void json_object(struct buf *out, const struct log_entry *e)
 {
-    if (e->raw_json) {
-        buf_appends(out, e->raw_json);
+    if (log_entry_json(e, out))
         return;
-    }
     char time[DATETIME_TEXT_MAX];
     buf_printf(out, "{\"id\":%" PRId64 ",\"level\":%d,\"logger_name\":", e->id, e->level);
     json_string(out, e->logger_name);

@@ -1,11 +1,21 @@
 /* entry.h — the data model: one action-log entry and one page of them.
  *
  * Contract: an entry owns all its strings; string fields are never NULL after
- * decoding (a null or missing trace is ""). raw_json is the entry object as the
- * server sent it (all fields, original order; re-serialised compactly), used by
- * the json/jsonl output so scripts get the server's fields exactly.
+ * decoding (a null or missing trace is ""). The entry's JSON text is the entry
+ * object as the server sent it (all fields, original order; re-serialised
+ * compactly), used by the json/jsonl output so scripts get the server's fields
+ * exactly: read it with log_entry_json, never through raw_json directly.
+ *
+ * Ownership, one of two forms:
+ *   - built in code (tests, hand-made entries): text is NULL and each string
+ *     field, raw_json included, is its own malloc'd C string (or NULL).
+ *   - decoded: text holds everything in one allocation and raw_json is NULL.
+ *     Every string field points into text->bytes; a field whose JSON string had
+ *     no escape sequence is the JSON text's own bytes (its closing quote stored
+ *     as '\0'), so such text is held once. Never assign a field of a decoded
+ *     entry; copy it (log_entry_copy) or free it.
  * log_entry_free / log_page_free release everything and zero the struct; both
- * accept a zeroed struct.
+ * accept a zeroed struct. log_entry_bytes counts what an entry holds.
  *
  * Text fields are C strings, so a U+0000 the server sent (JSON "\u0000") is
  * held as the two bytes C0 80 ("modified UTF-8", never valid UTF-8 otherwise):
@@ -13,13 +23,29 @@
 #ifndef OMSLOG_ENTRY_H
 #define OMSLOG_ENTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "omslog/buf.h"
 #include "omslog/datetime.h"
 
 #define ENTRY_NUL_STANDIN "\xc0\x80"
 #define ENTRY_NUL_STANDIN_LEN 2
+
+/* The string fields of an entry that can share the JSON text's bytes. */
+#define ENTRY_TEXT_FIELDS 5
+
+/* A decoded entry's text, one allocation: json_len bytes of JSON text (with
+ * '\0' for '"' at each cut[] offset), a '\0', then each string field that
+ * differs from its JSON text (it had escapes), NUL-terminated. */
+struct log_entry_text {
+    size_t size; /* bytes of bytes[] */
+    size_t json_len;
+    size_t cut[ENTRY_TEXT_FIELDS]; /* ascending */
+    size_t ncuts;
+    char bytes[];
+};
 
 struct log_entry {
     int64_t id;
@@ -30,7 +56,8 @@ struct log_entry {
     char *trace;      /* "" when null or missing */
     char *created_at; /* exactly as the server sent it */
     struct log_time created;
-    char *raw_json;
+    char *raw_json;              /* built in code only: see above */
+    struct log_entry_text *text; /* decoded only: see above */
 };
 
 struct log_page {
@@ -43,7 +70,13 @@ struct log_page {
 
 void log_entry_free(struct log_entry *e);
 void log_page_free(struct log_page *p);
-/* Deep copy (dst is overwritten, not freed first). */
+/* Deep copy (dst is overwritten, not freed first), in the same form. */
 void log_entry_copy(struct log_entry *dst, const struct log_entry *src);
+/* Append the entry's JSON text to out and return true; false (nothing
+ * appended) when the entry holds none (built in code without raw_json). */
+bool log_entry_json(const struct log_entry *e, struct buf *out);
+/* Bytes the entry holds: the struct itself plus every byte it owns
+ * (allocator overhead aside). What the store's byte budget counts. */
+size_t log_entry_bytes(const struct log_entry *e);
 
 #endif

@@ -64,7 +64,7 @@ static void yank_copy(struct app *a, enum yank_item item)
     char *url = url_entry(api_endpoint(a->api), e->id);
     switch (item) {
     case YANK_JSON:
-        buf_appends(&payload, e->raw_json ? e->raw_json : "");
+        log_entry_json(e, &payload);
         break;
     case YANK_MESSAGE:
         buf_appends(&payload, e->message ? e->message : "");
@@ -178,7 +178,8 @@ void yank_save_answer(struct app *a, const char *path, bool confirmed)
         return;
     }
     struct buf out = {0};
-    buf_appends(&out, e->raw_json ? e->raw_json : "{}");
+    if (!log_entry_json(e, &out))
+        buf_appends(&out, "{}");
     buf_putc(&out, '\n');
     size_t off = 0;
     bool ok = true;

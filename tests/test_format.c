@@ -340,6 +340,10 @@ static void test_extreme_levels_whole(void **state)
     assert_non_null(strstr(out, "level: Level 2147483647 (2147483647)\n"));
     assert_non_null(strstr(out, "level: Level -2147483648 (-2147483648)\n"));
     free(out);
+    out = render(FORMAT_TABLE, 120, true, es, 2, NULL);
+    assert_non_null(strstr(out, "Level 2147483647  "));
+    assert_non_null(strstr(out, "Level -2147483648  "));
+    free(out);
     out = render(FORMAT_CSV, 80, true, es, 2, NULL);
     assert_non_null(strstr(out, "1,2147483647,Level 2147483647,"));
     assert_non_null(strstr(out, "2,-2147483648,Level -2147483648,"));

@@ -14,7 +14,9 @@ requests the mock received. At the end it prints the samples' figures and checks
 
   - omslog is still running, and the count on its screen grew;
   - RSS at the end is within --rss-slack (10 %) of RSS after the warm-up (the
-    first --warmup-share of the run, at least one sample);
+    first --warmup-share of the run, at least one sample), and so is its
+    anonymous part (RssAnon: heap and stacks, what a leak grows; the rest is
+    library pages mapped in as code runs for the first time);
   - the descriptor count never rose more than --fd-slack (2) above the warm-up's
     highest;
   - no request storm: at most --max-per-minute requests in any minute and at most
@@ -93,15 +95,21 @@ class SoakHooks(mock_oms.Hooks):
             return list(self.times)
 
 
-def proc_rss_kb(pid):
+def proc_memory_kb(pid):
+    """(VmRSS, RssAnon) of pid in kB, or None when it is gone. RssAnon is the
+    process's own memory (heap, stacks): what a leak grows. The rest of VmRSS is
+    file pages (the binary and shared libraries), faulted in as code paths run
+    for the first time (the first 500, the first reset...)."""
+    got = {}
     try:
         with open("/proc/%d/status" % pid) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                key = line.split(":")[0]
+                if key in ("VmRSS", "RssAnon"):
+                    got[key] = int(line.split()[1])
     except (OSError, ValueError):
-        pass
-    return None
+        return None
+    return (got["VmRSS"], got["RssAnon"]) if len(got) == 2 else None
 
 
 def proc_fds(pid):
@@ -191,7 +199,7 @@ def run(args):
     mock = mock_oms.MockServer(hooks=hooks, token=TOKEN, count=args.count).start()
     home = tempfile.mkdtemp(prefix="omslog-soak-")
     stop = threading.Event()
-    samples = []  # (elapsed s, rss kB, fds, requests so far)
+    samples = []  # (elapsed s, rss kB, fds, requests so far, anon kB)
     try:
         pid = launch(os.path.abspath(args.bin), mock.url, home)
         first = wait_screen(lambda s: re.search(r"row 1 of [\d,]+", s), START_TIMEOUT_S)
@@ -210,18 +218,18 @@ def run(args):
                 hooks.inject(FAULTS[fault_no % len(FAULTS)])
                 fault_no += 1
                 next_fault += args.fault_every
-            rss, fds = proc_rss_kb(pid), proc_fds(pid)
-            if rss is None or fds is None:
+            mem, fds = proc_memory_kb(pid), proc_fds(pid)
+            if mem is None or fds is None:
                 break  # omslog is gone
-            samples.append((now - t0, rss, fds, len(hooks.requests())))
-            el, _, _, nreq = samples[-1]
-            print("  %7.1f s  rss %6.1f MB  fds %3d  requests %6d" %
-                  (el, rss / KB_PER_MB, fds, nreq), flush=True)
+            samples.append((now - t0, mem[0], fds, len(hooks.requests()), mem[1]))
+            el, rss, _, nreq, anon = samples[-1]
+            print("  %7.1f s  rss %6.1f MB (anon %5.1f MB)  fds %3d  requests %6d" %
+                  (el, rss / KB_PER_MB, anon / KB_PER_MB, fds, nreq), flush=True)
             if now - t0 >= duration:
                 break
             time.sleep(args.every)
         t_end = time.monotonic()
-        alive = proc_rss_kb(pid) is not None
+        alive = proc_memory_kb(pid) is not None
         final = screen()
         return report(args, hooks, samples, t0, t_end, alive, count0, shown_count(final), final)
     finally:
@@ -244,6 +252,8 @@ def report(args, hooks, samples, t0, t_end, alive, count0, count1, final):
     rss_ref, rss_last = warm[-1][1], samples[-1][1]
     rss_max = max(s[1] for s in after)
     growth = (rss_last - rss_ref) / rss_ref if rss_ref else 0.0
+    anon_ref, anon_last = warm[-1][4], samples[-1][4]
+    anon_growth = (anon_last - anon_ref) / anon_ref if anon_ref else 0.0
     fd_warm = max(s[2] for s in warm)
     fd_after = max(s[2] for s in after)
     times = hooks.requests()
@@ -259,6 +269,10 @@ def report(args, hooks, samples, t0, t_end, alive, count0, count1, final):
           "highest after warm-up: %.1f MB"
           % (warm[-1][0], rss_ref / KB_PER_MB, rss_last / KB_PER_MB, growth * 100,
              rss_max / KB_PER_MB))
+    print("  of which anonymous (heap, stacks): %.1f MB after warm-up; at the end: %.1f MB "
+          "(%+.1f %%); highest after warm-up: %.1f MB"
+          % (anon_ref / KB_PER_MB, anon_last / KB_PER_MB, anon_growth * 100,
+             max(s[4] for s in after) / KB_PER_MB))
     print("  open fds: warm-up max %d, after warm-up %d..%d, at the end %d"
           % (fd_warm, min(s[2] for s in after), fd_after, samples[-1][2]))
     print("  API requests: %d in the run, %.1f per minute; most in any 60 s: %d; "
@@ -266,8 +280,11 @@ def report(args, hooks, samples, t0, t_end, alive, count0, count1, final):
     print("  faults served: %s" % ", ".join("%s %d" % (k, hooks.faults_done[k])
                                            for k in FAULTS))
     if growth > args.rss_slack:
-        broken.append("RSS grew %.1f %% after warm-up (bound %.0f %%)"
-                      % (growth * 100, args.rss_slack * 100))
+        broken.append("RSS grew %.1f %% after warm-up (bound %.0f %%; anonymous %+.1f %%)"
+                      % (growth * 100, args.rss_slack * 100, anon_growth * 100))
+    if anon_growth > args.rss_slack:
+        broken.append("anonymous memory grew %.1f %% after warm-up (bound %.0f %%)"
+                      % (anon_growth * 100, args.rss_slack * 100))
     if fd_after > fd_warm + args.fd_slack:
         broken.append("descriptors rose from %d to %d" % (fd_warm, fd_after))
     if max_minute > args.max_per_minute:

@@ -3,7 +3,8 @@
  * One json_loadb per body, then a walk over the tree. Each entry's text is one
  * allocation: its JSON text cut from the body (compacted only when the server
  * pretty-prints), the fields without escapes pointing into it, the others
- * copied after it (see entry.h). The body is
+ * copied after it, their JSON left out where escaping them gives it back
+ * (see entry.h). The body is
  * copied only in the rare case that it holds a lone surrogate escape that must
  * be rewritten before jansson sees it. Nothing else is formatted unless there
  * is an error to report. */
@@ -343,8 +344,8 @@ static void decode_buf_append_string(struct buf *b, const json_t *v)
 /* ------------------------------------------------------------------------ */
 /* Entries. */
 
-/* The entry's string fields, in the order they are checked. */
-enum decode_text_field { DECODE_LOGGER, DECODE_MESSAGE, DECODE_APP, DECODE_TRACE, DECODE_CREATED };
+/* The entry's string fields (enum entry_text_field), in the order they are
+ * checked. */
 static const char *const decode_text_names[ENTRY_TEXT_FIELDS] = {
     "logger_name", "message", "app_name", "trace", "created_at",
 };
@@ -376,7 +377,7 @@ static enum decode_failure decode_bad_time(struct omslog_error *err, const struc
     char w[DECODE_WHO_MAX];
     enum decode_failure why =
         decode_fail(err, DECODE_BAD_FIELD, "%s: field \"%s\" is not an ISO 8601 time: \"%s\"",
-                    decode_who_text(who, w), decode_text_names[DECODE_CREATED], buf_str(&b));
+                    decode_who_text(who, w), decode_text_names[ENTRY_CREATED], buf_str(&b));
     buf_free(&b);
     return why;
 }
@@ -603,52 +604,105 @@ static bool decode_same_text(const char *s, size_t len, const json_t *v)
            !memchr(s, '\0', len);
 }
 
+/* How a field is held in its entry's text (entry.h). */
+enum decode_hold {
+    DECODE_HOLD_COPY,   /* a copy after the JSON text */
+    DECODE_HOLD_ALIAS,  /* the JSON text's own bytes */
+    DECODE_HOLD_ESCAPE, /* a copy, its JSON left out: escaping it gives it back */
+};
+
+static enum decode_hold decode_hold_of(const char *s, const struct decode_range *at,
+                                       const json_t *v)
+{
+    if (!v || !at->found)
+        return DECODE_HOLD_COPY;
+    const char *raw = s + at->start;
+    size_t n = at->end - at->start;
+    if (decode_same_text(raw, n, v))
+        return DECODE_HOLD_ALIAS;
+    if (log_entry_escapes_as(json_string_value(v), json_string_length(v), raw, n))
+        return DECODE_HOLD_ESCAPE;
+    return DECODE_HOLD_COPY;
+}
+
+/* Move the JSON text src[0..len) to t->bytes (src may be t->bytes itself: the
+ * text only shrinks) leaving out the contents of ESCAPE fields and ending
+ * ALIAS fields with '\0' (off[f]: where they start); sets the splices. */
+static void decode_place_json(struct log_entry_text *t, const char *src, size_t len,
+                              const struct decode_range at[], const enum decode_hold hold[],
+                              size_t off[])
+{
+    int order[ENTRY_TEXT_FIELDS], n = 0;
+    for (int f = 0; f < ENTRY_TEXT_FIELDS; f++) {
+        if (hold[f] == DECODE_HOLD_COPY)
+            continue;
+        int k = n++;
+        for (; k > 0 && at[order[k - 1]].start > at[f].start; k--)
+            order[k] = order[k - 1];
+        order[k] = f;
+    }
+    size_t o = 0, pos = 0;
+    t->nsplices = 0;
+    for (int k = 0; k < n; k++) {
+        int f = order[k];
+        /* Up to the closing quote (ALIAS) or through the opening one. */
+        size_t upto = hold[f] == DECODE_HOLD_ALIAS ? at[f].end : at[f].start;
+        memmove(t->bytes + o, src + pos, upto - pos);
+        o += upto - pos;
+        if (hold[f] == DECODE_HOLD_ALIAS) {
+            off[f] = o - (at[f].end - at[f].start);
+            t->bytes[o] = '\0';
+            t->splice[t->nsplices++] = (struct log_entry_splice){o, -1};
+            o++;
+            pos = upto + 1;
+        } else {
+            t->splice[t->nsplices++] = (struct log_entry_splice){o, f};
+            pos = at[f].end; /* the closing quote is copied next */
+        }
+    }
+    memmove(t->bytes + o, src + pos, len - pos);
+    t->json_len = o + (len - pos);
+    t->bytes[t->json_len] = '\0';
+}
+
 /* Fill e->text (see entry.h) from the entry's JSON text src[0..len), compact
- * or to be compacted, and its field values v[] (NULL: ""). A field whose
- * value is its JSON bytes is not copied: it points at them, its closing quote
- * replaced by '\0' (log_entry_json puts it back). */
+ * or to be compacted, and its field values v[] (NULL: ""). Each field is held
+ * once where it can be (see enum decode_hold); the JSON text only when
+ * log_entry_json could not give it back byte for byte. */
 static void decode_build_text(struct log_entry *e, const char *src, size_t len, bool compact,
                               const json_t *const v[ENTRY_TEXT_FIELDS])
 {
     struct decode_range at[ENTRY_TEXT_FIELDS];
-    bool alias[ENTRY_TEXT_FIELDS];
+    enum decode_hold hold[ENTRY_TEXT_FIELDS];
     decode_field_ranges(src, len, at);
     size_t size = len + 1;
     for (int f = 0; f < ENTRY_TEXT_FIELDS; f++) {
-        alias[f] =
-            at[f].found && decode_same_text(src + at[f].start, at[f].end - at[f].start, v[f]);
-        /* Room for a copy unless the bytes stay where they are found. */
-        if (!(compact && alias[f]))
+        /* Compacting moves the text: room for every copy, decided after it. */
+        hold[f] = compact ? decode_hold_of(src, &at[f], v[f]) : DECODE_HOLD_COPY;
+        if (hold[f] == DECODE_HOLD_ESCAPE)
+            size -= at[f].end - at[f].start;
+        if (hold[f] != DECODE_HOLD_ALIAS)
             size += (v[f] ? decode_string_size(v[f]) : 0) + 1;
     }
     struct log_entry_text *t = xmalloc(sizeof *t + size);
-    t->ncuts = 0;
+    size_t off[ENTRY_TEXT_FIELDS];
     if (compact) {
-        memcpy(t->bytes, src, len);
-        t->json_len = len;
+        decode_place_json(t, src, len, at, hold, off);
     } else {
-        /* The same strings, moved: find them again where they are now. */
-        t->json_len = decode_compact_into(t->bytes, src, len);
-        decode_field_ranges(t->bytes, t->json_len, at);
+        /* The same strings, moved: find them again where they are now. Any
+         * way of holding them needs no more room than was reserved. */
+        size_t n = decode_compact_into(t->bytes, src, len);
+        decode_field_ranges(t->bytes, n, at);
         for (int f = 0; f < ENTRY_TEXT_FIELDS; f++)
-            alias[f] = at[f].found &&
-                       decode_same_text(t->bytes + at[f].start, at[f].end - at[f].start, v[f]);
+            hold[f] = decode_hold_of(t->bytes, &at[f], v[f]);
+        decode_place_json(t, t->bytes, n, at, hold, off);
     }
-    t->bytes[t->json_len] = '\0';
-    size_t off[ENTRY_TEXT_FIELDS], tail = t->json_len + 1;
+    size_t tail = t->json_len + 1;
     for (int f = 0; f < ENTRY_TEXT_FIELDS; f++) {
-        if (!alias[f]) {
+        if (hold[f] != DECODE_HOLD_ALIAS) {
             off[f] = tail;
             tail += decode_put_string(t->bytes + tail, v[f]);
-            continue;
         }
-        off[f] = at[f].start;
-        t->bytes[at[f].end] = '\0';
-        /* Keep cut[] ascending (the keys come in any order). */
-        size_t k = t->ncuts++;
-        for (; k > 0 && t->cut[k - 1] > at[f].end; k--)
-            t->cut[k] = t->cut[k - 1];
-        t->cut[k] = at[f].end;
     }
     if (tail < size) /* room that compaction or aliasing left unused */
         t = xrealloc(t, sizeof *t + tail);
@@ -698,7 +752,7 @@ static enum decode_failure decode_entry_object(const json_t *obj, size_t index, 
     const json_t *v[ENTRY_TEXT_FIELDS];
     for (int f = 0; f < ENTRY_TEXT_FIELDS; f++) {
         enum decode_failure why =
-            decode_string_field(obj, &who, decode_text_names[f], f == DECODE_TRACE, &v[f], err);
+            decode_string_field(obj, &who, decode_text_names[f], f == ENTRY_TRACE, &v[f], err);
         if (why != DECODE_OK)
             return why;
     }
@@ -717,7 +771,7 @@ static enum decode_failure decode_entry_object(const json_t *obj, size_t index, 
     }
     if (datetime_parse(e.created_at, &e.created) != 0) {
         log_entry_free(&e);
-        return decode_bad_time(err, &who, v[DECODE_CREATED]);
+        return decode_bad_time(err, &who, v[ENTRY_CREATED]);
     }
     *out = e;
     return DECODE_OK;

@@ -763,9 +763,9 @@ static size_t bytes_as_separate_strings(const struct log_entry *e)
 /* The fixed part of a decoded entry: the struct and its text's header. */
 #define ENTRY_FIXED_BYTES (sizeof(struct log_entry) + sizeof(struct log_entry_text))
 
-/* A typical page (the fixture: its trace has escapes, the rest not) holds
- * each entry's text about once: the JSON text, plus a copy of the escaped
- * trace only. */
+/* A typical page (the fixture) holds each entry's text once: fields without
+ * escapes are the JSON text's bytes, and the trace (escaped as DRF does) is
+ * held decoded, its JSON written back from it. */
 static void test_entry_bytes_typical_page(void **state)
 {
     (void)state;
@@ -776,15 +776,15 @@ static void test_entry_bytes_typical_page(void **state)
     for (size_t i = 0; i < p.n; i++) {
         const struct log_entry *e = &p.entries[i];
         size_t bytes = log_entry_bytes(e), json = strlen(json_of(e));
-        /* Upper bound: the JSON text once, a copy of the trace (which has
-         * escapes), a terminator per field. */
-        assert_true(bytes <= ENTRY_FIXED_BYTES + json + 1 + strlen(e->trace) + 1);
-        /* Text bytes (the fixed part aside: it is what six mallocs' own
-         * overhead used to be) are fewer than as separate strings. */
-        assert_true(bytes - ENTRY_FIXED_BYTES < bytes_as_separate_strings(e) - sizeof *e);
+        /* Upper bound: the JSON text once and a terminator per field. */
+        assert_true(bytes <= ENTRY_FIXED_BYTES + json + 1 + ENTRY_TEXT_FIELDS);
         print_message("entry %lld: %zu bytes held (as separate strings: %zu)\n", (long long)e->id,
                       bytes, bytes_as_separate_strings(e));
     }
+    /* The first entry's trace has escapes: its JSON is not stored. */
+    assert_non_null(strchr(p.entries[0].trace, '\n'));
+    assert_true(p.entries[0].text->json_len + strlen(p.entries[0].trace) <
+                strlen(json_of(&p.entries[0])));
     log_page_free(&p);
     free(body);
 }
@@ -836,17 +836,68 @@ static void test_entry_bytes_big_message(void **state)
     assert_memory_equal(json_of(&copy), start, entry_len);
     log_entry_free(&copy);
 
-    /* With escapes the decoded text differs from the JSON text: both are
-     * held, the message once decoded. */
+    /* Escaped as DRF escapes: held once, decoded; the JSON written back. */
     buf_reset(&b);
     page_with_message(&b, "0123456789abcd\\n", MIB / 16);
     assert_int_equal(decode_page(b.data, b.len, &p, NULL), 0);
     e = &p.entries[0];
     assert_int_equal(strlen(e->message), MIB - MIB / 16);
     assert_int_equal(e->message[14], '\n');
-    assert_true(log_entry_bytes(e) < 2 * MIB + 512);
+    assert_true(log_entry_bytes(e) < MIB);
+    entry_len = (size_t)(strstr(b.data, "}]}") + 1 - (strstr(b.data, "[{") + 1));
+    assert_int_equal(strlen(json_of(e)), entry_len);
+    assert_memory_equal(json_of(e), strstr(b.data, "[{") + 1, entry_len);
+    log_page_free(&p);
+
+    /* Escaped otherwise ("\u000a" where DRF writes "\n"): the server's JSON
+     * is kept as well, so json output stays byte for byte. */
+    buf_reset(&b);
+    page_with_message(&b, "0123456789\\u000a", MIB / 16);
+    assert_int_equal(decode_page(b.data, b.len, &p, NULL), 0);
+    e = &p.entries[0];
+    assert_int_equal(strlen(e->message), MIB / 16 * 11);
+    assert_true(log_entry_bytes(e) > MIB + MIB / 16 * 11);
+    assert_true(log_entry_bytes(e) < 2 * MIB);
+    entry_len = (size_t)(strstr(b.data, "}]}") + 1 - (strstr(b.data, "[{") + 1));
+    assert_int_equal(strlen(json_of(e)), entry_len);
+    assert_memory_equal(json_of(e), strstr(b.data, "[{") + 1, entry_len);
     log_page_free(&p);
     buf_free(&b);
+}
+
+/* Every escape DRF writes comes back byte for byte from the decoded field,
+ * and so does every escape it does not write (kept from the server). */
+static void test_escapes_written_back_exactly(void **state)
+{
+    (void)state;
+    static const char *const messages[] = {
+        /* DRF's own: the field's JSON is not stored. */
+        "a\\\"b\\\\c\\b\\f\\n\\r\\t\\u0000\\u0001\\u001f\\u2028\\u2029 \x7f é 注",
+        /* Others: kept as sent. */
+        "\\/",
+        "\\u000A",
+        "\\u00e9",
+        "\\u0041",
+        "a\\ud83d\\ude9a",
+        "\\u2028\xe2\x80\xa9",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(messages); i++) {
+        struct buf body = {0};
+        buf_printf(&body,
+                   "{" F_ID F_LEVEL F_LOGGER "\"message\":\"%s\"," F_APP F_TRACE F_CREATED "}",
+                   messages[i]);
+        struct log_entry e = {0};
+        assert_int_equal(decode_entry(body.data, body.len, &e, NULL), 0);
+        assert_string_equal(json_of(&e), body.data);
+        struct log_entry copy;
+        log_entry_copy(&copy, &e);
+        assert_string_equal(json_of(&copy), body.data);
+        bool written_back = e.text->json_len < body.len;
+        assert_true(written_back == (i == 0));
+        log_entry_free(&copy);
+        log_entry_free(&e);
+        buf_free(&body);
+    }
 }
 
 /* An entry built in code counts each of its strings. */
@@ -1147,6 +1198,7 @@ int main(void)
         cmocka_unit_test(test_big_trace),
         cmocka_unit_test(test_entry_bytes_typical_page),
         cmocka_unit_test(test_entry_bytes_big_message),
+        cmocka_unit_test(test_escapes_written_back_exactly),
         cmocka_unit_test(test_entry_bytes_built_in_code),
         cmocka_unit_test(test_fields_follow_jansson),
         cmocka_unit_test(test_every_prefix_fails),

@@ -1,8 +1,10 @@
 /* decode.c — see include/omslog/decode.h
  *
- * One json_loadb per body, then a walk over the tree; strings are copied once
- * into the entry that owns them, and each entry's raw_json is one copy of its
- * text in the body (compacted only when the server pretty-prints). The body is
+ * One json_loadb per body, then a walk over the tree. Each entry's text is one
+ * allocation: its JSON text cut from the body (compacted only when the server
+ * pretty-prints), the fields without escapes pointing into it, the others
+ * copied after it, their JSON left out where escaping them gives it back
+ * (see entry.h). The body is
  * copied only in the rare case that it holds a lone surrogate escape that must
  * be rewritten before jansson sees it. Nothing else is formatted unless there
  * is an error to report. */
@@ -304,20 +306,29 @@ static size_t decode_copy_nul_escaped(char *dst, const char *s, size_t len)
     return (size_t)(d - dst);
 }
 
+/* Bytes a JSON string takes as a C string, without the terminator. */
+static size_t decode_string_size(const json_t *v)
+{
+    size_t len = json_string_length(v);
+    /* nuls <= len, and a string of SIZE_MAX / 2 bytes cannot have been parsed. */
+    return len + decode_count_nuls(json_string_value(v), len) * (ENTRY_NUL_STANDIN_LEN - 1);
+}
+
+/* Write v as a C string (NULs as C0 80) at dst, which has room for
+ * decode_string_size(v) + 1 bytes (v NULL: ""); returns the bytes written,
+ * terminator included. */
+static size_t decode_put_string(char *dst, const json_t *v)
+{
+    size_t n = v ? decode_copy_nul_escaped(dst, json_string_value(v), json_string_length(v)) : 0;
+    dst[n] = '\0';
+    return n + 1;
+}
+
 /* A malloc'd C string of a JSON string (NULs as C0 80). */
 static char *decode_strdup(const json_t *v)
 {
-    const char *s = json_string_value(v);
-    size_t len = json_string_length(v);
-    size_t nuls = decode_count_nuls(s, len);
-    /* nuls <= len, and a string of SIZE_MAX / 2 bytes cannot have been parsed. */
-    char *out = xmalloc(len + nuls * (ENTRY_NUL_STANDIN_LEN - 1) + 1);
-    size_t n = len;
-    if (nuls)
-        n = decode_copy_nul_escaped(out, s, len);
-    else
-        memcpy(out, s, len);
-    out[n] = '\0';
+    char *out = xmalloc(decode_string_size(v) + 1);
+    decode_put_string(out, v);
     return out;
 }
 
@@ -333,39 +344,40 @@ static void decode_buf_append_string(struct buf *b, const json_t *v)
 /* ------------------------------------------------------------------------ */
 /* Entries. */
 
+/* The entry's string fields (enum entry_text_field), in the order they are
+ * checked. */
+static const char *const decode_text_names[ENTRY_TEXT_FIELDS] = {
+    "logger_name", "message", "app_name", "trace", "created_at",
+};
+
+/* Check a string field; *out is its value, or NULL for a null or missing
+ * nullable one (which reads as ""). */
 static enum decode_failure decode_string_field(const json_t *obj, const struct decode_who *who,
-                                               const char *name, bool nullable, char **out,
+                                               const char *name, bool nullable, const json_t **out,
                                                struct omslog_error *err)
 {
     const json_t *v = json_object_get(obj, name);
-    if (nullable && (!v || json_is_null(v))) {
-        *out = xstrdup("");
+    *out = NULL;
+    if (nullable && (!v || json_is_null(v)))
         return DECODE_OK;
-    }
     if (!v)
         return decode_missing(err, who, name);
     if (!json_is_string(v))
         return decode_wrong_type(err, who, name, v, nullable ? "a string or null" : "a string");
-    *out = decode_strdup(v);
+    *out = v;
     return DECODE_OK;
 }
 
-static enum decode_failure decode_created_at(const json_t *obj, const struct decode_who *who,
-                                             struct log_entry *e, struct omslog_error *err)
+static enum decode_failure decode_bad_time(struct omslog_error *err, const struct decode_who *who,
+                                           const json_t *v)
 {
-    static const char name[] = "created_at";
-    enum decode_failure why = decode_string_field(obj, who, name, false, &e->created_at, err);
-    if (why != DECODE_OK)
-        return why;
-    if (datetime_parse(e->created_at, &e->created) == 0)
-        return DECODE_OK;
     /* Quote the server's original bytes (with any NUL) for the message. */
-    const json_t *v = json_object_get(obj, name);
     struct buf b = {0};
     decode_append_excerpt(&b, json_string_value(v), json_string_length(v), DECODE_EXCERPT_MAX, 1);
     char w[DECODE_WHO_MAX];
-    why = decode_fail(err, DECODE_BAD_FIELD, "%s: field \"%s\" is not an ISO 8601 time: \"%s\"",
-                      decode_who_text(who, w), name, buf_str(&b));
+    enum decode_failure why =
+        decode_fail(err, DECODE_BAD_FIELD, "%s: field \"%s\" is not an ISO 8601 time: \"%s\"",
+                    decode_who_text(who, w), decode_text_names[ENTRY_CREATED], buf_str(&b));
     buf_free(&b);
     return why;
 }
@@ -510,12 +522,11 @@ static size_t decode_results_spans(const char *s, size_t len, struct decode_span
     return n;
 }
 
-/* A malloc'd, NUL-terminated copy of valid JSON text without the whitespace
+/* Copy valid JSON text to out (room for len bytes) without the whitespace
  * (and stray NUL bytes) outside strings, so that an entry from a
- * pretty-printing server is one line of jsonl output. */
-static char *decode_compact_dup(const char *s, size_t len)
+ * pretty-printing server is one line of jsonl output; returns the length. */
+static size_t decode_compact_into(char *out, const char *s, size_t len)
 {
-    char *out = xmalloc(len + 1);
     size_t o = 0;
     bool in_string = false;
     for (size_t i = 0; i < len; i++) {
@@ -533,21 +544,174 @@ static char *decode_compact_dup(const char *s, size_t len)
             in_string = c == '"';
         }
     }
-    out[o] = '\0';
-    return out;
+    return o;
 }
 
-/* The entry's text as the server sent it: a plain copy when the span holds
- * nothing to drop (the usual compact DRF output), else compacted. */
-static char *decode_raw_dup(const char *s, const struct decode_span *span)
+/* Where a string field's value stands in an entry's text: the bytes between
+ * its quotes, s[start..end), end being the closing quote. */
+struct decode_range {
+    size_t start, end;
+    bool found;
+};
+
+/* The text field a key (quotes included) names, or -1. */
+static int decode_text_key(const char *key, size_t len)
 {
-    size_t len = span->end - span->start;
-    if (!span->compact)
-        return decode_compact_dup(s + span->start, len);
-    char *out = xmalloc(len + 1);
-    memcpy(out, s + span->start, len);
-    out[len] = '\0';
-    return out;
+    for (int f = 0; f < ENTRY_TEXT_FIELDS; f++) {
+        const char *name = decode_text_names[f];
+        size_t n = strlen(name);
+        if (len == n + 2 && key[0] == '"' && memcmp(key + 1, name, n) == 0)
+            return f;
+    }
+    return -1;
+}
+
+/* The string values of the text fields of the object s[0..len) (valid
+ * JSON), the last of duplicate keys as jansson keeps. A field found here is
+ * only a candidate: the caller checks its bytes against jansson's value. */
+static void decode_field_ranges(const char *s, size_t len, struct decode_range at[])
+{
+    memset(at, 0, ENTRY_TEXT_FIELDS * sizeof *at);
+    size_t i = decode_skip_ws(s, 0, len);
+    if (i >= len || s[i] != '{')
+        return;
+    i++;
+    while ((i = decode_skip_ws(s, i, len)) < len && s[i] == '"') {
+        size_t kstart = i;
+        i = decode_skip_string(s, i, len);
+        int f = decode_text_key(s + kstart, i - kstart);
+        i = decode_skip_ws(s, i, len);
+        if (i >= len || s[i] != ':')
+            return;
+        size_t vstart = decode_skip_ws(s, i + 1, len);
+        bool unused = true;
+        i = decode_skip_value(s, vstart, len, &unused);
+        if (f >= 0) {
+            bool quoted = vstart < len && s[vstart] == '"' && i - vstart >= 2 && s[i - 1] == '"';
+            at[f] = (struct decode_range){vstart + 1, i - 1, quoted};
+        }
+        i = decode_skip_ws(s, i, len);
+        if (i < len && s[i] == ',')
+            i++;
+    }
+}
+
+/* Whether s[0..len) is v's value byte for byte (no escape was decoded), so
+ * the field can be those bytes; v must hold no NUL, which is a C string's end. */
+static bool decode_same_text(const char *s, size_t len, const json_t *v)
+{
+    return v && json_string_length(v) == len && memcmp(s, json_string_value(v), len) == 0 &&
+           !memchr(s, '\0', len);
+}
+
+/* How a field is held in its entry's text (entry.h). */
+enum decode_hold {
+    DECODE_HOLD_COPY,   /* a copy after the JSON text */
+    DECODE_HOLD_ALIAS,  /* the JSON text's own bytes */
+    DECODE_HOLD_ESCAPE, /* a copy, its JSON left out: escaping it gives it back */
+};
+
+static enum decode_hold decode_hold_of(const char *s, const struct decode_range *at,
+                                       const json_t *v)
+{
+    if (!v || !at->found)
+        return DECODE_HOLD_COPY;
+    const char *raw = s + at->start;
+    size_t n = at->end - at->start;
+    if (decode_same_text(raw, n, v))
+        return DECODE_HOLD_ALIAS;
+    if (log_entry_escapes_as(json_string_value(v), json_string_length(v), raw, n))
+        return DECODE_HOLD_ESCAPE;
+    return DECODE_HOLD_COPY;
+}
+
+/* Move the JSON text src[0..len) to t->bytes (src may be t->bytes itself: the
+ * text only shrinks) leaving out the contents of ESCAPE fields and ending
+ * ALIAS fields with '\0' (off[f]: where they start); sets the splices. */
+static void decode_place_json(struct log_entry_text *t, const char *src, size_t len,
+                              const struct decode_range at[], const enum decode_hold hold[],
+                              size_t off[])
+{
+    int order[ENTRY_TEXT_FIELDS], n = 0;
+    for (int f = 0; f < ENTRY_TEXT_FIELDS; f++) {
+        if (hold[f] == DECODE_HOLD_COPY)
+            continue;
+        int k = n++;
+        for (; k > 0 && at[order[k - 1]].start > at[f].start; k--)
+            order[k] = order[k - 1];
+        order[k] = f;
+    }
+    size_t o = 0, pos = 0;
+    t->nsplices = 0;
+    for (int k = 0; k < n; k++) {
+        int f = order[k];
+        /* Up to the closing quote (ALIAS) or through the opening one. */
+        size_t upto = hold[f] == DECODE_HOLD_ALIAS ? at[f].end : at[f].start;
+        memmove(t->bytes + o, src + pos, upto - pos);
+        o += upto - pos;
+        if (hold[f] == DECODE_HOLD_ALIAS) {
+            off[f] = o - (at[f].end - at[f].start);
+            t->bytes[o] = '\0';
+            t->splice[t->nsplices++] = (struct log_entry_splice){o, -1};
+            o++;
+            pos = upto + 1;
+        } else {
+            t->splice[t->nsplices++] = (struct log_entry_splice){o, f};
+            pos = at[f].end; /* the closing quote is copied next */
+        }
+    }
+    memmove(t->bytes + o, src + pos, len - pos);
+    t->json_len = o + (len - pos);
+    t->bytes[t->json_len] = '\0';
+}
+
+/* Fill e->text (see entry.h) from the entry's JSON text src[0..len), compact
+ * or to be compacted, and its field values v[] (NULL: ""). Each field is held
+ * once where it can be (see enum decode_hold); the JSON text only when
+ * log_entry_json could not give it back byte for byte. */
+static void decode_build_text(struct log_entry *e, const char *src, size_t len, bool compact,
+                              const json_t *const v[ENTRY_TEXT_FIELDS])
+{
+    struct decode_range at[ENTRY_TEXT_FIELDS];
+    enum decode_hold hold[ENTRY_TEXT_FIELDS];
+    decode_field_ranges(src, len, at);
+    size_t size = len + 1;
+    for (int f = 0; f < ENTRY_TEXT_FIELDS; f++) {
+        /* Compacting moves the text: room for every copy, decided after it. */
+        hold[f] = compact ? decode_hold_of(src, &at[f], v[f]) : DECODE_HOLD_COPY;
+        if (hold[f] == DECODE_HOLD_ESCAPE)
+            size -= at[f].end - at[f].start;
+        if (hold[f] != DECODE_HOLD_ALIAS)
+            size += (v[f] ? decode_string_size(v[f]) : 0) + 1;
+    }
+    struct log_entry_text *t = xmalloc(sizeof *t + size);
+    size_t off[ENTRY_TEXT_FIELDS];
+    if (compact) {
+        decode_place_json(t, src, len, at, hold, off);
+    } else {
+        /* The same strings, moved: find them again where they are now. Any
+         * way of holding them needs no more room than was reserved. */
+        size_t n = decode_compact_into(t->bytes, src, len);
+        decode_field_ranges(t->bytes, n, at);
+        for (int f = 0; f < ENTRY_TEXT_FIELDS; f++)
+            hold[f] = decode_hold_of(t->bytes, &at[f], v[f]);
+        decode_place_json(t, t->bytes, n, at, hold, off);
+    }
+    size_t tail = t->json_len + 1;
+    for (int f = 0; f < ENTRY_TEXT_FIELDS; f++) {
+        if (hold[f] != DECODE_HOLD_ALIAS) {
+            off[f] = tail;
+            tail += decode_put_string(t->bytes + tail, v[f]);
+        }
+    }
+    if (tail < size) /* room that compaction or aliasing left unused */
+        t = xrealloc(t, sizeof *t + tail);
+    t->size = tail;
+    char **fields[ENTRY_TEXT_FIELDS] = {&e->logger_name, &e->message, &e->app_name, &e->trace,
+                                        &e->created_at};
+    for (int f = 0; f < ENTRY_TEXT_FIELDS; f++)
+        *fields[f] = t->bytes + off[f];
+    e->text = t;
 }
 
 /* index is the 1-based position in the page, or 0 for a single entry. span:
@@ -585,28 +749,32 @@ static enum decode_failure decode_entry_object(const json_t *obj, size_t index, 
                            decode_who_text(&who, w), (long long)lv);
     e.level = (int)lv;
 
-    enum decode_failure why;
-    if ((why = decode_string_field(obj, &who, "logger_name", false, &e.logger_name, err)) ||
-        (why = decode_string_field(obj, &who, "message", false, &e.message, err)) ||
-        (why = decode_string_field(obj, &who, "app_name", false, &e.app_name, err)) ||
-        (why = decode_string_field(obj, &who, "trace", true, &e.trace, err)) ||
-        (why = decode_created_at(obj, &who, &e, err)))
-        goto fail;
+    const json_t *v[ENTRY_TEXT_FIELDS];
+    for (int f = 0; f < ENTRY_TEXT_FIELDS; f++) {
+        enum decode_failure why =
+            decode_string_field(obj, &who, decode_text_names[f], f == ENTRY_TRACE, &v[f], err);
+        if (why != DECODE_OK)
+            return why;
+    }
 
-    /* jansson allocates with malloc (we never install other allocators), so
-     * the caller's free() releases either form. */
-    e.raw_json = span ? decode_raw_dup(text, span) : json_dumps(obj, JSON_COMPACT);
-    if (!e.raw_json) {
-        why = decode_fail(err, DECODE_INTERNAL, "%s: cannot re-serialise the entry",
-                          decode_who_text(&who, w));
-        goto fail;
+    char *dumped = NULL;
+    if (!span) {
+        /* jansson allocates with malloc (we never install other allocators). */
+        dumped = json_dumps(obj, JSON_COMPACT);
+        if (!dumped)
+            return decode_fail(err, DECODE_INTERNAL, "%s: cannot re-serialise the entry",
+                               decode_who_text(&who, w));
+        decode_build_text(&e, dumped, strlen(dumped), true, v);
+        free(dumped);
+    } else {
+        decode_build_text(&e, text + span->start, span->end - span->start, span->compact, v);
+    }
+    if (datetime_parse(e.created_at, &e.created) != 0) {
+        log_entry_free(&e);
+        return decode_bad_time(err, &who, v[ENTRY_CREATED]);
     }
     *out = e;
     return DECODE_OK;
-
-fail:
-    log_entry_free(&e);
-    return why;
 }
 
 /* What decode_entry / decode_page do with the top-level object. */

@@ -9,8 +9,8 @@
  *     fixed columns leave MESSAGE less than TABLE_MESSAGE_WANT_COLS, LOGGER and
  *     APP shrink to their minimums; if MESSAGE still has less than its minimum,
  *     LOGGER, APP and TIME are dropped in that order; ID, LEVEL and
- *     MESSAGE always show. An ID wider than its column borrows from MESSAGE
- *     on that row rather than being cut.
+ *     MESSAGE always show. An ID or level name ("Level -2147483648") wider
+ *     than its column borrows from MESSAGE on that row rather than being cut.
  *   - text: single-line fields are sanitised with no flags (a newline shows as
  *     \n); message and trace keep newlines and tabs (a tab is harmless to a
  *     terminal) and are indented two spaces, blank lines unindented.
@@ -20,7 +20,7 @@
  *     the server's string back exactly (Python's csv module reads NUL since
  *     3.11). A field holding a NUL is quoted, so readers that split on it
  *     still see where the field ends.
- *   - json/jsonl of an entry without raw_json (built in code): the struct's
+ *   - json/jsonl of an entry without JSON text (built in code): the struct's
  *     fields in the API's order, compact like jansson's output, C0 80 turned
  *     back into \u0000; bytes are otherwise copied as they are (so invalid
  *     UTF-8 in such an entry would give invalid JSON). */
@@ -154,7 +154,7 @@ static void table_cell(struct buf *line, struct buf *tmp, const char *text, int 
 }
 
 /* Write a row of cells; the widths of this row may differ from the layout's
- * when an ID is wider than its column. */
+ * when an ID or a level name is wider than its column. */
 static void table_row(struct buf *line, const struct table_layout *l,
                       const char *const cells[COL_COUNT])
 {
@@ -162,12 +162,17 @@ static void table_row(struct buf *line, const struct table_layout *l,
     buf_init(&tmp);
     int cols[COL_COUNT];
     memcpy(cols, l->cols, sizeof cols);
-    int id_w = cells[COL_ID] ? text_width(cells[COL_ID], strlen(cells[COL_ID])) : 0;
-    if (id_w > cols[COL_ID]) {
-        int borrow = id_w - cols[COL_ID];
+    /* An ID or a level name wider than its column is shown whole. */
+    static const int wide[] = {COL_ID, COL_LEVEL};
+    for (size_t i = 0; i < ARRAY_LEN(wide); i++) {
+        int c = wide[i];
+        int need = cells[c] ? text_width(cells[c], strlen(cells[c])) : 0;
+        if (cols[c] <= 0 || need <= cols[c])
+            continue;
+        int borrow = need - cols[c];
         if (borrow > cols[COL_MESSAGE])
             borrow = cols[COL_MESSAGE];
-        cols[COL_ID] += borrow;
+        cols[c] += borrow;
         cols[COL_MESSAGE] -= borrow;
     }
     bool first = true;
@@ -320,10 +325,8 @@ static const char *created_text(const struct log_entry *e, char buf[DATETIME_TEX
 
 static void json_object(struct buf *out, const struct log_entry *e)
 {
-    if (e->raw_json) {
-        buf_appends(out, e->raw_json);
+    if (log_entry_json(e, out))
         return;
-    }
     char time[DATETIME_TEXT_MAX];
     buf_printf(out, "{\"id\":%" PRId64 ",\"level\":%d,\"logger_name\":", e->id, e->level);
     json_string(out, e->logger_name);

@@ -753,18 +753,6 @@ static bool chunk_conflicts(const struct chunk *old, const struct chunk *nw)
     return false;
 }
 
-static size_t str_bytes(const char *p)
-{
-    return p ? strlen(p) + 1 : 0;
-}
-
-/* What an entry holds in memory: the struct and every string. */
-static size_t entry_bytes(const struct log_entry *e)
-{
-    return sizeof *e + str_bytes(e->logger_name) + str_bytes(e->message) + str_bytes(e->app_name) +
-           str_bytes(e->trace) + str_bytes(e->created_at) + str_bytes(e->raw_json);
-}
-
 static void pin_positions(struct store *s, int64_t lo, int64_t hi)
 {
     for (size_t i = 0; i < s->n_chunks; i++) {
@@ -909,7 +897,7 @@ void store_page_loaded(struct store *s, long page, struct log_page *p)
     c.last_use = ++s->tick;
     c.page = page;
     for (size_t i = 0; i < c.n; i++)
-        c.bytes += entry_bytes(&c.e[i]);
+        c.bytes += log_entry_bytes(&c.e[i]);
 
     for (size_t i = 0; i < s->n_chunks;) {
         if (s->conflicts < STORE_CONFLICT_BUDGET && chunk_conflicts(&s->chunks[i], &c)) {

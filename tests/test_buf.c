@@ -1,5 +1,6 @@
 /* Unit tests for buf and level: small modules everything uses. */
 /* clang-format off */
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +76,10 @@ static void test_level_names_and_parse(void **state)
     char buf[LEVEL_NAME_MAX];
     assert_string_equal(level_format(40, buf), "ERROR");
     assert_string_equal(level_format(25, buf), "Level 25");
+    /* Whole at both ends of int (the name was cut to "Level 214748364"). */
+    assert_string_equal(level_format(INT_MAX, buf), "Level 2147483647");
+    assert_string_equal(level_format(INT_MIN, buf), "Level -2147483648");
+    assert_string_equal(level_format(-1, buf), "Level -1");
     assert_null(level_std_name(45));
     int l = -1;
     assert_int_equal(level_parse("warning", &l), 0);

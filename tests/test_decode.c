@@ -44,10 +44,22 @@ static int page_is_zero(const struct log_page *p)
            p->n == 0;
 }
 
+/* An entry's JSON text as a C string, valid until the next call; its
+ * length in json_len (the text must hold no NUL, which a test checks). */
+static struct buf json_scratch;
+static size_t json_len;
+static const char *json_of(const struct log_entry *e)
+{
+    buf_reset(&json_scratch);
+    assert_true(log_entry_json(e, &json_scratch));
+    json_len = json_scratch.len;
+    return buf_str(&json_scratch);
+}
+
 static int entry_is_zero(const struct log_entry *e)
 {
     return e->id == 0 && e->level == 0 && !e->logger_name && !e->message && !e->app_name &&
-           !e->trace && !e->created_at && !e->raw_json && e->created.sec == 0 &&
+           !e->trace && !e->created_at && !e->raw_json && !e->text && e->created.sec == 0 &&
            e->created.usec == 0;
 }
 
@@ -143,11 +155,11 @@ static void test_fixture_page(void **state)
     assert_string_equal(e->created_at, "2026-11-26T10:15:30.123456Z");
     assert_int_equal(e->created.sec, 1795688130);
     assert_int_equal(e->created.usec, 123456);
-    /* Unknown fields are kept in raw_json, in the server's order, compactly. */
-    assert_non_null(strstr(e->raw_json, "\"created_at\":\"2026-11-26T10:15:30.123456Z\","
-                                        "\"request_id\":\"9f1c2e\",\"extra\":{\"attempt\":3,"
-                                        "\"tags\":[\"retry\",\"stock\"],\"ratio\":0.5}}"));
-    assert_non_null(strstr(e->raw_json, "\"trace\":\"Traceback (most recent call last):\\n"));
+    /* Unknown fields are kept in the JSON text, in the server's order, compactly. */
+    assert_non_null(strstr(json_of(e), "\"created_at\":\"2026-11-26T10:15:30.123456Z\","
+                                       "\"request_id\":\"9f1c2e\",\"extra\":{\"attempt\":3,"
+                                       "\"tags\":[\"retry\",\"stock\"],\"ratio\":0.5}}"));
+    assert_non_null(strstr(json_of(e), "\"trace\":\"Traceback (most recent call last):\\n"));
 
     e = &p.entries[1];
     assert_int_equal(e->id, 98764);
@@ -157,7 +169,7 @@ static void test_fixture_page(void **state)
     assert_string_equal(e->created_at, "2026-11-26T13:15:29+03:00");
     assert_int_equal(e->created.sec, 1795688129);
     assert_int_equal(e->created.usec, 0);
-    assert_string_equal(e->raw_json,
+    assert_string_equal(json_of(e),
                         "{\"id\":98764,\"level\":20,\"logger_name\":\"oms.sync\","
                         "\"message\":\"同期完了 ✅ 🚚\",\"app_name\":\"sync\",\"trace\":null,"
                         "\"created_at\":\"2026-11-26T13:15:29+03:00\",\"user\":null}");
@@ -168,7 +180,7 @@ static void test_fixture_page(void **state)
     assert_string_equal(e->trace, ""); /* missing */
     assert_int_equal(e->created.sec, 1795688128);
     assert_int_equal(e->created.usec, 500000);
-    assert_null(strstr(e->raw_json, "trace"));
+    assert_null(strstr(json_of(e), "trace"));
 
     log_page_free(&p);
     assert_true(page_is_zero(&p));
@@ -187,24 +199,24 @@ static void test_single_entry(void **state)
     assert_string_equal(e.app_name, "orders");
     assert_string_equal(e.trace, "");
     assert_int_equal(e.created.usec, 123456);
-    assert_string_equal(e.raw_json, ENTRY_OK);
+    assert_string_equal(json_of(&e), ENTRY_OK);
     log_entry_free(&e);
     assert_true(entry_is_zero(&e));
 
-    /* Whitespace around and inside is fine; raw_json is compact. */
+    /* Whitespace around and inside is fine; the JSON text is compact. */
     const char *spaced = " \n{ \"id\" : 7 , \"level\" : 10, \"logger_name\": \"a\", \"message\": "
                          "\"b\", \"app_name\": \"c\", \"trace\": \"t\", "
                          "\"created_at\": \"2026-11-26T10:15:30Z\" }\r\n";
     entry_ok(spaced, &e);
     assert_string_equal(e.trace, "t");
-    assert_string_equal(e.raw_json, "{\"id\":7,\"level\":10,\"logger_name\":\"a\",\"message\":"
-                                    "\"b\",\"app_name\":\"c\",\"trace\":\"t\","
-                                    "\"created_at\":\"2026-11-26T10:15:30Z\"}");
+    assert_string_equal(json_of(&e), "{\"id\":7,\"level\":10,\"logger_name\":\"a\",\"message\":"
+                                     "\"b\",\"app_name\":\"c\",\"trace\":\"t\","
+                                     "\"created_at\":\"2026-11-26T10:15:30Z\"}");
     log_entry_free(&e);
 }
 
 /* Fuzz finding: jansson's lexer steps over a NUL byte that follows a number;
- * raw_json must still hold the whole entry (it used to end at the NUL, and
+ * the JSON text must still hold the whole entry (it used to end at the NUL, and
  * the `s` key saved a truncated object). */
 static void test_stray_nul_after_number(void **state)
 {
@@ -215,9 +227,10 @@ static void test_stray_nul_after_number(void **state)
     int rc = decode_entry(body, sizeof body - 1, &e, &err);
     if (rc == 0) {
         assert_int_equal(e.id, 6);
-        assert_null(memchr(e.raw_json, '\0', strlen(e.raw_json)));
-        assert_non_null(strstr(e.raw_json, "\"level\":0,"));
-        assert_int_equal(e.raw_json[strlen(e.raw_json) - 1], '}');
+        const char *json = json_of(&e);
+        assert_null(memchr(json, '\0', json_len));
+        assert_non_null(strstr(json, "\"level\":0,"));
+        assert_int_equal(json[json_len - 1], '}');
         log_entry_free(&e);
     } else {
         /* Refusing it is fine too, as long as the message says why. */
@@ -245,14 +258,14 @@ static void test_stray_nul_in_page(void **state)
     assert_int_equal(decode_page(counted, sizeof counted - 1, &p, &err), 0);
     assert_int_equal(p.count, 1);
     assert_int_equal(p.n, 1);
-    assert_string_equal(p.entries[0].raw_json, ENTRY_OK);
+    assert_string_equal(json_of(&p.entries[0]), ENTRY_OK);
     log_page_free(&p);
 
-    /* Inside an entry of a page: dropped from raw_json like whitespace. */
+    /* Inside an entry of a page: dropped from the JSON text like whitespace. */
     static const char inside[] =
         PAGE_HEAD "[{\"id\":5\0," F_LEVEL F_LOGGER F_MESSAGE F_APP F_TRACE F_CREATED "}]}";
     assert_int_equal(decode_page(inside, sizeof inside - 1, &p, &err), 0);
-    assert_string_equal(p.entries[0].raw_json,
+    assert_string_equal(json_of(&p.entries[0]),
                         "{\"id\":5," F_LEVEL F_LOGGER F_MESSAGE F_APP F_TRACE F_CREATED "}");
     log_page_free(&p);
 }
@@ -276,7 +289,7 @@ static void test_raw_json_escaped_quotes(void **state)
         assert_int_equal(p.n, 2);
         for (size_t k = 0; k < 2; k++) {
             assert_string_equal(p.entries[k].message, want[i]);
-            assert_string_equal(p.entries[k].raw_json, entry.data);
+            assert_string_equal(json_of(&p.entries[k]), entry.data);
         }
         log_page_free(&p);
         buf_free(&entry);
@@ -339,7 +352,7 @@ static void test_page_shapes_ok(void **state)
     assert_int_equal(decode_page(extra, strlen(extra), &p, &err), DECODE_OK);
     assert_true(p.count == INT64_MAX);
     assert_int_equal(p.n, 1);
-    assert_string_equal(p.entries[0].raw_json, ENTRY_OK);
+    assert_string_equal(json_of(&p.entries[0]), ENTRY_OK);
     log_page_free(&p);
 }
 
@@ -592,9 +605,9 @@ static void test_unicode_round_trip(void **state)
     struct log_entry e;
     message_of("\"İşlem başarısız — 注文処理に失敗しました 🚚❌\"", &e);
     assert_string_equal(e.message, "İşlem başarısız — 注文処理に失敗しました 🚚❌");
-    /* raw_json keeps UTF-8 (no \u escapes). */
-    assert_non_null(strstr(e.raw_json, "\"message\":\"İşlem başarısız — 注文処理に失敗しました "
-                                       "🚚❌\""));
+    /* The JSON text keeps UTF-8 (no \u escapes). */
+    assert_non_null(strstr(json_of(&e), "\"message\":\"İşlem başarısız — 注文処理に失敗しました "
+                                        "🚚❌\""));
     log_entry_free(&e);
 
     /* The same text as escapes decodes to the same UTF-8 bytes. */
@@ -610,8 +623,8 @@ static void test_unicode_round_trip(void **state)
     log_entry_free(&e);
     message_of("\"\\b\\f\\r \\u6F22 \\ud83d\\ude9a \xEF\xBF\xBF\"", &e);
     assert_string_equal(e.message, "\b\f\r \xE6\xBC\xA2 \xF0\x9F\x9A\x9A \xEF\xBF\xBF");
-    /* raw_json keeps the server's escapes byte for byte. */
-    assert_non_null(strstr(e.raw_json, "\"\\b\\f\\r \\u6F22 \\ud83d\\ude9a \xEF\xBF\xBF\""));
+    /* The JSON text keeps the server's escapes byte for byte. */
+    assert_non_null(strstr(json_of(&e), "\"\\b\\f\\r \\u6F22 \\ud83d\\ude9a \xEF\xBF\xBF\""));
     log_entry_free(&e);
 }
 
@@ -626,7 +639,7 @@ static void test_nul_escape(void **state)
                         "b\xc0\x80",
                         7);
     /* The JSON copy keeps the real NUL, escaped. */
-    assert_non_null(strstr(e.raw_json, "\"message\":\"a\\u0000b\\u0000\""));
+    assert_non_null(strstr(json_of(&e), "\"message\":\"a\\u0000b\\u0000\""));
     log_entry_free(&e);
 
     /* In the trace and the page links too. */
@@ -684,8 +697,8 @@ static void test_lone_surrogates(void **state)
     log_entry_free(&e);
     /* In a key, too: the entry still decodes (the key is an unknown field). */
     entry_ok("{\"k\\ud800\":1," F_ID F_LEVEL F_LOGGER F_MESSAGE F_APP F_CREATED "}", &e);
-    /* raw_json is the server's text with the lone surrogate replaced. */
-    assert_non_null(strstr(e.raw_json, "\"k\\ufffd\":1"));
+    /* The JSON text is the server's text with the lone surrogate replaced. */
+    assert_non_null(strstr(json_of(&e), "\"k\\ufffd\":1"));
     log_entry_free(&e);
 
     /* The caller's body is never modified. */
@@ -734,9 +747,191 @@ static void test_big_trace(void **state)
     const size_t decoded_line = strlen("  File \"/srv/oms/x.py\", line 1, in f\n");
     assert_int_equal(strlen(p.entries[0].trace), lines * decoded_line);
     assert_memory_equal(p.entries[0].trace, "  File \"/srv/oms/x.py\"", 22);
-    assert_true(strlen(p.entries[0].raw_json) > BIG_TRACE_BYTES);
+    assert_true(strlen(json_of(&p.entries[0])) > BIG_TRACE_BYTES);
     log_page_free(&p);
     buf_free(&b);
+}
+
+/* What an entry held before its text became one allocation: each field and
+ * the JSON text as separate C strings (the form of an entry built in code). */
+static size_t bytes_as_separate_strings(const struct log_entry *e)
+{
+    return sizeof *e + strlen(e->logger_name) + strlen(e->message) + strlen(e->app_name) +
+           strlen(e->trace) + strlen(e->created_at) + strlen(json_of(e)) + 6;
+}
+
+/* The fixed part of a decoded entry: the struct and its text's header. */
+#define ENTRY_FIXED_BYTES (sizeof(struct log_entry) + sizeof(struct log_entry_text))
+
+/* A typical page (the fixture) holds each entry's text once: fields without
+ * escapes are the JSON text's bytes, and the trace (escaped as DRF does) is
+ * held decoded, its JSON written back from it. */
+static void test_entry_bytes_typical_page(void **state)
+{
+    (void)state;
+    size_t len;
+    char *body = test_read_file(FIXTURE_PAGE, &len);
+    struct log_page p;
+    assert_int_equal(decode_page(body, len, &p, NULL), 0);
+    for (size_t i = 0; i < p.n; i++) {
+        const struct log_entry *e = &p.entries[i];
+        size_t bytes = log_entry_bytes(e), json = strlen(json_of(e));
+        /* Upper bound: the JSON text once and a terminator per field. */
+        assert_true(bytes <= ENTRY_FIXED_BYTES + json + 1 + ENTRY_TEXT_FIELDS);
+        print_message("entry %lld: %zu bytes held (as separate strings: %zu)\n", (long long)e->id,
+                      bytes, bytes_as_separate_strings(e));
+    }
+    /* The first entry's trace has escapes: its JSON is not stored. */
+    assert_non_null(strchr(p.entries[0].trace, '\n'));
+    assert_true(p.entries[0].text->json_len + strlen(p.entries[0].trace) <
+                strlen(json_of(&p.entries[0])));
+    log_page_free(&p);
+    free(body);
+}
+
+/* A page whose entry has a message of `n` copies of `unit` (JSON text). */
+static void page_with_message(struct buf *b, const char *unit, size_t n)
+{
+    buf_appends(b,
+                "{\"count\":1,\"next\":null,\"previous\":null,\"results\":[{" F_ID F_LEVEL F_LOGGER
+                "\"message\":\"");
+    for (size_t i = 0; i < n; i++)
+        buf_appends(b, unit);
+    buf_appends(b, "\"," F_APP F_TRACE F_CREATED "}]}");
+}
+
+#define MIB (1024u * 1024u)
+
+/* A 1 MiB message without escapes is held once (it used to be held twice:
+ * the field and the JSON text); the copy and the JSON text stay exact. */
+static void test_entry_bytes_big_message(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    page_with_message(&b, "0123456789abcdef", MIB / 16);
+    struct log_page p;
+    assert_int_equal(decode_page(b.data, b.len, &p, NULL), 0);
+    const struct log_entry *e = &p.entries[0];
+    assert_int_equal(strlen(e->message), MIB);
+    size_t bytes = log_entry_bytes(e);
+    print_message("1 MiB message: %zu bytes held (as separate strings: %zu)\n", bytes,
+                  bytes_as_separate_strings(e));
+    assert_true(bytes < MIB + 512);
+    assert_true(bytes_as_separate_strings(e) > 2 * MIB);
+
+    /* Byte-exact JSON text: the entry object of the body. */
+    const char *start = strstr(b.data, "[{") + 1;
+    size_t entry_len = (size_t)(strstr(b.data, "}]}") + 1 - start);
+    assert_int_equal(strlen(json_of(e)), entry_len);
+    assert_memory_equal(json_of(e), start, entry_len);
+
+    struct log_entry copy;
+    log_entry_copy(&copy, e);
+    assert_int_equal(log_entry_bytes(&copy), bytes);
+    assert_ptr_not_equal(copy.message, e->message);
+    assert_string_equal(copy.message, e->message);
+    assert_string_equal(copy.created_at, "2026-11-26T10:15:30.123456Z");
+    log_page_free(&p);
+    assert_int_equal(strlen(json_of(&copy)), entry_len);
+    assert_memory_equal(json_of(&copy), start, entry_len);
+    log_entry_free(&copy);
+
+    /* Escaped as DRF escapes: held once, decoded; the JSON written back. */
+    buf_reset(&b);
+    page_with_message(&b, "0123456789abcd\\n", MIB / 16);
+    assert_int_equal(decode_page(b.data, b.len, &p, NULL), 0);
+    e = &p.entries[0];
+    assert_int_equal(strlen(e->message), MIB - MIB / 16);
+    assert_int_equal(e->message[14], '\n');
+    assert_true(log_entry_bytes(e) < MIB);
+    entry_len = (size_t)(strstr(b.data, "}]}") + 1 - (strstr(b.data, "[{") + 1));
+    assert_int_equal(strlen(json_of(e)), entry_len);
+    assert_memory_equal(json_of(e), strstr(b.data, "[{") + 1, entry_len);
+    log_page_free(&p);
+
+    /* Escaped otherwise ("\u000a" where DRF writes "\n"): the server's JSON
+     * is kept as well, so json output stays byte for byte. */
+    buf_reset(&b);
+    page_with_message(&b, "0123456789\\u000a", MIB / 16);
+    assert_int_equal(decode_page(b.data, b.len, &p, NULL), 0);
+    e = &p.entries[0];
+    assert_int_equal(strlen(e->message), MIB / 16 * 11);
+    assert_true(log_entry_bytes(e) > MIB + MIB / 16 * 11);
+    assert_true(log_entry_bytes(e) < 2 * MIB);
+    entry_len = (size_t)(strstr(b.data, "}]}") + 1 - (strstr(b.data, "[{") + 1));
+    assert_int_equal(strlen(json_of(e)), entry_len);
+    assert_memory_equal(json_of(e), strstr(b.data, "[{") + 1, entry_len);
+    log_page_free(&p);
+    buf_free(&b);
+}
+
+/* Every escape DRF writes comes back byte for byte from the decoded field,
+ * and so does every escape it does not write (kept from the server). */
+static void test_escapes_written_back_exactly(void **state)
+{
+    (void)state;
+    static const char *const messages[] = {
+        /* DRF's own: the field's JSON is not stored. */
+        "a\\\"b\\\\c\\b\\f\\n\\r\\t\\u0000\\u0001\\u001f\\u2028\\u2029 \x7f é 注",
+        /* Others: kept as sent. */
+        "\\/",
+        "\\u000A",
+        "\\u00e9",
+        "\\u0041",
+        "a\\ud83d\\ude9a",
+        "\\u2028\xe2\x80\xa9",
+    };
+    for (size_t i = 0; i < ARRAY_LEN(messages); i++) {
+        struct buf body = {0};
+        buf_printf(&body,
+                   "{" F_ID F_LEVEL F_LOGGER "\"message\":\"%s\"," F_APP F_TRACE F_CREATED "}",
+                   messages[i]);
+        struct log_entry e = {0};
+        assert_int_equal(decode_entry(body.data, body.len, &e, NULL), 0);
+        assert_string_equal(json_of(&e), body.data);
+        struct log_entry copy;
+        log_entry_copy(&copy, &e);
+        assert_string_equal(json_of(&copy), body.data);
+        bool written_back = e.text->json_len < body.len;
+        assert_true(written_back == (i == 0));
+        log_entry_free(&copy);
+        log_entry_free(&e);
+        buf_free(&body);
+    }
+}
+
+/* An entry built in code counts each of its strings. */
+static void test_entry_bytes_built_in_code(void **state)
+{
+    (void)state;
+    struct log_entry e = {0};
+    assert_int_equal(log_entry_bytes(&e), sizeof e);
+    e.message = xstrdup("boom");
+    e.raw_json = xstrdup("{\"id\":1}");
+    assert_int_equal(log_entry_bytes(&e), sizeof e + 5 + 9);
+    struct buf out = {0};
+    assert_true(log_entry_json(&e, &out));
+    assert_string_equal(buf_str(&out), "{\"id\":1}");
+    log_entry_free(&e);
+    assert_false(log_entry_json(&e, &out)); /* no JSON text: nothing appended */
+    assert_int_equal(out.len, strlen("{\"id\":1}"));
+    buf_free(&out);
+}
+
+/* The fields are what jansson decoded, even where a key is spelt with an
+ * escape and repeats an earlier one (jansson keeps the last). */
+static void test_fields_follow_jansson(void **state)
+{
+    (void)state;
+    static const char body[] = "{\"message\":\"first\"," F_ID F_LEVEL F_LOGGER F_APP F_CREATED
+                               ",\"mess\\u0061ge\":\"second\",\"trace\":\"t\"}";
+    struct log_entry e = {0};
+    assert_int_equal(decode_entry(body, sizeof body - 1, &e, NULL), 0);
+    assert_string_equal(e.message, "second");
+    assert_string_equal(e.trace, "t");
+    assert_string_equal(e.logger_name, "oms.x");
+    assert_string_equal(json_of(&e), body);
+    log_entry_free(&e);
 }
 
 static void test_every_prefix_fails(void **state)
@@ -792,7 +987,7 @@ static void test_mutations(void **state)
         if (rc == DECODE_OK) {
             ok++;
             for (size_t i = 0; i < p.n; i++)
-                assert_non_null(p.entries[i].raw_json);
+                assert_int_equal(json_of(&p.entries[i])[0], '{');
         } else {
             assert_true(rc == DECODE_NOT_JSON || rc == DECODE_BAD_SHAPE || rc == DECODE_BAD_FIELD);
             assert_int_equal(err.status, OMSLOG_ERR_PROTOCOL);
@@ -828,7 +1023,7 @@ static void test_entry_copy(void **state)
     assert_int_equal(copy.created.usec, 123456);
     assert_string_equal(copy.message, "İşlem başarısız: sipariş #A-1001 için depo bulunamadı");
     assert_string_equal(copy.created_at, "2026-11-26T10:15:30.123456Z");
-    assert_non_null(strstr(copy.raw_json, "\"request_id\":\"9f1c2e\""));
+    assert_non_null(strstr(json_of(&copy), "\"request_id\":\"9f1c2e\""));
     assert_non_null(strstr(copy.trace, "NoWarehouseAvailable"));
     assert_string_equal(copy.logger_name, "oms.orders.allocation");
     assert_string_equal(copy.app_name, "orders");
@@ -942,7 +1137,7 @@ static void test_error_detail_truncates(void **state)
     assert_string_equal(small, "");
 }
 
-/* raw_json is cut from the body: exact numbers and escapes, whitespace gone. */
+/* The JSON text is cut from the body: exact numbers and escapes, whitespace gone. */
 static void test_raw_json_is_the_servers_text(void **state)
 {
     (void)state;
@@ -961,7 +1156,7 @@ static void test_raw_json_is_the_servers_text(void **state)
     struct omslog_error err;
     assert_int_equal(decode_page(body, strlen(body), &p, &err), 0);
     assert_int_equal(p.n, 2);
-    assert_string_equal(p.entries[0].raw_json,
+    assert_string_equal(json_of(&p.entries[0]),
                         "{\"id\":2,\"level\":40,\"logger_name\":\"a b\","
                         "\"message\":\"x \\\" ] } y\",\"app_name\":\"\\u00e7\","
                         "\"trace\":null,\"created_at\":\"2026-11-26T10:15:30Z\","
@@ -970,7 +1165,7 @@ static void test_raw_json_is_the_servers_text(void **state)
     assert_string_equal(p.entries[0].message, "x \" ] } y");
     assert_string_equal(p.entries[0].app_name, "\xc3\xa7");
     assert_string_equal(
-        p.entries[1].raw_json,
+        json_of(&p.entries[1]),
         "{\"id\":1,\"level\":20,\"logger_name\":\"l\",\"message\":\"m\","
         "\"app_name\":\"a\",\"trace\":\"\",\"created_at\":\"2026-11-26T10:15:29Z\"}");
     log_page_free(&p);
@@ -1001,6 +1196,11 @@ int main(void)
         cmocka_unit_test(test_nul_escape),
         cmocka_unit_test(test_lone_surrogates),
         cmocka_unit_test(test_big_trace),
+        cmocka_unit_test(test_entry_bytes_typical_page),
+        cmocka_unit_test(test_entry_bytes_big_message),
+        cmocka_unit_test(test_escapes_written_back_exactly),
+        cmocka_unit_test(test_entry_bytes_built_in_code),
+        cmocka_unit_test(test_fields_follow_jansson),
         cmocka_unit_test(test_every_prefix_fails),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_entry_copy),

@@ -1,4 +1,5 @@
 /* test_format.c — table, text, json, jsonl and csv output of entries. */
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -324,6 +325,28 @@ static void test_text_empty_and_utc(void **state)
                              "  x\n"
                              "trace:\n"
                              "  (none)\n");
+    free(out);
+}
+
+/* The level's name is whole for any int, in text, table and csv alike. */
+static void test_extreme_levels_whole(void **state)
+{
+    (void)state;
+    struct log_entry es[] = {
+        test_entry(1, INT_MAX, "web", "oms", "m", NULL),
+        test_entry(2, INT_MIN, "web", "oms", "m", NULL),
+    };
+    char *out = render(FORMAT_TEXT, 80, true, es, 2, NULL);
+    assert_non_null(strstr(out, "level: Level 2147483647 (2147483647)\n"));
+    assert_non_null(strstr(out, "level: Level -2147483648 (-2147483648)\n"));
+    free(out);
+    out = render(FORMAT_TABLE, 120, true, es, 2, NULL);
+    assert_non_null(strstr(out, "Level 2147483647  "));
+    assert_non_null(strstr(out, "Level -2147483648  "));
+    free(out);
+    out = render(FORMAT_CSV, 80, true, es, 2, NULL);
+    assert_non_null(strstr(out, "1,2147483647,Level 2147483647,"));
+    assert_non_null(strstr(out, "2,-2147483648,Level -2147483648,"));
     free(out);
 }
 
@@ -721,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_table_sanitises),
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_text_empty_and_utc),
+        cmocka_unit_test(test_extreme_levels_whole),
         cmocka_unit_test(test_text_sanitises),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_json_is_exact_not_sanitised),

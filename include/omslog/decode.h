@@ -9,12 +9,14 @@
  * ("entry 1234: field \"level\" is a string, expected an integer"). Never
  * crashes, whatever the bytes.
  *
- * Accepted: unknown extra fields (ignored, but kept in raw_json); trace null or
- * missing (→ ""); lone UTF-16 surrogate escapes such as "\ud800", which Python
- * emits but jansson rejects (→ U+FFFD, also in raw_json); "\u0000" inside
- * strings (in the C strings it becomes ENTRY_NUL_STANDIN, which the sanitizer
- * shows as \0). raw_json is the entry's text cut from the body, byte for byte
- * (numbers and escapes as sent), less any whitespace outside strings.
+ * Accepted: unknown extra fields (ignored, but kept in the JSON text); trace
+ * null or missing (→ ""); lone UTF-16 surrogate escapes such as "\ud800",
+ * which Python emits but jansson rejects (→ U+FFFD, also in the JSON text);
+ * "\u0000" inside strings (in the C strings it becomes ENTRY_NUL_STANDIN,
+ * which the sanitizer shows as \0). The JSON text (log_entry_json) is the
+ * entry's text cut from the body, byte for byte (numbers and escapes as sent),
+ * less any whitespace outside strings; a decoded entry holds it and its fields
+ * in one allocation (entry.h).
  * Required: id (integer), level (integer), logger_name, message, app_name,
  * created_at (strings; created_at must parse, see datetime.h). For a page:
  * count (non-negative integer), next/previous (string or null; missing is taken

@@ -2,12 +2,12 @@
  *
  * Contract: table and text are for people and always sanitised (see
  * sanitize.h); json, jsonl and csv are for programs and keep the data exact:
- * json/jsonl print each entry's raw_json (the server's fields), csv follows
- * RFC 4180 (CRLF line ends, every field quoted when it holds a comma, quote,
- * CR or LF; quotes doubled) with a header row. A writer streams: begin, any
- * number of entries, end. Write errors are reported by format_end (and by
- * ferror on the stream). csv writes decode's C0 80 stand-in for U+0000 as a
- * NUL byte (the field is then quoted). */
+ * json/jsonl print each entry's JSON text (log_entry_json: the server's
+ * fields), csv follows RFC 4180 (CRLF line ends, every field quoted when it
+ * holds a comma, quote, CR or LF; quotes doubled) with a header row. A writer
+ * streams: begin, any number of entries, end. Write errors are reported by
+ * format_end (and by ferror on the stream). csv writes decode's C0 80
+ * stand-in for U+0000 as a NUL byte (the field is then quoted). */
 #ifndef OMSLOG_FORMAT_H
 #define OMSLOG_FORMAT_H
 

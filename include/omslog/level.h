@@ -28,12 +28,14 @@ enum level_class {
     LEVEL_CLASS_COUNT
 };
 
-#define LEVEL_NAME_MAX 16
+/* Room for the longest name, "Level -2147483648" and its NUL: an int has at
+ * most 3 decimal digits per byte, plus its sign. */
+#define LEVEL_NAME_MAX (sizeof "Level " + 3 * sizeof(int) + 1)
 
 /* "ERROR" for a standard level, NULL otherwise. */
 const char *level_std_name(int level);
 /* Write the display name: "ERROR", or "Level 25" for a non-standard one (as
- * Python's logging does). Returns buf. */
+ * Python's logging does), never cut for any int. Returns buf. */
 const char *level_format(int level, char buf[LEVEL_NAME_MAX]);
 /* Parse a level name (notset, debug, info, warning/warn, error, critical/fatal;
  * case-insensitive) or a non-negative decimal number. 0 on success, -1 otherwise. */

@@ -19,7 +19,7 @@
  *   transport's limit (api_room), not the store's.
  * - The cache is bounded twice: cache_pages pages (at least
  *   STORE_MIN_CACHE_PAGES) and cache_bytes bytes (store_set_cache_bytes;
- *   an entry's bytes are its struct and all its strings, raw_json included).
+ *   an entry's bytes are log_entry_bytes: its struct and every byte it owns).
  *   A page holding a row on screen (or the row a find or a locate waits on)
  *   is pinned: never evicted while it is. After each page arrives, unpinned
  *   pages are evicted, least recently used first, until both bounds hold or

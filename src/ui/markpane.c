@@ -327,8 +327,8 @@ static void marks_save_finish(struct app *a)
     size_t saved = 0;
     for (size_t i = 0; i < p->save_n; i++)
         if (p->save_entries[i].id) {
-            const char *json = p->save_entries[i].raw_json;
-            buf_appends(&out, json ? json : "{}");
+            if (!log_entry_json(&p->save_entries[i], &out))
+                buf_appends(&out, "{}");
             buf_putc(&out, '\n');
             saved++;
         }

@@ -110,7 +110,7 @@ static void yank_payload(struct app *a, const struct log_entry *e, enum yank_ite
     char *url = url_entry(endpoint, e->id);
     switch (item) {
     case YANK_JSON:
-        buf_appends(payload, e->raw_json ? e->raw_json : "");
+        log_entry_json(e, payload);
         break;
     case YANK_MESSAGE:
         yank_text(payload, e->message);
@@ -228,7 +228,8 @@ void yank_save_answer(struct app *a, const char *path, bool confirmed)
         path = def;
     }
     struct buf out = {0};
-    buf_appends(&out, e->raw_json ? e->raw_json : "{}");
+    if (!log_entry_json(e, &out))
+        buf_appends(&out, "{}");
     buf_putc(&out, '\n');
     struct omslog_error err = {0};
     enum fileio_result r = fileio_write(path, out.data, out.len, confirmed, &err);

@@ -5,7 +5,7 @@
  * fuzz-dict: tests/fuzz/json.dict
  *
  * decode_entry: success gives a complete entry whose strings are valid UTF-8
- * (C0 80 standing for U+0000), created parsed from created_at and raw_json
+ * (C0 80 standing for U+0000), created parsed from created_at and the JSON text
  * carrying the same id; failure leaves it zeroed with a one-line printable
  * ASCII message. decode_error_detail (the same kind of body: one JSON object)
  * must stay inside the caller's buffer for every size, always terminate it,

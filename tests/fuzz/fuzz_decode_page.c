@@ -6,7 +6,7 @@
  *
  * Beyond "no crash, no leak", it checks decode.h's contract: success gives a
  * complete page (count >= 0, every string non-NULL and valid UTF-8 with C0 80
- * as the only stand-in, created parsed from created_at, raw_json valid JSON
+ * as the only stand-in, created parsed from created_at, the JSON text valid JSON
  * with the same id); failure leaves the page zeroed and says why in one line
  * of printable ASCII with status OMSLOG_ERR_PROTOCOL. */
 #include <stdint.h>

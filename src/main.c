@@ -158,17 +158,26 @@ struct args {
     size_t n_sets;
 };
 
-static void usage(FILE *f)
+#define USAGE_BROWSE "usage: omslog [OPTIONS]                 browse the action logs\n"
+#define USAGE_LIST                                                                                \
+    "usage: omslog [OPTIONS] list [--level L] [--app A]... [--search T] [--page N] "              \
+    "[--limit N | --all] [--format F]\n"
+#define USAGE_GET "usage: omslog [OPTIONS] get ID|URL [--format text|json]\n"
+#define USAGE_PROFILES                                                                            \
+    "usage: omslog [OPTIONS] profiles          list the config file's profiles\n"
+#define LIST_HELP_PREFIX "list: "
+
+/* The options, with their defaults in parentheses; list's own only when
+ * command is NULL (every command) or "list". */
+static void usage_options(FILE *f, const char *command)
 {
-    fprintf(f, "usage: omslog [OPTIONS]                 browse the action logs\n"
-               "       omslog [OPTIONS] list [--level L] [--app A]... [--search T] "
-               "[--page N] [--limit N | --all] [--format F]\n"
-               "       omslog [OPTIONS] get ID|URL [--format text|json]\n"
-               "       omslog [OPTIONS] profiles          list the config file's profiles\n"
-               "\noptions:\n");
+    bool list = !command || strcmp(command, "list") == 0;
+    fprintf(f, "\noptions:\n");
     for (size_t i = 0; i < ARRAY_LEN(options); i++) {
         char left[48];
         const struct opt *o = &options[i];
+        if (!list && strncmp(o->help, LIST_HELP_PREFIX, strlen(LIST_HELP_PREFIX)) == 0)
+            continue;
         if (o->short_name)
             snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");
@@ -177,6 +186,25 @@ static void usage(FILE *f)
                      o->arg ? o->arg : "");
         fprintf(f, "  %-30s %s\n", left, o->help);
     }
+}
+
+/* --help, `omslog help [COMMAND]` and `omslog COMMAND --help`. */
+static void usage(FILE *f, const char *command)
+{
+    if (command && strcmp(command, "list") == 0)
+        fputs(USAGE_LIST, f);
+    else if (command && strcmp(command, "get") == 0)
+        fputs(USAGE_GET "       (--format and the options below; ID a log id, URL an entry's "
+                        "API URL)\n",
+              f);
+    else if (command && strcmp(command, "profiles") == 0)
+        fputs(USAGE_PROFILES, f);
+    else
+        fprintf(f, "%s       %s       %s       %s", USAGE_BROWSE, USAGE_LIST + strlen("usage: "),
+                USAGE_GET + strlen("usage: "), USAGE_PROFILES + strlen("usage: "));
+    usage_options(f, command);
+    if (command)
+        return;
     fprintf(f,
             "\nenvironment: OMSLOG_URL, OMSLOG_TOKEN, OMSLOG_TOKEN_FILE, OMSLOG_CONFIG, "
             "OMSLOG_PROFILE, NO_COLOR\nexit status: 0 ok, 2 usage, 3 config, 4 auth, 5 not found, "
@@ -384,6 +412,10 @@ static int parse_args(int argc, char **argv, struct args *a, struct omslog_error
                              "opening the browser on a link is not supported yet; "
                              "omslog get URL prints that entry");
         } else if (!a->command) {
+            if (strcmp(s, "help") == 0) {
+                a->help = true; /* omslog help [COMMAND] */
+                continue;
+            }
             if (strcmp(s, "list") != 0 && strcmp(s, "get") != 0 && strcmp(s, "profiles") != 0)
                 return error_set(err, OMSLOG_ERR_USAGE,
                                  "unknown command \"%.*s\": use list, get or profiles (see "
@@ -775,7 +807,7 @@ int main(int argc, char **argv)
         wipe_token_args(argc, argv); /* parsing stopped before reaching them */
     sanitize_locale_init();
     if (!rc && a.help) {
-        usage(stdout);
+        usage(stdout, a.command);
         goto out;
     }
     if (!rc && a.version) {
@@ -786,6 +818,9 @@ int main(int argc, char **argv)
         rc = error_set(&err, OMSLOG_ERR_USAGE,
                        "--level, --app, --search, --page, --limit and "
                        "--all belong to the list command");
+    if (!rc && a.command && strcmp(a.command, "get") == 0 && !a.get_id)
+        rc = error_set(&err, OMSLOG_ERR_USAGE,
+                       "get needs a log id or an entry's URL: omslog get ID");
     bool link = !rc && a.get_id && link_is_url(a.get_id);
     if (link)
         rc = link_prepare(&a, &err);

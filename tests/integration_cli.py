@@ -1047,5 +1047,51 @@ def test_get_link_uses_the_configuration_of_its_origin():
         assert len(a.requests) + len(b.requests) == before
 
 
+def test_help_per_command():
+    """`omslog help list`, `omslog list --help` and `omslog help get` show that
+    command's usage and options (get's without list's own); every default is
+    shown in parentheses."""
+    for args in (["help", "list"], ["list", "--help"]):
+        rc, out, err = run(args)
+        expect(rc, "ok", out, err)
+        assert out.startswith("usage: omslog [OPTIONS] list "), out[:200]
+        assert "--limit N" in out and "(20)" in out and "--all" in out, out
+        assert "get ID" not in out, out
+    rc, out, err = run(["help", "get"])
+    expect(rc, "ok", out, err)
+    assert out.startswith("usage: omslog [OPTIONS] get ID|URL"), out[:200]
+    assert "--format" in out and "--limit" not in out and "--all" not in out, out
+    rc, out, err = run(["--help"])
+    expect(rc, "ok", out, err)
+    for default in ("(60)", "(10)", "(4)", "(64)", "(32M)", "(5)"):
+        assert default in out, (default, out)
+    assert "exit status" in out
+
+
+def test_get_without_id_is_a_usage_error_before_the_configuration():
+    """No server configured at all: `omslog get` still says what is missing
+    from the command (exit 2), not that the configuration is (exit 3)."""
+    rc, out, err = run(["get"], token=None)
+    expect(rc, "usage", out, err)
+    assert "get needs a log id" in err, err
+
+
+def test_browser_names_the_stream_that_is_not_a_terminal():
+    """`omslog | tee log` (stdout piped, stdin a terminal) says which stream
+    is not a terminal."""
+    import pty
+    master, slave = pty.openpty()
+    try:
+        rc, out, err = run(["--url", Ctx.url()], stdin=slave)
+    finally:
+        os.close(slave)
+        os.close(master)
+    expect(rc, "usage", out, err)
+    assert "standard output is not one" in err, err
+    rc, out, err = run(["--url", Ctx.url()])
+    expect(rc, "usage", out, err)
+    assert "neither standard input nor standard output is one" in err, err
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1060,10 +1060,13 @@ static void terminal_modes(bool color)
 
 int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
 {
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+    bool in = isatty(STDIN_FILENO), out = isatty(STDOUT_FILENO);
+    if (!in || !out)
         return error_set(err, OMSLOG_ERR_USAGE,
-                         "the browser needs a terminal; use "
-                         "'omslog list' in scripts");
+                         "the browser needs a terminal, and %s: use 'omslog list' in scripts",
+                         !out && !in ? "neither standard input nor standard output is one"
+                         : !out      ? "standard output is not one (piped or redirected?)"
+                                     : "standard input is not one (piped or redirected?)");
     struct app a;
     memset(&a, 0, sizeof a);
     a.cfg = cfg;

@@ -466,6 +466,18 @@ def t_summary(server, b):
     b.keys(*(["j"] * (apps_at - levels_at - 1)))
     b.keys("Enter")
     b.wait(r"filter: app=%s" % re.escape(m.group(1)), "Enter on an app filters the list")
+    # On an exception type the title says what Enter does there: it searches.
+    b.keys("S")
+    s = b.wait(r"Enter filters, q closes", "the title on a level line")
+    lines = s.split("\n")
+    levels_at = next(i for i, l in enumerate(lines) if l.startswith("Levels"))
+    exc_at = next(i for i, l in enumerate(lines) if l.startswith("Exception types"))
+    exc = re.match(r"^ +[\d,]+  (\S+)", lines[exc_at + 1])
+    check(exc, "an exception type with a count", s)
+    b.keys(*(["j"] * (exc_at - levels_at - 2)))
+    b.wait(r"Enter searches, q closes", "the title on an exception type")
+    b.keys("Enter")
+    b.wait(r"search: /" + re.escape(exc.group(1)[:6]), "Enter on an exception type searches")
 
 
 def t_yank_and_save(server, b):

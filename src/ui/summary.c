@@ -78,8 +78,15 @@ void summary_draw(struct app *a)
     int h = a->rows - 2;
     int y = 1;
     char title[160], n[32];
-    snprintf(title, sizeof title, " Summary of %s loaded entries%s — Enter filters, q closes",
-             draw_count(sp->sum.total, n), store_is_filtered(a->store) ? " (filtered)" : "");
+    int sec = SUM_LEVELS;
+    size_t idx;
+    if (summary_items(&sp->sum))
+        summary_item(&sp->sum, sp->sel, &sec, &idx);
+    /* Says what Enter does on the selected line (summary_choose): an
+     * exception type is not a view filter, so Enter searches for it. */
+    snprintf(title, sizeof title, " Summary of %s loaded entries%s — Enter %s, q closes",
+             draw_count(sp->sum.total, n), store_is_filtered(a->store) ? " (filtered)" : "",
+             sec == SUM_EXCEPTIONS ? "searches" : "filters");
     draw_text(y++, 0, title, strlen(title), a->cols, theme_attr(STYLE_TITLE), true);
     /* Keep the selection on screen: lines = items + section titles. */
     size_t sel_line = sp->sel + 1;

@@ -536,6 +536,17 @@ int64_t store_row_of_id(struct store *s, int64_t id)
     return row >= 0 && row < s->count ? row : -1;
 }
 
+int64_t store_row_nearest_id(struct store *s, int64_t id)
+{
+    if (!s->filtered)
+        return store_row_of_id(s, id);
+    bool found;
+    size_t at = match_search(s, id, &found); /* matches descend by id */
+    if (found || at < s->n_matches)
+        return (int64_t)at;               /* the match itself, else the nearest older */
+    return at > 0 ? (int64_t)at - 1 : -1; /* the nearest newer */
+}
+
 void store_set_window(struct store *s, int64_t top, int64_t rows, int direction)
 {
     top = top < 0 ? 0 : top;

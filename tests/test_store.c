@@ -507,6 +507,46 @@ static bool is_error(const struct log_entry *e, void *ctx)
     return e->level >= LEVEL_ERROR;
 }
 
+static void test_nearest_match_to_an_id(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(1000, 1);
+    struct store *s = store_new(16, PS, 4);
+    deliver(s, f, 1);
+    assert_int_equal(store_row_nearest_id(s, 995), store_row_of_id(s, 995));
+    struct filter flt;
+    filter_init(&flt);
+    flt.min_level = LEVEL_ERROR;
+    store_set_filter(s, &flt);
+    store_set_window(s, 0, 20, 1);
+    pump(s, f, 200);
+    assert_true(store_scan_done(s));
+    /* An id that is no match: the view lands on the nearest older match. */
+    int64_t miss = 0, older = 0, newer = 0;
+    for (int64_t id = 999; id > 1 && !miss; id--)
+        if (level_for(id) < LEVEL_ERROR)
+            miss = id;
+    assert_true(miss > 0);
+    for (int64_t id = miss - 1; id >= 1 && !older; id--)
+        if (level_for(id) >= LEVEL_ERROR)
+            older = id;
+    for (int64_t id = miss + 1; id <= 1000 && !newer; id++)
+        if (level_for(id) >= LEVEL_ERROR)
+            newer = id;
+    int64_t r = store_row_nearest_id(s, miss);
+    assert_true(r >= 0);
+    const struct log_entry *e = store_row(s, r);
+    assert_non_null(e);
+    assert_int_equal(e->id, older ? older : newer);
+    assert_int_equal(store_row_of_id(s, miss), -1); /* not in the view itself */
+    /* Older than every known match: the nearest newer (the last known). */
+    r = store_row_nearest_id(s, 1);
+    assert_int_equal(r, store_rows(s) - 1);
+    filter_free(&flt);
+    store_free(s);
+    free(f);
+}
+
 static void test_filtered_view_scans_whole_log(void **state)
 {
     (void)state;
@@ -1264,6 +1304,7 @@ int main(void)
         cmocka_unit_test(test_growth_more_than_a_page_then_walk),
         cmocka_unit_test(test_stale_pages_dropped_when_log_shrinks),
         cmocka_unit_test(test_inconsistent_server_is_bounded),
+        cmocka_unit_test(test_nearest_match_to_an_id),
         cmocka_unit_test(test_filtered_view_scans_whole_log),
         cmocka_unit_test(test_filtered_by_app_with_growth),
         cmocka_unit_test(test_find_next_error_loads_pages),

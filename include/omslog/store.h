@@ -117,6 +117,9 @@ enum store_row_state store_row_state(struct store *s, int64_t row);
 /* Row of an id in the current view when the entry is loaded (or, filtered,
  * known as a match); -1 otherwise. */
 int64_t store_row_of_id(struct store *s, int64_t id);
+/* The row of id if it is in the view, else (filtered) of the nearest older
+ * match known so far, else of the nearest newer one; -1 when none is known. */
+int64_t store_row_nearest_id(struct store *s, int64_t id);
 
 /* The rows on screen and the scroll direction (+1 down, -1 up, 0 none):
  * decides which pages are wanted first and which to prefetch. */

@@ -322,7 +322,9 @@ void app_set_filter(struct app *a)
     store_set_filter(a->store, &a->filter);
     store_find_cancel(a->store);
     a->find.active = false;
-    int64_t r = a->list.sel_id ? store_row_of_id(a->store, a->list.sel_id) : -1;
+    /* The selection stays on its entry, or lands on the match nearest to it
+     * (the nearest older, else the nearest newer), not on the first row. */
+    int64_t r = a->list.sel_id ? store_row_nearest_id(a->store, a->list.sel_id) : -1;
     a->list.top = 0;
     app_select(a, r >= 0 ? r : 0, r >= 0);
     struct buf d = {0};

@@ -22,35 +22,19 @@
 
 #define NOBODY 65534
 
-struct dir {
-    char path[64];
-    char file[128];
-};
-
 static int dir_setup(void **state)
 {
-    struct dir *d = calloc(1, sizeof *d);
-    if (!d)
-        return -1;
-    if (test_tmpdir(d->path, sizeof d->path, "fileio") != 0) {
-        free(d);
-        return -1;
-    }
-    snprintf(d->file, sizeof d->file, "%s/omslog-7.json", d->path);
-    *state = d;
-    return 0;
+    *state = test_dir_new("fileio", "omslog-7.json");
+    return *state ? 0 : -1;
 }
 
 static int dir_teardown(void **state)
 {
-    struct dir *d = *state;
-    test_rmtree(d->path);
-    free(d);
-    return 0;
+    return test_dir_free(*state);
 }
 
 /* Names in the directory, so that a test sees a temporary file left over. */
-static int dir_entries(const struct dir *d)
+static int dir_entries(const struct test_dir *d)
 {
     DIR *dh = opendir(d->path);
     assert_non_null(dh);
@@ -84,7 +68,7 @@ static void assert_file(const char *path, const char *text, mode_t mode)
 
 static void test_new_file(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     mode_t old = umask(0);
     struct omslog_error err = {0};
     assert_int_equal(fileio_write(d->file, "{\"id\": 7}\n", 10, false, &err), FILEIO_OK);
@@ -95,7 +79,7 @@ static void test_new_file(void **state)
 
 static void test_existing_kept(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     write_plain(d->file, "old", 0644);
     struct omslog_error err = {0};
     assert_int_equal(fileio_write(d->file, "new", 3, false, &err), FILEIO_EXISTS);
@@ -107,7 +91,7 @@ static void test_existing_kept(void **state)
 
 static void test_existing_overwritten(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     write_plain(d->file, "old contents, longer than the new", 0644);
     assert_int_equal(fileio_write(d->file, "new", 3, true, NULL), FILEIO_OK);
     assert_file(d->file, "new", FILEIO_MODE); /* not the 0644 of the file replaced */
@@ -116,7 +100,7 @@ static void test_existing_overwritten(void **state)
 
 static void test_symlink_refused(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     char target[256];
     snprintf(target, sizeof target, "%s/target", d->path);
     write_plain(target, "precious", 0644);
@@ -136,7 +120,7 @@ static void test_symlink_refused(void **state)
 
 static void test_dangling_symlink_refused(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     char target[256];
     snprintf(target, sizeof target, "%s/nowhere", d->path);
     assert_int_equal(symlink(target, d->file), 0);
@@ -149,7 +133,7 @@ static void test_dangling_symlink_refused(void **state)
 
 static void test_directory_refused(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     assert_int_equal(mkdir(d->file, 0700), 0);
     struct omslog_error err = {0};
     assert_int_equal(fileio_write(d->file, "x", 1, true, &err), FILEIO_REFUSED);
@@ -162,7 +146,7 @@ static void test_directory_refused(void **state)
  * write is made by a child that has become nobody. */
 static void test_permission_denied(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     assert_int_equal(chmod(d->path, 0555), 0);
     struct omslog_error err = {0};
     if (geteuid() != 0) {
@@ -193,7 +177,7 @@ static void test_permission_denied(void **state)
  * the temporary file goes, the old file stays whole. */
 static void test_failed_write_leaves_nothing(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     write_plain(d->file, "old", 0644);
     char big[4096];
     memset(big, 'x', sizeof big);

@@ -17,31 +17,15 @@
 #include "omslog/marks.h"
 #include "test_support.h"
 
-struct dir {
-    char path[64];
-    char file[128];
-};
-
 static int dir_setup(void **state)
 {
-    struct dir *d = calloc(1, sizeof *d);
-    if (!d)
-        return -1;
-    if (test_tmpdir(d->path, sizeof d->path, "marks") != 0) {
-        free(d);
-        return -1;
-    }
-    snprintf(d->file, sizeof d->file, "%s/state/omslog/marks-x", d->path);
-    *state = d;
-    return 0;
+    *state = test_dir_new("marks", "state/omslog/marks-x");
+    return *state ? 0 : -1;
 }
 
 static int dir_teardown(void **state)
 {
-    struct dir *d = *state;
-    int rc = test_rmtree(d->path);
-    free(d);
-    return rc;
+    return test_dir_free(*state);
 }
 
 static void write_text(const char *path, const char *text)
@@ -129,7 +113,7 @@ static void test_summary(void **state)
 
 static void test_round_trip_and_modes(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     struct marks *m = marks_new(d->file);
     assert_string_equal(marks_path(m), d->file);
     /* No file yet: an empty set, and nothing created by loading. */
@@ -172,7 +156,7 @@ static void test_round_trip_and_modes(void **state)
  * the file and both sets end with every change. */
 static void test_two_instances_merge(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     struct marks *a = marks_new(d->file), *b = marks_new(d->file);
     marks_add(a, 1);
     marks_add(a, 2);
@@ -223,7 +207,7 @@ static void test_two_instances_merge(void **state)
 
 static void test_corrupt_file(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     char dir[128];
     snprintf(dir, sizeof dir, "%s/state", d->path);
     assert_int_equal(mkdir(dir, 0700), 0);
@@ -262,7 +246,7 @@ static void test_corrupt_file(void **state)
 /* A symbolic link where the file goes is neither read through nor replaced. */
 static void test_symlink_refused(void **state)
 {
-    struct dir *d = *state;
+    struct test_dir *d = *state;
     char dir[128], target[128];
     snprintf(dir, sizeof dir, "%s/state", d->path);
     assert_int_equal(mkdir(dir, 0700), 0);

@@ -78,4 +78,32 @@ static inline int test_tmpdir(char *path, size_t n, const char *tag)
     return mkdtemp(path) ? 0 : -1;
 }
 
+/* A fixture's private directory and a file path inside it, for cmocka's
+ * setup/teardown: test_dir_new(tag, file) makes /tmp/omslog-TAG-XXXXXX (NULL
+ * on failure); test_dir_free removes it with everything below. */
+struct test_dir {
+    char path[64];
+    char file[128];
+};
+
+static inline struct test_dir *test_dir_new(const char *tag, const char *file)
+{
+    struct test_dir *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    if (test_tmpdir(d->path, sizeof d->path, tag) != 0) {
+        free(d);
+        return NULL;
+    }
+    snprintf(d->file, sizeof d->file, "%s/%s", d->path, file);
+    return d;
+}
+
+static inline int test_dir_free(struct test_dir *d)
+{
+    int rc = test_rmtree(d->path);
+    free(d);
+    return rc;
+}
+
 #endif

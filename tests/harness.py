@@ -31,6 +31,7 @@ them truer.
 """
 import contextlib
 import os
+import socket
 import sys
 import time
 import traceback
@@ -45,6 +46,15 @@ PREFIXES = ("test_", "t_")
 # omslog's exit statuses: include/omslog/error.h (README.md and doc/omslog.1 list them).
 EXIT = dict(ok=0, usage=2, config=3, auth=4, not_found=5, bad_request=6, rate=7,
             server=8, connect=9, dns=10, tls=11, timeout=12, protocol=13, origin=14)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def omslog_env(home, token=None, extra=None):

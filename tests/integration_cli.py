@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,7 +16,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
-from harness import EXIT, Suite, omslog_env, scaled  # noqa: E402
+from harness import EXIT, free_port, Suite, omslog_env, scaled  # noqa: E402
 from mock_oms import Hooks, MockServer  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN", os.path.abspath("build/omslog"))
@@ -39,14 +38,6 @@ def run(args, env_extra=None, timeout=60, token=TOKEN, stdin=None):
 def jsonl(out):
     # split on "\n" only: U+2028 and friends are legal inside JSON strings
     return [json.loads(line) for line in out.split("\n") if line.strip()]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Ctx:

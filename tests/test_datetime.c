@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "omslog/datetime.h"
+#include "omslog/error.h"
 
 /* date -u -d 2026-11-26T10:15:30Z +%s */
 #define T_2026_11_26_101530 INT64_C(1795688130)
@@ -245,14 +246,161 @@ static void test_format_extremes(void **state)
     assert_string_equal(buf, "(invalid time)");
 }
 
+/* ---- times people type ---- */
+
+static struct log_time at(const char *iso)
+{
+    return parse_ok(iso);
+}
+
+static void assert_user(const char *s, struct log_time now, bool utc, const char *want_iso)
+{
+    struct log_time want = at(want_iso), got = {-1, -1};
+    struct omslog_error err = {0};
+    if (datetime_parse_user(s, now, utc, &got, &err) != OMSLOG_OK)
+        fail_msg("\"%s\" rejected: %s", s, err.msg);
+    if (got.sec != want.sec || got.usec != want.usec)
+        fail_msg("\"%s\" (%s) → %lld.%06d, expected %s = %lld.%06d", s, utc ? "utc" : "local",
+                 (long long)got.sec, (int)got.usec, want_iso, (long long)want.sec, (int)want.usec);
+}
+
+static void assert_user_rejects(const char *s, const char *words)
+{
+    struct log_time now = at("2026-11-26T10:15:30Z"), out = {42, 7};
+    struct omslog_error err = {0};
+    assert_int_equal(datetime_parse_user(s, now, true, &out, &err), OMSLOG_ERR_USAGE);
+    assert_int_equal(out.sec, 42);
+    assert_int_equal(out.usec, 7);
+    if (!strstr(err.msg, words))
+        fail_msg("\"%s\": message \"%s\" lacks \"%s\"", s, err.msg, words);
+}
+
+static void test_user_iso_forms(void **state)
+{
+    (void)state;
+    struct log_time now = at("2026-11-26T10:15:30.5Z");
+    assert_user("2023-12-02T10:00:00Z", now, true, "2023-12-02T10:00:00Z");
+    assert_user("2023-12-02 10:00", now, true, "2023-12-02T10:00:00Z");
+    assert_user("  2023-12-02 10:00:07  ", now, true, "2023-12-02T10:00:07Z");
+    assert_user("2023-12-02T10:00:00.123456789Z", now, true, "2023-12-02T10:00:00.123456Z");
+    assert_user("2023-12-02 10:00:00.25+03:00", now, true, "2023-12-02T07:00:00.25Z");
+    assert_user("2023-12-02 10:00 -05:00", now, true, "2023-12-02T15:00:00Z");
+    assert_user("2023-12-02", now, true, "2023-12-02T00:00:00Z");
+    assert_user("2024-02-29 23:59:59.999999", now, true, "2024-02-29T23:59:59.999999Z");
+}
+
+static void test_user_relative_utc(void **state)
+{
+    (void)state;
+    struct log_time now = at("2026-11-26T10:15:30.5Z");
+    assert_user("now", now, true, "2026-11-26T10:15:30.5Z");
+    assert_user("NOW", now, false, "2026-11-26T10:15:30.5Z");
+    assert_user("-2h", now, true, "2026-11-26T08:15:30.5Z");
+    assert_user("-30m", now, true, "2026-11-26T09:45:30.5Z");
+    assert_user("-1d", now, true, "2026-11-25T10:15:30.5Z");
+    assert_user("-1h30m", now, true, "2026-11-26T08:45:30.5Z");
+    assert_user("-90s", now, true, "2026-11-26T10:14:00.5Z");
+    assert_user("-1w", now, true, "2026-11-19T10:15:30.5Z");
+    assert_user("10:00", now, true, "2026-11-26T10:00:00Z");
+    assert_user("9:05", now, true, "2026-11-26T09:05:00Z");
+    assert_user("23:59:59.75", now, true, "2026-11-26T23:59:59.75Z");
+    assert_user("today", now, true, "2026-11-26T00:00:00Z");
+    assert_user("today 14:00", now, true, "2026-11-26T14:00:00Z");
+    assert_user("yesterday 14:00", now, true, "2026-11-25T14:00:00Z");
+    assert_user("Yesterday", now, true, "2026-11-25T00:00:00Z");
+    /* Day, month and year boundaries; a leap day. */
+    assert_user("yesterday 23:59", at("2026-12-01T00:00:00Z"), true, "2026-11-30T23:59:00Z");
+    assert_user("yesterday", at("2027-01-01T00:30:00Z"), true, "2026-12-31T00:00:00Z");
+    assert_user("yesterday 12:00", at("2024-03-01T23:59:59.999999Z"), true,
+                "2024-02-29T12:00:00Z");
+    assert_user("00:00", at("2026-11-26T23:59:59Z"), true, "2026-11-26T00:00:00Z");
+}
+
+static void test_user_local_zones(void **state)
+{
+    (void)state;
+    set_tz("Europe/Istanbul"); /* UTC+3, no DST */
+    /* 22:30Z is already the 27th in Istanbul: today and 10:00 are the 27th there. */
+    struct log_time now = at("2026-11-26T22:30:00Z");
+    assert_user("today", now, false, "2026-11-26T21:00:00Z");
+    assert_user("10:00", now, false, "2026-11-27T07:00:00Z");
+    assert_user("yesterday 23:59", now, false, "2026-11-26T20:59:00Z");
+    assert_user("2023-12-02 10:00", now, false, "2023-12-02T07:00:00Z");
+    /* UTC reads the same text on the UTC date; an explicit zone wins either way. */
+    assert_user("10:00", now, true, "2026-11-26T10:00:00Z");
+    assert_user("2023-12-02T10:00:00Z", now, false, "2023-12-02T10:00:00Z");
+    assert_user("2023-12-02T10:00:00+01:00", now, false, "2023-12-02T09:00:00Z");
+    set_tz("America/New_York");
+    assert_user("2023-12-02 10:00", now, false, "2023-12-02T15:00:00Z");        /* EST */
+    assert_user("2023-07-02 10:00:00.5", now, false, "2023-07-02T14:00:00.5Z"); /* EDT */
+    /* The day after the clocks went back (a 25-hour day, 2026-11-01). */
+    now = at("2026-11-02T12:00:00Z");
+    assert_user("yesterday 00:30", now, false, "2026-11-01T04:30:00Z");
+    assert_user("yesterday 12:00", now, false, "2026-11-01T17:00:00Z");
+    /* The day after a 23-hour day (2026-03-08): yesterday is the 8th, not 24 h back. */
+    now = at("2026-03-09T04:30:00Z"); /* 00:30 EDT on the 9th */
+    assert_user("yesterday", now, false, "2026-03-08T05:00:00Z");
+    assert_user("today", now, false, "2026-03-09T04:00:00Z");
+    assert_user("-1d", now, false, "2026-03-08T04:30:00Z");
+    set_tz("UTC");
+}
+
+static void test_user_rejects(void **state)
+{
+    (void)state;
+    assert_user_rejects("", "no time given");
+    assert_user_rejects("   ", "no time given");
+    assert_user_rejects("banana", "is not a time: use 2023-12-02T10:00:00Z");
+    assert_user_rejects("25:00", "not a valid date");
+    assert_user_rejects("10:60", "not a valid date");
+    assert_user_rejects("2023-02-29 10:00", "not a valid date");
+    assert_user_rejects("2023-13-01", "not a valid date");
+    assert_user_rejects("2023-12-02 10", "is not a time");
+    assert_user_rejects("2023-12-02 10:00 +25:00", "is not a time");
+    assert_user_rejects("2023-12-02 10:00 junk", "is not a time");
+    assert_user_rejects("-2x", "unknown unit");
+    assert_user_rejects("-2", "unknown unit");
+    assert_user_rejects("-", "a number and a unit");
+    assert_user_rejects("-h", "is not a time");
+    assert_user_rejects("-99999999999999999999d", "too far back");
+    assert_user_rejects("yesterday banana", "is not a time");
+    assert_user_rejects("todayish", "is not a time");
+    assert_user_rejects("10:00:00.1234567890", "is not a time");
+    char longer[100];
+    memset(longer, '1', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    assert_user_rejects(longer, "no time given");
+}
+
+static void test_time_order_helpers(void **state)
+{
+    (void)state;
+    struct log_time a = {10, 0}, b = {10, 1};
+    assert_int_equal(datetime_cmp(a, b), -1);
+    assert_int_equal(datetime_cmp(b, a), 1);
+    assert_int_equal(datetime_cmp(a, a), 0);
+    struct log_time p = datetime_before(a);
+    assert_int_equal(p.sec, 9);
+    assert_int_equal(p.usec, 999999);
+    p = datetime_before(b);
+    assert_int_equal(p.sec, 10);
+    assert_int_equal(p.usec, 0);
+    struct log_time now = datetime_now();
+    assert_true(now.sec > at("2020-01-01T00:00:00Z").sec);
+    assert_true(now.usec >= 0 && now.usec < 1000000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic_forms),       cmocka_unit_test(test_known_epochs),
-        cmocka_unit_test(test_leap_days),         cmocka_unit_test(test_invalid_ranges),
-        cmocka_unit_test(test_malformed),         cmocka_unit_test(test_against_timegm),
-        cmocka_unit_test(test_format_utc),        cmocka_unit_test(test_format_local),
-        cmocka_unit_test(test_format_round_trip), cmocka_unit_test(test_format_extremes),
+        cmocka_unit_test(test_basic_forms),        cmocka_unit_test(test_known_epochs),
+        cmocka_unit_test(test_leap_days),          cmocka_unit_test(test_invalid_ranges),
+        cmocka_unit_test(test_malformed),          cmocka_unit_test(test_against_timegm),
+        cmocka_unit_test(test_format_utc),         cmocka_unit_test(test_format_local),
+        cmocka_unit_test(test_format_round_trip),  cmocka_unit_test(test_format_extremes),
+        cmocka_unit_test(test_user_iso_forms),     cmocka_unit_test(test_user_relative_utc),
+        cmocka_unit_test(test_user_local_zones),   cmocka_unit_test(test_user_rejects),
+        cmocka_unit_test(test_time_order_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "omslog/caps.h"
+#include "omslog/seek.h"
 #include "omslog/util.h"
 #include "omslog/walk.h"
 
@@ -52,6 +53,13 @@ struct cli_sink {
     size_t n_printed, printed_cap, skip_at;
     bool rescan;       /* the scan after a liar */
     bool told_missing; /* an entry the server left out was written late */
+    /* The time window (cli.h); window_pushed: the server was asked for it,
+     * so a row outside it is a liar's. */
+    const struct cli_list_opts *o;
+    bool window_pushed;
+    size_t shown;
+    struct log_entry *held; /* --reverse: what is printed, until the end */
+    size_t n_held, held_cap;
 };
 
 static int cli_request(void *ctx, long page, struct omslog_error *err)
@@ -68,14 +76,51 @@ static void cli_cancel(void *ctx, int ticket)
     api_cancel(c->api, ticket);
 }
 
+/* -1: e is newer than the window, 1: older, 0: inside (or no window). */
+static int cli_window_side(const struct cli_list_opts *o, const struct log_entry *e)
+{
+    if (o->has_until && datetime_cmp(e->created, o->until) > 0)
+        return -1;
+    if (o->has_since && datetime_cmp(e->created, o->since) < 0)
+        return 1;
+    return 0;
+}
+
+/* Write e, or hold it for --reverse; false once the limit is reached. */
+static bool cli_emit(struct cli_sink *c, const struct log_entry *e)
+{
+    if (c->o && c->o->reverse) {
+        ARRAY_GROW(c->held, c->held_cap, c->n_held + 1);
+        log_entry_copy(&c->held[c->n_held++], e);
+    } else {
+        format_entry(c->w, e);
+    }
+    c->shown++;
+    return c->limit <= 0 || (long)c->shown < c->limit;
+}
+
+static void cli_write_held(struct cli_sink *c)
+{
+    for (size_t i = c->n_held; i-- > 0;) {
+        format_entry(c->w, &c->held[i]);
+        log_entry_free(&c->held[i]);
+    }
+    free(c->held);
+    c->held = NULL;
+    c->n_held = c->held_cap = 0;
+}
+
 static bool cli_entry(void *ctx, const struct log_entry *e)
 {
     struct cli_sink *c = ctx;
-    if (c->n_params && !filter_match(&c->pushed, e)) {
+    int side = c->o ? cli_window_side(c->o, e) : 0;
+    if (c->n_params && (!filter_match(&c->pushed, e) || (side != 0 && c->window_pushed))) {
         c->liar = true; /* the server filtered and sent a row it should not have */
         return false;
     }
-    if (!filter_match(c->filter, e))
+    if (side > 0) /* older than the window: the walk is past it */
+        return false;
+    if (side < 0 || !filter_match(c->filter, e))
         return true;
     if (c->rescan) {
         while (c->skip_at < c->n_printed && c->printed[c->skip_at] > e->id)
@@ -93,8 +138,7 @@ static bool cli_entry(void *ctx, const struct log_entry *e)
         ARRAY_GROW(c->printed, c->printed_cap, c->n_printed + 1);
         c->printed[c->n_printed++] = e->id;
     }
-    format_entry(c->w, e);
-    return c->limit <= 0 || (long)c->w->count < c->limit;
+    return cli_emit(c, e);
 }
 
 static void cli_progress(void *ctx, long page, long pages, const struct walk_pager *pg)
@@ -133,8 +177,9 @@ static int cli_drive(struct api *api, struct walk *wk, struct omslog_error *err)
 
 /* ---- server-side filtering: probe, sample check, plan ---- */
 
-/* One request of a probe round: page 1 with params at size. */
+/* One request of a probe round: page (0: 1) with params at size. */
 struct cli_req {
+    long page;
     const struct url_param *params;
     size_t n_params;
     long size;
@@ -149,7 +194,8 @@ static void cli_fetch_all(struct api *api, struct cli_req *q, size_t n)
     size_t left = 0;
     for (size_t i = 0; i < n; i++) {
         memset(&q[i].r, 0, sizeof q[i].r);
-        q[i].id = api_request_page(api, 1, q[i].size, q[i].params, q[i].n_params, &q[i].r.err);
+        q[i].id = api_request_page(api, q[i].page > 0 ? q[i].page : 1, q[i].size, q[i].params,
+                                   q[i].n_params, &q[i].r.err);
         q[i].done = q[i].id < 0;
         left += !q[i].done;
     }
@@ -218,18 +264,27 @@ static void cli_probe(struct api *api, int64_t baseline, const enum caps_param *
 
 /* Load what is remembered of this server, probe what the filter needs and is
  * not known, and remember it. */
+static void cli_caps_want(struct api *api, bool reprobe, int64_t baseline,
+                          const enum caps_param *want, size_t n, struct caps *caps, bool *probed);
+
 static void cli_caps(struct api *api, const struct cli_list_opts *o, int64_t baseline,
                      struct caps *caps, bool *probed)
+{
+    enum caps_param want[CAPS_N_PARAMS];
+    cli_caps_want(api, o->reprobe, baseline, want, caps_wanted(&o->filter, want), caps, probed);
+}
+
+/* The same for the parameters in want[0..n). */
+static void cli_caps_want(struct api *api, bool reprobe, int64_t baseline,
+                          const enum caps_param *want, size_t n, struct caps *caps, bool *probed)
 {
     char origin[HTTP_ORIGIN_TEXT_MAX];
     http_origin_text(api_origin(api), origin, sizeof origin);
     char *path = caps_cache_path(origin, NULL);
     memset(caps, 0, sizeof *caps);
-    if (path && !o->reprobe && caps_load(path, caps) &&
+    if (path && !reprobe && caps_load(path, caps) &&
         !caps_fresh(caps, (int64_t)time(NULL), CAPS_MAX_AGE_S))
         memset(caps, 0, sizeof *caps);
-    enum caps_param want[CAPS_N_PARAMS];
-    size_t n = caps_wanted(&o->filter, want);
     int64_t before = caps->probed_at;
     cli_probe(api, baseline, want, n, caps);
     *probed = caps->probed_at != before;
@@ -369,6 +424,262 @@ static int cli_pushdown(struct api *api, const struct config *cfg, const struct 
     return (int)plan->n_used;
 }
 
+/* ---- time windows and --around: seeks (seek.h) over the pages walked ---- */
+
+/* Query parameters a walk may carry: the pushed level/app filters (caps_push
+ * has room for 4) and the window's two. */
+#define CLI_MAX_PARAMS 6
+
+/* Run a seek to its end; each request also carries params (the pages the
+ * walk will read are the server-filtered ones). */
+static int cli_seek(struct api *api, const struct url_param *params, size_t n,
+                    const struct seek_opts *so, struct seek_result *r, struct omslog_error *err)
+{
+    struct seek s;
+    seek_init(&s, so);
+    struct seek_request q;
+    struct url_param all[CLI_MAX_PARAMS + 1];
+    while (seek_next(&s, &q)) {
+        size_t m = 0;
+        for (; m < n && m < CLI_MAX_PARAMS; m++)
+            all[m] = params[m];
+        if (q.param_key)
+            all[m++] = (struct url_param){q.param_key, q.param_value};
+        struct cli_req req = {.page = q.page, .params = all, .n_params = m, .size = q.size};
+        cli_fetch_all(api, &req, 1);
+        seek_feed(&s, &req.r.page, &req.r.err);
+        cli_fetch_free(&req, 1);
+    }
+    return seek_result(&s, r, err);
+}
+
+static void cli_seek_report(const struct config *cfg, const struct seek_result *r,
+                            const char *what)
+{
+    if (r->lte_wrong)
+        fprintf(stderr,
+                "omslog: the server's filter answered %s wrongly: searched the pages "
+                "instead\n",
+                what);
+    if (r->unordered)
+        fprintf(stderr,
+                "omslog: warning: page %ld of the log is not in order (ids and times "
+                "should fall going down): %s may be off\n",
+                r->unordered_page, what);
+    if (cfg->verbose)
+        fprintf(stderr, "omslog: %s found in %ld request%s\n", what, r->requests,
+                r->requests == 1 ? "" : "s");
+}
+
+/* Probe the params in want[0..m) (a page of one entry for the baseline) and
+ * say which are honoured in ok[]. */
+static void cli_probe_some(struct api *api, const struct config *cfg, bool reprobe,
+                           const enum caps_param *want, size_t m, bool *ok)
+{
+    for (size_t i = 0; i < m; i++)
+        ok[i] = false;
+    if (cfg->server_filter == CONFIG_SERVER_FILTER_OFF)
+        return;
+    struct cli_req base = {.size = 1};
+    cli_fetch_all(api, &base, 1);
+    if (base.r.err.status == OMSLOG_OK) {
+        struct caps caps;
+        bool probed = false;
+        cli_caps_want(api, reprobe, base.r.page.count, want, m, &caps, &probed);
+        for (size_t i = 0; i < m; i++) {
+            ok[i] = caps.v[want[i]] == CAPS_HONOURED;
+            if (cfg->verbose)
+                fprintf(stderr, "omslog: server filter %s: %s\n", caps_name(want[i]),
+                        caps_verdict_name(caps.v[want[i]]));
+        }
+    }
+    api_result_free(&base.r);
+}
+
+/* The window (cli.h): created_at__gte/__lte appended to params where
+ * honoured (their values in vals), else the walk's first page found by
+ * seeking --until over the pages it will read. *empty: nothing is at or
+ * before --until. */
+static int cli_window(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
+                      struct url_param *params, size_t *n, char vals[2][DATETIME_TEXT_MAX],
+                      long *first_page, bool *pushed, bool *empty, struct omslog_error *err)
+{
+    enum caps_param want[2] = {CAPS_CREATED_GTE, CAPS_CREATED_LTE};
+    bool ok[2];
+    cli_probe_some(api, cfg, o->reprobe && *n == 0, want, 2, ok);
+    *pushed = false;
+    if (o->has_since && ok[0]) {
+        params[(*n)++] =
+            (struct url_param){caps_name(want[0]), datetime_format_iso(o->since, vals[0])};
+        *pushed = true;
+    }
+    if (o->has_until && ok[1]) {
+        params[(*n)++] =
+            (struct url_param){caps_name(want[1]), datetime_format_iso(o->until, vals[1])};
+        *pushed = true;
+        return OMSLOG_OK;
+    }
+    if (!o->has_until)
+        return OMSLOG_OK;
+    struct seek_opts so = {.key = SEEK_BY_TIME, .time = o->until, .page_size = cfg->page_size};
+    struct seek_result r;
+    int rc = cli_seek(api, params, *n, &so, &r, err);
+    if (rc != OMSLOG_OK)
+        return rc;
+    cli_seek_report(cfg, &r, "the end of the window");
+    *empty = !r.found;
+    if (r.found && r.page_size > 0)
+        *first_page = walk_page_of_row(r.row, r.page_size);
+    return OMSLOG_OK;
+}
+
+/* --around: the matching entries newer than the centre (the last context of
+ * them, a ring), the centre, the older ones. The walk's sink is the embedded
+ * cli_sink (its request and cancel serve as they are). */
+struct cli_around {
+    struct cli_sink c;
+    int64_t centre;
+    size_t context;
+    struct log_entry *ring, centre_e, *older;
+    size_t n_ring, n_older;
+    bool have_centre;
+};
+
+static bool cli_around_entry(void *ctx, const struct log_entry *e)
+{
+    struct cli_around *a = ctx;
+    if (!filter_match(a->c.filter, e))
+        return true;
+    if (e->id > a->centre) {
+        if (a->context == 0)
+            return true;
+        struct log_entry *slot = &a->ring[a->n_ring % a->context];
+        if (a->n_ring >= a->context)
+            log_entry_free(slot);
+        log_entry_copy(slot, e);
+        a->n_ring++;
+        return true;
+    }
+    if (e->id == a->centre) {
+        log_entry_copy(&a->centre_e, e);
+        a->have_centre = true;
+        return a->context > 0;
+    }
+    if (a->n_older >= a->context)
+        return false;
+    log_entry_copy(&a->older[a->n_older++], e);
+    return a->n_older < a->context;
+}
+
+/* Newest first: the ring in arrival order, the centre, the older ones. */
+static void cli_around_write(struct cli_around *a, struct format_writer *w, bool reverse)
+{
+    size_t kept = a->n_ring < a->context ? a->n_ring : a->context;
+    size_t n = kept + a->have_centre + a->n_older;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = reverse ? n - 1 - k : k;
+        if (i < kept)
+            format_entry(w, &a->ring[(a->n_ring - kept + i) % a->context]);
+        else if (a->have_centre && i == kept)
+            format_entry(w, &a->centre_e);
+        else
+            format_entry(w, &a->older[i - kept - a->have_centre]);
+    }
+}
+
+static void cli_around_free(struct cli_around *a)
+{
+    size_t kept = a->n_ring < a->context ? a->n_ring : a->context;
+    for (size_t i = 0; i < kept; i++)
+        log_entry_free(&a->ring[i]);
+    for (size_t i = 0; i < a->n_older; i++)
+        log_entry_free(&a->older[i]);
+    log_entry_free(&a->centre_e);
+    free(a->ring);
+    free(a->older);
+}
+
+/* Walk from far enough above row to see context matches newer than the
+ * centre: when fewer came, start further up (4x) and walk again. */
+static int cli_around_walk(struct api *api, const struct config *cfg,
+                           const struct cli_list_opts *o, const struct url_param *params, size_t n,
+                           const struct seek_result *r, struct format_writer *w,
+                           struct omslog_error *err)
+{
+    long size = r->page_size > 0 ? r->page_size : 0;
+    long parallel = cfg->parallel > 0 ? cfg->parallel : 1;
+    int64_t back = o->context;
+    for (;;) {
+        struct walk_opts wo = {.first_page = 1,
+                               .page_size = cfg->page_size,
+                               .max_pages = parallel * (1 + CLI_HELD_PER_SLOT)};
+        if (size > 0)
+            wo.first_page = walk_page_of_row(r->row > back ? r->row - back : 0, size);
+        struct cli_around a = {.c = {.api = api,
+                                     .cfg = cfg,
+                                     .filter = &o->filter,
+                                     .w = w,
+                                     .params = params,
+                                     .n_params = n},
+                               .centre = r->id,
+                               .context = (size_t)o->context};
+        a.ring = xcalloc(a.context + 1, sizeof *a.ring);
+        a.older = xcalloc(a.context + 1, sizeof *a.older);
+        struct walk_sink sink = {&a, cli_request, cli_cancel, cli_around_entry, NULL};
+        struct walk *wk = walk_new(&wo, &sink);
+        int rc = cli_drive(api, wk, err);
+        walk_free(wk);
+        bool again = rc == OMSLOG_OK && a.n_ring < a.context && wo.first_page > 1;
+        if (!again) {
+            if (rc == OMSLOG_OK && !a.have_centre)
+                fprintf(stderr,
+                        "omslog: entry %lld does not match the filter: the matches "
+                        "around it are shown\n",
+                        (long long)r->id);
+            if (rc == OMSLOG_OK)
+                cli_around_write(&a, w, o->reverse);
+            cli_around_free(&a);
+            return rc;
+        }
+        cli_around_free(&a);
+        back = back * 4 + size;
+    }
+}
+
+/* `list --around ID`: the centre by a seek (id__lte where honoured), then
+ * the walk around it. */
+static int cli_around(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
+                      struct format_writer *w, struct omslog_error *err)
+{
+    struct caps_push plan;
+    struct url_param params[CLI_MAX_PARAMS];
+    int n = cli_pushdown(api, cfg, o, &plan, params, err);
+    if (n < 0)
+        return err->status;
+    enum caps_param want = CAPS_ID_LTE;
+    bool lte = false;
+    cli_probe_some(api, cfg, o->reprobe && n == 0, &want, 1, &lte);
+    struct seek_opts so = {.key = SEEK_BY_ID,
+                           .id = o->around_id,
+                           .lte_param = lte ? caps_name(CAPS_ID_LTE) : NULL,
+                           .page_size = cfg->page_size};
+    struct seek_result r;
+    int rc = cli_seek(api, params, (size_t)n, &so, &r, err);
+    bool filtered = filter_is_active(&o->filter);
+    if (rc == OMSLOG_OK && !r.found)
+        rc = error_set(err, OMSLOG_ERR_NOT_FOUND, "no entry%s has an id of %lld or less",
+                       filtered ? " that matches" : "", (long long)o->around_id);
+    if (rc == OMSLOG_OK) {
+        cli_seek_report(cfg, &r, "the id");
+        if (r.id != o->around_id)
+            fprintf(stderr, "omslog: no entry %lld%s: centred on the nearest older one, %lld\n",
+                    (long long)o->around_id, filtered ? " matches" : "", (long long)r.id);
+        rc = cli_around_walk(api, cfg, o, params, (size_t)n, &r, w, err);
+    }
+    caps_push_free(&plan);
+    return rc;
+}
+
 /* Walk pages from o->page, newest first, writing matching entries in order
  * (walk.h: each id once, pages re-read where the log moved). Once the first
  * page tells the page count, as many pages are in flight as the API allows. */
@@ -376,7 +687,8 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
              struct omslog_error *err)
 {
     bool one_page = o->page_given && !o->all && o->limit == 0;
-    long limit = o->all ? 0 : (o->limit ? o->limit : (one_page ? 0 : CLI_DEFAULT_LIMIT));
+    bool window = o->has_since || o->has_until;
+    long limit = o->all ? 0 : (o->limit ? o->limit : (one_page || window ? 0 : CLI_DEFAULT_LIMIT));
     long parallel = cfg->parallel > 0 ? cfg->parallel : 1;
     struct walk_opts wo = {.first_page = o->page > 0 ? o->page : 1,
                            .one_page = one_page,
@@ -384,37 +696,58 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
                            .max_pages = parallel * (1 + CLI_HELD_PER_SLOT)};
     struct format_writer w;
     format_begin(&w, o->format, out, cli_terminal_width(out), cfg->utc);
+    if (o->around) {
+        int rc = cli_around(api, cfg, o, &w, err);
+        if (format_end(&w) != 0 && rc == OMSLOG_OK)
+            rc = error_set(err, OMSLOG_ERR_IO, "cannot write the output");
+        return rc;
+    }
     struct cli_sink c = {.api = api,
+                         .o = o,
                          .cfg = cfg,
                          .filter = &o->filter,
                          .w = &w,
                          .limit = limit,
                          .progress = isatty(STDERR_FILENO) && !one_page && (o->all || limit > 0)};
     struct caps_push plan;
-    struct url_param params[4];
+    struct url_param params[CLI_MAX_PARAMS];
     int n_params = cli_pushdown(api, cfg, o, &plan, params, err);
     if (n_params < 0) {
         format_end(&w);
         return err->status;
     }
+    char window_values[2][DATETIME_TEXT_MAX];
+    bool empty = false;
+    int rc = OMSLOG_OK;
+    if (window) {
+        size_t n = (size_t)n_params;
+        rc = cli_window(api, cfg, o, params, &n, window_values, &wo.first_page, &c.window_pushed,
+                        &empty, err);
+        n_params = (int)n;
+    }
     c.params = params;
     c.n_params = (size_t)n_params;
     caps_pushed_filter(&plan, &o->filter, &c.pushed);
     struct walk_sink sink = {&c, cli_request, cli_cancel, cli_entry, cli_progress};
-    struct walk *wk = walk_new(&wo, &sink);
-    int rc = cli_drive(api, wk, err);
-    long unproven = walk_unproven(wk);
-    walk_free(wk);
+    long unproven = 0;
+    if (rc == OMSLOG_OK && !empty) {
+        struct walk *wk = walk_new(&wo, &sink);
+        rc = cli_drive(api, wk, err);
+        unproven = walk_unproven(wk);
+        walk_free(wk);
+    }
     if (rc == OMSLOG_OK && c.liar) {
         fprintf(stderr, "omslog: the server's filter sent an entry that does not match: "
                         "reading every page instead\n");
         c.n_params = 0;
         c.rescan = true;
-        wk = walk_new(&wo, &sink);
+        wo.first_page = o->page > 0 ? o->page : 1; /* a seek's page was of the filtered pages */
+        struct walk *wk = walk_new(&wo, &sink);
         rc = cli_drive(api, wk, err);
         unproven += walk_unproven(wk);
         walk_free(wk);
     }
+    cli_write_held(&c);
     free(c.printed);
     filter_free(&c.pushed);
     caps_push_free(&plan);

@@ -209,6 +209,15 @@ const char *datetime_format(struct log_time t, int utc, int with_usec, char buf[
     return buf;
 }
 
+const char *datetime_format_iso(struct log_time t, char buf[DATETIME_TEXT_MAX])
+{
+    datetime_format(t, 1, 1, buf);
+    char *space = strchr(buf, ' ');
+    if (space)
+        *space = 'T';
+    return buf;
+}
+
 /* ---- times people type ---- */
 
 /* Longest input read: longer is not a time. */

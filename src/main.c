@@ -20,6 +20,7 @@
 #include "omslog/api.h"
 #include "omslog/cli.h"
 #include "omslog/config.h"
+#include "omslog/datetime.h"
 #include "omslog/error.h"
 #include "omslog/format.h"
 #include "omslog/http.h"
@@ -79,6 +80,11 @@ enum opt_id {
     OPT_SERVER_FILTER,
     OPT_REPROBE,
     OPT_FORMAT,
+    OPT_SINCE,
+    OPT_UNTIL,
+    OPT_AROUND,
+    OPT_CONTEXT,
+    OPT_REVERSE,
 };
 
 struct opt {
@@ -125,7 +131,8 @@ static const struct opt options[] = {
     {OPT_VERBOSE, 'v', "verbose", NULL, NULL, "diagnostics on stderr (token masked)"},
     {OPT_HELP, 'h', "help", NULL, NULL, "show this help"},
     {OPT_VERSION, 0, "version", NULL, NULL, "show the version"},
-    {OPT_LEVEL, 0, "level", "LEVEL", NULL, "list: LEVEL and above (name or number)"},
+    {OPT_LEVEL, 0, "level", "LEVEL", NULL,
+     "list: LEVEL and above (name or number; =LEVEL: exactly)"},
     {OPT_APP, 0, "app", "APP", NULL, "list: only this app (repeatable)"},
     {OPT_SEARCH, 0, "search", "TEXT", NULL, "list: text in message/logger/app/trace (any case)"},
     {OPT_REGEX, 0, "regex", NULL, NULL, "list: --search TEXT is a regular expression"},
@@ -136,6 +143,12 @@ static const struct opt options[] = {
      "list: let the server filter: auto (where proven), off, require"},
     {OPT_REPROBE, 0, "reprobe", NULL, NULL, "list: probe the server's filters again"},
     {OPT_FORMAT, 0, "format", "FMT", NULL, "table|json|jsonl|csv (list), text|json (get)"},
+    {OPT_SINCE, 0, "since", "TIME", NULL,
+     "list: entries at or after TIME (2023-12-02 10:00, 10:00, -2h, yesterday 14:00)"},
+    {OPT_UNTIL, 0, "until", "TIME", NULL, "list: entries at or before TIME (no default limit)"},
+    {OPT_AROUND, 0, "around", "ID", NULL, "list: the entries around log id ID"},
+    {OPT_CONTEXT, 0, "context", "N", NULL, "list: --around shows N entries either side (10)"},
+    {OPT_REVERSE, 0, "reverse", NULL, NULL, "list: oldest first"},
 };
 
 struct args {
@@ -146,9 +159,10 @@ struct args {
     char *link_profile;  /* the profile a link's origin chose (link_choose_config) */
     bool top_level_only; /* a link matched the file's top-level url */
     bool token_on_cmdline;
-    bool help, version, no_color, regex, all, reprobe;
+    bool help, version, no_color, regex, all, reprobe, reverse;
     int verbose;
     const char *level, *search, *format, *page, *limit;
+    const char *since, *until, *around, *context;
     const char **apps;
     size_t n_apps, apps_cap;
     char *token_copy; /* argv's bytes are wiped once copied, see apply_opt */
@@ -161,7 +175,9 @@ struct args {
 #define USAGE_BROWSE "usage: omslog [OPTIONS]                 browse the action logs\n"
 #define USAGE_LIST                                                                                \
     "usage: omslog [OPTIONS] list [--level L] [--app A]... [--search T] [--page N] "              \
-    "[--limit N | --all] [--format F]\n"
+    "[--limit N | --all] [--format F]\n"                                                          \
+    "                             [--since T] [--until T] [--around ID [--context N]] "           \
+    "[--reverse]\n"
 #define USAGE_GET "usage: omslog [OPTIONS] get ID|URL [--format text|json]\n"
 #define USAGE_PROFILES                                                                            \
     "usage: omslog [OPTIONS] profiles          list the config file's profiles\n"
@@ -305,6 +321,21 @@ static int apply_opt(struct args *a, const struct opt *o, char *value, struct om
         break;
     case OPT_FORMAT:
         a->format = value;
+        break;
+    case OPT_SINCE:
+        a->since = value;
+        break;
+    case OPT_UNTIL:
+        a->until = value;
+        break;
+    case OPT_AROUND:
+        a->around = value;
+        break;
+    case OPT_CONTEXT:
+        a->context = value;
+        break;
+    case OPT_REVERSE:
+        a->reverse = true;
         break;
     default:
         break;
@@ -687,6 +718,42 @@ static void warn_about_transport(const struct config *cfg)
     free(endpoint);
 }
 
+/* --since, --until (times read as the display is: local, or UTC with
+ * --utc), --around, --context, --reverse into o. */
+static int list_time_options(const struct config *cfg, const struct args *a,
+                             struct cli_list_opts *o, struct omslog_error *err)
+{
+    struct log_time now = datetime_now();
+    int64_t v;
+    o->context = CLI_DEFAULT_CONTEXT;
+    o->reverse = a->reverse;
+    if (a->since && datetime_parse_user(a->since, now, cfg->utc, &o->since, err) != OMSLOG_OK)
+        return error_set(err, OMSLOG_ERR_USAGE, "--since: %s", err->msg);
+    if (a->until && datetime_parse_user(a->until, now, cfg->utc, &o->until, err) != OMSLOG_OK)
+        return error_set(err, OMSLOG_ERR_USAGE, "--until: %s", err->msg);
+    o->has_since = a->since != NULL;
+    o->has_until = a->until != NULL;
+    if ((a->since || a->until) && a->page)
+        return error_set(err, OMSLOG_ERR_USAGE, "--page goes without --since and --until");
+    if (o->has_since && o->has_until && datetime_cmp(o->since, o->until) > 0)
+        return error_set(err, OMSLOG_ERR_USAGE, "--since is after --until");
+    if (a->context && !a->around)
+        return error_set(err, OMSLOG_ERR_USAGE, "--context goes with --around ID");
+    if (a->context && (parse_int64(a->context, &v) != 0 || v < 0 || v > INT32_MAX))
+        return error_set(err, OMSLOG_ERR_USAGE, "--context needs a number (0 or more)");
+    if (a->context)
+        o->context = (long)v;
+    if (!a->around)
+        return 0;
+    if (parse_int64(a->around, &o->around_id) != 0 || o->around_id < 0)
+        return error_set(err, OMSLOG_ERR_USAGE, "--around needs a log id (a whole number)");
+    if (a->since || a->until || a->page || a->limit || a->all)
+        return error_set(err, OMSLOG_ERR_USAGE,
+                         "--around goes without --since, --until, --page, --limit and --all");
+    o->around = true;
+    return 0;
+}
+
 static int run_list(struct api *api, const struct config *cfg, const struct args *a,
                     struct omslog_error *err)
 {
@@ -699,7 +766,9 @@ static int run_list(struct api *api, const struct config *cfg, const struct args
         rc = error_set(err, OMSLOG_ERR_USAGE,
                        "unknown --format \"%.*s\": use table, json, jsonl or csv",
                        arg_cut(a->format, ARG_WORD_MAX), a->format);
-    else if (a->level && level_parse(a->level, &o.filter.min_level) != 0)
+    else if (a->level &&
+             level_parse(a->level + (a->level[0] == '='),
+                         a->level[0] == '=' ? &o.filter.exact_level : &o.filter.min_level) != 0)
         rc = error_set(err, OMSLOG_ERR_USAGE,
                        "unknown level \"%.*s\": use notset, debug, info, warning, error, "
                        "critical or a number",
@@ -710,6 +779,8 @@ static int run_list(struct api *api, const struct config *cfg, const struct args
         rc = error_set(err, OMSLOG_ERR_USAGE, "--limit needs a positive number");
     else if (a->limit && a->all)
         rc = error_set(err, OMSLOG_ERR_USAGE, "use either --limit or --all, not both");
+    if (!rc)
+        rc = list_time_options(cfg, a, &o, err);
     if (!rc && a->search)
         rc = filter_set_search(&o.filter, a->search, !a->regex, err);
     if (!rc) {
@@ -772,7 +843,8 @@ static int run_profiles(const struct config *cfg, struct omslog_error *err)
 
 static bool list_only_options_used(const struct args *a)
 {
-    return a->level || a->search || a->page || a->limit || a->all || a->n_apps || a->regex;
+    return a->level || a->search || a->page || a->limit || a->all || a->n_apps || a->regex ||
+           a->since || a->until || a->around || a->context || a->reverse;
 }
 
 /* The --verbose stream (it redacts the token and URL secrets) with what was
@@ -816,8 +888,8 @@ int main(int argc, char **argv)
     }
     if (!rc && (!a.command || strcmp(a.command, "list") != 0) && list_only_options_used(&a))
         rc = error_set(&err, OMSLOG_ERR_USAGE,
-                       "--level, --app, --search, --page, --limit and "
-                       "--all belong to the list command");
+                       "--level, --app, --search, --page, --limit, --all, --since, --until, "
+                       "--around, --context and --reverse belong to the list command");
     if (!rc && a.command && strcmp(a.command, "get") == 0 && !a.get_id)
         rc = error_set(&err, OMSLOG_ERR_USAGE,
                        "get needs a log id or an entry's URL: omslog get ID");

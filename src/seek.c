@@ -32,11 +32,7 @@ static void seek_value(const struct seek *s, char out[SEEK_VALUE_MAX])
         return;
     }
     char buf[DATETIME_TEXT_MAX];
-    datetime_format(s->o.time, 1, 1, buf);
-    char *space = strchr(buf, ' ');
-    if (space)
-        *space = 'T';
-    snprintf(out, SEEK_VALUE_MAX, "%s", buf);
+    snprintf(out, SEEK_VALUE_MAX, "%s", datetime_format_iso(s->o.time, buf));
 }
 
 bool seek_next(struct seek *s, struct seek_request *req)
@@ -51,8 +47,7 @@ bool seek_next(struct seek *s, struct seek_request *req)
         req->param_key = s->o.lte_param;
         seek_value(s, req->param_value);
         break;
-    case SEEK_LTE_ALL:
-        break;
+    case SEEK_LTE_ALL: /* at the walk's size: it tells the page size */
     case SEEK_FIRST_PAGE:
         req->size = s->o.page_size;
         break;
@@ -141,6 +136,7 @@ static void seek_feed_lte(struct seek *s, const struct log_page *p)
         return;
     }
     int64_t n = p->count;
+    s->r.page_size = p->next ? (long)p->n : 0;
     if (p->n > 0 && seek_cmp(s, &p->entries[0]) <= 0) {
         /* The newest entry of all is at or before the key: it is the one
          * (also when it arrived after the filtered answer was counted). */
@@ -173,14 +169,15 @@ static void seek_feed_first(struct seek *s, const struct log_page *p)
         return;
     }
     seek_probe(s, 1, p);
+    s->size = (long)p->n;
+    s->total = p->count;
+    s->r.page_size = p->next ? s->size : 0;
     for (size_t i = 0; i < p->n; i++)
         if (seek_cmp(s, &p->entries[i]) <= 0) {
             seek_found(s, (int64_t)i, p->count, &p->entries[i]);
             s->phase = SEEK_DONE;
             return;
         }
-    s->size = (long)p->n;
-    s->total = p->count;
     s->pages = p->next ? walk_pages_for(p->count, s->size) : 1;
     if (s->pages <= 1) {
         s->have_oldest = true;

@@ -151,6 +151,7 @@ static void check_seek(struct fake *f, const struct seek_opts *o)
             assert_int_equal(r.id, fake_id(f, f->count - 1));
     }
     assert_int_equal(r.count, f->count);
+    assert_int_equal(r.page_size, f->count > f->page_size ? f->page_size : 0);
     assert_false(r.unordered);
     long pages = (long)((f->count + f->page_size - 1) / f->page_size);
     double bound = o->lte_param ? 2 : log2(pages > 1 ? (double)pages : 1.0) + 3;

@@ -54,4 +54,8 @@ int datetime_cmp(struct log_time a, struct log_time b);
 const char *datetime_format(struct log_time t, int utc, int with_usec,
                             char buf[DATETIME_TEXT_MAX]);
 
+/* "2023-12-02T10:00:00.000005Z": UTC to the microsecond, as a query
+ * parameter (django-filter's IsoDateTimeField reads it). Returns buf. */
+const char *datetime_format_iso(struct log_time t, char buf[DATETIME_TEXT_MAX]);
+
 #endif

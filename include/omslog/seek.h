@@ -7,7 +7,7 @@
  *
  * Two ways, chosen by the caller from the server's verdicts (caps.h):
  * - lte_param set (created_at__lte or id__lte, proven honoured): one entry of
- *   the filtered log (its count C) and one of the whole log (count N); the
+ *   the filtered log (its count C) and page 1 of the whole log (count N); the
  *   entry is the filtered answer's first, at row N - C. Two requests. The
  *   answer is checked (the entry is at or before the key; the newest entry
  *   after it when C < N); a wrong one sets lte_wrong and the seek goes on by
@@ -58,7 +58,8 @@ struct seek_result {
     bool found;  /* an entry at or before the key exists */
     int64_t row; /* its row; when !found the oldest's (count - 1), -1 for an empty log */
     int64_t count;
-    int64_t id; /* of the entry at row, -1 when not known */
+    long page_size; /* entries a page as the server sends them, 0: not known */
+    int64_t id;     /* of the entry at row, -1 when not known */
     struct log_time created;
     long requests;
     bool unordered; /* a page broke the order: see above */

@@ -560,7 +560,7 @@ static bool cli_around_entry(void *ctx, const struct log_entry *e)
         a->n_ring++;
         return true;
     }
-    if (e->id == a->centre) {
+    if (!a->have_centre) { /* the id, or the nearest older match when it is not one */
         log_entry_copy(&a->centre_e, e);
         a->have_centre = true;
         return a->context > 0;
@@ -631,11 +631,14 @@ static int cli_around_walk(struct api *api, const struct config *cfg,
         walk_free(wk);
         bool again = rc == OMSLOG_OK && a.n_ring < a.context && wo.first_page > 1;
         if (!again) {
+            bool filtered = filter_is_active(&o->filter);
             if (rc == OMSLOG_OK && !a.have_centre)
-                fprintf(stderr,
-                        "omslog: entry %lld does not match the filter: the matches "
-                        "around it are shown\n",
-                        (long long)r->id);
+                rc = error_set(err, OMSLOG_ERR_NOT_FOUND, "no entry%s has an id of %lld or less",
+                               filtered ? " that matches" : "", (long long)o->around_id);
+            if (rc == OMSLOG_OK && a.centre_e.id != o->around_id)
+                fprintf(
+                    stderr, "omslog: no entry %lld%s: centred on the nearest older one, %lld\n",
+                    (long long)o->around_id, filtered ? " matches" : "", (long long)a.centre_e.id);
             if (rc == OMSLOG_OK)
                 cli_around_write(&a, w, o->reverse);
             cli_around_free(&a);
@@ -671,9 +674,6 @@ static int cli_around(struct api *api, const struct config *cfg, const struct cl
                        filtered ? " that matches" : "", (long long)o->around_id);
     if (rc == OMSLOG_OK) {
         cli_seek_report(cfg, &r, "the id");
-        if (r.id != o->around_id)
-            fprintf(stderr, "omslog: no entry %lld%s: centred on the nearest older one, %lld\n",
-                    (long long)o->around_id, filtered ? " matches" : "", (long long)r.id);
         rc = cli_around_walk(api, cfg, o, params, (size_t)n, &r, w, err);
     }
     caps_push_free(&plan);

@@ -7,6 +7,7 @@ tests/harness.py."""
 import csv
 import io
 import json
+import math
 import os
 import subprocess
 import sys
@@ -1082,6 +1083,143 @@ def test_browser_names_the_stream_that_is_not_a_terminal():
     rc, out, err = run(["--url", Ctx.url()])
     expect(rc, "usage", out, err)
     assert "neither standard input nor standard output is one" in err, err
+
+
+# ---------------------------------------------------------------- time windows, --around
+
+TIME_MODES = ("full", "none")  # created_at__*/id__* honoured, or nothing (the seek bisects)
+
+
+def iso_utc(created):
+    """The mock's created_at as `--utc` TIME text: "2026-11-25 23:50:01.123456"."""
+    return created.replace("T", " ").rstrip("Z")
+
+
+def in_window(rows, since, until):
+    return [r["id"] for r in rows if since <= r["created_at"] <= until]
+
+
+def window_run(s, args, env_extra=None):
+    """list as JSONL against s with a fresh probe cache: (ids, err, request paths)."""
+    cache = tempfile.mkdtemp(prefix="caps-", dir=TMP)
+    before = len(s.requests)
+    rc, out, err = run(["--url", s.url, "-v", "list", "--format", "jsonl"] + args,
+                       env_extra=dict({"XDG_CACHE_HOME": cache}, **(env_extra or {})))
+    assert rc == 0, (args, err[-2000:])
+    return [e["id"] for e in jsonl(out)], err, [r["path"] for r in list(s.requests)[before:]]
+
+
+def test_time_window_same_with_and_without_server_filters():
+    """--since/--until inclusive to the microsecond, across midnight UTC, in UTC and in
+    local time: the same rows with created_at filters and by bisection, few requests."""
+    results = {}
+    for mode in TIME_MODES:
+        with MockServer(count=PUSH_COUNT, token=TOKEN, lookups=mode) as s:
+            rows = jsonl(run(["--url", s.url, "list", "--all", "--format", "jsonl",
+                              "--server-filter", "off"])[1])
+            pages = -(-len(rows) // 10)
+            # edges exactly on entries (inclusive, fractional seconds), not at page borders
+            since, until = rows[1803]["created_at"], rows[1702]["created_at"]
+            want = in_window(rows, since, until)
+            assert len(want) == 102 and want[0] == rows[1702]["id"], len(want)
+            got, err, reqs = window_run(s, ["--utc", "--since", iso_utc(since),
+                                            "--until", iso_utc(until)])
+            assert got == want, (mode, len(got), len(want), err[-1500:])
+            seek_bound = math.log2(pages) + 3
+            window_pages = len(want) // 10 + 2
+            if mode == "full":
+                assert "created_at__gte=" in "".join(reqs) and "created_at__lte" in reqs[-1]
+                assert len(reqs) <= 3 + window_pages, (len(reqs), reqs)
+            else:
+                assert "created_at__gte: ignored" in err, err
+                # probes (3), the seek, the window's pages and what was in flight at its end
+                assert len(reqs) <= 3 + seek_bound + window_pages + 4, (len(reqs), reqs)
+            got_rev, _, _ = window_run(s, ["--utc", "--since", iso_utc(since), "--until",
+                                           iso_utc(until), "--reverse"])
+            assert got_rev == want[::-1], mode
+            # across midnight UTC; the same instants typed in Istanbul's local time (UTC+3)
+            want = in_window(rows, "2026-11-25T23:50:00Z", "2026-11-26T00:10:00.000000Z")
+            assert want and any(rows[i]["created_at"] < "2026-11-26" for i in range(len(rows)))
+            got, _, _ = window_run(s, ["--utc", "--since", "2026-11-25 23:50", "--until",
+                                       "2026-11-26T00:10:00Z"])
+            assert got == want, (mode, got, want)
+            got, _, _ = window_run(s, ["--since", "2026-11-26 02:50", "--until",
+                                       "2026-11-26 03:10:00.000"], {"TZ": "Europe/Istanbul"})
+            assert got == want, (mode, got, want)
+            # a second without its fraction: the entry at .xxxxxx of that second is after it
+            sec = since[:19]
+            got, _, _ = window_run(s, ["--utc", "--since", sec.replace("T", " "), "--until",
+                                       sec + "Z"])
+            assert got == [], got
+            got, _, _ = window_run(s, ["--utc", "--since", sec + "Z", "--until",
+                                       sec + ".999999Z", "--level", "notset"])
+            assert got == [r["id"] for r in rows if r["created_at"][:19] == sec], got
+            # with a level: the filtered scan's rows in the window
+            got, _, _ = window_run(s, ["--utc", "--since", iso_utc(rows[2400]["created_at"]),
+                                       "--level", "error"])
+            want = [r["id"] for r in rows[:2401] if r["level"] >= 40]
+            assert got == want, (mode, len(got), len(want))
+            # nothing at or before --until: no rows, no error
+            got, _, _ = window_run(s, ["--until", "2020-01-01T00:00:00Z"])
+            assert got == []
+            results[mode] = got
+
+
+def test_around_same_with_and_without_id_filters():
+    for mode in TIME_MODES:
+        with MockServer(count=PUSH_COUNT, token=TOKEN, lookups=mode) as s:
+            rows = jsonl(run(["--url", s.url, "list", "--all", "--format", "jsonl",
+                              "--server-filter", "off"])[1])
+            ids = [r["id"] for r in rows]
+            i = 1234
+            got, err, reqs = window_run(s, ["--around", str(ids[i]), "--context", "5"])
+            assert got == ids[i - 5:i + 6], (mode, got, ids[i - 5:i + 6], err[-1000:])
+            if mode == "full":
+                assert any("id__lte=" in p for p in reqs), reqs
+            assert len(reqs) <= 3 + math.log2(len(rows) / 10) + 3 + 4 + 4, (mode, len(reqs))
+            got, _, _ = window_run(s, ["--around", str(ids[i]), "--context", "2", "--reverse"])
+            assert got == ids[i - 2:i + 3][::-1], got
+            # a missing id: centred on the nearest older entry, with a note
+            gap = next(k for k in range(100, len(ids)) if ids[k - 1] - ids[k] > 1)
+            missing = ids[gap] + 1
+            got, err, _ = window_run(s, ["--around", str(missing), "--context", "3"])
+            assert got == ids[gap - 3:gap + 4], (got, ids[gap - 3:gap + 4])
+            assert "no entry %d: centred on the nearest older one, %d" % (missing, ids[gap]) \
+                in err, err
+            # default context 10; with a filter, the matches either side (not the centre
+            # when it does not match)
+            got, _, _ = window_run(s, ["--around", str(ids[i])])
+            assert got == ids[i - 10:i + 11], len(got)
+            errs = [r["id"] for r in rows if r["level"] == 40]
+            centre = next(r["id"] for r in rows[i:] if r["level"] != 40)
+            k = next(j for j, v in enumerate(errs) if v < centre)
+            got, err, _ = window_run(s, ["--around", str(centre), "--context", "4",
+                                         "--level", "=error"])
+            assert got == errs[k - 4:k + 5], (mode, got, errs[k - 4:k + 5])
+            assert "no entry %d matches: centred on the nearest older one, %d" % (
+                centre, errs[k]) in err, err
+
+
+def test_level_exact_and_time_usage_errors():
+    rows = all_entries()
+    rc, out, err = run(["--url", Ctx.url(), "list", "--all", "--level", "=error",
+                        "--format", "jsonl"])
+    expect(rc, "ok", out, err)
+    assert [r["id"] for r in jsonl(out)] == [r["id"] for r in rows if r["level"] == 40]
+    for args, words in ((["--level", "=bogus"], "unknown level"),
+                        (["--since", "banana"], "--since: \"banana\" is not a time"),
+                        (["--until", "2023-02-30"], "not a valid date"),
+                        (["--since", "10:00", "--until", "09:00"], "--since is after --until"),
+                        (["--context", "3"], "--context goes with --around"),
+                        (["--around", "x"], "--around needs a log id"),
+                        (["--around", "5", "--all"], "--around goes without"),
+                        (["--since", "-1h", "--page", "2"], "--page goes without")):
+        rc, out, err = run(["--url", Ctx.url(), "list"] + args)
+        expect(rc, "usage", out, err)
+        assert words in err, (args, err)
+    rc, out, err = run(["--url", Ctx.url(), "--since", "-1h"])
+    expect(rc, "usage", out, err)
+    assert "belong to the list command" in err, err
 
 
 if __name__ == "__main__":

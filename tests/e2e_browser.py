@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import datetime
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 from harness import Suite, scaled  # noqa: E402
@@ -1044,6 +1045,78 @@ def t_jump_missing_selects_nearest(server, b):
     b.wait(r"row 1 of 3,000", "on the first row")
 
 
+def t_time_jump(server, b):
+    """@ selects the newest entry at or before a time typed in the zone the screen
+    shows (UTC after u, else local: TZ=Europe/Istanbul), echoes the time it resolved,
+    bisects in a few requests, and keeps the filters on."""
+    b.ready()
+    entries = []
+    for p in range(168, 176):
+        entries += api_page(server, p)["results"]
+    target = entries[24]  # page 170, row 1,695 of 3,000
+    t = target["created_at"]  # e.g. 2026-11-25T17:35:02.187862Z
+    b.keys("u")
+    b.wait(r"times in UTC", "UTC on")
+    before = len(api_requests(server))
+    b.keys("@")
+    b.wait(r"jump to time \(UTC\)", "the prompt names the zone")
+    b.type(t.replace("T", " ").rstrip("Z"))
+    b.keys("Enter")
+    shown = t.replace("T", " ")
+    b.wait(re.escape("@ %s: log %d" % (shown, target["id"])), "the time echoed, the entry found")
+    b.wait_detail(target["id"], "the entry at that time selected")
+    b.wait(r"row 1,695 of 3,000", "its row")
+    n = len(api_requests(server)) - before
+    check(n <= 9 + 3 + 6, "a bisection, not a scan (%d requests)" % n)
+    # Local time (Istanbul, UTC+3) of an older entry's second without its fraction:
+    # that entry is after it, the one before it is the newest at or before it.
+    b.keys("u")
+    b.wait(r"times in local time", "local time again")
+    older = entries[30]
+    sec = older["created_at"][:19]
+    hour = int(sec[11:13]) + 3
+    local = "%s %02d%s" % (sec[:10], hour, sec[13:19])
+    check(hour < 24, "the test's time stays on the same local day")
+    def when(iso):
+        return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+    want = next(e for e in entries if when(e["created_at"]) <= when(sec + "Z"))
+    check(want["id"] != older["id"] or older["created_at"][19] != ".", "the fraction counts")
+    b.keys("@")
+    b.wait(r"jump to time \(local\)", "the local prompt")
+    b.type(local)
+    b.keys("Enter")
+    b.wait(re.escape("@ %s: log %d" % (local, want["id"])), "local time read as Istanbul's")
+    b.wait_detail(want["id"], "the newest entry at or before the local time")
+    # Filters stay on: ERROR and above, the newest match at or before the time.
+    b.keys("4")
+    b.wait(r"level>=ERROR", "the filter on")
+    errors = [e for e in entries if e["level"] >= 40 and e["created_at"] <= t]
+    check(errors, "an ERROR below the target in the pages read")
+    b.keys("u")
+    b.keys("@")
+    b.type(t.replace("T", " ").rstrip("Z"))
+    b.keys("Enter")
+    b.wait(r"log %d [A-Z]" % errors[0]["id"], "the newest ERROR at or before the time",
+           timeout=DEADLINE * 3)
+    b.wait(r"level>=ERROR", "the filter still on")
+    b.wait(re.escape("@ %s: log %d" % (shown, errors[0]["id"])), "the match named")
+    # A time before the oldest entry: the oldest; a bad time: said so.
+    b.keys("0")
+    b.wait(r"showing all entries", "the filter off")
+    oldest = api_page(server, 300)["results"][-1]
+    b.keys("@")
+    b.type("2000-01-01")
+    b.keys("Enter")
+    b.wait_detail(oldest["id"], "the oldest entry for a time before it")
+    b.wait(r"row 3,000 of 3,000", "on the last row")
+    b.wait(r"nothing that old; oldest: log %d" % oldest["id"], "said so")
+    b.keys("@")
+    b.type("banana")
+    b.keys("Enter")
+    b.wait(r"\"banana\" is not a time", "a bad time explained")
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -1079,6 +1152,7 @@ TESTS = [
     (t_wide_columns_fit, {}, {}),
     (t_search_highlights_every_match, {}, {}),
     (t_jump_missing_selects_nearest, {}, {}),
+    (t_time_jump, {}, {"env": {"TZ": "Europe/Istanbul"}}),
 ]
 
 

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "omslog/caps.h"
+#include "omslog/datetime.h"
 #include "omslog/level.h"
 #include "omslog/ui.h"
 #include "omslog/util.h"
@@ -390,8 +392,17 @@ void app_start_find(struct app *a, enum find_kind kind, int dir)
 
 /* ---- jumping to an id ---- */
 
+static void time_jump_cancel(struct app *a)
+{
+    if (a->tjump.req > 0)
+        api_cancel(a->api, a->tjump.req);
+    a->tjump.req = 0;
+    a->tjump.seeking = a->tjump.waiting_scan = false;
+}
+
 static void jump_cancel(struct app *a)
 {
+    time_jump_cancel(a);
     if (a->jump.entry_req > 0)
         api_cancel(a->api, a->jump.entry_req);
     a->jump.entry_req = 0;
@@ -498,6 +509,158 @@ static void app_progress_locate(struct app *a)
     a->jump.id = 0;
 }
 
+/* ---- jumping to a time (@) ---- */
+
+/* created_at__lte when this server was proven to honour it (the verdicts
+ * `list` remembers, caps.h): the browser sends no probes of its own. */
+static const char *time_jump_lte(struct app *a)
+{
+    char origin[HTTP_ORIGIN_TEXT_MAX];
+    http_origin_text(api_origin(a->api), origin, sizeof origin);
+    char *path = caps_cache_path(origin, NULL);
+    struct caps c;
+    bool ok = path && caps_load(path, &c) && caps_fresh(&c, (int64_t)time(NULL), CAPS_MAX_AGE_S) &&
+              c.v[CAPS_CREATED_LTE] == CAPS_HONOURED;
+    free(path);
+    return ok ? caps_name(CAPS_CREATED_LTE) : NULL;
+}
+
+/* The time asked for, as the status line echoes it. */
+static const char *time_jump_at(struct app *a, char buf[DATETIME_TEXT_MAX])
+{
+    return datetime_format(a->tjump.at, a->utc, a->tjump.at.usec != 0, buf);
+}
+
+static void time_jump_select(struct app *a, int64_t row, const struct seek_result *r,
+                             const char *what)
+{
+    char at[DATETIME_TEXT_MAX], when[DATETIME_TEXT_MAX];
+    app_select(a, row, true);
+    const struct log_entry *e = store_row(a->store, row);
+    int64_t id = e ? e->id : r->id;
+    struct log_time created = e ? e->created : r->created;
+    char order[96] = "";
+    if (r->unordered)
+        snprintf(order, sizeof order, "; page %ld breaks the time order, it may be off",
+                 r->unordered_page);
+    app_message(a, MSG_INFO, "@ %s: %slog %" PRId64 " at %s (%ld request%s)%s",
+                time_jump_at(a, at), what, id, datetime_format(created, a->utc, 1, when),
+                r->requests, r->requests == 1 ? "" : "s", order);
+}
+
+/* Filtered: the newest match at or before the entry found, once the
+ * filter's scan has passed it (or the entry itself when it matches). */
+static void time_jump_progress(struct app *a)
+{
+    if (!a->tjump.waiting_scan)
+        return;
+    int64_t row = store_row_of_id(a->store, a->tjump.id);
+    if (row < 0 && !store_scan_done(a->store))
+        return;
+    a->tjump.waiting_scan = false;
+    struct seek_result r;
+    seek_result(&a->tjump.seek, &r, NULL);
+    if (row < 0)
+        row = store_row_nearest_id(a->store, a->tjump.id);
+    const struct log_entry *e = row >= 0 ? store_row(a->store, row) : NULL;
+    char at[DATETIME_TEXT_MAX];
+    if (row < 0)
+        app_message(a, MSG_INFO, "@ %s: no entry matches the filters", time_jump_at(a, at));
+    else
+        time_jump_select(
+            a, row, &r,
+            !r.found || (e && e->id > a->tjump.id) ? "nothing that old; oldest match: " : "");
+}
+
+/* The seek is over: select what it found. */
+static void time_jump_found(struct app *a)
+{
+    struct seek_result r;
+    struct omslog_error err = {0};
+    char at[DATETIME_TEXT_MAX];
+    if (seek_result(&a->tjump.seek, &r, &err) != OMSLOG_OK) {
+        app_message(a, MSG_ERROR, "@ %s: %s", time_jump_at(a, at), err.msg);
+        return;
+    }
+    if (r.row < 0) {
+        app_message(a, MSG_INFO, "@ %s: the log is empty", time_jump_at(a, at));
+        return;
+    }
+    a->tjump.id = r.id;
+    if (store_is_filtered(a->store) || r.id < 0) {
+        a->tjump.waiting_scan = r.id >= 0;
+        if (r.id < 0) /* nothing that old and the oldest not read: the last row */
+            time_jump_select(a, store_rows(a->store) - 1, &r, "nothing that old; oldest: ");
+        time_jump_progress(a);
+        return;
+    }
+    /* Rows move down by what arrived since the count the seek saw. */
+    int64_t shift = store_count(a->store) > r.count ? store_count(a->store) - r.count : 0;
+    int64_t row = store_row_of_id(a->store, r.id);
+    time_jump_select(a, row >= 0 ? row : r.row + shift, &r,
+                     r.found ? "" : "nothing that old; oldest: ");
+}
+
+/* Send the seek's next request, or finish it. */
+static void time_jump_step(struct app *a)
+{
+    while (a->tjump.seeking && a->tjump.req == 0) {
+        struct seek_request q;
+        if (!seek_next(&a->tjump.seek, &q)) {
+            a->tjump.seeking = false;
+            time_jump_found(a);
+            return;
+        }
+        struct url_param p = {q.param_key, q.param_value};
+        struct omslog_error err = {0};
+        int id = api_request_page(a->api, q.page, q.size, &p, q.param_key ? 1 : 0, &err);
+        if (id < 0) {
+            seek_feed(&a->tjump.seek, NULL, &err);
+            continue;
+        }
+        a->tjump.req = id;
+        a->tjump.asked_size = q.param_key ? -1 : q.size;
+    }
+}
+
+/* A page result: true when it was the seek's. A page of the bisection is a
+ * page of the list too: the store keeps it. */
+static bool time_jump_result(struct app *a, struct api_result *r)
+{
+    if (!a->tjump.req || r->id != a->tjump.req)
+        return false;
+    a->tjump.req = 0;
+    seek_feed(&a->tjump.seek, r->err.status == OMSLOG_OK ? &r->page : NULL, &r->err);
+    if (r->err.status == OMSLOG_OK && a->tjump.asked_size == a->cfg->page_size) {
+        store_page_loaded(a->store, r->page_no, &r->page);
+        app_anchor_selection(a);
+    }
+    time_jump_step(a);
+    return true;
+}
+
+void app_start_time_jump(struct app *a, const char *text)
+{
+    struct log_time t;
+    struct omslog_error err = {0};
+    if (datetime_parse_user(text, datetime_now(), a->utc, &t, &err) != OMSLOG_OK) {
+        app_message(a, MSG_ERROR, "%s", err.msg);
+        return;
+    }
+    jump_cancel(a);
+    a->tjump.at = t;
+    struct seek_opts o = {.key = SEEK_BY_TIME,
+                          .time = t,
+                          .lte_param = time_jump_lte(a),
+                          .page_size = a->cfg->page_size};
+    seek_init(&a->tjump.seek, &o);
+    a->tjump.seeking = true;
+    char at[DATETIME_TEXT_MAX];
+    app_message(a, MSG_INFO, "@ %s: looking for the newest entry at or before it…",
+                time_jump_at(a, at));
+    time_jump_step(a);
+}
+
 /* ---- network ----
  *
  * The app keeps no table of requests: http holds the requests in flight and
@@ -558,6 +721,8 @@ static void app_result(struct app *a, struct api_result *r)
             jump_entry_result(a, r);
         return;
     }
+    if (time_jump_result(a, r))
+        return;
     if (r->err.status == OMSLOG_OK) {
         store_page_loaded(a->store, r->page_no, &r->page);
         app_anchor_selection(a);
@@ -676,7 +841,7 @@ static unsigned browse_view_action(struct app *a, enum action act)
         a->focus_detail = true;
         break;
     case ACT_BACK:
-        if (a->find.active || a->jump.id)
+        if (a->find.active || a->jump.id || a->tjump.seeking || a->tjump.waiting_scan)
             app_message(a, MSG_INFO, "cancelled");
         a->find.active = false;
         store_find_cancel(a->store);
@@ -733,6 +898,10 @@ static unsigned browse_find_action(struct app *a, enum action act, int arg)
     switch (act) {
     case ACT_JUMP:
         prompt_open(a, PROMPT_JUMP, "jump to log id: ", "");
+        break;
+    case ACT_TIME_JUMP:
+        prompt_open(a, PROMPT_TIME,
+                    a->utc ? "jump to time (UTC): " : "jump to time (local): ", "");
         break;
     case ACT_NEXT_ERROR:
     case ACT_PREV_ERROR:
@@ -811,7 +980,7 @@ static unsigned browse_action(struct app *a, enum action act, int arg)
     if (action_moves(act) && !a->focus_detail) {
         a->find.active = false;
         store_find_cancel(a->store);
-        if (a->jump.id)
+        if (a->jump.id || a->tjump.seeking || a->tjump.waiting_scan)
             jump_cancel(a);
     }
     unsigned r = detail_handle(a, act);
@@ -980,6 +1149,7 @@ static int app_loop(struct app *a)
         app_layout(a);
         app_set_window(a);
         app_progress_locate(a);
+        time_jump_progress(a);
         app_progress_find(a);
         /* A jump or find may have moved the list: want the rows now shown. */
         app_set_window(a);

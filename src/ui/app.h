@@ -16,6 +16,7 @@
 #include "omslog/buf.h"
 #include "omslog/config.h"
 #include "omslog/filter.h"
+#include "omslog/seek.h"
 #include "omslog/store.h"
 
 /* ---- actions and the key table (keys.c) ---- */
@@ -36,6 +37,7 @@ enum action {
     ACT_ZOOM,
     ACT_SPLIT,
     ACT_JUMP,
+    ACT_TIME_JUMP,
     ACT_NEXT_ERROR,
     ACT_PREV_ERROR,
     ACT_NEXT_WARNING,
@@ -241,6 +243,7 @@ enum prompt_kind {
     PROMPT_SAVE,
     PROMPT_MARKS_SAVE,
     PROMPT_CONFIRM,
+    PROMPT_TIME,
     PROMPT_KIND_COUNT
 };
 
@@ -360,6 +363,18 @@ struct app {
         int64_t hidden_id; /* hidden by the filters: c clears them and jumps */
     } jump;
 
+    /* @: the seek for the newest entry at or before a time (seek.h) over
+     * the unfiltered log, then its row; under a filter, the nearest older
+     * match once the filter's scan is done. */
+    struct {
+        bool seeking, waiting_scan;
+        struct seek seek;
+        int req; /* the seek's request in flight, 0: none */
+        long asked_size;
+        struct log_time at;
+        int64_t id; /* the entry found */
+    } tjump;
+
     char *save_path; /* waiting for an overwrite confirmation */
 
     /* Text the frame is built in, kept from frame to frame so that drawing
@@ -382,6 +397,8 @@ void app_select(struct app *a, int64_t row, bool center);
 void app_set_filter(struct app *a);
 void app_start_find(struct app *a, enum find_kind kind, int dir);
 void app_start_jump(struct app *a, int64_t id);
+/* @: text is a time (datetime_parse_user) in the zone the screen shows. */
+void app_start_time_jump(struct app *a, const char *text);
 void app_layout(struct app *a);
 
 /* status.c */

@@ -42,6 +42,8 @@ static const struct key_binding key_table[] = {
     CH('v', ACT_SPLIT, 0, "v", "detail below the list / side by side"),
     CH(':', ACT_JUMP, 0, ":", "jump to a log id"),
     CH('#', ACT_JUMP, 0, "#", NULL),
+    CH('@', ACT_TIME_JUMP, 0, "@",
+       "jump to a time: 10:00, -2h, yesterday 14:00, 2023-12-02T10:00Z"),
     CH('e', ACT_NEXT_ERROR, 0, "e", "next ERROR or CRITICAL entry"),
     CH('E', ACT_PREV_ERROR, 0, "E", "previous ERROR or CRITICAL entry"),
     CH('w', ACT_NEXT_WARNING, 0, "w", "next WARNING-or-above entry"),

@@ -188,6 +188,9 @@ static void submit(struct app *a, enum prompt_kind kind, const char *s)
     case PROMPT_LEVEL:
         submit_level(a, s);
         return;
+    case PROMPT_TIME:
+        app_start_time_jump(a, s);
+        return;
     case PROMPT_APP:
         if (*s)
             filter_set_apps_csv(&a->filter, s);

@@ -31,6 +31,8 @@ QUICK = scaled(0.5)     # what "answers at once" means while the network is slow
 POLL = 0.05
 API = "/api/v1/oms/logs/action_log/"
 EXIT_MARK = "OMSLOG-EXITED="
+# The probe verdicts `list` remembers, shared with the browser of the same test.
+TIME_CACHE = tempfile.mkdtemp(prefix="omslog-e2e-cache-")
 
 
 class Failure(Exception):
@@ -1117,6 +1119,31 @@ def t_time_jump(server, b):
     b.wait(r"\"banana\" is not a time", "a bad time explained")
 
 
+def t_time_jump_server_filter(server, b):
+    """Where `list` proved created_at__lte honoured (the verdicts it remembers), @
+    takes two requests."""
+    b.ready()
+    target = api_page(server, 170)["results"][4]
+    t = target["created_at"]
+    env = dict(os.environ, OMSLOG_TOKEN=TOKEN, XDG_CACHE_HOME=TIME_CACHE,
+               XDG_CONFIG_HOME="/nonexistent")
+    p = subprocess.run([BIN, "--url", server.url, "list", "--until", t, "--limit", "1"],
+                       env=env, capture_output=True, timeout=scaled(30))
+    check(p.returncode == 0, "list --until probed: %r" % p.stderr)
+    before = len(api_requests(server))
+    b.keys("@")
+    b.type(t)
+    b.keys("Enter")
+    b.wait(r"log %d at " % target["id"], "found")
+    if b.w >= 120:  # the status line has room for the count
+        b.wait(r"\(2 requests\)", "found in two requests")
+    b.wait_detail(target["id"], "the entry selected")
+    b.wait(r"row 1,695 of 3,000", "its row")
+    sent = [r["path"] for r in api_requests(server)[before:]]
+    check(sum("created_at__lte=" in x for x in sent) == 1, "created_at__lte sent: %r" % sent)
+    check(len(sent) <= 6, "the seek's two and the rows shown, no bisection: %r" % sent)
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -1153,6 +1180,7 @@ TESTS = [
     (t_search_highlights_every_match, {}, {}),
     (t_jump_missing_selects_nearest, {}, {}),
     (t_time_jump, {}, {"env": {"TZ": "Europe/Istanbul"}}),
+    (t_time_jump_server_filter, {"lookups": "full"}, {"env": {"XDG_CACHE_HOME": TIME_CACHE}}),
 ]
 
 
@@ -1188,7 +1216,10 @@ def main():
     for fn, server_opts, browser_opts in TESTS:
         suite.add(fn.__name__, lambda size, f=fn, so=server_opts, bo=browser_opts:
                   run_case(f, so, bo, size), variants=[("%dx%d" % s, s) for s in SIZES])
-    return suite.main(sys.argv[1:], executable=BIN)
+    try:
+        return suite.main(sys.argv[1:], executable=BIN)
+    finally:
+        shutil.rmtree(TIME_CACHE, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ struct fake {
     bool lte_ignored;  /* accepted but ignored (a liar) */
     long swap_page;    /* two entries of this page swapped (0: none) */
     int fail_status;   /* every request fails with this (0: none) */
+    int64_t shrunk;    /* page 1 still counts this many more rows than are left */
     long requests;
 };
 
@@ -92,7 +93,7 @@ static void fake_answer(struct fake *f, const struct seek_request *q, const stru
         first = oracle(f, o); /* the rows at or before the key, newest first */
         assert_string_equal(q->param_key, o->key == SEEK_BY_ID ? "id__lte" : "created_at__lte");
     }
-    p->count = end - first;
+    p->count = end - first + (q->page == 1 ? f->shrunk : 0);
     int64_t top = first + (int64_t)(q->page - 1) * size;
     if (q->page > 1 && top >= end) {
         error_set(err, OMSLOG_ERR_NOT_FOUND, "Invalid page.");
@@ -291,6 +292,24 @@ static void test_out_of_order_page_reported(void **state)
     assert_false(r.unordered);
 }
 
+static void test_log_shrunk_below_pages_probed(void **state)
+{
+    (void)state;
+    /* Page 1 counted 500 pages; 400 are left: pages past them are gone (404). */
+    struct fake f = {.count = 4000, .page_size = 10, .shrunk = 1000};
+    struct seek_opts o = by_time(fake_time(&f, 2500), false, 10);
+    struct seek_result r;
+    assert_int_equal(run_seek(&f, &o, &r), OMSLOG_OK);
+    assert_true(r.found);
+    assert_int_equal(r.row, oracle(&f, &o));
+    assert_int_equal(r.id, fake_id(&f, r.row));
+    f.requests = 0;
+    o = by_time(datetime_before(fake_time(&f, f.count - 1)), false, 10);
+    assert_int_equal(run_seek(&f, &o, &r), OMSLOG_OK);
+    assert_false(r.found);
+    assert_int_equal(r.id, fake_id(&f, f.count - 1)); /* the oldest left */
+}
+
 static void test_failure_ends_the_seek(void **state)
 {
     (void)state;
@@ -309,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_lte_liar_falls_back_to_bisection),
         cmocka_unit_test(test_empty_log),
         cmocka_unit_test(test_out_of_order_page_reported),
+        cmocka_unit_test(test_log_shrunk_below_pages_probed),
         cmocka_unit_test(test_failure_ends_the_seek),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1165,6 +1165,31 @@ def test_time_window_same_with_and_without_server_filters():
             results[mode] = got
 
 
+def test_time_window_liar_caught():
+    """created_at filters that pass the probe, then send a row outside the window: the
+    liar is caught by the row check and the pages are read instead, same output."""
+    class LateLiar(Hooks):
+        def respond(self, mock, req, answer):
+            reply = answer(req)
+            q = parse_qs(urlsplit(req["path"]).query)
+            if reply.status != 200 or "created_at__lte" not in q or q.get("page_size") == ["1"]:
+                return reply
+            body = json.loads(reply.body)
+            if body["results"]:
+                body["results"][-1]["created_at"] = "2030-01-01T00:00:00Z"
+            return reply._replace(body=json.dumps(body).encode())
+
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="full") as s:
+        rows = jsonl(run(["--url", s.url, "list", "--all", "--format", "jsonl",
+                          "--server-filter", "off"])[1])
+        since, until = rows[1203]["created_at"], rows[1102]["created_at"]
+        s.hooks = LateLiar()
+        got, err, _ = window_run(s, ["--utc", "--since", iso_utc(since), "--until",
+                                     iso_utc(until)])
+        assert got == in_window(rows, since, until), (len(got), err[-1500:])
+        assert "does not match: reading every page instead" in err, err
+
+
 def test_around_same_with_and_without_id_filters():
     for mode in TIME_MODES:
         with MockServer(count=PUSH_COUNT, token=TOKEN, lookups=mode) as s:

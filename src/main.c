@@ -126,7 +126,7 @@ static const struct opt options[] = {
     {OPT_HELP, 'h', "help", NULL, NULL, "show this help"},
     {OPT_VERSION, 0, "version", NULL, NULL, "show the version"},
     {OPT_LEVEL, 0, "level", "LEVEL", NULL, "list: LEVEL and above (name or number)"},
-    {OPT_APP, 0, "app", "APP", NULL, "list: only this app (repeatable)"},
+    {OPT_APP, 0, "app", "APP", NULL, "list: only this app (repeatable; !APP excludes it)"},
     {OPT_SEARCH, 0, "search", "TEXT", NULL, "list: text in message/logger/app/trace (any case)"},
     {OPT_REGEX, 0, "regex", NULL, NULL, "list: --search TEXT is a regular expression"},
     {OPT_PAGE, 0, "page", "N", NULL, "list: start at page N (alone: only page N)"},
@@ -714,7 +714,7 @@ static int run_list(struct api *api, const struct config *cfg, const struct args
         rc = filter_set_search(&o.filter, a->search, !a->regex, err);
     if (!rc) {
         for (size_t i = 0; i < a->n_apps; i++)
-            filter_add_app(&o.filter, a->apps[i]);
+            filter_add_app_item(&o.filter, a->apps[i]);
         if (a->page && parse_int64(a->page, &v) == 0) {
             o.page = (long)v;
             o.page_given = true;

@@ -1044,6 +1044,120 @@ def t_jump_missing_selects_nearest(server, b):
     b.wait(r"row 1 of 3,000", "on the first row")
 
 
+def shown_ids(s):
+    return [int(m) for m in re.findall(r"(?m)^[+* ] *(\d+) \d\d", s)]
+
+
+def starts_like(ids, want):
+    """The rows shown are the first of want (as far as both go)."""
+    n = min(len(ids), len(want))
+    return n >= 1 and ids[:n] == want[:n]
+
+
+def matching(entries, regex):
+    return [e for e in entries if any(re.search(regex, e.get(k) or "", re.I)
+                                      for k in ("message", "logger_name", "app_name", "trace"))]
+
+
+def t_pattern_filter(server, b):
+    """&re keeps only the matching entries, &!re hides matches; they compose
+    and show in the header; c clears them."""
+    b.ready()
+    entries = first_entries(server, 8)
+    hits = matching(entries, "st.ck")
+    check(len(hits) >= 12, "fixture has & hits")
+    b.keys("&")
+    b.wait(r"& \(regex", "& prompt")
+    b.type("st.ck")
+    b.keys("Enter")
+    s = b.wait(r"filter: &/st\.ck/", "& filter in the header")
+    want = [e["id"] for e in hits]
+    s = b.wait(lambda s: len(shown_ids(s)) >= 3 and starts_like(shown_ids(s), want),
+               "only the matching entries, newest first")
+    app = hits[0]["app_name"]
+    b.keys("&")
+    b.type("!" + app)
+    b.keys("Enter")
+    b.wait(r"filter: &/st\.ck/ &!/%s/" % re.escape(app), "&! composes in the header")
+    hidden = set(e["id"] for e in matching(hits, re.escape(app)))
+    want2 = [e["id"] for e in hits if e["id"] not in hidden]
+    check(hidden and want2, "the fixture has entries to hide and to keep")
+    b.wait(lambda s: starts_like(shown_ids(s), want2), "the &! matches hidden")
+    b.keys("4")
+    b.wait(r"filter: level>=ERROR &/st\.ck/", "a level filter composes with &")
+    b.keys("c")
+    b.wait(lambda s: "filter:" not in s.split("\n")[0], "c clears the & filters")
+    all_ids = [e["id"] for e in entries]
+
+    def every_entry(s):
+        ids = shown_ids(s)
+        return len(ids) >= 3 and ids[0] in all_ids and \
+            all_ids[all_ids.index(ids[0]):all_ids.index(ids[0]) + len(ids)] == ids
+    b.wait(every_entry, "every entry again")
+    b.keys("&")
+    b.type("(")
+    b.keys("Enter")
+    b.wait(r"invalid & pattern", "a bad pattern is reported")
+
+
+def t_app_exclusions(server, b):
+    """a !APP shows every app but APP; an app never seen asks first, with the
+    closest known names."""
+    b.ready()
+    entries = first_entries(server, 5)
+    app = entries[0]["app_name"]
+    b.keys("a")
+    b.type("!" + app)
+    b.keys("Enter")
+    b.wait(r"filter: app=!%s" % re.escape(app), "the exclusion in the header")
+    want = [e["id"] for e in entries if e["app_name"] != app]
+    b.wait(lambda s: len(shown_ids(s)) >= 3 and starts_like(shown_ids(s), want),
+           "every app but the excluded one")
+    typo = "paymnet"
+    b.keys("a")
+    b.type("order_service," + typo)
+    b.keys("Enter")
+    s = b.wait(r'no app "%s" among payment, ' % typo, "asks, the closest name first")
+    check(re.search(r"scan anyway\? y/n", s), "a y/n question", s)
+    b.keys("n")
+    b.wait(r"app filter unchanged", "n keeps the filter")
+    check(("app=!%s" % app) in b.header(), "the exclusion still applies", b.screen())
+    b.keys("a")
+    b.type(typo)
+    b.keys("Enter")
+    b.wait(r'no app "%s"' % typo, "asked again")
+    b.keys("y")
+    b.wait(r"filter: app=%s" % typo, "y applies it")
+    b.wait(r"row 0 of 0 matching", "nothing matches once scanned", timeout=scaled(30))
+
+
+def t_follow_tail(server, b):
+    """On the newest entry, follow mode moves the selection to each new newest
+    (tail -f); scrolled away, it stays and the header counts the new ones until g."""
+    b.ready()
+    top = api_page(server, 1)["results"][0]["id"]
+    b.keys("F")
+    b.wait(r"\[FOLLOW 1s\]", "follow mode in the header")
+    server.set(grow=2)
+    s = b.wait(lambda s: (b.detail_id() or 0) > top + 2, "the selection follows the newest")
+    check(re.search(r"row 1 of", b.status()), "still on the first row", s)
+    check("new" not in b.header(), "nothing counted while tailing", s)
+    b.keys("j")
+    s = b.wait(r"row 2 of", "moved away")
+    sel = b.detail_id()
+    s = b.wait(lambda s: re.search(r"\+(\d+) new", s.split("\n")[0]), "+N new in the header")
+    n = int(re.search(r"\+(\d+) new", s.split("\n")[0]).group(1))
+    s = b.wait(lambda s: int(re.search(r"\+(\d+) new", s.split("\n")[0]).group(1)) > n,
+               "the count grows")
+    check(b.detail_id() == sel, "the selection stays on its entry", s)
+    server.set(grow=0)
+    b.keys("g")
+    s = b.wait(lambda s: not re.search(r"\+\d+ new", s.split("\n")[0]) and
+               re.search(r"row 1 of", s), "g goes to them and clears the count")
+    newest = api_page(server, 1)["results"][0]["id"]
+    b.wait_detail(newest, "the newest entry selected")
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -1079,6 +1193,9 @@ TESTS = [
     (t_wide_columns_fit, {}, {}),
     (t_search_highlights_every_match, {}, {}),
     (t_jump_missing_selects_nearest, {}, {}),
+    (t_pattern_filter, {}, {}),
+    (t_app_exclusions, {}, {}),
+    (t_follow_tail, {}, {"args": ["--follow-interval", "1"]}),
 ]
 
 

@@ -43,6 +43,7 @@ enum action {
     ACT_MIN_LEVEL,
     ACT_LEVEL_PROMPT,
     ACT_APP_PROMPT,
+    ACT_PATTERN_PROMPT,
     ACT_CLEAR_FILTERS,
     ACT_SEARCH,
     ACT_SEARCH_NEXT,
@@ -241,6 +242,8 @@ enum prompt_kind {
     PROMPT_SAVE,
     PROMPT_MARKS_SAVE,
     PROMPT_CONFIRM,
+    PROMPT_PATTERN,     /* & */
+    PROMPT_APP_UNKNOWN, /* y/n: filter by an app no entry seen carries */
     PROMPT_KIND_COUNT
 };
 
@@ -253,7 +256,7 @@ struct prompt_history {
 
 struct prompt {
     enum prompt_kind kind;
-    char label[64];
+    char label[256]; /* long enough for the unknown-app question */
     struct buf text;
     size_t hist_pos; /* n = editing a new line */
     struct prompt_history hist[PROMPT_KIND_COUNT];
@@ -344,6 +347,12 @@ struct app {
     bool follow;
     int64_t next_follow_ms;
     int64_t new_mark_id; /* entries above this id are new (follow mode) */
+    /* Follow mode: the newest entry the user has seen on the first row, and
+     * how many rows of the view are newer ("+12 new" until g). */
+    int64_t follow_seen_id;
+    int64_t follow_new;
+
+    char *pending_apps; /* the app filter waiting for its y/n (PROMPT_APP_UNKNOWN) */
 
     struct {
         bool active;
@@ -382,6 +391,12 @@ void app_select(struct app *a, int64_t row, bool center);
 void app_set_filter(struct app *a);
 void app_start_find(struct app *a, enum find_kind kind, int dir);
 void app_start_jump(struct app *a, int64_t id);
+/* The a prompt's answer: applied, or first a y/n when it names an app no
+ * entry seen so far carries; app_answer_apps takes that answer. */
+void app_submit_apps(struct app *a, const char *csv);
+void app_answer_apps(struct app *a, bool yes);
+/* The & prompt's answer: one more pattern ("!re" hides), empty clears them. */
+void app_submit_pattern(struct app *a, const char *spec);
 void app_layout(struct app *a);
 
 /* status.c */

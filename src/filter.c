@@ -202,12 +202,11 @@ int filter_set_search(struct filter *f, const char *pattern, bool literal,
     return OMSLOG_OK;
 }
 
-int filter_add_pattern(struct filter *f, const char *spec, bool literal, struct omslog_error *err)
+int filter_add_pattern(struct filter *f, const char *text, bool literal, bool negate,
+                       struct omslog_error *err)
 {
-    bool negate = spec && spec[0] == '!';
-    const char *text = spec ? spec + negate : "";
-    if (!*text)
-        return error_set(err, OMSLOG_ERR_USAGE, "%s: an empty pattern", negate ? "&!" : "&");
+    if (!text || !*text)
+        return error_set(err, OMSLOG_ERR_USAGE, "%s needs a pattern", negate ? "&!" : "&");
     regex_t re;
     if (compile_checked(&re, text, literal, "&", err) != OMSLOG_OK)
         return OMSLOG_ERR_USAGE;
@@ -239,11 +238,8 @@ void filter_copy_view(struct filter *dst, const struct filter *src)
         filter_exclude_app(dst, src->excluded_apps[i]);
     for (size_t i = 0; i < src->n_patterns; i++) {
         const struct filter_pattern *p = &src->patterns[i];
-        struct buf spec = {0};
-        buf_printf(&spec, "%s%s", p->negate ? "!" : "", p->text);
-        if (filter_add_pattern(dst, buf_str(&spec), p->literal, NULL) != OMSLOG_OK)
+        if (filter_add_pattern(dst, p->text, p->literal, p->negate, NULL) != OMSLOG_OK)
             recompile_failed();
-        buf_free(&spec);
     }
     dst->has_created_min = src->has_created_min;
     dst->has_created_max = src->has_created_max;

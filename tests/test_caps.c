@@ -298,7 +298,7 @@ static void test_client_only_parts_never_pushed(void **state)
     struct filter f;
     filter_init(&f);
     filter_set_apps_csv(&f, "!wms");
-    assert_int_equal(filter_add_pattern(&f, "timeout", false, NULL), OMSLOG_OK);
+    assert_int_equal(filter_add_pattern(&f, "timeout", false, false, NULL), OMSLOG_OK);
     f.has_created_min = true;
     enum caps_param want[CAPS_N_PARAMS];
     assert_int_equal(caps_wanted(&f, want), 0);

@@ -453,13 +453,13 @@ static void test_patterns(void **state)
     struct log_entry t1 = make_entry(LEVEL_ERROR, "oms", "oms.order", "Timeout on order 7", "");
     struct log_entry t2 = make_entry(LEVEL_INFO, "wms", "wms.ship", "shipped", "Timeout in trace");
     struct log_entry ok = make_entry(LEVEL_INFO, "oms", "oms.order", "order 7 ok", "");
-    assert_int_equal(filter_add_pattern(&f, "time?out", false, NULL), OMSLOG_OK);
+    assert_int_equal(filter_add_pattern(&f, "time?out", false, false, NULL), OMSLOG_OK);
     assert_true(filter_is_active(&f));
     assert_true(filter_match(&f, &t1));
     assert_true(filter_match(&f, &t2)); /* the trace counts, as for / */
     assert_false(filter_match(&f, &ok));
     /* A second pattern composes (AND); a negated one hides. */
-    assert_int_equal(filter_add_pattern(&f, "!^shipped$", false, NULL), OMSLOG_OK);
+    assert_int_equal(filter_add_pattern(&f, "^shipped$", false, true, NULL), OMSLOG_OK);
     assert_true(filter_match(&f, &t1));
     assert_false(filter_match(&f, &t2));
     assert_describe(&f, "&/time?out/ &!/^shipped$/");
@@ -485,22 +485,23 @@ static void test_patterns(void **state)
     filter_free(&v);
     /* A bad pattern changes nothing and says why; an empty one is refused. */
     struct omslog_error err = {0};
-    assert_int_equal(filter_add_pattern(&f, "(", false, &err), OMSLOG_ERR_USAGE);
+    assert_int_equal(filter_add_pattern(&f, "(", false, false, &err), OMSLOG_ERR_USAGE);
     assert_non_null(strstr(err.msg, "invalid & pattern \"(\""));
-    assert_int_equal(filter_add_pattern(&f, "!", false, &err), OMSLOG_ERR_USAGE);
-    assert_int_equal(filter_add_pattern(&f, "", false, NULL), OMSLOG_ERR_USAGE);
+    assert_int_equal(filter_add_pattern(&f, "", false, true, &err), OMSLOG_ERR_USAGE);
+    assert_int_equal(filter_add_pattern(&f, NULL, false, false, NULL), OMSLOG_ERR_USAGE);
     assert_int_equal(f.n_patterns, 2);
     filter_clear_patterns(&f);
     assert_int_equal(f.n_patterns, 0);
     filter_free(&f);
     /* Literal patterns: dots are dots, and the description quotes them. */
     filter_init(&f);
-    assert_int_equal(filter_add_pattern(&f, "a.c", true, NULL), OMSLOG_OK);
-    struct log_entry lit = make_entry(LEVEL_INFO, "x", "y", "xA.Cx", "");
+    assert_int_equal(filter_add_pattern(&f, "!a.c", true, false, NULL), OMSLOG_OK);
+    /* Not negated: the '!' is part of the text. */
+    struct log_entry lit = make_entry(LEVEL_INFO, "x", "y", "x!A.Cx", "");
     struct log_entry abc = make_entry(LEVEL_INFO, "x", "y", "abc", "");
     assert_true(filter_match(&f, &lit));
     assert_false(filter_match(&f, &abc));
-    assert_describe(&f, "&\"a.c\"");
+    assert_describe(&f, "&\"!a.c\"");
     filter_free(&f);
 }
 

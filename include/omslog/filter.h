@@ -67,11 +67,11 @@ void filter_add_app_item(struct filter *f, const char *item);
 void filter_set_apps_csv(struct filter *f, const char *csv);
 /* Clears the apps and the exclusions. */
 void filter_clear_apps(struct filter *f);
-/* The & filter: "pattern" keeps only the entries matching it, "!pattern"
- * hides them (less's &). literal: the text as typed, not a regular
- * expression. On a bad pattern returns OMSLOG_ERR_USAGE with err and
- * changes nothing. An empty pattern is a usage error too. */
-int filter_add_pattern(struct filter *f, const char *spec, bool literal,
+/* The & filter (less's &): keep only the entries matching text, or with
+ * negate hide them. literal: the text as typed, not a regular expression.
+ * On a bad or empty pattern returns OMSLOG_ERR_USAGE with err and changes
+ * nothing. */
+int filter_add_pattern(struct filter *f, const char *text, bool literal, bool negate,
                        struct omslog_error *err);
 void filter_clear_patterns(struct filter *f);
 /* Levenshtein distance (bytes), for "did you mean" lists. */

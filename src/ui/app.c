@@ -407,7 +407,8 @@ void app_submit_pattern(struct app *a, const char *spec)
         return;
     }
     struct omslog_error err = {0};
-    if (filter_add_pattern(&a->filter, spec, false, &err) != OMSLOG_OK) {
+    bool negate = spec[0] == '!';
+    if (filter_add_pattern(&a->filter, spec + negate, false, negate, &err) != OMSLOG_OK) {
         app_message(a, MSG_ERROR, "%s", err.msg);
         return;
     }

@@ -66,9 +66,15 @@ def tmux(*args, check_rc=True):
 class Browser:
     """omslog in a fresh tmux session; the shell line reports the exit status."""
 
-    def __init__(self, server, size, args=(), env=None, token=TOKEN, cwd=None):
+    def __init__(self, server, size, args=(), env=None, token=TOKEN, cwd=None, deferred=False):
         self.w, self.h = size
         self.cwd = cwd
+        self.server, self.token = server, token
+        if not deferred:  # deferred: the test calls start() with its own arguments
+            self.start(args, env)
+
+    def start(self, args=(), env=None):
+        server, token, cwd = self.server, self.token, self.cwd
         envs = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                 "OMSLOG_TOKEN": token, "XDG_CONFIG_HOME": "/nonexistent"}
         envs.update(env or {})
@@ -1158,6 +1164,60 @@ def t_follow_tail(server, b):
     b.wait_detail(newest, "the newest entry selected")
 
 
+def t_link_entry(server, b):
+    """omslog ENTRY_URL opens on that entry, selected, with its neighbours."""
+    entries = first_entries(server, 6)
+    i = 45
+    target = entries[i]
+    b.start(args=[server.url + API + "%d/" % target["id"]])
+    s = b.wait_detail(target["id"], "the link's entry selected")
+    b.wait(lambda s: re.search(r"(?m)^.\s*%d " % entries[i - 1]["id"], s) and
+           re.search(r"(?m)^.\s*%d " % entries[i + 1]["id"], s), "with its neighbours")
+    check(re.search(r"row %d of 3,000" % (i + 1), b.status()), "on its row", b.screen())
+
+
+def t_link_list(server, b):
+    """omslog LIST_URL turns the query parameters into the browser's filters."""
+    entries = first_entries(server, 10)
+    app = entries[0]["app_name"]
+    b.start(args=[server.url + API + "?level__gte=30&app_name__in=%s&page=2" % app])
+    b.wait(r"filter: level>=WARNING app=%s" % re.escape(app), "the link's filters in the header")
+    want = [e["id"] for e in entries if e["level"] >= 30 and e["app_name"] == app]
+    b.wait(lambda s: len(shown_ids(s)) >= 2 and starts_like(shown_ids(s), want),
+           "only the entries the link's parameters select")
+
+
+def t_production_header(server, b):
+    """A profile with production = true shows its name in the warning colour."""
+    d = tempfile.mkdtemp(prefix="omslog-e2e-prod-")
+    try:
+        cfg = os.path.join(d, "config")
+        with open(cfg, "w") as f:
+            f.write("[profile live-eu]\nurl = %s\nproduction = true\n"
+                    "[profile staging]\nurl = %s\n" % (server.url, server.url))
+        os.chmod(cfg, 0o600)
+        b.start(args=["-p", "live-eu"], env={"OMSLOG_CONFIG": cfg})
+        b.ready()
+        esc = b.screen(escapes=True).split("\n")[0]
+        check("live-eu PRODUCTION" in b.header(), "the profile named in the header", esc)
+        at = esc.index("live-eu")
+        sgr = re.findall(r"\x1b\[([\d;]*)m", esc[:at])
+        check(sgr and "43" in sgr[-1].split(";"), "the name on yellow (the warning colour)",
+              repr(esc))
+        rest = esc[esc.index("PRODUCTION") + len("PRODUCTION"):]
+        check(re.search(r"\x1b\[[\d;]*44[;m]", rest), "the rest of the bar stays blue", repr(esc))
+        b.close()
+        b.start(args=["-p", "staging"], env={"OMSLOG_CONFIG": cfg})
+        b.ready()
+        esc = b.screen(escapes=True).split("\n")[0]
+        check("staging" in b.header() and "PRODUCTION" not in b.header(),
+              "another profile named plainly", esc)
+        check(not re.search(r"\x1b\[[\d;]*43[;m]", esc), "and not in the warning colour",
+              repr(esc))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -1196,6 +1256,9 @@ TESTS = [
     (t_pattern_filter, {}, {}),
     (t_app_exclusions, {}, {}),
     (t_follow_tail, {}, {"args": ["--follow-interval", "1"]}),
+    (t_link_entry, {}, {"deferred": True}),
+    (t_link_list, {}, {"deferred": True}),
+    (t_production_header, {}, {"deferred": True}),
 ]
 
 

@@ -1188,7 +1188,28 @@ static void terminal_modes(bool color)
     theme_init(color);
 }
 
+/* A link's start: its filters first, then the entry (a jump reports an
+ * entry the filters hide). */
+static void app_open_at(struct app *a, const struct ui_start *start)
+{
+    if (!start)
+        return;
+    if (start->filter && filter_is_active(start->filter)) {
+        filter_free(&a->filter);
+        filter_copy_view(&a->filter, start->filter);
+        app_set_filter(a);
+    }
+    if (start->jump_id > 0)
+        app_start_jump(a, start->jump_id);
+}
+
 int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
+{
+    return ui_run_at(cfg, api, NULL, err);
+}
+
+int ui_run_at(const struct config *cfg, struct api *api, const struct ui_start *start,
+              struct omslog_error *err)
 {
     bool in = isatty(STDIN_FILENO), out = isatty(STDOUT_FILENO);
     if (!in || !out)
@@ -1245,6 +1266,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
         curses_active = 1;
         terminal_modes(a.color);
         app_layout(&a);
+        app_open_at(&a, start);
         rc = app_loop(&a);
         quit_hold = 1; /* the loop answered: no watchdog during cleanup */
         endwin();

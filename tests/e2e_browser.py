@@ -1187,8 +1187,9 @@ def t_link_list(server, b):
            "only the entries the link's parameters select")
 
 
-def t_production_header(server, b):
-    """A profile with production = true shows its name in the warning colour."""
+def profile_header(server, b, profile):
+    """omslog -p profile (a config with live-eu, production, and staging):
+    the header line with its escapes."""
     d = tempfile.mkdtemp(prefix="omslog-e2e-prod-")
     try:
         cfg = os.path.join(d, "config")
@@ -1196,26 +1197,31 @@ def t_production_header(server, b):
             f.write("[profile live-eu]\nurl = %s\nproduction = true\n"
                     "[profile staging]\nurl = %s\n" % (server.url, server.url))
         os.chmod(cfg, 0o600)
-        b.start(args=["-p", "live-eu"], env={"OMSLOG_CONFIG": cfg})
+        b.start(args=["-p", profile], env={"OMSLOG_CONFIG": cfg})
         b.ready()
-        esc = b.screen(escapes=True).split("\n")[0]
-        check("live-eu PRODUCTION" in b.header(), "the profile named in the header", esc)
-        at = esc.index("live-eu")
-        sgr = re.findall(r"\x1b\[([\d;]*)m", esc[:at])
-        check(sgr and "43" in sgr[-1].split(";"), "the name on yellow (the warning colour)",
-              repr(esc))
-        rest = esc[esc.index("PRODUCTION") + len("PRODUCTION"):]
-        check(re.search(r"\x1b\[[\d;]*44[;m]", rest), "the rest of the bar stays blue", repr(esc))
-        b.close()
-        b.start(args=["-p", "staging"], env={"OMSLOG_CONFIG": cfg})
-        b.ready()
-        esc = b.screen(escapes=True).split("\n")[0]
-        check("staging" in b.header() and "PRODUCTION" not in b.header(),
-              "another profile named plainly", esc)
-        check(not re.search(r"\x1b\[[\d;]*43[;m]", esc), "and not in the warning colour",
-              repr(esc))
+        return b.screen(escapes=True).split("\n")[0]
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def t_production_header(server, b):
+    """A profile with production = true shows its name in the warning colour."""
+    esc = profile_header(server, b, "live-eu")
+    check("live-eu PRODUCTION" in b.header(), "the profile named in the header", esc)
+    at = esc.index("live-eu")
+    sgr = re.findall(r"\x1b\[([\d;]*)m", esc[:at])
+    check(sgr and "43" in sgr[-1].split(";"), "the name on yellow (the warning colour)",
+          repr(esc))
+    rest = esc[esc.index("PRODUCTION") + len("PRODUCTION"):]
+    check(re.search(r"\x1b\[[\d;]*44[;m]", rest), "the rest of the bar stays blue", repr(esc))
+
+
+def t_plain_profile_header(server, b):
+    """Another profile is named plainly, in the bar's colour."""
+    esc = profile_header(server, b, "staging")
+    check("staging" in b.header() and "PRODUCTION" not in b.header(),
+          "the profile named plainly", esc)
+    check(not re.search(r"\x1b\[[\d;]*43[;m]", esc), "not in the warning colour", repr(esc))
 
 
 TESTS = [
@@ -1259,6 +1265,7 @@ TESTS = [
     (t_link_entry, {}, {"deferred": True}),
     (t_link_list, {}, {"deferred": True}),
     (t_production_header, {}, {"deferred": True}),
+    (t_plain_profile_header, {}, {"deferred": True}),
 ]
 
 

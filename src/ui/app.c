@@ -26,6 +26,7 @@
 #include "omslog/level.h"
 #include "omslog/sanitize.h"
 #include "omslog/ui.h"
+#include "omslog/utf8.h"
 #include "omslog/util.h"
 
 #define APP_ESCDELAY_MS 25
@@ -341,6 +342,21 @@ void app_set_filter(struct app *a)
 
 /* Known app names the unknown-app question lists, closest first. */
 #define APP_UNKNOWN_NAMES_SHOWN 3
+/* Bytes of one (sanitised) name in the question: with the rest it fits the
+ * prompt's label. */
+#define APP_UNKNOWN_NAME_MAX 40
+
+/* name made safe and short for the question. */
+static void question_name(struct buf *q, const char *name)
+{
+    struct buf clean = {0};
+    sanitize_append(&clean, name, strlen(name), SANITIZE_ONE_LINE);
+    size_t n = utf8_prefix(buf_str(&clean), clean.len, APP_UNKNOWN_NAME_MAX);
+    buf_append(q, buf_str(&clean), n);
+    if (n < clean.len)
+        buf_appends(q, "…");
+    buf_free(&clean);
+}
 
 void app_submit_apps(struct app *a, const char *csv)
 {
@@ -365,12 +381,12 @@ void app_submit_apps(struct app *a, const char *csv)
     filter_rank_names(unknown, ranked, n_seen);
     struct buf q = {0};
     buf_appends(&q, "no app \"");
-    sanitize_append(&q, unknown, strlen(unknown), SANITIZE_ONE_LINE);
+    question_name(&q, unknown);
     buf_appends(&q, "\" among ");
     for (size_t i = 0; i < n_seen && i < APP_UNKNOWN_NAMES_SHOWN; i++) {
         if (i)
             buf_appends(&q, ", ");
-        sanitize_append(&q, ranked[i], strlen(ranked[i]), SANITIZE_ONE_LINE);
+        question_name(&q, ranked[i]);
     }
     buf_appends(&q, n_seen > APP_UNKNOWN_NAMES_SHOWN ? "…" : "");
     buf_appends(&q, "; scan anyway? y/n ");

@@ -1,4 +1,4 @@
-/* prompt.c — the one-line editor on the status line: jump, level, app, search,
+/* prompt.c — the one-line editor on the status line: jump, level, app, &, search,
  * save path and yes/no questions. Each kind keeps its own history (Up/Down);
  * the app prompt completes names seen so far with Tab. */
 #include <limits.h>

@@ -473,6 +473,10 @@ int config_set(struct config *c, const char *key, const char *value, const char 
         char *path = config_expand_home(value, k->name, source, err);
         if (!path)
             return OMSLOG_ERR_CONFIG;
+        if (c->skip_token_files) {
+            free(path);
+            return OMSLOG_OK;
+        }
         char *token = NULL;
         int rc = config_read_token_file(path, &token, err);
         if (rc != OMSLOG_OK) {

@@ -133,7 +133,7 @@ static const struct opt options[] = {
     {OPT_VERSION, 0, "version", NULL, NULL, "show the version"},
     {OPT_LEVEL, 0, "level", "LEVEL", NULL,
      "list: LEVEL and above (name or number; =LEVEL: exactly)"},
-    {OPT_APP, 0, "app", "APP", NULL, "list: only this app (repeatable)"},
+    {OPT_APP, 0, "app", "APP", NULL, "list: only this app (repeatable; !APP excludes it)"},
     {OPT_SEARCH, 0, "search", "TEXT", NULL, "list: text in message/logger/app/trace (any case)"},
     {OPT_REGEX, 0, "regex", NULL, NULL, "list: --search TEXT is a regular expression"},
     {OPT_PAGE, 0, "page", "N", NULL, "list: start at page N (alone: only page N)"},
@@ -155,9 +155,12 @@ struct args {
     const char *command; /* NULL, "list", "get" */
     const char *get_id;
     const char *config_path;
-    const char *profile; /* -p NAME */
-    char *link_profile;  /* the profile a link's origin chose (link_choose_config) */
-    bool top_level_only; /* a link matched the file's top-level url */
+    const char *profile;       /* -p NAME */
+    char *link_profile;        /* the profile a link's origin chose (link_choose_config) */
+    const char *link;          /* omslog URL: the browser opens on the link */
+    int64_t link_id;           /* ... an entry's link: its id */
+    struct filter link_filter; /* ... the list's link: its parameters */
+    bool top_level_only;       /* a link matched the file's top-level url */
     bool token_on_cmdline;
     bool help, version, no_color, regex, all, reprobe, reverse;
     int verbose;
@@ -172,7 +175,7 @@ struct args {
     size_t n_sets;
 };
 
-#define USAGE_BROWSE "usage: omslog [OPTIONS]                 browse the action logs\n"
+#define USAGE_BROWSE "usage: omslog [OPTIONS] [URL]           browse the action logs\n"
 #define USAGE_LIST                                                                                \
     "usage: omslog [OPTIONS] list [--level L] [--app A]... [--search T] [--page N] "              \
     "[--limit N | --all] [--format F]\n"                                                          \
@@ -438,10 +441,8 @@ static int parse_args(int argc, char **argv, struct args *a, struct omslog_error
                 if (value)
                     break;
             }
-        } else if (!a->command && link_is_url(s)) {
-            return error_set(err, OMSLOG_ERR_USAGE,
-                             "opening the browser on a link is not supported yet; "
-                             "omslog get URL prints that entry");
+        } else if (!a->command && !a->link && link_is_url(s)) {
+            a->link = s;
         } else if (!a->command) {
             if (strcmp(s, "help") == 0) {
                 a->help = true; /* omslog help [COMMAND] */
@@ -540,10 +541,34 @@ static int link_check_origin(const struct config *cfg, const char *link, struct 
                      cfg->profile ? cfg->profile : "");
 }
 
-/* `get URL` before the configuration is built: a usage error for anything
- * but an entry's link, else link_choose_config. */
+/* `omslog URL`: the entry to open on, or the list's parameters as filters
+ * (a usage error when one has none). */
+static int link_browse(struct args *a, struct omslog_error *err)
+{
+    int kind = link_parse(a->link, &a->link_id);
+    if (kind < 0)
+        return error_set(err, OMSLOG_ERR_USAGE,
+                         "not a link omslog opens: expected an entry's https://HOST" URL_API_PATH
+                         "ID/ or the list's https://HOST" URL_API_PATH "?level__gte=40...");
+    if (kind == 1)
+        return url_list_filter(a->link, &a->link_filter, err);
+    return 0;
+}
+
+/* `get URL` or `omslog URL` before the configuration is built: a usage
+ * error for a link that is neither an entry's nor (browsing) the list's,
+ * else link_choose_config. */
 static int link_prepare(struct args *a, struct omslog_error *err)
 {
+    if (a->link) {
+        if (a->command)
+            return error_set(err, OMSLOG_ERR_USAGE,
+                             "a link opens the browser (omslog URL) or is printed (omslog get "
+                             "URL), not with %s",
+                             a->command);
+        int rc = link_browse(a, err);
+        return rc ? rc : link_choose_config(a, a->link, err);
+    }
     int64_t id;
     int kind = link_parse(a->get_id, &id);
     if (kind == 1)
@@ -561,6 +586,10 @@ static int build_config(struct config *cfg, const struct args *a, struct omslog_
     config_defaults(cfg);
     config_choose_profile(cfg, a->link_profile ? a->link_profile : a->profile, NULL);
     cfg->top_level_only = a->top_level_only;
+    /* Listing the profiles sends nothing: no token to read (a token file
+     * that fails its checks must not fail the listing), no pairing to check. */
+    bool listing = a->command && strcmp(a->command, "profiles") == 0;
+    cfg->skip_token_files = listing;
     int rc = load_config_file(cfg, a, err);
     if (rc)
         return rc;
@@ -570,8 +599,6 @@ static int build_config(struct config *cfg, const struct args *a, struct omslog_
         if ((rc = config_set(cfg, a->sets[i].key, a->sets[i].value, a->sets[i].source, err)))
             return rc;
     config_apply_tls_env(cfg, NULL);
-    /* Listing the profiles sends nothing: no pairing to check. */
-    bool listing = a->command && strcmp(a->command, "profiles") == 0;
     if (!listing && (rc = config_finish(cfg, err)))
         return rc;
     if (a->no_color)
@@ -785,7 +812,7 @@ static int run_list(struct api *api, const struct config *cfg, const struct args
         rc = filter_set_search(&o.filter, a->search, !a->regex, err);
     if (!rc) {
         for (size_t i = 0; i < a->n_apps; i++)
-            filter_add_app(&o.filter, a->apps[i]);
+            filter_add_app_item(&o.filter, a->apps[i]);
         if (a->page && parse_int64(a->page, &v) == 0) {
             o.page = (long)v;
             o.page_given = true;
@@ -873,6 +900,7 @@ int main(int argc, char **argv)
     struct config cfg = {0};
     struct api *api = NULL;
     FILE *verbose = NULL;
+    filter_init(&a.link_filter);
     disable_core_dumps(); /* first: nothing secret has been read yet */
     int rc = parse_args(argc, argv, &a, &err);
     if (rc)
@@ -893,13 +921,13 @@ int main(int argc, char **argv)
     if (!rc && a.command && strcmp(a.command, "get") == 0 && !a.get_id)
         rc = error_set(&err, OMSLOG_ERR_USAGE,
                        "get needs a log id or an entry's URL: omslog get ID");
-    bool link = !rc && a.get_id && link_is_url(a.get_id);
-    if (link)
+    const char *link = a.link ? a.link : a.get_id && link_is_url(a.get_id) ? a.get_id : NULL;
+    if (!rc && link)
         rc = link_prepare(&a, &err);
     if (!rc)
         rc = build_config(&cfg, &a, &err);
     if (!rc && link)
-        rc = link_check_origin(&cfg, a.get_id, &err);
+        rc = link_check_origin(&cfg, link, &err);
     if (rc)
         goto out;
     if (strcmp(a.command ? a.command : "", "profiles") == 0) {
@@ -921,9 +949,10 @@ int main(int argc, char **argv)
      * owns the terminal and shows its own status. */
     if (a.command && isatty(STDERR_FILENO))
         api_set_notice(api, verbose ? verbose : stderr);
-    if (!a.command)
-        rc = ui_run(&cfg, api, &err);
-    else if (strcmp(a.command, "list") == 0)
+    if (!a.command) {
+        struct ui_start start = {a.link_id, &a.link_filter};
+        rc = ui_run_at(&cfg, api, &start, &err);
+    } else if (strcmp(a.command, "list") == 0)
         rc = run_list(api, &cfg, &a, &err);
     else
         rc = run_get(api, &cfg, &a, &err);
@@ -936,6 +965,7 @@ out:
     config_free(&cfg);
     free(a.apps);
     free(a.link_profile);
+    filter_free(&a.link_filter);
     if (a.token_copy)
         explicit_bzero(a.token_copy, strlen(a.token_copy));
     free(a.token_copy);

@@ -964,13 +964,8 @@ static int chunk_seq_cmp(const void *a, const void *b)
 void store_set_filter(struct store *s, const struct filter *f)
 {
     filter_free(&s->filter);
-    filter_init(&s->filter);
-    if (f) {
-        s->filter.min_level = f->min_level;
-        s->filter.exact_level = f->exact_level;
-        for (size_t i = 0; i < f->n_apps; i++)
-            filter_add_app(&s->filter, f->apps[i]);
-    }
+    if (f)
+        filter_copy_view(&s->filter, f);
     s->filtered = filter_is_active(&s->filter);
     scan_reset(s);
     s->find_active = false;

@@ -10,12 +10,16 @@
 
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "omslog/buf.h"
+#include "omslog/datetime.h"
+#include "omslog/filter.h"
+#include "omslog/level.h"
 #include "omslog/util.h"
 
 #define URL_HTTP_PORT 80
@@ -500,31 +504,211 @@ static void url_decode(struct buf *b, const char *s, size_t len)
     }
 }
 
+bool url_query_next(const char *url, const char **pos, char **key, char **value)
+{
+    const char *q = *pos;
+    if (!q) {
+        q = url ? strchr(url, '?') : NULL;
+        if (!q)
+            return false;
+        q++;
+    }
+    const char *end = q + strcspn(q, "#");
+    while (q < end && *q == '&')
+        q++; /* "a=1&&b=2": an empty pair is no parameter */
+    if (q >= end)
+        return false;
+    const char *amp = memchr(q, '&', (size_t)(end - q));
+    const char *pair_end = amp ? amp : end;
+    const char *eq = memchr(q, '=', (size_t)(pair_end - q));
+    const char *key_end = eq ? eq : pair_end;
+    struct buf k = {0}, v = {0};
+    url_decode(&k, q, (size_t)(key_end - q));
+    if (eq)
+        url_decode(&v, eq + 1, (size_t)(pair_end - eq - 1));
+    *key = buf_steal(&k);
+    *value = buf_steal(&v);
+    *pos = amp ? amp + 1 : end;
+    return true;
+}
+
 char *url_query_get(const char *url, const char *key)
 {
     if (!url || !key)
         return NULL;
-    const char *q = strchr(url, '?');
-    if (!q)
-        return NULL;
-    q++;
-    const char *end = q + strcspn(q, "#");
-    while (q < end) {
-        const char *amp = memchr(q, '&', (size_t)(end - q));
-        const char *pair_end = amp ? amp : end;
-        const char *eq = memchr(q, '=', (size_t)(pair_end - q));
-        const char *key_end = eq ? eq : pair_end;
-        struct buf k = {0};
-        url_decode(&k, q, (size_t)(key_end - q));
-        bool match = strcmp(buf_str(&k), key) == 0;
-        buf_free(&k);
-        if (match) {
-            struct buf v = {0};
-            if (eq)
-                url_decode(&v, eq + 1, (size_t)(pair_end - eq - 1));
-            return buf_steal(&v);
-        }
-        q = amp ? amp + 1 : end;
+    const char *pos = NULL;
+    char *k, *v;
+    while (url_query_next(url, &pos, &k, &v)) {
+        bool match = strcmp(k, key) == 0;
+        free(k);
+        if (match)
+            return v;
+        free(v);
     }
     return NULL;
+}
+
+/* ---- a list URL's query as the browser's filters ---- */
+
+#define URL_USEC_PER_S 1000000
+
+/* key is one of the names known (plain ASCII); the value is quoted. */
+static int url_param_error(const char *key, const char *value, const char *why,
+                           struct omslog_error *err)
+{
+    char q[URL_QUOTE_BUF];
+    url_quote(value, strlen(value), q, sizeof q);
+    return error_set(err, OMSLOG_ERR_USAGE, "the link's %s=%s: %s", key, q, why);
+}
+
+/* level__in as a filter: one level exactly, or a minimum when the list holds
+ * every standard level from its lowest one up (as a level__in that stands
+ * for a minimum does: "40,50" or "40,41,...,100"). */
+static int url_level_in(struct filter *f, const char *value, struct omslog_error *err)
+{
+    static const int std[] = {LEVEL_NOTSET,  LEVEL_DEBUG, LEVEL_INFO,
+                              LEVEL_WARNING, LEVEL_ERROR, LEVEL_CRITICAL};
+    bool seen[ARRAY_LEN(std)] = {0};
+    int lo = INT_MAX, n = 0;
+    char *list = xstrdup(value), *save = NULL;
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int l;
+        if (level_parse(t, &l) != 0) {
+            free(list);
+            return url_param_error("level__in", value, "not a list of levels", err);
+        }
+        lo = l < lo ? l : lo;
+        n++;
+        for (size_t i = 0; i < ARRAY_LEN(std); i++)
+            seen[i] = seen[i] || std[i] == l;
+    }
+    free(list);
+    if (n == 0)
+        return url_param_error("level__in", value, "not a list of levels", err);
+    bool all_above = true;
+    for (size_t i = 0; i < ARRAY_LEN(std); i++)
+        all_above = all_above && (std[i] < lo || seen[i]);
+    if (n > 1 && !all_above)
+        return url_param_error("level__in", value,
+                               "the browser filters one level or a level and above", err);
+    if (n == 1)
+        f->exact_level = lo;
+    else
+        f->min_level = lo;
+    return OMSLOG_OK;
+}
+
+static int url_level(struct filter *f, const char *key, const char *value,
+                     struct omslog_error *err)
+{
+    int l;
+    if (strcmp(key, "level__in") == 0)
+        return url_level_in(f, value, err);
+    if (level_parse(value, &l) != 0)
+        return url_param_error(key, value, "not a level", err);
+    if (strcmp(key, "level") == 0)
+        f->exact_level = l;
+    else if (strcmp(key, "level__gte") == 0)
+        f->min_level = l;
+    else if (l < INT_MAX) /* level__gt */
+        f->min_level = l + 1;
+    else
+        return url_param_error(key, value, "matches nothing", err);
+    return OMSLOG_OK;
+}
+
+static void url_apps(struct filter *f, const char *value, bool list)
+{
+    if (!list) {
+        filter_add_app(f, value);
+        return;
+    }
+    char *copy = xstrdup(value), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        filter_add_app(f, t);
+    free(copy);
+}
+
+/* created_at__gte / __gt / __lte / __lt: inclusive bounds, a strict one a
+ * microsecond inside (entries' times have microseconds at most). */
+static int url_created(struct filter *f, const char *key, const char *value,
+                       struct omslog_error *err)
+{
+    struct log_time t;
+    if (datetime_parse(value, &t) != 0)
+        return url_param_error(key, value, "not an ISO 8601 time", err);
+    const char *op = key + strlen("created_at__");
+    bool strict = strcmp(op, "gt") == 0 || strcmp(op, "lt") == 0;
+    bool lower = op[0] == 'g';
+    int32_t step = strict ? (lower ? 1 : -1) : 0;
+    t.usec += step;
+    if (t.usec < 0 || t.usec >= URL_USEC_PER_S) {
+        t.sec += t.usec < 0 ? -1 : 1;
+        t.usec = t.usec < 0 ? URL_USEC_PER_S - 1 : 0;
+    }
+    if (lower) {
+        f->has_created_min = true;
+        f->created_min = t;
+    } else {
+        f->has_created_max = true;
+        f->created_max = t;
+    }
+    return OMSLOG_OK;
+}
+
+/* Parameters that choose pages or a representation, not rows. */
+static bool url_param_ignored(const char *key, const char *value)
+{
+    static const char *const paging[] = {"page", "page_size", "limit", "offset", "format"};
+    for (size_t i = 0; i < ARRAY_LEN(paging); i++)
+        if (strcmp(key, paging[i]) == 0)
+            return true;
+    /* The browser's own order, newest first. */
+    return strcmp(key, "ordering") == 0 &&
+           (strcmp(value, "-id") == 0 || strcmp(value, "-created_at") == 0);
+}
+
+static int url_list_param(struct filter *f, const char *key, const char *value,
+                          struct omslog_error *err)
+{
+    static const char *const created[] = {"created_at__gte", "created_at__gt", "created_at__lte",
+                                          "created_at__lt"};
+    if (url_param_ignored(key, value))
+        return OMSLOG_OK;
+    if (strcmp(key, "level") == 0 || strcmp(key, "level__gte") == 0 ||
+        strcmp(key, "level__gt") == 0 || strcmp(key, "level__in") == 0)
+        return url_level(f, key, value, err);
+    if (strcmp(key, "app_name") == 0 || strcmp(key, "app_name__in") == 0) {
+        if (!*value)
+            return url_param_error(key, value, "empty", err);
+        url_apps(f, value, strcmp(key, "app_name__in") == 0);
+        return OMSLOG_OK;
+    }
+    if (strcmp(key, "search") == 0) /* DRF's SearchFilter: any case, any field */
+        return *value ? filter_add_pattern(f, value, true, false, err) : OMSLOG_OK;
+    for (size_t i = 0; i < ARRAY_LEN(created); i++)
+        if (strcmp(key, created[i]) == 0)
+            return url_created(f, key, value, err);
+    char q[URL_QUOTE_BUF];
+    url_quote(key, strlen(key), q, sizeof q);
+    return error_set(err, OMSLOG_ERR_USAGE,
+                     "the link's parameter \"%s\" has no browser filter (known: level, "
+                     "level__gte, level__gt, level__in, app_name, app_name__in, search, "
+                     "created_at__gte/gt/lte/lt; page, page_size, limit and ordering=-id "
+                     "are ignored)",
+                     q);
+}
+
+int url_list_filter(const char *url, struct filter *f, struct omslog_error *err)
+{
+    const char *pos = NULL;
+    char *k, *v;
+    while (url_query_next(url, &pos, &k, &v)) {
+        int rc = url_list_param(f, k, v, err);
+        free(k);
+        free(v);
+        if (rc != OMSLOG_OK)
+            return rc;
+    }
+    return OMSLOG_OK;
 }

@@ -1033,9 +1033,10 @@ def test_get_link_uses_the_configuration_of_its_origin():
         for link in [b.url + api, b.url + api + "?page=2", b.url + "/admin/"]:
             rc, out, err = run(["--config", cfg, "get", link], token=None)
             expect(rc, "usage", out, err)
+        # omslog URL (the browser) takes the link's configuration as get does
         rc, out, err = run(["--config", cfg, b.url + api + "4/"], token=None)
         expect(rc, "usage", out, err)
-        assert "omslog get URL" in err, err
+        assert "the browser needs a terminal" in err, err
         assert len(a.requests) + len(b.requests) == before
 
 
@@ -1245,6 +1246,90 @@ def test_level_exact_and_time_usage_errors():
     rc, out, err = run(["--url", Ctx.url(), "--since", "-1h"])
     expect(rc, "usage", out, err)
     assert "belong to the list command" in err, err
+def test_profiles_never_read_a_token_file():
+    """`omslog profiles` needs no token: a default profile whose token file
+    fails its checks (world-readable) or is missing does not fail the listing."""
+    d = tempfile.mkdtemp(dir=TMP)
+    tok = os.path.join(d, "a.token")
+    with open(tok, "w") as f:
+        f.write("prof-a-0123456789\n")
+    os.chmod(tok, 0o644)
+    cfg = os.path.join(d, "config")
+    with open(cfg, "w") as f:
+        f.write("default_profile = a\n[profile a]\nurl = https://a.example\n"
+                "token_file = a.token\n[profile b]\nurl = https://b.example\n"
+                "token_file = missing.token\n")
+    os.chmod(cfg, 0o600)
+    rc, out, err = run(["--config", cfg, "profiles"], token=None)
+    expect(rc, "ok", out, err)
+    assert [l.split() for l in out.splitlines()] == [["*", "a", "https://a.example"],
+                                                     ["b", "https://b.example"]], out
+    assert "prof-a" not in out + err
+    for args in (["-p", "b", "profiles"], ["--token-file", tok, "profiles"]):
+        rc, out, err = run(["--config", cfg] + args, token=None)
+        expect(rc, "ok", out, err)
+    # The same file does fail where a token is needed: the check still holds.
+    rc, out, err = run(["--config", cfg, "list"], token=None)
+    expect(rc, "config", out, err)
+    assert "a.token" in err, err
+
+
+def test_list_app_exclusions():
+    """--app '!APP' lists every app but APP; with names, the names minus it.
+    Exclusions never reach the server."""
+    with MockServer(count=60, token=TOKEN, server_filters="full") as srv:
+        def listed(args):
+            env = {"OMSLOG_URL": srv.url}
+            rc, out, err = run(["list", "--all", "--format", "jsonl"] + args, env_extra=env)
+            expect(rc, "ok", out, err)
+            return jsonl(out)
+        every = listed([])
+        apps = sorted(set(e["app_name"] for e in every))
+        assert len(apps) >= 3, apps
+        x = apps[0]
+        got = listed(["--app", "!" + x])
+        assert [e["id"] for e in got] == [e["id"] for e in every if e["app_name"] != x]
+        got = listed(["--app", apps[1], "--app", x, "--app", "!" + x])
+        assert got and all(e["app_name"] == apps[1] for e in got), got
+        assert len(got) == sum(e["app_name"] == apps[1] for e in every)
+        for r in srv.requests:
+            assert "!" not in r.get("path", "") and "%21" not in r.get("path", ""), r["path"]
+
+
+def test_browse_link_rules():
+    """`omslog URL`: an entry's or the list's link opens the browser with the
+    configuration of the link's origin; a link to a server nobody configured
+    is refused (exit 3); a list parameter with no browser filter is a usage
+    error that names it, before any configuration is read. Nothing is sent."""
+    a_token = "link-a-0123456789"
+    api = "/api/v1/oms/logs/action_log/"
+    with MockServer(count=9, token=a_token) as a:
+        d = tempfile.mkdtemp(dir=TMP)
+        cfg = os.path.join(d, "config")
+        with open(cfg, "w") as f:
+            f.write("[profile a]\nurl = %s\ntoken = %s\n" % (a.url, a_token))
+        os.chmod(cfg, 0o600)
+        port = free_port()
+        other = "http://localhost:%d%s" % (port, api)
+        for link in [other + "4/", other + "?level__gte=40"]:
+            rc, out, err = run(["--config", cfg, link], token="env-0123456789")
+            expect(rc, "config", out, err)
+            assert "no configuration for http://localhost:%d" % port in err, err
+        # the configured origin: accepted (the browser then wants a terminal)
+        for link in [a.url + api + "4/", a.url + api + "?level__gte=40&app_name__in=oms,wms"
+                     "&search=time+out&created_at__gte=2026-01-01T00:00:00Z&page=2"]:
+            rc, out, err = run(["--config", cfg, link], token=None)
+            expect(rc, "usage", out, err)
+            assert "the browser needs a terminal" in err, err
+        for link, words in [(a.url + api + "?logger_name=x", 'parameter "logger_name" has no'),
+                            (a.url + api + "?level=loud", "the link's level=loud: not a level"),
+                            (a.url + "/admin/", "not a link omslog opens")]:
+            rc, out, err = run(["--config", "/nonexistent/config", link], token=None)
+            expect(rc, "usage", out, err)
+            assert words in err, err
+        rc, out, err = run(["--config", cfg, a.url + api + "4/", "list"], token=None)
+        expect(rc, "usage", out, err)
+        assert not a.requests, a.requests
 
 
 if __name__ == "__main__":

@@ -290,6 +290,41 @@ static void test_cache_round_trip_and_expiry(void **state)
     free(path);
 }
 
+/* Exclusions, & patterns and time bounds run on the client only: nothing
+ * of them is probed or pushed, and the pushed part keeps the names given. */
+static void test_client_only_parts_never_pushed(void **state)
+{
+    (void)state;
+    struct filter f;
+    filter_init(&f);
+    filter_set_apps_csv(&f, "!wms");
+    assert_int_equal(filter_add_pattern(&f, "timeout", false, false, NULL), OMSLOG_OK);
+    f.has_created_min = true;
+    enum caps_param want[CAPS_N_PARAMS];
+    assert_int_equal(caps_wanted(&f, want), 0);
+    enum caps_param all[] = {CAPS_LEVEL_GTE, CAPS_APP, CAPS_APP_IN, CAPS_SEARCH};
+    struct caps c = caps_with(all, 4);
+    struct caps_push p;
+    caps_push_plan(&c, &f, &p);
+    assert_int_equal(p.n_used, 0);
+    caps_push_free(&p);
+    /* The names given minus one: only the names given go to the server. */
+    filter_set_apps_csv(&f, "oms,payment,!wms");
+    assert_int_equal(caps_wanted(&f, want), 1);
+    assert_int_equal(want[0], CAPS_APP_IN);
+    caps_push_plan(&c, &f, &p);
+    assert_int_equal(p.n_used, 1);
+    assert_string_equal(p.values[0], "oms,payment");
+    struct filter pf;
+    caps_pushed_filter(&p, &f, &pf);
+    assert_int_equal(pf.n_excluded, 0);
+    assert_int_equal(pf.n_patterns, 0);
+    assert_false(pf.has_created_min);
+    filter_free(&pf);
+    caps_push_free(&p);
+    filter_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_push_plan),
         cmocka_unit_test(test_sample_catches_liars),
         cmocka_unit_test(test_cache_round_trip_and_expiry),
+        cmocka_unit_test(test_client_only_parts_never_pushed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -400,6 +400,161 @@ static void test_copy_is_independent(void **state)
     filter_free(&b);
 }
 
+static void test_app_exclusions(void **state)
+{
+    (void)state;
+    struct filter f;
+    filter_init(&f);
+    struct log_entry oms = make_entry(LEVEL_INFO, "oms", "l", "m", "");
+    struct log_entry wms = make_entry(LEVEL_INFO, "wms", "l", "m", "");
+    struct log_entry pay = make_entry(LEVEL_INFO, "payment", "l", "m", "");
+    struct log_entry none = make_entry(LEVEL_INFO, NULL, "l", "m", "");
+    /* "!wms": every app but wms. */
+    filter_set_apps_csv(&f, "!wms");
+    assert_true(filter_is_active(&f));
+    assert_int_equal(f.n_apps, 0);
+    assert_int_equal(f.n_excluded, 1);
+    assert_true(filter_match(&f, &oms));
+    assert_true(filter_match(&f, &pay));
+    assert_false(filter_match(&f, &wms));
+    assert_false(filter_match(&f, &none));
+    assert_describe(&f, "app=!wms");
+    /* The names given minus the excluded; "! x" with a blank excludes too. */
+    filter_set_apps_csv(&f, " oms , payment,! wms");
+    assert_int_equal(f.n_apps, 2);
+    assert_int_equal(f.n_excluded, 1);
+    assert_true(filter_match(&f, &oms));
+    assert_true(filter_match(&f, &pay));
+    assert_false(filter_match(&f, &wms));
+    assert_describe(&f, "app=oms,payment,!wms");
+    /* Excluding one of the names given wins. */
+    filter_set_apps_csv(&f, "oms,!oms");
+    assert_false(filter_match(&f, &oms));
+    /* filter_add_app_item (list --app '!wms') and clearing. */
+    filter_clear_apps(&f);
+    assert_false(filter_is_active(&f));
+    filter_add_app_item(&f, "!wms");
+    filter_add_app_item(&f, "!wms");
+    assert_int_equal(f.n_excluded, 1);
+    assert_false(filter_match(&f, &wms));
+    struct filter c;
+    filter_copy(&c, &f);
+    filter_free(&f);
+    assert_false(filter_match(&c, &wms));
+    assert_true(filter_match(&c, &oms));
+    filter_free(&c);
+}
+
+static void test_patterns(void **state)
+{
+    (void)state;
+    struct filter f;
+    filter_init(&f);
+    struct log_entry t1 = make_entry(LEVEL_ERROR, "oms", "oms.order", "Timeout on order 7", "");
+    struct log_entry t2 = make_entry(LEVEL_INFO, "wms", "wms.ship", "shipped", "Timeout in trace");
+    struct log_entry ok = make_entry(LEVEL_INFO, "oms", "oms.order", "order 7 ok", "");
+    assert_int_equal(filter_add_pattern(&f, "time?out", false, false, NULL), OMSLOG_OK);
+    assert_true(filter_is_active(&f));
+    assert_true(filter_match(&f, &t1));
+    assert_true(filter_match(&f, &t2)); /* the trace counts, as for / */
+    assert_false(filter_match(&f, &ok));
+    /* A second pattern composes (AND); a negated one hides. */
+    assert_int_equal(filter_add_pattern(&f, "^shipped$", false, true, NULL), OMSLOG_OK);
+    assert_true(filter_match(&f, &t1));
+    assert_false(filter_match(&f, &t2));
+    assert_describe(&f, "&/time?out/ &!/^shipped$/");
+    /* With levels, apps and a search: all of them must hold. */
+    f.min_level = LEVEL_WARNING;
+    filter_set_apps_csv(&f, "!wms");
+    assert_true(filter_match(&f, &t1));
+    t1.level = LEVEL_INFO;
+    assert_false(filter_match(&f, &t1));
+    t1.level = LEVEL_ERROR;
+    assert_int_equal(filter_set_search(&f, "order", false, NULL), OMSLOG_OK);
+    assert_true(filter_match(&f, &t1));
+    assert_int_equal(filter_set_search(&f, "nothing", false, NULL), OMSLOG_OK);
+    assert_false(filter_match(&f, &t1));
+    assert_describe(&f, "level>=WARNING app=!wms &/time?out/ &!/^shipped$/ /nothing/");
+    /* The view copy leaves the search out, keeps the patterns. */
+    struct filter v;
+    filter_copy_view(&v, &f);
+    assert_null(v.search);
+    assert_int_equal(v.n_patterns, 2);
+    assert_true(filter_match(&v, &t1));
+    assert_false(filter_match(&v, &t2));
+    filter_free(&v);
+    /* A bad pattern changes nothing and says why; an empty one is refused. */
+    struct omslog_error err = {0};
+    assert_int_equal(filter_add_pattern(&f, "(", false, false, &err), OMSLOG_ERR_USAGE);
+    assert_non_null(strstr(err.msg, "invalid & pattern \"(\""));
+    assert_int_equal(filter_add_pattern(&f, "", false, true, &err), OMSLOG_ERR_USAGE);
+    assert_int_equal(filter_add_pattern(&f, NULL, false, false, NULL), OMSLOG_ERR_USAGE);
+    assert_int_equal(f.n_patterns, 2);
+    filter_clear_patterns(&f);
+    assert_int_equal(f.n_patterns, 0);
+    filter_free(&f);
+    /* Literal patterns: dots are dots, and the description quotes them. */
+    filter_init(&f);
+    assert_int_equal(filter_add_pattern(&f, "!a.c", true, false, NULL), OMSLOG_OK);
+    /* Not negated: the '!' is part of the text. */
+    struct log_entry lit = make_entry(LEVEL_INFO, "x", "y", "x!A.Cx", "");
+    struct log_entry abc = make_entry(LEVEL_INFO, "x", "y", "abc", "");
+    assert_true(filter_match(&f, &lit));
+    assert_false(filter_match(&f, &abc));
+    assert_describe(&f, "&\"!a.c\"");
+    filter_free(&f);
+}
+
+static void test_created_range(void **state)
+{
+    (void)state;
+    struct filter f;
+    filter_init(&f);
+    struct log_entry e = make_entry(LEVEL_INFO, "x", "y", "m", "");
+    f.has_created_min = true;
+    f.created_min = e.created;
+    assert_true(filter_is_active(&f));
+    assert_true(filter_match(&f, &e)); /* inclusive */
+    f.created_min.usec++;
+    assert_false(filter_match(&f, &e));
+    f.created_min = (struct log_time){TEST_ENTRY_SEC - 1, 0};
+    f.has_created_max = true;
+    f.created_max = (struct log_time){TEST_ENTRY_SEC, 0};
+    assert_false(filter_match(&f, &e)); /* 6 us too late */
+    f.created_max.sec++;
+    assert_true(filter_match(&f, &e));
+    assert_describe(&f, "created>=2026-01-02 03:04:04Z created<=2026-01-02 03:04:06Z");
+    filter_free(&f);
+}
+
+static void test_edit_distance_ranking(void **state)
+{
+    (void)state;
+    assert_int_equal(filter_edit_distance("", ""), 0);
+    assert_int_equal(filter_edit_distance("wsm", "wms"), 2);
+    assert_int_equal(filter_edit_distance("kitten", "sitting"), 3);
+    assert_int_equal(filter_edit_distance("oms", ""), 3);
+    const char *names[] = {"oms", "payment", "wms", "oms-worker"};
+    filter_rank_names("wsm", names, 4);
+    assert_string_equal(names[0], "wms"); /* 2 */
+    assert_string_equal(names[1], "oms"); /* 3, before the longer ones */
+    assert_string_equal(names[2], "payment");
+    assert_string_equal(names[3], "oms-worker");
+
+    struct filter f;
+    filter_init(&f);
+    const char *known[] = {"oms", "wms", "payment"};
+    filter_set_apps_csv(&f, "oms,!wms");
+    assert_null(filter_unknown_app(&f, known, 3));
+    filter_set_apps_csv(&f, "oms,!wsm");
+    assert_string_equal(filter_unknown_app(&f, known, 3), "wsm");
+    filter_set_apps_csv(&f, "omz");
+    assert_string_equal(filter_unknown_app(&f, known, 3), "omz");
+    /* Nothing seen yet: nothing to compare with. */
+    assert_null(filter_unknown_app(&f, known, 0));
+    filter_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +572,10 @@ int main(void)
         cmocka_unit_test(test_combination),
         cmocka_unit_test(test_describe_appends_and_sanitises),
         cmocka_unit_test(test_copy_is_independent),
+        cmocka_unit_test(test_app_exclusions),
+        cmocka_unit_test(test_patterns),
+        cmocka_unit_test(test_created_range),
+        cmocka_unit_test(test_edit_distance_ranking),
     };
     return cmocka_run_group_tests(tests, setup_locale, NULL);
 }

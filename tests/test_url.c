@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "omslog/buf.h"
+#include "omslog/filter.h"
 #include "omslog/url.h"
 #include "omslog/util.h"
 
@@ -330,6 +331,93 @@ static void test_redact_in_diagnostics(void **state)
     expect_redacted("", "");
 }
 
+/* The list URL's query → the browser's filters, described as the header
+ * shows them ("" for no filter), or the start of the error. */
+static void assert_list_filter(const char *query, const char *want, const char *want_err)
+{
+    struct buf url = {0};
+    buf_printf(&url, "https://oms.example.com/api/v1/oms/logs/action_log/%s", query);
+    struct filter f;
+    filter_init(&f);
+    struct omslog_error err = {0};
+    int rc = url_list_filter(buf_str(&url), &f, &err);
+    if (want_err) {
+        assert_int_equal(rc, OMSLOG_ERR_USAGE);
+        if (strncmp(err.msg, want_err, strlen(want_err)) != 0)
+            fail_msg("%s: error \"%s\", wanted \"%s...\"", query, err.msg, want_err);
+    } else {
+        if (rc != OMSLOG_OK)
+            fail_msg("%s: %s", query, err.msg);
+        struct buf d = {0};
+        filter_describe(&f, &d);
+        if (strcmp(buf_str(&d), want) != 0)
+            fail_msg("%s: \"%s\", wanted \"%s\"", query, buf_str(&d), want);
+        buf_free(&d);
+    }
+    filter_free(&f);
+    buf_free(&url);
+}
+
+static void test_list_url_filters(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *query, *want, *err;
+    } cases[] = {
+        {"", "", NULL},
+        {"?page=3&page_size=50&limit=50&ordering=-id", "", NULL},
+        {"?level=40", "level=ERROR", NULL},
+        {"?level=error", "level=ERROR", NULL},
+        {"?level__gte=30", "level>=WARNING", NULL},
+        {"?level__gt=30", "level>=31", NULL},
+        {"?level__in=40", "level=ERROR", NULL},
+        {"?level__in=40,50", "level>=ERROR", NULL},
+        {"?level__in=40%2C41%2C42%2C50", "level>=ERROR", NULL},
+        {"?level__in=20,40", NULL, "the link's level__in=20,40: the browser filters one"},
+        {"?level__in=", NULL, "the link's level__in=: not a list of levels"},
+        {"?level=high", NULL, "the link's level=high: not a level"},
+        {"?app_name=wms", "app=wms", NULL},
+        {"?app_name__in=oms,payment&level__gte=40", "level>=ERROR app=oms,payment", NULL},
+        {"?app_name=", NULL, "the link's app_name=: empty"},
+        /* search is DRF's case-insensitive substring: a literal pattern. */
+        {"?search=time+out%21", "&\"time out!\"", NULL},
+        {"?search=a.b&app_name=oms", "app=oms &\"a.b\"", NULL},
+        {"?search=", "", NULL},
+        {"?created_at__gte=2023-12-02T10:00:00Z&created_at__lte=2023-12-02T11:00:00%2B01:00",
+         "created>=2023-12-02 10:00:00Z created<=2023-12-02 10:00:00Z", NULL},
+        {"?created_at__gt=2023-12-02T10:00:00Z", "created>=2023-12-02 10:00:00.000001Z", NULL},
+        {"?created_at__lt=2023-12-02T10:00:00Z", "created<=2023-12-02 09:59:59.999999Z", NULL},
+        {"?created_at__gte=yesterday", NULL, "the link's created_at__gte=yesterday: not an ISO"},
+        {"?level=40&&#frag", "level=ERROR", NULL},
+        {"?ordering=id", NULL, "the link's parameter \"ordering\" has no browser filter"},
+        {"?level__lte=40", NULL, "the link's parameter \"level__lte\" has no browser filter"},
+        {"?logger_name=x", NULL, "the link's parameter \"logger_name\" has no"},
+        /* A hostile key is quoted as printable ASCII. */
+        {"?%1B%5D0%3Bx=1", NULL, "the link's parameter \"\\x1b]0;x\" has no"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_list_filter(cases[i].query, cases[i].want, cases[i].err);
+}
+
+static void test_query_next(void **state)
+{
+    (void)state;
+    const char *url = "https://h/p/?a=1&b&&c=x%20y#d=2";
+    const char *pos = NULL;
+    char *k, *v;
+    const char *want[][2] = {{"a", "1"}, {"b", ""}, {"c", "x y"}};
+    for (size_t i = 0; i < 3; i++) {
+        assert_true(url_query_next(url, &pos, &k, &v));
+        assert_string_equal(k, want[i][0]);
+        assert_string_equal(v, want[i][1]);
+        free(k);
+        free(v);
+    }
+    assert_false(url_query_next(url, &pos, &k, &v));
+    pos = NULL;
+    assert_false(url_query_next("https://h/p/", &pos, &k, &v));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -344,6 +432,8 @@ int main(void)
         cmocka_unit_test(test_entry_urls),
         cmocka_unit_test(test_query_get),
         cmocka_unit_test(test_redact_in_diagnostics),
+        cmocka_unit_test(test_list_url_filters),
+        cmocka_unit_test(test_query_next),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

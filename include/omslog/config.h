@@ -114,6 +114,7 @@ struct config {
     size_t n_profiles, profiles_cap;
     char *file_url;                /* the file's top-level url */
     bool top_level_only;           /* config_load_file ignores default_profile */
+    bool skip_token_files;         /* token_file is not read (omslog profiles needs no token) */
     enum config_layer layer;       /* of the config_set calls being made */
     enum config_layer url_layer;   /* where url came from */
     enum config_layer token_layer; /* where token came from */

@@ -154,8 +154,9 @@ void store_refresh_top(struct store *s);
 /* Id of the newest entry seen, 0 before the first page. */
 int64_t store_max_id(const struct store *s);
 
-/* Replace the filter (copied; search is ignored: the view filters by level
- * and app). The filtered view starts again from the pages in the cache. */
+/* Replace the filter (copied; search is ignored: the view filters by level,
+ * app, & pattern and time). The filtered view starts again from the pages in
+ * the cache. */
 void store_set_filter(struct store *s, const struct filter *f);
 bool store_is_filtered(const struct store *s);
 /* Entries scanned for the filter so far, out of count. */

@@ -13,10 +13,23 @@
 #ifndef OMSLOG_UI_H
 #define OMSLOG_UI_H
 
+#include <stdint.h>
+
 #include "omslog/api.h"
 #include "omslog/config.h"
 #include "omslog/error.h"
+#include "omslog/filter.h"
 
 int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err);
+
+/* Where a link opens the browser: on entry jump_id (as `:` does, selected
+ * with its neighbours; 0 for none) and/or with a view filter (copied; NULL
+ * for none). ui_run is ui_run_at with start NULL. */
+struct ui_start {
+    int64_t jump_id;
+    const struct filter *filter;
+};
+int ui_run_at(const struct config *cfg, struct api *api, const struct ui_start *start,
+              struct omslog_error *err);
 
 #endif

@@ -42,6 +42,21 @@ char *url_entry(const char *endpoint, int64_t id);
  * literally; the first occurrence wins. */
 char *url_query_get(const char *url, const char *key);
 
+/* The query of url one parameter at a time: *pos NULL to start; each call
+ * gives the next key and value (percent-decoded as url_query_get, both
+ * malloc'd: free them) and returns true; false after the last one. */
+bool url_query_next(const char *url, const char **pos, char **key, char **value);
+
+struct filter;
+/* The list URL's query parameters as the browser's filters, added to f:
+ * level (exactly), level__gte, level__gt, level__in (one level, or every
+ * standard level from one up: a minimum), app_name, app_name__in, search (a
+ * literal & pattern, as DRF's search is a case-insensitive substring) and
+ * created_at__gte/gt/lte/lt; page, page_size, limit, offset, format and the
+ * default ordering (-id, -created_at) are ignored. Anything else, or a
+ * value that does not parse, is OMSLOG_ERR_USAGE with err naming it. */
+int url_list_filter(const char *url, struct filter *f, struct omslog_error *err);
+
 struct buf;
 /* Append text with every URL in it redacted: userinfo ("user:pw@") and query
  * values (but those of page, page_size and limit, which omslog sends itself)

@@ -26,7 +26,9 @@
 #include "omslog/caps.h"
 #include "omslog/datetime.h"
 #include "omslog/level.h"
+#include "omslog/sanitize.h"
 #include "omslog/ui.h"
+#include "omslog/utf8.h"
 #include "omslog/util.h"
 
 #define APP_ESCDELAY_MS 25
@@ -336,6 +338,99 @@ void app_set_filter(struct app *a)
     else
         app_message(a, MSG_INFO, "showing all entries");
     buf_free(&d);
+}
+
+/* ---- the app and & filters ---- */
+
+/* Known app names the unknown-app question lists, closest first. */
+#define APP_UNKNOWN_NAMES_SHOWN 3
+/* Bytes of one (sanitised) name in the question: with the rest it fits the
+ * prompt's label. */
+#define APP_UNKNOWN_NAME_MAX 40
+
+/* name made safe and short for the question. */
+static void question_name(struct buf *q, const char *name)
+{
+    struct buf clean = {0};
+    sanitize_append(&clean, name, strlen(name), SANITIZE_ONE_LINE);
+    size_t n = utf8_prefix(buf_str(&clean), clean.len, APP_UNKNOWN_NAME_MAX);
+    buf_append(q, buf_str(&clean), n);
+    if (n < clean.len)
+        buf_appends(q, "…");
+    buf_free(&clean);
+}
+
+void app_submit_apps(struct app *a, const char *csv)
+{
+    struct filter next;
+    filter_init(&next);
+    filter_set_apps_csv(&next, csv);
+    const char *const *seen;
+    size_t n_seen = store_apps_seen(a->store, &seen);
+    const char *unknown = filter_unknown_app(&next, seen, n_seen);
+    if (!unknown) {
+        free(a->pending_apps);
+        a->pending_apps = NULL;
+        filter_set_apps_csv(&a->filter, csv);
+        app_set_filter(a);
+        filter_free(&next);
+        return;
+    }
+    /* A typo would scan the whole log for nothing: ask first, naming the
+     * known apps closest to what was typed. Names are server text. */
+    const char **ranked = xcalloc(n_seen, sizeof *ranked);
+    memcpy(ranked, seen, n_seen * sizeof *ranked);
+    filter_rank_names(unknown, ranked, n_seen);
+    struct buf q = {0};
+    buf_appends(&q, "no app \"");
+    question_name(&q, unknown);
+    buf_appends(&q, "\" among ");
+    for (size_t i = 0; i < n_seen && i < APP_UNKNOWN_NAMES_SHOWN; i++) {
+        if (i)
+            buf_appends(&q, ", ");
+        question_name(&q, ranked[i]);
+    }
+    buf_appends(&q, n_seen > APP_UNKNOWN_NAMES_SHOWN ? "…" : "");
+    buf_appends(&q, "; scan anyway? y/n ");
+    free(a->pending_apps);
+    a->pending_apps = xstrdup(csv);
+    prompt_open(a, PROMPT_APP_UNKNOWN, buf_str(&q), "");
+    buf_free(&q);
+    free(ranked);
+    filter_free(&next);
+}
+
+void app_answer_apps(struct app *a, bool yes)
+{
+    char *csv = a->pending_apps;
+    a->pending_apps = NULL;
+    if (csv && yes) {
+        filter_set_apps_csv(&a->filter, csv);
+        app_set_filter(a);
+    } else if (csv) {
+        app_message(a, MSG_INFO, "app filter unchanged");
+    }
+    free(csv);
+}
+
+void app_submit_pattern(struct app *a, const char *spec)
+{
+    if (!*spec) {
+        if (!a->filter.n_patterns) {
+            app_message(a, MSG_INFO, "no & filter to clear");
+            return;
+        }
+        filter_clear_patterns(&a->filter);
+        app_set_filter(a);
+        return;
+    }
+    struct omslog_error err = {0};
+    bool negate = spec[0] == '!';
+    if (filter_add_pattern(&a->filter, spec + negate, false, negate, &err) != OMSLOG_OK) {
+        app_message(a, MSG_ERROR, "%s", err.msg);
+        return;
+    }
+    app_set_filter(a);
 }
 
 /* ---- finding (e/E, w/W, n/N) ---- */
@@ -661,6 +756,52 @@ void app_start_time_jump(struct app *a, const char *text)
     time_jump_step(a);
 }
 
+/* ---- follow mode on screen ----
+ *
+ * New entries appear above. With the newest entry selected the selection
+ * moves to each new newest one (tail -f), unless the detail pane has the
+ * focus (someone is reading). Scrolled away, the selection stays on its
+ * entry (app_anchor_selection) and the header counts the rows newer than
+ * the newest one seen on the first row. */
+
+/* Before results land: is the selection to follow the newest entry? */
+static bool follow_tailing(const struct app *a)
+{
+    return a->follow && a->list.sel == 0 && a->list.sel_id != 0 && !a->focus_detail;
+}
+
+/* After results landed (tail: follow_tailing was true before them). */
+static void follow_track(struct app *a, bool tail)
+{
+    if (!a->follow) {
+        a->follow_new = 0;
+        return;
+    }
+    if (tail && a->list.sel != 0)
+        app_select(a, 0, false);
+    const struct log_entry *newest = store_row(a->store, 0);
+    if (newest && (a->list.sel == 0 || !a->follow_seen_id))
+        a->follow_seen_id = newest->id;
+    int64_t row = a->follow_seen_id ? store_row_of_id(a->store, a->follow_seen_id) : -1;
+    a->follow_new = row > 0 ? row : 0;
+}
+
+static void follow_toggle(struct app *a)
+{
+    a->follow = !a->follow;
+    a->follow_seen_id = 0;
+    a->follow_new = 0;
+    if (a->follow) {
+        a->new_mark_id = store_max_id(a->store);
+        a->next_follow_ms = now_ms();
+        app_message(a, MSG_INFO, "following: new entries every %lds appear at the top",
+                    a->cfg->follow_s);
+        follow_track(a, false);
+    } else {
+        app_message(a, MSG_INFO, "follow off");
+    }
+}
+
 /* ---- network ----
  *
  * The app keeps no table of requests: http holds the requests in flight and
@@ -925,6 +1066,10 @@ static unsigned browse_find_action(struct app *a, enum action act, int arg)
     case ACT_APP_PROMPT:
         prompt_open(a, PROMPT_APP, "app (comma-separated, Tab completes; empty clears): ", "");
         break;
+    case ACT_PATTERN_PROMPT:
+        prompt_open(a, PROMPT_PATTERN, "& (regex; &!regex hides; empty clears the & filters): &",
+                    "");
+        break;
     case ACT_CLEAR_FILTERS: {
         filter_free(&a->filter);
         filter_init(&a->filter);
@@ -952,15 +1097,7 @@ static unsigned browse_find_action(struct app *a, enum action act, int arg)
         app_message(a, MSG_INFO, "reloading…");
         break;
     case ACT_FOLLOW:
-        a->follow = !a->follow;
-        if (a->follow) {
-            a->new_mark_id = store_max_id(a->store);
-            a->next_follow_ms = now_ms();
-            app_message(a, MSG_INFO, "following: new entries every %lds appear at the top",
-                        a->cfg->follow_s);
-        } else {
-            app_message(a, MSG_INFO, "follow off");
-        }
+        follow_toggle(a);
         break;
     default:
         return REACT_IGNORED;
@@ -1087,6 +1224,7 @@ struct frame_inputs {
     uint64_t gen;
     int64_t count, rows, top, sel, scanned, total;
     size_t in_flight, failed;
+    int64_t follow_new;
     bool inconsistent, scan_done, finding;
     unsigned marks_gen;
     enum message_kind message_kind;
@@ -1106,6 +1244,7 @@ static void frame_inputs_of(struct app *a, struct frame_inputs *f)
     f->inconsistent = store_inconsistent(a->store);
     f->scan_done = store_scan_done(a->store);
     f->finding = a->find.active;
+    f->follow_new = a->follow_new;
     f->marks_gen = a->marks.gen;
     f->message_kind = a->message_kind;
     memcpy(f->message, a->message, sizeof f->message);
@@ -1117,8 +1256,9 @@ static bool frame_inputs_equal(const struct frame_inputs *x, const struct frame_
            x->sel == y->sel && x->scanned == y->scanned && x->total == y->total &&
            x->in_flight == y->in_flight && x->failed == y->failed &&
            x->inconsistent == y->inconsistent && x->scan_done == y->scan_done &&
-           x->finding == y->finding && x->marks_gen == y->marks_gen &&
-           x->message_kind == y->message_kind && strcmp(x->message, y->message) == 0;
+           x->finding == y->finding && x->follow_new == y->follow_new &&
+           x->marks_gen == y->marks_gen && x->message_kind == y->message_kind &&
+           strcmp(x->message, y->message) == 0;
 }
 
 static int app_loop(struct app *a)
@@ -1155,6 +1295,7 @@ static int app_loop(struct app *a)
         app_set_window(a);
         app_schedule(a);
         marks_pump(a);
+        follow_track(a, false); /* a key (g) may have reached the new entries */
         frame_inputs_of(a, &now_in);
         if (redraw || !frame_inputs_equal(&now_in, &drawn)) {
             app_draw(a);
@@ -1173,10 +1314,12 @@ static int app_loop(struct app *a)
             return error_set(NULL, OMSLOG_ERR_INTERNAL, "wait failed");
         drain_pipe(sig_pipe[0]);
         struct api_result res;
+        bool tail = follow_tailing(a);
         while (api_poll(a->api, &res)) {
             app_result(a, &res);
             api_result_free(&res);
         }
+        follow_track(a, tail);
         wint_t ch;
         int rc;
         bool got_key = false;
@@ -1204,6 +1347,7 @@ static void app_free(struct app *a)
     filter_free(&a->search);
     store_free(a->store);
     free(a->save_path);
+    free(a->pending_apps);
     buf_free(&a->status_line);
     buf_free(&a->status_aux);
     buf_free(&a->help_text);
@@ -1230,7 +1374,28 @@ static void terminal_modes(bool color)
     theme_init(color);
 }
 
+/* A link's start: its filters first, then the entry (a jump reports an
+ * entry the filters hide). */
+static void app_open_at(struct app *a, const struct ui_start *start)
+{
+    if (!start)
+        return;
+    if (start->filter && filter_is_active(start->filter)) {
+        filter_free(&a->filter);
+        filter_copy_view(&a->filter, start->filter);
+        app_set_filter(a);
+    }
+    if (start->jump_id > 0)
+        app_start_jump(a, start->jump_id);
+}
+
 int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
+{
+    return ui_run_at(cfg, api, NULL, err);
+}
+
+int ui_run_at(const struct config *cfg, struct api *api, const struct ui_start *start,
+              struct omslog_error *err)
 {
     bool in = isatty(STDIN_FILENO), out = isatty(STDOUT_FILENO);
     if (!in || !out)
@@ -1287,6 +1452,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
         curses_active = 1;
         terminal_modes(a.color);
         app_layout(&a);
+        app_open_at(&a, start);
         rc = app_loop(&a);
         quit_hold = 1; /* the loop answered: no watchdog during cleanup */
         endwin();

@@ -45,6 +45,7 @@ enum action {
     ACT_MIN_LEVEL,
     ACT_LEVEL_PROMPT,
     ACT_APP_PROMPT,
+    ACT_PATTERN_PROMPT,
     ACT_CLEAR_FILTERS,
     ACT_SEARCH,
     ACT_SEARCH_NEXT,
@@ -244,6 +245,8 @@ enum prompt_kind {
     PROMPT_MARKS_SAVE,
     PROMPT_CONFIRM,
     PROMPT_TIME,
+    PROMPT_PATTERN,     /* & */
+    PROMPT_APP_UNKNOWN, /* y/n: filter by an app no entry seen carries */
     PROMPT_KIND_COUNT
 };
 
@@ -256,7 +259,7 @@ struct prompt_history {
 
 struct prompt {
     enum prompt_kind kind;
-    char label[64];
+    char label[256]; /* long enough for the unknown-app question */
     struct buf text;
     size_t hist_pos; /* n = editing a new line */
     struct prompt_history hist[PROMPT_KIND_COUNT];
@@ -347,6 +350,12 @@ struct app {
     bool follow;
     int64_t next_follow_ms;
     int64_t new_mark_id; /* entries above this id are new (follow mode) */
+    /* Follow mode: the newest entry the user has seen on the first row, and
+     * how many rows of the view are newer ("+12 new" until g). */
+    int64_t follow_seen_id;
+    int64_t follow_new;
+
+    char *pending_apps; /* the app filter waiting for its y/n (PROMPT_APP_UNKNOWN) */
 
     struct {
         bool active;
@@ -399,6 +408,12 @@ void app_start_find(struct app *a, enum find_kind kind, int dir);
 void app_start_jump(struct app *a, int64_t id);
 /* @: text is a time (datetime_parse_user) in the zone the screen shows. */
 void app_start_time_jump(struct app *a, const char *text);
+/* The a prompt's answer: applied, or first a y/n when it names an app no
+ * entry seen so far carries; app_answer_apps takes that answer. */
+void app_submit_apps(struct app *a, const char *csv);
+void app_answer_apps(struct app *a, bool yes);
+/* The & prompt's answer: one more pattern ("!re" hides), empty clears them. */
+void app_submit_pattern(struct app *a, const char *spec);
 void app_layout(struct app *a);
 
 /* status.c */

@@ -1,4 +1,4 @@
-/* prompt.c — the one-line editor on the status line: jump, level, app, search,
+/* prompt.c — the one-line editor on the status line: jump, level, app, &, search,
  * save path and yes/no questions. Each kind keeps its own history (Up/Down);
  * the app prompt completes names seen so far with Tab. */
 #include <limits.h>
@@ -192,11 +192,13 @@ static void submit(struct app *a, enum prompt_kind kind, const char *s)
         app_start_time_jump(a, s);
         return;
     case PROMPT_APP:
-        if (*s)
-            filter_set_apps_csv(&a->filter, s);
-        else
-            filter_clear_apps(&a->filter);
-        app_set_filter(a);
+        app_submit_apps(a, s);
+        return;
+    case PROMPT_APP_UNKNOWN:
+        app_answer_apps(a, s[0] == 'y' || s[0] == 'Y');
+        return;
+    case PROMPT_PATTERN:
+        app_submit_pattern(a, s);
         return;
     case PROMPT_SEARCH: {
         struct omslog_error err = {0};
@@ -272,6 +274,7 @@ static void prompt_key(struct app *a, int key, bool function_key)
             a->save_path = NULL;
             a->marks.confirm = false;
         }
+        app_answer_apps(a, false);
         app_message(a, MSG_INFO, "cancelled");
         return;
     }
@@ -297,13 +300,13 @@ static void prompt_key(struct app *a, int key, bool function_key)
     size_t n = wcrtomb(mb, (wchar_t)key, &st);
     if (n != (size_t)-1)
         buf_append(&p->text, mb, n);
-    if (p->kind == PROMPT_CONFIRM)
+    if (p->kind == PROMPT_CONFIRM || p->kind == PROMPT_APP_UNKNOWN)
         goto enter; /* one key answers */
     return;
 enter:;
     char *text = xstrdup(buf_str(&p->text));
     enum prompt_kind kind = p->kind;
-    if (kind != PROMPT_CONFIRM)
+    if (kind != PROMPT_CONFIRM && kind != PROMPT_APP_UNKNOWN)
         history_add(h, text);
     prompt_close(a);
     submit(a, kind, text);

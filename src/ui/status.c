@@ -59,6 +59,8 @@ void status_draw_header(struct app *a)
     }
     if (a->follow)
         buf_printf(line, "  [FOLLOW %lds]", a->cfg->follow_s);
+    if (a->follow && a->follow_new > 0) /* scrolled away from them: g goes there */
+        buf_printf(line, "  +%s new", draw_count(a->follow_new, n));
     if (a->utc)
         buf_appends(line, "  UTC");
     draw_text(0, 0, line->data, line->len, a->cols, theme_attr(STYLE_BAR) | A_BOLD, true);

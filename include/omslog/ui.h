@@ -16,7 +16,11 @@
 #include "omslog/api.h"
 #include "omslog/config.h"
 #include "omslog/error.h"
+#include "omslog/filesrc.h"
 
 int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err);
+/* omslog open: the same browser over the entries of a file (borrowed, not
+ * freed); no network, no follow mode, no server URL to copy. */
+int ui_run_file(const struct config *cfg, struct filesrc *file, struct omslog_error *err);
 
 #endif

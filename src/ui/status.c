@@ -31,8 +31,6 @@ void status_draw_header(struct app *a)
     buf_reset(line);
     buf_reset(flt);
     char n[32];
-    /* The base passed url_endpoint's check: ASCII host characters only. */
-    const struct http_origin *o = api_origin(a->api);
     buf_appends(line, " omslog  ");
     /* The profile in use, always named; a production one stands out in the
      * warning colour, drawn over the bar below. */
@@ -44,7 +42,8 @@ void status_draw_header(struct app *a)
         profile_len = line->len - profile_at;
         buf_appends(line, "  ");
     }
-    buf_printf(line, "%s:%ld  ", o->host, o->port);
+    source_describe(a, line);
+    buf_appends(line, "  ");
     if (store_count(a->store) >= 0)
         buf_printf(line, "%s logs", draw_count(store_count(a->store), n));
     else

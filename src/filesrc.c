@@ -247,6 +247,9 @@ static int scan_read(struct scan *s, struct omslog_error *err)
         const char *zmsg = r < 0 ? gzerror(s->gz, &zerr) : NULL;
         if (r < 0)
             return error_set(err, OMSLOG_ERR_IO, "cannot decompress %s: %s", s->f->path, zmsg);
+        if (r == 0 && (gzerror(s->gz, &zerr), zerr == Z_BUF_ERROR))
+            /* Cut short (a download that stopped): what came before is kept. */
+            bad_note(s->f, s->line, "the compressed file ends early; the rest is missing");
         got = r;
         if (got > 0 && write(s->f->fd, s->buf + s->end, (size_t)got) != got)
             return error_set(err, OMSLOG_ERR_IO,

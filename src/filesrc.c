@@ -74,14 +74,21 @@ static bool is_delim(char c)
            c == '"';
 }
 
-/* Index of the quote closing the string opened at p[i], or n. */
+/* Index of the quote closing the string opened at p[i], or n: the next
+ * quote (memchr: most of an export is string bytes) not escaped by an odd
+ * run of backslashes. */
 static size_t string_end(const char *p, size_t n, size_t i)
 {
-    for (size_t j = i + 1; j < n; j++) {
-        if (p[j] == '\\')
-            j++;
-        else if (p[j] == '"')
-            return j;
+    for (size_t j = i + 1; j < n;) {
+        const char *q = memchr(p + j, '"', n - j);
+        if (!q)
+            return n;
+        size_t k = (size_t)(q - p), bs = 0;
+        while (k - bs > i + 1 && p[k - bs - 1] == '\\')
+            bs++;
+        if (bs % 2 == 0)
+            return k;
+        j = k + 1;
     }
     return n;
 }

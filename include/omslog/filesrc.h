@@ -3,7 +3,7 @@
  *
  * Contract:
  * - filesrc_open reads the file once, in blocks, and keeps an index of its
- *   entries only (offset, length, id and line: FILESRC_INDEX_BYTES each),
+ *   entries only (offset, length, id and line: 24 bytes each),
  *   never the entries: memory grows with the number of entries, not with
  *   their size. A gzip file (by its magic bytes, whatever its name) is
  *   decompressed (zlib) into an unlinked temporary file, which is indexed.

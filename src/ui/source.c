@@ -22,9 +22,11 @@
 #define SOURCE_FILE_ROOM 16
 /* Rows of a file's page when the configuration asks the server's size (0). */
 #define SOURCE_FILE_PAGE 100
-/* A path longer than this keeps its marks in memory only: the file's name
- * under $XDG_STATE_HOME would pass NAME_MAX. */
-#define SOURCE_MARKS_PATH_MAX 160
+/* A path whose marks file name (marks.h: the origin percent-encoded, each
+ * byte but [A-Za-z0-9.-] taking three) would pass this keeps its marks in
+ * memory only: with "marks-" and the lock file's suffix it stays under
+ * NAME_MAX. */
+#define SOURCE_MARKS_NAME_MAX 200
 #define SOURCE_FILE_SCHEME "file://"
 
 long source_room(struct app *a)
@@ -133,13 +135,21 @@ char *source_marks_origin(struct app *a)
         return xstrdup(origin);
     }
     char *abs = realpath(filesrc_path(a->file), NULL);
-    if (!abs || strlen(abs) > SOURCE_MARKS_PATH_MAX) {
-        free(abs);
+    if (!abs)
         return NULL;
-    }
     struct buf b = {0};
     buf_printf(&b, "%s%s", SOURCE_FILE_SCHEME, abs);
     free(abs);
+    size_t encoded = 0;
+    for (const char *c = b.data; *c; c++)
+        encoded += (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                           (*c >= '0' && *c <= '9') || *c == '.' || *c == '-'
+                       ? 1
+                       : 3;
+    if (encoded > SOURCE_MARKS_NAME_MAX) {
+        buf_free(&b);
+        return NULL;
+    }
     return buf_steal(&b);
 }
 

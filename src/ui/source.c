@@ -22,6 +22,8 @@
 #define SOURCE_FILE_ROOM 16
 /* Rows of a file's page when the configuration asks the server's size (0). */
 #define SOURCE_FILE_PAGE 100
+/* Entries a summary decodes in about a second (5 us each, decode.h). */
+#define SOURCE_SLOW_SUMMARY 200000
 /* A path whose marks file name (marks.h: the origin percent-encoded, each
  * byte but [A-Za-z0-9.-] taking three) would pass this keeps its marks in
  * memory only: with "marks-" and the lock file's suffix it stays under
@@ -201,7 +203,17 @@ void source_summary(struct app *a, struct store_summary *out)
     }
     struct source_tally st = {a, store_tally_new()};
     struct omslog_error err = {0};
+    if (filesrc_count(a->file) >= SOURCE_SLOW_SUMMARY) {
+        /* Seconds of decoding ahead: say so before the screen stands still. */
+        char n[32];
+        app_message(a, MSG_INFO, "counting the %s entries of the file…",
+                    draw_count(filesrc_count(a->file), n));
+        status_draw_footer(a);
+        refresh();
+    }
     if (filesrc_each(a->file, source_tally_one, &st, &err) != OMSLOG_OK)
         app_message(a, MSG_ERROR, "summary incomplete: %s", err.msg);
     store_tally_finish(st.t, out);
+    if (filesrc_count(a->file) >= SOURCE_SLOW_SUMMARY && err.status == OMSLOG_OK)
+        app_message_clear(a);
 }

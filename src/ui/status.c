@@ -35,7 +35,7 @@ void status_draw_header(struct app *a)
     /* The profile in use, always named; a production one stands out in the
      * warning colour, drawn over the bar below. */
     size_t profile_at = line->len, profile_len = 0;
-    if (a->cfg->profile) {
+    if (a->cfg->profile && !a->file) { /* a file's entries are not that server's */
         sanitize_append(line, a->cfg->profile, strlen(a->cfg->profile), SANITIZE_ONE_LINE);
         if (a->cfg->production)
             buf_appends(line, " PRODUCTION");

@@ -4,9 +4,9 @@
     python3 bench/open_bench.py path/to/omslog [ENTRIES]    (default 1,000,000)
 
 Writes an export of ENTRIES entries as `omslog list --format jsonl` writes them
-(~260 bytes a line, a third of the warnings and errors with a trace), then, for the plain file, the
-same file written oldest first (`list --reverse`: the index is sorted) and the
-gzip-compressed file, measures in a 160x50 tmux pane:
+(~260 bytes a line, a third of the warnings and errors with a trace), then, for
+the plain file, the same file written oldest first (`list --reverse`: the index
+is sorted) and the gzip-compressed file, measures in a 160x50 tmux pane:
 
   first screen   start -> "row 1 of N" painted (median of 3 runs, page cache warm)
   G              G -> the oldest entry selected

@@ -6,7 +6,8 @@
  *   entries only (offset, length, id and line: 24 bytes each),
  *   never the entries: memory grows with the number of entries, not with
  *   their size. A gzip file (by its magic bytes, whatever its name) is
- *   decompressed (zlib) into an unlinked temporary file, which is indexed.
+ *   decompressed (zlib) into an unlinked temporary file, which is indexed;
+ *   one cut short keeps the entries before the cut (reported as a bad line).
  * - JSON Lines: one entry a line; blank lines are ignored. json: one array
  *   of entries, split into its elements by a streaming scan.
  * - The scan checks each item's shape only (a JSON object whose top-level

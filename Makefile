@@ -4,7 +4,7 @@ CC      ?= gcc
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
-PKGS     = ncursesw libcurl jansson
+PKGS     = ncursesw libcurl jansson zlib
 TESTPKGS = cmocka
 
 # ncursesw's pkg-config adds -D_XOPEN_SOURCE=600, which would clash with ours.

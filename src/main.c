@@ -22,6 +22,7 @@
 #include "omslog/config.h"
 #include "omslog/datetime.h"
 #include "omslog/error.h"
+#include "omslog/filesrc.h"
 #include "omslog/format.h"
 #include "omslog/http.h"
 #include "omslog/level.h"
@@ -154,6 +155,7 @@ static const struct opt options[] = {
 struct args {
     const char *command; /* NULL, "list", "get" */
     const char *get_id;
+    const char *open_path; /* open FILE */
     const char *config_path;
     const char *profile;       /* -p NAME */
     char *link_profile;        /* the profile a link's origin chose (link_choose_config) */
@@ -184,6 +186,9 @@ struct args {
 #define USAGE_GET "usage: omslog [OPTIONS] get ID|URL [--format text|json]\n"
 #define USAGE_PROFILES                                                                            \
     "usage: omslog [OPTIONS] profiles          list the config file's profiles\n"
+#define USAGE_OPEN                                                                                \
+    "usage: omslog [OPTIONS] open FILE         browse a file written by list --format jsonl or "  \
+    "json (.gz too)\n"
 #define LIST_HELP_PREFIX "list: "
 
 /* The options, with their defaults in parentheses; list's own only when
@@ -218,9 +223,14 @@ static void usage(FILE *f, const char *command)
               f);
     else if (command && strcmp(command, "profiles") == 0)
         fputs(USAGE_PROFILES, f);
+    else if (command && strcmp(command, "open") == 0)
+        fputs(USAGE_OPEN "       (no server, no configuration needed; the browser's keys as "
+                         "usual, but follow and the copies that need a server)\n",
+              f);
     else
-        fprintf(f, "%s       %s       %s       %s", USAGE_BROWSE, USAGE_LIST + strlen("usage: "),
-                USAGE_GET + strlen("usage: "), USAGE_PROFILES + strlen("usage: "));
+        fprintf(f, "%s       %s       %s       %s       %s", USAGE_BROWSE,
+                USAGE_LIST + strlen("usage: "), USAGE_GET + strlen("usage: "),
+                USAGE_PROFILES + strlen("usage: "), USAGE_OPEN + strlen("usage: "));
     usage_options(f, command);
     if (command)
         return;
@@ -448,14 +458,17 @@ static int parse_args(int argc, char **argv, struct args *a, struct omslog_error
                 a->help = true; /* omslog help [COMMAND] */
                 continue;
             }
-            if (strcmp(s, "list") != 0 && strcmp(s, "get") != 0 && strcmp(s, "profiles") != 0)
+            if (strcmp(s, "list") != 0 && strcmp(s, "get") != 0 && strcmp(s, "profiles") != 0 &&
+                strcmp(s, "open") != 0)
                 return error_set(err, OMSLOG_ERR_USAGE,
-                                 "unknown command \"%.*s\": use list, get or profiles (see "
+                                 "unknown command \"%.*s\": use list, get, open or profiles (see "
                                  "--help)",
                                  arg_cut(s, ARG_QUOTE_MAX), s);
             a->command = s;
         } else if (strcmp(a->command, "get") == 0 && !a->get_id) {
             a->get_id = s;
+        } else if (strcmp(a->command, "open") == 0 && !a->open_path) {
+            a->open_path = s;
         } else {
             return error_set(err, OMSLOG_ERR_USAGE, "unexpected argument \"%.*s\"",
                              arg_cut(s, ARG_QUOTE_MAX), s);
@@ -586,9 +599,11 @@ static int build_config(struct config *cfg, const struct args *a, struct omslog_
     config_defaults(cfg);
     config_choose_profile(cfg, a->link_profile ? a->link_profile : a->profile, NULL);
     cfg->top_level_only = a->top_level_only;
-    /* Listing the profiles sends nothing: no token to read (a token file
-     * that fails its checks must not fail the listing), no pairing to check. */
-    bool listing = a->command && strcmp(a->command, "profiles") == 0;
+    /* Listing the profiles, or opening a file, sends nothing: no token to
+     * read (a token file that fails its checks must not fail them), no
+     * pairing to check. */
+    bool listing =
+        a->command && (strcmp(a->command, "profiles") == 0 || strcmp(a->command, "open") == 0);
     cfg->skip_token_files = listing;
     int rc = load_config_file(cfg, a, err);
     if (rc)
@@ -845,6 +860,26 @@ static int run_get(struct api *api, const struct config *cfg, const struct args 
     return cli_get(api, cfg, id, f, stdout, err);
 }
 
+/* `omslog open FILE`: the browser over a file's entries. What was skipped
+ * goes to stderr too, where it stays after the browser has quit. */
+static int run_open(const struct config *cfg, const char *path, struct omslog_error *err)
+{
+    struct filesrc *f = filesrc_open(path, err);
+    if (!f)
+        return err->status;
+    char bad[OMSLOG_ERROR_MSG_MAX];
+    filesrc_bad_describe(f, bad, sizeof bad);
+    if (*bad) {
+        struct buf b = {0};
+        format_redacted(&b, bad, strlen(bad), NULL, SANITIZE_ONE_LINE);
+        fprintf(stderr, "omslog: %s\n", buf_str(&b));
+        buf_free(&b);
+    }
+    int rc = ui_run_file(cfg, f, err);
+    filesrc_free(f);
+    return rc;
+}
+
 /* `omslog profiles`: name and url of each profile, the one in use marked
  * with '*' (production ones say so); never a token. */
 static int run_profiles(const struct config *cfg, struct omslog_error *err)
@@ -918,6 +953,10 @@ int main(int argc, char **argv)
         rc = error_set(&err, OMSLOG_ERR_USAGE,
                        "--level, --app, --search, --page, --limit, --all, --since, --until, "
                        "--around, --context and --reverse belong to the list command");
+    if (!rc && a.command && strcmp(a.command, "open") == 0 && !a.open_path)
+        rc = error_set(&err, OMSLOG_ERR_USAGE,
+                       "open needs a file: omslog open FILE (written by omslog list --format "
+                       "jsonl)");
     if (!rc && a.command && strcmp(a.command, "get") == 0 && !a.get_id)
         rc = error_set(&err, OMSLOG_ERR_USAGE,
                        "get needs a log id or an entry's URL: omslog get ID");
@@ -932,6 +971,10 @@ int main(int argc, char **argv)
         goto out;
     if (strcmp(a.command ? a.command : "", "profiles") == 0) {
         rc = run_profiles(&cfg, &err);
+        goto out;
+    }
+    if (strcmp(a.command ? a.command : "", "open") == 0) {
+        rc = run_open(&cfg, a.open_path, &err);
         goto out;
     }
     if (a.token_on_cmdline)
@@ -950,7 +993,7 @@ int main(int argc, char **argv)
     if (a.command && isatty(STDERR_FILENO))
         api_set_notice(api, verbose ? verbose : stderr);
     if (!a.command) {
-        struct ui_start start = {a.link_id, &a.link_filter};
+        struct ui_start start = {.jump_id = a.link_id, .filter = &a.link_filter};
         rc = ui_run_at(&cfg, api, &start, &err);
     } else if (strcmp(a.command, "list") == 0)
         rc = run_list(api, &cfg, &a, &err);

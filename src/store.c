@@ -1283,25 +1283,48 @@ void store_summary(struct store *s, struct store_summary *out)
             all[k++] = &s->chunks[i].e[j];
     if (k > 1)
         qsort(all, k, sizeof *all, entry_ptr_cmp);
-    struct counter levels = {0}, apps = {0}, exceptions = {0};
+    struct store_tally *t = store_tally_new();
     for (size_t i = 0; i < k; i++) {
         const struct log_entry *e = all[i];
         if (i > 0 && all[i - 1]->id == e->id)
             continue; /* the same entry in two overlapping pages */
         if (s->filtered && !filter_match(&s->filter, e))
             continue;
-        out->total++;
-        char name[LEVEL_NAME_MAX];
-        count_key(&levels, level_format(e->level, name), e->level);
-        count_key(&apps, e->app_name ? e->app_name : "", -1);
-        char exc[STORE_EXC_TYPE_MAX];
-        if (e->trace && trace_exception_type(e->trace, strlen(e->trace), exc, sizeof exc) == 0)
-            count_key(&exceptions, exc, -1);
+        store_tally_add(t, e);
     }
     free(all);
-    counter_finish(&levels, &out->levels, &out->n_levels);
-    counter_finish(&apps, &out->apps, &out->n_apps);
-    counter_finish(&exceptions, &out->exceptions, &out->n_exceptions);
+    store_tally_finish(t, out);
+}
+
+struct store_tally {
+    struct counter levels, apps, exceptions;
+    long total;
+};
+
+struct store_tally *store_tally_new(void)
+{
+    return xcalloc(1, sizeof(struct store_tally));
+}
+
+void store_tally_add(struct store_tally *t, const struct log_entry *e)
+{
+    t->total++;
+    char name[LEVEL_NAME_MAX];
+    count_key(&t->levels, level_format(e->level, name), e->level);
+    count_key(&t->apps, e->app_name ? e->app_name : "", -1);
+    char exc[STORE_EXC_TYPE_MAX];
+    if (e->trace && trace_exception_type(e->trace, strlen(e->trace), exc, sizeof exc) == 0)
+        count_key(&t->exceptions, exc, -1);
+}
+
+void store_tally_finish(struct store_tally *t, struct store_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    out->total = t->total;
+    counter_finish(&t->levels, &out->levels, &out->n_levels);
+    counter_finish(&t->apps, &out->apps, &out->n_apps);
+    counter_finish(&t->exceptions, &out->exceptions, &out->n_exceptions);
+    free(t);
 }
 
 static void count_items_free(struct store_count_item *items, size_t n)

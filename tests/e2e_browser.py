@@ -19,7 +19,7 @@ import urllib.request
 from datetime import datetime
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
-from harness import Suite, scaled  # noqa: E402
+from harness import Suite, sanitized_binary, scaled  # noqa: E402
 from mock_oms import MockServer  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN") or os.path.abspath("omslog")
@@ -1320,6 +1320,87 @@ def t_plain_profile_header(server, b):
     check("staging" in b.header() and "PRODUCTION" not in b.header(),
           "the profile named plainly", esc)
     check(not re.search(r"\x1b\[[\d;]*43[;m]", esc), "not in the warning colour", repr(esc))
+# ------------------------------------------------------------------ omslog open
+
+OPEN_COUNT = 100000
+OPEN_FILE = "export.jsonl.gz"
+OPEN_LEVELS = [10, 20, 20, 20, 30, 40, 50]
+
+
+def write_export(path, n):
+    """n entries as `omslog list --reverse --format jsonl` writes them (the
+    oldest first), gzip-compressed, ~500 bytes a line; returns the bytes of
+    the uncompressed export."""
+    import gzip
+    apps = ["oms", "wms", "payment", "erp_sync", "notifier"]
+    size = 0
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as fh:
+        for i in range(1, n + 1):
+            level = OPEN_LEVELS[i % len(OPEN_LEVELS)]
+            app = apps[i % len(apps)]
+            trace = None if level < 40 else (
+                'Traceback (most recent call last):\n  File "/srv/%s/tasks.py", line %d, in run'
+                "\nValueError: order %d invalid\n" % (app, i % 900, i))
+            line = json.dumps({"id": i, "level": level, "logger_name": app + ".tasks",
+                               "message": "order %d moved to bin %d " % (i, i % 97) + "x" * 250,
+                               "app_name": app, "trace": trace,
+                               "created_at": "2023-11-01T00:00:00.%06dZ" % (i % 1000000)},
+                              separators=(",", ":")) + "\n"
+            size += len(line)
+            fh.write(line)
+    return size
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as fh:
+        return int(re.search(r"VmRSS:\s+(\d+) kB", fh.read()).group(1))
+
+
+def omslog_pid():
+    """The pid of the omslog that opened OPEN_FILE."""
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % d, "rb") as fh:
+                argv = fh.read().split(b"\0")
+        except (OSError, ValueError):
+            continue
+        if argv[0] == BIN.encode() and OPEN_FILE.encode() in argv:
+            return int(d)
+    raise Failure("no omslog process with %s" % OPEN_FILE)
+
+
+def t_open_export(server, b):
+    """omslog open on a 10^5-entry export written oldest first and gzipped:
+    the header names the file, rows are newest first, G, :ID, S and a level
+    filter work over the whole file, the server is never asked, and memory
+    stays well below the size of the export."""
+    size = b.export_bytes
+    s = b.wait(r"row 1 of 100,000", "the first screen of the file")
+    check(OPEN_FILE in b.header() and "100,000 logs" in b.header()
+          and "sorted newest first" in b.header(), "the header names the file", s)
+    b.wait_detail(OPEN_COUNT, "the newest entry first")
+    b.keys("G")
+    b.wait(r"row 100,000 of 100,000", "G selects the last entry")
+    b.wait_detail(1, "the oldest entry last")
+    b.jump(54321)
+    b.wait_detail(54321, ":54321 selects that entry")
+    b.wait(r"row 45,680 of 100,000", "at its row")
+    b.keys("S")
+    crit = sum(1 for i in range(1, OPEN_COUNT + 1) if OPEN_LEVELS[i % 7] == 50)
+    b.wait(r"%s\s+CRITICAL" % format(crit, ","), "the summary counts the whole file")
+    b.keys("q")
+    b.keys("5")
+    b.wait(r"row [\d,]+ of %s matching" % format(crit, ","), "every CRITICAL entry found")
+    b.wait(lambda sc: all(" CRITICAL " in r for r in list_rows(sc.split("\n"), b.h)
+                          if re.match(r"^.\s*\d+ ", r)), "only CRITICAL rows")
+    b.keys("y", "4")
+    b.wait(r"not available for entries from a file", "no API URL for a file's entry")
+    for _ in range(20):
+        b.keys("PageDown")
+    rss = rss_kb(omslog_pid())
+    check(sanitized_binary(BIN) or rss * 1024 < size / 2,
+          "RSS %d kB, the export %d kB" % (rss, size // 1024))
+    check(not api_requests(server), "the server was asked nothing")
 
 
 TESTS = [
@@ -1366,6 +1447,7 @@ TESTS = [
     (t_link_list, {}, {"deferred": True}),
     (t_production_header, {}, {"deferred": True}),
     (t_plain_profile_header, {}, {"deferred": True}),
+    (t_open_export, {}, {"cwd": None, "export": OPEN_COUNT, "args": ["open", OPEN_FILE]}),
 ]
 
 
@@ -1384,8 +1466,11 @@ def run_case(fn, server_opts, browser_opts, size):
         opts["env"] = {"PAGER": pager}
     if opts.pop("draws", False):
         opts["env"] = {"OMSLOG_DEBUG_DRAWS": os.path.join(opts["cwd"], "draws")}
+    export = opts.pop("export", 0)
+    export_bytes = write_export(os.path.join(opts["cwd"], OPEN_FILE), export) if export else 0
     try:
         b = Browser(server, size, **opts)
+        b.export_bytes = export_bytes
         fn(server, b)
     finally:
         if b:

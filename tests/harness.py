@@ -71,6 +71,16 @@ def omslog_env(home, token=None, extra=None):
     return env
 
 
+def sanitized_binary(path):
+    """An ASan build's memory is the sanitizer's (shadow, quarantine): memory bounds
+    are asserted in the plain pass only."""
+    try:
+        with open(path, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
 def scaled(seconds):
     """An upper time bound (how long something may take) on this machine."""
     return seconds * SCALE

@@ -1330,6 +1330,52 @@ def test_browse_link_rules():
         rc, out, err = run(["--config", cfg, a.url + api + "4/", "list"], token=None)
         expect(rc, "usage", out, err)
         assert not a.requests, a.requests
+EXIT_IO = 15  # a local file that cannot be read (harness.EXIT has the server's)
+
+
+def test_open_refuses_what_is_not_an_export_before_the_terminal():
+    """`omslog open FILE` needs no server and no configuration. A file that
+    cannot be read exits 15, one that holds no entry 13, each with a clear
+    error, before the browser wants a terminal; an export (jsonl, json or
+    gzip) gets as far as the terminal check, with its bad lines (numbered)
+    on stderr."""
+    import gzip
+    d = tempfile.mkdtemp(prefix="open-", dir=TMP)
+    rc, out, err = run(["open"], token=None)
+    expect(rc, "usage", out, err)
+    assert "open needs a file" in err, err
+    rc, out, err = run(["help", "open"], token=None)
+    expect(rc, "ok", out, err)
+    assert out.startswith("usage: omslog [OPTIONS] open FILE"), out[:200]
+    cases = [("missing.jsonl", None, EXIT_IO, "No such file or directory"),
+             (".", None, EXIT_IO, "is a directory"),
+             ("empty.jsonl", b"", EXIT["protocol"], "holds no log entries"),
+             ("binary.jsonl", b"\x7fELF\x02\x01\x00\x00", EXIT["protocol"], "binary data"),
+             ("notes.txt", b"hello\nworld\n", EXIT["protocol"], "not an omslog export")]
+    for name, data, status, words in cases:
+        path = os.path.join(d, name)
+        if data is not None:
+            with open(path, "wb") as fh:
+                fh.write(data)
+        rc, out, err = run(["open", path], token=None)
+        assert rc == status and words in err, (name, rc, err)
+    for fmt in ("jsonl", "json"):
+        rc, out, err = run(["--url", Ctx.url(), "list", "--all", "--format", fmt])
+        expect(rc, "ok", out, err)
+        lines = out.split("\n")
+        if fmt == "jsonl":  # two bad lines: 3 and 6
+            lines[2:2] = ["garbage"]
+            lines[5:5] = ['{"id": "six"}']
+        path = os.path.join(d, "export." + fmt + ".gz")
+        with gzip.open(path, "wt") as fh:
+            fh.write("\n".join(lines))
+        rc, out, err = run(["open", path], token=None)
+        expect(rc, "usage", out, err)
+        assert "the browser needs a terminal" in err, err
+        if fmt == "jsonl":
+            assert "2 bad lines skipped (lines 3, 6): line 3: not JSON" in err, err
+        else:
+            assert "bad line" not in err, err
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import EXIT, Skip, Suite, omslog_env, scaled  # noqa: E402
+from harness import EXIT, Skip, Suite, omslog_env, sanitized_binary, scaled  # noqa: E402
 from mock_oms import (HTML_TYPE, RAW_REPLIES, MockServer, Reply, gzip_bomb,  # noqa: E402
                       json_reply)
 
@@ -903,16 +903,6 @@ def test_no_core_dumps_of_the_key():
 MAX_RSS_KB = 100 * 1024  # a gzip bomb must not take omslog near this
 
 
-def sanitized_binary():
-    """An ASan build's memory is the sanitizer's (shadow, quarantine): memory bounds
-    are asserted in the plain pass only."""
-    try:
-        with open(BIN, "rb") as f:
-            return b"__asan_init" in f.read()
-    except OSError:
-        return False
-
-
 def run_measured(args, env=None, timeout=60):
     """run(), plus omslog's peak RSS in KB (GNU time's %M)."""
     if not os.path.exists("/usr/bin/time"):
@@ -949,7 +939,7 @@ def test_gzip_bomb_stops_get_and_list_at_the_cap():
             # before it gives up, each stopped at the cap
             asked = s.count() - before
             assert asked == (5 if args[-1] == "list" else 1), "%s: %d requests" % (args, asked)
-            if not UNDER_VALGRIND and not sanitized_binary():
+            if not UNDER_VALGRIND and not sanitized_binary(BIN):
                 assert rss_kb < MAX_RSS_KB, "%s: peak RSS %d KB" % (args, rss_kb)
 
 

@@ -192,6 +192,13 @@ struct store_summary {
 /* Most frequent first. Release with store_summary_free. */
 void store_summary(struct store *s, struct store_summary *out);
 void store_summary_free(struct store_summary *sum);
+/* The same counts, entry by entry, for entries the store does not hold (a
+ * file's summary counts the whole file): new, add each, finish (which fills
+ * out and frees the tally). */
+struct store_tally;
+struct store_tally *store_tally_new(void);
+void store_tally_add(struct store_tally *t, const struct log_entry *e);
+void store_tally_finish(struct store_tally *t, struct store_summary *out);
 
 /* Distinct app names seen in loaded pages, sorted (for completion). The array
  * and strings are owned by the store, valid until the next store_page_loaded. */

@@ -18,9 +18,13 @@
 #include "omslog/api.h"
 #include "omslog/config.h"
 #include "omslog/error.h"
+#include "omslog/filesrc.h"
 #include "omslog/filter.h"
 
 int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err);
+/* omslog open: the same browser over the entries of a file (borrowed, not
+ * freed); no network, no follow mode, no server URL to copy. */
+int ui_run_file(const struct config *cfg, struct filesrc *file, struct omslog_error *err);
 
 /* Where a link opens the browser: on entry jump_id (as `:` does, selected
  * with its neighbours; 0 for none) and/or with a view filter (copied; NULL
@@ -28,6 +32,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err);
 struct ui_start {
     int64_t jump_id;
     const struct filter *filter;
+    struct filesrc *file; /* omslog open: the entries of a file, NULL: the api's */
 };
 int ui_run_at(const struct config *cfg, struct api *api, const struct ui_start *start,
               struct omslog_error *err);

@@ -499,7 +499,7 @@ static void jump_cancel(struct app *a)
 {
     time_jump_cancel(a);
     if (a->jump.entry_req > 0)
-        api_cancel(a->api, a->jump.entry_req);
+        source_cancel(a, a->jump.entry_req);
     a->jump.entry_req = 0;
     a->jump.id = 0;
     a->jump.locating = false;
@@ -518,7 +518,7 @@ void app_start_jump(struct app *a, int64_t id)
         return;
     }
     struct omslog_error err = {0};
-    int req = api_request_entry(a->api, id, &err);
+    int req = source_request_entry(a, id, &err);
     if (req < 0) {
         app_message(a, MSG_ERROR, "%s", err.msg);
         return;
@@ -821,7 +821,7 @@ static void app_cancel_requests(struct app *a, bool all)
     do {
         n = store_take_requests(a->store, all, ids, ARRAY_LEN(ids));
         for (size_t i = 0; i < n; i++)
-            api_cancel(a->api, ids[i]);
+            source_cancel(a, ids[i]);
     } while (n == ARRAY_LEN(ids));
 }
 
@@ -836,7 +836,7 @@ static void app_schedule(struct app *a)
 {
     /* Pages the user scrolled away from make room for the ones now needed. */
     app_cancel_requests(a, false);
-    long room = api_room(a->api);
+    long room = source_room(a);
     if (room <= 0)
         return;
     if (room > APP_MAX_WANTED)
@@ -845,7 +845,7 @@ static void app_schedule(struct app *a)
     size_t n = store_wanted_pages(a->store, pages, (size_t)room);
     for (size_t i = 0; i < n; i++) {
         struct omslog_error err = {0};
-        int id = api_request_page(a->api, pages[i], a->cfg->page_size, NULL, 0, &err);
+        int id = source_request_page(a, pages[i], &err);
         if (id < 0) {
             store_page_failed(a->store, pages[i], &err);
             app_message(a, MSG_ERROR_PAGE, "%s", err.msg);
@@ -1097,6 +1097,10 @@ static unsigned browse_find_action(struct app *a, enum action act, int arg)
         app_message(a, MSG_INFO, "reloading…");
         break;
     case ACT_FOLLOW:
+        if (a->file) {
+            app_message(a, MSG_INFO, "follow needs a server: the entries are from a file");
+            break;
+        }
         follow_toggle(a);
         break;
     default:
@@ -1310,12 +1314,12 @@ static int app_loop(struct app *a)
             timeout = left > 0 ? (int)left : 0;
         }
         bool ready = false;
-        if (api_wait(a->api, fds, 2, timeout, &ready) != 0)
+        if (source_wait(a, fds, 2, timeout, &ready) != 0)
             return error_set(NULL, OMSLOG_ERR_INTERNAL, "wait failed");
         drain_pipe(sig_pipe[0]);
         struct api_result res;
         bool tail = follow_tailing(a);
-        while (api_poll(a->api, &res)) {
+        while (source_poll(a, &res)) {
             app_result(a, &res);
             api_result_free(&res);
         }
@@ -1389,11 +1393,6 @@ static void app_open_at(struct app *a, const struct ui_start *start)
         app_start_jump(a, start->jump_id);
 }
 
-int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
-{
-    return ui_run_at(cfg, api, NULL, err);
-}
-
 int ui_run_at(const struct config *cfg, struct api *api, const struct ui_start *start,
               struct omslog_error *err)
 {
@@ -1408,6 +1407,7 @@ int ui_run_at(const struct config *cfg, struct api *api, const struct ui_start *
     memset(&a, 0, sizeof a);
     a.cfg = cfg;
     a.api = api;
+    a.file = start ? start->file : NULL;
     a.store = store_new(cfg->cache_pages, cfg->page_size, cfg->parallel);
     store_set_cache_bytes(a.store, (size_t)cfg->cache_bytes);
     a.utc = cfg->utc;
@@ -1422,6 +1422,7 @@ int ui_run_at(const struct config *cfg, struct api *api, const struct ui_start *
     prompt_init(&a.prompt);
     app_mode_push(&a, MODE_BROWSE);
     marks_init(&a);
+    source_opened(&a);
 
     if (pipe(sig_pipe) != 0) {
         app_free(&a);
@@ -1468,4 +1469,15 @@ int ui_run_at(const struct config *cfg, struct api *api, const struct ui_start *
     }
     app_free(&a);
     return rc;
+}
+
+int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
+{
+    return ui_run_at(cfg, api, NULL, err);
+}
+
+int ui_run_file(const struct config *cfg, struct filesrc *file, struct omslog_error *err)
+{
+    struct ui_start start = {.file = file};
+    return ui_run_at(cfg, NULL, &start, err);
 }

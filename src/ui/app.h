@@ -15,6 +15,7 @@
 #include "omslog/api.h"
 #include "omslog/buf.h"
 #include "omslog/config.h"
+#include "omslog/filesrc.h"
 #include "omslog/filter.h"
 #include "omslog/seek.h"
 #include "omslog/store.h"
@@ -317,9 +318,25 @@ enum message_kind {
     MSG_ERROR_PAGE, /* pages failed to load: over when none has */
 };
 
+/* A file's requests, answered at the next source_poll (source.c). */
+#define SOURCE_QUEUE_MAX 32
+struct source_req {
+    int id;
+    enum api_kind kind;
+    long page;
+    int64_t entry;
+};
+struct source_queue {
+    struct source_req req[SOURCE_QUEUE_MAX];
+    size_t n;
+    int last_id;
+};
+
 struct app {
     const struct config *cfg;
-    struct api *api;
+    struct api *api;      /* NULL when browsing a file */
+    struct filesrc *file; /* omslog open: the entries come from it, not from api */
+    struct source_queue fileq;
     struct store *store;
     int rows, cols;
 
@@ -415,6 +432,22 @@ void app_answer_apps(struct app *a, bool yes);
 /* The & prompt's answer: one more pattern ("!re" hides), empty clears them. */
 void app_submit_pattern(struct app *a, const char *spec);
 void app_layout(struct app *a);
+
+/* source.c: the server or the file, behind one interface (see api.h) */
+long source_room(struct app *a);
+int source_request_page(struct app *a, long page, struct omslog_error *err);
+int source_request_entry(struct app *a, int64_t id, struct omslog_error *err);
+void source_cancel(struct app *a, int id);
+int source_wait(struct app *a, const int *fds, int n, int timeout_ms, bool *ready);
+bool source_poll(struct app *a, struct api_result *out);
+/* The list URL entries have, NULL for a file (no URL, no curl command). */
+const char *source_endpoint(struct app *a);
+/* Marks are kept per origin: the server's, or file:// + the file's path;
+ * malloc'd, NULL to keep them in memory only. */
+char *source_marks_origin(struct app *a);
+void source_describe(struct app *a, struct buf *out);
+void source_opened(struct app *a);
+void source_summary(struct app *a, struct store_summary *out);
 
 /* status.c */
 void status_draw_header(struct app *a);

@@ -238,8 +238,9 @@ static void detail_build(struct app *a, const struct log_entry *e, int width)
         d->n_frames = 0;
     }
     add_line(d, "", 0, STYLE_NORMAL, -1);
-    char *url = url_entry(api_endpoint(a->api), e->id);
-    add_field(d, &sc, "URL", url);
+    const char *endpoint = source_endpoint(a);
+    char *url = endpoint ? url_entry(endpoint, e->id) : NULL;
+    add_field(d, &sc, "URL", url ? url : "none (the entry is from a file)");
     free(url);
     buf_free(&sc.text);
     buf_free(&sc.line);

@@ -26,16 +26,16 @@
 void marks_init(struct app *a)
 {
     struct marks_pane *p = &a->marks;
-    char origin[HTTP_ORIGIN_TEXT_MAX];
-    http_origin_text(api_origin(a->api), origin, sizeof origin);
+    char *origin = source_marks_origin(a);
     struct omslog_error err = {0};
-    char *path = marks_file_path(origin, &err);
+    char *path = origin ? marks_file_path(origin, &err) : NULL;
     p->set = marks_new(path);
-    if (!path)
+    if (!path && origin)
         app_message(a, MSG_ERROR, "%s", err.msg);
     else if (marks_load(p->set, &err) != OMSLOG_OK)
         app_message(a, MSG_ERROR, "%s", err.msg);
     free(path);
+    free(origin);
 }
 
 static void marks_save_reset(struct marks_pane *p)
@@ -196,7 +196,7 @@ static bool marks_request(struct app *a, int64_t id)
     if (p->n_fetch >= MARKS_PANE_FETCH)
         return false;
     struct omslog_error err = {0};
-    int req = api_request_entry(a->api, id, &err);
+    int req = source_request_entry(a, id, &err);
     if (req < 0) {
         app_message(a, MSG_ERROR, "%s", err.msg);
         marks_set_gone(p->set, id);
@@ -300,7 +300,7 @@ static void marks_ticket_finish(struct app *a)
         app_message(a, MSG_ERROR, "nothing copied: none of the marked entries could be loaded");
     } else {
         struct buf out = {0};
-        format_ticket(&out, list, n, api_endpoint(a->api), a->utc);
+        format_ticket(&out, list, n, source_endpoint(a), a->utc);
         char name[64];
         snprintf(name, sizeof name, "%zu marked entries as a ticket", n);
         yank_deliver(a, name, &out);

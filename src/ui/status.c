@@ -31,20 +31,19 @@ void status_draw_header(struct app *a)
     buf_reset(line);
     buf_reset(flt);
     char n[32];
-    /* The base passed url_endpoint's check: ASCII host characters only. */
-    const struct http_origin *o = api_origin(a->api);
     buf_appends(line, " omslog  ");
     /* The profile in use, always named; a production one stands out in the
      * warning colour, drawn over the bar below. */
     size_t profile_at = line->len, profile_len = 0;
-    if (a->cfg->profile) {
+    if (a->cfg->profile && !a->file) { /* a file's entries are not that server's */
         sanitize_append(line, a->cfg->profile, strlen(a->cfg->profile), SANITIZE_ONE_LINE);
         if (a->cfg->production)
             buf_appends(line, " PRODUCTION");
         profile_len = line->len - profile_at;
         buf_appends(line, "  ");
     }
-    buf_printf(line, "%s:%ld  ", o->host, o->port);
+    source_describe(a, line);
+    buf_appends(line, "  ");
     if (store_count(a->store) >= 0)
         buf_printf(line, "%s logs", draw_count(store_count(a->store), n));
     else

@@ -51,7 +51,7 @@ static void summary_item(struct store_summary *s, size_t i, int *sec, size_t *id
 void summary_open(struct app *a)
 {
     summary_close(a);
-    store_summary(a->store, &a->summary.sum);
+    source_summary(a, &a->summary.sum);
     a->summary.loaded = true;
     a->summary.sel = 0;
     a->summary.top = 0;

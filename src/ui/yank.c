@@ -106,8 +106,8 @@ static void yank_get_text(struct buf *out, const struct log_entry *e, bool utc)
 static void yank_payload(struct app *a, const struct log_entry *e, enum yank_item item,
                          struct buf *payload)
 {
-    const char *endpoint = api_endpoint(a->api);
-    char *url = url_entry(endpoint, e->id);
+    const char *endpoint = source_endpoint(a); /* NULL: a file (yank_copy) */
+    char *url = endpoint ? url_entry(endpoint, e->id) : NULL;
     switch (item) {
     case YANK_JSON:
         log_entry_json(e, payload);
@@ -159,6 +159,10 @@ static void yank_copy(struct app *a, enum yank_item item)
     const struct log_entry *e = app_selected(a);
     if (!e)
         return;
+    if ((item == YANK_URL || item == YANK_CURL) && !source_endpoint(a)) {
+        app_message(a, MSG_ERROR, "%s: not available for entries from a file", yank_names[item]);
+        return;
+    }
     struct buf payload = {0};
     yank_payload(a, e, item, &payload);
     yank_deliver(a, yank_names[item], &payload);

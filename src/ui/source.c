@@ -1,0 +1,219 @@
+/* source.c — where the browser's pages and entries come from: the server
+ * (api.h) or, for `omslog open FILE`, the file (filesrc.h). A file answers
+ * every request at once, through the same path as the server's results: the
+ * request is queued here, source_wait then does not block, and source_poll
+ * hands the result out, decoded only then, to app_result. So the store, the
+ * jump, the marks pane and the panes do not know where an entry came from;
+ * only what needs a server (its URL, follow mode) asks source_endpoint. */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "omslog/filesrc.h"
+#include "omslog/sanitize.h"
+#include "omslog/util.h"
+
+/* Pages a file decodes per turn of the loop (a few ms), so that keys are
+ * read between batches while a filter scans a large file. */
+#define SOURCE_FILE_ROOM 16
+/* Rows of a file's page when the configuration asks the server's size (0). */
+#define SOURCE_FILE_PAGE 100
+/* Entries a summary decodes in about a second (5 us each, decode.h). */
+#define SOURCE_SLOW_SUMMARY 200000
+/* A path whose marks file name (marks.h: the origin percent-encoded, each
+ * byte but [A-Za-z0-9.-] taking three) would pass this keeps its marks in
+ * memory only: with "marks-" and the lock file's suffix it stays under
+ * NAME_MAX. */
+#define SOURCE_MARKS_NAME_MAX 200
+#define SOURCE_FILE_SCHEME "file://"
+
+long source_room(struct app *a)
+{
+    if (!a->file)
+        return api_room(a->api);
+    long pages = 0;
+    for (size_t i = 0; i < a->fileq.n; i++)
+        pages += a->fileq.req[i].kind == API_PAGE;
+    return SOURCE_FILE_ROOM - pages;
+}
+
+static int source_queue(struct app *a, enum api_kind kind, long page, int64_t id,
+                        struct omslog_error *err)
+{
+    struct source_queue *q = &a->fileq;
+    if (q->n == ARRAY_LEN(q->req))
+        return error_set(err, OMSLOG_ERR_INTERNAL, "too many requests at once");
+    if (++q->last_id <= 0)
+        q->last_id = 1;
+    q->req[q->n++] = (struct source_req){q->last_id, kind, page, id};
+    return q->last_id;
+}
+
+int source_request_page(struct app *a, long page, struct omslog_error *err)
+{
+    if (!a->file)
+        return api_request_page(a->api, page, a->cfg->page_size, NULL, 0, err);
+    return source_queue(a, API_PAGE, page, 0, err);
+}
+
+int source_request_entry(struct app *a, int64_t id, struct omslog_error *err)
+{
+    if (!a->file)
+        return api_request_entry(a->api, id, err);
+    return source_queue(a, API_ENTRY, 0, id, err);
+}
+
+void source_cancel(struct app *a, int id)
+{
+    if (!a->file) {
+        api_cancel(a->api, id);
+        return;
+    }
+    struct source_queue *q = &a->fileq;
+    for (size_t i = 0; i < q->n; i++)
+        if (q->req[i].id == id) {
+            memmove(q->req + i, q->req + i + 1, (q->n - i - 1) * sizeof *q->req);
+            q->n--;
+            return;
+        }
+}
+
+/* A file's requests are answered at once: wait only while none is queued. */
+int source_wait(struct app *a, const int *fds, int n, int timeout_ms, bool *ready)
+{
+    if (!a->file)
+        return api_wait(a->api, fds, n, timeout_ms, ready);
+    struct pollfd p[2];
+    int k = n < (int)ARRAY_LEN(p) ? n : (int)ARRAY_LEN(p);
+    for (int i = 0; i < k; i++)
+        p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+    int r = poll(p, (nfds_t)k, a->fileq.n ? 0 : timeout_ms);
+    *ready = false;
+    for (int i = 0; r > 0 && i < k; i++)
+        *ready = *ready || (p[i].revents != 0);
+    return r < 0 && errno != EINTR ? -1 : 0;
+}
+
+bool source_poll(struct app *a, struct api_result *out)
+{
+    if (!a->file)
+        return api_poll(a->api, out);
+    struct source_queue *q = &a->fileq;
+    if (q->n == 0)
+        return false;
+    struct source_req r = q->req[0];
+    memmove(q->req, q->req + 1, (q->n - 1) * sizeof *q->req);
+    q->n--;
+    memset(out, 0, sizeof *out);
+    out->id = r.id;
+    out->kind = r.kind;
+    out->page_no = r.page;
+    out->entry_id = r.entry;
+    if (r.kind == API_PAGE) {
+        long size = a->cfg->page_size > 0 ? a->cfg->page_size : SOURCE_FILE_PAGE;
+        filesrc_page(a->file, r.page, size, &out->page, &out->err);
+    } else {
+        filesrc_entry(a->file, r.entry, &out->entry, &out->err);
+    }
+    return true;
+}
+
+const char *source_endpoint(struct app *a)
+{
+    return a->file ? NULL : api_endpoint(a->api);
+}
+
+/* The origin marks are kept under: the server's, or the file's absolute
+ * path as a file:// URL (in memory only when the path is long). */
+char *source_marks_origin(struct app *a)
+{
+    if (!a->file) {
+        char origin[HTTP_ORIGIN_TEXT_MAX];
+        http_origin_text(api_origin(a->api), origin, sizeof origin);
+        return xstrdup(origin);
+    }
+    char *abs = realpath(filesrc_path(a->file), NULL);
+    if (!abs)
+        return NULL;
+    struct buf b = {0};
+    buf_printf(&b, "%s%s", SOURCE_FILE_SCHEME, abs);
+    free(abs);
+    size_t encoded = 0;
+    for (const char *c = b.data; *c; c++)
+        encoded += (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                           (*c >= '0' && *c <= '9') || *c == '.' || *c == '-'
+                       ? 1
+                       : 3;
+    if (encoded > SOURCE_MARKS_NAME_MAX) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_steal(&b);
+}
+
+/* The header's name of where the entries come from. */
+void source_describe(struct app *a, struct buf *out)
+{
+    if (!a->file) {
+        /* The base passed url_endpoint's check: ASCII host characters only. */
+        const struct http_origin *o = api_origin(a->api);
+        buf_printf(out, "%s:%ld", o->host, o->port);
+        return;
+    }
+    const char *path = filesrc_path(a->file);
+    sanitize_append(out, path, strlen(path), SANITIZE_ONE_LINE);
+    if (filesrc_reordered(a->file))
+        buf_appends(out, " (sorted newest first)");
+}
+
+/* The status line's first words after opening: what was skipped. */
+void source_opened(struct app *a)
+{
+    if (!a->file)
+        return;
+    char bad[OMSLOG_ERROR_MSG_MAX];
+    filesrc_bad_describe(a->file, bad, sizeof bad);
+    if (*bad)
+        app_message(a, MSG_ERROR, "%s", bad);
+}
+
+struct source_tally {
+    struct app *a;
+    struct store_tally *t;
+};
+
+static void source_tally_one(const struct log_entry *e, void *ctx)
+{
+    struct source_tally *st = ctx;
+    if (!filter_is_active(&st->a->filter) || filter_match(&st->a->filter, e))
+        store_tally_add(st->t, e);
+}
+
+/* S: the server's summary counts what the cache holds; a file's counts every
+ * entry in it (it is all here), decoding each once. */
+void source_summary(struct app *a, struct store_summary *out)
+{
+    if (!a->file) {
+        store_summary(a->store, out);
+        return;
+    }
+    struct source_tally st = {a, store_tally_new()};
+    struct omslog_error err = {0};
+    if (filesrc_count(a->file) >= SOURCE_SLOW_SUMMARY) {
+        /* Seconds of decoding ahead: say so before the screen stands still. */
+        char n[32];
+        app_message(a, MSG_INFO, "counting the %s entries of the file…",
+                    draw_count(filesrc_count(a->file), n));
+        status_draw_footer(a);
+        refresh();
+    }
+    if (filesrc_each(a->file, source_tally_one, &st, &err) != OMSLOG_OK)
+        app_message(a, MSG_ERROR, "summary incomplete: %s", err.msg);
+    store_tally_finish(st.t, out);
+    if (filesrc_count(a->file) >= SOURCE_SLOW_SUMMARY && err.status == OMSLOG_OK)
+        app_message_clear(a);
+}

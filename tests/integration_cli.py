@@ -1084,5 +1084,42 @@ def test_browser_names_the_stream_that_is_not_a_terminal():
     assert "neither standard input nor standard output is one" in err, err
 
 
+# ---------------------------------------------------------------- a polite client
+
+def busy_run(status, retry_date):
+    """`list --all --parallel 8` against a server that refuses (status, with a
+    Retry-After) what arrives while more than 3 requests are being answered."""
+    above = 3
+    with MockServer(count=600, token=TOKEN, delay=0.03, busy_above=above, busy_status=status,
+                    busy_retry_after=2 if retry_date else 1, busy_retry_date=retry_date) as s:
+        rc, out, err = run(["--url", s.url, "--parallel", "8", "-v", "list", "--all"])
+        expect(rc, "ok", out, err)
+        ids = [r["id"] for r in jsonl(out)]
+        assert ids == list(s.store.ids()), "output differs from the log"
+        arrivals = list(s.arrivals)
+    first = next(i for i, (_, _, refused) in enumerate(arrivals) if refused)
+    assert max(n for _, n, _ in arrivals[:first + 1]) > above, arrivals[:first + 1]
+    assert "at most" in err and "requests in flight" in err, err[-2000:]
+    # The eight of the first burst have all arrived by then; after them the
+    # client keeps to what the server takes.
+    settled = arrivals[first + 8:]
+    assert len(settled) > 40, len(settled)
+    assert max(n for _, n, _ in settled) <= above, [n for _, n, _ in settled]
+    assert not any(refused for _, _, refused in settled), settled
+    # Retry-After held every request, not just the refused ones: nothing new
+    # arrived in the second after the first refusal once the burst was in.
+    t_refused = arrivals[first][0]
+    held = [t - t_refused for t, _, _ in arrivals if 0.5 < t - t_refused < 0.95]
+    assert not held, held
+
+
+def test_parallel_backs_off_on_429_and_honours_retry_after():
+    busy_run(429, False)
+
+
+def test_parallel_backs_off_on_503_with_an_http_date():
+    busy_run(503, True)
+
+
 if __name__ == "__main__":
     sys.exit(main())

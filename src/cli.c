@@ -201,7 +201,7 @@ static void cli_probe(struct api *api, int64_t baseline, const enum caps_param *
     for (size_t i = 0; i < n; i++) {
         if (caps->v[want[i]] != CAPS_UNKNOWN)
             continue;
-        params[m] = (struct url_param){caps_name(want[i]), caps_probe_value(want[i])};
+        params[m] = (struct url_param){caps_param_name(caps, want[i]), caps_probe_value(want[i])};
         q[m] = (struct cli_req){.params = &params[m], .n_params = 1, .size = 1};
         which[m++] = want[i];
     }
@@ -214,12 +214,21 @@ static void cli_probe(struct api *api, int64_t baseline, const enum caps_param *
     }
     cli_fetch_free(q, m);
     caps->probed_at = (int64_t)time(NULL);
+    /* A second spelling (created_date__gte) is asked only where the first
+     * was ignored: one more round, at most. */
+    enum caps_param again[CAPS_N_PARAMS];
+    size_t n_again = 0;
+    for (size_t i = 0; i < m; i++)
+        if (caps_try_alt(caps, which[i]))
+            again[n_again++] = which[i];
+    if (n_again)
+        cli_probe(api, baseline, again, n_again, caps);
 }
 
 /* Load what is remembered of this server, probe what the filter needs and is
  * not known, and remember it. */
-static void cli_caps(struct api *api, const struct cli_list_opts *o, int64_t baseline,
-                     struct caps *caps, bool *probed)
+static void cli_caps(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
+                     int64_t baseline, struct caps *caps, bool *probed)
 {
     char origin[HTTP_ORIGIN_TEXT_MAX];
     http_origin_text(api_origin(api), origin, sizeof origin);
@@ -228,6 +237,7 @@ static void cli_caps(struct api *api, const struct cli_list_opts *o, int64_t bas
     if (path && !o->reprobe && caps_load(path, caps) &&
         !caps_fresh(caps, (int64_t)time(NULL), CAPS_MAX_AGE_S))
         memset(caps, 0, sizeof *caps);
+    caps_use_names(caps, cfg->param_names);
     enum caps_param want[CAPS_N_PARAMS];
     size_t n = caps_wanted(&o->filter, want);
     int64_t before = caps->probed_at;
@@ -254,7 +264,7 @@ static void cli_describe_plan(const struct caps *caps, const struct caps_push *p
                               const enum caps_param *want, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        fprintf(stderr, "omslog: server filter %s: %s\n", caps_name(want[i]),
+        fprintf(stderr, "omslog: server filter %s: %s\n", caps_param_name(caps, want[i]),
                 caps_verdict_name(caps->v[want[i]]));
     if (p->n_used == 0)
         fputs("omslog: filtering on the client only (every page is read)\n", stderr);
@@ -328,7 +338,7 @@ static int cli_pushdown(struct api *api, const struct config *cfg, const struct 
     }
     struct caps caps;
     bool probed = false;
-    cli_caps(api, o, base.r.page.count, &caps, &probed);
+    cli_caps(api, cfg, o, base.r.page.count, &caps, &probed);
     caps_push_plan(&caps, &o->filter, plan);
     for (size_t i = 0; i < plan->n_used; i++)
         params[i] = (struct url_param){plan->keys[i], plan->values[i]};

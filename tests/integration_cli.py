@@ -934,6 +934,37 @@ def test_pushdown_probes_remembered_per_origin():
         rc, _, err, reqs = push_run(s, f, cache)
         assert rc == 0 and probes(reqs), err
 
+
+def test_pushdown_under_a_configured_parameter_name():
+    """A server that calls level__gte min_level (and ignores level__gte):
+    `param.level__gte = min_level` in the config makes omslog probe and use
+    that name; the output equals the full scan's."""
+    class MinLevel(Hooks):
+        sent = []  # the paths as omslog sent them (the mock records them rewritten)
+
+        def respond(self, mock, req, answer):
+            self.sent.append(req["path"])
+            path = req["path"].replace("level__gte=", "unknown_x=")
+            return answer(dict(req, path=path.replace("min_level=", "level__gte=")))
+
+    cfg = os.path.join(tempfile.mkdtemp(prefix="params-", dir=TMP), "config")
+    with open(cfg, "w") as f:
+        f.write("param.level__gte = min_level\n")
+    os.chmod(cfg, 0o600)
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="full", hooks=MinLevel()) as s:
+        rc, want, err, scan = push_run(s, ["--level", "error", "--server-filter", "off"])
+        assert rc == 0 and want, err
+        rc, got, err, reqs = push_run(s, ["--level", "error", "-v"])
+        assert rc == 0 and got == want, err
+        assert "using min_level=" not in err and "using level__in=" in err, err
+        del MinLevel.sent[:]
+        rc, got, err, reqs = push_run(s, ["--config", cfg, "--level", "error", "-v"])
+        assert rc == 0 and got == want, err
+        assert "using min_level=40" in err, err
+        assert not any("level__gte=" in p for p in MinLevel.sent), MinLevel.sent
+        assert len(reqs) < len(scan) / 2, (len(reqs), len(scan))
+
+
 def main():
     suite = Suite().collect(globals(), "test_", by_name=True)
     return suite.main(sys.argv[1:], around=shared_server, executable=BIN)

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "omslog/caps.h"
 #include "omslog/error.h"
 
 #define CONFIG_DEFAULT_CONNECT_TIMEOUT_S 10
@@ -100,6 +101,9 @@ struct config {
     bool no_color;
     int verbose;
     enum config_server_filter server_filter;
+    /* "param.level__gte = min_level": the server's name for a filter
+     * parameter (caps.h), by its default name; NULL: the default. */
+    char *param_names[CAPS_N_PARAMS];
     /* TLS (NULL: libcurl's defaults). Paths as given, "~/" expanded; ca_path
      * comes only from SSL_CERT_DIR (config_apply_tls_env). */
     char *ca_file;   /* CAs to trust (--cacert) */
@@ -150,7 +154,9 @@ int config_apply_tls_env(struct config *c, const char *(*getenv_fn)(const char *
 /* Set one key (the config file's names: url, token, token_file, page_size,
  * timeout, connect_timeout, low_speed_time, retries, retry_budget, max_response,
  * cache_pages, cache_bytes, follow, parallel, insecure, utc, color, verbose, server_filter,
- * ca_file, cert_file, key_file). source names where it came from ("--page-size", "OMSLOG_URL",
+ * ca_file, cert_file, key_file, and param.NAME for each filter parameter's
+ * default NAME, caps.h: its value the name this server uses, letters, digits,
+ * '_', '-', '.'). source names where it came from ("--page-size", "OMSLOG_URL",
  * "/path/config line 4") and ends up in error messages and, for token, in token_source.
  * Ranges: page_size 0..10000, timeout/connect_timeout/follow 1..86400, low_speed_time
  * 0..86400, retries 0..20, retry_budget 1..86400, max_response 64K..1G (bytes, or with a

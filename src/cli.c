@@ -2,6 +2,7 @@
 #include "omslog/cli.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,14 @@
  * that takes several times as long as the others (a retry, a slow shard)
  * without bounding memory by anything but the settings. */
 #define CLI_HELD_PER_SLOT 4
+/* Keyset paging (id__lt windows) is worth its probe for walks longer than
+ * this many entries; a window spans this many pages per request in flight. */
+#define CLI_KEYSET_MIN_ROWS 1000
+#define CLI_KEYSET_WINDOW_PER_SLOT 2
+/* The ticket of page 1 when it was fetched before the walk (the base page of
+ * the probes) and is handed to the walk instead of being asked again; http
+ * numbers its requests from 1 upwards. */
+#define CLI_PREFETCH_TICKET INT_MAX
 
 static int cli_terminal_width(FILE *out)
 {
@@ -50,21 +59,49 @@ struct cli_sink {
     bool liar;
     int64_t *printed;
     size_t n_printed, printed_cap, skip_at;
-    bool rescan;       /* the scan after a liar */
-    bool told_missing; /* an entry the server left out was written late */
+    bool rescan;                     /* the scan after a liar */
+    bool told_missing;               /* an entry the server left out was written late */
+    char keyset_name[CAPS_NAME_MAX]; /* id__lt as the server calls it, "": no keyset */
+    struct api_result prefetch;      /* page 1 already fetched, for the walk's first ask */
+    bool have_prefetch, prefetch_asked;
 };
 
 static int cli_request(void *ctx, long page, struct omslog_error *err)
 {
     struct cli_sink *c = ctx;
+    if (page == 1 && c->have_prefetch && !c->prefetch_asked) {
+        c->prefetch_asked = true;
+        return CLI_PREFETCH_TICKET;
+    }
     if (api_room(c->api) <= 0)
         return 0;
     return api_request_page(c->api, page, c->cfg->page_size, c->params, c->n_params, err);
 }
 
+/* Keyset mode: page of the entries below before_id, with the filter's
+ * params. */
+static int cli_request_below(void *ctx, int64_t before_id, long page, struct omslog_error *err)
+{
+    struct cli_sink *c = ctx;
+    if (api_room(c->api) <= 0)
+        return 0;
+    struct url_param params[4 + 1];
+    char value[24];
+    size_t n = c->n_params < 4 ? c->n_params : 4;
+    memcpy(params, c->params, n * sizeof *params);
+    snprintf(value, sizeof value, "%" PRId64, before_id);
+    params[n++] = (struct url_param){c->keyset_name, value};
+    return api_request_page(c->api, page, c->cfg->page_size, params, n, err);
+}
+
 static void cli_cancel(void *ctx, int ticket)
 {
     struct cli_sink *c = ctx;
+    if (ticket == CLI_PREFETCH_TICKET && c->have_prefetch) {
+        api_result_free(&c->prefetch);
+        c->have_prefetch = false;
+        return;
+    }
     api_cancel(c->api, ticket);
 }
 
@@ -114,9 +151,15 @@ static void cli_progress(void *ctx, long page, long pages, const struct walk_pag
 }
 
 /* Feed the walk what arrives until it ends. */
-static int cli_drive(struct api *api, struct walk *wk, struct omslog_error *err)
+static int cli_drive(struct api *api, struct walk *wk, struct cli_sink *c,
+                     struct omslog_error *err)
 {
     int rc = walk_start(wk, err);
+    if (c->have_prefetch && c->prefetch_asked && !walk_done(wk)) {
+        rc = walk_feed(wk, CLI_PREFETCH_TICKET, &c->prefetch.page, &c->prefetch.err, err);
+        api_result_free(&c->prefetch);
+        c->have_prefetch = false;
+    }
     while (!walk_done(wk)) {
         bool got = false;
         struct api_result r;
@@ -228,7 +271,7 @@ static void cli_probe(struct api *api, int64_t baseline, const enum caps_param *
 /* Load what is remembered of this server, probe what the filter needs and is
  * not known, and remember it. */
 static void cli_caps(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
-                     int64_t baseline, struct caps *caps, bool *probed)
+                     bool keyset, int64_t baseline, struct caps *caps, bool *probed)
 {
     char origin[HTTP_ORIGIN_TEXT_MAX];
     http_origin_text(api_origin(api), origin, sizeof origin);
@@ -240,6 +283,8 @@ static void cli_caps(struct api *api, const struct config *cfg, const struct cli
     caps_use_names(caps, cfg->param_names);
     enum caps_param want[CAPS_N_PARAMS];
     size_t n = caps_wanted(&o->filter, want);
+    if (keyset)
+        want[n++] = CAPS_ID_LT;
     int64_t before = caps->probed_at;
     cli_probe(api, baseline, want, n, caps);
     *probed = caps->probed_at != before;
@@ -257,6 +302,22 @@ static void cli_caps_forget(struct api *api, struct caps *caps)
     struct omslog_error err = {0};
     if (path)
         caps_save(path, caps, &err);
+    free(path);
+}
+
+/* Remember verdict v for p in this server's cache file. */
+static void cli_caps_mark(struct api *api, const struct config *cfg, enum caps_param p,
+                          enum caps_verdict v)
+{
+    char origin[HTTP_ORIGIN_TEXT_MAX];
+    http_origin_text(api_origin(api), origin, sizeof origin);
+    char *path = caps_cache_path(origin, NULL);
+    struct caps caps;
+    if (path && caps_load(path, &caps)) {
+        caps_use_names(&caps, cfg->param_names);
+        caps.v[p] = v;
+        cli_caps_forget(api, &caps);
+    }
     free(path);
 }
 
@@ -323,22 +384,45 @@ static const char *cli_verify(struct api *api, const struct config *cfg,
  * verifies the plan (cli_verify). Returns -1 with err set when require
  * cannot be met. */
 static int cli_pushdown(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
-                        struct caps_push *plan, struct url_param *params, struct omslog_error *err)
+                        struct caps_push *plan, struct url_param *params, struct cli_sink *sink,
+                        struct omslog_error *err)
 {
     memset(plan, 0, sizeof *plan);
     bool needed = o->filter.min_level != FILTER_LEVEL_NONE ||
                   o->filter.exact_level != FILTER_LEVEL_NONE || o->filter.n_apps > 0;
-    if (cfg->server_filter == CONFIG_SERVER_FILTER_OFF || !needed || o->page_given || o->page > 1)
+    bool keyset = o->all || sink->limit > CLI_KEYSET_MIN_ROWS;
+    if (cfg->server_filter == CONFIG_SERVER_FILTER_OFF || (!needed && !keyset) || o->page_given ||
+        o->page > 1)
         return 0;
     struct cli_req base = {.size = cfg->page_size};
     cli_fetch_all(api, &base, 1);
+    if (!needed && (base.r.err.status != OMSLOG_OK || base.r.page.count <= CLI_KEYSET_MIN_ROWS)) {
+        /* The unfiltered page 1 is the walk's first page, failed or not:
+         * it is not asked twice. A short log is read by page numbers. */
+        sink->prefetch = base.r;
+        sink->have_prefetch = true;
+        return 0;
+    }
     if (base.r.err.status != OMSLOG_OK) { /* the walk says why */
         api_result_free(&base.r);
         return 0;
     }
+    keyset = keyset && base.r.page.count > CLI_KEYSET_MIN_ROWS;
     struct caps caps;
     bool probed = false;
-    cli_caps(api, cfg, o, base.r.page.count, &caps, &probed);
+    cli_caps(api, cfg, o, keyset, base.r.page.count, &caps, &probed);
+    if (keyset && caps.v[CAPS_ID_LT] == CAPS_HONOURED)
+        snprintf(sink->keyset_name, sizeof sink->keyset_name, "%s",
+                 caps_param_name(&caps, CAPS_ID_LT));
+    if (keyset && cfg->verbose)
+        fprintf(stderr, "omslog: server filter %s: %s%s\n", caps_param_name(&caps, CAPS_ID_LT),
+                caps_verdict_name(caps.v[CAPS_ID_LT]),
+                sink->keyset_name[0] ? " (pages are read below the last id written)" : "");
+    if (!needed) { /* the unfiltered page 1: the walk's first page */
+        sink->prefetch = base.r;
+        sink->have_prefetch = true;
+        return 0;
+    }
     caps_push_plan(&caps, &o->filter, plan);
     for (size_t i = 0; i < plan->n_used; i++)
         params[i] = (struct url_param){plan->keys[i], plan->values[i]};
@@ -402,7 +486,7 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
                          .progress = isatty(STDERR_FILENO) && !one_page && (o->all || limit > 0)};
     struct caps_push plan;
     struct url_param params[4];
-    int n_params = cli_pushdown(api, cfg, o, &plan, params, err);
+    int n_params = cli_pushdown(api, cfg, o, &plan, params, &c, err);
     if (n_params < 0) {
         format_end(&w);
         return err->status;
@@ -410,10 +494,21 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     c.params = params;
     c.n_params = (size_t)n_params;
     caps_pushed_filter(&plan, &o->filter, &c.pushed);
-    struct walk_sink sink = {&c, cli_request, cli_cancel, cli_entry, cli_progress};
+    struct walk_sink sink = {&c,        cli_request,  cli_cancel,
+                             cli_entry, cli_progress, cli_request_below};
+    wo.keyset = c.keyset_name[0] != '\0';
+    wo.window = parallel * CLI_KEYSET_WINDOW_PER_SLOT;
     struct walk *wk = walk_new(&wo, &sink);
-    int rc = cli_drive(api, wk, err);
+    int rc = cli_drive(api, wk, &c, err);
     long unproven = walk_unproven(wk);
+    if (walk_keyset_failed(wk)) {
+        fprintf(stderr,
+                "omslog: the server's answers to %s do not add up (an entry not "
+                "below it, or rows left out): reading by page numbers instead\n",
+                c.keyset_name);
+        wo.keyset = false;
+        cli_caps_mark(api, cfg, CAPS_ID_LT, CAPS_LIAR);
+    }
     walk_free(wk);
     if (rc == OMSLOG_OK && c.liar) {
         fprintf(stderr, "omslog: the server's filter sent an entry that does not match: "
@@ -421,10 +516,12 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
         c.n_params = 0;
         c.rescan = true;
         wk = walk_new(&wo, &sink);
-        rc = cli_drive(api, wk, err);
+        rc = cli_drive(api, wk, &c, err);
         unproven += walk_unproven(wk);
         walk_free(wk);
     }
+    if (c.have_prefetch)
+        api_result_free(&c.prefetch);
     free(c.printed);
     filter_free(&c.pushed);
     caps_push_free(&plan);

@@ -965,6 +965,34 @@ def test_pushdown_under_a_configured_parameter_name():
         assert len(reqs) < len(scan) / 2, (len(reqs), len(scan))
 
 
+
+def test_keyset_paging_where_id_lt_is_honoured():
+    """list --all on a long log: where id__lt is honoured, pages are asked in
+    windows below the last id written (no page number beyond 2 x parallel);
+    where it is not, or where it leaves rows out, by page numbers. The
+    output is the same every time."""
+    def deep(reqs):
+        return [p for p in reqs if "page=" in p and int(p.split("page=")[1].split("&")[0]) > 8]
+
+    want = None
+    for lookups, liars, keyset in (("none", "", False), ("id__lt", "", True),
+                                   ("full", "", True), ("full", "id__lt:drop", False)):
+        with MockServer(count=3000, token=TOKEN, lookups=lookups, liars=liars) as s:
+            if want is None:
+                want = list(s.store.ids())
+            rc, got, err, reqs = push_run(s, ["-v"])
+            assert rc == 0 and got == want, (lookups, liars, err[-1500:])
+            below = [p for p in reqs if "id__lt=" in p and "id__lt=0" not in p]
+            if keyset:
+                assert "pages are read below the last id written" in err, err[-1500:]
+                assert not deep(reqs), (lookups, deep(reqs)[:5])
+                assert len(below) > 250, len(below)
+            else:
+                assert len(deep(reqs)) > 250, (lookups, liars, len(deep(reqs)))
+            if liars:
+                assert "reading by page numbers instead" in err, err[-1500:]
+
+
 def main():
     suite = Suite().collect(globals(), "test_", by_name=True)
     return suite.main(sys.argv[1:], around=shared_server, executable=BIN)

@@ -27,6 +27,10 @@
  * the probes) and is handed to the walk instead of being asked again; http
  * numbers its requests from 1 upwards. */
 #define CLI_PREFETCH_TICKET INT_MAX
+/* Pages read before the cost of a big scan is stated: the rate is measured
+ * on them. */
+#define CLI_COST_AFTER_PAGES 4
+#define CLI_MS_PER_S 1000.0
 
 static int cli_terminal_width(FILE *out)
 {
@@ -64,6 +68,9 @@ struct cli_sink {
     char keyset_name[CAPS_NAME_MAX]; /* id__lt as the server calls it, "": no keyset */
     struct api_result prefetch;      /* page 1 already fetched, for the walk's first ask */
     bool have_prefetch, prefetch_asked;
+    int64_t started_ms; /* of the walk: the measured rate */
+    long pages_seen;    /* pages handed out (the rate) */
+    bool cost_told;     /* a big scan's cost was stated on the terminal */
 };
 
 static int cli_request(void *ctx, long page, struct omslog_error *err)
@@ -145,6 +152,19 @@ static void cli_progress(void *ctx, long page, long pages, const struct walk_pag
     }
     if (!c->progress)
         return;
+    c->pages_seen++;
+    /* Every page is read (no server filtering) and there are many: say what
+     * it costs, once, at the rate the first pages came at. */
+    if (!c->cost_told && c->n_params == 0 && c->cfg->big_scan_pages > 0 &&
+        pages > c->cfg->big_scan_pages && c->pages_seen >= CLI_COST_AFTER_PAGES) {
+        c->cost_told = true;
+        int64_t ms = now_ms() - c->started_ms;
+        struct buf b = {0};
+        walk_cost_text(&b, pages - page, ms > 0 ? (double)c->pages_seen * CLI_MS_PER_S / ms : 0);
+        fprintf(stderr, "\romslog: reading every page (no server filtering): %s to go\033[K\n",
+                buf_str(&b));
+        buf_free(&b);
+    }
     fprintf(stderr, "\romslog: page %ld of %ld, %zu entries shown\033[K", page, pages,
             c->w->count);
     fflush(stderr);
@@ -493,6 +513,7 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     }
     c.params = params;
     c.n_params = (size_t)n_params;
+    c.started_ms = now_ms();
     caps_pushed_filter(&plan, &o->filter, &c.pushed);
     struct walk_sink sink = {&c,        cli_request,  cli_cancel,
                              cli_entry, cli_progress, cli_request_below};

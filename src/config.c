@@ -35,6 +35,7 @@
 #define CONFIG_CACHE_BYTES_MIN (1L << 20)
 #define CONFIG_CACHE_BYTES_MAX (1L << 40)
 #define CONFIG_PARALLEL_MAX 64
+#define CONFIG_BIG_SCAN_PAGES_MAX 1000000000L
 #define CONFIG_VERBOSE_MAX 3
 /* max_response: below a page of a few entries nothing works; above 1 GiB one
  * response alone outgrows what a terminal program should hold. */
@@ -81,6 +82,8 @@ static const struct config_key config_keys[] = {
      CONFIG_CACHE_BYTES_MAX},
     {"follow", CONFIG_KIND_LONG, offsetof(struct config, follow_s), 1, CONFIG_SECONDS_MAX},
     {"parallel", CONFIG_KIND_LONG, offsetof(struct config, parallel), 1, CONFIG_PARALLEL_MAX},
+    {"big_scan_pages", CONFIG_KIND_LONG, offsetof(struct config, big_scan_pages), 0,
+     CONFIG_BIG_SCAN_PAGES_MAX},
     {"insecure", CONFIG_KIND_BOOL, offsetof(struct config, insecure), 0, 0},
     {"utc", CONFIG_KIND_BOOL, offsetof(struct config, utc), 0, 0},
     {"color", CONFIG_KIND_BOOL_INVERTED, offsetof(struct config, no_color), 0, 0},
@@ -154,6 +157,7 @@ void config_defaults(struct config *c)
     c->parallel = CONFIG_DEFAULT_PARALLEL;
     c->max_response = CONFIG_DEFAULT_MAX_RESPONSE;
     c->retry_budget_s = CONFIG_DEFAULT_RETRY_BUDGET_S;
+    c->big_scan_pages = CONFIG_DEFAULT_BIG_SCAN_PAGES;
     c->insecure = false;
     c->utc = false;
     c->no_color = false;

@@ -48,6 +48,29 @@ struct walk_span walk_place(struct walk_pager *pg, long page, const struct log_p
     return sp;
 }
 
+#define WALK_S_PER_MIN 60.0
+#define WALK_S_PER_H 3600.0
+/* Below this many seconds (minutes) a time is said in seconds (minutes). */
+#define WALK_SAY_S_BELOW 90.0
+#define WALK_SAY_MIN_BELOW 90.0
+
+void walk_cost_text(struct buf *out, long pages, double pages_per_s)
+{
+    buf_printf(out, "%ld page%s, ", pages, pages == 1 ? "" : "s");
+    if (!(pages_per_s > 0)) {
+        buf_appends(out, "time not known yet");
+        return;
+    }
+    double s = (double)pages / pages_per_s;
+    if (s < WALK_SAY_S_BELOW)
+        buf_printf(out, "about %.0f s", s < 1 ? 1 : s);
+    else if (s / WALK_S_PER_MIN < WALK_SAY_MIN_BELOW)
+        buf_printf(out, "about %.0f min", s / WALK_S_PER_MIN);
+    else
+        buf_printf(out, "about %.1f h", s / WALK_S_PER_H);
+    buf_printf(out, " at %.1f pages/s", pages_per_s);
+}
+
 bool walk_page_gone(long page, const struct omslog_error *err)
 {
     return err && err->status == OMSLOG_ERR_NOT_FOUND && page > 1;

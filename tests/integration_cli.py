@@ -993,6 +993,49 @@ def test_keyset_paging_where_id_lt_is_honoured():
                 assert "reading by page numbers instead" in err, err[-1500:]
 
 
+
+def test_big_scan_states_its_cost_on_a_terminal_only():
+    """list --all over a long log without server filtering: on a terminal,
+    stderr says what reading every page costs (pages, time at the measured
+    rate) and shows progress; piped, neither (no noise in a log file)."""
+    import pty
+    with MockServer(count=12000, token=TOKEN) as s:
+        want = list(s.store.ids())
+        env = omslog_env(TMP, TOKEN, {"COLUMNS": "100", "XDG_CACHE_HOME":
+                                      tempfile.mkdtemp(prefix="caps-", dir=TMP)})
+        master, slave = pty.openpty()
+        chunks = []
+
+        def drain():
+            while True:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                chunks.append(data)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        p = subprocess.run([BIN, "--url", s.url, "list", "--all", "--format", "jsonl"],
+                           stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
+                           env=env, timeout=scaled(120))
+        os.close(slave)
+        reader.join(scaled(10))
+        os.close(master)
+        tty = b"".join(chunks).decode("utf-8", "replace")
+        assert p.returncode == 0, tty[-2000:]
+        assert [r["id"] for r in jsonl(p.stdout.decode())] == want
+        assert "reading every page (no server filtering): 11" in tty, tty[:2000]
+        assert "pages/s to go" in tty and "page 1200 of 1200" in tty, tty[-2000:]
+        rc, out, err = run(["--url", s.url, "list", "--all", "--format", "jsonl"])
+        expect(rc, "ok", out, err)
+        assert [r["id"] for r in jsonl(out)] == want
+        assert "reading every page" not in err and "\r" not in err and "page 1" not in err, \
+            err[:2000]
+
+
 def main():
     suite = Suite().collect(globals(), "test_", by_name=True)
     return suite.main(sys.argv[1:], around=shared_server, executable=BIN)

@@ -618,6 +618,28 @@ static void test_unknown_ticket_is_ignored(void **state)
     fake_free(&f);
 }
 
+static void test_cost_text(void **state)
+{
+    (void)state;
+    static const struct {
+        long pages;
+        double rate;
+        const char *text;
+    } t[] = {
+        {3000, 12.5, "3000 pages, about 4 min at 12.5 pages/s"},
+        {1, 40, "1 page, about 1 s at 40.0 pages/s"},
+        {600, 10, "600 pages, about 60 s at 10.0 pages/s"},
+        {100000, 10, "100000 pages, about 2.8 h at 10.0 pages/s"},
+        {500, 0, "500 pages, time not known yet"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+        struct buf b = {0};
+        walk_cost_text(&b, t[i].pages, t[i].rate);
+        assert_string_equal(buf_str(&b), t[i].text);
+        buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -627,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_page_gone),
         cmocka_unit_test(test_scenarios),
         cmocka_unit_test(test_scenarios_keyset),
+        cmocka_unit_test(test_cost_text),
         cmocka_unit_test(test_progress_page_count_near_int64_max),
         cmocka_unit_test(test_unknown_ticket_is_ignored),
     };

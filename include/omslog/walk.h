@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "omslog/buf.h"
 #include "omslog/entry.h"
 #include "omslog/error.h"
 
@@ -71,6 +72,11 @@ struct walk_span walk_place(struct walk_pager *pg, long page, const struct log_p
 /* Did the request for page fail because the page is gone (404 "Invalid
  * page": the log shrank below it since its number was chosen)? */
 bool walk_page_gone(long page, const struct omslog_error *err);
+
+/* What reading pages costs, for a person deciding whether to: "3000 pages,
+ * about 4 min at 12.5 pages/s" (pages_per_s <= 0: "3000 pages, time not
+ * known yet"). */
+void walk_cost_text(struct buf *out, long pages, double pages_per_s);
 
 /* ---- the walk ---- */
 

@@ -1044,6 +1044,45 @@ def t_jump_missing_selects_nearest(server, b):
     b.wait(r"row 1 of 3,000", "on the first row")
 
 
+def t_big_scan_asks_first(server, b):
+    """A filter the server cannot run on a log of 2,000 pages: the browser
+    asks before reading them (pages, time), reads nothing while it asks or
+    after a no, shows the scan's progress after a yes, and Esc stops it."""
+    b.ready()
+
+    def settled():
+        n = len(api_requests(server))
+        time.sleep(QUICK)
+        while len(api_requests(server)) != n:
+            n = len(api_requests(server))
+            time.sleep(QUICK)
+        return n
+
+    b.keys("4")
+    s = b.wait(r"scan 1,?9\d\d pages, (about [\d.]+ (s|min|h) at [\d.]+ pages/s|time not known "
+               r"yet)\? \(y/n\)", "the question with the cost")
+    n = settled()
+    time.sleep(1.0)
+    check(len(api_requests(server)) == n, "nothing read while the question is open", s)
+    b.keys("n")
+    b.wait(r"not scanned", "no: not scanned")
+    time.sleep(1.0)
+    check(len(api_requests(server)) == n, "nothing read after no")
+    b.keys("0")
+    b.wait(lambda s: "filter:" not in s.split("\n")[0] and re.search(r"row \d+ of 20,000", s),
+           "0 clears the filter")
+    b.keys("4")
+    b.wait(r"\(y/n\)", "asked again for a new filter")
+    b.keys("y")
+    b.wait(r"scanned [1-9]\d?%", "progress after yes")
+    b.keys("Escape")
+    s = b.wait(r"scan stopped at \d+%", "Esc stops the scan")
+    n = settled()
+    time.sleep(1.0)
+    check(len(api_requests(server)) == n, "nothing read after Esc", b.screen())
+    check(re.search(r"scanned \d+%", b.screen()), "the view says it is partial", b.screen())
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -1079,12 +1118,13 @@ TESTS = [
     (t_wide_columns_fit, {}, {}),
     (t_search_highlights_every_match, {}, {}),
     (t_jump_missing_selects_nearest, {}, {}),
+    (t_big_scan_asks_first, {"count": 20000}, {}),
 ]
 
 
 def run_case(fn, server_opts, browser_opts, size):
     """fn(server, browser) with a fresh mock and omslog in tmux at size."""
-    server = MockServer(count=3000, token=TOKEN, **server_opts).start()
+    server = MockServer(token=TOKEN, **dict({"count": 3000}, **server_opts)).start()
     b = None
     opts = dict(browser_opts)
     if "cwd" in opts:

@@ -334,6 +334,7 @@ void app_set_filter(struct app *a)
     else
         app_message(a, MSG_INFO, "showing all entries");
     buf_free(&d);
+    scan_gate_check(a);
 }
 
 /* ---- finding (e/E, w/W, n/N) ---- */
@@ -510,7 +511,7 @@ static void app_set_window(struct app *a)
 }
 
 /* Cancel the page requests the store hands back: all, or those of no use. */
-static void app_cancel_requests(struct app *a, bool all)
+void app_cancel_requests(struct app *a, bool all)
 {
     int ids[APP_MAX_WANTED];
     size_t n;
@@ -533,12 +534,14 @@ static void app_schedule(struct app *a)
     /* Pages the user scrolled away from make room for the ones now needed. */
     app_cancel_requests(a, false);
     long room = api_room(a->api);
-    if (room <= 0)
+    if (room <= 0 || scan_gate_holds(a))
         return;
     if (room > APP_MAX_WANTED)
         room = APP_MAX_WANTED;
     long pages[APP_MAX_WANTED];
     size_t n = store_wanted_pages(a->store, pages, (size_t)room);
+    if (n && !store_in_flight(a->store))
+        scan_gate_sent(a);
     for (size_t i = 0; i < n; i++) {
         struct omslog_error err = {0};
         int id = api_request_page(a->api, pages[i], a->cfg->page_size, NULL, 0, &err);
@@ -559,6 +562,7 @@ static void app_result(struct app *a, struct api_result *r)
         return;
     }
     if (r->err.status == OMSLOG_OK) {
+        scan_gate_page(a, &r->page);
         store_page_loaded(a->store, r->page_no, &r->page);
         app_anchor_selection(a);
         if (a->message_kind == MSG_ERROR_PAGE && store_failed_pages(a->store) == 0 &&
@@ -676,6 +680,8 @@ static unsigned browse_view_action(struct app *a, enum action act)
         a->focus_detail = true;
         break;
     case ACT_BACK:
+        if (scan_gate_stop(a))
+            break;
         if (a->find.active || a->jump.id)
             app_message(a, MSG_INFO, "cancelled");
         a->find.active = false;

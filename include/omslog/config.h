@@ -165,11 +165,11 @@ int config_apply_tls_env(struct config *c, const char *(*getenv_fn)(const char *
  * "/path/config line 4") and ends up in error messages and, for token, in token_source.
  * Ranges: page_size 0..10000, timeout/connect_timeout/follow 1..86400, low_speed_time
  * 0..86400, retries 0..20, retry_budget 1..86400, big_scan_pages 0..10^9, max_response
- * 64K..1G (bytes, or with a K/M/G suffix, x1024), cache_pages 2..100000, cache_bytes 2^20..2^40, parallel 1..64,
- * verbose 0..3; server_filter auto/off/require; booleans take true/false/yes/no/on/off/1/0;
- * color=false sets no_color. token_file reads the file now ("~/" expanded) and sets token_source
- * to its path; ca_file and cert_file must be readable now, key_file also private (the token file
- * rule). A token value is never echoed in messages. */
+ * 64K..1G (bytes, or with a K/M/G suffix, x1024), cache_pages 2..100000, cache_bytes 2^20..2^40,
+ * parallel 1..64, verbose 0..3; server_filter auto/off/require; booleans take
+ * true/false/yes/no/on/off/1/0; color=false sets no_color. token_file reads the file now ("~/"
+ * expanded) and sets token_source to its path; ca_file and cert_file must be readable now,
+ * key_file also private (the token file rule). A token value is never echoed in messages. */
 int config_set(struct config *c, const char *key, const char *value, const char *source,
                struct omslog_error *err);
 /* Read a token file: must be a regular file with no group/other permission

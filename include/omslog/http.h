@@ -163,13 +163,13 @@ struct http_result {
 
 struct http_aimd {
     long ceiling, limit;
-    long cap;                  /* a refused level minus one; ceiling: none */
-    long good;                 /* good replies since the last window ended */
-    long windows;              /* windows since the cap was set */
-    int64_t decreased_ms;      /* when the limit last went down */
+    long cap;             /* a refused level minus one; ceiling: none */
+    long good;            /* good replies since the last window ended */
+    long windows;         /* windows since the cap was set */
+    int64_t decreased_ms; /* when the limit last went down */
     double recent[HTTP_AIMD_SAMPLES];
     size_t n_recent, next;
-    double baseline;           /* lowest median of a full window; 0: none yet */
+    double baseline; /* lowest median of a full window; 0: none yet */
 };
 
 void http_aimd_init(struct http_aimd *a, long ceiling);

@@ -342,10 +342,10 @@ struct app {
     enum message_kind message_kind;
 
     struct {
-        bool asking;        /* the y/n question of a big scan is open */
-        bool stopped;       /* declined or stopped: the scan asks for nothing */
-        long page_size;     /* entries of a full page, as seen */
-        long pages_loaded;  /* pages arrived, in busy_ms of requests in flight: the rate */
+        bool asking;       /* the y/n question of a big scan is open */
+        bool stopped;      /* declined or stopped: the scan asks for nothing */
+        long page_size;    /* entries of a full page, as seen */
+        long pages_loaded; /* pages arrived, in busy_ms of requests in flight: the rate */
         int64_t busy_ms, busy_since, last_ms;
     } scan;
 
@@ -430,10 +430,10 @@ unsigned summary_handle(struct app *a, const struct input *in);
 
 /* marks.c: m, M and the pane of marked entries */
 /* scan.c: a big client-side scan asks first (see there). */
-void scan_gate_check(struct app *a);          /* after the filter changed */
-bool scan_gate_holds(const struct app *a);    /* no page is to be asked for now */
+void scan_gate_check(struct app *a);            /* after the filter changed */
+bool scan_gate_holds(const struct app *a);      /* no page is to be asked for now */
 void scan_gate_answer(struct app *a, bool yes); /* the y/n answer (prompt.c) */
-bool scan_gate_stop(struct app *a);           /* Esc: true when it stopped a scan */
+bool scan_gate_stop(struct app *a);             /* Esc: true when it stopped a scan */
 void scan_gate_page(struct app *a, const struct log_page *p); /* a page arrived */
 void scan_gate_sent(struct app *a); /* requests went out with none in flight */
 /* app.c: cancel the page requests the store hands back (all, or those of no use). */

@@ -335,10 +335,9 @@ long http_aimd_reply(struct http_aimd *a, long status, double seconds, int64_t s
                      long level, int64_t now)
 {
     if (status == HTTP_STATUS_TOO_MANY_REQUESTS || status == HTTP_STATUS_UNAVAILABLE) {
-        if (level > 0 && level - 1 < a->cap) {
+        if (level > 0 && level - 1 < a->cap)
             a->cap = level - 1 > 0 ? level - 1 : 1;
-            a->windows = 0;
-        }
+        a->held = 0;
         aimd_decrease(a, started_ms, now);
         return a->limit;
     }
@@ -348,11 +347,11 @@ long http_aimd_reply(struct http_aimd *a, long status, double seconds, int64_t s
         aimd_decrease(a, started_ms, now);
         return a->limit;
     }
+    if (a->cap < a->ceiling && ++a->held >= HTTP_AIMD_CAP_REPLIES)
+        a->cap = a->ceiling; /* long enough: the server may take more again */
     if (++a->good < a->limit)
         return a->limit;
     a->good = 0;
-    if (a->cap < a->ceiling && ++a->windows >= HTTP_AIMD_CAP_WINDOWS)
-        a->cap = a->ceiling; /* long enough: the server may take more again */
     if (a->limit < a->cap)
         a->limit++;
     return a->limit;

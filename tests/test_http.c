@@ -1558,9 +1558,11 @@ static void test_aimd_recovers_one_per_window_up_to_the_cap(void **state)
     /* Errors other than refusals neither count nor decrease. */
     assert_int_equal(http_aimd_reply(&a, 500, 0.01, t, 1, t), 2);
     assert_int_equal(http_aimd_reply(&a, 0, 0.01, t, 1, t), 2);
-    /* After HTTP_AIMD_CAP_WINDOWS windows the cap lifts and growth resumes,
-     * up to the ceiling and no further. */
-    for (int i = 0; i < 2 * HTTP_AIMD_CAP_WINDOWS + 100; i++)
+    /* The cap holds for HTTP_AIMD_CAP_REPLIES good replies (however small
+     * the windows), then lifts and growth resumes, up to the ceiling. */
+    for (int i = 0; i < HTTP_AIMD_CAP_REPLIES - 10; i++)
+        assert_int_equal(http_aimd_reply(&a, 200, 0.01, t, 1, t), 2);
+    for (int i = 0; i < 100; i++)
         http_aimd_reply(&a, 200, 0.01, t, 1, t);
     assert_int_equal(a.limit, 8);
 }

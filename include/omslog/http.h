@@ -149,8 +149,10 @@ struct http_result {
  * - a refusal (429, 503) halves the limit (min 1), at most once for the
  *   requests that were already running when it last went down; and the level
  *   the refused request started at (how many ran, itself included) minus one
- *   becomes a cap the limit does not grow past for HTTP_AIMD_CAP_WINDOWS
- *   windows, so a server that refuses above N sees at most N after that;
+ *   becomes a cap the limit does not grow past until HTTP_AIMD_CAP_REPLIES
+ *   good replies came after the last refusal (counted in replies, not
+ *   windows, so a limit pushed down to 1 by slowness does not lift it in a
+ *   few replies): a server that refuses above N sees at most N after that;
  * - a sustained climb (the median of the last HTTP_AIMD_SAMPLES reply times
  *   above HTTP_AIMD_SLOW_FACTOR times the lowest such median seen, and by at
  *   least HTTP_AIMD_SLOW_MIN_S) halves it too; one slow reply does not;
@@ -159,13 +161,13 @@ struct http_result {
 #define HTTP_AIMD_SAMPLES 8
 #define HTTP_AIMD_SLOW_FACTOR 3.0
 #define HTTP_AIMD_SLOW_MIN_S 0.1
-#define HTTP_AIMD_CAP_WINDOWS 32
+#define HTTP_AIMD_CAP_REPLIES 256
 
 struct http_aimd {
     long ceiling, limit;
     long cap;             /* a refused level minus one; ceiling: none */
     long good;            /* good replies since the last window ended */
-    long windows;         /* windows since the cap was set */
+    long held;            /* good replies since the last refusal */
     int64_t decreased_ms; /* when the limit last went down */
     double recent[HTTP_AIMD_SAMPLES];
     size_t n_recent, next;

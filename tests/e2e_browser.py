@@ -1083,6 +1083,37 @@ def t_big_scan_asks_first(server, b):
     check(re.search(r"scanned \d+%", b.screen()), "the view says it is partial", b.screen())
 
 
+def small_scan_config():
+    """An XDG_CONFIG_HOME whose config says big_scan_pages = 100."""
+    d = tempfile.mkdtemp(prefix="omslog-e2e-conf-")
+    os.mkdir(os.path.join(d, "omslog"))
+    path = os.path.join(d, "omslog", "config")
+    with open(path, "w") as f:
+        f.write("big_scan_pages = 100\n")
+    os.chmod(path, 0o600)
+    return d
+
+
+def t_long_find_asks_before_reading_on(server, b):
+    """A search with no match on a 300-page log: after 100 pages (the
+    configured big_scan_pages) it asks before reading on; no stops it and
+    nothing more is read; a new search asks again and y finds the end."""
+    b.ready()
+    b.keys("/")
+    b.type("zzqq-no-such-text")
+    b.keys("Enter")
+    b.wait(r"no match yet: read on, 1\d\d pages, (about|time)", "the question after 100 pages")
+    b.keys("n")
+    b.wait(r"search stopped", "no stops the search")
+    n = len(api_requests(server))
+    time.sleep(1.0)
+    check(len(api_requests(server)) <= n + 4, "nothing more read after no", b.screen())
+    b.keys("n")  # search next: a new find, asked again
+    b.wait(r"no match yet: read on", "asked again")
+    b.keys("y")
+    b.wait(r"no match below", "y reads to the end")
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -1119,6 +1150,7 @@ TESTS = [
     (t_search_highlights_every_match, {}, {}),
     (t_jump_missing_selects_nearest, {}, {}),
     (t_big_scan_asks_first, {"count": 20000}, {}),
+    (t_long_find_asks_before_reading_on, {}, {"env": {"XDG_CONFIG_HOME": small_scan_config()}}),
 ]
 
 

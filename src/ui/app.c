@@ -365,6 +365,7 @@ static void app_progress_find(struct app *a)
     enum store_find_result r = store_find(a->store, a->find.from, a->find.dir, pred_find, a, &row);
     if (r == STORE_FIND_PENDING) {
         a->find.from = row - a->find.dir;
+        scan_gate_find(a, row);
         return;
     }
     a->find.active = false;
@@ -386,6 +387,7 @@ void app_start_find(struct app *a, enum find_kind kind, int dir)
     a->find.kind = kind;
     a->find.dir = dir;
     a->find.from = a->list.sel;
+    scan_gate_find_start(a);
     app_progress_find(a);
 }
 

@@ -342,10 +342,13 @@ struct app {
     enum message_kind message_kind;
 
     struct {
-        bool asking;       /* the y/n question of a big scan is open */
-        bool stopped;      /* declined or stopped: the scan asks for nothing */
-        long page_size;    /* entries of a full page, as seen */
-        long pages_loaded; /* pages arrived, in busy_ms of requests in flight: the rate */
+        bool asking;        /* the y/n question of a big scan is open */
+        bool stopped;       /* declined or stopped: the scan asks for nothing */
+        bool for_find;      /* the question is about a find (e, w, n, /), not a filter */
+        bool find_ok;       /* this find was allowed to read on */
+        int64_t find_start; /* the row this find started from */
+        long page_size;     /* entries of a full page, as seen */
+        long pages_loaded;  /* pages arrived, in busy_ms of requests in flight: the rate */
         int64_t busy_ms, busy_since, last_ms;
     } scan;
 
@@ -435,7 +438,9 @@ bool scan_gate_holds(const struct app *a);      /* no page is to be asked for no
 void scan_gate_answer(struct app *a, bool yes); /* the y/n answer (prompt.c) */
 bool scan_gate_stop(struct app *a);             /* Esc: true when it stopped a scan */
 void scan_gate_page(struct app *a, const struct log_page *p); /* a page arrived */
-void scan_gate_sent(struct app *a); /* requests went out with none in flight */
+void scan_gate_sent(struct app *a);              /* requests went out with none in flight */
+void scan_gate_find_start(struct app *a);        /* a find starts from the selection */
+bool scan_gate_find(struct app *a, int64_t row); /* a find reached row: true if it must wait */
 /* app.c: cancel the page requests the store hands back (all, or those of no use). */
 void app_cancel_requests(struct app *a, bool all);
 

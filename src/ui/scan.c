@@ -2,8 +2,9 @@
  * makes the store read more than big_scan_pages pages it has not scanned,
  * the browser asks first (y/n, with the pages and the time they take at the
  * rate pages have come so far), the footer shows the scan's progress, and Esc
- * stops it. While the question is open or after a no or an Esc, no page is
- * asked for (app_schedule asks scan_gate_holds); a new filter asks again. */
+ * stops it. A find (e, w, n, /) that has read that many pages from where it
+ * started without a match asks before it reads on. While the question is open or after a no or an
+ * Esc, no page is asked for (app_schedule asks scan_gate_holds); a new filter asks again. */
 #include <stdio.h>
 
 #include "app.h"
@@ -48,7 +49,7 @@ void scan_gate_page(struct app *a, const struct log_page *p)
 
 void scan_gate_check(struct app *a)
 {
-    a->scan.asking = a->scan.stopped = false;
+    a->scan.asking = a->scan.stopped = a->scan.for_find = false;
     long limit = a->cfg->big_scan_pages;
     if (limit <= 0 || !store_is_filtered(a->store) || store_scan_done(a->store) ||
         store_count(a->store) < 0)
@@ -70,13 +71,52 @@ void scan_gate_check(struct app *a)
 
 bool scan_gate_holds(const struct app *a)
 {
-    return (a->scan.asking || a->scan.stopped) && store_is_filtered(a->store) &&
-           !store_scan_done(a->store);
+    return a->scan.asking ||
+           (a->scan.stopped && store_is_filtered(a->store) && !store_scan_done(a->store));
+}
+
+void scan_gate_find_start(struct app *a)
+{
+    a->scan.find_start = a->list.sel;
+    a->scan.find_ok = false;
+}
+
+/* A find in the unfiltered view that has read big_scan_pages pages from
+ * where it started without a match asks before it reads the rest. */
+bool scan_gate_find(struct app *a, int64_t row)
+{
+    long limit = a->cfg->big_scan_pages;
+    long size = a->scan.page_size > 0 ? a->scan.page_size : a->cfg->page_size;
+    if (limit <= 0 || a->scan.find_ok || a->scan.asking || store_is_filtered(a->store) ||
+        size <= 0)
+        return false;
+    int64_t done = row > a->scan.find_start ? row - a->scan.find_start : a->scan.find_start - row;
+    if (done / size <= limit)
+        return false;
+    int64_t rows_left = a->find.dir > 0 ? store_count(a->store) - row : row;
+    a->find.active = false; /* paused: the answer resumes it */
+    store_find_cancel(a->store);
+    a->scan.asking = a->scan.for_find = true;
+    app_cancel_requests(a, true);
+    struct buf cost = {0}, label = {0};
+    walk_cost_text(&cost, walk_pages_for(rows_left, size), scan_rate(a));
+    buf_printf(&label, "no match yet: read on, %s? (y/n) ", buf_str(&cost));
+    prompt_open(a, PROMPT_CONFIRM, buf_str(&label), "");
+    buf_free(&label);
+    buf_free(&cost);
+    return true;
 }
 
 void scan_gate_answer(struct app *a, bool yes)
 {
     a->scan.asking = false;
+    if (a->scan.for_find) {
+        a->scan.for_find = false;
+        a->scan.find_ok = yes;
+        a->find.active = yes; /* from where it paused */
+        app_message(a, MSG_INFO, yes ? "searching on (Esc stops)" : "search stopped");
+        return;
+    }
     if (yes) {
         app_message(a, MSG_INFO, "scanning every page for the filter (Esc stops)");
         return;

@@ -159,8 +159,10 @@ struct http_result {
  * - every `limit` good replies in a row (a window) add one, up to the ceiling.
  * Other replies (500, transport failures) change nothing. */
 #define HTTP_AIMD_SAMPLES 8
-#define HTTP_AIMD_SLOW_FACTOR 3.0
-#define HTTP_AIMD_SLOW_MIN_S 0.1
+/* Well above: deep pages of a real DRF server take ~3x a one-entry probe
+ * (an OFFSET scan) without the server being in trouble. */
+#define HTTP_AIMD_SLOW_FACTOR 4.0
+#define HTTP_AIMD_SLOW_MIN_S 0.25
 #define HTTP_AIMD_CAP_REPLIES 256
 
 struct http_aimd {

@@ -214,7 +214,8 @@ void api_cancel(struct api *a, int id)
 
 long api_room(const struct api *a)
 {
-    return a->max_parallel - (long)http_pending(a->http);
+    long limit = http_in_flight_limit(a->http);
+    return (limit > 0 ? limit : a->max_parallel) - (long)http_pending(a->http);
 }
 
 void api_set_notice(struct api *a, FILE *notice)

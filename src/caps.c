@@ -45,6 +45,78 @@ const char *caps_name(enum caps_param p)
     return (unsigned)p < CAPS_N_PARAMS ? caps_params[p].name : "?";
 }
 
+static const char *const caps_alt_names[CAPS_N_PARAMS] = {
+    [CAPS_CREATED_GTE] = "created_date__gte",
+    [CAPS_CREATED_LTE] = "created_date__lte",
+    [CAPS_CREATED_GT] = "created_date__gt",
+    [CAPS_CREATED_LT] = "created_date__lt",
+};
+
+int caps_param_find(const char *name, size_t n)
+{
+    for (int i = 0; i < CAPS_N_PARAMS; i++)
+        if (strlen(caps_params[i].name) == n && memcmp(caps_params[i].name, name, n) == 0)
+            return i;
+    return -1;
+}
+
+bool caps_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n >= CAPS_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = name[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-' || ch == '.'))
+            return false;
+    }
+    return true;
+}
+
+const char *caps_param_name(const struct caps *c, enum caps_param p)
+{
+    if ((unsigned)p >= CAPS_N_PARAMS)
+        return "?";
+    return c && c->name[p][0] ? c->name[p] : caps_params[p].name;
+}
+
+const char *caps_alt_name(enum caps_param p)
+{
+    return (unsigned)p < CAPS_N_PARAMS ? caps_alt_names[p] : NULL;
+}
+
+static void caps_set_name(struct caps *c, enum caps_param p, const char *name)
+{
+    snprintf(c->name[p], sizeof c->name[p], "%s", name ? name : "");
+}
+
+void caps_use_names(struct caps *c, char *const names[CAPS_N_PARAMS])
+{
+    for (int p = 0; p < CAPS_N_PARAMS; p++) {
+        const char *want = names && names[p] && caps_name_valid(names[p]) ? names[p] : "";
+        const char *alt = caps_alt_names[p];
+        /* Without a configured name the probed second spelling stands. */
+        bool keep = *want ? strcmp(c->name[p], want) == 0
+                          : !c->name[p][0] || (alt && strcmp(c->name[p], alt) == 0);
+        if (!keep) {
+            c->v[p] = CAPS_UNKNOWN;
+            caps_set_name(c, (enum caps_param)p, want);
+        }
+        c->configured[p] = *want != '\0';
+    }
+}
+
+bool caps_try_alt(struct caps *c, enum caps_param p)
+{
+    const char *alt = caps_alt_name(p);
+    if (!alt || c->configured[p] || c->v[p] != CAPS_IGNORED || strcmp(c->name[p], alt) == 0)
+        return false;
+    caps_set_name(c, p, alt);
+    c->v[p] = CAPS_UNKNOWN;
+    return true;
+}
+
 const char *caps_verdict_name(enum caps_verdict v)
 {
     return (unsigned)v <= CAPS_LIAR ? caps_verdicts[v] : "?";
@@ -133,21 +205,21 @@ bool caps_twin(const struct caps *c, const struct caps_push *p, size_t i, struct
     struct buf b = {0};
     int level = atoi(p->values[i]); /* the first of a level__in list */
     if (u == CAPS_LEVEL_GTE && c->v[CAPS_LEVEL_LTE] == CAPS_HONOURED) {
-        out->twin_key = caps_name(CAPS_LEVEL_LTE);
+        out->twin_key = caps_param_name(c, CAPS_LEVEL_LTE);
         buf_printf(&b, "%d", level - 1);
         out->sum = true;
     } else if (u == CAPS_LEVEL_IN) {
         /* Also proves no level lies outside 0..CAPS_LEVEL_IN_MAX. */
-        out->twin_key = caps_name(CAPS_LEVEL_IN);
+        out->twin_key = caps_param_name(c, CAPS_LEVEL_IN);
         caps_level_in_value(&b, 0, level - 1);
         if (level <= 0)
             buf_appends(&b, ","); /* matches nothing (django-filter: blank items) */
         out->sum = true;
     } else if (u == CAPS_APP && c->v[CAPS_APP_IN] == CAPS_HONOURED) {
-        out->twin_key = caps_name(CAPS_APP_IN);
+        out->twin_key = caps_param_name(c, CAPS_APP_IN);
         buf_appends(&b, p->values[i]);
     } else if (u == CAPS_APP_IN && c->v[CAPS_APP] == CAPS_HONOURED && !strchr(p->values[i], ',')) {
-        out->twin_key = caps_name(CAPS_APP);
+        out->twin_key = caps_param_name(c, CAPS_APP);
         buf_appends(&b, p->values[i]);
     } else {
         buf_free(&b);
@@ -166,10 +238,11 @@ bool caps_twin_ok(const struct caps_twin *t, int64_t total, int64_t alone, int64
     return t->sum ? alone <= INT64_MAX - twin && alone + twin >= total : alone == twin;
 }
 
-static void caps_push_add(struct caps_push *p, enum caps_param param, char *value)
+static void caps_push_add(const struct caps *c, struct caps_push *p, enum caps_param param,
+                          char *value)
 {
     p->used[p->n_used] = param;
-    p->keys[p->n_used] = xstrdup(caps_name(param));
+    p->keys[p->n_used] = xstrdup(caps_param_name(c, param));
     p->values[p->n_used] = value;
     p->n_used++;
 }
@@ -183,23 +256,23 @@ void caps_push_plan(const struct caps *c, const struct filter *f, struct caps_pu
         ok[i] = c->v[i] == CAPS_HONOURED;
     if (f->exact_level != FILTER_LEVEL_NONE && ok[CAPS_LEVEL]) {
         buf_printf(&b, "%d", f->exact_level);
-        caps_push_add(out, CAPS_LEVEL, buf_steal(&b));
+        caps_push_add(c, out, CAPS_LEVEL, buf_steal(&b));
         out->level_pushed = true;
     } else if (f->exact_level == FILTER_LEVEL_NONE && f->min_level != FILTER_LEVEL_NONE) {
         if (ok[CAPS_LEVEL_GTE]) {
             buf_printf(&b, "%d", f->min_level);
-            caps_push_add(out, CAPS_LEVEL_GTE, buf_steal(&b));
+            caps_push_add(c, out, CAPS_LEVEL_GTE, buf_steal(&b));
             out->level_pushed = true;
         } else if (ok[CAPS_LEVEL_IN] && f->min_level <= CAPS_LEVEL_IN_MAX) {
             /* With exact `level` alone a minimum could be the merge by id of
              * one stream per level present; not done yet: the caller scans. */
             caps_level_in_value(&b, f->min_level, CAPS_LEVEL_IN_MAX);
-            caps_push_add(out, CAPS_LEVEL_IN, buf_steal(&b));
+            caps_push_add(c, out, CAPS_LEVEL_IN, buf_steal(&b));
             out->level_pushed = out->level_in = true;
         }
     }
     if (f->n_apps == 1 && ok[CAPS_APP] && caps_app_pushable(f->apps[0], false)) {
-        caps_push_add(out, CAPS_APP, xstrdup(f->apps[0]));
+        caps_push_add(c, out, CAPS_APP, xstrdup(f->apps[0]));
         out->apps_pushed = true;
     } else if (f->n_apps >= 1 && ok[CAPS_APP_IN]) {
         bool pushable = true;
@@ -208,7 +281,7 @@ void caps_push_plan(const struct caps *c, const struct filter *f, struct caps_pu
             buf_printf(&b, "%s%s", i ? "," : "", f->apps[i]);
         }
         if (pushable) {
-            caps_push_add(out, CAPS_APP_IN, buf_steal(&b));
+            caps_push_add(c, out, CAPS_APP_IN, buf_steal(&b));
             out->apps_pushed = true;
         }
     }
@@ -260,7 +333,8 @@ void caps_format(const struct caps *c, struct buf *out)
     buf_printf(out, "%s\nprobed_at %lld\n", CAPS_FILE_MAGIC, (long long)c->probed_at);
     for (int i = 0; i < CAPS_N_PARAMS; i++)
         if (c->v[i] != CAPS_UNKNOWN)
-            buf_printf(out, "%s %s\n", caps_name(i), caps_verdict_name(c->v[i]));
+            buf_printf(out, "%s%s%s %s\n", caps_name(i), c->name[i][0] ? "=" : "", c->name[i],
+                       caps_verdict_name(c->v[i]));
 }
 
 static int caps_lookup(const char *word, size_t n, const char *(*name)(int), int max)
@@ -310,10 +384,20 @@ bool caps_parse(const char *text, size_t len, struct caps *c)
             c->probed_at = t;
             have_time = true;
         } else {
-            int k = caps_lookup(p, kn, caps_param_name_i, CAPS_N_PARAMS);
+            const char *eq = memchr(p, '=', kn);
+            int k = caps_lookup(p, eq ? (size_t)(eq - p) : kn, caps_param_name_i, CAPS_N_PARAMS);
             int v = caps_lookup(value, vn, caps_verdict_name_i, CAPS_LIAR + 1);
             if (k < 0 || v < 0)
                 return false;
+            if (eq) {
+                size_t nn = kn - (size_t)(eq - p) - 1;
+                if (nn == 0 || nn >= CAPS_NAME_MAX)
+                    return false;
+                memcpy(c->name[k], eq + 1, nn);
+                c->name[k][nn] = '\0';
+                if (!caps_name_valid(c->name[k]))
+                    return false;
+            }
             c->v[k] = (enum caps_verdict)v;
         }
         p = nl + 1;

@@ -2,6 +2,7 @@
 #include "omslog/cli.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +20,18 @@
  * that takes several times as long as the others (a retry, a slow shard)
  * without bounding memory by anything but the settings. */
 #define CLI_HELD_PER_SLOT 4
+/* Keyset paging (id__lt windows) is worth its probe for walks longer than
+ * this many entries; a window spans this many pages per request in flight. */
+#define CLI_KEYSET_MIN_ROWS 1000
+#define CLI_KEYSET_WINDOW_PER_SLOT 2
+/* The ticket of page 1 when it was fetched before the walk (the base page of
+ * the probes) and is handed to the walk instead of being asked again; http
+ * numbers its requests from 1 upwards. */
+#define CLI_PREFETCH_TICKET INT_MAX
+/* Pages read before the cost of a big scan is stated: the rate is measured
+ * on them. */
+#define CLI_COST_AFTER_PAGES 4
+#define CLI_MS_PER_S 1000.0
 
 static int cli_terminal_width(FILE *out)
 {
@@ -60,19 +73,50 @@ struct cli_sink {
     size_t shown;
     struct log_entry *held; /* --reverse: what is printed, until the end */
     size_t n_held, held_cap;
+    char keyset_name[CAPS_NAME_MAX]; /* id__lt as the server calls it, "": no keyset */
+    struct api_result prefetch;      /* page 1 already fetched, for the walk's first ask */
+    bool have_prefetch, prefetch_asked;
+    int64_t started_ms; /* of the walk: the measured rate */
+    long pages_seen;    /* pages handed out (the rate) */
+    bool cost_told;     /* a big scan's cost was stated on the terminal */
 };
 
 static int cli_request(void *ctx, long page, struct omslog_error *err)
 {
     struct cli_sink *c = ctx;
+    if (page == 1 && c->have_prefetch && !c->prefetch_asked) {
+        c->prefetch_asked = true;
+        return CLI_PREFETCH_TICKET;
+    }
     if (api_room(c->api) <= 0)
         return 0;
     return api_request_page(c->api, page, c->cfg->page_size, c->params, c->n_params, err);
 }
 
+/* Keyset mode: page of the entries below before_id, with the filter's
+ * params. */
+static int cli_request_below(void *ctx, int64_t before_id, long page, struct omslog_error *err)
+{
+    struct cli_sink *c = ctx;
+    if (api_room(c->api) <= 0)
+        return 0;
+    struct url_param params[4 + 1];
+    char value[24];
+    size_t n = c->n_params < 4 ? c->n_params : 4;
+    memcpy(params, c->params, n * sizeof *params);
+    snprintf(value, sizeof value, "%" PRId64, before_id);
+    params[n++] = (struct url_param){c->keyset_name, value};
+    return api_request_page(c->api, page, c->cfg->page_size, params, n, err);
+}
+
 static void cli_cancel(void *ctx, int ticket)
 {
     struct cli_sink *c = ctx;
+    if (ticket == CLI_PREFETCH_TICKET && c->have_prefetch) {
+        api_result_free(&c->prefetch);
+        c->have_prefetch = false;
+        return;
+    }
     api_cancel(c->api, ticket);
 }
 
@@ -152,15 +196,34 @@ static void cli_progress(void *ctx, long page, long pages, const struct walk_pag
     }
     if (!c->progress)
         return;
+    c->pages_seen++;
+    /* Every page is read (no server filtering) and there are many: say what
+     * it costs, once, at the rate the first pages came at. */
+    if (!c->cost_told && c->n_params == 0 && c->cfg->big_scan_pages > 0 &&
+        pages > c->cfg->big_scan_pages && c->pages_seen >= CLI_COST_AFTER_PAGES) {
+        c->cost_told = true;
+        int64_t ms = now_ms() - c->started_ms;
+        struct buf b = {0};
+        walk_cost_text(&b, pages - page, ms > 0 ? (double)c->pages_seen * CLI_MS_PER_S / ms : 0);
+        fprintf(stderr, "\romslog: reading every page (no server filtering): %s to go\033[K\n",
+                buf_str(&b));
+        buf_free(&b);
+    }
     fprintf(stderr, "\romslog: page %ld of %ld, %zu entries shown\033[K", page, pages,
             c->w->count);
     fflush(stderr);
 }
 
 /* Feed the walk what arrives until it ends. */
-static int cli_drive(struct api *api, struct walk *wk, struct omslog_error *err)
+static int cli_drive(struct api *api, struct walk *wk, struct cli_sink *c,
+                     struct omslog_error *err)
 {
     int rc = walk_start(wk, err);
+    if (c->have_prefetch && c->prefetch_asked && !walk_done(wk)) {
+        rc = walk_feed(wk, CLI_PREFETCH_TICKET, &c->prefetch.page, &c->prefetch.err, err);
+        api_result_free(&c->prefetch);
+        c->have_prefetch = false;
+    }
     while (!walk_done(wk)) {
         bool got = false;
         struct api_result r;
@@ -247,7 +310,7 @@ static void cli_probe(struct api *api, int64_t baseline, const enum caps_param *
     for (size_t i = 0; i < n; i++) {
         if (caps->v[want[i]] != CAPS_UNKNOWN)
             continue;
-        params[m] = (struct url_param){caps_name(want[i]), caps_probe_value(want[i])};
+        params[m] = (struct url_param){caps_param_name(caps, want[i]), caps_probe_value(want[i])};
         q[m] = (struct cli_req){.params = &params[m], .n_params = 1, .size = 1};
         which[m++] = want[i];
     }
@@ -260,23 +323,37 @@ static void cli_probe(struct api *api, int64_t baseline, const enum caps_param *
     }
     cli_fetch_free(q, m);
     caps->probed_at = (int64_t)time(NULL);
+    /* A second spelling (created_date__gte) is asked only where the first
+     * was ignored: one more round, at most. */
+    enum caps_param again[CAPS_N_PARAMS];
+    size_t n_again = 0;
+    for (size_t i = 0; i < m; i++)
+        if (caps_try_alt(caps, which[i]))
+            again[n_again++] = which[i];
+    if (n_again)
+        cli_probe(api, baseline, again, n_again, caps);
 }
 
 /* Load what is remembered of this server, probe what the filter needs and is
  * not known, and remember it. */
-static void cli_caps_want(struct api *api, bool reprobe, int64_t baseline,
-                          const enum caps_param *want, size_t n, struct caps *caps, bool *probed);
+static void cli_caps_want(struct api *api, const struct config *cfg, bool reprobe,
+                          int64_t baseline, const enum caps_param *want, size_t n,
+                          struct caps *caps, bool *probed);
 
-static void cli_caps(struct api *api, const struct cli_list_opts *o, int64_t baseline,
-                     struct caps *caps, bool *probed)
+static void cli_caps(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
+                     bool keyset, int64_t baseline, struct caps *caps, bool *probed)
 {
     enum caps_param want[CAPS_N_PARAMS];
-    cli_caps_want(api, o->reprobe, baseline, want, caps_wanted(&o->filter, want), caps, probed);
+    size_t n = caps_wanted(&o->filter, want);
+    if (keyset)
+        want[n++] = CAPS_ID_LT;
+    cli_caps_want(api, cfg, o->reprobe, baseline, want, n, caps, probed);
 }
 
 /* The same for the parameters in want[0..n). */
-static void cli_caps_want(struct api *api, bool reprobe, int64_t baseline,
-                          const enum caps_param *want, size_t n, struct caps *caps, bool *probed)
+static void cli_caps_want(struct api *api, const struct config *cfg, bool reprobe,
+                          int64_t baseline, const enum caps_param *want, size_t n,
+                          struct caps *caps, bool *probed)
 {
     char origin[HTTP_ORIGIN_TEXT_MAX];
     http_origin_text(api_origin(api), origin, sizeof origin);
@@ -285,6 +362,7 @@ static void cli_caps_want(struct api *api, bool reprobe, int64_t baseline,
     if (path && !reprobe && caps_load(path, caps) &&
         !caps_fresh(caps, (int64_t)time(NULL), CAPS_MAX_AGE_S))
         memset(caps, 0, sizeof *caps);
+    caps_use_names(caps, cfg->param_names);
     int64_t before = caps->probed_at;
     cli_probe(api, baseline, want, n, caps);
     *probed = caps->probed_at != before;
@@ -305,11 +383,27 @@ static void cli_caps_forget(struct api *api, struct caps *caps)
     free(path);
 }
 
+/* Remember verdict v for p in this server's cache file. */
+static void cli_caps_mark(struct api *api, const struct config *cfg, enum caps_param p,
+                          enum caps_verdict v)
+{
+    char origin[HTTP_ORIGIN_TEXT_MAX];
+    http_origin_text(api_origin(api), origin, sizeof origin);
+    char *path = caps_cache_path(origin, NULL);
+    struct caps caps;
+    if (path && caps_load(path, &caps)) {
+        caps_use_names(&caps, cfg->param_names);
+        caps.v[p] = v;
+        cli_caps_forget(api, &caps);
+    }
+    free(path);
+}
+
 static void cli_describe_plan(const struct caps *caps, const struct caps_push *p,
                               const enum caps_param *want, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        fprintf(stderr, "omslog: server filter %s: %s\n", caps_name(want[i]),
+        fprintf(stderr, "omslog: server filter %s: %s\n", caps_param_name(caps, want[i]),
                 caps_verdict_name(caps->v[want[i]]));
     if (p->n_used == 0)
         fputs("omslog: filtering on the client only (every page is read)\n", stderr);
@@ -368,22 +462,45 @@ static const char *cli_verify(struct api *api, const struct config *cfg,
  * verifies the plan (cli_verify). Returns -1 with err set when require
  * cannot be met. */
 static int cli_pushdown(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
-                        struct caps_push *plan, struct url_param *params, struct omslog_error *err)
+                        struct caps_push *plan, struct url_param *params, struct cli_sink *sink,
+                        struct omslog_error *err)
 {
     memset(plan, 0, sizeof *plan);
     bool needed = o->filter.min_level != FILTER_LEVEL_NONE ||
                   o->filter.exact_level != FILTER_LEVEL_NONE || o->filter.n_apps > 0;
-    if (cfg->server_filter == CONFIG_SERVER_FILTER_OFF || !needed || o->page_given || o->page > 1)
+    bool keyset = o->all || sink->limit > CLI_KEYSET_MIN_ROWS;
+    if (cfg->server_filter == CONFIG_SERVER_FILTER_OFF || (!needed && !keyset) || o->page_given ||
+        o->page > 1)
         return 0;
     struct cli_req base = {.size = cfg->page_size};
     cli_fetch_all(api, &base, 1);
+    if (!needed && (base.r.err.status != OMSLOG_OK || base.r.page.count <= CLI_KEYSET_MIN_ROWS)) {
+        /* The unfiltered page 1 is the walk's first page, failed or not:
+         * it is not asked twice. A short log is read by page numbers. */
+        sink->prefetch = base.r;
+        sink->have_prefetch = true;
+        return 0;
+    }
     if (base.r.err.status != OMSLOG_OK) { /* the walk says why */
         api_result_free(&base.r);
         return 0;
     }
+    keyset = keyset && base.r.page.count > CLI_KEYSET_MIN_ROWS;
     struct caps caps;
     bool probed = false;
-    cli_caps(api, o, base.r.page.count, &caps, &probed);
+    cli_caps(api, cfg, o, keyset, base.r.page.count, &caps, &probed);
+    if (keyset && caps.v[CAPS_ID_LT] == CAPS_HONOURED)
+        snprintf(sink->keyset_name, sizeof sink->keyset_name, "%s",
+                 caps_param_name(&caps, CAPS_ID_LT));
+    if (keyset && cfg->verbose)
+        fprintf(stderr, "omslog: server filter %s: %s%s\n", caps_param_name(&caps, CAPS_ID_LT),
+                caps_verdict_name(caps.v[CAPS_ID_LT]),
+                sink->keyset_name[0] ? " (pages are read below the last id written)" : "");
+    if (!needed) { /* the unfiltered page 1: the walk's first page */
+        sink->prefetch = base.r;
+        sink->have_prefetch = true;
+        return 0;
+    }
     caps_push_plan(&caps, &o->filter, plan);
     for (size_t i = 0; i < plan->n_used; i++)
         params[i] = (struct url_param){plan->keys[i], plan->values[i]};
@@ -472,10 +589,13 @@ static void cli_seek_report(const struct config *cfg, const struct seek_result *
 }
 
 /* Probe the params in want[0..m) (a page of one entry for the baseline) and
- * say which are honoured in ok[]. */
+ * say which are honoured in ok[]; *caps holds the verdicts and the names the
+ * server knows them by (caps_param_name). */
 static void cli_probe_some(struct api *api, const struct config *cfg, bool reprobe,
-                           const enum caps_param *want, size_t m, bool *ok)
+                           const enum caps_param *want, size_t m, bool *ok, struct caps *caps)
 {
+    memset(caps, 0, sizeof *caps);
+    caps_use_names(caps, cfg->param_names);
     for (size_t i = 0; i < m; i++)
         ok[i] = false;
     if (cfg->server_filter == CONFIG_SERVER_FILTER_OFF)
@@ -483,14 +603,13 @@ static void cli_probe_some(struct api *api, const struct config *cfg, bool repro
     struct cli_req base = {.size = 1};
     cli_fetch_all(api, &base, 1);
     if (base.r.err.status == OMSLOG_OK) {
-        struct caps caps;
         bool probed = false;
-        cli_caps_want(api, reprobe, base.r.page.count, want, m, &caps, &probed);
+        cli_caps_want(api, cfg, reprobe, base.r.page.count, want, m, caps, &probed);
         for (size_t i = 0; i < m; i++) {
-            ok[i] = caps.v[want[i]] == CAPS_HONOURED;
+            ok[i] = caps->v[want[i]] == CAPS_HONOURED;
             if (cfg->verbose)
-                fprintf(stderr, "omslog: server filter %s: %s\n", caps_name(want[i]),
-                        caps_verdict_name(caps.v[want[i]]));
+                fprintf(stderr, "omslog: server filter %s: %s\n", caps_param_name(caps, want[i]),
+                        caps_verdict_name(caps->v[want[i]]));
         }
     }
     api_result_free(&base.r);
@@ -502,20 +621,21 @@ static void cli_probe_some(struct api *api, const struct config *cfg, bool repro
  * before --until. */
 static int cli_window(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
                       struct url_param *params, size_t *n, char vals[2][DATETIME_TEXT_MAX],
-                      long *first_page, bool *pushed, bool *empty, struct omslog_error *err)
+                      struct caps *caps, long *first_page, bool *pushed, bool *empty,
+                      struct omslog_error *err)
 {
     enum caps_param want[2] = {CAPS_CREATED_GTE, CAPS_CREATED_LTE};
     bool ok[2];
-    cli_probe_some(api, cfg, o->reprobe && *n == 0, want, 2, ok);
+    cli_probe_some(api, cfg, o->reprobe && *n == 0, want, 2, ok, caps);
     *pushed = false;
     if (o->has_since && ok[0]) {
-        params[(*n)++] =
-            (struct url_param){caps_name(want[0]), datetime_format_iso(o->since, vals[0])};
+        params[(*n)++] = (struct url_param){caps_param_name(caps, want[0]),
+                                            datetime_format_iso(o->since, vals[0])};
         *pushed = true;
     }
     if (o->has_until && ok[1]) {
-        params[(*n)++] =
-            (struct url_param){caps_name(want[1]), datetime_format_iso(o->until, vals[1])};
+        params[(*n)++] = (struct url_param){caps_param_name(caps, want[1]),
+                                            datetime_format_iso(o->until, vals[1])};
         *pushed = true;
         return OMSLOG_OK;
     }
@@ -625,9 +745,9 @@ static int cli_around_walk(struct api *api, const struct config *cfg,
                                .context = (size_t)o->context};
         a.ring = xcalloc(a.context + 1, sizeof *a.ring);
         a.older = xcalloc(a.context + 1, sizeof *a.older);
-        struct walk_sink sink = {&a, cli_request, cli_cancel, cli_around_entry, NULL};
+        struct walk_sink sink = {&a, cli_request, cli_cancel, cli_around_entry, NULL, NULL};
         struct walk *wk = walk_new(&wo, &sink);
-        int rc = cli_drive(api, wk, err);
+        int rc = cli_drive(api, wk, &a.c, err);
         walk_free(wk);
         bool again = rc == OMSLOG_OK && a.n_ring < a.context && wo.first_page > 1;
         if (!again) {
@@ -656,15 +776,19 @@ static int cli_around(struct api *api, const struct config *cfg, const struct cl
 {
     struct caps_push plan;
     struct url_param params[CLI_MAX_PARAMS];
-    int n = cli_pushdown(api, cfg, o, &plan, params, err);
+    struct cli_sink none = {0}; /* no walk follows: nothing to page by keyset */
+    int n = cli_pushdown(api, cfg, o, &plan, params, &none, err);
+    if (none.have_prefetch)
+        api_result_free(&none.prefetch);
     if (n < 0)
         return err->status;
     enum caps_param want = CAPS_ID_LTE;
     bool lte = false;
-    cli_probe_some(api, cfg, o->reprobe && n == 0, &want, 1, &lte);
+    struct caps caps;
+    cli_probe_some(api, cfg, o->reprobe && n == 0, &want, 1, &lte, &caps);
     struct seek_opts so = {.key = SEEK_BY_ID,
                            .id = o->around_id,
-                           .lte_param = lte ? caps_name(CAPS_ID_LTE) : NULL,
+                           .lte_param = lte ? caps_param_name(&caps, CAPS_ID_LTE) : NULL,
                            .page_size = cfg->page_size};
     struct seek_result r;
     int rc = cli_seek(api, params, (size_t)n, &so, &r, err);
@@ -711,7 +835,7 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
                          .progress = isatty(STDERR_FILENO) && !one_page && (o->all || limit > 0)};
     struct caps_push plan;
     struct url_param params[CLI_MAX_PARAMS];
-    int n_params = cli_pushdown(api, cfg, o, &plan, params, err);
+    int n_params = cli_pushdown(api, cfg, o, &plan, params, &c, err);
     if (n_params < 0) {
         format_end(&w);
         return err->status;
@@ -719,21 +843,39 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     char window_values[2][DATETIME_TEXT_MAX];
     bool empty = false;
     int rc = OMSLOG_OK;
+    struct caps window_caps; /* the window's parameter names live here */
     if (window) {
         size_t n = (size_t)n_params;
-        rc = cli_window(api, cfg, o, params, &n, window_values, &wo.first_page, &c.window_pushed,
-                        &empty, err);
+        rc = cli_window(api, cfg, o, params, &n, window_values, &window_caps, &wo.first_page,
+                        &c.window_pushed, &empty, err);
+        if (c.have_prefetch && (n != (size_t)n_params || wo.first_page != 1)) {
+            api_result_free(&c.prefetch); /* page 1 of another query */
+            c.have_prefetch = false;
+        }
         n_params = (int)n;
     }
     c.params = params;
     c.n_params = (size_t)n_params;
+    c.started_ms = now_ms();
     caps_pushed_filter(&plan, &o->filter, &c.pushed);
-    struct walk_sink sink = {&c, cli_request, cli_cancel, cli_entry, cli_progress};
+    struct walk_sink sink = {&c,        cli_request,  cli_cancel,
+                             cli_entry, cli_progress, cli_request_below};
+    /* Keyset pages start at the newest entry: not for a walk a seek placed. */
+    wo.keyset = c.keyset_name[0] != '\0' && wo.first_page <= 1;
+    wo.window = parallel * CLI_KEYSET_WINDOW_PER_SLOT;
     long unproven = 0;
     if (rc == OMSLOG_OK && !empty) {
         struct walk *wk = walk_new(&wo, &sink);
-        rc = cli_drive(api, wk, err);
+        rc = cli_drive(api, wk, &c, err);
         unproven = walk_unproven(wk);
+        if (walk_keyset_failed(wk)) {
+            fprintf(stderr,
+                    "omslog: the server's answers to %s do not add up (an entry not "
+                    "below it, or rows left out): reading by page numbers instead\n",
+                    c.keyset_name);
+            wo.keyset = false;
+            cli_caps_mark(api, cfg, CAPS_ID_LT, CAPS_LIAR);
+        }
         walk_free(wk);
     }
     if (rc == OMSLOG_OK && c.liar) {
@@ -743,11 +885,13 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
         c.rescan = true;
         wo.first_page = o->page > 0 ? o->page : 1; /* a seek's page was of the filtered pages */
         struct walk *wk = walk_new(&wo, &sink);
-        rc = cli_drive(api, wk, err);
+        rc = cli_drive(api, wk, &c, err);
         unproven += walk_unproven(wk);
         walk_free(wk);
     }
     cli_write_held(&c);
+    if (c.have_prefetch)
+        api_result_free(&c.prefetch);
     free(c.printed);
     filter_free(&c.pushed);
     caps_push_free(&plan);

@@ -35,6 +35,7 @@
 #define CONFIG_CACHE_BYTES_MIN (1L << 20)
 #define CONFIG_CACHE_BYTES_MAX (1L << 40)
 #define CONFIG_PARALLEL_MAX 64
+#define CONFIG_BIG_SCAN_PAGES_MAX 1000000000L
 #define CONFIG_VERBOSE_MAX 3
 /* max_response: below a page of a few entries nothing works; above 1 GiB one
  * response alone outgrows what a terminal program should hold. */
@@ -81,6 +82,8 @@ static const struct config_key config_keys[] = {
      CONFIG_CACHE_BYTES_MAX},
     {"follow", CONFIG_KIND_LONG, offsetof(struct config, follow_s), 1, CONFIG_SECONDS_MAX},
     {"parallel", CONFIG_KIND_LONG, offsetof(struct config, parallel), 1, CONFIG_PARALLEL_MAX},
+    {"big_scan_pages", CONFIG_KIND_LONG, offsetof(struct config, big_scan_pages), 0,
+     CONFIG_BIG_SCAN_PAGES_MAX},
     {"insecure", CONFIG_KIND_BOOL, offsetof(struct config, insecure), 0, 0},
     {"utc", CONFIG_KIND_BOOL, offsetof(struct config, utc), 0, 0},
     {"color", CONFIG_KIND_BOOL_INVERTED, offsetof(struct config, no_color), 0, 0},
@@ -102,6 +105,19 @@ static const struct {
     {"true", true},   {"yes", true}, {"on", true},   {"1", true},
     {"false", false}, {"no", false}, {"off", false}, {"0", false},
 };
+
+#define CONFIG_PARAM_PREFIX "param."
+
+/* "param.level__gte": the filter parameter it renames; -1 for another key,
+ * -2 for a param. key naming no parameter. */
+static int config_param_key(const char *key)
+{
+    size_t n = strlen(CONFIG_PARAM_PREFIX);
+    if (strncmp(key, CONFIG_PARAM_PREFIX, n) != 0)
+        return -1;
+    int p = caps_param_find(key + n, strlen(key + n));
+    return p >= 0 ? p : -2;
+}
 
 static const struct config_key *config_key_find(const char *name)
 {
@@ -141,6 +157,7 @@ void config_defaults(struct config *c)
     c->parallel = CONFIG_DEFAULT_PARALLEL;
     c->max_response = CONFIG_DEFAULT_MAX_RESPONSE;
     c->retry_budget_s = CONFIG_DEFAULT_RETRY_BUDGET_S;
+    c->big_scan_pages = CONFIG_DEFAULT_BIG_SCAN_PAGES;
     c->insecure = false;
     c->utc = false;
     c->no_color = false;
@@ -161,6 +178,8 @@ void config_free(struct config *c)
     config_replace(&c->profile, NULL);
     config_replace(&c->default_profile, NULL);
     config_replace(&c->file_url, NULL);
+    for (size_t i = 0; i < CAPS_N_PARAMS; i++)
+        config_replace(&c->param_names[i], NULL);
     for (size_t i = 0; i < c->n_profiles; i++) {
         free(c->profiles[i].name);
         free(c->profiles[i].url);
@@ -432,12 +451,38 @@ static int config_set_tls_file(struct config *c, const struct config_key *k, con
     return OMSLOG_OK;
 }
 
+/* param.NAME = SERVER_NAME: what the server calls a filter parameter. */
+static int config_set_param_name(struct config *c, const char *key, const char *value,
+                                 const char *source, struct omslog_error *err)
+{
+    char q[CONFIG_QUOTE_BUF];
+    int p = config_param_key(key);
+    if (p < 0) {
+        config_quote(key + strlen(CONFIG_PARAM_PREFIX), q, sizeof q);
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "%s: \"%s\" is not a filter parameter omslog knows (e.g. level__gte, "
+                         "app_name, id__lt, created_at__gte) (from %s)",
+                         "param", q, source);
+    }
+    if (!value || !caps_name_valid(value)) {
+        config_quote(value ? value : "", q, sizeof q);
+        return error_set(err, OMSLOG_ERR_CONFIG,
+                         "%s: \"%s\" is not a parameter name (letters, digits, '_', '-', '.', "
+                         "at most %d) (from %s)",
+                         key, q, CAPS_NAME_MAX - 1, source);
+    }
+    config_replace(&c->param_names[p], xstrdup(value));
+    return OMSLOG_OK;
+}
+
 int config_set(struct config *c, const char *key, const char *value, const char *source,
                struct omslog_error *err)
 {
     char q[CONFIG_QUOTE_BUF];
     if (!source)
         source = "?";
+    if (config_param_key(key) != -1)
+        return config_set_param_name(c, key, value, source, err);
     const struct config_key *k = config_key_find(key);
     if (!k) {
         config_quote(key, q, sizeof q);
@@ -616,7 +661,7 @@ static int config_collect(struct config_parse *ps, const char *k, const char *v,
                          "false)",
                          ps->path, ps->lineno, q);
     }
-    if (!config_key_find(k)) {
+    if (!config_key_find(k) && config_param_key(k) == -1) {
         config_quote(k, q, sizeof q);
         return error_set(err, OMSLOG_ERR_CONFIG, "config %s line %zu: unknown key \"%s\"",
                          ps->path, ps->lineno, q);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "omslog/util.h"
 
@@ -40,6 +41,7 @@
 #define HTTP_STATUS_BAD_REQUEST 400
 #define HTTP_STATUS_UNAUTHORIZED 401
 #define HTTP_STATUS_PROXY_AUTH 407
+#define HTTP_STATUS_INTERNAL_ERROR 500
 #define HTTP_STATUS_BAD_GATEWAY 502
 #define HTTP_STATUS_UNAVAILABLE 503
 #define HTTP_STATUS_GATEWAY_TIMEOUT 504
@@ -68,6 +70,7 @@ struct http_req {
     bool too_large;    /* the write callback refused the body */
     char *probe_url;   /* the plain-http probe after a failed handshake (http_tls_failure) */
     bool headers_seen; /* a status line arrived in this attempt */
+    long level;        /* transfers running when this attempt started, itself included */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -84,6 +87,8 @@ struct http_client {
     size_t n_active, n_done;
     long running;
     long connections;
+    struct http_aimd aimd; /* the adaptive limit on running (max_parallel > 0) */
+    int64_t hold_until_ms; /* a Retry-After: nothing starts before it */
     int next_id;
     CURL *idle[HTTP_IDLE_EASY_MAX];
     size_t n_idle;
@@ -265,6 +270,111 @@ static char *resolve_location(const char *base, const char *location)
     return ret;
 }
 
+/* ---- the adaptive limit and Retry-After (pure) ------------------------- */
+
+void http_aimd_init(struct http_aimd *a, long ceiling)
+{
+    memset(a, 0, sizeof *a);
+    a->ceiling = a->limit = a->cap = ceiling > 0 ? ceiling : 1;
+    a->decreased_ms = INT64_MIN;
+}
+
+static double aimd_median(const struct http_aimd *a)
+{
+    double v[HTTP_AIMD_SAMPLES];
+    size_t n = a->n_recent;
+    memcpy(v, a->recent, n * sizeof *v);
+    for (size_t i = 1; i < n; i++) /* insertion sort: a handful of values */
+        for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Halve the limit (not below 1, not above cap), unless the reply's request
+ * was already running when it last went down: a burst of refusals answers
+ * one load, and counts once. */
+static void aimd_decrease(struct http_aimd *a, int64_t started_ms, int64_t now)
+{
+    if (started_ms < a->decreased_ms) {
+        if (a->limit > a->cap)
+            a->limit = a->cap;
+        return;
+    }
+    long half = a->limit / 2 > 0 ? a->limit / 2 : 1;
+    a->limit = half < a->cap ? half : a->cap;
+    a->decreased_ms = now;
+    a->good = 0;
+    a->n_recent = a->next = 0;
+}
+
+/* A good reply's time: whether the recent median has climbed well above the
+ * baseline (a sustained climb, not one slow reply). */
+static bool aimd_slow(struct http_aimd *a, double seconds)
+{
+    a->recent[a->next] = seconds;
+    a->next = (a->next + 1) % HTTP_AIMD_SAMPLES;
+    if (a->n_recent < HTTP_AIMD_SAMPLES)
+        a->n_recent++;
+    if (a->n_recent < HTTP_AIMD_SAMPLES)
+        return false;
+    double m = aimd_median(a);
+    if (a->baseline <= 0 || m < a->baseline)
+        a->baseline = m;
+    bool slow = m > HTTP_AIMD_SLOW_FACTOR * a->baseline && m - a->baseline > HTTP_AIMD_SLOW_MIN_S;
+    if (slow && a->limit <= 1) {
+        a->baseline = m; /* slow on its own: one request at a time cannot be gentler */
+        return false;
+    }
+    return slow;
+}
+
+long http_aimd_reply(struct http_aimd *a, long status, double seconds, int64_t started_ms,
+                     long level, int64_t now)
+{
+    if (status == HTTP_STATUS_TOO_MANY_REQUESTS || status == HTTP_STATUS_UNAVAILABLE) {
+        if (level > 0 && level - 1 < a->cap)
+            a->cap = level - 1 > 0 ? level - 1 : 1;
+        a->held = 0;
+        aimd_decrease(a, started_ms, now);
+        return a->limit;
+    }
+    if (status <= 0 || status >= HTTP_STATUS_INTERNAL_ERROR)
+        return a->limit;
+    if (aimd_slow(a, seconds)) {
+        aimd_decrease(a, started_ms, now);
+        return a->limit;
+    }
+    if (a->cap < a->ceiling && ++a->held >= HTTP_AIMD_CAP_REPLIES)
+        a->cap = a->ceiling; /* long enough: the server may take more again */
+    if (++a->good < a->limit)
+        return a->limit;
+    a->good = 0;
+    if (a->limit < a->cap)
+        a->limit++;
+    return a->limit;
+}
+
+long http_retry_after_parse(const char *value, int64_t now_s)
+{
+    int64_t v;
+    if (!value)
+        return -1;
+    if (parse_int64(value, &v) == 0)
+        return v >= 0 && v <= LONG_MAX ? (long)v : -1;
+    /* Every HTTP-date form starts with the day's name ("Wed, 21 Oct 2015
+     * 07:28:00 GMT"); curl_getdate reads all three. */
+    if (!((*value >= 'A' && *value <= 'Z') || (*value >= 'a' && *value <= 'z')))
+        return -1;
+    time_t t = curl_getdate(value, NULL);
+    if (t == (time_t)-1)
+        return -1;
+    int64_t d = (int64_t)t - now_s;
+    return d <= 0 ? 0 : d > LONG_MAX ? LONG_MAX : (long)d;
+}
+
 /* ---- results and request bookkeeping ---------------------------------- */
 
 static void result_clear_headers(struct http_result *r)
@@ -436,10 +546,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
     } else if (ascii_casecmp(name, "Location") == 0) {
         slot = &r->location;
     } else if (ascii_casecmp(name, "Retry-After") == 0) {
-        int64_t v;
-        /* Only the delay-seconds form; an HTTP-date counts as absent. */
-        bool ok = parse_int64(value, &v) == 0 && v >= 0 && v <= LONG_MAX;
-        r->retry_after_s = ok ? (long)v : -1;
+        r->retry_after_s = http_retry_after_parse(value, (int64_t)time(NULL));
     }
     if (slot) {
         free(*slot);
@@ -587,6 +694,7 @@ static bool req_start(struct http_client *c, struct http_req *q)
         goto fail;
     q->state = REQ_RUNNING;
     c->running++;
+    q->level = c->running;
     q->attempt_ms = now_ms();
     if (q->res->attempts == 0)
         q->first_attempt_ms = q->attempt_ms;
@@ -603,7 +711,7 @@ fail:
 
 static bool slot_free(const struct http_client *c)
 {
-    return c->opt.max_parallel <= 0 || c->running < c->opt.max_parallel;
+    return c->opt.max_parallel <= 0 || c->running < c->aimd.limit;
 }
 
 /* Start every waiting request that is due, in submission order, while slots
@@ -612,6 +720,8 @@ static int start_due(struct http_client *c)
 {
     int n = 0;
     int64_t now = now_ms();
+    if (now < c->hold_until_ms)
+        return 0;
     struct http_req *q = c->active;
     while (q && slot_free(c)) {
         struct http_req *next = q->next; /* q may move to the done queue */
@@ -690,6 +800,22 @@ static bool schedule_retry(struct http_client *c, struct http_req *q, long delay
     return true;
 }
 
+/* Feed the reply to the in-flight limit's controller. */
+static void http_adapt(struct http_client *c, const struct http_req *q)
+{
+    if (c->opt.max_parallel <= 0)
+        return;
+    long before = c->aimd.limit;
+    int64_t now = now_ms();
+    double secs = (double)(now - q->attempt_ms) / HTTP_MS_PER_S;
+    long after = http_aimd_reply(&c->aimd, q->res->status, secs, q->attempt_ms, q->level, now);
+    if (after != before && c->opt.verbose)
+        fprintf(c->opt.verbose,
+                "omslog: %ld in %.3f s from %s: at most %ld requests in flight "
+                "(was %ld)\n",
+                q->res->status, secs, q->res->url, after, before);
+}
+
 static bool is_redirect(long status)
 {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -729,7 +855,9 @@ static void on_response(struct http_client *c, struct http_req *q)
         q->not_before_ms = now_ms();
         return;
     }
-    if (st == HTTP_STATUS_TOO_MANY_REQUESTS) {
+    http_adapt(c, q);
+    if (st == HTTP_STATUS_TOO_MANY_REQUESTS ||
+        (st == HTTP_STATUS_UNAVAILABLE && r->retry_after_s >= 0)) {
         if (r->retry_after_s > c->opt.max_retry_after_s || !can_retry(c, q)) {
             req_finish(c, q);
             return;
@@ -740,10 +868,17 @@ static void on_response(struct http_client *c, struct http_req *q)
             delay = r->retry_after_s > HTTP_MAX_DELAY_MS / HTTP_MS_PER_S
                         ? HTTP_MAX_DELAY_MS
                         : r->retry_after_s * HTTP_MS_PER_S;
+        bool limited = st == HTTP_STATUS_TOO_MANY_REQUESTS;
         char words[HTTP_ORIGIN_TEXT_MAX + 64];
-        origin_words(q, "rate limited by", " (429)", words, sizeof words);
-        if (!schedule_retry(c, q, delay, "429", words))
+        origin_words(q, limited ? "rate limited by" : "server error from",
+                     limited ? " (429)" : " (503)", words, sizeof words);
+        if (!schedule_retry(c, q, delay, limited ? "429" : "503", words)) {
             req_finish(c, q);
+            return;
+        }
+        /* The server asked everyone to wait, not just this request. */
+        if (r->retry_after_s >= 0 && q->not_before_ms > c->hold_until_ms)
+            c->hold_until_ms = q->not_before_ms;
         return;
     }
     if ((st == HTTP_STATUS_BAD_GATEWAY || st == HTTP_STATUS_UNAVAILABLE ||
@@ -1160,6 +1295,7 @@ struct http_client *http_client_new(const struct http_options *o, struct omslog_
     c->opt.max_body = o->max_body ? o->max_body : HTTP_DEFAULT_MAX_BODY;
     c->opt.retry_budget_ms = positive_or(o->retry_budget_ms, HTTP_DEFAULT_RETRY_BUDGET_MS);
     c->opt.max_parallel = o->max_parallel > 0 ? o->max_parallel : 0;
+    http_aimd_init(&c->aimd, c->opt.max_parallel);
     c->next_id = 1;
     return c;
 }
@@ -1282,7 +1418,8 @@ int http_wait(struct http_client *c, const int *extra_fds, int n_extra, int time
         for (const struct http_req *q = c->active; q; q = q->next) {
             if (q->state != REQ_WAITING)
                 continue;
-            int64_t due = q->not_before_ms > now ? q->not_before_ms - now : 0;
+            int64_t at = q->not_before_ms > c->hold_until_ms ? q->not_before_ms : c->hold_until_ms;
+            int64_t due = at > now ? at - now : 0;
             if (due < t)
                 t = (long)due;
         }
@@ -1347,6 +1484,11 @@ struct http_result *http_next_result(struct http_client *c)
 size_t http_pending(const struct http_client *c)
 {
     return c->n_active + c->n_done;
+}
+
+long http_in_flight_limit(const struct http_client *c)
+{
+    return c->opt.max_parallel > 0 ? c->aimd.limit : 0;
 }
 
 long http_connections_opened(const struct http_client *c)

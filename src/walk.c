@@ -48,6 +48,29 @@ struct walk_span walk_place(struct walk_pager *pg, long page, const struct log_p
     return sp;
 }
 
+#define WALK_S_PER_MIN 60.0
+#define WALK_S_PER_H 3600.0
+/* Below this many seconds (minutes) a time is said in seconds (minutes). */
+#define WALK_SAY_S_BELOW 90.0
+#define WALK_SAY_MIN_BELOW 90.0
+
+void walk_cost_text(struct buf *out, long pages, double pages_per_s)
+{
+    buf_printf(out, "%ld page%s, ", pages, pages == 1 ? "" : "s");
+    if (!(pages_per_s > 0)) {
+        buf_appends(out, "time not known yet");
+        return;
+    }
+    double s = (double)pages / pages_per_s;
+    if (s < WALK_SAY_S_BELOW)
+        buf_printf(out, "about %.0f s", s < 1 ? 1 : s);
+    else if (s / WALK_S_PER_MIN < WALK_SAY_MIN_BELOW)
+        buf_printf(out, "about %.0f min", s / WALK_S_PER_MIN);
+    else
+        buf_printf(out, "about %.1f h", s / WALK_S_PER_H);
+    buf_printf(out, " at %.1f pages/s", pages_per_s);
+}
+
 bool walk_page_gone(long page, const struct omslog_error *err)
 {
     return err && err->status == OMSLOG_ERR_NOT_FOUND && page > 1;
@@ -82,8 +105,24 @@ struct walk_mark {
     long seq;           /* of the page that told */
 };
 
+/* Keyset mode (walk.h): the window being read is pages head..next-1 of
+ * the entries below anchor, in the same ring as the page walk's pages. */
+struct walk_keyset {
+    bool on, failed;
+    bool anchored;   /* false: the first page, asked without id__lt */
+    int64_t anchor;  /* id__lt of the window */
+    long window;     /* pages a window may span */
+    int64_t count;   /* the window's count, as foreseen or told; -1: unknown */
+    bool again;      /* the window is asked again after a count that did not fit */
+    int64_t seen;    /* entries of the window's pages handed out so far */
+    long pages_done; /* pages handed out in all (progress) */
+    int64_t total;   /* the log's count by the first page (progress) */
+};
+
 struct walk {
     struct walk_sink sink;
+    struct walk_keyset ks;
+    int64_t handed_entries;
     struct walk_pager pager;
     bool one_page;
     struct walk_slot *ring;
@@ -146,7 +185,8 @@ static void walk_end(struct walk *w, const struct omslog_error *e)
 static bool submit(struct walk *w, long page, struct walk_slot *s)
 {
     struct omslog_error e = {0};
-    int t = w->sink.request(w->sink.ctx, page, &e);
+    int t = w->ks.on && w->ks.anchored ? w->sink.request_below(w->sink.ctx, w->ks.anchor, page, &e)
+                                       : w->sink.request(w->sink.ctx, page, &e);
     if (t < 0) {
         if (e.status == OMSLOG_OK)
             error_set(&e, OMSLOG_ERR_INTERNAL, "cannot request page %ld", page);
@@ -187,6 +227,9 @@ struct walk *walk_new(const struct walk_opts *o, const struct walk_sink *sink)
     w->cap = o->max_pages > 0 ? o->max_pages : 1;
     w->ring = xcalloc((size_t)w->cap, sizeof *w->ring);
     w->head = w->next = o->first_page > 0 ? o->first_page : 1;
+    w->ks.on = o->keyset && sink->request_below && w->head == 1 && !o->one_page;
+    w->ks.window = o->window > 0 && o->window < w->cap ? o->window : w->cap;
+    w->ks.count = -1;
     return w;
 }
 
@@ -207,6 +250,11 @@ bool walk_done(const struct walk *w)
 long walk_unproven(const struct walk *w)
 {
     return w->unproven;
+}
+
+bool walk_keyset_failed(const struct walk *w)
+{
+    return w->ks.failed;
 }
 
 /* Whether a page whose first entry is at position top by its own count
@@ -328,6 +376,7 @@ static bool hand_out(struct walk *w, const struct log_page *p, struct walk_span 
             continue; /* seen already: the log grew and shifted it here */
         w->mark.last_id = e->id;
         w->mark.have = true;
+        w->handed_entries++;
         if (!w->sink.entry(w->sink.ctx, e))
             return false;
     }
@@ -401,9 +450,142 @@ static void take_page(struct walk *w, struct walk_slot *s, bool is_reread, long 
         walk_end(w, NULL);
 }
 
+/* ---- keyset mode ---- */
+
+/* Pages of the current window: the first page alone until the window's
+ * count is known. */
+static long ks_window_pages(const struct walk *w)
+{
+    if (!w->ks.anchored || w->ks.count < 0)
+        return 1;
+    long n = walk_pages_for(w->ks.count, w->pager.size > 0 ? w->pager.size : 1);
+    if (n > w->ks.window)
+        n = w->ks.window;
+    return n < 1 ? 1 : n;
+}
+
+/* Read on below the last id handed out: count its entries (-1: unknown). */
+static void ks_new_window(struct walk *w, int64_t anchor, int64_t count, bool again)
+{
+    drop_all(w);
+    w->ks.anchored = true;
+    w->ks.anchor = anchor;
+    w->ks.count = count;
+    w->ks.again = again;
+    w->ks.seen = 0;
+    w->head = w->next = 1;
+}
+
+/* The server sent an entry at or above the anchor, or counts that do not add
+ * up even when asked again (rows left out, or the log purged meanwhile):
+ * id__lt cannot be trusted. Go on by page numbers from the page that should hold the last
+ * entry handed out; the page walk proves (or re-reads) its way from there. */
+static void ks_fail(struct walk *w)
+{
+    drop_all(w);
+    w->ks.on = false;
+    w->ks.failed = true;
+    long size = w->pager.size > 0 ? w->pager.size : 1;
+    int64_t row = w->handed_entries > 0 ? w->handed_entries - 1 : 0;
+    w->mark.row = row;
+    w->mark.need_count = w->latest_count;
+    w->mark.need = w->latest_count - 1 - w->handed_entries;
+    w->head = w->next = walk_page_of_row(row, size);
+}
+
+static void ks_fill(struct walk *w)
+{
+    long pages = ks_window_pages(w);
+    while (!w->ended && w->next <= pages && w->next - w->head < w->cap) {
+        if (!submit(w, w->next, walk_slot(w, w->next)))
+            return;
+        w->next++;
+    }
+}
+
+/* The head page of the window arrived: hand it out, or ask again. */
+static void ks_take(struct walk *w, struct walk_slot *s)
+{
+    long page = w->head;
+    struct log_page *p = &s->page;
+    if (s->err.status != OMSLOG_OK) {
+        struct omslog_error e = s->err;
+        /* Gone: the window shrank (deletions); ask again below the mark. */
+        if (walk_page_gone(page, &e) && w->ks.anchored && w->mark.have && !w->ks.again &&
+            may_reread(w)) {
+            w->rereads++;
+            ks_new_window(w, w->mark.last_id, w->ks.count - w->ks.seen, true);
+        } else if (walk_page_gone(page, &e) && w->ks.anchored && w->mark.have) {
+            ks_fail(w);
+        } else {
+            walk_end(w, &e);
+        }
+        return;
+    }
+    for (size_t i = 0; w->ks.anchored && i < p->n; i++)
+        if (p->entries[i].id >= w->ks.anchor) {
+            ks_fail(w);
+            return;
+        }
+    if (w->ks.anchored && w->ks.count >= 0 && p->count != w->ks.count && w->mark.have) {
+        /* Rows came or went below the anchor (pages moved), or the server
+         * leaves some out: ask once more below the last id handed out,
+         * expecting what this count foresaw. */
+        if (w->ks.again || !may_reread(w)) {
+            ks_fail(w);
+            return;
+        }
+        w->rereads++;
+        ks_new_window(w, w->mark.last_id, w->ks.count - w->ks.seen, true);
+        return;
+    }
+    w->ks.again = false;
+    if (w->ks.count < 0)
+        w->ks.count = p->count;
+    if (!w->ks.anchored && w->ks.total == 0)
+        w->ks.total = p->count;
+    w->latest_count = p->count;
+    struct walk_span sp = walk_place(&w->pager, page, p);
+    bool more = hand_out(w, p, sp);
+    w->ks.seen += (int64_t)p->n;
+    w->ks.pages_done++;
+    w->handed_pages++;
+    if (w->sink.progress)
+        w->sink.progress(w->sink.ctx, w->ks.pages_done,
+                         w->pager.told ? walk_pages_for(w->ks.total, w->pager.size) : 0,
+                         &w->pager);
+    bool last = !p->next || sp.n == 0;
+    slot_drop(w, s);
+    w->head++;
+    if (!more || last || !w->mark.have) {
+        walk_end(w, NULL);
+        return;
+    }
+    if (w->head > ks_window_pages(w)) {
+        /* The window is done: the next starts below its last entry, with
+         * the entries left by this window's count (checked when it comes). */
+        int64_t left = w->ks.count - w->ks.seen;
+        ks_new_window(w, w->mark.last_id, left > 0 ? left : -1, false);
+    }
+}
+
+static void ks_advance(struct walk *w)
+{
+    while (!w->ended && w->ks.on) {
+        ks_fill(w);
+        if (w->ended)
+            return;
+        struct walk_slot *s = walk_slot(w, w->head);
+        if (w->head >= w->next || !s->done)
+            return;
+        ks_take(w, s);
+    }
+}
+
 /* Take every page that is next in turn, requesting more as room allows. */
 static void advance(struct walk *w)
 {
+    ks_advance(w);
     while (!w->ended) {
         fill(w);
         if (w->ended)

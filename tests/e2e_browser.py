@@ -1401,6 +1401,74 @@ def t_open_export(server, b):
     check(sanitized_binary(BIN) or rss * 1024 < size / 2,
           "RSS %d kB, the export %d kB" % (rss, size // 1024))
     check(not api_requests(server), "the server was asked nothing")
+def t_big_scan_asks_first(server, b):
+    """A filter the server cannot run on a log of 2,000 pages: the browser
+    asks before reading them (pages, time), reads nothing while it asks or
+    after a no, shows the scan's progress after a yes, and Esc stops it."""
+    b.ready()
+
+    def settled():
+        n = len(api_requests(server))
+        time.sleep(QUICK)
+        while len(api_requests(server)) != n:
+            n = len(api_requests(server))
+            time.sleep(QUICK)
+        return n
+
+    b.keys("4")
+    s = b.wait(r"scan 1,?9\d\d pages, (about [\d.]+ (s|min|h) at [\d.]+ pages/s|time not known "
+               r"yet)\? \(y/n\)", "the question with the cost")
+    n = settled()
+    time.sleep(1.0)
+    check(len(api_requests(server)) == n, "nothing read while the question is open", s)
+    b.keys("n")
+    b.wait(r"not scanned", "no: not scanned")
+    time.sleep(1.0)
+    check(len(api_requests(server)) == n, "nothing read after no")
+    b.keys("0")
+    b.wait(lambda s: "filter:" not in s.split("\n")[0] and re.search(r"row \d+ of 20,000", s),
+           "0 clears the filter")
+    b.keys("4")
+    b.wait(r"\(y/n\)", "asked again for a new filter")
+    b.keys("y")
+    b.wait(r"scanned [1-9]\d?%", "progress after yes")
+    b.keys("Escape")
+    s = b.wait(r"scan stopped at \d+%", "Esc stops the scan")
+    n = settled()
+    time.sleep(1.0)
+    check(len(api_requests(server)) == n, "nothing read after Esc", b.screen())
+    check(re.search(r"scanned \d+%", b.screen()), "the view says it is partial", b.screen())
+
+
+def small_scan_config():
+    """An XDG_CONFIG_HOME whose config says big_scan_pages = 100."""
+    d = tempfile.mkdtemp(prefix="omslog-e2e-conf-")
+    os.mkdir(os.path.join(d, "omslog"))
+    path = os.path.join(d, "omslog", "config")
+    with open(path, "w") as f:
+        f.write("big_scan_pages = 100\n")
+    os.chmod(path, 0o600)
+    return d
+
+
+def t_long_find_asks_before_reading_on(server, b):
+    """A search with no match on a 300-page log: after 100 pages (the
+    configured big_scan_pages) it asks before reading on; no stops it and
+    nothing more is read; a new search asks again and y finds the end."""
+    b.ready()
+    b.keys("/")
+    b.type("zzqq-no-such-text")
+    b.keys("Enter")
+    b.wait(r"no match yet: read on, 1\d\d pages, (about|time)", "the question after 100 pages")
+    b.keys("n")
+    b.wait(r"search stopped", "no stops the search")
+    n = len(api_requests(server))
+    time.sleep(1.0)
+    check(len(api_requests(server)) <= n + 4, "nothing more read after no", b.screen())
+    b.keys("n")  # search next: a new find, asked again
+    b.wait(r"no match yet: read on", "asked again")
+    b.keys("y")
+    b.wait(r"no match below", "y reads to the end")
 
 
 TESTS = [
@@ -1448,12 +1516,14 @@ TESTS = [
     (t_production_header, {}, {"deferred": True}),
     (t_plain_profile_header, {}, {"deferred": True}),
     (t_open_export, {}, {"cwd": None, "export": OPEN_COUNT, "args": ["open", OPEN_FILE]}),
+    (t_big_scan_asks_first, {"count": 20000}, {}),
+    (t_long_find_asks_before_reading_on, {}, {"env": {"XDG_CONFIG_HOME": small_scan_config()}}),
 ]
 
 
 def run_case(fn, server_opts, browser_opts, size):
     """fn(server, browser) with a fresh mock and omslog in tmux at size."""
-    server = MockServer(count=3000, token=TOKEN, **server_opts).start()
+    server = MockServer(token=TOKEN, **dict({"count": 3000}, **server_opts)).start()
     b = None
     opts = dict(browser_opts)
     if "cwd" in opts:

@@ -935,6 +935,108 @@ def test_pushdown_probes_remembered_per_origin():
         rc, _, err, reqs = push_run(s, f, cache)
         assert rc == 0 and probes(reqs), err
 
+
+def test_pushdown_under_a_configured_parameter_name():
+    """A server that calls level__gte min_level (and ignores level__gte):
+    `param.level__gte = min_level` in the config makes omslog probe and use
+    that name; the output equals the full scan's."""
+    class MinLevel(Hooks):
+        sent = []  # the paths as omslog sent them (the mock records them rewritten)
+
+        def respond(self, mock, req, answer):
+            self.sent.append(req["path"])
+            path = req["path"].replace("level__gte=", "unknown_x=")
+            return answer(dict(req, path=path.replace("min_level=", "level__gte=")))
+
+    cfg = os.path.join(tempfile.mkdtemp(prefix="params-", dir=TMP), "config")
+    with open(cfg, "w") as f:
+        f.write("param.level__gte = min_level\n")
+    os.chmod(cfg, 0o600)
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="full", hooks=MinLevel()) as s:
+        rc, want, err, scan = push_run(s, ["--level", "error", "--server-filter", "off"])
+        assert rc == 0 and want, err
+        rc, got, err, reqs = push_run(s, ["--level", "error", "-v"])
+        assert rc == 0 and got == want, err
+        assert "using min_level=" not in err and "using level__in=" in err, err
+        del MinLevel.sent[:]
+        rc, got, err, reqs = push_run(s, ["--config", cfg, "--level", "error", "-v"])
+        assert rc == 0 and got == want, err
+        assert "using min_level=40" in err, err
+        assert not any("level__gte=" in p for p in MinLevel.sent), MinLevel.sent
+        assert len(reqs) < len(scan) / 2, (len(reqs), len(scan))
+
+
+
+def test_keyset_paging_where_id_lt_is_honoured():
+    """list --all on a long log: where id__lt is honoured, pages are asked in
+    windows below the last id written (no page number beyond 2 x parallel);
+    where it is not, or where it leaves rows out, by page numbers. The
+    output is the same every time."""
+    def deep(reqs):
+        return [p for p in reqs if "page=" in p and int(p.split("page=")[1].split("&")[0]) > 8]
+
+    want = None
+    for lookups, liars, keyset in (("none", "", False), ("id__lt", "", True),
+                                   ("full", "", True), ("full", "id__lt:drop", False)):
+        with MockServer(count=3000, token=TOKEN, lookups=lookups, liars=liars) as s:
+            if want is None:
+                want = list(s.store.ids())
+            rc, got, err, reqs = push_run(s, ["-v"])
+            assert rc == 0 and got == want, (lookups, liars, err[-1500:])
+            below = [p for p in reqs if "id__lt=" in p and "id__lt=0" not in p]
+            if keyset:
+                assert "pages are read below the last id written" in err, err[-1500:]
+                assert not deep(reqs), (lookups, deep(reqs)[:5])
+                assert len(below) > 250, len(below)
+            else:
+                assert len(deep(reqs)) > 250, (lookups, liars, len(deep(reqs)))
+            if liars:
+                assert "reading by page numbers instead" in err, err[-1500:]
+
+
+
+def test_big_scan_states_its_cost_on_a_terminal_only():
+    """list --all over a long log without server filtering: on a terminal,
+    stderr says what reading every page costs (pages, time at the measured
+    rate) and shows progress; piped, neither (no noise in a log file)."""
+    import pty
+    with MockServer(count=12000, token=TOKEN) as s:
+        want = list(s.store.ids())
+        env = omslog_env(TMP, TOKEN, {"COLUMNS": "100", "XDG_CACHE_HOME":
+                                      tempfile.mkdtemp(prefix="caps-", dir=TMP)})
+        master, slave = pty.openpty()
+        chunks = []
+
+        def drain():
+            while True:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    return
+                if not data:
+                    return
+                chunks.append(data)
+
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        p = subprocess.run([BIN, "--url", s.url, "list", "--all", "--format", "jsonl"],
+                           stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
+                           env=env, timeout=scaled(120))
+        os.close(slave)
+        reader.join(scaled(10))
+        os.close(master)
+        tty = b"".join(chunks).decode("utf-8", "replace")
+        assert p.returncode == 0, tty[-2000:]
+        assert [r["id"] for r in jsonl(p.stdout.decode())] == want
+        assert "reading every page (no server filtering): 11" in tty, tty[:2000]
+        assert "pages/s to go" in tty and "page 1200 of 1200" in tty, tty[-2000:]
+        rc, out, err = run(["--url", s.url, "list", "--all", "--format", "jsonl"])
+        expect(rc, "ok", out, err)
+        assert [r["id"] for r in jsonl(out)] == want
+        assert "reading every page" not in err and "\r" not in err and "page 1" not in err, \
+            err[:2000]
+
+
 def main():
     suite = Suite().collect(globals(), "test_", by_name=True)
     return suite.main(sys.argv[1:], around=shared_server, executable=BIN)
@@ -1376,6 +1478,41 @@ def test_open_refuses_what_is_not_an_export_before_the_terminal():
             assert "2 bad lines skipped (lines 3, 6): line 3: not JSON" in err, err
         else:
             assert "bad line" not in err, err
+# ---------------------------------------------------------------- a polite client
+
+def busy_run(status, retry_date):
+    """`list --all --parallel 8` against a server that refuses (status, with a
+    Retry-After) what arrives while more than 3 requests are being answered."""
+    above = 3
+    with MockServer(count=600, token=TOKEN, delay=0.03, busy_above=above, busy_status=status,
+                    busy_retry_after=2 if retry_date else 1, busy_retry_date=retry_date) as s:
+        rc, out, err = run(["--url", s.url, "--parallel", "8", "-v", "list", "--all"])
+        expect(rc, "ok", out, err)
+        ids = [r["id"] for r in jsonl(out)]
+        assert ids == list(s.store.ids()), "output differs from the log"
+        arrivals = list(s.arrivals)
+    first = next(i for i, (_, _, refused) in enumerate(arrivals) if refused)
+    assert max(n for _, n, _ in arrivals[:first + 1]) > above, arrivals[:first + 1]
+    assert "at most" in err and "requests in flight" in err, err[-2000:]
+    # The eight of the first burst have all arrived by then; after them the
+    # client keeps to what the server takes.
+    settled = arrivals[first + 8:]
+    assert len(settled) > 40, len(settled)
+    assert max(n for _, n, _ in settled) <= above, [n for _, n, _ in settled]
+    assert not any(refused for _, _, refused in settled), settled
+    # Retry-After held every request, not just the refused ones: nothing new
+    # arrived in the second after the first refusal once the burst was in.
+    t_refused = arrivals[first][0]
+    held = [t - t_refused for t, _, _ in arrivals if 0.5 < t - t_refused < 0.95]
+    assert not held, held
+
+
+def test_parallel_backs_off_on_429_and_honours_retry_after():
+    busy_run(429, False)
+
+
+def test_parallel_backs_off_on_503_with_an_http_date():
+    busy_run(503, True)
 
 
 if __name__ == "__main__":

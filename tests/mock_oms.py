@@ -60,6 +60,7 @@ import zlib
 from collections import deque, namedtuple
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
@@ -99,6 +100,11 @@ OPTIONS = [
     ("fail_status", 503, "status for --fail-5xx"),
     ("flaky_5xx", 0.0, "this fraction of requests fail with 502 or 503 (seeded)"),
     ("rate_limit", 0, "the next N authenticated requests get 429 with Retry-After: 1"),
+    ("busy_above", 0, "an API request arriving while more than N are being answered (itself "
+     "included) gets busy_status at once (0: off); srv.arrivals records each arrival"),
+    ("busy_status", 429, "the status of a busy reply: 429 (throttled) or 503"),
+    ("busy_retry_after", 1, "the busy reply's Retry-After in seconds (-1: none)"),
+    ("busy_retry_date", False, "send the busy reply's Retry-After as an HTTP-date"),
     ("malformed", False, "200 responses carry invalid JSON"),
     ("truncated_json", False, "200 responses carry the first half of their JSON (well framed)"),
     ("html_error", False, "every request gets nginx's 502 HTML page"),
@@ -1152,6 +1158,10 @@ class MockServer:
         self.connections = 0                 # accepted so far (keep-alive tests count them)
         self.open = set()
         self.entry_cache = {}
+        # busy_above: API requests being answered now, and (monotonic time, in flight at
+        # arrival, refused) for each arrival, in order.
+        self.in_flight = 0
+        self.arrivals = []
         self.httpd = None
         self.port, self.url = None, None
         self.reset_state()
@@ -1288,6 +1298,35 @@ class MockServer:
         with self.lock:
             o = dict(self.opts)
         self.record(req, o["log_file"])
+        if o["busy_above"] > 0 and urlsplit(raw_path).path.startswith(API_PATH):
+            return self.answer_busy(req, o)
+        return self.answer_recorded(req, o)
+
+    def answer_busy(self, req, o):
+        """busy_above: refuse what arrives above the limit, count the rest while answered."""
+        with self.lock:
+            self.in_flight += 1
+            refused = self.in_flight > o["busy_above"]
+            self.arrivals.append((time.monotonic(), self.in_flight, refused))
+        try:
+            if not refused:
+                return self.answer_recorded(req, o)
+            extra = []
+            if o["busy_retry_after"] >= 0:
+                secs = o["busy_retry_after"]
+                extra.append(("Retry-After", formatdate(time.time() + secs, usegmt=True)
+                              if o["busy_retry_date"] else str(secs)))
+            r = error_reply(503) if o["busy_status"] == 503 else json_reply(
+                o["busy_status"], {"detail": "Request was throttled."})
+            return r._replace(headers=list(r.headers) + extra)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def answer_recorded(self, req, o):
+        method, raw_path, headers = req["method"], req["path"], req["headers"]
+        split = urlsplit(raw_path)
+        path = unquote(split.path)
         handler = self.handler
         r = handler(req) if handler else None
         if r is not None:

@@ -323,6 +323,96 @@ static void test_client_only_parts_never_pushed(void **state)
     filter_free(&pf);
     caps_push_free(&p);
     filter_free(&f);
+static void test_names_configured_and_second_spelling(void **state)
+{
+    (void)state;
+    struct caps c = {0};
+    char *names[CAPS_N_PARAMS] = {0};
+    names[CAPS_LEVEL_GTE] = "min_level";
+    caps_use_names(&c, names);
+    assert_string_equal(caps_param_name(&c, CAPS_LEVEL_GTE), "min_level");
+    assert_string_equal(caps_param_name(&c, CAPS_APP), "app_name");
+    assert_int_equal(caps_param_find("id__lt", 6), CAPS_ID_LT);
+    assert_int_equal(caps_param_find("id__lt", 5), -1);
+
+    /* The plan and the twin send the configured name. */
+    c.v[CAPS_LEVEL_GTE] = CAPS_HONOURED;
+    c.v[CAPS_LEVEL_LTE] = CAPS_HONOURED;
+    struct filter f;
+    filter_init(&f);
+    f.min_level = 40;
+    struct caps_push p;
+    caps_push_plan(&c, &f, &p);
+    assert_int_equal(p.n_used, 1);
+    assert_string_equal(p.keys[0], "min_level");
+    assert_string_equal(p.values[0], "40");
+    caps_push_free(&p);
+    filter_free(&f);
+
+    /* The cache remembers the name a verdict is for; configuring another
+     * name (or none) forgets the verdict. */
+    struct buf b = {0};
+    c.probed_at = 1700000000;
+    caps_format(&c, &b);
+    assert_non_null(strstr(b.data, "level__gte=min_level honoured\n"));
+    struct caps back;
+    assert_true(caps_parse(b.data, b.len, &back));
+    buf_free(&b);
+    assert_string_equal(caps_param_name(&back, CAPS_LEVEL_GTE), "min_level");
+    caps_use_names(&back, names);
+    assert_int_equal(back.v[CAPS_LEVEL_GTE], CAPS_HONOURED);
+    names[CAPS_LEVEL_GTE] = "level_min";
+    caps_use_names(&back, names);
+    assert_int_equal(back.v[CAPS_LEVEL_GTE], CAPS_UNKNOWN);
+    assert_string_equal(caps_param_name(&back, CAPS_LEVEL_GTE), "level_min");
+    names[CAPS_LEVEL_GTE] = NULL;
+    back.v[CAPS_LEVEL_GTE] = CAPS_HONOURED;
+    caps_use_names(&back, names);
+    assert_int_equal(back.v[CAPS_LEVEL_GTE], CAPS_UNKNOWN);
+    assert_string_equal(caps_param_name(&back, CAPS_LEVEL_GTE), "level__gte");
+    assert_int_equal(back.v[CAPS_LEVEL_LTE], CAPS_HONOURED); /* the others stay */
+
+    /* created_date__gte is asked only after created_at__gte was ignored,
+     * once, and never when a name is configured. */
+    struct caps d = {0};
+    caps_use_names(&d, NULL);
+    assert_false(caps_try_alt(&d, CAPS_CREATED_GTE)); /* not probed yet */
+    d.v[CAPS_CREATED_GTE] = CAPS_HONOURED;
+    assert_false(caps_try_alt(&d, CAPS_CREATED_GTE));
+    d.v[CAPS_CREATED_GTE] = CAPS_IGNORED;
+    assert_true(caps_try_alt(&d, CAPS_CREATED_GTE));
+    assert_int_equal(d.v[CAPS_CREATED_GTE], CAPS_UNKNOWN);
+    assert_string_equal(caps_param_name(&d, CAPS_CREATED_GTE), "created_date__gte");
+    d.v[CAPS_CREATED_GTE] = CAPS_IGNORED;
+    assert_false(caps_try_alt(&d, CAPS_CREATED_GTE)); /* both ignored: done */
+    d.v[CAPS_LEVEL_GTE] = CAPS_IGNORED;
+    assert_false(caps_try_alt(&d, CAPS_LEVEL_GTE)); /* no second spelling */
+    /* The probed spelling survives a reload without configuration. */
+    d.v[CAPS_CREATED_GTE] = CAPS_HONOURED;
+    d.probed_at = 1700000000;
+    caps_format(&d, &b);
+    assert_true(caps_parse(b.data, b.len, &back));
+    buf_free(&b);
+    caps_use_names(&back, NULL);
+    assert_int_equal(back.v[CAPS_CREATED_GTE], CAPS_HONOURED);
+    assert_string_equal(caps_param_name(&back, CAPS_CREATED_GTE), "created_date__gte");
+    char *cfg[CAPS_N_PARAMS] = {0};
+    cfg[CAPS_CREATED_LT] = "created__lt";
+    struct caps e = {0};
+    caps_use_names(&e, cfg);
+    e.v[CAPS_CREATED_LT] = CAPS_IGNORED;
+    assert_false(caps_try_alt(&e, CAPS_CREATED_LT)); /* configured: never swapped */
+
+    static const char *const bad[] = {
+        "omslog-caps 1\nprobed_at 5\nlevel__gte= honoured\n",
+        "omslog-caps 1\nprobed_at 5\nlevel__gte=a&b honoured\n",
+        "omslog-caps 1\nprobed_at 5\nnope=x honoured\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(caps_parse(bad[i], strlen(bad[i]), &back));
+    assert_false(caps_name_valid(""));
+    assert_false(caps_name_valid("a b"));
+    assert_true(caps_name_valid("filter.level-min_2"));
 }
 
 int main(void)
@@ -333,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_sample_catches_liars),
         cmocka_unit_test(test_cache_round_trip_and_expiry),
         cmocka_unit_test(test_client_only_parts_never_pushed),
+        cmocka_unit_test(test_names_configured_and_second_spelling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1067,6 +1067,46 @@ static void test_profile_for_url(void **state)
     config_free(&c);
 }
 
+static void test_param_names(void **state)
+{
+    (void)state;
+    struct config c;
+    struct omslog_error err;
+    config_defaults(&c);
+    assert_int_equal(load_text(&c,
+                               "param.level__gte = min_level\n"
+                               "param.created_at__gte = \"created__gte\"\n",
+                               &err),
+                     OMSLOG_OK);
+    assert_string_equal(c.param_names[CAPS_LEVEL_GTE], "min_level");
+    assert_string_equal(c.param_names[CAPS_CREATED_GTE], "created__gte");
+    assert_null(c.param_names[CAPS_APP]);
+    /* A flag-like later setting wins; config_free releases them (ASan). */
+    assert_int_equal(config_set(&c, "param.level__gte", "lvl_min", "test", &err), OMSLOG_OK);
+    assert_string_equal(c.param_names[CAPS_LEVEL_GTE], "lvl_min");
+    config_free(&c);
+
+    config_defaults(&c);
+    assert_int_equal(load_text(&c, "param.level__gt = x\n", &err), OMSLOG_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "line 1"));
+    assert_non_null(strstr(err.msg, "level__gt"));
+    assert_non_null(strstr(err.msg, "not a filter parameter"));
+    assert_int_equal(load_text(&c, "param.app_name = app name\n", &err), OMSLOG_ERR_CONFIG);
+    assert_non_null(strstr(err.msg, "not a parameter name"));
+    assert_int_equal(load_text(&c, "param.app_name =\n", &err), OMSLOG_ERR_CONFIG);
+    assert_int_equal(load_text(&c, "param. = x\n", &err), OMSLOG_ERR_CONFIG);
+    /* In a profile section: applied with that profile only. */
+    assert_int_equal(load_text(&c, "[profile a]\nparam.id__lt = before\n", &err), OMSLOG_OK);
+    assert_null(c.param_names[CAPS_ID_LT]);
+    config_free(&c);
+    config_defaults(&c);
+    config_choose_profile(&c, "a", fake_getenv);
+    fake_env_set(0, NULL);
+    assert_int_equal(load_text(&c, "[profile a]\nparam.id__lt = before\n", &err), OMSLOG_OK);
+    assert_string_equal(c.param_names[CAPS_ID_LT], "before");
+    config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1074,6 +1114,7 @@ int main(void)
         cmocka_unit_test(test_profile_pairing),
         cmocka_unit_test(test_profile_sections),
         cmocka_unit_test(test_profile_for_url),
+        cmocka_unit_test(test_param_names),
         cmocka_unit_test(test_precedence_file_env_flags),
         cmocka_unit_test(test_env_empty_is_unset),
         cmocka_unit_test(test_env_no_color_and_token_file),

@@ -1525,6 +1525,93 @@ static void test_verbose_lines_without_token(void **state)
     free(text);
 }
 
+/* ---- the adaptive limit and Retry-After (pure) ---- */
+
+static void test_aimd_halves_on_refusal_once_per_burst(void **state)
+{
+    (void)state;
+    struct http_aimd a;
+    http_aimd_init(&a, 8);
+    assert_int_equal(a.limit, 8);
+    /* Eight started at t=0 (levels 1..8); the server refuses above 3. */
+    assert_int_equal(http_aimd_reply(&a, 429, 0.01, 0, 4, 10), 3);
+    /* The rest of the same burst: no further halving, the cap stays 3. */
+    for (long level = 5; level <= 8; level++)
+        assert_int_equal(http_aimd_reply(&a, 503, 0.01, 0, level, 11), 3);
+    /* A refusal of a request started after the decrease halves again. */
+    assert_int_equal(http_aimd_reply(&a, 429, 0.01, 20, 3, 30), 1);
+    assert_int_equal(http_aimd_reply(&a, 429, 0.01, 40, 1, 50), 1); /* min 1 */
+}
+
+static void test_aimd_recovers_one_per_window_up_to_the_cap(void **state)
+{
+    (void)state;
+    struct http_aimd a;
+    http_aimd_init(&a, 8);
+    http_aimd_reply(&a, 429, 0.01, 0, 4, 1); /* limit 3, cap 3 */
+    http_aimd_reply(&a, 429, 0.01, 2, 3, 3); /* limit 1, cap 2 */
+    assert_int_equal(a.limit, 1);
+    int64_t t = 10;
+    assert_int_equal(http_aimd_reply(&a, 200, 0.01, t, 1, t), 2); /* a window of 1 */
+    assert_int_equal(http_aimd_reply(&a, 200, 0.01, t, 1, t), 2);
+    assert_int_equal(http_aimd_reply(&a, 200, 0.01, t, 1, t), 2); /* at the cap */
+    /* Errors other than refusals neither count nor decrease. */
+    assert_int_equal(http_aimd_reply(&a, 500, 0.01, t, 1, t), 2);
+    assert_int_equal(http_aimd_reply(&a, 0, 0.01, t, 1, t), 2);
+    /* The cap holds for HTTP_AIMD_CAP_REPLIES good replies (however small
+     * the windows), then lifts and growth resumes, up to the ceiling. */
+    for (int i = 0; i < HTTP_AIMD_CAP_REPLIES - 10; i++)
+        assert_int_equal(http_aimd_reply(&a, 200, 0.01, t, 1, t), 2);
+    for (int i = 0; i < 100; i++)
+        http_aimd_reply(&a, 200, 0.01, t, 1, t);
+    assert_int_equal(a.limit, 8);
+}
+
+static void test_aimd_sustained_slowness_halves_one_slow_reply_does_not(void **state)
+{
+    (void)state;
+    struct http_aimd a;
+    http_aimd_init(&a, 8);
+    int64_t t = 0;
+    for (int i = 0; i < 2 * HTTP_AIMD_SAMPLES; i++)
+        http_aimd_reply(&a, 200, 0.1, t, 1, t);
+    assert_int_equal(a.limit, 8);
+    assert_int_equal(http_aimd_reply(&a, 200, 5.0, t, 1, t), 8); /* one stalled page */
+    long limit = 8;
+    int slow = 0;
+    while (limit == 8 && slow < HTTP_AIMD_SAMPLES) {
+        t += 10;
+        limit = http_aimd_reply(&a, 200, 0.5, t, 1, t);
+        slow++;
+    }
+    assert_int_equal(limit, 4);
+    assert_true(slow > HTTP_AIMD_SAMPLES / 2 - 1); /* once the median climbed */
+    /* A climb too small to matter (under HTTP_AIMD_SLOW_MIN_S) does nothing. */
+    struct http_aimd b;
+    http_aimd_init(&b, 4);
+    for (int i = 0; i < 4 * HTTP_AIMD_SAMPLES; i++)
+        http_aimd_reply(&b, 200, i < HTTP_AIMD_SAMPLES ? 0.002 : 0.02, 0, 1, 0);
+    assert_int_equal(b.limit, 4);
+}
+
+static void test_retry_after_parse(void **state)
+{
+    (void)state;
+    const int64_t now = 1445412480; /* Wed, 21 Oct 2015 07:28:00 GMT */
+    assert_int_equal(http_retry_after_parse("0", now), 0);
+    assert_int_equal(http_retry_after_parse("120", now), 120);
+    assert_int_equal(http_retry_after_parse("-1", now), -1);
+    assert_int_equal(http_retry_after_parse("soon", now), -1);
+    assert_int_equal(http_retry_after_parse("", now), -1);
+    assert_int_equal(http_retry_after_parse("1.5", now), -1);
+    assert_int_equal(http_retry_after_parse(NULL, now), -1);
+    assert_int_equal(http_retry_after_parse("Wed, 21 Oct 2015 07:28:30 GMT", now), 30);
+    /* RFC 850 and asctime forms too; a date in the past is "now". */
+    assert_int_equal(http_retry_after_parse("Wednesday, 21-Oct-15 07:29:00 GMT", now), 60);
+    assert_int_equal(http_retry_after_parse("Wed Oct 21 07:28:05 2015", now), 5);
+    assert_int_equal(http_retry_after_parse("Tue, 20 Oct 2015 07:28:00 GMT", now), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1565,6 +1652,10 @@ int main(void)
         cmocka_unit_test(test_wait_on_extra_fd),
         cmocka_unit_test(test_wait_on_several_extra_fds),
         cmocka_unit_test(test_verbose_lines_without_token),
+        cmocka_unit_test(test_aimd_halves_on_refusal_once_per_burst),
+        cmocka_unit_test(test_aimd_recovers_one_per_window_up_to_the_cap),
+        cmocka_unit_test(test_aimd_sustained_slowness_halves_one_slow_reply_does_not),
+        cmocka_unit_test(test_retry_after_parse),
     };
     if (read_time_scale() != 0)
         return 1;

@@ -137,6 +137,11 @@ struct scenario {
     long first_page;
     bool one_page;
     long limit;
+    bool id_lt_ignored;  /* keyset runs: the server ignores id__lt */
+    bool id_lt_drops;    /* keyset runs: under id__lt, ids divisible by 7 left out (count too) */
+    bool keyset_whole;   /* keyset runs: status OK, every survivor, maybe all proven (growth
+                          * and deletions above the anchor move no page of a window) */
+    long keyset_emitted; /* keyset runs: entries expected when not emitted (0: the same) */
     /* expected */
     int status;
     long emitted; /* EVERY_SURVIVOR, SOME or how many */
@@ -154,7 +159,12 @@ struct fake {
     struct {
         int ticket;
         long page;
+        int64_t before; /* id__lt, INT64_MAX: none */
     } q[QUEUE_MAX];
+    bool keyset;         /* run the walk in keyset mode */
+    long max_page;       /* the deepest page number asked for */
+    long below_requests; /* requests with id__lt */
+    bool keyset_failed;  /* the walk went back to page numbers */
     size_t nq;
     int next_ticket;
     long requests, answers;
@@ -204,7 +214,8 @@ static void fake_change(struct fake *f)
 }
 
 /* The answer to page, as a DRF server gives it. */
-static bool fake_page(struct fake *f, long page, struct log_page *p, struct omslog_error *err)
+static bool fake_page(struct fake *f, long page, int64_t before, struct log_page *p,
+                      struct omslog_error *err)
 {
     const struct scenario *sc = f->sc;
     f->answers++;
@@ -214,25 +225,43 @@ static bool fake_page(struct fake *f, long page, struct log_page *p, struct omsl
         error_set(err, OMSLOG_ERR_SERVER, "server error 500");
         return false;
     }
+    /* id__lt: the entries below before, paged as the whole log is. */
+    size_t below = 0;
+    while (!sc->id_lt_ignored && below < f->n && f->ids[below] >= before)
+        below++;
+    int64_t *ids = f->ids + below;
+    size_t n = f->n - below;
+    int64_t *kept = NULL;
+    if (sc->id_lt_drops && before != INT64_MAX) {
+        kept = xcalloc(n + 1, sizeof *kept);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] % 7 != 0)
+                kept[k++] = ids[i];
+        ids = kept;
+        n = k;
+    }
     size_t first = (size_t)(page - 1) * (size_t)sc->size;
-    if (page > 1 && first >= f->n) {
+    if (page > 1 && first >= n) {
         error_set(err, OMSLOG_ERR_NOT_FOUND, "page %ld is past the end (404: Invalid page.)",
                   page);
+        free(kept);
         return false;
     }
-    size_t end = first + (size_t)sc->size > f->n ? f->n : first + (size_t)sc->size;
+    size_t end = first + (size_t)sc->size > n ? n : first + (size_t)sc->size;
     if (sc->repeat_last && page > 1)
         first--;
-    p->count = sc->claim ? sc->claim : (int64_t)f->n;
-    p->next = end < f->n || sc->claim ? xstrdup("http://x/?page=next") : NULL;
+    p->count = sc->claim ? sc->claim : (int64_t)n;
+    p->next = end < n || sc->claim ? xstrdup("http://x/?page=next") : NULL;
     p->n = end - first;
     p->entries = xcalloc(p->n ? p->n : 1, sizeof *p->entries);
     for (size_t i = 0; i < p->n; i++)
-        p->entries[i].id = f->ids[first + i];
+        p->entries[i].id = ids[first + i];
+    free(kept);
     return true;
 }
 
-static int fake_request(void *ctx, long page, struct omslog_error *err)
+static int fake_request_below(void *ctx, int64_t before, long page, struct omslog_error *err)
 {
     struct fake *f = ctx;
     if ((long)f->nq >= f->sc->room)
@@ -242,10 +271,19 @@ static int fake_request(void *ctx, long page, struct omslog_error *err)
         return -1;
     }
     assert_true(page >= 1);
+    if (page > f->max_page)
+        f->max_page = page;
+    f->below_requests += before != INT64_MAX;
     f->q[f->nq].ticket = ++f->next_ticket;
     f->q[f->nq].page = page;
+    f->q[f->nq].before = before;
     f->nq++;
     return f->next_ticket;
+}
+
+static int fake_request(void *ctx, long page, struct omslog_error *err)
+{
+    return fake_request_below(ctx, INT64_MAX, page, err);
 }
 
 static void fake_cancel(void *ctx, int ticket)
@@ -291,8 +329,11 @@ static int run_walk(struct fake *f, long *unproven)
     struct walk_opts o = {.first_page = sc->first_page ? sc->first_page : 1,
                           .one_page = sc->one_page,
                           .page_size = sc->asked,
-                          .max_pages = sc->room * 5};
-    struct walk_sink sink = {f, fake_request, fake_cancel, fake_entry, fake_progress};
+                          .max_pages = sc->room * 5,
+                          .keyset = f->keyset,
+                          .window = sc->room * 2};
+    struct walk_sink sink = {f,          fake_request,  fake_cancel,
+                             fake_entry, fake_progress, fake_request_below};
     struct walk *w = walk_new(&o, &sink);
     struct omslog_error err = {0};
     int rc = walk_start(w, &err);
@@ -302,42 +343,65 @@ static int run_walk(struct fake *f, long *unproven)
         size_t at = sc->lifo ? f->nq - 1 : 0;
         int ticket = f->q[at].ticket;
         long page = f->q[at].page;
+        int64_t before = f->q[at].before;
         memmove(&f->q[at], &f->q[at + 1], (f->nq - at - 1) * sizeof f->q[0]);
         f->nq--;
         struct log_page p;
         struct omslog_error perr = {0};
-        fake_page(f, page, &p, &perr);
+        fake_page(f, page, before, &p, &perr);
         rc = walk_feed(w, ticket, &p, &perr, &err);
         log_page_free(&p);
     }
     assert_int_equal(f->nq, 0); /* nothing left in flight */
     *unproven = walk_unproven(w);
+    f->keyset_failed = walk_keyset_failed(w);
     walk_free(w);
     return rc;
 }
 
-static void check_scenario(const struct scenario *sc)
+static void check_scenario(const struct scenario *sc, bool keyset)
 {
     struct fake f;
     fake_init(&f, sc);
+    f.keyset = keyset;
     long unproven = 0;
     int rc = run_walk(&f, &unproven);
-    if (rc != sc->status)
-        fail_msg("%s: status %d, expected %d", sc->name, rc, sc->status);
+    int want = keyset && sc->keyset_whole ? OMSLOG_OK : sc->status;
+    long emitted = keyset && sc->keyset_whole ? EVERY_SURVIVOR : sc->emitted;
+    if (keyset && sc->keyset_emitted)
+        emitted = sc->keyset_emitted;
+    if (rc != want)
+        fail_msg("%s%s: status %d, expected %d", sc->name, keyset ? " (keyset)" : "", rc, want);
     for (size_t i = 1; i < f.n_out; i++)
         if (f.out[i] >= f.out[i - 1])
             fail_msg("%s: id %lld after %lld (a duplicate or out of order)", sc->name,
                      (long long)f.out[i], (long long)f.out[i - 1]);
-    if (sc->emitted >= 0 && (long)f.n_out != sc->emitted)
-        fail_msg("%s: %zu entries, expected %ld", sc->name, f.n_out, sc->emitted);
-    if (sc->emitted == EVERY_SURVIVOR)
+    if (emitted >= 0 && (long)f.n_out != emitted)
+        fail_msg("%s%s: %zu entries, expected %ld", sc->name, keyset ? " (keyset)" : "", f.n_out,
+                 emitted);
+    if (emitted == EVERY_SURVIVOR)
         for (size_t i = 0; i < f.n_start; i++)
             if (has_id(f.ids, f.n, f.start_ids[i]) && !has_id(f.out, f.n_out, f.start_ids[i]))
                 fail_msg("%s: id %lld skipped", sc->name, (long long)f.start_ids[i]);
-    if (unproven < sc->unproven_min || unproven > sc->unproven_max)
+    long unproven_min = keyset && sc->keyset_whole ? 0 : sc->unproven_min;
+    if (unproven < unproven_min || unproven > sc->unproven_max)
         fail_msg("%s: %ld pages unproven", sc->name, unproven);
-    if (sc->requests_max && f.requests > sc->requests_max)
-        fail_msg("%s: %ld requests", sc->name, f.requests);
+    /* Keyset may spend a few requests more finding out that counts moved
+     * (the window asked again, then the way back to page numbers). */
+    long requests_max = sc->requests_max + (keyset && sc->requests_max ? 3 : 0);
+    if (sc->requests_max && f.requests > requests_max)
+        fail_msg("%s%s: %ld requests", sc->name, keyset ? " (keyset)" : "", f.requests);
+    /* Keyset: no page number beyond the window, however long the log (a
+     * server ignoring id__lt sends the walk back to page numbers). */
+    if (keyset && (sc->id_lt_ignored || sc->id_lt_drops) != f.keyset_failed && !sc->purge &&
+        !sc->delete_middle && !sc->claim)
+        fail_msg("%s (keyset): keyset failed %d", sc->name, f.keyset_failed);
+    if (keyset && !f.keyset_failed && sc->first_page <= 1 && !sc->one_page &&
+        f.max_page > sc->room * 2)
+        fail_msg("%s (keyset): page %ld asked", sc->name, f.max_page);
+    if (keyset && !sc->id_lt_ignored && sc->first_page <= 1 && !sc->one_page &&
+        f.n_out > (size_t)sc->size * 3 && f.below_requests == 0)
+        fail_msg("%s (keyset): no request with id__lt", sc->name);
     fake_free(&f);
 }
 
@@ -379,7 +443,8 @@ static const struct scenario scenarios[] = {
      .grow = 5,
      .status = OMSLOG_ERR_TIMEOUT,
      .emitted = SOME,
-     .unproven_max = 1000},
+     .unproven_max = 1000,
+     .keyset_whole = true},
     {.name = "purge at the bottom",
      .count = 300,
      .size = 10,
@@ -421,7 +486,7 @@ static const struct scenario scenarios[] = {
      .status = OMSLOG_OK,
      .emitted = SOME,
      .unproven_min = 1,
-     .unproven_max = 1000},
+     .unproven_max = 1000}, /* keyset: counts that never fit send it back to pages */
     {.name = "count near INT64_MAX",
      .count = 30,
      .size = 10,
@@ -475,14 +540,45 @@ static const struct scenario scenarios[] = {
      .room = 1,
      .refuse_at = 4,
      .status = OMSLOG_ERR_ORIGIN,
-     .emitted = 20}, /* asked for page 4 before page 3's turn */
+     .emitted = 20,         /* asked for page 4 before page 3's turn */
+     .keyset_emitted = 30}, /* one page at a time: 3 handed out before the 4th request */
+    {.name = "a long log, growing",
+     .count = 2000,
+     .size = 10,
+     .room = 4,
+     .lifo = true,
+     .grow = 1,
+     .status = OMSLOG_OK,
+     .emitted = EVERY_SURVIVOR},
+    {.name = "id__lt leaves rows out: caught by the counts",
+     .count = 300,
+     .size = 10,
+     .room = 3,
+     .id_lt_drops = true,
+     .status = OMSLOG_OK,
+     .emitted = 300},
+    {.name = "id__lt ignored: by page numbers after all",
+     .count = 300,
+     .size = 10,
+     .room = 3,
+     .id_lt_ignored = true,
+     .status = OMSLOG_OK,
+     .emitted = 300},
 };
 
 static void test_scenarios(void **state)
 {
     (void)state;
     for (size_t i = 0; i < ARRAY_LEN(scenarios); i++)
-        check_scenario(&scenarios[i]);
+        check_scenario(&scenarios[i], false);
+}
+
+/* The same table walked by keyset (id__lt windows): the same entries. */
+static void test_scenarios_keyset(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(scenarios); i++)
+        check_scenario(&scenarios[i], true);
 }
 
 /* `list --all` against a server claiming count = INT64_MAX reported its
@@ -508,7 +604,7 @@ static void test_unknown_ticket_is_ignored(void **state)
     struct fake f;
     fake_init(&f, &sc);
     struct walk_opts o = {.first_page = 1, .max_pages = 5};
-    struct walk_sink sink = {&f, fake_request, fake_cancel, fake_entry, NULL};
+    struct walk_sink sink = {&f, fake_request, fake_cancel, fake_entry, NULL, NULL};
     struct walk *w = walk_new(&o, &sink);
     assert_int_equal(walk_start(w, NULL), OMSLOG_OK);
     assert_int_equal(f.nq, 1);
@@ -522,6 +618,28 @@ static void test_unknown_ticket_is_ignored(void **state)
     fake_free(&f);
 }
 
+static void test_cost_text(void **state)
+{
+    (void)state;
+    static const struct {
+        long pages;
+        double rate;
+        const char *text;
+    } t[] = {
+        {3000, 12.5, "3000 pages, about 4 min at 12.5 pages/s"},
+        {1, 40, "1 page, about 1 s at 40.0 pages/s"},
+        {600, 10, "600 pages, about 60 s at 10.0 pages/s"},
+        {100000, 10, "100000 pages, about 2.8 h at 10.0 pages/s"},
+        {500, 0, "500 pages, time not known yet"},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(t); i++) {
+        struct buf b = {0};
+        walk_cost_text(&b, t[i].pages, t[i].rate);
+        assert_string_equal(buf_str(&b), t[i].text);
+        buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -530,6 +648,8 @@ int main(void)
         cmocka_unit_test(test_place),
         cmocka_unit_test(test_page_gone),
         cmocka_unit_test(test_scenarios),
+        cmocka_unit_test(test_scenarios_keyset),
+        cmocka_unit_test(test_cost_text),
         cmocka_unit_test(test_progress_page_count_near_int64_max),
         cmocka_unit_test(test_unknown_ticket_is_ignored),
     };

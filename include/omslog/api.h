@@ -63,7 +63,9 @@ int api_request_entry(struct api *a, int64_t id, struct omslog_error *err);
 /* Forget a request: no result will be delivered for it. */
 void api_cancel(struct api *a, int id);
 /* Requests that may start now without waiting for a slot (may be <= 0): the
- * one limit on requests in flight. More may be made; they wait their turn. */
+ * one limit on requests in flight, http's adaptive one (config `parallel` is
+ * its ceiling; it shrinks while the server refuses or slows down). More may
+ * be made; they wait their turn. */
 long api_room(const struct api *a);
 /* Where "waiting N s before retry" lines go (a terminal's stderr), or NULL. */
 void api_set_notice(struct api *a, FILE *notice);

@@ -16,7 +16,14 @@
  *   consistently hides rows the sample does not show cannot be caught
  *   without a scan.
  * - Caps are remembered per origin (caps_save / caps_load, a small text file
- *   with the verdicts and the time of the probe; never the token). */
+ *   with the verdicts and the time of the probe; never the token).
+ * - Names: each parameter has a default name (caps_name). A server that
+ *   spells one differently is configured with `param.DEFAULT = NAME`
+ *   (config.h), applied by caps_use_names; created_at__* has a second
+ *   spelling, created_date__* (caps_alt_name), probed only when the first is
+ *   ignored and not configured (caps_try_alt). Requests use caps_param_name;
+ *   the cache file remembers which name a verdict is for, and a verdict for
+ *   another name than the one configured now is forgotten. */
 #ifndef OMSLOG_CAPS_H
 #define OMSLOG_CAPS_H
 
@@ -63,14 +70,37 @@ enum caps_verdict {
 #define CAPS_LEVEL_IN_MAX 100
 /* Seconds a remembered probe is trusted. */
 #define CAPS_MAX_AGE_S (24L * 60 * 60)
+/* Longest parameter name (configured or probed), terminator included. */
+#define CAPS_NAME_MAX 64
 
 struct caps {
     enum caps_verdict v[CAPS_N_PARAMS];
-    int64_t probed_at; /* seconds since the epoch, 0: never */
+    /* The server's name for each parameter when not the default: ""
+     * means caps_name's. The verdict is for this name. */
+    char name[CAPS_N_PARAMS][CAPS_NAME_MAX];
+    bool configured[CAPS_N_PARAMS]; /* the name came from the config: never swapped */
+    int64_t probed_at;              /* seconds since the epoch, 0: never */
 };
 
-/* The query parameter's name ("level__gte"). */
+/* The query parameter's default name ("level__gte"). */
 const char *caps_name(enum caps_param p);
+/* The parameter whose default name is name[0..n), or -1. */
+int caps_param_find(const char *name, size_t n);
+/* Whether name can be sent as a query parameter name: 1..CAPS_NAME_MAX-1
+ * letters, digits, '_', '-' or '.'. */
+bool caps_name_valid(const char *name);
+/* The name to send for p: the configured or probed one, else the default. */
+const char *caps_param_name(const struct caps *c, enum caps_param p);
+/* The second spelling of p (created_date__gte for created_at__gte), or NULL. */
+const char *caps_alt_name(enum caps_param p);
+/* Apply the configured names (names[p] NULL or "": the default) after a
+ * load: a verdict for another name than the one now configured (or for an
+ * override no longer configured) is forgotten. */
+void caps_use_names(struct caps *c, char *const names[CAPS_N_PARAMS]);
+/* When p's name was ignored and p has a second spelling not tried yet nor
+ * configured: switch to it, verdict unknown, and return true (probe p
+ * again). */
+bool caps_try_alt(struct caps *c, enum caps_param p);
 const char *caps_verdict_name(enum caps_verdict v);
 /* The impossible value its probe sends: no entry can match it. */
 const char *caps_probe_value(enum caps_param p);
@@ -134,7 +164,8 @@ void caps_level_in_value(struct buf *out, int lo, int hi);
 bool caps_check_sample(const struct filter *f, const struct log_page *all,
                        const struct log_page *filtered, bool complete, const char **why);
 
-/* The cache file: "omslog-caps 1\nprobed_at N\nlevel__gte honoured\n...".
+/* The cache file: "omslog-caps 1\nprobed_at N\nlevel__gte honoured\n...", a
+ * parameter under another name as "created_at__gte=created_date__gte ...".
  * caps_parse fails (false) on anything else; a parsed file older than
  * max_age_s at now is also refused (expired). */
 void caps_format(const struct caps *c, struct buf *out);

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "omslog/caps.h"
 #include "omslog/error.h"
 
 #define CONFIG_DEFAULT_CONNECT_TIMEOUT_S 10
@@ -56,6 +57,10 @@
  * resets) before it fails: a Retry-After longer than what is left fails it at
  * once. Per request, so a long export is not bounded by it. */
 #define CONFIG_DEFAULT_RETRY_BUDGET_S 60
+/* Pages a client-side scan may read before the browser asks first (y/n,
+ * with the cost) and `list --all` on a terminal states the cost: 1000 pages
+ * of 100 is ~100,000 entries, a minute or so of a real server's time. */
+#define CONFIG_DEFAULT_BIG_SCAN_PAGES 1000
 
 /* Whether `list` lets the server filter (caps.h): where it proves it can
  * (auto), never (off), or must (require: an error where it cannot). */
@@ -95,11 +100,15 @@ struct config {
     long parallel;         /* pages in flight at once */
     long max_response;     /* bytes of one decoded response (CONFIG_DEFAULT_MAX_RESPONSE) */
     long retry_budget_s;   /* CONFIG_DEFAULT_RETRY_BUDGET_S */
+    long big_scan_pages;   /* CONFIG_DEFAULT_BIG_SCAN_PAGES; 0: never ask */
     bool insecure;         /* skip TLS verification */
     bool utc;              /* show times in UTC */
     bool no_color;
     int verbose;
     enum config_server_filter server_filter;
+    /* "param.level__gte = min_level": the server's name for a filter
+     * parameter (caps.h), by its default name; NULL: the default. */
+    char *param_names[CAPS_N_PARAMS];
     /* TLS (NULL: libcurl's defaults). Paths as given, "~/" expanded; ca_path
      * comes only from SSL_CERT_DIR (config_apply_tls_env). */
     char *ca_file;   /* CAs to trust (--cacert) */
@@ -150,16 +159,18 @@ int config_apply_env(struct config *c, const char *(*getenv_fn)(const char *),
 int config_apply_tls_env(struct config *c, const char *(*getenv_fn)(const char *));
 /* Set one key (the config file's names: url, token, token_file, page_size,
  * timeout, connect_timeout, low_speed_time, retries, retry_budget, max_response,
- * cache_pages, cache_bytes, follow, parallel, insecure, utc, color, verbose, server_filter,
- * ca_file, cert_file, key_file). source names where it came from ("--page-size", "OMSLOG_URL",
+ * cache_pages, cache_bytes, follow, parallel, big_scan_pages, insecure, utc, color, verbose,
+ * server_filter, ca_file, cert_file, key_file, and param.NAME for each filter parameter's
+ * default NAME, caps.h: its value the name this server uses, letters, digits,
+ * '_', '-', '.'). source names where it came from ("--page-size", "OMSLOG_URL",
  * "/path/config line 4") and ends up in error messages and, for token, in token_source.
  * Ranges: page_size 0..10000, timeout/connect_timeout/follow 1..86400, low_speed_time
- * 0..86400, retries 0..20, retry_budget 1..86400, max_response 64K..1G (bytes, or with a
- * K/M/G suffix, x1024), cache_pages 2..100000, cache_bytes 2^20..2^40, parallel 1..64,
- * verbose 0..3; server_filter auto/off/require; booleans take true/false/yes/no/on/off/1/0;
- * color=false sets no_color. token_file reads the file now ("~/" expanded) and sets token_source
- * to its path; ca_file and cert_file must be readable now, key_file also private (the token file
- * rule). A token value is never echoed in messages. */
+ * 0..86400, retries 0..20, retry_budget 1..86400, big_scan_pages 0..10^9, max_response
+ * 64K..1G (bytes, or with a K/M/G suffix, x1024), cache_pages 2..100000, cache_bytes 2^20..2^40,
+ * parallel 1..64, verbose 0..3; server_filter auto/off/require; booleans take
+ * true/false/yes/no/on/off/1/0; color=false sets no_color. token_file reads the file now ("~/"
+ * expanded) and sets token_source to its path; ca_file and cert_file must be readable now,
+ * key_file also private (the token file rule). A token value is never echoed in messages. */
 int config_set(struct config *c, const char *key, const char *value, const char *source,
                struct omslog_error *err);
 /* Read a token file: must be a regular file with no group/other permission

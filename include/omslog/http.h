@@ -13,8 +13,9 @@
  *   followed here (at most HTTP_MAX_REDIRECTS), one to another origin ends the
  *   request with HTTP_FAIL_ORIGIN, status = the 3xx, the target's origin in
  *   errmsg and the Location in location.
- * - Retries happen inside the client without blocking: 429 after Retry-After
- *   (integer seconds; values above max_retry_after_s fail at once), 502/503/504
+ * - Retries happen inside the client without blocking: 429 (and a 503 that
+ *   carries one) after Retry-After (seconds or an HTTP-date; values above
+ *   max_retry_after_s fail at once), other 502/503/504
  *   and connection resets after capped exponential backoff, up to
  *   1 + retries attempts, and only while the request's retry budget lasts
  *   (retry_budget_ms from its first attempt): a wait longer than what is left
@@ -22,6 +23,12 @@
  *   final outcome. A response that breaks HTTP framing (bad chunked encoding,
  *   a bad Content-Length or Content-Encoding, headers too large) is not a
  *   network fault: HTTP_FAIL_BAD_RESPONSE, never retried.
+ * - A Retry-After that is honoured holds every request of the client (one
+ *   origin): none starts before it, retries included.
+ * - max_parallel is a ceiling; the number of transfers allowed to run adapts
+ *   (struct http_aimd below): a 429 or 503, or reply times that climb well
+ *   above their baseline, halve it; each window of good replies adds one back.
+ *   http_in_flight_limit says where it stands (api_room builds on it).
  * - A body is decoded (gzip, br, ...) as it arrives and refused as soon as the
  *   decoded bytes pass max_body: HTTP_FAIL_TOO_LARGE, errmsg "response larger
  *   than 32 MiB".
@@ -45,6 +52,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "omslog/buf.h"
@@ -136,6 +144,50 @@ struct http_result {
     char errmsg[256];       /* transport error in words when failure != NONE */
 };
 
+/* The in-flight limit's controller (additive increase, multiplicative
+ * decrease), pure so it is unit-tested without a network:
+ * - a refusal (429, 503) halves the limit (min 1), at most once for the
+ *   requests that were already running when it last went down; and the level
+ *   the refused request started at (how many ran, itself included) minus one
+ *   becomes a cap the limit does not grow past until HTTP_AIMD_CAP_REPLIES
+ *   good replies came after the last refusal (counted in replies, not
+ *   windows, so a limit pushed down to 1 by slowness does not lift it in a
+ *   few replies): a server that refuses above N sees at most N after that;
+ * - a sustained climb (the median of the last HTTP_AIMD_SAMPLES reply times
+ *   above HTTP_AIMD_SLOW_FACTOR times the lowest such median seen, and by at
+ *   least HTTP_AIMD_SLOW_MIN_S) halves it too; one slow reply does not;
+ * - every `limit` good replies in a row (a window) add one, up to the ceiling.
+ * Other replies (500, transport failures) change nothing. */
+#define HTTP_AIMD_SAMPLES 8
+/* Well above: deep pages of a real DRF server take ~3x a one-entry probe
+ * (an OFFSET scan) without the server being in trouble. */
+#define HTTP_AIMD_SLOW_FACTOR 4.0
+#define HTTP_AIMD_SLOW_MIN_S 0.25
+#define HTTP_AIMD_CAP_REPLIES 256
+
+struct http_aimd {
+    long ceiling, limit;
+    long cap;             /* a refused level minus one; ceiling: none */
+    long good;            /* good replies since the last window ended */
+    long held;            /* good replies since the last refusal */
+    int64_t decreased_ms; /* when the limit last went down */
+    double recent[HTTP_AIMD_SAMPLES];
+    size_t n_recent, next;
+    double baseline; /* lowest median of a full window; 0: none yet */
+};
+
+void http_aimd_init(struct http_aimd *a, long ceiling);
+/* One reply: its HTTP status, the attempt's duration, when it started and
+ * the level it started at (0: unknown), at time now (ms, any monotonic
+ * clock). Returns the limit afterwards. */
+long http_aimd_reply(struct http_aimd *a, long status, double seconds, int64_t started_ms,
+                     long level, int64_t now);
+
+/* A Retry-After value in seconds from now_s (seconds since the epoch):
+ * delay-seconds, or an HTTP-date (a date in the past: 0). -1 when it is
+ * neither. */
+long http_retry_after_parse(const char *value, int64_t now_s);
+
 struct http_client;
 
 struct http_client *http_client_new(const struct http_options *o, struct omslog_error *err);
@@ -160,6 +212,9 @@ struct http_result *http_next_result(struct http_client *c);
 void http_result_free(struct http_result *r);
 /* Requests submitted and not yet handed out (including waiting retries). */
 size_t http_pending(const struct http_client *c);
+/* Transfers allowed to run at once now (the adaptive limit, <= max_parallel);
+ * 0: unlimited. */
+long http_in_flight_limit(const struct http_client *c);
 /* Number of TCP connections opened so far (for benchmarks and tests). */
 long http_connections_opened(const struct http_client *c);
 /* Where "waiting N s before retry" lines go from now on (options.notice). */

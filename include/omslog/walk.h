@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "omslog/buf.h"
 #include "omslog/entry.h"
 #include "omslog/error.h"
 
@@ -72,6 +73,11 @@ struct walk_span walk_place(struct walk_pager *pg, long page, const struct log_p
  * page": the log shrank below it since its number was chosen)? */
 bool walk_page_gone(long page, const struct omslog_error *err);
 
+/* What reading pages costs, for a person deciding whether to: "3000 pages,
+ * about 4 min at 12.5 pages/s" (pages_per_s <= 0: "3000 pages, time not
+ * known yet"). */
+void walk_cost_text(struct buf *out, long pages, double pages_per_s);
+
 /* ---- the walk ---- */
 
 struct walk_sink {
@@ -87,13 +93,27 @@ struct walk_sink {
     /* A page was handed out: its number, the pages the log has by the latest
      * count (0 while the page size is unknown), the page size. May be NULL. */
     void (*progress)(void *ctx, long page, long pages, const struct walk_pager *pg);
+    /* Keyset mode only: ask for page `page` of the entries older than
+     * before_id (id__lt=before_id), as request does. */
+    int (*request_below)(void *ctx, int64_t before_id, long page, struct omslog_error *err);
 };
 
+/* Keyset mode (keyset, with sink.request_below; first_page 1): where the
+ * server honours id__lt, pages are not asked by their number in the whole log
+ * but in windows: page 1 as usual, then pages 1..window of the entries older
+ * than the last id of the window before (id__lt), so no page number passes
+ * window however long the log, and entries arriving at the top move nothing.
+ * Within a window the count must stay as its first page told (else the window
+ * is asked again below the last id handed out); an entry not below the
+ * anchor means the server does not honour id__lt after all: the walk goes on
+ * by page numbers (walk_keyset_failed). */
 struct walk_opts {
     long first_page; /* 1-based */
     bool one_page;   /* that page only */
     long page_size;  /* asked of the server, 0: its default */
     long max_pages;  /* pages requested or held at once (memory bound), >= 1 */
+    bool keyset;     /* see above */
+    long window;     /* keyset: pages a window spans (0 or above max_pages: max_pages) */
 };
 
 struct walk;
@@ -113,5 +133,7 @@ int walk_feed(struct walk *w, int ticket, struct log_page *p, const struct omslo
 bool walk_done(const struct walk *w);
 /* Pages handed out without proof that no entry was skipped or repeated. */
 long walk_unproven(const struct walk *w);
+/* Keyset mode met an entry at or above its anchor and went on by pages. */
+bool walk_keyset_failed(const struct walk *w);
 
 #endif

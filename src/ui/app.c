@@ -338,6 +338,7 @@ void app_set_filter(struct app *a)
     else
         app_message(a, MSG_INFO, "showing all entries");
     buf_free(&d);
+    scan_gate_check(a);
 }
 
 /* ---- the app and & filters ---- */
@@ -461,6 +462,7 @@ static void app_progress_find(struct app *a)
     enum store_find_result r = store_find(a->store, a->find.from, a->find.dir, pred_find, a, &row);
     if (r == STORE_FIND_PENDING) {
         a->find.from = row - a->find.dir;
+        scan_gate_find(a, row);
         return;
     }
     a->find.active = false;
@@ -482,6 +484,7 @@ void app_start_find(struct app *a, enum find_kind kind, int dir)
     a->find.kind = kind;
     a->find.dir = dir;
     a->find.from = a->list.sel;
+    scan_gate_find_start(a);
     app_progress_find(a);
 }
 
@@ -490,7 +493,7 @@ void app_start_find(struct app *a, enum find_kind kind, int dir)
 static void time_jump_cancel(struct app *a)
 {
     if (a->tjump.req > 0)
-        api_cancel(a->api, a->tjump.req);
+        source_cancel(a, a->tjump.req);
     a->tjump.req = 0;
     a->tjump.seeking = a->tjump.waiting_scan = false;
 }
@@ -610,6 +613,8 @@ static void app_progress_locate(struct app *a)
  * `list` remembers, caps.h): the browser sends no probes of its own. */
 static const char *time_jump_lte(struct app *a)
 {
+    if (a->file)
+        return NULL;
     char origin[HTTP_ORIGIN_TEXT_MAX];
     http_origin_text(api_origin(a->api), origin, sizeof origin);
     char *path = caps_cache_path(origin, NULL);
@@ -617,7 +622,11 @@ static const char *time_jump_lte(struct app *a)
     bool ok = path && caps_load(path, &c) && caps_fresh(&c, (int64_t)time(NULL), CAPS_MAX_AGE_S) &&
               c.v[CAPS_CREATED_LTE] == CAPS_HONOURED;
     free(path);
-    return ok ? caps_name(CAPS_CREATED_LTE) : NULL;
+    if (!ok)
+        return NULL;
+    caps_use_names(&c, a->cfg->param_names);
+    snprintf(a->tjump.lte, sizeof a->tjump.lte, "%s", caps_param_name(&c, CAPS_CREATED_LTE));
+    return a->tjump.lte;
 }
 
 /* The time asked for, as the status line echoes it. */
@@ -708,7 +717,7 @@ static void time_jump_step(struct app *a)
         }
         struct url_param p = {q.param_key, q.param_value};
         struct omslog_error err = {0};
-        int id = api_request_page(a->api, q.page, q.size, &p, q.param_key ? 1 : 0, &err);
+        int id = source_request_page(a, q.page, q.size, &p, q.param_key ? 1 : 0, &err);
         if (id < 0) {
             seek_feed(&a->tjump.seek, NULL, &err);
             continue;
@@ -814,7 +823,7 @@ static void app_set_window(struct app *a)
 }
 
 /* Cancel the page requests the store hands back: all, or those of no use. */
-static void app_cancel_requests(struct app *a, bool all)
+void app_cancel_requests(struct app *a, bool all)
 {
     int ids[APP_MAX_WANTED];
     size_t n;
@@ -837,15 +846,17 @@ static void app_schedule(struct app *a)
     /* Pages the user scrolled away from make room for the ones now needed. */
     app_cancel_requests(a, false);
     long room = source_room(a);
-    if (room <= 0)
+    if (room <= 0 || scan_gate_holds(a))
         return;
     if (room > APP_MAX_WANTED)
         room = APP_MAX_WANTED;
     long pages[APP_MAX_WANTED];
     size_t n = store_wanted_pages(a->store, pages, (size_t)room);
+    if (n && !store_in_flight(a->store))
+        scan_gate_sent(a);
     for (size_t i = 0; i < n; i++) {
         struct omslog_error err = {0};
-        int id = source_request_page(a, pages[i], &err);
+        int id = source_request_page(a, pages[i], 0, NULL, 0, &err);
         if (id < 0) {
             store_page_failed(a->store, pages[i], &err);
             app_message(a, MSG_ERROR_PAGE, "%s", err.msg);
@@ -865,6 +876,7 @@ static void app_result(struct app *a, struct api_result *r)
     if (time_jump_result(a, r))
         return;
     if (r->err.status == OMSLOG_OK) {
+        scan_gate_page(a, &r->page);
         store_page_loaded(a->store, r->page_no, &r->page);
         app_anchor_selection(a);
         if (a->message_kind == MSG_ERROR_PAGE && store_failed_pages(a->store) == 0 &&
@@ -982,6 +994,8 @@ static unsigned browse_view_action(struct app *a, enum action act)
         a->focus_detail = true;
         break;
     case ACT_BACK:
+        if (scan_gate_stop(a))
+            break;
         if (a->find.active || a->jump.id || a->tjump.seeking || a->tjump.waiting_scan)
             app_message(a, MSG_INFO, "cancelled");
         a->find.active = false;

@@ -325,6 +325,7 @@ struct source_req {
     enum api_kind kind;
     long page;
     int64_t entry;
+    long size; /* rows a page */
 };
 struct source_queue {
     struct source_req req[SOURCE_QUEUE_MAX];
@@ -364,6 +365,17 @@ struct app {
     char message[OMSLOG_ERROR_MSG_MAX];
     enum message_kind message_kind;
 
+    struct {
+        bool asking;        /* the y/n question of a big scan is open */
+        bool stopped;       /* declined or stopped: the scan asks for nothing */
+        bool for_find;      /* the question is about a find (e, w, n, /), not a filter */
+        bool find_ok;       /* this find was allowed to read on */
+        int64_t find_start; /* the row this find started from */
+        long page_size;     /* entries of a full page, as seen */
+        long pages_loaded;  /* pages arrived, in busy_ms of requests in flight: the rate */
+        int64_t busy_ms, busy_since, last_ms;
+    } scan;
+
     bool follow;
     int64_t next_follow_ms;
     int64_t new_mark_id; /* entries above this id are new (follow mode) */
@@ -398,7 +410,8 @@ struct app {
         int req; /* the seek's request in flight, 0: none */
         long asked_size;
         struct log_time at;
-        int64_t id; /* the entry found */
+        int64_t id;              /* the entry found */
+        char lte[CAPS_NAME_MAX]; /* created_at__lte as the server calls it */
     } tjump;
 
     char *save_path; /* waiting for an overwrite confirmation */
@@ -435,7 +448,10 @@ void app_layout(struct app *a);
 
 /* source.c: the server or the file, behind one interface (see api.h) */
 long source_room(struct app *a);
-int source_request_page(struct app *a, long page, struct omslog_error *err);
+/* Page `page` of `size` rows (0: the configured size) with query params; a
+ * file cannot filter, so params there are refused. */
+int source_request_page(struct app *a, long page, long size, const struct url_param *params,
+                        size_t n, struct omslog_error *err);
 int source_request_entry(struct app *a, int64_t id, struct omslog_error *err);
 void source_cancel(struct app *a, int id);
 int source_wait(struct app *a, const int *fds, int n, int timeout_ms, bool *ready);
@@ -486,6 +502,18 @@ void summary_draw(struct app *a);
 unsigned summary_handle(struct app *a, const struct input *in);
 
 /* marks.c: m, M and the pane of marked entries */
+/* scan.c: a big client-side scan asks first (see there). */
+void scan_gate_check(struct app *a);            /* after the filter changed */
+bool scan_gate_holds(const struct app *a);      /* no page is to be asked for now */
+void scan_gate_answer(struct app *a, bool yes); /* the y/n answer (prompt.c) */
+bool scan_gate_stop(struct app *a);             /* Esc: true when it stopped a scan */
+void scan_gate_page(struct app *a, const struct log_page *p); /* a page arrived */
+void scan_gate_sent(struct app *a);              /* requests went out with none in flight */
+void scan_gate_find_start(struct app *a);        /* a find starts from the selection */
+bool scan_gate_find(struct app *a, int64_t row); /* a find reached row: true if it must wait */
+/* app.c: cancel the page requests the store hands back (all, or those of no use). */
+void app_cancel_requests(struct app *a, bool all);
+
 void marks_init(struct app *a);
 void marks_free_pane(struct app *a);
 void marks_toggle_selected(struct app *a);

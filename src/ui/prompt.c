@@ -219,6 +219,10 @@ static void submit(struct app *a, enum prompt_kind kind, const char *s)
         marks_save_answer(a, s, false);
         return;
     case PROMPT_CONFIRM: {
+        if (a->scan.asking) {
+            scan_gate_answer(a, s[0] == 'y' || s[0] == 'Y');
+            return;
+        }
         bool marks = a->marks.confirm;
         a->marks.confirm = false;
         if ((s[0] == 'y' || s[0] == 'Y') && marks)
@@ -276,6 +280,8 @@ static void prompt_key(struct app *a, int key, bool function_key)
         }
         app_answer_apps(a, false);
         app_message(a, MSG_INFO, "cancelled");
+        if (p->kind == PROMPT_CONFIRM && a->scan.asking)
+            scan_gate_answer(a, false);
         return;
     }
     if (key == KEY_TAB) {

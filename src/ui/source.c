@@ -41,7 +41,7 @@ long source_room(struct app *a)
     return SOURCE_FILE_ROOM - pages;
 }
 
-static int source_queue(struct app *a, enum api_kind kind, long page, int64_t id,
+static int source_queue(struct app *a, enum api_kind kind, long page, long size, int64_t id,
                         struct omslog_error *err)
 {
     struct source_queue *q = &a->fileq;
@@ -49,22 +49,27 @@ static int source_queue(struct app *a, enum api_kind kind, long page, int64_t id
         return error_set(err, OMSLOG_ERR_INTERNAL, "too many requests at once");
     if (++q->last_id <= 0)
         q->last_id = 1;
-    q->req[q->n++] = (struct source_req){q->last_id, kind, page, id};
+    q->req[q->n++] = (struct source_req){q->last_id, kind, page, id, size};
     return q->last_id;
 }
 
-int source_request_page(struct app *a, long page, struct omslog_error *err)
+int source_request_page(struct app *a, long page, long size, const struct url_param *params,
+                        size_t n, struct omslog_error *err)
 {
+    if (size <= 0)
+        size = a->cfg->page_size;
     if (!a->file)
-        return api_request_page(a->api, page, a->cfg->page_size, NULL, 0, err);
-    return source_queue(a, API_PAGE, page, 0, err);
+        return api_request_page(a->api, page, size, params, n, err);
+    if (n)
+        return error_set(err, OMSLOG_ERR_INTERNAL, "a file cannot filter");
+    return source_queue(a, API_PAGE, page, size, 0, err);
 }
 
 int source_request_entry(struct app *a, int64_t id, struct omslog_error *err)
 {
     if (!a->file)
         return api_request_entry(a->api, id, err);
-    return source_queue(a, API_ENTRY, 0, id, err);
+    return source_queue(a, API_ENTRY, 0, 0, id, err);
 }
 
 void source_cancel(struct app *a, int id)
@@ -114,7 +119,7 @@ bool source_poll(struct app *a, struct api_result *out)
     out->page_no = r.page;
     out->entry_id = r.entry;
     if (r.kind == API_PAGE) {
-        long size = a->cfg->page_size > 0 ? a->cfg->page_size : SOURCE_FILE_PAGE;
+        long size = r.size > 0 ? r.size : SOURCE_FILE_PAGE;
         filesrc_page(a->file, r.page, size, &out->page, &out->err);
     } else {
         filesrc_entry(a->file, r.entry, &out->entry, &out->err);

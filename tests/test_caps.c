@@ -323,6 +323,8 @@ static void test_client_only_parts_never_pushed(void **state)
     filter_free(&pf);
     caps_push_free(&p);
     filter_free(&f);
+}
+
 static void test_names_configured_and_second_spelling(void **state)
 {
     (void)state;

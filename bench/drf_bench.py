@@ -24,6 +24,8 @@ Databases: oms_1000000 (built once, ~30 s) and oms_20000 for the output checks.
 
 What a build cannot do is reported ("not reached within N s", "not supported by this
 build"), never waited for. BENCH_QUICK=1: one run of each, shorter timeouts (~2 min).
+BENCH_DRF_PARTS=browser,cli,export,small runs only those; BENCH_DRF_DEBUG=1 prints the
+screen of a goal not reached; BENCH_COMMIT names the commit of a binary built elsewhere.
 Whatever happens (an error, Ctrl-C, SIGTERM), the server and tmux are stopped on exit.
 Exit status 1 when outputs differ, 2 when the run could not start.
 """
@@ -114,6 +116,11 @@ class Server:
             time.sleep(0.02)
         return time.time()
 
+    def cost(self, t0, t1=None):
+        """The cost of the requests started from t0 until the server is quiet (or t1)."""
+        t1 = t1 or self.quiet()
+        return cost(self.requests(t0, t1), t1 - t0)
+
     def requests(self, t0, t1):
         out = []
         with open(self.log) as f:
@@ -124,15 +131,16 @@ class Server:
         return out
 
 
-def cost(reqs):
-    """(requests, database ms, server ms, most in flight at once)."""
+def cost(reqs, window):
+    """(requests, database ms, server ms, most in flight at once, window s)."""
     events = sorted([(r[0], 1) for r in reqs] + [(r[1], -1) for r in reqs],
                     key=lambda e: (e[0], e[1]))
     most = now = 0
     for _, d in events:
         now += d
         most = max(most, now)
-    return (len(reqs), sum(r[3] for r in reqs), sum((r[1] - r[0]) * MS for r in reqs), most)
+    return (len(reqs), sum(r[3] for r in reqs), sum((r[1] - r[0]) * MS for r in reqs), most,
+            window)
 
 
 def get(url):
@@ -253,8 +261,7 @@ class Browser:
             got = self.watch(preds, timeout)
             if None in got.values() and os.environ.get("BENCH_DRF_DEBUG"):
                 print("  %s: not reached; the screen:\n%s" % (name, "\n".join(t.screen())))
-            t1 = srv.quiet()
-            c = cost(srv.requests(t0, t1))
+            c = srv.cost(t0)
             for k, v in got.items():
                 out[k] = (v, c if k == (main or name) else None)
             return got
@@ -265,7 +272,7 @@ class Browser:
         rows = lambda s: browser.row_ids(s)  # noqa: E731
         got = self.watch({"first screen": lambda s: len(rows(s)) >= 10
                           and rows(s) == first[:len(rows(s))]}, START_S)
-        out["first screen"] = (got["first screen"], cost(srv.requests(t0, srv.quiet())))
+        out["first screen"] = (got["first screen"], srv.cost(t0))
         if got["first screen"] is None:
             self.quit()
             return out
@@ -383,7 +390,7 @@ def export_bench(omslog, srv, exp, tmp, fig):
         t0 = srv.mark()
         s, rc, err = timed(list_argv(omslog, srv.url, *EXPORT_ARGS), out,
                            omslog_env(tmp, "export%d" % r), CLI_S * 3)
-        fig.setdefault("cost export", []).append(cost(srv.requests(t0, srv.quiet())))
+        fig.setdefault("cost export", []).append(srv.cost(t0))
         if s is None or rc != 0:
             print("  omslog list: %s" % ("timed out" if s is None else
                                          "exit %d: %s" % (rc, err.decode()[-300:])))
@@ -457,7 +464,7 @@ def cli_jumps(omslog, srv, exp, tmp, fig, support):
             t0 = srv.mark()
             s, rc, err = timed(list_argv(omslog, srv.url, *args), out,
                                omslog_env(tmp, "jump-%s-%d" % (flag, r)), CLI_S)
-            c = cost(srv.requests(t0, srv.quiet()))
+            c = srv.cost(t0)
             if s is None:
                 runs.append(("timeout", c))
                 break
@@ -490,7 +497,7 @@ def summarize(runs, name):
     if "unsupported" in times:
         return "unsupported", None
     good = [x for x in times if isinstance(x, float)]
-    c = tuple(benchlib.median([c[i] for c in costs]) for i in range(4)) if costs else None
+    c = tuple(benchlib.median([c[i] for c in costs]) for i in range(5)) if costs else None
     if len(good) < len(times):
         return "not reached within %.0f s" % GOAL_S, c
     return benchlib.median(good), c
@@ -499,7 +506,7 @@ def summarize(runs, name):
 def cost_text(c):
     if c is None:
         return "-"
-    return "%d req, db %.0f ms, server %.0f ms, %d in flight" % c
+    return "%d req, db %.0f ms, server %.0f ms, %d in flight (%.1f s)" % c
 
 
 def git_commit(path):
@@ -555,7 +562,8 @@ def bench(omslog, srv, br, tmp):
     print("omslog against the reference DRF server, %s%s"
           % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
              " (BENCH_QUICK: smoke run)" if QUICK else ""))
-    print("binary: %s (%s, commit %s)" % (omslog, version, git_commit(omslog)))
+    print("binary: %s (%s, commit %s)" % (omslog, version, os.environ.get("BENCH_COMMIT")
+                                          or git_commit(omslog)))
     print("machine: %s; load average at start %s" % (benchlib.machine(), loadavg()))
     for n in (BIG, SMALL):
         subprocess.run(["sh", SERVER, "build", str(n)], check=True, stdout=subprocess.DEVNULL)
@@ -647,7 +655,7 @@ def report(fig, ref, exp, small, truth):
             cs = [c for _, c in runs]
             if cs:
                 costs.append([name, mode, cost_text(tuple(
-                    benchlib.median([c[i] for c in cs]) for i in range(4)))])
+                    benchlib.median([c[i] for c in cs]) for i in range(5)))])
         rows.append(row)
     print("1, 3. browser (160x50, tmux) and command line: median of %d runs; (x) = ratio to "
           "the matching curl" % RUNS)
@@ -697,12 +705,14 @@ def report(fig, ref, exp, small, truth):
         print("   %d entries (oms_%d) vs the full server's filtered answer (%d matches): %s"
               % (SMALL, SMALL, len(want), "; ".join(parts)))
     print()
-    print("4. server cost per user action (medians: requests, database time, server time, "
-          "most requests in the server's hands at once)")
+    print("4. server cost per user action, medians: requests started from the key press "
+          "(or the command's start) until the goal, or the time-out, and %.1f s without a new "
+          "request; their database time, server time, the most in the server's hands at "
+          "once, and (the window's length)" % QUIET_S)
     ex = fig["full"].get("cost export")
     if ex:
         costs.append(["export (list --all)", "full",
-                      cost_text(tuple(benchlib.median([c[i] for c in ex]) for i in range(4)))])
+                      cost_text(tuple(benchlib.median([c[i] for c in ex]) for i in range(5)))])
     benchlib.table(["action", "filters", "cost"], costs)
     return ok
 

@@ -116,10 +116,17 @@ class Server:
             time.sleep(0.02)
         return time.time()
 
-    def cost(self, t0, t1=None):
+    def cost(self, t0, t1=None, what=None):
         """The cost of the requests started from t0 until the server is quiet (or t1)."""
         t1 = t1 or self.quiet()
-        return cost(self.requests(t0, t1), t1 - t0)
+        reqs = self.requests(t0, t1)
+        if what and os.environ.get("BENCH_DRF_DEBUG"):
+            print("  %s: the server's requests (start, duration, db ms from the key press):"
+                  % what)
+            for r in reqs:
+                print("    +%5.0f ms %5.0f ms db %5.0f  %s"
+                      % ((r[0] - t0) * MS, (r[1] - r[0]) * MS, r[3], r[4]))
+        return cost(reqs, t1 - t0)
 
     def requests(self, t0, t1):
         out = []
@@ -269,9 +276,11 @@ class Browser:
             t0 = srv.mark()
             press()
             got = self.watch(preds, timeout)
+            if os.environ.get("BENCH_DRF_DEBUG"):
+                print("  %s: %s" % (name, got))
             if None in got.values() and os.environ.get("BENCH_DRF_DEBUG"):
                 print("  %s: not reached; the screen:\n%s" % (name, "\n".join(t.screen())))
-            c = srv.cost(t0)
+            c = srv.cost(t0, what=name)
             for k, v in got.items():
                 out[k] = (v, c if k == (main or name) else None)
             return got
@@ -282,7 +291,7 @@ class Browser:
         rows = lambda s: browser.row_ids(s)  # noqa: E731
         got = self.watch({"first screen": lambda s: len(rows(s)) >= 10
                           and rows(s) == first[:len(rows(s))]}, START_S)
-        out["first screen"] = (got["first screen"], srv.cost(t0))
+        out["first screen"] = (got["first screen"], srv.cost(t0, what="first screen"))
         if got["first screen"] is None:
             self.quit()
             return out

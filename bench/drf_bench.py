@@ -32,7 +32,6 @@ Exit status 1 when outputs differ, 2 when the run could not start.
 import json
 import os
 import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -684,8 +683,18 @@ def part(name):
 
 
 def report(fig, ref, exp, small, truth, br_config):
-    ok = True
     print()
+    costs = report_views(fig, ref, br_config)
+    print()
+    report_export(fig)
+    ok = report_small(small, truth)
+    print()
+    report_costs(fig, costs)
+    return ok
+
+
+def report_views(fig, ref, br_config):
+    """1 and 3: the browser's and the command line's times; returns their cost rows."""
     print("reference requests (one curl process each, %d after each browser run, medians; "
           "%d a page): filtered page 1 %.0f ms, ordering=id %.0f ms, page=last %.0f ms, "
           "unfiltered page 1 %.0f ms"
@@ -745,7 +754,10 @@ def report(fig, ref, exp, small, truth, br_config):
           % (TARGET_FIRST, verdict(r, TARGET_FIRST), TARGET_G, verdict(g, TARGET_G),
              "yes" if isinstance(summarize(fig["full"]["browser"], "filter: exact count")[0],
                                  float) else "no"))
-    print()
+    return costs
+
+
+def report_export(fig):
     e = fig["full"].get("export")
     if e:
         print("2. export `list --level critical --app wms --all --format jsonl`, %d entries, "
@@ -767,6 +779,11 @@ def report(fig, ref, exp, small, truth, br_config):
                  if "requests" in e else "-",
                  "identical (ids and objects)" if fig["full"]["export identical"]
                  else "DIFFER"))
+
+
+def report_small(small, truth):
+    """2 on the small database: every output equal to the full server's answer."""
+    ok = True
     want = [t["id"] for t in truth]
     parts = []
     for mode in ("full", "exact", "none") if small else ():
@@ -782,7 +799,10 @@ def report(fig, ref, exp, small, truth, br_config):
     if small:
         print("   %d entries (oms_%d) vs the full server's filtered answer (%d matches): %s"
               % (SMALL, SMALL, len(want), "; ".join(parts)))
-    print()
+    return ok
+
+
+def report_costs(fig, costs):
     print("4. server cost per user action, medians: requests started from the key press "
           "(or the command's start) until the goal, or the time-out, and %.1f s without a new "
           "request; their database time, server time, the most in the server's hands at "
@@ -792,7 +812,6 @@ def report(fig, ref, exp, small, truth, br_config):
         costs.append(["export (list --all)", "full",
                       cost_text(tuple(benchlib.median([c[i] for c in ex]) for i in range(5)))])
     benchlib.table(["action", "filters", "cost"], costs)
-    return ok
 
 
 def ratio(fig, name, base_ms):

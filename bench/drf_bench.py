@@ -8,8 +8,9 @@ The server (bench/drf/server.sh) is started and stopped here for each filter mod
 OMS_REQUEST_LOG on: every request's start, end and database time (oms_drf/reqlog.py).
 Databases: oms_1000000 (built once, ~30 s) and oms_20000 for the output checks.
 
-  1 filtered view   the browser in tmux (160x50): `a wms` Enter, then the timed `5`
-                    (level >= CRITICAL): first screen (the first matches, in order) vs
+  1 filtered view   the browser in tmux (160x50): `a wms` Enter `5` (level >= CRITICAL)
+                    typed in one go, timed from the first key: first screen (the first
+                    matches, in order) vs
                     one curl of the filtered first page; the exact match count on screen;
                     `G` to the oldest match vs one curl of `ordering=id`
   2 export          `list --level critical --app wms --all --format jsonl` vs (a) a
@@ -24,8 +25,9 @@ Databases: oms_1000000 (built once, ~30 s) and oms_20000 for the output checks.
 
 What a build cannot do is reported ("not reached within N s", "not supported by this
 build"), never waited for. BENCH_QUICK=1: one run of each, shorter timeouts (~2 min).
-BENCH_DRF_PARTS=browser,cli,export,small runs only those; BENCH_DRF_DEBUG=1 prints the
-screen of a goal not reached; BENCH_COMMIT names the commit of a binary built elsewhere.
+BENCH_DRF_PARTS=browser,cli,export,small runs only those; BENCH_DRF_DEBUG=1 prints each
+action's requests and the screen of a goal not reached; BENCH_COMMIT names the commit of
+a binary built elsewhere. A build's big-scan question is turned off (big_scan_pages = 0).
 Whatever happens (an error, Ctrl-C, SIGTERM), the server and tmux are stopped on exit.
 Exit status 1 when outputs differ, 2 when the run could not start.
 """

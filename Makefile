@@ -123,6 +123,12 @@ fuzz:
 bench: $(BIN) $(BUILD)/libomslog.a
 	@sh bench/run.sh $(abspath $(BIN)) $(abspath $(BUILD)/libomslog.a)
 
+# omslog against the real DRF + PostgreSQL reference server (bench/drf): needs root and
+# Debian's DRF and PostgreSQL packages, so not part of `make bench`; about 10 minutes.
+.PHONY: bench-drf
+bench-drf: $(BIN)
+	@/usr/bin/python3 bench/drf_bench.py $(abspath $(BIN))
+
 # The suite under valgrind memcheck: every unit test, and the command-line
 # integration suites with omslog under memcheck (see tests/valgrind.sh).
 .PHONY: check-valgrind

@@ -1,6 +1,7 @@
 """Settings of the reference server. Everything that varies comes from the environment,
 set by bench/drf/server.sh: OMS_PGHOST (the socket directory), OMS_PGPORT, OMS_DB,
-OMS_FILTERS (none | exact | full | full-sort), OMS_PAGE_SIZE_PARAM (page_size | limit)."""
+OMS_FILTERS (none | exact | full | full-sort), OMS_PAGE_SIZE_PARAM (page_size | limit), and
+OMS_REQUEST_LOG (a file: one line per request with its database time, see reqlog.py)."""
 import os
 
 SECRET_KEY = "omslog-bench-not-secret"
@@ -18,6 +19,8 @@ INSTALLED_APPS = [
     "oms_drf",
 ]
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+if os.environ.get("OMS_REQUEST_LOG"):
+    MIDDLEWARE.insert(0, "oms_drf.reqlog.RequestLog")
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",

@@ -9,11 +9,14 @@
 #include <unistd.h>
 
 #include "omslog/caps.h"
+#include "omslog/negotiate.h"
 #include "omslog/util.h"
 #include "omslog/walk.h"
 
 #define CLI_DEFAULT_WIDTH 120
 #define CLI_WAIT_SLICE_MS 1000
+/* Requests of one negotiation in flight at once (its biggest round). */
+#define CLI_NEGOTIATE_MAX 32
 /* Pages held for their turn, per request in flight: enough to ride out a page
  * that takes several times as long as the others (a retry, a slow shard)
  * without bounding memory by anything but the settings. */
@@ -133,121 +136,57 @@ static int cli_drive(struct api *api, struct walk *wk, struct omslog_error *err)
 
 /* ---- server-side filtering: probe, sample check, plan ---- */
 
-/* One request of a probe round: page 1 with params at size. */
-struct cli_req {
-    const struct url_param *params;
-    size_t n_params;
-    long size;
-    int id;
-    bool done;
-    struct api_result r;
-};
-
-/* Send every request of a round and wait for all of them. */
-static void cli_fetch_all(struct api *api, struct cli_req *q, size_t n)
+/* Send what the negotiation asks for, round by round, and feed it the
+ * answers until it ends. */
+static void cli_negotiate(struct api *api, struct negotiate *n)
 {
-    size_t left = 0;
-    for (size_t i = 0; i < n; i++) {
-        memset(&q[i].r, 0, sizeof q[i].r);
-        q[i].id = api_request_page(api, 1, q[i].size, q[i].params, q[i].n_params, &q[i].r.err);
-        q[i].done = q[i].id < 0;
-        left += !q[i].done;
-    }
-    while (left) {
+    struct {
+        int id, serial;
+    } sent[CLI_NEGOTIATE_MAX];
+    size_t n_sent = 0;
+    while (!negotiate_done(n)) {
+        struct negotiate_request q;
+        while (negotiate_next(n, &q)) {
+            struct omslog_error err = {0};
+            int id = api_request_page(api, 1, q.size, q.params, q.n_params, &err);
+            if (id < 0 || n_sent == CLI_NEGOTIATE_MAX) {
+                if (id >= 0)
+                    api_cancel(api, id);
+                negotiate_answer(n, q.serial, &err, NULL);
+                continue;
+            }
+            sent[n_sent].id = id;
+            sent[n_sent++].serial = q.serial;
+        }
         struct api_result r;
+        if (negotiate_done(n))
+            break;
         if (!api_poll(api, &r)) {
             api_wait(api, NULL, 0, CLI_WAIT_SLICE_MS, NULL);
             continue;
         }
-        bool mine = false;
-        for (size_t i = 0; i < n && !mine; i++)
-            if (!q[i].done && q[i].id == r.id) {
-                q[i].r = r;
-                q[i].done = mine = true;
-                left--;
+        for (size_t i = 0; i < n_sent; i++)
+            if (sent[i].id == r.id) {
+                negotiate_answer(n, sent[i].serial, &r.err, &r.page);
+                sent[i] = sent[--n_sent];
+                break;
             }
-        if (!mine)
-            api_result_free(&r);
+        api_result_free(&r);
     }
 }
 
-static void cli_fetch_free(struct cli_req *q, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        api_result_free(&q[i].r);
-}
-
-static struct caps_answer cli_answer(const struct api_result *r)
-{
-    struct caps_answer a = {0, -1};
-    if (r->err.status == OMSLOG_OK) {
-        a.status = 200;
-        a.count = r->page.count;
-    } else if (r->err.status == OMSLOG_ERR_BAD_REQUEST) {
-        a.status = 400;
-    }
-    return a;
-}
-
-/* Probe the params in want[0..n) not known in *caps, against the baseline
- * count. */
-static void cli_probe(struct api *api, int64_t baseline, const enum caps_param *want, size_t n,
-                      struct caps *caps)
-{
-    struct url_param params[CAPS_N_PARAMS];
-    struct cli_req q[CAPS_N_PARAMS];
-    enum caps_param which[CAPS_N_PARAMS];
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (caps->v[want[i]] != CAPS_UNKNOWN)
-            continue;
-        params[m] = (struct url_param){caps_name(want[i]), caps_probe_value(want[i])};
-        q[m] = (struct cli_req){.params = &params[m], .n_params = 1, .size = 1};
-        which[m++] = want[i];
-    }
-    if (m == 0)
-        return;
-    cli_fetch_all(api, q, m);
-    for (size_t i = 0; i < m; i++) {
-        struct caps_answer a = cli_answer(&q[i].r);
-        caps->v[which[i]] = caps_verdict(baseline, &a);
-    }
-    cli_fetch_free(q, m);
-    caps->probed_at = (int64_t)time(NULL);
-}
-
-/* Load what is remembered of this server, probe what the filter needs and is
- * not known, and remember it. */
-static void cli_caps(struct api *api, const struct cli_list_opts *o, int64_t baseline,
-                     struct caps *caps, bool *probed)
+/* The cache file of this server's verdicts (malloc'd, or NULL), and what it
+ * remembers in *caps unless reprobe or expired. */
+static char *cli_caps_load(struct api *api, bool reprobe, struct caps *caps)
 {
     char origin[HTTP_ORIGIN_TEXT_MAX];
     http_origin_text(api_origin(api), origin, sizeof origin);
     char *path = caps_cache_path(origin, NULL);
     memset(caps, 0, sizeof *caps);
-    if (path && !o->reprobe && caps_load(path, caps) &&
+    if (path && !reprobe && caps_load(path, caps) &&
         !caps_fresh(caps, (int64_t)time(NULL), CAPS_MAX_AGE_S))
         memset(caps, 0, sizeof *caps);
-    enum caps_param want[CAPS_N_PARAMS];
-    size_t n = caps_wanted(&o->filter, want);
-    int64_t before = caps->probed_at;
-    cli_probe(api, baseline, want, n, caps);
-    *probed = caps->probed_at != before;
-    struct omslog_error err = {0};
-    if (path && *probed && caps_save(path, caps, &err) != OMSLOG_OK)
-        fprintf(stderr, "omslog: cannot remember the server's filters: %s\n", err.msg);
-    free(path);
-}
-
-static void cli_caps_forget(struct api *api, struct caps *caps)
-{
-    char origin[HTTP_ORIGIN_TEXT_MAX];
-    http_origin_text(api_origin(api), origin, sizeof origin);
-    char *path = caps_cache_path(origin, NULL);
-    struct omslog_error err = {0};
-    if (path)
-        caps_save(path, caps, &err);
-    free(path);
+    return path;
 }
 
 static void cli_describe_plan(const struct caps *caps, const struct caps_push *p,
@@ -263,103 +202,53 @@ static void cli_describe_plan(const struct caps *caps, const struct caps_push *p
                 strlen(p->values[i]) > 60 ? "..." : "");
 }
 
-/* Check the plan against the server: the first filtered page against the
- * first unfiltered one (base), and each param's counts against its twin's.
- * Returns NULL when it holds, else why not; *liar when the server was caught
- * sending wrong rows (remembered). */
-static const char *cli_verify(struct api *api, const struct config *cfg,
-                              const struct cli_list_opts *o, const struct caps *caps,
-                              const struct caps_push *plan, const struct url_param *params,
-                              const struct log_page *base, bool *liar)
-{
-    struct cli_req q[1 + 2 * 4];
-    struct url_param one[2 * 4];
-    struct caps_twin tw[4];
-    size_t n = 0, n_tw = 0;
-    q[n++] = (struct cli_req){.params = params, .n_params = plan->n_used, .size = cfg->page_size};
-    for (size_t i = 0; i < plan->n_used; i++) {
-        if (!caps_twin(caps, plan, i, &tw[n_tw]))
-            continue;
-        one[2 * n_tw] = (struct url_param){tw[n_tw].alone_key, tw[n_tw].alone_value};
-        one[2 * n_tw + 1] = (struct url_param){tw[n_tw].twin_key, tw[n_tw].twin_value};
-        q[n++] = (struct cli_req){.params = &one[2 * n_tw], .n_params = 1, .size = 1};
-        q[n++] = (struct cli_req){.params = &one[2 * n_tw + 1], .n_params = 1, .size = 1};
-        n_tw++;
-    }
-    cli_fetch_all(api, q, n);
-    const char *why = NULL;
-    struct filter pushed;
-    caps_pushed_filter(plan, &o->filter, &pushed);
-    *liar = false;
-    if (q[0].r.err.status != OMSLOG_OK)
-        why = "its filtered page failed";
-    else if (!caps_check_sample(&pushed, base, &q[0].r.page, q[0].r.page.next == NULL, &why))
-        *liar = true;
-    for (size_t t = 0; t < n_tw; t++) {
-        const struct api_result *ra = &q[1 + 2 * t].r, *rb = &q[2 + 2 * t].r;
-        bool ok = ra->err.status == OMSLOG_OK && rb->err.status == OMSLOG_OK;
-        if (!why && (!ok || !caps_twin_ok(&tw[t], base->count, ra->page.count, rb->page.count)))
-            why = tw[t].sum ? "its counts of the matching and the other entries do not add up"
-                            : "two spellings of the same filter count differently";
-        free(tw[t].twin_value);
-    }
-    filter_free(&pushed);
-    cli_fetch_free(q, n);
-    return why;
-}
-
-/* Decide what the server filters for o: fills params (pointing into plan)
- * and returns how many, 0 for a full scan. Sends the probes it needs and
- * verifies the plan (cli_verify). Returns -1 with err set when require
- * cannot be met. */
+/* Decide what the server filters for o (negotiate.h: probes, the plan and
+ * its check): *neg gets the negotiation, whose plan the walk's params point
+ * into (negotiate_free it). Returns how many params, 0 for a full scan, -1
+ * with err set when require cannot be met. */
 static int cli_pushdown(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
-                        struct caps_push *plan, struct url_param *params, struct omslog_error *err)
+                        struct negotiate **neg, struct url_param *params, struct omslog_error *err)
 {
-    memset(plan, 0, sizeof *plan);
+    *neg = NULL;
     bool needed = o->filter.min_level != FILTER_LEVEL_NONE ||
                   o->filter.exact_level != FILTER_LEVEL_NONE || o->filter.n_apps > 0;
     if (cfg->server_filter == CONFIG_SERVER_FILTER_OFF || !needed || o->page_given || o->page > 1)
         return 0;
-    struct cli_req base = {.size = cfg->page_size};
-    cli_fetch_all(api, &base, 1);
-    if (base.r.err.status != OMSLOG_OK) { /* the walk says why */
-        api_result_free(&base.r);
+    struct caps known;
+    char *path = cli_caps_load(api, o->reprobe, &known);
+    struct negotiate *n = negotiate_new(&o->filter, &known, NULL, 0, cfg->page_size);
+    *neg = n;
+    cli_negotiate(api, n);
+    if (negotiate_baseline(n) < 0) { /* the first page failed: the walk says why */
+        free(path);
         return 0;
     }
-    struct caps caps;
-    bool probed = false;
-    cli_caps(api, o, base.r.page.count, &caps, &probed);
-    caps_push_plan(&caps, &o->filter, plan);
-    for (size_t i = 0; i < plan->n_used; i++)
-        params[i] = (struct url_param){plan->keys[i], plan->values[i]};
-    bool liar = false;
-    const char *why = NULL;
-    if (plan->n_used)
-        why = cli_verify(api, cfg, o, &caps, plan, params, &base.r.page, &liar);
-    api_result_free(&base.r);
-    if (why) {
+    const struct caps *caps = negotiate_caps(n);
+    struct omslog_error serr = {0};
+    if (path && negotiate_learnt(n) && caps_save(path, caps, &serr) != OMSLOG_OK &&
+        negotiate_probed(n))
+        fprintf(stderr, "omslog: cannot remember the server's filters: %s\n", serr.msg);
+    free(path);
+    const struct caps_push *plan = negotiate_plan(n);
+    const char *why = negotiate_why(n, NULL);
+    if (why)
         fprintf(stderr,
                 "omslog: the server's filter cannot be trusted (%s): filtering on the "
                 "client instead\n",
                 why);
-        for (size_t i = 0; liar && i < plan->n_used; i++)
-            caps.v[plan->used[i]] = CAPS_LIAR;
-        if (liar)
-            cli_caps_forget(api, &caps);
-        caps_push_free(plan);
-    }
+    for (size_t i = 0; i < plan->n_used; i++)
+        params[i] = (struct url_param){plan->keys[i], plan->values[i]};
     if (cfg->verbose) {
         fprintf(stderr, "omslog: the server's filters: %s\n",
-                probed ? "probed now" : "as remembered (--reprobe asks again)");
+                negotiate_probed(n) ? "probed now" : "as remembered (--reprobe asks again)");
         enum caps_param want[CAPS_N_PARAMS];
-        cli_describe_plan(&caps, plan, want, caps_wanted(&o->filter, want));
+        cli_describe_plan(caps, plan, want, caps_wanted(&o->filter, want));
     }
     bool levels =
         o->filter.min_level != FILTER_LEVEL_NONE || o->filter.exact_level != FILTER_LEVEL_NONE;
     if (cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE &&
         ((levels && !plan->level_pushed) || (o->filter.n_apps && !plan->apps_pushed))) {
         const char *what = levels && !plan->level_pushed ? "level" : "app";
-        caps_push_free(plan);
         error_set(err, OMSLOG_ERR_USAGE,
                   "--server-filter require: the server cannot filter by %s (-v shows what it "
                   "was asked)",
@@ -390,16 +279,18 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
                          .w = &w,
                          .limit = limit,
                          .progress = isatty(STDERR_FILENO) && !one_page && (o->all || limit > 0)};
-    struct caps_push plan;
+    struct negotiate *neg = NULL;
     struct url_param params[4];
-    int n_params = cli_pushdown(api, cfg, o, &plan, params, err);
+    int n_params = cli_pushdown(api, cfg, o, &neg, params, err);
     if (n_params < 0) {
+        negotiate_free(neg);
         format_end(&w);
         return err->status;
     }
     c.params = params;
     c.n_params = (size_t)n_params;
-    caps_pushed_filter(&plan, &o->filter, &c.pushed);
+    struct caps_push none = {0};
+    caps_pushed_filter(neg ? negotiate_plan(neg) : &none, &o->filter, &c.pushed);
     struct walk_sink sink = {&c, cli_request, cli_cancel, cli_entry, cli_progress};
     struct walk *wk = walk_new(&wo, &sink);
     int rc = cli_drive(api, wk, err);
@@ -417,7 +308,7 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     }
     free(c.printed);
     filter_free(&c.pushed);
-    caps_push_free(&plan);
+    negotiate_free(neg);
     if (c.progress)
         fputs("\r\033[K", stderr);
     if (unproven)

@@ -319,7 +319,7 @@ static void app_anchor_selection(struct app *a)
 
 void app_set_filter(struct app *a)
 {
-    store_set_filter(a->store, &a->filter);
+    serverview_set_filter(a);
     store_find_cancel(a->store);
     a->find.active = false;
     /* The selection stays on its entry, or lands on the match nearest to it
@@ -399,6 +399,7 @@ static void jump_cancel(struct app *a)
     a->jump.locating = false;
     a->jump.missing = false;
     store_locate_cancel(a->store);
+    serverview_jump_cancel(a);
 }
 
 void app_start_jump(struct app *a, int64_t id)
@@ -419,6 +420,7 @@ void app_start_jump(struct app *a, int64_t id)
     }
     a->jump.id = id;
     a->jump.entry_req = req;
+    serverview_jump_start(a, id);
     app_message(a, MSG_INFO, "looking for log %" PRId64 "…", id);
 }
 
@@ -447,7 +449,8 @@ static void jump_entry_result(struct app *a, struct api_result *r)
     } else if (r->err.status != OMSLOG_OK) {
         app_message(a, MSG_ERROR, "%s", r->err.msg);
         a->jump.id = 0;
-    } else if (store_is_filtered(a->store) && !filter_match(&a->filter, &r->entry)) {
+    } else if ((store_is_filtered(a->store) || serverview_active(a)) &&
+               !filter_match(&a->filter, &r->entry)) {
         jump_hidden(a, id);
         a->jump.id = 0;
     } else {
@@ -471,8 +474,9 @@ static void jump_nearest(struct app *a, int64_t id, int64_t row)
 
 static void app_progress_locate(struct app *a)
 {
-    if (!a->jump.locating)
+    if (!a->jump.locating || serverview_jump_waiting(a))
         return;
+    serverview_jump_hint(a);
     int64_t row;
     int64_t id = a->jump.id;
     switch (store_locate_step(a->store, &row)) {
@@ -523,7 +527,7 @@ static void app_cancel_requests(struct app *a, bool all)
 
 /* Responses to requests sent before a reload describe the server as it was:
  * drop them, so that a page that failed then cannot fail the reload. */
-static void app_cancel_pages(struct app *a)
+void app_cancel_pages(struct app *a)
 {
     app_cancel_requests(a, true);
 }
@@ -532,6 +536,11 @@ static void app_schedule(struct app *a)
 {
     /* Pages the user scrolled away from make room for the ones now needed. */
     app_cancel_requests(a, false);
+    /* A filter the client scans: the server may spare the scan, so its
+     * negotiation goes first; otherwise the pages on screen do. */
+    bool scanning = store_is_filtered(a->store);
+    if (scanning)
+        serverview_schedule(a);
     long room = api_room(a->api);
     if (room <= 0)
         return;
@@ -539,9 +548,12 @@ static void app_schedule(struct app *a)
         room = APP_MAX_WANTED;
     long pages[APP_MAX_WANTED];
     size_t n = store_wanted_pages(a->store, pages, (size_t)room);
+    const struct url_param *params;
+    size_t n_params;
+    serverview_page_params(a, &params, &n_params);
     for (size_t i = 0; i < n; i++) {
         struct omslog_error err = {0};
-        int id = api_request_page(a->api, pages[i], a->cfg->page_size, NULL, 0, &err);
+        int id = api_request_page(a->api, pages[i], a->cfg->page_size, params, n_params, &err);
         if (id < 0) {
             store_page_failed(a->store, pages[i], &err);
             app_message(a, MSG_ERROR_PAGE, "%s", err.msg);
@@ -549,6 +561,8 @@ static void app_schedule(struct app *a)
         }
         store_page_requested(a->store, pages[i], id);
     }
+    if (!scanning)
+        serverview_schedule(a);
 }
 
 static void app_result(struct app *a, struct api_result *r)
@@ -558,8 +572,11 @@ static void app_result(struct app *a, struct api_result *r)
             jump_entry_result(a, r);
         return;
     }
+    if (serverview_result(a, r))
+        return;
     if (r->err.status == OMSLOG_OK) {
         store_page_loaded(a->store, r->page_no, &r->page);
+        serverview_after_page(a);
         app_anchor_selection(a);
         if (a->message_kind == MSG_ERROR_PAGE && store_failed_pages(a->store) == 0 &&
             !a->jump.hidden_id)
@@ -972,7 +989,7 @@ static int app_loop(struct app *a)
         }
         int64_t now = now_ms();
         if (a->follow && now >= a->next_follow_ms) {
-            store_refresh_top(a->store);
+            serverview_follow_poll(a);
             a->next_follow_ms = now + a->cfg->follow_s * APP_MS_PER_S;
         }
         /* A key may have changed the layout (v, z, a resize): the rows it
@@ -1032,6 +1049,7 @@ static void app_free(struct app *a)
     prompt_free(&a->prompt);
     filter_free(&a->filter);
     filter_free(&a->search);
+    serverview_free(a);
     store_free(a->store);
     free(a->save_path);
     buf_free(&a->status_line);
@@ -1087,6 +1105,7 @@ int ui_run(const struct config *cfg, struct api *api, struct omslog_error *err)
     prompt_init(&a.prompt);
     app_mode_push(&a, MODE_BROWSE);
     marks_init(&a);
+    serverview_init(&a);
 
     if (pipe(sig_pipe) != 0) {
         app_free(&a);

@@ -14,6 +14,7 @@
 
 #include "omslog/api.h"
 #include "omslog/buf.h"
+#include "omslog/caps.h"
 #include "omslog/config.h"
 #include "omslog/filter.h"
 #include "omslog/store.h"
@@ -311,10 +312,13 @@ enum message_kind {
     MSG_ERROR_PAGE, /* pages failed to load: over when none has */
 };
 
+struct serverview;
+
 struct app {
     const struct config *cfg;
     struct api *api;
     struct store *store;
+    struct serverview *sv; /* server-side filtering (serverview.c) */
     int rows, cols;
 
     enum mode modes[MODE_COUNT]; /* the open modes, bottom first */
@@ -383,6 +387,36 @@ void app_set_filter(struct app *a);
 void app_start_find(struct app *a, enum find_kind kind, int dir);
 void app_start_jump(struct app *a, int64_t id);
 void app_layout(struct app *a);
+/* Cancel every page request the store made (its pages are of no use now). */
+void app_cancel_pages(struct app *a);
+
+/* serverview.c: server-side filtering in the browser. A filter change goes
+ * through serverview_set_filter (the client scans at once; a negotiation
+ * in the background may switch the store to the server's filtered query);
+ * page requests carry serverview_page_params; every result is offered to
+ * serverview_result first, and serverview_after_page runs after a page is
+ * stored (it catches a liar and falls back to the scan). */
+void serverview_init(struct app *a);
+void serverview_free(struct app *a);
+void serverview_schedule(struct app *a);
+void serverview_set_filter(struct app *a);
+void serverview_page_params(const struct app *a, const struct url_param **params, size_t *n);
+bool serverview_result(struct app *a, struct api_result *r);
+void serverview_after_page(struct app *a);
+bool serverview_honours(const struct app *a, enum caps_param p);
+/* The server filters the view now; serverview_describe says what ran where
+ * ("server: level>=ERROR app=wms · client: ..."). */
+bool serverview_active(const struct app *a);
+void serverview_describe(const struct app *a, struct buf *out);
+/* :ID — one count of id__lte=ID where honoured: the locate then looks at
+ * the page that count names first (serverview_jump_hint). */
+void serverview_jump_start(struct app *a, int64_t id);
+void serverview_jump_cancel(struct app *a);
+bool serverview_jump_waiting(const struct app *a);
+void serverview_jump_hint(struct app *a);
+/* Follow's tick: a poll of id__gt=newest where honoured (page 1 is read
+ * again only when it counts new entries), else page 1 again. */
+void serverview_follow_poll(struct app *a);
 
 /* status.c */
 void status_draw_header(struct app *a);

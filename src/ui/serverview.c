@@ -1,0 +1,417 @@
+/* serverview.c — the browser's side of server-side filtering: it drives a
+ * negotiation (negotiate.h) in the background like the page loads (within
+ * api_room, never before the first page), switches the store to the
+ * server's filtered query when a checked plan exists, falls back to the
+ * client's scan when a row gives the server away, and uses id__lte /
+ * id__gt where honoured for jumps and follow polls.
+ *
+ * State: struct serverview, owned by struct app (a->sv). The requests it
+ * sends are http's like every other; it keeps their ids only to match the
+ * results (api_cancel'ed when no longer of use). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "omslog/negotiate.h"
+#include "omslog/util.h"
+
+/* Requests of one negotiation in flight at once (its biggest round). */
+#define SV_SENT_MAX 32
+/* Params of a page request: the plan's, plus one of id__lte / id__gt. */
+#define SV_PARAMS_MAX 5
+
+struct serverview {
+    struct caps caps;
+    char *cache_path;
+    bool startup_done; /* the start-up probes were started (or not needed) */
+    struct negotiate *neg;
+    bool neg_for_filter; /* neg is about a->filter, not the start-up probes */
+    struct {
+        int id, serial;
+    } sent[SV_SENT_MAX];
+    size_t n_sent;
+    /* The plan in use: params point into plan_neg; NULL when the client
+     * filters (or no filter). */
+    struct negotiate *plan_neg;
+    struct url_param params[SV_PARAMS_MAX];
+    size_t n_params;
+    struct filter pushed, residual;
+    int64_t baseline; /* the unfiltered count the plan was checked against */
+    /* The jump's count of id__lte=ID: row = count - it. */
+    int count_req;
+    int64_t count_id;
+    int64_t count_row; /* -1 while unknown */
+    char lte_value[24];
+    /* Follow: the poll of id__gt=newest. */
+    int follow_req;
+    char gt_value[24];
+};
+
+/* The start-up probes: what jumps, follow and the usual filters need. */
+static const enum caps_param sv_startup[] = {
+    CAPS_LEVEL_GTE, CAPS_LEVEL_IN, CAPS_LEVEL_LTE, CAPS_LEVEL,
+    CAPS_APP,       CAPS_APP_IN,   CAPS_ID_LTE,    CAPS_ID_GT,
+};
+/* What a filter's negotiation also probes, if not known. */
+static const enum caps_param sv_extra[] = {CAPS_ID_LTE, CAPS_ID_GT};
+
+static bool sv_enabled(const struct app *a)
+{
+    return a->cfg->server_filter != CONFIG_SERVER_FILTER_OFF;
+}
+
+void serverview_init(struct app *a)
+{
+    struct serverview *sv = xcalloc(1, sizeof *sv);
+    filter_init(&sv->pushed);
+    filter_init(&sv->residual);
+    sv->count_row = -1;
+    char origin[HTTP_ORIGIN_TEXT_MAX];
+    http_origin_text(api_origin(a->api), origin, sizeof origin);
+    sv->cache_path = caps_cache_path(origin, NULL);
+    if (sv->cache_path && caps_load(sv->cache_path, &sv->caps) &&
+        !caps_fresh(&sv->caps, (int64_t)time(NULL), CAPS_MAX_AGE_S))
+        memset(&sv->caps, 0, sizeof sv->caps);
+    a->sv = sv;
+}
+
+static void sv_neg_drop(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    for (size_t i = 0; i < sv->n_sent; i++)
+        api_cancel(a->api, sv->sent[i].id);
+    sv->n_sent = 0;
+    negotiate_free(sv->neg);
+    sv->neg = NULL;
+}
+
+static void sv_plan_drop(struct serverview *sv)
+{
+    negotiate_free(sv->plan_neg);
+    sv->plan_neg = NULL;
+    sv->n_params = 0;
+    filter_free(&sv->pushed);
+    filter_init(&sv->pushed);
+    filter_free(&sv->residual);
+    filter_init(&sv->residual);
+}
+
+void serverview_free(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (!sv)
+        return;
+    sv_neg_drop(a);
+    sv_plan_drop(sv);
+    filter_free(&sv->pushed);
+    filter_free(&sv->residual);
+    free(sv->cache_path);
+    free(sv);
+    a->sv = NULL;
+}
+
+bool serverview_honours(const struct app *a, enum caps_param p)
+{
+    return a->sv && sv_enabled(a) && a->sv->caps.v[p] == CAPS_HONOURED;
+}
+
+void serverview_page_params(const struct app *a, const struct url_param **params, size_t *n)
+{
+    *params = a->sv ? a->sv->params : NULL;
+    *n = a->sv ? a->sv->n_params : 0;
+}
+
+static void sv_save(struct app *a)
+{
+    struct omslog_error err = {0};
+    if (a->sv->cache_path)
+        caps_save(a->sv->cache_path, &a->sv->caps, &err);
+}
+
+/* Send what the negotiation asks for while the transport has room. */
+static void sv_send(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    struct negotiate_request q;
+    while (sv->neg && sv->n_sent < SV_SENT_MAX && api_room(a->api) > 0 &&
+           negotiate_next(sv->neg, &q)) {
+        struct omslog_error err = {0};
+        int id = api_request_page(a->api, 1, q.size, q.params, q.n_params, &err);
+        if (id < 0) {
+            negotiate_answer(sv->neg, q.serial, &err, NULL);
+            continue;
+        }
+        sv->sent[sv->n_sent].id = id;
+        sv->sent[sv->n_sent++].serial = q.serial;
+    }
+}
+
+/* The filter without the parts the plan pushed: what the client still does. */
+static void sv_residual(const struct caps_push *p, const struct filter *f, struct filter *out)
+{
+    filter_init(out);
+    if (!p->level_pushed) {
+        out->min_level = f->min_level;
+        out->exact_level = f->exact_level;
+    }
+    if (!p->apps_pushed)
+        for (size_t i = 0; i < f->n_apps; i++)
+            filter_add_app(out, f->apps[i]);
+}
+
+/* The checked plan of the current filter: the store shows the server's
+ * filtered query from now on, its first page (already fetched) at once. */
+static void sv_use_plan(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    const struct caps_push *p = negotiate_plan(sv->neg);
+    sv_plan_drop(sv);
+    sv->plan_neg = sv->neg;
+    sv->neg = NULL;
+    sv->baseline = negotiate_baseline(sv->plan_neg);
+    for (size_t i = 0; i < p->n_used && i < SV_PARAMS_MAX - 1; i++)
+        sv->params[sv->n_params++] = (struct url_param){p->keys[i], p->values[i]};
+    filter_free(&sv->pushed);
+    caps_pushed_filter(p, &a->filter, &sv->pushed);
+    filter_free(&sv->residual);
+    sv_residual(p, &a->filter, &sv->residual);
+    int64_t sel_id = a->list.sel_id;
+    app_cancel_pages(a);
+    store_set_server_filter(a->store, &sv->pushed);
+    store_set_filter(a->store, &sv->residual);
+    struct log_page first;
+    if (negotiate_take_page(sv->plan_neg, &first)) {
+        store_page_loaded(a->store, 1, &first);
+        log_page_free(&first);
+    }
+    int64_t r = sel_id ? store_row_nearest_id(a->store, sel_id) : -1;
+    a->list.top = 0;
+    app_select(a, r >= 0 ? r : 0, r >= 0);
+    serverview_after_page(a); /* the first page may already give it away */
+}
+
+/* A negotiation ended: remember what it learnt, use its plan if any. */
+static void sv_neg_done(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    sv->caps = *negotiate_caps(sv->neg);
+    if (negotiate_learnt(sv->neg))
+        sv_save(a);
+    bool liar = false;
+    const char *why = negotiate_why(sv->neg, &liar);
+    if (sv->neg_for_filter && why)
+        app_message(a, MSG_INFO,
+                    "the server's filter cannot be trusted (%s): filtering on the client", why);
+    if (sv->neg_for_filter && negotiate_plan(sv->neg)->n_used > 0) {
+        sv_use_plan(a);
+        return;
+    }
+    sv_neg_drop(a);
+}
+
+void serverview_schedule(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (!sv || !sv_enabled(a))
+        return;
+    if (!sv->neg && !sv->startup_done && store_count(a->store) >= 0) {
+        sv->startup_done = true;
+        bool unknown = false;
+        for (size_t i = 0; i < ARRAY_LEN(sv_startup); i++)
+            unknown = unknown || sv->caps.v[sv_startup[i]] == CAPS_UNKNOWN;
+        if (unknown) {
+            struct filter none;
+            filter_init(&none);
+            sv->neg = negotiate_new(&none, &sv->caps, sv_startup, ARRAY_LEN(sv_startup),
+                                    a->cfg->page_size);
+            sv->neg_for_filter = false;
+            filter_free(&none);
+        }
+    }
+    sv_send(a);
+}
+
+/* The filter changed: the client scans it at once (as without server
+ * help) while a negotiation finds out whether the server can do it. */
+void serverview_set_filter(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    sv_neg_drop(a);
+    if (store_server_filtered(a->store)) {
+        app_cancel_pages(a);
+        store_set_server_filter(a->store, NULL);
+    }
+    sv_plan_drop(sv);
+    store_set_filter(a->store, &a->filter);
+    bool wanted = a->filter.min_level != FILTER_LEVEL_NONE ||
+                  a->filter.exact_level != FILTER_LEVEL_NONE || a->filter.n_apps > 0;
+    if (!wanted || !sv_enabled(a))
+        return;
+    sv->startup_done = true; /* this one probes what the start-up would have */
+    sv->neg =
+        negotiate_new(&a->filter, &sv->caps, sv_extra, ARRAY_LEN(sv_extra), a->cfg->page_size);
+    sv->neg_for_filter = true;
+}
+
+/* A server-filtered page sent a row the pushed filter rejects: the params
+ * are liars (remembered), and the client scans instead. */
+void serverview_after_page(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    int64_t id = store_server_liar(a->store);
+    if (!sv || !sv->plan_neg || !id)
+        return;
+    const struct caps_push *p = negotiate_plan(sv->plan_neg);
+    for (size_t i = 0; i < p->n_used; i++)
+        sv->caps.v[p->used[i]] = CAPS_LIAR;
+    sv_save(a);
+    app_cancel_pages(a);
+    store_set_server_filter(a->store, NULL);
+    sv_plan_drop(sv);
+    store_set_filter(a->store, &a->filter);
+    a->list.top = 0;
+    app_select(a, 0, false);
+    app_message(a, MSG_ERROR,
+                "the server's filter sent log %" PRId64
+                ", which does not match: filtering on the client instead",
+                id);
+}
+
+/* ---- jump: the row of an id from the count of id__lte=ID ---- */
+
+void serverview_jump_cancel(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (sv->count_req > 0)
+        api_cancel(a->api, sv->count_req);
+    sv->count_req = 0;
+    sv->count_id = 0;
+    sv->count_row = -1;
+}
+
+void serverview_jump_start(struct app *a, int64_t id)
+{
+    struct serverview *sv = a->sv;
+    serverview_jump_cancel(a);
+    /* Rows of a view the client filters on top are not the server's rows. */
+    if (!serverview_honours(a, CAPS_ID_LTE) || store_is_filtered(a->store) ||
+        store_count(a->store) <= 0)
+        return;
+    struct url_param params[SV_PARAMS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < sv->n_params; i++)
+        params[n++] = sv->params[i];
+    snprintf(sv->lte_value, sizeof sv->lte_value, "%" PRId64, id);
+    params[n++] = (struct url_param){caps_name(CAPS_ID_LTE), sv->lte_value};
+    struct omslog_error err = {0};
+    int req = api_request_page(a->api, 1, 1, params, n, &err);
+    if (req > 0) {
+        sv->count_req = req;
+        sv->count_id = id;
+    }
+}
+
+bool serverview_jump_waiting(const struct app *a)
+{
+    return a->sv && a->sv->count_req > 0;
+}
+
+void serverview_jump_hint(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (sv->count_row < 0 || sv->count_id != a->jump.id)
+        return;
+    store_locate_hint(a->store, sv->count_row);
+    sv->count_row = -1;
+}
+
+/* ---- follow: poll id__gt=newest, read page 1 only when something is new ---- */
+
+void serverview_follow_poll(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    int64_t newest = store_max_id(a->store);
+    if (!serverview_honours(a, CAPS_ID_GT) || newest <= 0) {
+        store_refresh_top(a->store);
+        return;
+    }
+    if (sv->follow_req > 0)
+        return; /* the last poll has not answered yet */
+    struct url_param params[SV_PARAMS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < sv->n_params; i++)
+        params[n++] = sv->params[i];
+    snprintf(sv->gt_value, sizeof sv->gt_value, "%" PRId64, newest);
+    params[n++] = (struct url_param){caps_name(CAPS_ID_GT), sv->gt_value};
+    struct omslog_error err = {0};
+    int req = api_request_page(a->api, 1, 1, params, n, &err);
+    if (req > 0)
+        sv->follow_req = req;
+    else
+        store_refresh_top(a->store);
+}
+
+/* ---- results ---- */
+
+static bool sv_neg_result(struct app *a, struct api_result *r)
+{
+    struct serverview *sv = a->sv;
+    for (size_t i = 0; i < sv->n_sent; i++) {
+        if (sv->sent[i].id != r->id)
+            continue;
+        int serial = sv->sent[i].serial;
+        sv->sent[i] = sv->sent[--sv->n_sent];
+        negotiate_answer(sv->neg, serial, &r->err, &r->page);
+        if (negotiate_done(sv->neg))
+            sv_neg_done(a);
+        return true;
+    }
+    return false;
+}
+
+bool serverview_result(struct app *a, struct api_result *r)
+{
+    struct serverview *sv = a->sv;
+    if (!sv || r->kind != API_PAGE)
+        return false;
+    if (sv_neg_result(a, r))
+        return true;
+    if (sv->count_req > 0 && r->id == sv->count_req) {
+        sv->count_req = 0;
+        if (r->err.status == OMSLOG_OK) {
+            int64_t row = store_count(a->store) - r->page.count;
+            sv->count_row = row < 0 ? 0 : row;
+        }
+        return true;
+    }
+    if (sv->follow_req > 0 && r->id == sv->follow_req) {
+        sv->follow_req = 0;
+        /* New entries (or no answer): page 1 tells the new count and rows. */
+        if (r->err.status != OMSLOG_OK || r->page.count > 0)
+            store_refresh_top(a->store);
+        return true;
+    }
+    return false;
+}
+
+/* ---- where the filters ran ---- */
+
+bool serverview_active(const struct app *a)
+{
+    return a->sv && a->sv->plan_neg && store_server_filtered(a->store);
+}
+
+void serverview_describe(const struct app *a, struct buf *out)
+{
+    const struct serverview *sv = a->sv;
+    struct buf d = {0};
+    filter_describe(&sv->pushed, &d);
+    buf_printf(out, "server: %s", buf_str(&d));
+    buf_reset(&d);
+    filter_describe(&sv->residual, &d);
+    if (d.len)
+        buf_printf(out, " · client: %s", buf_str(&d));
+    buf_free(&d);
+}

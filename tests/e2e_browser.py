@@ -16,10 +16,11 @@ import sys
 import tempfile
 import time
 import urllib.request
+from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 from harness import Suite, scaled  # noqa: E402
-from mock_oms import MockServer  # noqa: E402
+from mock_oms import Hooks, MockServer  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN") or os.path.abspath("omslog")
 TOKEN = "demo-token"
@@ -70,7 +71,9 @@ class Browser:
         self.w, self.h = size
         self.cwd = cwd
         envs = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-                "OMSLOG_TOKEN": token, "XDG_CONFIG_HOME": "/nonexistent"}
+                "OMSLOG_TOKEN": token, "XDG_CONFIG_HOME": "/nonexistent",
+                # what each test's server can filter is probed afresh (ports are reused)
+                "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="omslog-e2e-cache-")}
         envs.update(env or {})
         cmd = ("cd %s && " % shlex.quote(cwd) if cwd else "")
         cmd += "env -u TMUX %s %s --url %s %s; echo %s$?; sleep 60" % (
@@ -1044,6 +1047,188 @@ def t_jump_missing_selects_nearest(server, b):
     b.wait(r"row 1 of 3,000", "on the first row")
 
 
+# ------------------------------------------------------------------ server-side filtering
+
+def query(path):
+    """The query of a recorded request path, as a dict of single values."""
+    return {k: v[-1] for k, v in parse_qs(urlsplit(path).query).items()}
+
+
+def page_requests(server, since=0):
+    """Queries of the list requests after the first `since`."""
+    return [query(r["path"]) for r in api_requests(server)[since:]
+            if urlsplit(r["path"]).path == API]
+
+
+def probes_answered(server):
+    """Wait until the browser has probed id__lte / id__gt (start-up probes answered)."""
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        qs = page_requests(server)
+        if any(q.get("id__gt") == "9000000000000000000" for q in qs):
+            time.sleep(scaled(0.3))  # their answers are in a moment later
+            return
+        time.sleep(POLL)
+    raise Failure("the start-up probes were never sent")
+
+
+def rows_levels(b):
+    """The level column of the list rows on screen ("ERROR", "Level 45")."""
+    return re.findall(r"(?m)^[+* ] *\d+ \S+ \S+ (Level \d+|\S+) ", b.screen())
+
+
+def error_or_above(levels):
+    return levels and all(lv in ("ERROR", "CRITICAL") or re.match(r"Level [4-9]\d", lv)
+                          for lv in levels)
+
+
+def t_server_filter_exact_count(server, b):
+    """A server with every lookup: the exact count of matches at once, G reaches the
+    oldest match with a few requests, and the header says what ran on the server."""
+    b.ready()
+    want = api_get(server, API + "?level__gte=40&app_name=shipment")
+    oldest = api_get(server, API + "?level__gte=40&app_name=shipment&page=last")["results"][-1]
+    b.keys("4")
+    b.keys("a")
+    b.type("shipment")
+    b.keys("Enter")
+    count = "{:,}".format(want["count"])
+    s = b.wait(r"%s matching +server: level>=ERROR app=shipment" % count,
+               "the server's exact count in the header")
+    check("scanned" not in b.status(), "no scan progress: the count is exact", s)
+    before = len(api_requests(server))
+    b.keys("G")
+    b.wait(r"row %s of %s matching" % (count, count), "G selects the last match")
+    b.wait_detail(oldest["id"], "the oldest match in the detail pane")
+    qs = page_requests(server, before)
+    check(len(qs) <= 6, "G took a few requests, not a scan: %r" % qs)
+    check(all(q.get("level__gte") == "40" and q.get("app_name") == "shipment" for q in qs),
+          "every page asked of the server filtered: %r" % qs)
+    levels = rows_levels(b)
+    check(error_or_above(levels),
+          "only matching rows shown: %r" % levels, b.screen())
+
+
+def t_server_filter_none_equals_scan(server, b):
+    """No lookups: the client scans, and finds what a filtering server counts."""
+    b.ready()
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        want = api_get(full, API + "?level__gte=40")["count"]
+    b.keys("4")
+    count = "{:,}".format(want)
+    s = b.wait(r"row 1 of %s matching │" % count, "the scan finds every match",
+               timeout=DEADLINE * 3)
+    check("filter: level>=ERROR" in b.header() and "server:" not in b.header(),
+          "the header says the client filtered", s)
+
+
+class LateLiar(Hooks):
+    """Filters honestly for the probes and the first page, then sends a row of level 10
+    on the other pages of a level__gte query."""
+
+    def respond(self, mock, req, answer):
+        reply = answer(req)
+        q = query(req["path"])
+        if reply.status != 200 or "level__gte" not in q or q.get("page") == "1":
+            return reply
+        body = json.loads(reply.body)
+        if body["results"]:
+            body["results"][0]["level"] = 10
+        return reply._replace(body=json.dumps(body).encode())
+
+
+def t_server_filter_liar_caught(server, b):
+    """A server whose filter lets a wrong row through is caught: the status says so,
+    the view falls back to the client's scan, and every row shown matches."""
+    b.ready()
+    b.keys("4")
+    b.wait(r"the server's filter sent log \d+, which does not match: filtering on the\s+client",
+           "the liar caught (on the screen's second page)")
+    b.wait(lambda s: "filter: level>=ERROR" in s.split("\n")[0], "the header says client")
+    b.wait(r"row 1 of [\d,]+ matching", "the scanned view")
+    levels = rows_levels(b)
+    check(error_or_above(levels),
+          "only matching rows shown: %r" % levels, b.screen())
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        want = api_get(full, API + "?level__gte=40")["count"]
+    b.wait(r"row \d+ of %s matching │" % "{:,}".format(want), "the scan finds every match",
+           timeout=DEADLINE * 3)
+
+
+def t_server_filter_drop_liar_caught(server, b):
+    """A server that leaves matching rows out is caught by the check of its first page:
+    the client scans, and finds them all."""
+    b.ready()
+    b.keys("4")
+    b.wait(r"cannot be trusted", "the dropping filter refused")
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        want = api_get(full, API + "?level__gte=40")["count"]
+    s = b.wait(r"row \d+ of %s matching" % "{:,}".format(want), "the scan finds every match",
+               timeout=DEADLINE * 3)
+    check("server:" not in b.header(), "the header says the client filtered", s)
+
+
+class SlowProbes(Hooks):
+    """Answers every probe (a one-entry page) late."""
+    held = answered = 0
+
+    def respond(self, mock, req, answer):
+        q = query(req["path"])
+        if q.get("page_size") == "1":
+            SlowProbes.held += 1
+            mock.stopping.wait(scaled(1.0))
+            SlowProbes.answered += 1
+        return answer(req)
+
+
+def t_server_probes_never_delay_first_screen(server, b):
+    """The first screen and the keys do not wait for the probes."""
+    SlowProbes.held = SlowProbes.answered = 0
+    b.ready()
+    b.keys("j")
+    b.wait(r"row 2 of 3,000", "keys answered while probes are out", timeout=QUICK * 2)
+    check(SlowProbes.answered == 0, "the first screen came before any probe was answered")
+    end = time.monotonic() + DEADLINE
+    while SlowProbes.held == 0 and time.monotonic() < end:
+        time.sleep(POLL)
+    check(SlowProbes.held > 0, "probes were sent after the first page")
+    b.keys("4")
+    b.wait(r"filter: level>=ERROR", "the client filters at once while the server is probed",
+           timeout=QUICK * 2)
+    b.wait(r"matching +server: level>=ERROR", "then the server filters")
+
+
+def t_server_jump_by_count(server, b):
+    """:ID where id__lte is honoured: the entry, one count and its page (no locate)."""
+    b.ready()
+    probes_answered(server)
+    far = api_page(server, 170)["results"][4]
+    before = len(api_requests(server))
+    b.jump(far["id"])
+    b.wait_detail(far["id"], "jump to a far-away id")
+    b.wait(r"row 1,695 of 3,000", "row of the far-away id")
+    reqs = api_requests(server)[before:]
+    lte = [r for r in reqs if "id__lte=" in r["path"]]
+    check(len(lte) == 1, "one count request: %r" % [r["path"] for r in reqs])
+    pages = sorted(int(query(r["path"]).get("page", "1")) for r in reqs
+                   if urlsplit(r["path"]).path == API and "id__lte=" not in r["path"])
+    far_pages = [p for p in pages if abs(p - 170) > 3]
+    check(not far_pages, "only the id's page and its screen's neighbours: %r" % pages)
+    check(len(reqs) - (len(pages) - 1) <= 3, "entry, count, page: %r" % reqs)
+    # filtered by the server: the id's row among the matches
+    b.keys("4")
+    b.wait(r"matching +server: level>=ERROR", "the server filters")
+    errs = api_get(server, API + "?level__gte=40&page=20")
+    target = errs["results"][3]
+    row = 19 * 10 + 4
+    before = len(api_requests(server))
+    b.jump(target["id"])
+    b.wait_detail(target["id"], "jump to a far error")
+    b.wait(r"row %s of" % "{:,}".format(row), "its row among the matches")
+    reqs = api_requests(server)[before:]
+    check(sum("id__lte=" in r["path"] for r in reqs) == 1, "one count: %r" % reqs)
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -1079,6 +1264,12 @@ TESTS = [
     (t_wide_columns_fit, {}, {}),
     (t_search_highlights_every_match, {}, {}),
     (t_jump_missing_selects_nearest, {}, {}),
+    (t_server_filter_exact_count, {"lookups": "full"}, {}),
+    (t_server_filter_none_equals_scan, {}, {}),
+    (t_server_filter_liar_caught, {"lookups": "full", "hooks": LateLiar()}, {}),
+    (t_server_filter_drop_liar_caught, {"lookups": "full", "liars": "level__gte:drop"}, {}),
+    (t_server_probes_never_delay_first_screen, {"lookups": "full", "hooks": SlowProbes()}, {}),
+    (t_server_jump_by_count, {"lookups": "full"}, {}),
 ]
 
 

@@ -1229,6 +1229,56 @@ def t_server_jump_by_count(server, b):
     check(sum("id__lte=" in r["path"] for r in reqs) == 1, "one count: %r" % reqs)
 
 
+def t_server_filter_partial_push(server, b):
+    """The server filters the level only: the app runs on the client over the server's
+    rows, the count is "at most" until scanned, then exact; the header says where each
+    part ran."""
+    b.ready()
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        upper = api_get(full, API + "?level__gte=40")["count"]
+        want = api_get(full, API + "?level__gte=40&app_name=shipment")["count"]
+    b.keys("4")
+    b.keys("a")
+    b.type("shipment")
+    b.keys("Enter")
+    client = "client: app=shipment" if b.w >= 120 else "client: app="  # cut at 80 columns
+    b.wait(r"(at most %s|%s) matching +server: level>=ERROR · %s"
+           % ("{:,}".format(upper), "{:,}".format(want), client), "where each part ran")
+    s = b.wait(r"%s matching +server: level>=ERROR · %s" % ("{:,}".format(want), client),
+               "the exact count once scanned", timeout=DEADLINE * 2)
+    check("row 1 of %s matching" % "{:,}".format(want) in b.status(), "every match listed", s)
+    qs = page_requests(server)
+    check(not any("app_name" in q and q["app_name"] == "shipment" for q in qs),
+          "the app was never asked of the server: %r" % qs)
+
+
+def t_server_follow_polls_new_only(server, b):
+    """Follow where id__gt is honoured: each poll asks for what is newer than the newest
+    entry, and page 1 is read again only when there is something new."""
+    b.ready()
+    probes_answered(server)
+    top = api_page(server, 1)["results"][0]["id"]
+    before = len(api_requests(server))
+    b.keys("F")
+    b.wait(r"\[FOLLOW 1s\]", "follow mode in the header")
+    time.sleep(scaled(2.5))
+    qs = page_requests(server, before)
+    polls = [q for q in qs if "id__gt" in q]
+    check(len(polls) >= 2 and all(q["id__gt"] == str(top) for q in polls),
+          "polls ask for entries newer than %d: %r" % (top, qs))
+    check(len(qs) == len(polls), "nothing new: page 1 not read again: %r" % qs)
+    server.set(grow=3)
+    b.wait(lambda s: re.search(r"([\d,]+) logs", s) and
+           int(re.search(r"([\d,]+) logs", s).group(1).replace(",", "")) > 3000,
+           "count grows in follow mode")
+    server.set(grow=0)
+    s = b.wait(lambda s: any(int(m) > top for m in re.findall(r"(?m)^\+ *(\d+) ", s)),
+               "new entries marked +")
+    ids = [int(m) for m in re.findall(r"(?m)^[+ ] *(\d+) \d\d", b.screen())]
+    check(len(ids) == len(set(ids)) and ids == sorted(ids, reverse=True),
+          "no id twice, ids descend", b.screen())
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -1270,6 +1320,8 @@ TESTS = [
     (t_server_filter_drop_liar_caught, {"lookups": "full", "liars": "level__gte:drop"}, {}),
     (t_server_probes_never_delay_first_screen, {"lookups": "full", "hooks": SlowProbes()}, {}),
     (t_server_jump_by_count, {"lookups": "full"}, {}),
+    (t_server_filter_partial_push, {"lookups": "level__gte,level__lte"}, {}),
+    (t_server_follow_polls_new_only, {"lookups": "full"}, {"args": ["--follow-interval", "1"]}),
 ]
 
 

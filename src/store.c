@@ -1326,7 +1326,7 @@ static void count_key(struct counter *c, const char *key, int level)
         }
     }
     ARRAY_GROW(c->items, c->cap, c->n + 1);
-    c->items[c->n] = (struct store_count_item){xstrdup(key), level, 1};
+    c->items[c->n] = (struct store_count_item){xstrdup(key), level, 1, false};
     c->slots[h] = ++c->n;
 }
 
@@ -1370,6 +1370,10 @@ void store_summary(struct store *s, struct store_summary *out)
             continue; /* the same entry in two overlapping pages */
         if (s->filtered && !filter_match(&s->filter, e))
             continue;
+        if (out->total == 0 || e->id < out->min_id)
+            out->min_id = e->id, out->oldest = e->created;
+        if (out->total == 0 || e->id > out->max_id)
+            out->max_id = e->id, out->newest = e->created;
         out->total++;
         char name[LEVEL_NAME_MAX];
         count_key(&levels, level_format(e->level, name), e->level);

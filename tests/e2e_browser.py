@@ -1279,6 +1279,52 @@ def t_server_follow_polls_new_only(server, b):
           "no id twice, ids descend", b.screen())
 
 
+def summary_counts(s, section):
+    """{name: count} of a summary section on screen."""
+    lines = s.split("\n")
+    at = next(i for i, l in enumerate(lines) if l.startswith(section))
+    out = {}
+    for l in lines[at + 1:]:
+        m = re.match(r"^ +([\d,]+)  (.+?)\s*$", l)
+        if not m:
+            break
+        out[m.group(2)] = int(m.group(1).replace(",", ""))
+    return out
+
+
+def t_server_summary_exact(server, b):
+    """S where level= and app_name= are honoured: per-level and per-app counts of the
+    whole log from the server, labelled exact, adding up to the total."""
+    b.ready()
+    probes_answered(server)
+    b.keys("S")
+    s = b.wait(r"Summary of all 3,000 entries \(exact\)", "the exact summary",
+               timeout=DEADLINE * 2)
+    levels = summary_counts(s, "Levels")
+    check(levels.get("ERROR") == api_get(server, API + "?level=40")["count"],
+          "ERROR counted by the server: %r" % levels, s)
+    check(sum(levels.values()) == 3000, "levels (with other) add up to the total", s)
+    apps = summary_counts(s, "Apps")
+    check(sum(apps.values()) == 3000, "apps add up to the total", s)
+    name = next(iter(apps))
+    check(apps[name] == api_get(server, API + "?app_name=" + name)["count"],
+          "app counted by the server", s)
+    check("Exception types (loaded entries only)" in s, "exceptions say what they cover", s)
+
+
+def t_summary_says_what_it_covers(server, b):
+    """Without server counts the summary names the loaded entries it covers: how many,
+    their ids and times."""
+    b.ready()
+    ids = [e["id"] for e in api_page(server, 1)["results"]]
+    b.keys("S")
+    s = b.wait(r"[\d,]+ loaded entries, ids [\d,]+–[\d,]+, \d{4}-\d\d-\d\d ", "the coverage line")
+    m = re.search(r"ids ([\d,]+)–([\d,]+)", s)
+    hi = int(m.group(2).replace(",", ""))
+    check(hi == ids[0], "the newest loaded id named", s)
+    check(int(m.group(1).replace(",", "")) <= ids[-1], "the oldest loaded id named", s)
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -1322,6 +1368,8 @@ TESTS = [
     (t_server_jump_by_count, {"lookups": "full"}, {}),
     (t_server_filter_partial_push, {"lookups": "level__gte,level__lte"}, {}),
     (t_server_follow_polls_new_only, {"lookups": "full"}, {"args": ["--follow-interval", "1"]}),
+    (t_server_summary_exact, {"lookups": "full"}, {}),
+    (t_summary_says_what_it_covers, {}, {}),
 ]
 
 

@@ -789,6 +789,8 @@ static void test_summary_counts_dedup(void **state)
     struct store_summary sum;
     store_summary(s, &sum);
     assert_int_equal(sum.total, 17); /* ids 100..84, each once */
+    assert_int_equal(sum.min_id, 84);
+    assert_int_equal(sum.max_id, 100);
     long total = 0;
     for (size_t i = 0; i < sum.n_levels; i++) {
         total += sum.levels[i].n;

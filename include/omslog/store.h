@@ -200,11 +200,16 @@ struct store_count_item {
     char *key; /* level name, app name, or exception type */
     int level; /* the level for level items, else -1 */
     long n;
+    bool other; /* the rest of a total the named items do not cover */
 };
 struct store_summary {
     struct store_count_item *levels, *apps, *exceptions;
     size_t n_levels, n_apps, n_exceptions;
     long total;
+    /* What the counts cover (when total > 0): the ids and times of the
+     * oldest and the newest entry counted. */
+    int64_t min_id, max_id;
+    struct log_time oldest, newest;
 };
 /* Most frequent first. Release with store_summary_free. */
 void store_summary(struct store *s, struct store_summary *out);

@@ -935,7 +935,7 @@ struct frame_inputs {
     uint64_t gen;
     int64_t count, rows, top, sel, scanned, total;
     size_t in_flight, failed;
-    bool inconsistent, scan_done, finding;
+    bool inconsistent, scan_done, finding, summary_exact, summary_counting;
     unsigned marks_gen;
     enum message_kind message_kind;
     char message[OMSLOG_ERROR_MSG_MAX];
@@ -954,6 +954,8 @@ static void frame_inputs_of(struct app *a, struct frame_inputs *f)
     f->inconsistent = store_inconsistent(a->store);
     f->scan_done = store_scan_done(a->store);
     f->finding = a->find.active;
+    f->summary_exact = a->summary.exact;
+    f->summary_counting = a->summary.counting;
     f->marks_gen = a->marks.gen;
     f->message_kind = a->message_kind;
     memcpy(f->message, a->message, sizeof f->message);
@@ -965,7 +967,8 @@ static bool frame_inputs_equal(const struct frame_inputs *x, const struct frame_
            x->sel == y->sel && x->scanned == y->scanned && x->total == y->total &&
            x->in_flight == y->in_flight && x->failed == y->failed &&
            x->inconsistent == y->inconsistent && x->scan_done == y->scan_done &&
-           x->finding == y->finding && x->marks_gen == y->marks_gen &&
+           x->finding == y->finding && x->summary_exact == y->summary_exact &&
+           x->summary_counting == y->summary_counting && x->marks_gen == y->marks_gen &&
            x->message_kind == y->message_kind && strcmp(x->message, y->message) == 0;
 }
 

@@ -265,6 +265,10 @@ struct prompt {
 struct summary_pane {
     bool loaded; /* sum holds a summary to free */
     struct store_summary sum;
+    /* Levels and apps counted by the server (serverview_summary_*): exact
+     * over the whole view, whose size is exact_total. */
+    bool exact, counting;
+    int64_t exact_total;
     size_t sel;
     size_t top;
 };
@@ -417,6 +421,12 @@ void serverview_jump_hint(struct app *a);
 /* Follow's tick: a poll of id__gt=newest where honoured (page 1 is read
  * again only when it counts new entries), else page 1 again. */
 void serverview_follow_poll(struct app *a);
+/* S: where the server counts by level and app (level= and app_name=
+ * honoured, nothing filtered on the client), one tiny request per level
+ * and app name; when all have answered, a->summary's levels and apps are
+ * replaced by the exact counts (with an "other" line for the rest). */
+void serverview_summary_start(struct app *a);
+void serverview_summary_cancel(struct app *a);
 
 /* status.c */
 void status_draw_header(struct app *a);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "omslog/level.h"
 #include "omslog/negotiate.h"
 #include "omslog/util.h"
 
@@ -21,6 +22,19 @@
 #define SV_SENT_MAX 32
 /* Params of a page request: the plan's, plus one of id__lte / id__gt. */
 #define SV_PARAMS_MAX 5
+/* Level values and app names the summary asks the server to count. */
+#define SV_COUNTS_MAX 64
+#define SV_VALUE_MAX 24
+
+/* One count the summary asks for: level=L or app_name=NAME. */
+struct sv_count {
+    bool app;
+    int level;
+    char *key; /* the app name, or the level's name */
+    char value[SV_VALUE_MAX];
+    int req; /* 0: not sent yet, -1: answered */
+    int64_t n;
+};
 
 struct serverview {
     struct caps caps;
@@ -47,6 +61,9 @@ struct serverview {
     /* Follow: the poll of id__gt=newest. */
     int follow_req;
     char gt_value[24];
+    /* S: the counts per level and app, until all have answered. */
+    struct sv_count counts[SV_COUNTS_MAX];
+    size_t n_counts, counts_left;
 };
 
 /* The start-up probes: what jumps, follow and the usual filters need. */
@@ -104,6 +121,7 @@ void serverview_free(struct app *a)
     if (!sv)
         return;
     sv_neg_drop(a);
+    serverview_summary_cancel(a);
     sv_plan_drop(sv);
     filter_free(&sv->pushed);
     filter_free(&sv->residual);
@@ -211,6 +229,8 @@ static void sv_neg_done(struct app *a)
     sv_neg_drop(a);
 }
 
+static void sv_send_counts(struct app *a);
+
 void serverview_schedule(struct app *a)
 {
     struct serverview *sv = a->sv;
@@ -231,6 +251,7 @@ void serverview_schedule(struct app *a)
         }
     }
     sv_send(a);
+    sv_send_counts(a);
 }
 
 /* The filter changed: the client scans it at once (as without server
@@ -371,12 +392,14 @@ static bool sv_neg_result(struct app *a, struct api_result *r)
     return false;
 }
 
+static bool sv_count_result(struct app *a, struct api_result *r);
+
 bool serverview_result(struct app *a, struct api_result *r)
 {
     struct serverview *sv = a->sv;
     if (!sv || r->kind != API_PAGE)
         return false;
-    if (sv_neg_result(a, r))
+    if (sv_neg_result(a, r) || sv_count_result(a, r))
         return true;
     if (sv->count_req > 0 && r->id == sv->count_req) {
         sv->count_req = 0;
@@ -414,4 +437,169 @@ void serverview_describe(const struct app *a, struct buf *out)
     if (d.len)
         buf_printf(out, " · client: %s", buf_str(&d));
     buf_free(&d);
+}
+
+/* ---- S: exact counts per level and app ---- */
+
+void serverview_summary_cancel(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (!sv)
+        return;
+    for (size_t i = 0; i < sv->n_counts; i++) {
+        if (sv->counts[i].req > 0)
+            api_cancel(a->api, sv->counts[i].req);
+        free(sv->counts[i].key);
+    }
+    sv->n_counts = sv->counts_left = 0;
+    a->summary.counting = false;
+}
+
+static bool sv_count_has(const struct serverview *sv, bool app, int level, const char *key)
+{
+    for (size_t i = 0; i < sv->n_counts; i++)
+        if (sv->counts[i].app == app &&
+            (app ? strcmp(sv->counts[i].key, key) == 0 : sv->counts[i].level == level))
+            return true;
+    return false;
+}
+
+static void sv_count_add(struct serverview *sv, bool app, int level, const char *key)
+{
+    if (sv->n_counts >= SV_COUNTS_MAX || sv_count_has(sv, app, level, key))
+        return;
+    struct sv_count *c = &sv->counts[sv->n_counts++];
+    memset(c, 0, sizeof *c);
+    c->app = app;
+    c->level = level;
+    if (app) {
+        c->key = xstrdup(key);
+    } else {
+        char name[LEVEL_NAME_MAX];
+        c->key = xstrdup(level_format(level, name));
+        snprintf(c->value, sizeof c->value, "%d", level);
+    }
+}
+
+void serverview_summary_start(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    serverview_summary_cancel(a);
+    a->summary.exact = false;
+    /* Rows the client filters are not what the server would count. */
+    if (!serverview_honours(a, CAPS_LEVEL) || !serverview_honours(a, CAPS_APP) ||
+        store_is_filtered(a->store) || store_count(a->store) <= 0)
+        return;
+    static const int standard[] = {LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, LEVEL_ERROR,
+                                   LEVEL_CRITICAL};
+    for (size_t i = 0; i < ARRAY_LEN(standard); i++)
+        sv_count_add(sv, false, standard[i], NULL);
+    for (size_t i = 0; i < a->summary.sum.n_levels; i++)
+        sv_count_add(sv, false, a->summary.sum.levels[i].level, NULL);
+    const char *const *apps;
+    size_t n_apps = store_apps_seen(a->store, &apps);
+    for (size_t i = 0; i < n_apps; i++)
+        sv_count_add(sv, true, -1, apps[i]);
+    sv->counts_left = sv->n_counts;
+    a->summary.exact_total = store_count(a->store);
+    a->summary.counting = true;
+    sv_send_counts(a);
+}
+
+static void sv_send_counts(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    for (size_t i = 0; i < sv->n_counts && api_room(a->api) > 0; i++) {
+        struct sv_count *c = &sv->counts[i];
+        if (c->req != 0)
+            continue;
+        struct url_param params[SV_PARAMS_MAX];
+        size_t n = 0;
+        for (size_t k = 0; k < sv->n_params; k++)
+            params[n++] = sv->params[k];
+        params[n++] = c->app ? (struct url_param){caps_name(CAPS_APP), c->key}
+                             : (struct url_param){caps_name(CAPS_LEVEL), c->value};
+        struct omslog_error err = {0};
+        c->req = api_request_page(a->api, 1, 1, params, n, &err);
+        if (c->req < 0) { /* cannot count: the summary stays as loaded */
+            serverview_summary_cancel(a);
+            return;
+        }
+    }
+}
+
+static int sv_item_cmp(const void *x, const void *y)
+{
+    const struct store_count_item *p = x, *q = y;
+    if (p->other != q->other)
+        return p->other ? 1 : -1;
+    return (p->n < q->n) - (p->n > q->n);
+}
+
+/* The counted items of one kind, most frequent first, those of 0 left out,
+ * and an "other" line for what they leave of the total. */
+static void sv_items(struct serverview *sv, bool app, int64_t total, struct store_count_item **out,
+                     size_t *n_out)
+{
+    struct store_count_item *items = xcalloc(sv->n_counts + 1, sizeof *items);
+    size_t n = 0;
+    int64_t sum = 0;
+    for (size_t i = 0; i < sv->n_counts; i++) {
+        struct sv_count *c = &sv->counts[i];
+        if (c->app != app || c->n <= 0)
+            continue;
+        items[n++] =
+            (struct store_count_item){xstrdup(c->key), app ? -1 : c->level, (long)c->n, false};
+        sum += c->n;
+    }
+    if (sum < total)
+        items[n++] = (struct store_count_item){xstrdup(app ? "other apps" : "other levels"), -1,
+                                               (long)(total - sum), true};
+    if (n > 1)
+        qsort(items, n, sizeof *items, sv_item_cmp);
+    *out = items;
+    *n_out = n;
+}
+
+static void sv_items_free(struct store_count_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(items[i].key);
+    free(items);
+}
+
+/* Every count is in: the summary's levels and apps become the exact ones. */
+static void sv_counts_done(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    struct store_summary *sum = &a->summary.sum;
+    int64_t total = a->summary.exact_total;
+    sv_items_free(sum->levels, sum->n_levels);
+    sv_items_free(sum->apps, sum->n_apps);
+    sv_items(sv, false, total, &sum->levels, &sum->n_levels);
+    sv_items(sv, true, total, &sum->apps, &sum->n_apps);
+    a->summary.exact = true;
+    a->summary.sel = 0;
+    a->summary.top = 0;
+    serverview_summary_cancel(a);
+}
+
+static bool sv_count_result(struct app *a, struct api_result *r)
+{
+    struct serverview *sv = a->sv;
+    for (size_t i = 0; i < sv->n_counts; i++) {
+        struct sv_count *c = &sv->counts[i];
+        if (c->req <= 0 || c->req != r->id)
+            continue;
+        c->req = -1;
+        if (r->err.status != OMSLOG_OK) {
+            serverview_summary_cancel(a);
+            return true;
+        }
+        c->n = r->page.count;
+        if (--sv->counts_left == 0 && a->summary.loaded)
+            sv_counts_done(a);
+        return true;
+    }
+    return false;
 }

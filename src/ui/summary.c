@@ -70,21 +70,21 @@ void summary_close(struct app *a)
     app_mode_pop(a, MODE_SUMMARY);
 }
 
-/* Rows for the sections below the title and the line saying what the
- * counts cover. */
+/* Rows for the sections below the title. */
 static size_t summary_body(const struct app *a)
 {
-    return a->rows - 2 > 2 ? (size_t)(a->rows - 4) : 1;
+    return a->rows - 2 > 1 ? (size_t)(a->rows - 3) : 1;
 }
 
-/* What the counts cover: exact over the whole view (the server counted),
- * else exactly which loaded entries. */
+/* What the counts cover, on the Levels title line (which has the room):
+ * exact over the whole view (the server counted), else exactly which
+ * loaded entries. */
 static void summary_coverage(struct app *a, struct buf *out)
 {
     const struct summary_pane *sp = &a->summary;
     char n[32], t1[DATETIME_TEXT_MAX], t2[DATETIME_TEXT_MAX];
     if (sp->exact) {
-        buf_printf(out, "  levels and apps: exact counts of all %s entries",
+        buf_printf(out, " — levels and apps: exact counts of all %s entries",
                    draw_count(sp->exact_total, n));
         if (serverview_active(a)) {
             buf_appends(out, " (");
@@ -96,7 +96,7 @@ static void summary_coverage(struct app *a, struct buf *out)
     }
     if (sp->sum.total == 0)
         return;
-    buf_printf(out, "  %s loaded entries, ids %s", draw_count(sp->sum.total, n),
+    buf_printf(out, " — %s loaded entries, ids %s", draw_count(sp->sum.total, n),
                draw_count(sp->sum.min_id, t1));
     buf_printf(out, "–%s, ", draw_count(sp->sum.max_id, t1));
     datetime_format(sp->sum.oldest, a->utc, 0, t1);
@@ -131,11 +131,6 @@ void summary_draw(struct app *a)
                  draw_count(sp->sum.total, n), filtered ? " (filtered)" : "",
                  sec == SUM_EXCEPTIONS ? "searches" : "filters");
     draw_text(y++, 0, title, strlen(title), a->cols, theme_attr(STYLE_TITLE), true);
-    struct buf cover = {0};
-    summary_coverage(a, &cover);
-    draw_text(y++, 0, cover.data ? cover.data : "", cover.len, a->cols, theme_attr(STYLE_LABEL),
-              true);
-    buf_free(&cover);
     /* Keep the selection on screen: lines = items + section titles. */
     size_t sel_line = sp->sel + 1;
     for (int k = 0; k < SUM_SECTIONS; k++) {
@@ -164,12 +159,14 @@ void summary_draw(struct app *a)
         size_t cnt;
         section_items(&sp->sum, k, &items, &cnt);
         /* Exception types are never counted by the server. */
-        const char *stitle = sp->exact && k == SUM_EXCEPTIONS
-                                 ? "Exception types (loaded entries only)"
-                                 : summary_titles[k];
+        buf_reset(&tmp);
+        buf_appends(&tmp, sp->exact && k == SUM_EXCEPTIONS
+                              ? "Exception types (loaded entries only)"
+                              : summary_titles[k]);
+        if (k == SUM_LEVELS)
+            summary_coverage(a, &tmp);
         if (line >= sp->top && y <= h)
-            draw_text(y++, 0, stitle, strlen(stitle), a->cols, theme_attr(STYLE_LABEL) | A_BOLD,
-                      true);
+            draw_text(y++, 0, tmp.data, tmp.len, a->cols, theme_attr(STYLE_LABEL) | A_BOLD, true);
         line++;
         for (size_t i = 0; i < cnt; i++, item++, line++) {
             if (line < sp->top || y > h)

@@ -148,13 +148,17 @@ static void sv_save(struct app *a)
         caps_save(a->sv->cache_path, &a->sv->caps, &err);
 }
 
-/* Send what the negotiation asks for while the transport has room. */
+/* Send what the negotiation asks for while the transport has room. The
+ * start-up probes take one slot at a time: they are for later, and must
+ * not crowd out the pages on screen (nor, on a server in trouble, hold
+ * every slot); a filter's negotiation may spare a whole scan, so it takes
+ * what room there is. */
 static void sv_send(struct app *a)
 {
     struct serverview *sv = a->sv;
     struct negotiate_request q;
-    while (sv->neg && sv->n_sent < SV_SENT_MAX && api_room(a->api) > 0 &&
-           negotiate_next(sv->neg, &q)) {
+    size_t most = sv->neg_for_filter ? SV_SENT_MAX : 1;
+    while (sv->neg && sv->n_sent < most && api_room(a->api) > 0 && negotiate_next(sv->neg, &q)) {
         struct omslog_error err = {0};
         int id = api_request_page(a->api, 1, q.size, q.params, q.n_params, &err);
         if (id < 0) {

@@ -1215,6 +1215,15 @@ def t_server_jump_by_count(server, b):
     far_pages = [p for p in pages if abs(p - 170) > 3]
     check(not far_pages, "only the id's page and its screen's neighbours: %r" % pages)
     check(len(reqs) - (len(pages) - 1) <= 3, "entry, count, page: %r" % reqs)
+    # an id in a gap far down: the nearest older entry, by the same count
+    ids = [e["id"] for e in api_page(server, 150)["results"] + api_page(server, 151)["results"]]
+    gap, older = next((x - 1, y) for x, y in zip(ids, ids[1:]) if x - y > 1)
+    before = len(api_requests(server))
+    b.jump(gap)
+    b.wait(r"log %d not found; showing %d" % (gap, older), "the nearest older entry named")
+    b.wait_detail(older, "the nearest older entry selected")
+    reqs = api_requests(server)[before:]
+    check(sum("id__lte=" in r["path"] for r in reqs) == 1, "one count: %r" % reqs)
     # filtered by the server: the id's row among the matches
     b.keys("4")
     b.wait(r"matching +server: level>=ERROR", "the server filters")

@@ -1334,6 +1334,22 @@ def t_summary_says_what_it_covers(server, b):
     check(int(m.group(1).replace(",", "")) <= ids[-1], "the oldest loaded id named", s)
 
 
+def t_server_filter_keeps_place(server, b):
+    """A filter set deep in the log: once the server filters, the selection is on the
+    match nearest to (at or below) the entry it was on, found by one count."""
+    b.ready()
+    probes_answered(server)
+    far = api_page(server, 150)["results"][5]
+    b.jump(far["id"])
+    b.wait_detail(far["id"], "deep in the log")
+    want = api_get(server, API + "?level__gte=40&id__lte=%d" % far["id"])
+    total = api_get(server, API + "?level__gte=40")["count"]
+    b.keys("4")
+    b.wait(r"matching +server: level>=ERROR", "the server filters")
+    b.wait_detail(want["results"][0]["id"], "the nearest match at or below it selected")
+    b.wait(r"row %s of" % "{:,}".format(total - want["count"] + 1), "its row among the matches")
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -1379,6 +1395,7 @@ TESTS = [
     (t_server_follow_polls_new_only, {"lookups": "full"}, {"args": ["--follow-interval", "1"]}),
     (t_server_summary_exact, {"lookups": "full"}, {}),
     (t_summary_says_what_it_covers, {}, {}),
+    (t_server_filter_keeps_place, {"lookups": "full"}, {}),
 ]
 
 

@@ -58,6 +58,12 @@ struct serverview {
     int64_t count_id;
     int64_t count_row; /* -1 while unknown */
     char lte_value[24];
+    /* A filter's selection: the entry selected when it was set (anchor);
+     * once the server filters, the nearest match at or below it is the
+     * row count minus the count of id__lte=anchor (land_req). */
+    int64_t anchor_id;
+    int land_req;
+    char land_value[24];
     /* Follow: the poll of id__gt=newest. */
     int follow_req;
     char gt_value[24];
@@ -183,6 +189,19 @@ static void sv_residual(const struct caps_push *p, const struct filter *f, struc
             filter_add_app(out, f->apps[i]);
 }
 
+/* Page 1 of the plan's query plus key=value, one entry: its count. */
+static int sv_count_request(struct app *a, const char *key, const char *value)
+{
+    struct serverview *sv = a->sv;
+    struct url_param params[SV_PARAMS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < sv->n_params; i++)
+        params[n++] = sv->params[i];
+    params[n++] = (struct url_param){key, value};
+    struct omslog_error err = {0};
+    return api_request_page(a->api, 1, 1, params, n, &err);
+}
+
 /* The checked plan of the current filter: the store shows the server's
  * filtered query from now on, its first page (already fetched) at once. */
 static void sv_use_plan(struct app *a)
@@ -212,6 +231,13 @@ static void sv_use_plan(struct app *a)
     a->list.top = 0;
     app_select(a, r >= 0 ? r : 0, r >= 0);
     serverview_after_page(a); /* the first page may already give it away */
+    /* Not on the first page: where the entry selected before the filter
+     * would be among the matches, by one count. */
+    if (r < 0 && sv->anchor_id > 0 && serverview_active(a) && !store_is_filtered(a->store) &&
+        serverview_honours(a, CAPS_ID_LTE)) {
+        snprintf(sv->land_value, sizeof sv->land_value, "%" PRId64, sv->anchor_id);
+        sv->land_req = sv_count_request(a, caps_name(CAPS_ID_LTE), sv->land_value);
+    }
 }
 
 /* A negotiation ended: remember what it learnt, use its plan if any. */
@@ -264,6 +290,10 @@ void serverview_set_filter(struct app *a)
 {
     struct serverview *sv = a->sv;
     sv_neg_drop(a);
+    sv->anchor_id = a->list.sel_id;
+    if (sv->land_req > 0)
+        api_cancel(a->api, sv->land_req);
+    sv->land_req = 0;
     if (store_server_filtered(a->store)) {
         app_cancel_pages(a);
         store_set_server_filter(a->store, NULL);
@@ -324,14 +354,8 @@ void serverview_jump_start(struct app *a, int64_t id)
     if (!serverview_honours(a, CAPS_ID_LTE) || store_is_filtered(a->store) ||
         store_count(a->store) <= 0)
         return;
-    struct url_param params[SV_PARAMS_MAX];
-    size_t n = 0;
-    for (size_t i = 0; i < sv->n_params; i++)
-        params[n++] = sv->params[i];
     snprintf(sv->lte_value, sizeof sv->lte_value, "%" PRId64, id);
-    params[n++] = (struct url_param){caps_name(CAPS_ID_LTE), sv->lte_value};
-    struct omslog_error err = {0};
-    int req = api_request_page(a->api, 1, 1, params, n, &err);
+    int req = sv_count_request(a, caps_name(CAPS_ID_LTE), sv->lte_value);
     if (req > 0) {
         sv->count_req = req;
         sv->count_id = id;
@@ -364,14 +388,8 @@ void serverview_follow_poll(struct app *a)
     }
     if (sv->follow_req > 0)
         return; /* the last poll has not answered yet */
-    struct url_param params[SV_PARAMS_MAX];
-    size_t n = 0;
-    for (size_t i = 0; i < sv->n_params; i++)
-        params[n++] = sv->params[i];
     snprintf(sv->gt_value, sizeof sv->gt_value, "%" PRId64, newest);
-    params[n++] = (struct url_param){caps_name(CAPS_ID_GT), sv->gt_value};
-    struct omslog_error err = {0};
-    int req = api_request_page(a->api, 1, 1, params, n, &err);
+    int req = sv_count_request(a, caps_name(CAPS_ID_GT), sv->gt_value);
     if (req > 0)
         sv->follow_req = req;
     else
@@ -410,6 +428,16 @@ bool serverview_result(struct app *a, struct api_result *r)
         if (r->err.status == OMSLOG_OK) {
             int64_t row = store_count(a->store) - r->page.count;
             sv->count_row = row < 0 ? 0 : row;
+        }
+        return true;
+    }
+    if (sv->land_req > 0 && r->id == sv->land_req) {
+        sv->land_req = 0;
+        int64_t rows = store_rows(a->store);
+        if (r->err.status == OMSLOG_OK && rows > 0 && r->page.count > 0 && serverview_active(a) &&
+            !store_is_filtered(a->store)) {
+            int64_t row = store_count(a->store) - r->page.count;
+            app_select(a, row < 0 ? 0 : row, true);
         }
         return true;
     }

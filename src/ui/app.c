@@ -1018,6 +1018,9 @@ static int app_loop(struct app *a)
             int64_t left = a->next_follow_ms - now_ms();
             timeout = left > 0 ? (int)left : 0;
         }
+        int wake = serverview_wake_ms(a);
+        if (wake >= 0 && (timeout < 0 || wake < timeout))
+            timeout = wake;
         bool ready = false;
         if (api_wait(a->api, fds, 2, timeout, &ready) != 0)
             return error_set(NULL, OMSLOG_ERR_INTERNAL, "wait failed");

@@ -403,6 +403,9 @@ void app_cancel_pages(struct app *a);
 void serverview_init(struct app *a);
 void serverview_free(struct app *a);
 void serverview_schedule(struct app *a);
+/* Milliseconds until serverview_schedule has something to start (the
+ * start-up probes, once the pages have been quiet a moment), -1: none. */
+int serverview_wake_ms(const struct app *a);
 void serverview_set_filter(struct app *a);
 void serverview_page_params(const struct app *a, const struct url_param **params, size_t *n);
 bool serverview_result(struct app *a, struct api_result *r);

@@ -22,6 +22,10 @@
 #define SV_SENT_MAX 32
 /* Params of a page request: the plan's, plus one of id__lte / id__gt. */
 #define SV_PARAMS_MAX 5
+/* The start-up probes wait until the pages have been quiet this long: they
+ * are for later, and a server busy with (or stuck on) the pages on screen
+ * is no place for them. */
+#define SV_STARTUP_QUIET_MS 1000
 /* Level values and app names the summary asks the server to count. */
 #define SV_COUNTS_MAX 64
 #define SV_VALUE_MAX 24
@@ -40,6 +44,7 @@ struct serverview {
     struct caps caps;
     char *cache_path;
     bool startup_done; /* the start-up probes were started (or not needed) */
+    int64_t busy_ms;   /* when pages were last in flight or failed */
     struct negotiate *neg;
     bool neg_for_filter; /* neg is about a->filter, not the start-up probes */
     struct {
@@ -261,12 +266,24 @@ static void sv_neg_done(struct app *a)
 
 static void sv_send_counts(struct app *a);
 
+int serverview_wake_ms(const struct app *a)
+{
+    const struct serverview *sv = a->sv;
+    if (!sv || sv->startup_done || !sv_enabled(a))
+        return -1;
+    int64_t left = sv->busy_ms + SV_STARTUP_QUIET_MS - now_ms();
+    return left > 0 ? (int)left : 0;
+}
+
 void serverview_schedule(struct app *a)
 {
     struct serverview *sv = a->sv;
     if (!sv || !sv_enabled(a))
         return;
-    if (!sv->neg && !sv->startup_done && store_count(a->store) >= 0) {
+    int64_t now = now_ms();
+    if (store_in_flight(a->store) || store_failed_pages(a->store) || store_count(a->store) < 0)
+        sv->busy_ms = now;
+    if (!sv->neg && !sv->startup_done && now - sv->busy_ms >= SV_STARTUP_QUIET_MS) {
         sv->startup_done = true;
         bool unknown = false;
         for (size_t i = 0; i < ARRAY_LEN(sv_startup); i++)

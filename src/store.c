@@ -84,6 +84,12 @@ struct store {
 
     struct filter filter;
     bool filtered;
+    /* Server-filtered: the pages are the server's answer to a filtered
+     * query; every row must pass pushed, else liar_id names the first that
+     * did not (and its page is not kept). */
+    bool server;
+    struct filter pushed;
+    int64_t liar_id;
     struct match *matches;
     size_t n_matches, cap_matches;
     struct span *spans; /* scanned positions, sorted by lo */
@@ -98,6 +104,7 @@ struct store {
     bool loc_active;
     int64_t loc_id;
     long loc_page;
+    long loc_hint; /* a page to look at first (store_locate_hint), 0: none */
     int loc_steps;
 
     char **apps;
@@ -162,6 +169,7 @@ struct store *store_new(long cache_pages, long page_size, long find_ahead)
     s->count = -1;
     s->byte_cap = STORE_DEFAULT_CACHE_BYTES;
     filter_init(&s->filter);
+    filter_init(&s->pushed);
     return s;
 }
 
@@ -207,6 +215,7 @@ void store_free(struct store *s)
     free(s->inflight);
     free(s->failed);
     filter_free(&s->filter);
+    filter_free(&s->pushed);
     free(s->matches);
     free(s->spans);
     for (size_t i = 0; i < s->n_apps; i++)
@@ -857,6 +866,19 @@ static void cache_evict(struct store *s)
     }
 }
 
+/* Does every row of a server-filtered page pass what the server was asked
+ * to filter? The first that does not is remembered. */
+static bool server_rows_ok(struct store *s, const struct log_page *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (!filter_match(&s->pushed, &p->entries[i])) {
+            if (!s->liar_id)
+                s->liar_id = p->entries[i].id;
+            return false;
+        }
+    return true;
+}
+
 void store_page_loaded(struct store *s, long page, struct log_page *p)
 {
     inflight_del(s, page);
@@ -873,6 +895,8 @@ void store_page_loaded(struct store *s, long page, struct log_page *p)
     }
     if (page < 1)
         return;
+    if (s->server && !server_rows_ok(s, p))
+        return; /* a liar's page: the caller falls back to a scan */
     struct walk_span sp = walk_place(&s->pager, page, p);
     if (sp.resized)
         chunks_clear(s); /* placed under the wrong page size */
@@ -980,6 +1004,39 @@ void store_set_filter(struct store *s, const struct filter *f)
         scan_chunk(s, &s->chunks[i]);
 }
 
+void store_set_server_filter(struct store *s, const struct filter *pushed)
+{
+    filter_free(&s->pushed);
+    if (pushed)
+        filter_copy(&s->pushed, pushed);
+    else
+        filter_init(&s->pushed);
+    s->server = pushed != NULL;
+    s->liar_id = 0;
+    chunks_clear(s);
+    s->n_inflight = 0;
+    s->n_failed = 0;
+    s->count = -1;
+    s->delta = 0;
+    s->max_id = 0;
+    s->refresh_top = false;
+    s->conflicts = 0;
+    s->find_active = false;
+    store_locate_cancel(s);
+    scan_reset(s);
+    s->gen++;
+}
+
+bool store_server_filtered(const struct store *s)
+{
+    return s->server;
+}
+
+int64_t store_server_liar(const struct store *s)
+{
+    return s->liar_id;
+}
+
 void store_scan_progress(const struct store *s, int64_t *scanned, int64_t *total)
 {
     *scanned = s->n_scanned;
@@ -1056,6 +1113,16 @@ void store_locate_cancel(struct store *s)
 {
     s->loc_active = false;
     s->loc_page = 0;
+    s->loc_hint = 0;
+}
+
+void store_locate_hint(struct store *s, int64_t row)
+{
+    if (!s->loc_active || s->count <= 0 || s->pager.size <= 0)
+        return;
+    row = row < 0 ? 0 : (row >= s->count ? s->count - 1 : row);
+    s->loc_hint = page_of_row(s, row);
+    s->loc_page = s->loc_hint;
 }
 
 /* Closest known positions around the wanted id: lo (id below it) and hi
@@ -1172,6 +1239,14 @@ enum store_locate_result store_locate_step(struct store *s, int64_t *row)
     }
     if (s->loc_page > 0 && inflight_has(s, s->loc_page))
         return STORE_LOCATE_PENDING;
+    if (s->loc_hint > 0) { /* the hinted page first, once it has arrived or failed */
+        bool over =
+            page_covered(s, s->loc_hint) || pageset_has(s->failed, s->n_failed, s->loc_hint);
+        s->loc_page = s->loc_hint;
+        if (!over)
+            return STORE_LOCATE_PENDING;
+        s->loc_hint = 0;
+    }
     struct bracket k;
     locate_bracket(s, s->loc_id, &k);
     int64_t lo = k.has_lo ? k.lo_b + 1 : 0;
@@ -1246,7 +1321,7 @@ static void count_key(struct counter *c, const char *key, int level)
         }
     }
     ARRAY_GROW(c->items, c->cap, c->n + 1);
-    c->items[c->n] = (struct store_count_item){xstrdup(key), level, 1};
+    c->items[c->n] = (struct store_count_item){xstrdup(key), level, 1, false};
     c->slots[h] = ++c->n;
 }
 
@@ -1299,6 +1374,8 @@ void store_summary(struct store *s, struct store_summary *out)
 struct store_tally {
     struct counter levels, apps, exceptions;
     long total;
+    int64_t min_id, max_id; /* the ids and times covered (summary.c says so) */
+    struct log_time oldest, newest;
 };
 
 struct store_tally *store_tally_new(void)
@@ -1308,6 +1385,10 @@ struct store_tally *store_tally_new(void)
 
 void store_tally_add(struct store_tally *t, const struct log_entry *e)
 {
+    if (t->total == 0 || e->id < t->min_id)
+        t->min_id = e->id, t->oldest = e->created;
+    if (t->total == 0 || e->id > t->max_id)
+        t->max_id = e->id, t->newest = e->created;
     t->total++;
     char name[LEVEL_NAME_MAX];
     count_key(&t->levels, level_format(e->level, name), e->level);
@@ -1321,6 +1402,10 @@ void store_tally_finish(struct store_tally *t, struct store_summary *out)
 {
     memset(out, 0, sizeof *out);
     out->total = t->total;
+    out->min_id = t->min_id;
+    out->max_id = t->max_id;
+    out->oldest = t->oldest;
+    out->newest = t->newest;
     counter_finish(&t->levels, &out->levels, &out->n_levels);
     counter_finish(&t->apps, &out->apps, &out->n_apps);
     counter_finish(&t->exceptions, &out->exceptions, &out->n_exceptions);

@@ -17,10 +17,11 @@ import tempfile
 import time
 import urllib.request
 from datetime import datetime
+from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 from harness import Suite, sanitized_binary, scaled  # noqa: E402
-from mock_oms import MockServer  # noqa: E402
+from mock_oms import Hooks, MockServer  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN") or os.path.abspath("omslog")
 TOKEN = "demo-token"
@@ -79,7 +80,9 @@ class Browser:
     def start(self, args=(), env=None):
         server, token, cwd = self.server, self.token, self.cwd
         envs = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-                "OMSLOG_TOKEN": token, "XDG_CONFIG_HOME": "/nonexistent"}
+                "OMSLOG_TOKEN": token, "XDG_CONFIG_HOME": "/nonexistent",
+                # what each test's server can filter is probed afresh (ports are reused)
+                "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="omslog-e2e-cache-")}
         envs.update(env or {})
         cmd = ("cd %s && " % shlex.quote(cwd) if cwd else "")
         cmd += "env -u TMUX %s %s --url %s %s; echo %s$?; sleep 60" % (
@@ -1469,6 +1472,307 @@ def t_long_find_asks_before_reading_on(server, b):
     b.wait(r"no match yet: read on", "asked again")
     b.keys("y")
     b.wait(r"no match below", "y reads to the end")
+# ------------------------------------------------------------------ server-side filtering
+
+def query(path):
+    """The query of a recorded request path, as a dict of single values."""
+    return {k: v[-1] for k, v in parse_qs(urlsplit(path).query).items()}
+
+
+def page_requests(server, since=0):
+    """Queries of the list requests after the first `since`."""
+    return [query(r["path"]) for r in api_requests(server)[since:]
+            if urlsplit(r["path"]).path == API]
+
+
+def probes_answered(server):
+    """Wait until the browser has probed id__lte / id__gt (start-up probes answered)."""
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        qs = page_requests(server)
+        if any(q.get("id__gt") == "9000000000000000000" for q in qs):
+            time.sleep(scaled(0.3))  # their answers are in a moment later
+            return
+        time.sleep(POLL)
+    raise Failure("the start-up probes were never sent")
+
+
+def rows_levels(b):
+    """The level column of the list rows on screen ("ERROR", "Level 45")."""
+    return re.findall(r"(?m)^[+* ] *\d+ \S+ \S+ (Level \d+|\S+) ", b.screen())
+
+
+def error_or_above(levels):
+    return levels and all(lv in ("ERROR", "CRITICAL") or re.match(r"Level [4-9]\d", lv)
+                          for lv in levels)
+
+
+def t_server_filter_exact_count(server, b):
+    """A server with every lookup: the exact count of matches at once, G reaches the
+    oldest match with a few requests, and the header says what ran on the server."""
+    b.ready()
+    want = api_get(server, API + "?level__gte=40&app_name=shipment")
+    oldest = api_get(server, API + "?level__gte=40&app_name=shipment&page=last")["results"][-1]
+    b.keys("4")
+    b.keys("a")
+    b.type("shipment")
+    b.keys("Enter")
+    count = "{:,}".format(want["count"])
+    s = b.wait(r"%s matching +server: level>=ERROR app=shipment" % count,
+               "the server's exact count in the header")
+    check("scanned" not in b.status(), "no scan progress: the count is exact", s)
+    before = len(api_requests(server))
+    b.keys("G")
+    b.wait(r"row %s of %s matching" % (count, count), "G selects the last match")
+    b.wait_detail(oldest["id"], "the oldest match in the detail pane")
+    qs = page_requests(server, before)
+    check(len(qs) <= 6, "G took a few requests, not a scan: %r" % qs)
+    check(all(q.get("level__gte") == "40" and q.get("app_name") == "shipment" for q in qs),
+          "every page asked of the server filtered: %r" % qs)
+    levels = rows_levels(b)
+    check(error_or_above(levels),
+          "only matching rows shown: %r" % levels, b.screen())
+
+
+def t_server_filter_none_equals_scan(server, b):
+    """No lookups: the client scans, and finds what a filtering server counts."""
+    b.ready()
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        want = api_get(full, API + "?level__gte=40")["count"]
+    b.keys("4")
+    count = "{:,}".format(want)
+    s = b.wait(r"row 1 of %s matching │" % count, "the scan finds every match",
+               timeout=DEADLINE * 3)
+    check("filter: level>=ERROR" in b.header() and "server:" not in b.header(),
+          "the header says the client filtered", s)
+
+
+class LateLiar(Hooks):
+    """Filters honestly for the probes and the first page, then sends a row of level 10
+    on the other pages of a level__gte query."""
+
+    def respond(self, mock, req, answer):
+        reply = answer(req)
+        q = query(req["path"])
+        if reply.status != 200 or "level__gte" not in q or q.get("page") == "1":
+            return reply
+        body = json.loads(reply.body)
+        if body["results"]:
+            body["results"][0]["level"] = 10
+        return reply._replace(body=json.dumps(body).encode())
+
+
+def t_server_filter_liar_caught(server, b):
+    """A server whose filter lets a wrong row through is caught: the status says so,
+    the view falls back to the client's scan, and every row shown matches."""
+    b.ready()
+    b.keys("4")
+    b.wait(r"the server's filter sent log \d+, which does not match: filtering on the\s+client",
+           "the liar caught (on the screen's second page)")
+    b.wait(lambda s: "filter: level>=ERROR" in s.split("\n")[0], "the header says client")
+    b.wait(r"row 1 of [\d,]+ matching", "the scanned view")
+    levels = rows_levels(b)
+    check(error_or_above(levels),
+          "only matching rows shown: %r" % levels, b.screen())
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        want = api_get(full, API + "?level__gte=40")["count"]
+    b.wait(r"row \d+ of %s matching │" % "{:,}".format(want), "the scan finds every match",
+           timeout=DEADLINE * 3)
+
+
+def t_server_filter_drop_liar_caught(server, b):
+    """A server that leaves matching rows out is caught by the check of its first page:
+    the client scans, and finds them all."""
+    b.ready()
+    b.keys("4")
+    b.wait(r"cannot be trusted", "the dropping filter refused")
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        want = api_get(full, API + "?level__gte=40")["count"]
+    s = b.wait(r"row \d+ of %s matching" % "{:,}".format(want), "the scan finds every match",
+               timeout=DEADLINE * 3)
+    check("server:" not in b.header(), "the header says the client filtered", s)
+
+
+class SlowProbes(Hooks):
+    """Answers every probe (a one-entry page) late."""
+    held = answered = 0
+
+    def respond(self, mock, req, answer):
+        q = query(req["path"])
+        if q.get("page_size") == "1":
+            SlowProbes.held += 1
+            mock.stopping.wait(scaled(1.0))
+            SlowProbes.answered += 1
+        return answer(req)
+
+
+def t_server_probes_never_delay_first_screen(server, b):
+    """The first screen and the keys do not wait for the probes."""
+    SlowProbes.held = SlowProbes.answered = 0
+    b.ready()
+    b.keys("j")
+    b.wait(r"row 2 of 3,000", "keys answered while probes are out", timeout=QUICK * 2)
+    check(SlowProbes.answered == 0, "the first screen came before any probe was answered")
+    end = time.monotonic() + DEADLINE
+    while SlowProbes.held == 0 and time.monotonic() < end:
+        time.sleep(POLL)
+    check(SlowProbes.held > 0, "probes were sent after the first page")
+    b.keys("4")
+    b.wait(r"filter: level>=ERROR", "the client filters at once while the server is probed",
+           timeout=QUICK * 2)
+    b.wait(r"matching +server: level>=ERROR", "then the server filters")
+
+
+def t_server_jump_by_count(server, b):
+    """:ID where id__lte is honoured: the entry, one count and its page (no locate)."""
+    b.ready()
+    probes_answered(server)
+    far = api_page(server, 170)["results"][4]
+    before = len(api_requests(server))
+    b.jump(far["id"])
+    b.wait_detail(far["id"], "jump to a far-away id")
+    b.wait(r"row 1,695 of 3,000", "row of the far-away id")
+    reqs = api_requests(server)[before:]
+    lte = [r for r in reqs if "id__lte=" in r["path"]]
+    check(len(lte) == 1, "one count request: %r" % [r["path"] for r in reqs])
+    pages = sorted(int(query(r["path"]).get("page", "1")) for r in reqs
+                   if urlsplit(r["path"]).path == API and "id__lte=" not in r["path"])
+    far_pages = [p for p in pages if abs(p - 170) > 3]
+    check(not far_pages, "only the id's page and its screen's neighbours: %r" % pages)
+    check(len(reqs) - (len(pages) - 1) <= 3, "entry, count, page: %r" % reqs)
+    # an id in a gap far down: the nearest older entry, by the same count
+    ids = [e["id"] for e in api_page(server, 150)["results"] + api_page(server, 151)["results"]]
+    gap, older = next((x - 1, y) for x, y in zip(ids, ids[1:]) if x - y > 1)
+    before = len(api_requests(server))
+    b.jump(gap)
+    b.wait(r"log %d not found; showing %d" % (gap, older), "the nearest older entry named")
+    b.wait_detail(older, "the nearest older entry selected")
+    reqs = api_requests(server)[before:]
+    check(sum("id__lte=" in r["path"] for r in reqs) == 1, "one count: %r" % reqs)
+    # filtered by the server: the id's row among the matches
+    b.keys("4")
+    b.wait(r"matching +server: level>=ERROR", "the server filters")
+    errs = api_get(server, API + "?level__gte=40&page=20")
+    target = errs["results"][3]
+    row = 19 * 10 + 4
+    before = len(api_requests(server))
+    b.jump(target["id"])
+    b.wait_detail(target["id"], "jump to a far error")
+    b.wait(r"row %s of" % "{:,}".format(row), "its row among the matches")
+    reqs = api_requests(server)[before:]
+    check(sum("id__lte=" in r["path"] for r in reqs) == 1, "one count: %r" % reqs)
+
+
+def t_server_filter_partial_push(server, b):
+    """The server filters the level only: the app runs on the client over the server's
+    rows, the count is "at most" until scanned, then exact; the header says where each
+    part ran."""
+    b.ready()
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        upper = api_get(full, API + "?level__gte=40")["count"]
+        want = api_get(full, API + "?level__gte=40&app_name=shipment")["count"]
+    b.keys("4")
+    b.keys("a")
+    b.type("shipment")
+    b.keys("Enter")
+    client = "client: app=shipment" if b.w >= 120 else "client: app="  # cut at 80 columns
+    b.wait(r"(at most %s|%s) matching +server: level>=ERROR · %s"
+           % ("{:,}".format(upper), "{:,}".format(want), client), "where each part ran")
+    s = b.wait(r"%s matching +server: level>=ERROR · %s" % ("{:,}".format(want), client),
+               "the exact count once scanned", timeout=DEADLINE * 2)
+    check("row 1 of %s matching" % "{:,}".format(want) in b.status(), "every match listed", s)
+    qs = page_requests(server)
+    check(not any("app_name" in q and q["app_name"] == "shipment" for q in qs),
+          "the app was never asked of the server: %r" % qs)
+
+
+def t_server_follow_polls_new_only(server, b):
+    """Follow where id__gt is honoured: each poll asks for what is newer than the newest
+    entry, and page 1 is read again only when there is something new."""
+    b.ready()
+    probes_answered(server)
+    top = api_page(server, 1)["results"][0]["id"]
+    before = len(api_requests(server))
+    b.keys("F")
+    b.wait(r"\[FOLLOW 1s\]", "follow mode in the header")
+    time.sleep(scaled(2.5))
+    qs = page_requests(server, before)
+    polls = [q for q in qs if "id__gt" in q]
+    check(len(polls) >= 2 and all(q["id__gt"] == str(top) for q in polls),
+          "polls ask for entries newer than %d: %r" % (top, qs))
+    check(len(qs) == len(polls), "nothing new: page 1 not read again: %r" % qs)
+    server.set(grow=3)
+    b.wait(lambda s: re.search(r"([\d,]+) logs", s) and
+           int(re.search(r"([\d,]+) logs", s).group(1).replace(",", "")) > 3000,
+           "count grows in follow mode")
+    server.set(grow=0)
+    s = b.wait(lambda s: any(int(m) > top for m in re.findall(r"(?m)^\+ *(\d+) ", s)),
+               "new entries marked +")
+    ids = [int(m) for m in re.findall(r"(?m)^[+ ] *(\d+) \d\d", b.screen())]
+    check(len(ids) == len(set(ids)) and ids == sorted(ids, reverse=True),
+          "no id twice, ids descend", b.screen())
+
+
+def summary_counts(s, section):
+    """{name: count} of a summary section on screen."""
+    lines = s.split("\n")
+    at = next(i for i, l in enumerate(lines) if l.startswith(section))
+    out = {}
+    for l in lines[at + 1:]:
+        m = re.match(r"^ +([\d,]+)  (.+?)\s*$", l)
+        if not m:
+            break
+        out[m.group(2)] = int(m.group(1).replace(",", ""))
+    return out
+
+
+def t_server_summary_exact(server, b):
+    """S where level= and app_name= are honoured: per-level and per-app counts of the
+    whole log from the server, labelled exact, adding up to the total."""
+    b.ready()
+    probes_answered(server)
+    b.keys("S")
+    s = b.wait(r"Summary of all 3,000 entries \(exact\)", "the exact summary",
+               timeout=DEADLINE * 2)
+    levels = summary_counts(s, "Levels")
+    check(levels.get("ERROR") == api_get(server, API + "?level=40")["count"],
+          "ERROR counted by the server: %r" % levels, s)
+    check(sum(levels.values()) == 3000, "levels (with other) add up to the total", s)
+    apps = summary_counts(s, "Apps")
+    check(sum(apps.values()) == 3000, "apps add up to the total", s)
+    name = next(iter(apps))
+    check(apps[name] == api_get(server, API + "?app_name=" + name)["count"],
+          "app counted by the server", s)
+    check("Exception types (loaded entries only)" in s, "exceptions say what they cover", s)
+
+
+def t_summary_says_what_it_covers(server, b):
+    """Without server counts the summary names the loaded entries it covers: how many,
+    their ids and times."""
+    b.ready()
+    ids = [e["id"] for e in api_page(server, 1)["results"]]
+    b.keys("S")
+    s = b.wait(r"[\d,]+ loaded entries, ids [\d,]+–[\d,]+, \d{4}-\d\d-\d\d ", "the coverage line")
+    m = re.search(r"ids ([\d,]+)–([\d,]+)", s)
+    hi = int(m.group(2).replace(",", ""))
+    check(hi == ids[0], "the newest loaded id named", s)
+    check(int(m.group(1).replace(",", "")) <= ids[-1], "the oldest loaded id named", s)
+
+
+def t_server_filter_keeps_place(server, b):
+    """A filter set deep in the log: once the server filters, the selection is on the
+    match nearest to (at or below) the entry it was on, found by one count."""
+    b.ready()
+    probes_answered(server)
+    far = api_page(server, 150)["results"][5]
+    b.jump(far["id"])
+    b.wait_detail(far["id"], "deep in the log")
+    want = api_get(server, API + "?level__gte=40&id__lte=%d" % far["id"])
+    total = api_get(server, API + "?level__gte=40")["count"]
+    b.keys("4")
+    b.wait(r"matching +server: level>=ERROR", "the server filters")
+    b.wait_detail(want["results"][0]["id"], "the nearest match at or below it selected")
+    b.wait(r"row %s of" % "{:,}".format(total - want["count"] + 1), "its row among the matches")
 
 
 TESTS = [
@@ -1518,6 +1822,17 @@ TESTS = [
     (t_open_export, {}, {"cwd": None, "export": OPEN_COUNT, "args": ["open", OPEN_FILE]}),
     (t_big_scan_asks_first, {"count": 20000}, {}),
     (t_long_find_asks_before_reading_on, {}, {"env": {"XDG_CONFIG_HOME": small_scan_config()}}),
+    (t_server_filter_exact_count, {"lookups": "full"}, {}),
+    (t_server_filter_none_equals_scan, {}, {}),
+    (t_server_filter_liar_caught, {"lookups": "full", "hooks": LateLiar()}, {}),
+    (t_server_filter_drop_liar_caught, {"lookups": "full", "liars": "level__gte:drop"}, {}),
+    (t_server_probes_never_delay_first_screen, {"lookups": "full", "hooks": SlowProbes()}, {}),
+    (t_server_jump_by_count, {"lookups": "full"}, {}),
+    (t_server_filter_partial_push, {"lookups": "level__gte,level__lte"}, {}),
+    (t_server_follow_polls_new_only, {"lookups": "full"}, {"args": ["--follow-interval", "1"]}),
+    (t_server_summary_exact, {"lookups": "full"}, {}),
+    (t_summary_says_what_it_covers, {}, {}),
+    (t_server_filter_keeps_place, {"lookups": "full"}, {}),
 ]
 
 

@@ -135,7 +135,9 @@ class Shell(Browser):
         self.cwd = tmpdir
         self.n = 0
         envs = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-                "OMSLOG_TOKEN": TOKEN, "XDG_CONFIG_HOME": "/nonexistent"}
+                "OMSLOG_TOKEN": TOKEN, "XDG_CONFIG_HOME": "/nonexistent",
+                # the server's probed filters are remembered in the test's directory
+                "XDG_CACHE_HOME": os.path.join(tmpdir or "/nonexistent", ".cache")}
         envs.update(env or {})
         self.cmdline = "env %s %s --url %s %s" % (
             " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in envs.items()),

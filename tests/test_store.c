@@ -19,6 +19,7 @@
 #include "omslog/level.h"
 #include "omslog/store.h"
 #include "omslog/util.h"
+#include "omslog/walk.h"
 
 #define PS 10
 #define MAX_IDS 20000
@@ -788,6 +789,8 @@ static void test_summary_counts_dedup(void **state)
     struct store_summary sum;
     store_summary(s, &sum);
     assert_int_equal(sum.total, 17); /* ids 100..84, each once */
+    assert_int_equal(sum.min_id, 84);
+    assert_int_equal(sum.max_id, 100);
     long total = 0;
     for (size_t i = 0; i < sum.n_levels; i++) {
         total += sum.levels[i].n;
@@ -1289,6 +1292,122 @@ static void test_window_larger_than_cache(void **state)
     store_free(s);
 }
 
+/* ---- server-filtered mode ---- */
+
+/* The server's answer to level>=ERROR over a log of n ids: a fake whose
+ * table is the matches only, newest first. */
+static struct fake *fake_server_filtered(size_t n, int min_level)
+{
+    struct fake *all = fake_new(n, 1);
+    struct fake *f = fake_new(0, 1);
+    for (size_t i = 0; i < all->n; i++)
+        if (level_for(all->ids[i]) >= min_level)
+            f->ids[f->n++] = all->ids[i];
+    free(all);
+    return f;
+}
+
+static void test_server_filtered_virtual_list(void **state)
+{
+    (void)state;
+    struct fake *f = fake_server_filtered(5000, LEVEL_ERROR);
+    struct store *s = store_new(64, PS, 4);
+    struct filter pushed;
+    filter_init(&pushed);
+    pushed.min_level = LEVEL_ERROR;
+    store_set_server_filter(s, &pushed);
+    assert_true(store_server_filtered(s));
+    assert_false(store_is_filtered(s)); /* nothing left for the client */
+    deliver(s, f, 1);
+    /* The exact count at once, and every row reachable: no scan. */
+    assert_int_equal(store_rows(s), (int64_t)f->n);
+    assert_true(store_scan_done(s) || !store_is_filtered(s));
+    long want[WANT_MAX];
+    int64_t last = store_rows(s) - 1;
+    store_set_window(s, last, 1, 1);
+    size_t n = store_wanted_pages(s, want, WANT_MAX);
+    assert_true(n >= 1);
+    assert_int_equal(want[0], walk_pages_for((int64_t)f->n, PS)); /* G: the last page */
+    long before = f->requests;
+    deliver(s, f, want[0]);
+    assert_int_equal(f->requests - before, 1);
+    assert_int_equal(store_row(s, last)->id, f->ids[f->n - 1]);
+    for (int64_t r = 0; r < PS; r++)
+        assert_true(filter_match(&pushed, store_row(s, r)));
+    assert_int_equal(store_server_liar(s), 0);
+    /* Locate with a hint (id__lte's count): the hinted page, one request. */
+    int64_t id = f->ids[f->n / 2];
+    store_locate_start(s, id);
+    store_locate_hint(s, (int64_t)(f->n / 2));
+    int64_t row;
+    before = f->requests;
+    int guard = 0;
+    enum store_locate_result r;
+    while ((r = store_locate_step(s, &row)) == STORE_LOCATE_PENDING) {
+        assert_int_equal(store_wanted_pages(s, want, 1), 1);
+        deliver(s, f, want[0]);
+        assert_true(++guard < 5);
+    }
+    assert_int_equal(r, STORE_LOCATE_FOUND);
+    assert_int_equal(row, (int64_t)(f->n / 2));
+    assert_int_equal(f->requests - before, 1);
+    /* Back to the plain log: the cache held the other query's pages. */
+    store_set_server_filter(s, NULL);
+    assert_false(store_server_filtered(s));
+    assert_int_equal(store_count(s), -1);
+    assert_int_equal(store_cached_pages(s), 0);
+    filter_free(&pushed);
+    store_free(s);
+    free(f);
+}
+
+static void test_server_filtered_liar_and_client_part(void **state)
+{
+    (void)state;
+    /* The server filters apps only (erp); the level runs on the client. */
+    struct fake *all = fake_new(3000, 1);
+    struct fake *f = fake_new(0, 1);
+    for (size_t i = 0; i < all->n; i++)
+        if (strcmp(app_for(all->ids[i]), "erp") == 0)
+            f->ids[f->n++] = all->ids[i];
+    struct store *s = store_new(64, PS, 4);
+    struct filter pushed, view;
+    filter_init(&pushed);
+    filter_add_app(&pushed, "erp");
+    filter_init(&view);
+    view.min_level = LEVEL_WARNING;
+    store_set_server_filter(s, &pushed);
+    store_set_filter(s, &view);
+    assert_true(store_is_filtered(s));
+    pump(s, f, 1000);
+    assert_true(store_scan_done(s));
+    int64_t want_rows = 0;
+    for (size_t i = 0; i < f->n; i++)
+        want_rows += level_for(f->ids[i]) >= LEVEL_WARNING;
+    assert_int_equal(store_rows(s), want_rows);
+    for (int64_t r = 0; r < store_rows(s); r++) {
+        const struct log_entry *e = store_row(s, r);
+        if (e)
+            assert_true(filter_match(&view, e) && filter_match(&pushed, e));
+    }
+    /* A liar: a page with a row the pushed filter rejects is not kept. */
+    store_set_server_filter(s, &pushed);
+    size_t bad = 13;
+    f->ids[bad] = all->ids[0] + 1; /* an entry of another app */
+    while (strcmp(app_for(f->ids[bad]), "erp") == 0)
+        f->ids[bad]++;
+    deliver(s, f, 1);
+    assert_int_equal(store_server_liar(s), 0);
+    deliver(s, f, 2);
+    assert_int_equal(store_server_liar(s), f->ids[bad]);
+    assert_int_equal(store_row_of_id(s, f->ids[bad]), -1);
+    filter_free(&pushed);
+    filter_free(&view);
+    store_free(s);
+    free(f);
+    free(all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1326,6 +1445,8 @@ int main(void)
         cmocka_unit_test(test_byte_budget_bounds_cache),
         cmocka_unit_test(test_pinned_pages_beyond_budget),
         cmocka_unit_test(test_window_larger_than_cache),
+        cmocka_unit_test(test_server_filtered_virtual_list),
+        cmocka_unit_test(test_server_filtered_liar_and_client_part),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

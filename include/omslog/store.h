@@ -159,6 +159,21 @@ int64_t store_max_id(const struct store *s);
  * the cache. */
 void store_set_filter(struct store *s, const struct filter *f);
 bool store_is_filtered(const struct store *s);
+/* Server-filtered mode: the pages the caller fetches from now on are the
+ * server's answer to a filtered query (the caller sends its params), rows
+ * placed by the same walk geometry over that query's `count`. pushed is the
+ * part of the filter the server applies: every row that arrives must pass
+ * it, else the page is not kept and store_server_liar names the row (the
+ * caller then falls back to the client's scan). The view filter
+ * (store_set_filter) still applies on top, for the parts the server did
+ * not do. NULL: back to the plain log. Either way the cache is emptied (it
+ * holds another query's pages), the count is unknown until the next page,
+ * and the requests in flight are forgotten: cancel them first
+ * (store_take_requests). */
+void store_set_server_filter(struct store *s, const struct filter *pushed);
+bool store_server_filtered(const struct store *s);
+/* The id of the first row that failed the pushed filter, 0 when none. */
+int64_t store_server_liar(const struct store *s);
 /* Entries scanned for the filter so far, out of count. */
 void store_scan_progress(const struct store *s, int64_t *scanned, int64_t *total);
 bool store_scan_done(const struct store *s);
@@ -177,17 +192,25 @@ void store_find_cancel(struct store *s);
 void store_locate_start(struct store *s, int64_t id);
 enum store_locate_result store_locate_step(struct store *s, int64_t *row);
 void store_locate_cancel(struct store *s);
+/* Where the locate in progress should look first: the row the server's
+ * count says the id is on (e.g. count of id__lte=ID). */
+void store_locate_hint(struct store *s, int64_t row);
 
 /* Counts of the loaded entries that pass the current filter. */
 struct store_count_item {
     char *key; /* level name, app name, or exception type */
     int level; /* the level for level items, else -1 */
     long n;
+    bool other; /* the rest of a total the named items do not cover */
 };
 struct store_summary {
     struct store_count_item *levels, *apps, *exceptions;
     size_t n_levels, n_apps, n_exceptions;
     long total;
+    /* What the counts cover (when total > 0): the ids and times of the
+     * oldest and the newest entry counted. */
+    int64_t min_id, max_id;
+    struct log_time oldest, newest;
 };
 /* Most frequent first. Release with store_summary_free. */
 void store_summary(struct store *s, struct store_summary *out);

@@ -323,7 +323,7 @@ static void app_anchor_selection(struct app *a)
 
 void app_set_filter(struct app *a)
 {
-    store_set_filter(a->store, &a->filter);
+    serverview_set_filter(a);
     store_find_cancel(a->store);
     a->find.active = false;
     /* The selection stays on its entry, or lands on the match nearest to it
@@ -508,6 +508,7 @@ static void jump_cancel(struct app *a)
     a->jump.locating = false;
     a->jump.missing = false;
     store_locate_cancel(a->store);
+    serverview_jump_cancel(a);
 }
 
 void app_start_jump(struct app *a, int64_t id)
@@ -528,6 +529,7 @@ void app_start_jump(struct app *a, int64_t id)
     }
     a->jump.id = id;
     a->jump.entry_req = req;
+    serverview_jump_start(a, id);
     app_message(a, MSG_INFO, "looking for log %" PRId64 "…", id);
 }
 
@@ -556,7 +558,8 @@ static void jump_entry_result(struct app *a, struct api_result *r)
     } else if (r->err.status != OMSLOG_OK) {
         app_message(a, MSG_ERROR, "%s", r->err.msg);
         a->jump.id = 0;
-    } else if (store_is_filtered(a->store) && !filter_match(&a->filter, &r->entry)) {
+    } else if ((store_is_filtered(a->store) || serverview_active(a)) &&
+               !filter_match(&a->filter, &r->entry)) {
         jump_hidden(a, id);
         a->jump.id = 0;
     } else {
@@ -580,8 +583,9 @@ static void jump_nearest(struct app *a, int64_t id, int64_t row)
 
 static void app_progress_locate(struct app *a)
 {
-    if (!a->jump.locating)
+    if (!a->jump.locating || serverview_jump_waiting(a))
         return;
+    serverview_jump_hint(a);
     int64_t row;
     int64_t id = a->jump.id;
     switch (store_locate_step(a->store, &row)) {
@@ -836,7 +840,7 @@ void app_cancel_requests(struct app *a, bool all)
 
 /* Responses to requests sent before a reload describe the server as it was:
  * drop them, so that a page that failed then cannot fail the reload. */
-static void app_cancel_pages(struct app *a)
+void app_cancel_pages(struct app *a)
 {
     app_cancel_requests(a, true);
 }
@@ -845,6 +849,11 @@ static void app_schedule(struct app *a)
 {
     /* Pages the user scrolled away from make room for the ones now needed. */
     app_cancel_requests(a, false);
+    /* A filter the client scans: the server may spare the scan, so its
+     * negotiation goes first; otherwise the pages on screen do. */
+    bool scanning = store_is_filtered(a->store);
+    if (scanning)
+        serverview_schedule(a);
     long room = source_room(a);
     if (room <= 0 || scan_gate_holds(a))
         return;
@@ -854,9 +863,12 @@ static void app_schedule(struct app *a)
     size_t n = store_wanted_pages(a->store, pages, (size_t)room);
     if (n && !store_in_flight(a->store))
         scan_gate_sent(a);
+    const struct url_param *params;
+    size_t n_params;
+    serverview_page_params(a, &params, &n_params);
     for (size_t i = 0; i < n; i++) {
         struct omslog_error err = {0};
-        int id = source_request_page(a, pages[i], 0, NULL, 0, &err);
+        int id = source_request_page(a, pages[i], 0, params, n_params, &err);
         if (id < 0) {
             store_page_failed(a->store, pages[i], &err);
             app_message(a, MSG_ERROR_PAGE, "%s", err.msg);
@@ -864,6 +876,8 @@ static void app_schedule(struct app *a)
         }
         store_page_requested(a->store, pages[i], id);
     }
+    if (!scanning)
+        serverview_schedule(a);
 }
 
 static void app_result(struct app *a, struct api_result *r)
@@ -873,11 +887,12 @@ static void app_result(struct app *a, struct api_result *r)
             jump_entry_result(a, r);
         return;
     }
-    if (time_jump_result(a, r))
+    if (serverview_result(a, r) || time_jump_result(a, r))
         return;
     if (r->err.status == OMSLOG_OK) {
         scan_gate_page(a, &r->page);
         store_page_loaded(a->store, r->page_no, &r->page);
+        serverview_after_page(a);
         app_anchor_selection(a);
         if (a->message_kind == MSG_ERROR_PAGE && store_failed_pages(a->store) == 0 &&
             !a->jump.hidden_id)
@@ -1243,7 +1258,7 @@ struct frame_inputs {
     int64_t count, rows, top, sel, scanned, total;
     size_t in_flight, failed;
     int64_t follow_new;
-    bool inconsistent, scan_done, finding;
+    bool inconsistent, scan_done, finding, summary_exact, summary_counting;
     unsigned marks_gen;
     enum message_kind message_kind;
     char message[OMSLOG_ERROR_MSG_MAX];
@@ -1263,6 +1278,8 @@ static void frame_inputs_of(struct app *a, struct frame_inputs *f)
     f->scan_done = store_scan_done(a->store);
     f->finding = a->find.active;
     f->follow_new = a->follow_new;
+    f->summary_exact = a->summary.exact;
+    f->summary_counting = a->summary.counting;
     f->marks_gen = a->marks.gen;
     f->message_kind = a->message_kind;
     memcpy(f->message, a->message, sizeof f->message);
@@ -1275,6 +1292,7 @@ static bool frame_inputs_equal(const struct frame_inputs *x, const struct frame_
            x->in_flight == y->in_flight && x->failed == y->failed &&
            x->inconsistent == y->inconsistent && x->scan_done == y->scan_done &&
            x->finding == y->finding && x->follow_new == y->follow_new &&
+           x->summary_exact == y->summary_exact && x->summary_counting == y->summary_counting &&
            x->marks_gen == y->marks_gen && x->message_kind == y->message_kind &&
            strcmp(x->message, y->message) == 0;
 }
@@ -1299,7 +1317,7 @@ static int app_loop(struct app *a)
         }
         int64_t now = now_ms();
         if (a->follow && now >= a->next_follow_ms) {
-            store_refresh_top(a->store);
+            serverview_follow_poll(a);
             a->next_follow_ms = now + a->cfg->follow_s * APP_MS_PER_S;
         }
         /* A key may have changed the layout (v, z, a resize): the rows it
@@ -1327,6 +1345,9 @@ static int app_loop(struct app *a)
             int64_t left = a->next_follow_ms - now_ms();
             timeout = left > 0 ? (int)left : 0;
         }
+        int wake = serverview_wake_ms(a);
+        if (wake >= 0 && (timeout < 0 || wake < timeout))
+            timeout = wake;
         bool ready = false;
         if (source_wait(a, fds, 2, timeout, &ready) != 0)
             return error_set(NULL, OMSLOG_ERR_INTERNAL, "wait failed");
@@ -1363,6 +1384,7 @@ static void app_free(struct app *a)
     prompt_free(&a->prompt);
     filter_free(&a->filter);
     filter_free(&a->search);
+    serverview_free(a);
     store_free(a->store);
     free(a->save_path);
     free(a->pending_apps);
@@ -1437,6 +1459,7 @@ int ui_run_at(const struct config *cfg, struct api *api, const struct ui_start *
     app_mode_push(&a, MODE_BROWSE);
     marks_init(&a);
     source_opened(&a);
+    serverview_init(&a);
 
     if (pipe(sig_pipe) != 0) {
         app_free(&a);

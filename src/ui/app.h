@@ -14,6 +14,7 @@
 
 #include "omslog/api.h"
 #include "omslog/buf.h"
+#include "omslog/caps.h"
 #include "omslog/config.h"
 #include "omslog/filesrc.h"
 #include "omslog/filter.h"
@@ -271,6 +272,10 @@ struct prompt {
 struct summary_pane {
     bool loaded; /* sum holds a summary to free */
     struct store_summary sum;
+    /* Levels and apps counted by the server (serverview_summary_*): exact
+     * over the whole view, whose size is exact_total. */
+    bool exact, counting;
+    int64_t exact_total;
     size_t sel;
     size_t top;
 };
@@ -332,6 +337,7 @@ struct source_queue {
     size_t n;
     int last_id;
 };
+struct serverview;
 
 struct app {
     const struct config *cfg;
@@ -339,6 +345,7 @@ struct app {
     struct filesrc *file; /* omslog open: the entries come from it, not from api */
     struct source_queue fileq;
     struct store *store;
+    struct serverview *sv; /* server-side filtering (serverview.c) */
     int rows, cols;
 
     enum mode modes[MODE_COUNT]; /* the open modes, bottom first */
@@ -445,6 +452,47 @@ void app_answer_apps(struct app *a, bool yes);
 /* The & prompt's answer: one more pattern ("!re" hides), empty clears them. */
 void app_submit_pattern(struct app *a, const char *spec);
 void app_layout(struct app *a);
+/* Cancel every page request the store made (its pages are of no use now). */
+void app_cancel_pages(struct app *a);
+
+/* serverview.c: server-side filtering in the browser. A filter change goes
+ * through serverview_set_filter (the client scans at once; a negotiation
+ * in the background may switch the store to the server's filtered query);
+ * page requests carry serverview_page_params; every result is offered to
+ * serverview_result first, and serverview_after_page runs after a page is
+ * stored (it catches a liar and falls back to the scan). */
+void serverview_init(struct app *a);
+void serverview_free(struct app *a);
+void serverview_schedule(struct app *a);
+/* Milliseconds until serverview_schedule has something to start (the
+ * start-up probes, once the pages have been quiet a moment), -1: none. */
+int serverview_wake_ms(const struct app *a);
+void serverview_set_filter(struct app *a);
+void serverview_page_params(const struct app *a, const struct url_param **params, size_t *n);
+bool serverview_result(struct app *a, struct api_result *r);
+void serverview_after_page(struct app *a);
+bool serverview_honours(const struct app *a, enum caps_param p);
+/* The server filters the view now; serverview_describe says what ran where
+ * ("server: level>=ERROR app=wms · client: ..."). */
+bool serverview_active(const struct app *a);
+/* A negotiation for the current filter is under way (a big scan waits for it). */
+bool serverview_negotiating(const struct app *a);
+void serverview_describe(const struct app *a, struct buf *out);
+/* :ID — one count of id__lte=ID where honoured: the locate then looks at
+ * the page that count names first (serverview_jump_hint). */
+void serverview_jump_start(struct app *a, int64_t id);
+void serverview_jump_cancel(struct app *a);
+bool serverview_jump_waiting(const struct app *a);
+void serverview_jump_hint(struct app *a);
+/* Follow's tick: a poll of id__gt=newest where honoured (page 1 is read
+ * again only when it counts new entries), else page 1 again. */
+void serverview_follow_poll(struct app *a);
+/* S: where the server counts by level and app (level= and app_name=
+ * honoured, nothing filtered on the client), one tiny request per level
+ * and app name; when all have answered, a->summary's levels and apps are
+ * replaced by the exact counts (with an "other" line for the rest). */
+void serverview_summary_start(struct app *a);
+void serverview_summary_cancel(struct app *a);
 
 /* source.c: the server or the file, behind one interface (see api.h) */
 long source_room(struct app *a);

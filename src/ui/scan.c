@@ -51,8 +51,10 @@ void scan_gate_check(struct app *a)
 {
     a->scan.asking = a->scan.stopped = a->scan.for_find = false;
     long limit = a->cfg->big_scan_pages;
+    /* While the server is asked whether it filters, nothing is asked of the
+     * user: serverview calls this again when the client is to scan. */
     if (limit <= 0 || !store_is_filtered(a->store) || store_scan_done(a->store) ||
-        store_count(a->store) < 0)
+        store_count(a->store) < 0 || serverview_negotiating(a) || serverview_active(a))
         return;
     long left = scan_pages_left(a);
     if (left <= limit)

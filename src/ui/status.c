@@ -44,13 +44,25 @@ void status_draw_header(struct app *a)
     }
     source_describe(a, line);
     buf_appends(line, "  ");
-    if (store_count(a->store) >= 0)
+    bool server = serverview_active(a);
+    /* The server's count is exact for its part; what the client filters on
+     * top is known exactly only once scanned. */
+    bool partial = server && store_is_filtered(a->store) && !store_scan_done(a->store);
+    if (store_count(a->store) >= 0 && server)
+        buf_printf(line, "%s%s matching", partial ? "at most " : "",
+                   draw_count(partial || !store_is_filtered(a->store) ? store_count(a->store)
+                                                                      : store_rows(a->store),
+                              n));
+    else if (store_count(a->store) >= 0)
         buf_printf(line, "%s logs", draw_count(store_count(a->store), n));
     else
         buf_appends(line, status_first_page_failed(a) ? "not connected" : "connecting…");
-    filter_describe(&a->filter, flt);
+    if (server)
+        serverview_describe(a, flt);
+    else
+        filter_describe(&a->filter, flt);
     if (flt->len)
-        buf_printf(line, "  filter: %s", flt->data);
+        buf_printf(line, "  %s%s", server ? "" : "filter: ", flt->data);
     if (a->search.search) {
         buf_reset(flt);
         sanitize_append(flt, a->search.search, strlen(a->search.search), SANITIZE_ONE_LINE);
@@ -110,6 +122,9 @@ void status_draw_footer(struct app *a)
                    draw_count(rows, n2));
         if (!store_scan_done(a->store))
             buf_printf(left, " (scanned %d%%)", total ? (int)(scanned * PERCENT / total) : 0);
+    } else if (store_count(a->store) >= 0 && serverview_active(a)) {
+        buf_printf(left, " row %s of %s matching", draw_count(rows ? a->list.sel + 1 : 0, n1),
+                   draw_count(rows, n2));
     } else if (store_count(a->store) >= 0) {
         buf_printf(left, " row %s of %s", draw_count(rows ? a->list.sel + 1 : 0, n1),
                    draw_count(rows, n2));

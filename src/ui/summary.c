@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "omslog/datetime.h"
 #include "omslog/sanitize.h"
 
 #define SUMMARY_COUNT_W 9
@@ -53,13 +54,16 @@ void summary_open(struct app *a)
     summary_close(a);
     source_summary(a, &a->summary.sum);
     a->summary.loaded = true;
+    a->summary.exact = false;
     a->summary.sel = 0;
     a->summary.top = 0;
     app_mode_push(a, MODE_SUMMARY);
+    serverview_summary_start(a);
 }
 
 void summary_close(struct app *a)
 {
+    serverview_summary_cancel(a);
     if (a->summary.loaded)
         store_summary_free(&a->summary.sum);
     a->summary.loaded = false;
@@ -70,6 +74,39 @@ void summary_close(struct app *a)
 static size_t summary_body(const struct app *a)
 {
     return a->rows - 2 > 1 ? (size_t)(a->rows - 3) : 1;
+}
+
+/* What the counts cover, on the Levels title line (which has the room):
+ * exact over the whole view (the server counted), else exactly which
+ * loaded entries. */
+static void summary_coverage(struct app *a, struct buf *out)
+{
+    const struct summary_pane *sp = &a->summary;
+    char n[32], t1[DATETIME_TEXT_MAX], t2[DATETIME_TEXT_MAX];
+    if (sp->exact) {
+        buf_printf(out, " — levels and apps: exact counts of all %s entries",
+                   draw_count(sp->exact_total, n));
+        if (serverview_active(a)) {
+            buf_appends(out, " (");
+            serverview_describe(a, out);
+            buf_appends(out, ")");
+        }
+        buf_appends(out, "; exception types: loaded entries only");
+        return;
+    }
+    if (sp->sum.total == 0)
+        return;
+    buf_printf(out, " — %s loaded entries, ids %s", draw_count(sp->sum.total, n),
+               draw_count(sp->sum.min_id, t1));
+    buf_printf(out, "–%s, ", draw_count(sp->sum.max_id, t1));
+    datetime_format(sp->sum.oldest, a->utc, 0, t1);
+    datetime_format(sp->sum.newest, a->utc, 0, t2);
+    /* The day once when both ends share it: "2023-12-02 09:10:00–10:02:00". */
+    size_t day = strlen("YYYY-MM-DD ");
+    bool same_day = strncmp(t1, t2, day) == 0;
+    buf_printf(out, "%s–%s", t1, same_day ? t2 + day : t2);
+    if (sp->counting)
+        buf_appends(out, " (the server is counting the whole view…)");
 }
 
 void summary_draw(struct app *a)
@@ -84,9 +121,15 @@ void summary_draw(struct app *a)
         summary_item(&sp->sum, sp->sel, &sec, &idx);
     /* Says what Enter does on the selected line (summary_choose): an
      * exception type is not a view filter, so Enter searches for it. */
-    snprintf(title, sizeof title, " Summary of %s loaded entries%s — Enter %s, q closes",
-             draw_count(sp->sum.total, n), store_is_filtered(a->store) ? " (filtered)" : "",
-             sec == SUM_EXCEPTIONS ? "searches" : "filters");
+    bool filtered = store_is_filtered(a->store) || serverview_active(a);
+    if (sp->exact)
+        snprintf(title, sizeof title, " Summary of all %s entries (%sexact) — Enter %s, q closes",
+                 draw_count(sp->exact_total, n), filtered ? "filtered, " : "",
+                 sec == SUM_EXCEPTIONS ? "searches" : "filters");
+    else
+        snprintf(title, sizeof title, " Summary of %s loaded entries%s — Enter %s, q closes",
+                 draw_count(sp->sum.total, n), filtered ? " (filtered)" : "",
+                 sec == SUM_EXCEPTIONS ? "searches" : "filters");
     draw_text(y++, 0, title, strlen(title), a->cols, theme_attr(STYLE_TITLE), true);
     /* Keep the selection on screen: lines = items + section titles. */
     size_t sel_line = sp->sel + 1;
@@ -115,9 +158,15 @@ void summary_draw(struct app *a)
         struct store_count_item *items;
         size_t cnt;
         section_items(&sp->sum, k, &items, &cnt);
+        /* Exception types are never counted by the server. */
+        buf_reset(&tmp);
+        buf_appends(&tmp, sp->exact && k == SUM_EXCEPTIONS
+                              ? "Exception types (loaded entries only)"
+                              : summary_titles[k]);
+        if (k == SUM_LEVELS)
+            summary_coverage(a, &tmp);
         if (line >= sp->top && y <= h)
-            draw_text(y++, 0, summary_titles[k], strlen(summary_titles[k]), a->cols,
-                      theme_attr(STYLE_LABEL) | A_BOLD, true);
+            draw_text(y++, 0, tmp.data, tmp.len, a->cols, theme_attr(STYLE_LABEL) | A_BOLD, true);
         line++;
         for (size_t i = 0; i < cnt; i++, item++, line++) {
             if (line < sp->top || y > h)
@@ -149,6 +198,14 @@ static void summary_choose(struct app *a)
     int sec;
     size_t idx;
     summary_item(&sp->sum, sp->sel, &sec, &idx);
+    struct store_count_item *items;
+    size_t n;
+    section_items(&sp->sum, sec, &items, &n);
+    if (sec < SUM_SECTIONS && idx < n && items[idx].other) {
+        app_message(a, MSG_INFO, "the other entries are not one %s: nothing to filter by",
+                    sec == SUM_LEVELS ? "level" : "app");
+        return;
+    }
     if (sec == SUM_LEVELS) {
         a->filter.min_level = FILTER_LEVEL_NONE;
         a->filter.exact_level = sp->sum.levels[idx].level;

@@ -1,0 +1,668 @@
+/* serverview.c — the browser's side of server-side filtering: it drives a
+ * negotiation (negotiate.h) in the background like the page loads (within
+ * api_room, never before the first page), switches the store to the
+ * server's filtered query when a checked plan exists, falls back to the
+ * client's scan when a row gives the server away, and uses id__lte /
+ * id__gt where honoured for jumps and follow polls.
+ *
+ * State: struct serverview, owned by struct app (a->sv). The requests it
+ * sends are http's like every other; it keeps their ids only to match the
+ * results (api_cancel'ed when no longer of use). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "omslog/level.h"
+#include "omslog/negotiate.h"
+#include "omslog/util.h"
+
+/* Requests of one negotiation in flight at once (its biggest round). */
+#define SV_SENT_MAX 32
+/* Params of a page request: the plan's, plus one of id__lte / id__gt. */
+#define SV_PARAMS_MAX 5
+/* The start-up probes wait until the pages have been quiet this long: they
+ * are for later, and a server busy with (or stuck on) the pages on screen
+ * is no place for them. */
+#define SV_STARTUP_QUIET_MS 1000
+/* Level values and app names the summary asks the server to count. */
+#define SV_COUNTS_MAX 64
+#define SV_VALUE_MAX 24
+
+/* One count the summary asks for: level=L or app_name=NAME. */
+struct sv_count {
+    bool app;
+    int level;
+    char *key; /* the app name, or the level's name */
+    char value[SV_VALUE_MAX];
+    int req; /* 0: not sent yet, -1: answered */
+    int64_t n;
+};
+
+struct serverview {
+    struct caps caps;
+    char *cache_path;
+    bool startup_done; /* the start-up probes were started (or not needed) */
+    int64_t busy_ms;   /* when pages were last in flight or failed */
+    struct negotiate *neg;
+    bool neg_for_filter; /* neg is about a->filter, not the start-up probes */
+    struct {
+        int id, serial;
+    } sent[SV_SENT_MAX];
+    size_t n_sent;
+    /* The plan in use: params point into plan_neg; NULL when the client
+     * filters (or no filter). */
+    struct negotiate *plan_neg;
+    struct url_param params[SV_PARAMS_MAX];
+    size_t n_params;
+    struct filter pushed, residual;
+    int64_t baseline; /* the unfiltered count the plan was checked against */
+    /* The jump's count of id__lte=ID: row = count - it. */
+    int count_req;
+    int64_t count_id;
+    int64_t count_row; /* -1 while unknown */
+    char lte_value[24];
+    /* A filter's selection: the entry selected when it was set (anchor);
+     * once the server filters, the nearest match at or below it is the
+     * row count minus the count of id__lte=anchor (land_req). */
+    int64_t anchor_id;
+    int land_req;
+    char land_value[24];
+    /* Follow: the poll of id__gt=newest. */
+    int follow_req;
+    char gt_value[24];
+    /* S: the counts per level and app, until all have answered. */
+    struct sv_count counts[SV_COUNTS_MAX];
+    size_t n_counts, counts_left;
+};
+
+/* The start-up probes: what jumps, follow and the usual filters need. */
+static const enum caps_param sv_startup[] = {
+    CAPS_LEVEL_GTE, CAPS_LEVEL_IN, CAPS_LEVEL_LTE, CAPS_LEVEL,
+    CAPS_APP,       CAPS_APP_IN,   CAPS_ID_LTE,    CAPS_ID_GT,
+};
+/* What a filter's negotiation also probes, if not known. */
+static const enum caps_param sv_extra[] = {CAPS_ID_LTE, CAPS_ID_GT};
+
+static bool sv_enabled(const struct app *a)
+{
+    return !a->file && a->cfg->server_filter != CONFIG_SERVER_FILTER_OFF;
+}
+
+void serverview_init(struct app *a)
+{
+    struct serverview *sv = xcalloc(1, sizeof *sv);
+    filter_init(&sv->pushed);
+    filter_init(&sv->residual);
+    sv->count_row = -1;
+    a->sv = sv;
+    if (!sv_enabled(a)) /* a file, or --server-filter off: nothing to ask */
+        return;
+    char origin[HTTP_ORIGIN_TEXT_MAX];
+    http_origin_text(api_origin(a->api), origin, sizeof origin);
+    sv->cache_path = caps_cache_path(origin, NULL);
+    if (sv->cache_path && caps_load(sv->cache_path, &sv->caps) &&
+        !caps_fresh(&sv->caps, (int64_t)time(NULL), CAPS_MAX_AGE_S))
+        memset(&sv->caps, 0, sizeof sv->caps);
+    caps_use_names(&sv->caps, a->cfg->param_names);
+}
+
+static void sv_neg_drop(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    for (size_t i = 0; i < sv->n_sent; i++)
+        api_cancel(a->api, sv->sent[i].id);
+    sv->n_sent = 0;
+    negotiate_free(sv->neg);
+    sv->neg = NULL;
+}
+
+static void sv_plan_drop(struct serverview *sv)
+{
+    negotiate_free(sv->plan_neg);
+    sv->plan_neg = NULL;
+    sv->n_params = 0;
+    filter_free(&sv->pushed);
+    filter_init(&sv->pushed);
+    filter_free(&sv->residual);
+    filter_init(&sv->residual);
+}
+
+void serverview_free(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (!sv)
+        return;
+    sv_neg_drop(a);
+    serverview_summary_cancel(a);
+    sv_plan_drop(sv);
+    filter_free(&sv->pushed);
+    filter_free(&sv->residual);
+    free(sv->cache_path);
+    free(sv);
+    a->sv = NULL;
+}
+
+bool serverview_honours(const struct app *a, enum caps_param p)
+{
+    return a->sv && sv_enabled(a) && a->sv->caps.v[p] == CAPS_HONOURED;
+}
+
+void serverview_page_params(const struct app *a, const struct url_param **params, size_t *n)
+{
+    *params = a->sv ? a->sv->params : NULL;
+    *n = a->sv ? a->sv->n_params : 0;
+}
+
+static void sv_save(struct app *a)
+{
+    struct omslog_error err = {0};
+    if (a->sv->cache_path)
+        caps_save(a->sv->cache_path, &a->sv->caps, &err);
+}
+
+/* Send what the negotiation asks for while the transport has room. The
+ * start-up probes take one slot at a time: they are for later, and must
+ * not crowd out the pages on screen (nor, on a server in trouble, hold
+ * every slot); a filter's negotiation may spare a whole scan, so it takes
+ * what room there is. */
+static void sv_send(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    struct negotiate_request q;
+    size_t most = sv->neg_for_filter ? SV_SENT_MAX : 1;
+    while (sv->neg && sv->n_sent < most && api_room(a->api) > 0 && negotiate_next(sv->neg, &q)) {
+        struct omslog_error err = {0};
+        int id = api_request_page(a->api, 1, q.size, q.params, q.n_params, &err);
+        if (id < 0) {
+            negotiate_answer(sv->neg, q.serial, &err, NULL);
+            continue;
+        }
+        sv->sent[sv->n_sent].id = id;
+        sv->sent[sv->n_sent++].serial = q.serial;
+    }
+}
+
+/* The filter without the parts the plan pushed: what the client still does. */
+static void sv_residual(const struct caps_push *p, const struct filter *f, struct filter *out)
+{
+    filter_init(out);
+    if (!p->level_pushed) {
+        out->min_level = f->min_level;
+        out->exact_level = f->exact_level;
+    }
+    if (!p->apps_pushed)
+        for (size_t i = 0; i < f->n_apps; i++)
+            filter_add_app(out, f->apps[i]);
+}
+
+/* Page 1 of the plan's query plus key=value, one entry: its count. */
+static int sv_count_request(struct app *a, const char *key, const char *value)
+{
+    struct serverview *sv = a->sv;
+    struct url_param params[SV_PARAMS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < sv->n_params; i++)
+        params[n++] = sv->params[i];
+    params[n++] = (struct url_param){key, value};
+    struct omslog_error err = {0};
+    return api_request_page(a->api, 1, 1, params, n, &err);
+}
+
+/* The checked plan of the current filter: the store shows the server's
+ * filtered query from now on, its first page (already fetched) at once. */
+static void sv_use_plan(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    const struct caps_push *p = negotiate_plan(sv->neg);
+    sv_plan_drop(sv);
+    sv->plan_neg = sv->neg;
+    sv->neg = NULL;
+    sv->baseline = negotiate_baseline(sv->plan_neg);
+    for (size_t i = 0; i < p->n_used && i < SV_PARAMS_MAX - 1; i++)
+        sv->params[sv->n_params++] = (struct url_param){p->keys[i], p->values[i]};
+    filter_free(&sv->pushed);
+    caps_pushed_filter(p, &a->filter, &sv->pushed);
+    filter_free(&sv->residual);
+    sv_residual(p, &a->filter, &sv->residual);
+    int64_t sel_id = a->list.sel_id;
+    app_cancel_pages(a);
+    store_set_server_filter(a->store, &sv->pushed);
+    store_set_filter(a->store, &sv->residual);
+    struct log_page first;
+    if (negotiate_take_page(sv->plan_neg, &first)) {
+        store_page_loaded(a->store, 1, &first);
+        log_page_free(&first);
+    }
+    int64_t r = sel_id ? store_row_nearest_id(a->store, sel_id) : -1;
+    a->list.top = 0;
+    app_select(a, r >= 0 ? r : 0, r >= 0);
+    serverview_after_page(a); /* the first page may already give it away */
+    /* Not on the first page: where the entry selected before the filter
+     * would be among the matches, by one count. */
+    if (r < 0 && sv->anchor_id > 0 && serverview_active(a) && !store_is_filtered(a->store) &&
+        serverview_honours(a, CAPS_ID_LTE)) {
+        snprintf(sv->land_value, sizeof sv->land_value, "%" PRId64, sv->anchor_id);
+        sv->land_req =
+            sv_count_request(a, caps_param_name(&a->sv->caps, CAPS_ID_LTE), sv->land_value);
+    }
+}
+
+/* A negotiation ended: remember what it learnt, use its plan if any. */
+static void sv_neg_done(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    sv->caps = *negotiate_caps(sv->neg);
+    if (negotiate_learnt(sv->neg))
+        sv_save(a);
+    bool liar = false;
+    const char *why = negotiate_why(sv->neg, &liar);
+    if (sv->neg_for_filter && why)
+        app_message(a, MSG_INFO,
+                    "the server's filter cannot be trusted (%s): filtering on the client", why);
+    if (sv->neg_for_filter && negotiate_plan(sv->neg)->n_used > 0) {
+        sv_use_plan(a);
+        return;
+    }
+    bool for_filter = sv->neg_for_filter;
+    sv_neg_drop(a);
+    if (for_filter) /* the client scans: a big scan asks first (scan.c) */
+        scan_gate_check(a);
+}
+
+bool serverview_negotiating(const struct app *a)
+{
+    return a->sv && a->sv->neg && a->sv->neg_for_filter;
+}
+
+static void sv_send_counts(struct app *a);
+
+int serverview_wake_ms(const struct app *a)
+{
+    const struct serverview *sv = a->sv;
+    if (!sv || sv->startup_done || !sv_enabled(a))
+        return -1;
+    int64_t left = sv->busy_ms + SV_STARTUP_QUIET_MS - now_ms();
+    return left > 0 ? (int)left : 0;
+}
+
+void serverview_schedule(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (!sv || !sv_enabled(a))
+        return;
+    int64_t now = now_ms();
+    if (store_in_flight(a->store) || store_failed_pages(a->store) || store_count(a->store) < 0)
+        sv->busy_ms = now;
+    if (!sv->neg && !sv->startup_done && now - sv->busy_ms >= SV_STARTUP_QUIET_MS) {
+        sv->startup_done = true;
+        bool unknown = false;
+        for (size_t i = 0; i < ARRAY_LEN(sv_startup); i++)
+            unknown = unknown || sv->caps.v[sv_startup[i]] == CAPS_UNKNOWN;
+        if (unknown) {
+            struct filter none;
+            filter_init(&none);
+            sv->neg = negotiate_new(&none, &sv->caps, sv_startup, ARRAY_LEN(sv_startup),
+                                    a->cfg->page_size);
+            sv->neg_for_filter = false;
+            filter_free(&none);
+        }
+    }
+    sv_send(a);
+    sv_send_counts(a);
+}
+
+/* The filter changed: the client scans it at once (as without server
+ * help) while a negotiation finds out whether the server can do it. */
+void serverview_set_filter(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    sv_neg_drop(a);
+    sv->anchor_id = a->list.sel_id;
+    if (sv->land_req > 0)
+        api_cancel(a->api, sv->land_req);
+    sv->land_req = 0;
+    if (store_server_filtered(a->store)) {
+        app_cancel_pages(a);
+        store_set_server_filter(a->store, NULL);
+    }
+    sv_plan_drop(sv);
+    store_set_filter(a->store, &a->filter);
+    bool wanted = a->filter.min_level != FILTER_LEVEL_NONE ||
+                  a->filter.exact_level != FILTER_LEVEL_NONE || a->filter.n_apps > 0;
+    if (!wanted || !sv_enabled(a))
+        return;
+    sv->startup_done = true; /* this one probes what the start-up would have */
+    sv->neg =
+        negotiate_new(&a->filter, &sv->caps, sv_extra, ARRAY_LEN(sv_extra), a->cfg->page_size);
+    sv->neg_for_filter = true;
+}
+
+/* A server-filtered page sent a row the pushed filter rejects: the params
+ * are liars (remembered), and the client scans instead. */
+void serverview_after_page(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    int64_t id = store_server_liar(a->store);
+    if (!sv || !sv->plan_neg || !id)
+        return;
+    const struct caps_push *p = negotiate_plan(sv->plan_neg);
+    for (size_t i = 0; i < p->n_used; i++)
+        sv->caps.v[p->used[i]] = CAPS_LIAR;
+    sv_save(a);
+    app_cancel_pages(a);
+    store_set_server_filter(a->store, NULL);
+    sv_plan_drop(sv);
+    store_set_filter(a->store, &a->filter);
+    a->list.top = 0;
+    app_select(a, 0, false);
+    app_message(a, MSG_ERROR,
+                "the server's filter sent log %" PRId64
+                ", which does not match: filtering on the client instead",
+                id);
+    scan_gate_check(a);
+}
+
+/* ---- jump: the row of an id from the count of id__lte=ID ---- */
+
+void serverview_jump_cancel(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (sv->count_req > 0)
+        api_cancel(a->api, sv->count_req);
+    sv->count_req = 0;
+    sv->count_id = 0;
+    sv->count_row = -1;
+}
+
+void serverview_jump_start(struct app *a, int64_t id)
+{
+    struct serverview *sv = a->sv;
+    serverview_jump_cancel(a);
+    /* Rows of a view the client filters on top are not the server's rows. */
+    if (!serverview_honours(a, CAPS_ID_LTE) || store_is_filtered(a->store) ||
+        store_count(a->store) <= 0)
+        return;
+    snprintf(sv->lte_value, sizeof sv->lte_value, "%" PRId64, id);
+    int req = sv_count_request(a, caps_param_name(&a->sv->caps, CAPS_ID_LTE), sv->lte_value);
+    if (req > 0) {
+        sv->count_req = req;
+        sv->count_id = id;
+    }
+}
+
+bool serverview_jump_waiting(const struct app *a)
+{
+    return a->sv && a->sv->count_req > 0;
+}
+
+void serverview_jump_hint(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (sv->count_row < 0 || sv->count_id != a->jump.id)
+        return;
+    store_locate_hint(a->store, sv->count_row);
+    sv->count_row = -1;
+}
+
+/* ---- follow: poll id__gt=newest, read page 1 only when something is new ---- */
+
+void serverview_follow_poll(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    int64_t newest = store_max_id(a->store);
+    if (!serverview_honours(a, CAPS_ID_GT) || newest <= 0) {
+        store_refresh_top(a->store);
+        return;
+    }
+    if (sv->follow_req > 0)
+        return; /* the last poll has not answered yet */
+    snprintf(sv->gt_value, sizeof sv->gt_value, "%" PRId64, newest);
+    int req = sv_count_request(a, caps_param_name(&a->sv->caps, CAPS_ID_GT), sv->gt_value);
+    if (req > 0)
+        sv->follow_req = req;
+    else
+        store_refresh_top(a->store);
+}
+
+/* ---- results ---- */
+
+static bool sv_neg_result(struct app *a, struct api_result *r)
+{
+    struct serverview *sv = a->sv;
+    for (size_t i = 0; i < sv->n_sent; i++) {
+        if (sv->sent[i].id != r->id)
+            continue;
+        int serial = sv->sent[i].serial;
+        sv->sent[i] = sv->sent[--sv->n_sent];
+        negotiate_answer(sv->neg, serial, &r->err, &r->page);
+        if (negotiate_done(sv->neg))
+            sv_neg_done(a);
+        return true;
+    }
+    return false;
+}
+
+static bool sv_count_result(struct app *a, struct api_result *r);
+
+bool serverview_result(struct app *a, struct api_result *r)
+{
+    struct serverview *sv = a->sv;
+    if (!sv || r->kind != API_PAGE)
+        return false;
+    if (sv_neg_result(a, r) || sv_count_result(a, r))
+        return true;
+    if (sv->count_req > 0 && r->id == sv->count_req) {
+        sv->count_req = 0;
+        if (r->err.status == OMSLOG_OK) {
+            int64_t row = store_count(a->store) - r->page.count;
+            sv->count_row = row < 0 ? 0 : row;
+        }
+        return true;
+    }
+    if (sv->land_req > 0 && r->id == sv->land_req) {
+        sv->land_req = 0;
+        int64_t rows = store_rows(a->store);
+        if (r->err.status == OMSLOG_OK && rows > 0 && r->page.count > 0 && serverview_active(a) &&
+            !store_is_filtered(a->store)) {
+            int64_t row = store_count(a->store) - r->page.count;
+            app_select(a, row < 0 ? 0 : row, true);
+        }
+        return true;
+    }
+    if (sv->follow_req > 0 && r->id == sv->follow_req) {
+        sv->follow_req = 0;
+        /* New entries (or no answer): page 1 tells the new count and rows. */
+        if (r->err.status != OMSLOG_OK || r->page.count > 0)
+            store_refresh_top(a->store);
+        return true;
+    }
+    return false;
+}
+
+/* ---- where the filters ran ---- */
+
+bool serverview_active(const struct app *a)
+{
+    return a->sv && a->sv->plan_neg && store_server_filtered(a->store);
+}
+
+void serverview_describe(const struct app *a, struct buf *out)
+{
+    const struct serverview *sv = a->sv;
+    struct buf d = {0};
+    filter_describe(&sv->pushed, &d);
+    buf_printf(out, "server: %s", buf_str(&d));
+    buf_reset(&d);
+    filter_describe(&sv->residual, &d);
+    if (d.len)
+        buf_printf(out, " · client: %s", buf_str(&d));
+    buf_free(&d);
+}
+
+/* ---- S: exact counts per level and app ---- */
+
+void serverview_summary_cancel(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (!sv)
+        return;
+    for (size_t i = 0; i < sv->n_counts; i++) {
+        if (sv->counts[i].req > 0)
+            api_cancel(a->api, sv->counts[i].req);
+        free(sv->counts[i].key);
+    }
+    sv->n_counts = sv->counts_left = 0;
+    a->summary.counting = false;
+}
+
+static bool sv_count_has(const struct serverview *sv, bool app, int level, const char *key)
+{
+    for (size_t i = 0; i < sv->n_counts; i++)
+        if (sv->counts[i].app == app &&
+            (app ? strcmp(sv->counts[i].key, key) == 0 : sv->counts[i].level == level))
+            return true;
+    return false;
+}
+
+static void sv_count_add(struct serverview *sv, bool app, int level, const char *key)
+{
+    if (sv->n_counts >= SV_COUNTS_MAX || sv_count_has(sv, app, level, key))
+        return;
+    struct sv_count *c = &sv->counts[sv->n_counts++];
+    memset(c, 0, sizeof *c);
+    c->app = app;
+    c->level = level;
+    if (app) {
+        c->key = xstrdup(key);
+    } else {
+        char name[LEVEL_NAME_MAX];
+        c->key = xstrdup(level_format(level, name));
+        snprintf(c->value, sizeof c->value, "%d", level);
+    }
+}
+
+void serverview_summary_start(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    serverview_summary_cancel(a);
+    a->summary.exact = false;
+    /* Rows the client filters are not what the server would count. */
+    if (!serverview_honours(a, CAPS_LEVEL) || !serverview_honours(a, CAPS_APP) ||
+        store_is_filtered(a->store) || store_count(a->store) <= 0)
+        return;
+    static const int standard[] = {LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, LEVEL_ERROR,
+                                   LEVEL_CRITICAL};
+    for (size_t i = 0; i < ARRAY_LEN(standard); i++)
+        sv_count_add(sv, false, standard[i], NULL);
+    for (size_t i = 0; i < a->summary.sum.n_levels; i++)
+        sv_count_add(sv, false, a->summary.sum.levels[i].level, NULL);
+    const char *const *apps;
+    size_t n_apps = store_apps_seen(a->store, &apps);
+    for (size_t i = 0; i < n_apps; i++)
+        sv_count_add(sv, true, -1, apps[i]);
+    sv->counts_left = sv->n_counts;
+    a->summary.exact_total = store_count(a->store);
+    a->summary.counting = true;
+    sv_send_counts(a);
+}
+
+static void sv_send_counts(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    for (size_t i = 0; i < sv->n_counts && api_room(a->api) > 0; i++) {
+        struct sv_count *c = &sv->counts[i];
+        if (c->req != 0)
+            continue;
+        struct url_param params[SV_PARAMS_MAX];
+        size_t n = 0;
+        for (size_t k = 0; k < sv->n_params; k++)
+            params[n++] = sv->params[k];
+        params[n++] =
+            c->app ? (struct url_param){caps_param_name(&a->sv->caps, CAPS_APP), c->key}
+                   : (struct url_param){caps_param_name(&a->sv->caps, CAPS_LEVEL), c->value};
+        struct omslog_error err = {0};
+        c->req = api_request_page(a->api, 1, 1, params, n, &err);
+        if (c->req < 0) { /* cannot count: the summary stays as loaded */
+            serverview_summary_cancel(a);
+            return;
+        }
+    }
+}
+
+static int sv_item_cmp(const void *x, const void *y)
+{
+    const struct store_count_item *p = x, *q = y;
+    if (p->other != q->other)
+        return p->other ? 1 : -1;
+    return (p->n < q->n) - (p->n > q->n);
+}
+
+/* The counted items of one kind, most frequent first, those of 0 left out,
+ * and an "other" line for what they leave of the total. */
+static void sv_items(struct serverview *sv, bool app, int64_t total, struct store_count_item **out,
+                     size_t *n_out)
+{
+    struct store_count_item *items = xcalloc(sv->n_counts + 1, sizeof *items);
+    size_t n = 0;
+    int64_t sum = 0;
+    for (size_t i = 0; i < sv->n_counts; i++) {
+        struct sv_count *c = &sv->counts[i];
+        if (c->app != app || c->n <= 0)
+            continue;
+        items[n++] =
+            (struct store_count_item){xstrdup(c->key), app ? -1 : c->level, (long)c->n, false};
+        sum += c->n;
+    }
+    if (sum < total)
+        items[n++] = (struct store_count_item){xstrdup(app ? "other apps" : "other levels"), -1,
+                                               (long)(total - sum), true};
+    if (n > 1)
+        qsort(items, n, sizeof *items, sv_item_cmp);
+    *out = items;
+    *n_out = n;
+}
+
+static void sv_items_free(struct store_count_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(items[i].key);
+    free(items);
+}
+
+/* Every count is in: the summary's levels and apps become the exact ones. */
+static void sv_counts_done(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    struct store_summary *sum = &a->summary.sum;
+    int64_t total = a->summary.exact_total;
+    sv_items_free(sum->levels, sum->n_levels);
+    sv_items_free(sum->apps, sum->n_apps);
+    sv_items(sv, false, total, &sum->levels, &sum->n_levels);
+    sv_items(sv, true, total, &sum->apps, &sum->n_apps);
+    a->summary.exact = true;
+    a->summary.sel = 0;
+    a->summary.top = 0;
+    serverview_summary_cancel(a);
+}
+
+static bool sv_count_result(struct app *a, struct api_result *r)
+{
+    struct serverview *sv = a->sv;
+    for (size_t i = 0; i < sv->n_counts; i++) {
+        struct sv_count *c = &sv->counts[i];
+        if (c->req <= 0 || c->req != r->id)
+            continue;
+        c->req = -1;
+        if (r->err.status != OMSLOG_OK) {
+            serverview_summary_cancel(a);
+            return true;
+        }
+        c->n = r->page.count;
+        if (--sv->counts_left == 0 && a->summary.loaded)
+            sv_counts_done(a);
+        return true;
+    }
+    return false;
+}

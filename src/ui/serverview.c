@@ -77,11 +77,11 @@ struct serverview {
     size_t n_counts, counts_left;
 };
 
-/* The start-up probes: what jumps, follow and the usual filters need. */
-static const enum caps_param sv_startup[] = {
-    CAPS_LEVEL_GTE, CAPS_LEVEL_IN, CAPS_LEVEL_LTE, CAPS_LEVEL,
-    CAPS_APP,       CAPS_APP_IN,   CAPS_ID_LTE,    CAPS_ID_GT,
-};
+/* The start-up probes: what jumps and follow need (three requests with the
+ * unfiltered page; a filter's negotiation probes what it needs itself). */
+static const enum caps_param sv_startup[] = {CAPS_ID_LTE, CAPS_ID_GT};
+/* What the summary's counts need, probed when S is first pressed. */
+static const enum caps_param sv_summary_caps[] = {CAPS_LEVEL, CAPS_APP};
 /* What a filter's negotiation also probes, if not known. */
 static const enum caps_param sv_extra[] = {CAPS_ID_LTE, CAPS_ID_GT};
 
@@ -266,9 +266,12 @@ static void sv_neg_done(struct app *a)
         return;
     }
     bool for_filter = sv->neg_for_filter;
+    bool for_summary = !sv->neg_for_filter && a->summary.loaded && a->summary.counting;
     sv_neg_drop(a);
     if (for_filter) /* the client scans: a big scan asks first (scan.c) */
         scan_gate_check(a);
+    if (for_summary) /* S waited for these probes */
+        serverview_summary_start(a);
 }
 
 bool serverview_negotiating(const struct app *a)
@@ -277,6 +280,17 @@ bool serverview_negotiating(const struct app *a)
 }
 
 static void sv_send_counts(struct app *a);
+
+/* A negotiation that only probes (no filter): its verdicts are for later. */
+static void sv_probe(struct app *a, const enum caps_param *which, size_t n)
+{
+    struct serverview *sv = a->sv;
+    struct filter none;
+    filter_init(&none);
+    sv->neg = negotiate_new(&none, &sv->caps, which, n, a->cfg->page_size);
+    sv->neg_for_filter = false;
+    filter_free(&none);
+}
 
 int serverview_wake_ms(const struct app *a)
 {
@@ -300,14 +314,8 @@ void serverview_schedule(struct app *a)
         bool unknown = false;
         for (size_t i = 0; i < ARRAY_LEN(sv_startup); i++)
             unknown = unknown || sv->caps.v[sv_startup[i]] == CAPS_UNKNOWN;
-        if (unknown) {
-            struct filter none;
-            filter_init(&none);
-            sv->neg = negotiate_new(&none, &sv->caps, sv_startup, ARRAY_LEN(sv_startup),
-                                    a->cfg->page_size);
-            sv->neg_for_filter = false;
-            filter_free(&none);
-        }
+        if (unknown)
+            sv_probe(a, sv_startup, ARRAY_LEN(sv_startup));
     }
     sv_send(a);
     sv_send_counts(a);
@@ -549,8 +557,18 @@ void serverview_summary_start(struct app *a)
     serverview_summary_cancel(a);
     a->summary.exact = false;
     /* Rows the client filters are not what the server would count. */
-    if (!serverview_honours(a, CAPS_LEVEL) || !serverview_honours(a, CAPS_APP) ||
-        store_is_filtered(a->store) || store_count(a->store) <= 0)
+    if (!sv_enabled(a) || store_is_filtered(a->store) || store_count(a->store) <= 0)
+        return;
+    bool unknown = false;
+    for (size_t i = 0; i < ARRAY_LEN(sv_summary_caps); i++)
+        unknown = unknown || sv->caps.v[sv_summary_caps[i]] == CAPS_UNKNOWN;
+    if (unknown && !sv->neg) { /* probe first; the counts follow (sv_neg_done) */
+        sv_probe(a, sv_summary_caps, ARRAY_LEN(sv_summary_caps));
+        a->summary.counting = true;
+        sv_send(a);
+        return;
+    }
+    if (!serverview_honours(a, CAPS_LEVEL) || !serverview_honours(a, CAPS_APP))
         return;
     static const int standard[] = {LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, LEVEL_ERROR,
                                    LEVEL_CRITICAL};

@@ -1780,6 +1780,36 @@ def t_server_filter_keeps_place(server, b):
     b.wait_detail(want["results"][0]["id"], "the nearest match at or below it selected")
     b.wait(r"row %s of" % "{:,}".format(total - want["count"] + 1), "its row among the matches")
 
+def t_time_jump_in_server_view(server, b):
+    """@ in a view the server filters: the seek runs over the server's filtered
+    query (created_at__lte with the view's own params), two requests, the
+    newest match at or before the time selected, no client scan."""
+    b.ready()
+    q = "?level__gte=40&app_name=shipment"
+    want = api_get(server, API + q)
+    matches = api_get(server, API + q + "&page=3")["results"]
+    target = matches[3]
+    b.keys("4")
+    b.keys("a")
+    b.type("shipment")
+    b.keys("Enter")
+    count = "{:,}".format(want["count"])
+    b.wait(r"%s matching +server: level>=ERROR app=shipment" % count, "the server filters")
+    before = len(api_requests(server))
+    b.keys("@")
+    b.type(target["created_at"])
+    b.keys("Enter")
+    b.wait(r"log %d at " % target["id"], "the match at that time found")
+    b.wait_detail(target["id"], "and selected")
+    sent = [r["path"] for r in api_requests(server)[before:]]
+    seeks = [x for x in sent if "created_at__lte=" in x]
+    check(len(seeks) == 1, "one created_at__lte count: %r" % sent)
+    check("level__gte=40" in seeks[0] and "app_name=shipment" in seeks[0],
+          "the seek carries the view's filter: %r" % seeks)
+    check(len(sent) <= 6, "the seek's two and the rows shown: %r" % sent)
+    check(error_or_above(rows_levels(b)), "only matching rows shown", b.screen())
+
+
 
 TESTS = [
     (t_first_page, {}, {}),
@@ -1839,6 +1869,7 @@ TESTS = [
     (t_server_summary_exact, {"lookups": "full"}, {}),
     (t_summary_says_what_it_covers, {}, {}),
     (t_server_filter_keeps_place, {"lookups": "full"}, {}),
+    (t_time_jump_in_server_view, {"lookups": "full"}, {}),
 ]
 
 

@@ -613,23 +613,17 @@ static void app_progress_locate(struct app *a)
 
 /* ---- jumping to a time (@) ---- */
 
-/* created_at__lte when this server was proven to honour it (the verdicts
- * `list` remembers, caps.h): the browser sends no probes of its own. */
+/* The view's params (a plan holds at most 4) and the seek's one. */
+#define TIME_JUMP_PARAMS_MAX 8
+
+/* created_at__lte when this server was proven to honour it (serverview's
+ * verdicts: remembered per origin, probed in the background). */
 static const char *time_jump_lte(struct app *a)
 {
-    if (a->file)
+    const char *name = serverview_param(a, CAPS_CREATED_LTE);
+    if (!name)
         return NULL;
-    char origin[HTTP_ORIGIN_TEXT_MAX];
-    http_origin_text(api_origin(a->api), origin, sizeof origin);
-    char *path = caps_cache_path(origin, NULL);
-    struct caps c;
-    bool ok = path && caps_load(path, &c) && caps_fresh(&c, (int64_t)time(NULL), CAPS_MAX_AGE_S) &&
-              c.v[CAPS_CREATED_LTE] == CAPS_HONOURED;
-    free(path);
-    if (!ok)
-        return NULL;
-    caps_use_names(&c, a->cfg->param_names);
-    snprintf(a->tjump.lte, sizeof a->tjump.lte, "%s", caps_param_name(&c, CAPS_CREATED_LTE));
+    snprintf(a->tjump.lte, sizeof a->tjump.lte, "%s", name);
     return a->tjump.lte;
 }
 
@@ -719,9 +713,19 @@ static void time_jump_step(struct app *a)
             time_jump_found(a);
             return;
         }
-        struct url_param p = {q.param_key, q.param_value};
+        /* The seek runs over the view's own query: the server's filtered
+         * one when the server filters (its rows are the view's rows). */
+        const struct url_param *view;
+        size_t n_view;
+        serverview_page_params(a, &view, &n_view);
+        struct url_param p[TIME_JUMP_PARAMS_MAX];
+        size_t n = 0;
+        for (size_t i = 0; i < n_view && n + 1 < TIME_JUMP_PARAMS_MAX; i++)
+            p[n++] = view[i];
+        if (q.param_key)
+            p[n++] = (struct url_param){q.param_key, q.param_value};
         struct omslog_error err = {0};
-        int id = source_request_page(a, q.page, q.size, &p, q.param_key ? 1 : 0, &err);
+        int id = source_request_page(a, q.page, q.size, p, n, &err);
         if (id < 0) {
             seek_feed(&a->tjump.seek, NULL, &err);
             continue;

@@ -472,6 +472,9 @@ void serverview_page_params(const struct app *a, const struct url_param **params
 bool serverview_result(struct app *a, struct api_result *r);
 void serverview_after_page(struct app *a);
 bool serverview_honours(const struct app *a, enum caps_param p);
+/* The name p is sent under when it is honoured, else NULL (what is not
+ * known yet is looked up again in the per-origin cache first). */
+const char *serverview_param(struct app *a, enum caps_param p);
 /* The server filters the view now; serverview_describe says what ran where
  * ("server: level>=ERROR app=wms · client: ..."). */
 bool serverview_active(const struct app *a);

@@ -79,11 +79,11 @@ struct serverview {
 
 /* The start-up probes: what jumps and follow need (three requests with the
  * unfiltered page; a filter's negotiation probes what it needs itself). */
-static const enum caps_param sv_startup[] = {CAPS_ID_LTE, CAPS_ID_GT};
+static const enum caps_param sv_startup[] = {CAPS_ID_LTE, CAPS_ID_GT, CAPS_CREATED_LTE};
 /* What the summary's counts need, probed when S is first pressed. */
 static const enum caps_param sv_summary_caps[] = {CAPS_LEVEL, CAPS_APP};
 /* What a filter's negotiation also probes, if not known. */
-static const enum caps_param sv_extra[] = {CAPS_ID_LTE, CAPS_ID_GT};
+static const enum caps_param sv_extra[] = {CAPS_ID_LTE, CAPS_ID_GT, CAPS_CREATED_LTE};
 
 static bool sv_enabled(const struct app *a)
 {
@@ -147,6 +147,30 @@ void serverview_free(struct app *a)
 bool serverview_honours(const struct app *a, enum caps_param p)
 {
     return a->sv && sv_enabled(a) && a->sv->caps.v[p] == CAPS_HONOURED;
+}
+
+/* Verdicts another omslog (a `list`, another browser) remembered since
+ * start-up fill what this one does not know yet. */
+static void sv_reload(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    struct caps file;
+    if (!sv->cache_path || !caps_load(sv->cache_path, &file) ||
+        !caps_fresh(&file, (int64_t)time(NULL), CAPS_MAX_AGE_S))
+        return;
+    caps_use_names(&file, a->cfg->param_names);
+    for (size_t i = 0; i < CAPS_N_PARAMS; i++)
+        if (sv->caps.v[i] == CAPS_UNKNOWN &&
+            strcmp(caps_param_name(&file, (enum caps_param)i),
+                   caps_param_name(&sv->caps, (enum caps_param)i)) == 0)
+            sv->caps.v[i] = file.v[i];
+}
+
+const char *serverview_param(struct app *a, enum caps_param p)
+{
+    if (a->sv && sv_enabled(a) && a->sv->caps.v[p] == CAPS_UNKNOWN)
+        sv_reload(a);
+    return serverview_honours(a, p) ? caps_param_name(&a->sv->caps, p) : NULL;
 }
 
 void serverview_page_params(const struct app *a, const struct url_param **params, size_t *n)

@@ -1810,6 +1810,27 @@ def t_time_jump_in_server_view(server, b):
     check(error_or_above(rows_levels(b)), "only matching rows shown", b.screen())
 
 
+def t_server_filter_require_refused(server, b):
+    """--server-filter require in the browser, on a server that cannot filter:
+    no client scan, and the status line says why."""
+    b.ready()
+    n = len(browse_requests(server))
+    b.keys("4")
+    b.wait(r"--server-filter require: the server cannot filter", "refused, with the reason")
+    time.sleep(1.0)
+    check(len(browse_requests(server)) <= n + 4, "no scan of the log", b.screen())
+
+
+def t_server_filter_require_met(server, b):
+    """--server-filter require on a server that filters: the server's view."""
+    b.ready()
+    want = api_get(server, API + "?level__gte=40")
+    b.keys("4")
+    b.wait(r"%s matching +server: level>=ERROR" % "{:,}".format(want["count"]),
+           "a filtering server filters")
+    check("require" not in b.status(), "no complaint", b.screen())
+
+
 
 TESTS = [
     (t_first_page, {}, {}),
@@ -1870,6 +1891,8 @@ TESTS = [
     (t_summary_says_what_it_covers, {}, {}),
     (t_server_filter_keeps_place, {"lookups": "full"}, {}),
     (t_time_jump_in_server_view, {"lookups": "full"}, {}),
+    (t_server_filter_require_refused, {}, {"args": ["--server-filter", "require"]}),
+    (t_server_filter_require_met, {"lookups": "full"}, {"args": ["--server-filter", "require"]}),
 ]
 
 

@@ -73,8 +73,12 @@ void scan_gate_check(struct app *a)
 
 bool scan_gate_holds(const struct app *a)
 {
-    return a->scan.asking ||
-           (a->scan.stopped && store_is_filtered(a->store) && !store_scan_done(a->store));
+    bool scanning = store_is_filtered(a->store) && !store_scan_done(a->store);
+    /* --server-filter require: the client never scans what the server
+     * would not filter (serverview says why when its negotiation ends). */
+    bool refused =
+        a->cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE && !a->file && !serverview_active(a);
+    return a->scan.asking || (scanning && (a->scan.stopped || refused));
 }
 
 void scan_gate_find_start(struct app *a)

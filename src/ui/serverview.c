@@ -292,7 +292,11 @@ static void sv_neg_done(struct app *a)
     bool for_filter = sv->neg_for_filter;
     bool for_summary = !sv->neg_for_filter && a->summary.loaded && a->summary.counting;
     sv_neg_drop(a);
-    if (for_filter) /* the client scans: a big scan asks first (scan.c) */
+    if (for_filter && a->cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE)
+        app_message(a, MSG_ERROR,
+                    "--server-filter require: the server cannot filter this; showing only "
+                    "the matches already loaded");
+    else if (for_filter) /* the client scans: a big scan asks first (scan.c) */
         scan_gate_check(a);
     if (for_summary) /* S waited for these probes */
         serverview_summary_start(a);
@@ -389,10 +393,11 @@ void serverview_after_page(struct app *a)
     store_set_filter(a->store, &a->filter);
     a->list.top = 0;
     app_select(a, 0, false);
-    app_message(a, MSG_ERROR,
-                "the server's filter sent log %" PRId64
-                ", which does not match: filtering on the client instead",
-                id);
+    app_message(a, MSG_ERROR, "the server's filter sent log %" PRId64 ", which does not match: %s",
+                id,
+                a->cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE
+                    ? "--server-filter require, so no client scan either"
+                    : "filtering on the client instead");
     scan_gate_check(a);
 }
 

@@ -1831,6 +1831,54 @@ def t_server_filter_require_met(server, b):
     check("require" not in b.status(), "no complaint", b.screen())
 
 
+def t_server_filter_remembered_at_once(server, b):
+    """Verdicts proven before (here by the first filter of the session) put the
+    next filter on the server at once: its first screen is the server's filtered
+    page, with no client scan of unfiltered pages before it; the check of the
+    plan runs behind it."""
+    b.ready()
+    want = api_get(server, API + "?level__gte=40")
+    count = "{:,}".format(want["count"])
+    b.keys("4")
+    b.wait(r"%s matching +server: level>=ERROR" % count, "the first filter negotiated")
+    b.keys("c")
+    b.wait(r"showing all entries", "cleared")
+    time.sleep(0.5)
+    before = len(api_requests(server))
+    b.keys("4")
+    b.wait(r"%s matching +server: level>=ERROR" % count, "the second at once")
+    time.sleep(0.5)
+    sent = [r["path"] for r in api_requests(server)[before:]]
+    # the check behind it reads the unfiltered page 1 once (its sample); a scan
+    # would read page after page
+    full = [x for x in sent if "page_size=1&" not in x and "level" not in x]
+    check(len(full) <= 1 and all("?page=1&" in x for x in full),
+          "no unfiltered pages read for a scan: %r" % sent)
+    check(any("page_size=100" in x and "level__gte=40" in x for x in sent[:3]),
+          "the filtered page among the first requests: %r" % sent)
+    check(error_or_above(rows_levels(b)), "only matching rows shown", b.screen())
+
+
+def t_server_filter_remembered_then_drops(server, b):
+    """A plan shown at once from remembered verdicts is still checked behind it:
+    when the server has started to leave rows out, the check fails, the view falls
+    back to the client's scan, and the scan finds every match."""
+    b.ready()
+    want = api_get(server, API + "?level__gte=40")["count"]
+    count = "{:,}".format(want)
+    b.keys("4")
+    b.wait(r"%s matching +server: level>=ERROR" % count, "the first filter negotiated")
+    b.keys("c")
+    b.wait(r"showing all entries", "cleared")
+    server.set(liars="level__gte:drop")
+    b.keys("4")
+    b.wait(r"cannot be trusted", "the check behind the plan refuses it")
+    b.wait(lambda s: "filter: level>=ERROR" in s.split("\n")[0], "the header says client")
+    b.wait(r"row \d+ of %s matching │" % count, "the scan finds every match",
+           timeout=DEADLINE * 3)
+    check(error_or_above(rows_levels(b)), "only matching rows shown", b.screen())
+
+
 
 TESTS = [
     (t_first_page, {}, {}),
@@ -1893,6 +1941,8 @@ TESTS = [
     (t_time_jump_in_server_view, {"lookups": "full"}, {}),
     (t_server_filter_require_refused, {}, {"args": ["--server-filter", "require"]}),
     (t_server_filter_require_met, {"lookups": "full"}, {"args": ["--server-filter", "require"]}),
+    (t_server_filter_remembered_then_drops, {"lookups": "full"}, {}),
+    (t_server_filter_remembered_at_once, {"lookups": "full"}, {}),
 ]
 
 

@@ -51,9 +51,12 @@ struct serverview {
         int id, serial;
     } sent[SV_SENT_MAX];
     size_t n_sent;
-    /* The plan in use: params point into plan_neg; NULL when the client
-     * filters (or no filter). */
+    /* The plan in use: params point into plan_neg (checked) or opt (the
+     * remembered verdicts', used at once while neg checks it); neither when
+     * the client filters (or no filter). */
     struct negotiate *plan_neg;
+    struct caps_push opt;
+    bool have_opt;
     struct url_param params[SV_PARAMS_MAX];
     size_t n_params;
     struct filter pushed, residual;
@@ -122,6 +125,9 @@ static void sv_plan_drop(struct serverview *sv)
 {
     negotiate_free(sv->plan_neg);
     sv->plan_neg = NULL;
+    if (sv->have_opt)
+        caps_push_free(&sv->opt);
+    sv->have_opt = false;
     sv->n_params = 0;
     filter_free(&sv->pushed);
     filter_init(&sv->pushed);
@@ -236,14 +242,80 @@ static int sv_count_request(struct app *a, const char *key, const char *value)
 
 /* The checked plan of the current filter: the store shows the server's
  * filtered query from now on, its first page (already fetched) at once. */
+static void sv_apply(struct app *a, const struct caps_push *p);
+
+static bool sv_same_plan(const struct caps_push *x, const struct caps_push *y)
+{
+    if (x->n_used != y->n_used)
+        return false;
+    for (size_t i = 0; i < x->n_used; i++)
+        if (strcmp(x->keys[i], y->keys[i]) != 0 || strcmp(x->values[i], y->values[i]) != 0)
+            return false;
+    return true;
+}
+
+/* The plan in use, NULL when the client filters. */
+static const struct caps_push *sv_plan(const struct serverview *sv)
+{
+    return sv->plan_neg ? negotiate_plan(sv->plan_neg) : sv->have_opt ? &sv->opt : NULL;
+}
+
+/* Every part of the filter the server is to do was proven honoured before
+ * (remembered verdicts): show the server's filtered view at once, with no
+ * client scan, while the negotiation checks the plan behind it (a liar is
+ * still caught by it and by every row). A level__in plan waits for its
+ * completeness check. */
+static void sv_try_optimistic(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    struct caps_push p;
+    caps_push_plan(&sv->caps, &a->filter, &p);
+    bool levels =
+        a->filter.min_level != FILTER_LEVEL_NONE || a->filter.exact_level != FILTER_LEVEL_NONE;
+    if (p.n_used == 0 || p.level_in || (levels && !p.level_pushed) ||
+        (a->filter.n_apps && !p.apps_pushed)) {
+        caps_push_free(&p);
+        return;
+    }
+    sv->opt = p;
+    sv->have_opt = true;
+    sv_apply(a, &sv->opt);
+}
+
+/* The plan on screen turned out wrong: the client scans instead. */
+static void sv_fall_back(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    app_cancel_pages(a);
+    store_set_server_filter(a->store, NULL);
+    sv_plan_drop(sv);
+    store_set_filter(a->store, &a->filter);
+    a->list.top = 0;
+    app_select(a, 0, false);
+}
+
 static void sv_use_plan(struct app *a)
 {
     struct serverview *sv = a->sv;
     const struct caps_push *p = negotiate_plan(sv->neg);
+    if (sv->have_opt && sv_same_plan(&sv->opt, p)) { /* on screen already: checked now */
+        sv->baseline = negotiate_baseline(sv->neg);
+        negotiate_free(sv->neg);
+        sv->neg = NULL;
+        return;
+    }
     sv_plan_drop(sv);
     sv->plan_neg = sv->neg;
     sv->neg = NULL;
     sv->baseline = negotiate_baseline(sv->plan_neg);
+    sv_apply(a, p);
+}
+
+/* The store shows plan p's filtered query from now on (its first page at
+ * once when the negotiation fetched it). */
+static void sv_apply(struct app *a, const struct caps_push *p)
+{
+    struct serverview *sv = a->sv;
     for (size_t i = 0; i < p->n_used && i < SV_PARAMS_MAX - 1; i++)
         sv->params[sv->n_params++] = (struct url_param){p->keys[i], p->values[i]};
     filter_free(&sv->pushed);
@@ -255,7 +327,7 @@ static void sv_use_plan(struct app *a)
     store_set_server_filter(a->store, &sv->pushed);
     store_set_filter(a->store, &sv->residual);
     struct log_page first;
-    if (negotiate_take_page(sv->plan_neg, &first)) {
+    if (sv->plan_neg && negotiate_take_page(sv->plan_neg, &first)) {
         store_page_loaded(a->store, 1, &first);
         log_page_free(&first);
     }
@@ -290,6 +362,8 @@ static void sv_neg_done(struct app *a)
         return;
     }
     bool for_filter = sv->neg_for_filter;
+    if (for_filter && sv->have_opt) /* the plan shown did not survive its check */
+        sv_fall_back(a);
     bool for_summary = !sv->neg_for_filter && a->summary.loaded && a->summary.counting;
     sv_neg_drop(a);
     if (for_filter && a->cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE)
@@ -373,6 +447,7 @@ void serverview_set_filter(struct app *a)
     sv->neg =
         negotiate_new(&a->filter, &sv->caps, sv_extra, ARRAY_LEN(sv_extra), a->cfg->page_size);
     sv->neg_for_filter = true;
+    sv_try_optimistic(a);
 }
 
 /* A server-filtered page sent a row the pushed filter rejects: the params
@@ -381,18 +456,15 @@ void serverview_after_page(struct app *a)
 {
     struct serverview *sv = a->sv;
     int64_t id = store_server_liar(a->store);
-    if (!sv || !sv->plan_neg || !id)
+    const struct caps_push *p = sv ? sv_plan(sv) : NULL;
+    if (!p || !id)
         return;
-    const struct caps_push *p = negotiate_plan(sv->plan_neg);
     for (size_t i = 0; i < p->n_used; i++)
         sv->caps.v[p->used[i]] = CAPS_LIAR;
     sv_save(a);
-    app_cancel_pages(a);
-    store_set_server_filter(a->store, NULL);
-    sv_plan_drop(sv);
-    store_set_filter(a->store, &a->filter);
-    a->list.top = 0;
-    app_select(a, 0, false);
+    if (sv->neg && sv->neg_for_filter) /* a check of the plan is moot now */
+        sv_neg_drop(a);
+    sv_fall_back(a);
     app_message(a, MSG_ERROR, "the server's filter sent log %" PRId64 ", which does not match: %s",
                 id,
                 a->cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE
@@ -522,7 +594,7 @@ bool serverview_result(struct app *a, struct api_result *r)
 
 bool serverview_active(const struct app *a)
 {
-    return a->sv && a->sv->plan_neg && store_server_filtered(a->store);
+    return a->sv && sv_plan(a->sv) && store_server_filtered(a->store);
 }
 
 void serverview_describe(const struct app *a, struct buf *out)

@@ -30,7 +30,8 @@ struct negotiate {
     struct filter filter;
     struct caps caps;
     enum caps_param want[2 * CAPS_N_PARAMS];
-    size_t n_want;
+    size_t n_want, n_filter_want; /* the filter's first, then the extra ones */
+    int64_t extra_above;          /* the extra ones only when the baseline is above it */
     long page_size;
     enum neg_round round;
     struct neg_req req[NEG_REQ_MAX];
@@ -38,6 +39,7 @@ struct negotiate {
     int serial;
     struct log_page base;
     int64_t baseline;
+    bool base_taken;
     struct caps_push plan;
     struct caps_twin tw[NEG_PLAN_MAX];
     size_t n_tw;
@@ -79,7 +81,8 @@ struct negotiate *negotiate_new(const struct filter *f, const struct caps *known
         n->caps = *known;
     n->page_size = page_size;
     n->baseline = -1;
-    n->n_want = caps_wanted(f, n->want);
+    n->n_want = n->n_filter_want = caps_wanted(f, n->want);
+    n->extra_above = -1;
     for (size_t i = 0; i < n_extra && n->n_want < ARRAY_LEN(n->want); i++)
         n->want[n->n_want++] = extra[i];
     if (n->n_want == 0) {
@@ -89,6 +92,11 @@ struct negotiate *negotiate_new(const struct filter *f, const struct caps *known
     n->round = NEG_BASE;
     round_add(n, page_size);
     return n;
+}
+
+void negotiate_extra_above(struct negotiate *n, int64_t min_count)
+{
+    n->extra_above = min_count;
 }
 
 void negotiate_free(struct negotiate *n)
@@ -131,16 +139,17 @@ bool negotiate_done(const struct negotiate *n)
     return n->round == NEG_DONE;
 }
 
-/* Round 2: the probes of the params wanted and not known yet. */
-static void start_probes(struct negotiate *n)
+/* Round 2: the probes of want[0..k) not known yet (again for a second
+ * spelling, caps_try_alt). */
+static void start_probes(struct negotiate *n, const enum caps_param *want, size_t k)
 {
     round_clear(n);
     n->round = NEG_PROBE;
-    for (size_t i = 0; i < n->n_want; i++) {
-        enum caps_param p = n->want[i];
+    for (size_t i = 0; i < k; i++) {
+        enum caps_param p = want[i];
         bool dup = false;
-        for (size_t k = 0; k < n->n_req; k++)
-            dup = dup || n->req[k].probe == p;
+        for (size_t j = 0; j < n->n_req; j++)
+            dup = dup || n->req[j].probe == p;
         if (dup || n->caps.v[p] != CAPS_UNKNOWN)
             continue;
         struct neg_req *q = round_add(n, 1);
@@ -180,14 +189,25 @@ static void start_check(struct negotiate *n)
 
 static void end_probes(struct negotiate *n)
 {
+    enum caps_param again[CAPS_N_PARAMS];
+    size_t n_again = 0;
     for (size_t i = 0; i < n->n_req; i++) {
         const struct neg_req *q = &n->req[i];
         struct caps_answer a = {q->status, q->ok ? q->page.count : -1};
         n->caps.v[q->probe] = caps_verdict(n->baseline, &a);
+        /* A second spelling (created_date__gte) only where the first was
+         * ignored: one more round, at most. */
+        if (caps_try_alt(&n->caps, q->probe))
+            again[n_again++] = q->probe;
     }
     if (n->n_req) {
         n->caps.probed_at = (int64_t)time(NULL);
         n->probed = n->learnt = true;
+    }
+    if (n_again) {
+        start_probes(n, again, n_again);
+        if (n->n_req)
+            return;
     }
     start_check(n);
 }
@@ -238,7 +258,9 @@ static void advance(struct negotiate *n)
         n->base = n->req[0].page;
         memset(&n->req[0].page, 0, sizeof n->req[0].page);
         n->baseline = n->base.count;
-        start_probes(n);
+        if (n->extra_above >= 0 && n->baseline <= n->extra_above)
+            n->n_want = n->n_filter_want; /* a short log: the extra ones are not worth it */
+        start_probes(n, n->want, n->n_want);
         if (n->n_req == 0)
             end_probes(n);
         return;
@@ -306,6 +328,16 @@ const char *negotiate_why(const struct negotiate *n, bool *liar)
 int64_t negotiate_baseline(const struct negotiate *n)
 {
     return n->baseline;
+}
+
+bool negotiate_take_base(struct negotiate *n, struct log_page *out)
+{
+    if (n->round != NEG_DONE || n->baseline < 0 || n->base_taken)
+        return false;
+    *out = n->base;
+    memset(&n->base, 0, sizeof n->base);
+    n->base_taken = true;
+    return true;
 }
 
 bool negotiate_take_page(struct negotiate *n, struct log_page *out)

@@ -31,15 +31,16 @@ struct negotiate {
     struct caps caps;
     enum caps_param want[2 * CAPS_N_PARAMS];
     size_t n_want, n_filter_want; /* the filter's first, then the extra ones */
-    int64_t extra_above;          /* the extra ones only when the baseline is above it */
+    int64_t above[CAPS_N_PARAMS]; /* an extra one only when the baseline is above it */
     long page_size;
     enum neg_round round;
     struct neg_req req[NEG_REQ_MAX];
     size_t n_req;
     int serial;
     struct log_page base;
+    struct omslog_error base_err; /* the first round's answer */
     int64_t baseline;
-    bool base_taken;
+    bool base_answered, base_taken;
     struct caps_push plan;
     struct caps_twin tw[NEG_PLAN_MAX];
     size_t n_tw;
@@ -82,7 +83,8 @@ struct negotiate *negotiate_new(const struct filter *f, const struct caps *known
     n->page_size = page_size;
     n->baseline = -1;
     n->n_want = n->n_filter_want = caps_wanted(f, n->want);
-    n->extra_above = -1;
+    for (size_t p = 0; p < CAPS_N_PARAMS; p++)
+        n->above[p] = -1;
     for (size_t i = 0; i < n_extra && n->n_want < ARRAY_LEN(n->want); i++)
         n->want[n->n_want++] = extra[i];
     if (n->n_want == 0) {
@@ -94,9 +96,20 @@ struct negotiate *negotiate_new(const struct filter *f, const struct caps *known
     return n;
 }
 
-void negotiate_extra_above(struct negotiate *n, int64_t min_count)
+void negotiate_extra_above(struct negotiate *n, enum caps_param p, int64_t min_count)
 {
-    n->extra_above = min_count;
+    if ((unsigned)p < CAPS_N_PARAMS)
+        n->above[p] = min_count;
+}
+
+/* The extra params not worth their probe at this baseline are dropped. */
+static void drop_extras(struct negotiate *n)
+{
+    size_t k = n->n_filter_want;
+    for (size_t i = n->n_filter_want; i < n->n_want; i++)
+        if (n->baseline > n->above[n->want[i]])
+            n->want[k++] = n->want[i];
+    n->n_want = k;
 }
 
 void negotiate_free(struct negotiate *n)
@@ -258,8 +271,7 @@ static void advance(struct negotiate *n)
         n->base = n->req[0].page;
         memset(&n->req[0].page, 0, sizeof n->req[0].page);
         n->baseline = n->base.count;
-        if (n->extra_above >= 0 && n->baseline <= n->extra_above)
-            n->n_want = n->n_filter_want; /* a short log: the extra ones are not worth it */
+        drop_extras(n);
         start_probes(n, n->want, n->n_want);
         if (n->n_req == 0)
             end_probes(n);
@@ -285,6 +297,10 @@ bool negotiate_answer(struct negotiate *n, int serial, const struct omslog_error
     if (!q)
         return false;
     q->answered = true;
+    if (n->round == NEG_BASE) {
+        n->base_err = *err;
+        n->base_answered = true;
+    }
     q->ok = err->status == OMSLOG_OK && page;
     q->status = q->ok ? 200 : (err->status == OMSLOG_ERR_BAD_REQUEST ? 400 : 0);
     if (q->ok) {
@@ -330,10 +346,13 @@ int64_t negotiate_baseline(const struct negotiate *n)
     return n->baseline;
 }
 
-bool negotiate_take_base(struct negotiate *n, struct log_page *out)
+bool negotiate_take_base(struct negotiate *n, struct log_page *out, struct omslog_error *err)
 {
-    if (n->round != NEG_DONE || n->baseline < 0 || n->base_taken)
+    if (n->round != NEG_DONE || !n->base_answered || n->base_taken)
         return false;
+    *err = n->base_err;
+    if (n->baseline < 0 && err->status == OMSLOG_OK) /* 200 without a page */
+        error_set(err, OMSLOG_ERR_INTERNAL, "no answer to the first page");
     *out = n->base;
     memset(&n->base, 0, sizeof n->base);
     n->base_taken = true;

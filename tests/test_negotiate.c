@@ -454,28 +454,30 @@ static void test_extra_above_and_base(void **state)
     filter_init(&f);
     enum caps_param extra[] = {CAPS_ID_LT};
     struct negotiate *n = negotiate_new(&f, NULL, extra, 1, PS);
-    negotiate_extra_above(n, N_ENTRIES);
+    negotiate_extra_above(n, CAPS_ID_LT, N_ENTRIES);
     drive(n, &s, false);
     assert_int_equal(s.requests, 1);
     assert_int_equal(negotiate_caps(n)->v[CAPS_ID_LT], CAPS_UNKNOWN);
     assert_false(negotiate_probed(n));
     struct log_page base;
-    assert_true(negotiate_take_base(n, &base));
+    struct omslog_error err;
+    assert_true(negotiate_take_base(n, &base, &err));
+    assert_int_equal(err.status, OMSLOG_OK);
     assert_int_equal(base.count, N_ENTRIES);
     assert_int_equal(base.n, PS);
     assert_int_equal(base.entries[0].id, N_ENTRIES);
     log_page_free(&base);
-    assert_false(negotiate_take_base(n, &base));
+    assert_false(negotiate_take_base(n, &base, &err));
     assert_int_equal(negotiate_baseline(n), N_ENTRIES);
     negotiate_free(n);
     s.requests = 0;
     n = negotiate_new(&f, NULL, extra, 1, PS);
-    negotiate_extra_above(n, N_ENTRIES - 1);
-    assert_false(negotiate_take_base(n, &base)); /* not done yet */
+    negotiate_extra_above(n, CAPS_ID_LT, N_ENTRIES - 1);
+    assert_false(negotiate_take_base(n, &base, &err)); /* not done yet */
     drive(n, &s, false);
     assert_int_equal(s.requests, 2);
     assert_int_equal(negotiate_caps(n)->v[CAPS_ID_LT], CAPS_HONOURED);
-    assert_true(negotiate_take_base(n, &base));
+    assert_true(negotiate_take_base(n, &base, &err));
     log_page_free(&base);
     negotiate_free(n);
     /* With a plan: the base still comes back, unfiltered; a failed one does not. */
@@ -483,14 +485,33 @@ static void test_extra_above_and_base(void **state)
     n = negotiate_new(&f, NULL, NULL, 0, PS);
     drive(n, &s, false);
     assert_int_equal(negotiate_plan(n)->n_used, 1);
-    assert_true(negotiate_take_base(n, &base));
+    assert_true(negotiate_take_base(n, &base, &err));
     assert_int_equal(base.count, N_ENTRIES);
+    bool unfiltered = false; /* it holds rows the filter leaves out */
+    for (size_t i = 0; i < base.n; i++)
+        unfiltered = unfiltered || !filter_match(&f, &base.entries[i]);
+    assert_true(unfiltered);
     log_page_free(&base);
     negotiate_free(n);
+    /* A failed one comes back as its failure (the walk reports it). */
     s.fail_all = true;
     n = negotiate_new(&f, NULL, NULL, 0, PS);
     drive(n, &s, false);
-    assert_false(negotiate_take_base(n, &base));
+    assert_true(negotiate_take_base(n, &base, &err));
+    assert_int_equal(err.status, OMSLOG_ERR_SERVER);
+    assert_int_equal(base.n, 0);
+    negotiate_free(n);
+    /* Two extras, one of them only above the baseline. */
+    filter_init(&f);
+    enum caps_param two[] = {CAPS_ID_LT, CAPS_CREATED_GTE};
+    s.fail_all = false;
+    s.requests = 0;
+    n = negotiate_new(&f, NULL, two, 2, PS);
+    negotiate_extra_above(n, CAPS_ID_LT, N_ENTRIES);
+    drive(n, &s, false);
+    assert_int_equal(s.requests, 2);
+    assert_int_equal(negotiate_caps(n)->v[CAPS_ID_LT], CAPS_UNKNOWN);
+    assert_int_equal(negotiate_caps(n)->v[CAPS_CREATED_GTE], CAPS_HONOURED);
     negotiate_free(n);
     filter_free(&f);
 }

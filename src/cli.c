@@ -691,6 +691,60 @@ static int cli_around(struct api *api, const struct config *cfg, const struct cl
     return rc;
 }
 
+/* What the walk of o asks the server: the negotiation (*neg: the sink's
+ * params point into its plan; negotiate_free it), the window's params and
+ * its first page (wo), the unfiltered page 1 handed to the walk. *empty:
+ * nothing is in the window. The failure of require or of the seek, else
+ * OMSLOG_OK. */
+static int cli_server_side(struct api *api, const struct config *cfg,
+                           const struct cli_list_opts *o, struct cli_sink *c,
+                           struct url_param *params, char vals[2][DATETIME_TEXT_MAX],
+                           struct walk_opts *wo, struct negotiate **neg, bool *empty,
+                           struct omslog_error *err)
+{
+    bool from_top = !o->page_given && o->page <= 1;
+    bool plan = cli_pushable(&o->filter) && from_top;
+    bool keyset = (o->all || c->limit > CLI_KEYSET_MIN_ROWS) && from_top;
+    *neg = cli_negotiation(api, cfg, o, plan, keyset);
+    struct caps_push none = {0};
+    caps_pushed_filter(*neg ? negotiate_plan(*neg) : &none, &o->filter, &c->pushed);
+    int n = cli_pushdown(cfg, o, *neg, plan, keyset, params, c, err);
+    if (n < 0)
+        return err->status;
+    size_t n_params = (size_t)n;
+    int rc = OMSLOG_OK;
+    if (o->has_since || o->has_until)
+        rc = cli_window(api, cfg, o, cli_caps(*neg), params, &n_params, vals, &wo->first_page,
+                        &c->window_pushed, empty, err);
+    /* The negotiation's unfiltered page 1 (of the walk's size when plan or
+     * keyset) is the walk's first page, failed or not: not asked twice. */
+    if (*neg && (plan || keyset) && n_params == 0 && wo->first_page == 1)
+        c->have_prefetch = negotiate_take_base(*neg, &c->prefetch.page, &c->prefetch.err);
+    c->params = params;
+    c->n_params = n_params;
+    c->started_ms = now_ms(); /* the walk's rate is measured from here */
+    return rc;
+}
+
+/* The end of a walk of `list`: what stderr says after it, the output
+ * closed. Returns rc, or the output's failure. */
+static int cli_list_end(struct format_writer *w, const struct cli_list_opts *o, bool progress,
+                        long unproven, int rc, struct omslog_error *err)
+{
+    if (progress)
+        fputs("\r\033[K", stderr);
+    if (unproven)
+        fprintf(stderr,
+                "omslog: warning: the log changed faster than the export could follow it; "
+                "%ld page%s written without proof that no entry was skipped or repeated\n",
+                unproven, unproven == 1 ? "" : "s");
+    if (format_end(w) != 0 && rc == OMSLOG_OK)
+        rc = error_set(err, OMSLOG_ERR_IO, "cannot write the output (disk full or closed pipe?)");
+    if (rc == OMSLOG_OK && w->count == 0 && o->format == FORMAT_TABLE)
+        fprintf(stderr, "omslog: no entries match\n");
+    return rc;
+}
+
 /* Walk pages from o->page, newest first, writing matching entries in order
  * (walk.h: each id once, pages re-read where the log moved). Once the first
  * page tells the page count, as many pages are in flight as the API allows. */
@@ -720,35 +774,11 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
                          .w = &w,
                          .limit = limit,
                          .progress = isatty(STDERR_FILENO) && !one_page && (o->all || limit > 0)};
-    bool from_top = !o->page_given && o->page <= 1;
-    bool plan = cli_pushable(&o->filter) && from_top;
-    bool keyset = (o->all || limit > CLI_KEYSET_MIN_ROWS) && from_top;
-    struct negotiate *neg = cli_negotiation(api, cfg, o, plan, keyset);
+    struct negotiate *neg = NULL;
     struct url_param params[CLI_MAX_PARAMS];
-    int n_params = cli_pushdown(cfg, o, neg, plan, keyset, params, &c, err);
-    if (n_params < 0) {
-        negotiate_free(neg);
-        format_end(&w);
-        return err->status;
-    }
     char window_values[2][DATETIME_TEXT_MAX];
     bool empty = false;
-    int rc = OMSLOG_OK;
-    if (window) {
-        size_t n = (size_t)n_params;
-        rc = cli_window(api, cfg, o, cli_caps(neg), params, &n, window_values, &wo.first_page,
-                        &c.window_pushed, &empty, err);
-        n_params = (int)n;
-    }
-    /* The negotiation's unfiltered page 1 (of the walk's size when plan or
-     * keyset) is the walk's first page, failed or not: not asked twice. */
-    if (neg && (plan || keyset) && n_params == 0 && wo.first_page == 1)
-        c.have_prefetch = negotiate_take_base(neg, &c.prefetch.page, &c.prefetch.err);
-    c.params = params;
-    c.n_params = (size_t)n_params;
-    c.started_ms = now_ms();
-    struct caps_push none = {0};
-    caps_pushed_filter(neg ? negotiate_plan(neg) : &none, &o->filter, &c.pushed);
+    int rc = cli_server_side(api, cfg, o, &c, params, window_values, &wo, &neg, &empty, err);
     struct walk_sink sink = {&c,        cli_request,  cli_cancel,
                              cli_entry, cli_progress, cli_request_below};
     /* Keyset pages start at the newest entry: not for a walk a seek placed. */
@@ -786,18 +816,7 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     free(c.printed);
     filter_free(&c.pushed);
     negotiate_free(neg);
-    if (c.progress)
-        fputs("\r\033[K", stderr);
-    if (unproven)
-        fprintf(stderr,
-                "omslog: warning: the log changed faster than the export could follow it; "
-                "%ld page%s written without proof that no entry was skipped or repeated\n",
-                unproven, unproven == 1 ? "" : "s");
-    if (format_end(&w) != 0 && rc == OMSLOG_OK)
-        rc = error_set(err, OMSLOG_ERR_IO, "cannot write the output (disk full or closed pipe?)");
-    if (rc == OMSLOG_OK && w.count == 0 && o->format == FORMAT_TABLE)
-        fprintf(stderr, "omslog: no entries match\n");
-    return rc;
+    return cli_list_end(&w, o, c.progress, unproven, rc, err);
 }
 
 int cli_get(struct api *api, const struct config *cfg, int64_t id, enum format_kind format,

@@ -317,8 +317,8 @@ static bool cli_pushable(const struct filter *f)
 /* Run one negotiation for o, NULL when nothing is to be asked: the filter's
  * params when plan, id__lt when keyset (probed on a long log only), the
  * window's created_at__* or --around's id__lte. Its unfiltered first page
- * is one the walk may start with when plan or keyset, else one entry (a
- * count). What it learnt is remembered. */
+ * is the one the walk or the seek asks first (negotiate_take_base). What it
+ * learnt is remembered. */
 static struct negotiate *cli_negotiation(struct api *api, const struct config *cfg,
                                          const struct cli_list_opts *o, bool plan, bool keyset)
 {
@@ -326,12 +326,12 @@ static struct negotiate *cli_negotiation(struct api *api, const struct config *c
     size_t n = 0;
     if (keyset)
         extra[n++] = CAPS_ID_LT;
-    if (o->around)
+    if (o->around) {
         extra[n++] = CAPS_ID_LTE;
-    if (o->has_since && !o->around)
+    } else if (o->has_since || o->has_until) { /* both: the browser's `@` uses __lte */
         extra[n++] = CAPS_CREATED_GTE;
-    if (o->has_until && !o->around)
         extra[n++] = CAPS_CREATED_LTE;
+    }
     if (cfg->server_filter == CONFIG_SERVER_FILTER_OFF || (!plan && n == 0))
         return NULL;
     char *path = cli_caps_path(api);
@@ -342,8 +342,8 @@ static struct negotiate *cli_negotiation(struct api *api, const struct config *c
     caps_use_names(&known, cfg->param_names);
     struct filter none;
     filter_init(&none);
-    struct negotiate *neg = negotiate_new(plan ? &o->filter : &none, &known, extra, n,
-                                          plan || keyset ? cfg->page_size : 1);
+    struct negotiate *neg =
+        negotiate_new(plan ? &o->filter : &none, &known, extra, n, cfg->page_size);
     filter_free(&none);
     negotiate_extra_above(neg, CAPS_ID_LT, CLI_KEYSET_MIN_ROWS);
     cli_negotiate(api, neg);
@@ -461,9 +461,12 @@ static void cli_fetch(struct api *api, long page, long size, const struct url_pa
 }
 
 /* Run a seek to its end; each request also carries params (the pages the
- * walk will read are the server-filtered ones). */
+ * walk will read are the server-filtered ones). first: the unfiltered page
+ * 1 at the walk's size already fetched (NULL: none), the answer to the
+ * seek's first ask for that page. */
 static int cli_seek(struct api *api, const struct url_param *params, size_t n,
-                    const struct seek_opts *so, struct seek_result *r, struct omslog_error *err)
+                    const struct seek_opts *so, const struct api_result *first,
+                    struct seek_result *r, struct omslog_error *err)
 {
     struct seek s;
     seek_init(&s, so);
@@ -475,6 +478,11 @@ static int cli_seek(struct api *api, const struct url_param *params, size_t n,
             all[m] = params[m];
         if (q.param_key)
             all[m++] = (struct url_param){q.param_key, q.param_value};
+        if (first && m == 0 && q.page <= 1 && q.size == so->page_size) {
+            seek_feed(&s, &first->page, &first->err);
+            first = NULL;
+            continue;
+        }
         struct api_result res;
         cli_fetch(api, q.page, q.size, all, m, &res);
         seek_feed(&s, &res.page, &res.err);
@@ -506,15 +514,13 @@ static void cli_seek_report(const struct config *cfg, const struct seek_result *
  * by seeking --until over the pages it will read. *empty: nothing is at or
  * before --until. */
 static int cli_window(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
-                      const struct caps *caps, struct url_param *params, size_t *n,
-                      char vals[2][DATETIME_TEXT_MAX], long *first_page, bool *pushed, bool *empty,
-                      struct omslog_error *err)
+                      const struct caps *caps, const struct api_result *first,
+                      struct url_param *params, size_t *n, char vals[2][DATETIME_TEXT_MAX],
+                      long *first_page, bool *pushed, bool *empty, struct omslog_error *err)
 {
     *pushed = false;
-    if (o->has_since)
-        cli_tell_verdict(cfg, caps, CAPS_CREATED_GTE, "");
-    if (o->has_until)
-        cli_tell_verdict(cfg, caps, CAPS_CREATED_LTE, "");
+    cli_tell_verdict(cfg, caps, CAPS_CREATED_GTE, "");
+    cli_tell_verdict(cfg, caps, CAPS_CREATED_LTE, "");
     if (o->has_since && caps && caps->v[CAPS_CREATED_GTE] == CAPS_HONOURED) {
         params[(*n)++] = (struct url_param){caps_param_name(caps, CAPS_CREATED_GTE),
                                             datetime_format_iso(o->since, vals[0])};
@@ -530,7 +536,7 @@ static int cli_window(struct api *api, const struct config *cfg, const struct cl
         return OMSLOG_OK;
     struct seek_opts so = {.key = SEEK_BY_TIME, .time = o->until, .page_size = cfg->page_size};
     struct seek_result r;
-    int rc = cli_seek(api, params, *n, &so, &r, err);
+    int rc = cli_seek(api, params, *n, &so, first, &r, err);
     if (rc != OMSLOG_OK)
         return rc;
     cli_seek_report(cfg, &r, "the end of the window");
@@ -671,6 +677,8 @@ static int cli_around(struct api *api, const struct config *cfg, const struct cl
         return err->status;
     }
     const struct caps *caps = cli_caps(neg);
+    struct api_result base = {0};
+    bool have_base = neg && negotiate_take_base(neg, &base.page, &base.err);
     bool lte = caps && caps->v[CAPS_ID_LTE] == CAPS_HONOURED;
     cli_tell_verdict(cfg, caps, CAPS_ID_LTE, "");
     struct seek_opts so = {.key = SEEK_BY_ID,
@@ -678,7 +686,8 @@ static int cli_around(struct api *api, const struct config *cfg, const struct cl
                            .lte_param = lte ? caps_param_name(caps, CAPS_ID_LTE) : NULL,
                            .page_size = cfg->page_size};
     struct seek_result r;
-    int rc = cli_seek(api, params, (size_t)n, &so, &r, err);
+    int rc = cli_seek(api, params, (size_t)n, &so, have_base ? &base : NULL, &r, err);
+    api_result_free(&base);
     bool filtered = filter_is_active(&o->filter);
     if (rc == OMSLOG_OK && !r.found)
         rc = error_set(err, OMSLOG_ERR_NOT_FOUND, "no entry%s has an id of %lld or less",
@@ -713,13 +722,16 @@ static int cli_server_side(struct api *api, const struct config *cfg,
         return err->status;
     size_t n_params = (size_t)n;
     int rc = OMSLOG_OK;
+    /* The negotiation's unfiltered page 1 is the seek's and the walk's first
+     * page, failed or not: not asked twice. */
+    c->have_prefetch = *neg && negotiate_take_base(*neg, &c->prefetch.page, &c->prefetch.err);
     if (o->has_since || o->has_until)
-        rc = cli_window(api, cfg, o, cli_caps(*neg), params, &n_params, vals, &wo->first_page,
-                        &c->window_pushed, empty, err);
-    /* The negotiation's unfiltered page 1 (of the walk's size when plan or
-     * keyset) is the walk's first page, failed or not: not asked twice. */
-    if (*neg && (plan || keyset) && n_params == 0 && wo->first_page == 1)
-        c->have_prefetch = negotiate_take_base(*neg, &c->prefetch.page, &c->prefetch.err);
+        rc = cli_window(api, cfg, o, cli_caps(*neg), c->have_prefetch ? &c->prefetch : NULL,
+                        params, &n_params, vals, &wo->first_page, &c->window_pushed, empty, err);
+    if (c->have_prefetch && (n_params != 0 || wo->first_page != 1)) {
+        api_result_free(&c->prefetch); /* page 1 of another query, or not walked */
+        c->have_prefetch = false;
+    }
     c->params = params;
     c->n_params = n_params;
     c->started_ms = now_ms(); /* the walk's rate is measured from here */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "omslog/caps.h"
+#include "omslog/negotiate.h"
 #include "omslog/seek.h"
 #include "omslog/util.h"
 #include "omslog/walk.h"
@@ -238,165 +239,136 @@ static int cli_drive(struct api *api, struct walk *wk, struct cli_sink *c,
     return rc;
 }
 
-/* ---- server-side filtering: probe, sample check, plan ---- */
+/* ---- server-side filtering: one negotiation (negotiate.h) ---- */
 
-/* One request of a probe round: page (0: 1) with params at size. */
-struct cli_req {
-    long page;
-    const struct url_param *params;
-    size_t n_params;
-    long size;
-    int id;
-    bool done;
-    struct api_result r;
-};
+/* Requests of one negotiation in flight at once (its biggest round). */
+#define CLI_NEGOTIATE_MAX 32
 
-/* Send every request of a round and wait for all of them. */
-static void cli_fetch_all(struct api *api, struct cli_req *q, size_t n)
+/* Send what the negotiation asks for, round by round, and feed it the
+ * answers until it ends. */
+static void cli_negotiate(struct api *api, struct negotiate *n)
 {
-    size_t left = 0;
-    for (size_t i = 0; i < n; i++) {
-        memset(&q[i].r, 0, sizeof q[i].r);
-        q[i].id = api_request_page(api, q[i].page > 0 ? q[i].page : 1, q[i].size, q[i].params,
-                                   q[i].n_params, &q[i].r.err);
-        q[i].done = q[i].id < 0;
-        left += !q[i].done;
-    }
-    while (left) {
+    struct {
+        int id, serial;
+    } sent[CLI_NEGOTIATE_MAX];
+    size_t n_sent = 0;
+    while (!negotiate_done(n)) {
+        struct negotiate_request q;
+        while (negotiate_next(n, &q)) {
+            struct omslog_error err = {0};
+            int id = api_request_page(api, 1, q.size, q.params, q.n_params, &err);
+            if (id < 0 || n_sent == CLI_NEGOTIATE_MAX) {
+                if (id >= 0)
+                    api_cancel(api, id);
+                negotiate_answer(n, q.serial, &err, NULL);
+                continue;
+            }
+            sent[n_sent].id = id;
+            sent[n_sent++].serial = q.serial;
+        }
         struct api_result r;
+        if (negotiate_done(n))
+            break;
         if (!api_poll(api, &r)) {
             api_wait(api, NULL, 0, CLI_WAIT_SLICE_MS, NULL);
             continue;
         }
-        bool mine = false;
-        for (size_t i = 0; i < n && !mine; i++)
-            if (!q[i].done && q[i].id == r.id) {
-                q[i].r = r;
-                q[i].done = mine = true;
-                left--;
+        for (size_t i = 0; i < n_sent; i++)
+            if (sent[i].id == r.id) {
+                negotiate_answer(n, sent[i].serial, &r.err, &r.page);
+                sent[i] = sent[--n_sent];
+                break;
             }
-        if (!mine)
-            api_result_free(&r);
+        api_result_free(&r);
     }
 }
 
-static void cli_fetch_free(struct cli_req *q, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        api_result_free(&q[i].r);
-}
-
-static struct caps_answer cli_answer(const struct api_result *r)
-{
-    struct caps_answer a = {0, -1};
-    if (r->err.status == OMSLOG_OK) {
-        a.status = 200;
-        a.count = r->page.count;
-    } else if (r->err.status == OMSLOG_ERR_BAD_REQUEST) {
-        a.status = 400;
-    }
-    return a;
-}
-
-/* Probe the params in want[0..n) not known in *caps, against the baseline
- * count. */
-static void cli_probe(struct api *api, int64_t baseline, const enum caps_param *want, size_t n,
-                      struct caps *caps)
-{
-    struct url_param params[CAPS_N_PARAMS];
-    struct cli_req q[CAPS_N_PARAMS];
-    enum caps_param which[CAPS_N_PARAMS];
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (caps->v[want[i]] != CAPS_UNKNOWN)
-            continue;
-        params[m] = (struct url_param){caps_param_name(caps, want[i]), caps_probe_value(want[i])};
-        q[m] = (struct cli_req){.params = &params[m], .n_params = 1, .size = 1};
-        which[m++] = want[i];
-    }
-    if (m == 0)
-        return;
-    cli_fetch_all(api, q, m);
-    for (size_t i = 0; i < m; i++) {
-        struct caps_answer a = cli_answer(&q[i].r);
-        caps->v[which[i]] = caps_verdict(baseline, &a);
-    }
-    cli_fetch_free(q, m);
-    caps->probed_at = (int64_t)time(NULL);
-    /* A second spelling (created_date__gte) is asked only where the first
-     * was ignored: one more round, at most. */
-    enum caps_param again[CAPS_N_PARAMS];
-    size_t n_again = 0;
-    for (size_t i = 0; i < m; i++)
-        if (caps_try_alt(caps, which[i]))
-            again[n_again++] = which[i];
-    if (n_again)
-        cli_probe(api, baseline, again, n_again, caps);
-}
-
-/* Load what is remembered of this server, probe what the filter needs and is
- * not known, and remember it. */
-static void cli_caps_want(struct api *api, const struct config *cfg, bool reprobe,
-                          int64_t baseline, const enum caps_param *want, size_t n,
-                          struct caps *caps, bool *probed);
-
-static void cli_caps(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
-                     bool keyset, int64_t baseline, struct caps *caps, bool *probed)
-{
-    enum caps_param want[CAPS_N_PARAMS];
-    size_t n = caps_wanted(&o->filter, want);
-    if (keyset)
-        want[n++] = CAPS_ID_LT;
-    cli_caps_want(api, cfg, o->reprobe, baseline, want, n, caps, probed);
-}
-
-/* The same for the parameters in want[0..n). */
-static void cli_caps_want(struct api *api, const struct config *cfg, bool reprobe,
-                          int64_t baseline, const enum caps_param *want, size_t n,
-                          struct caps *caps, bool *probed)
+/* This server's cache file of verdicts (malloc'd), NULL without a cache
+ * directory. */
+static char *cli_caps_path(struct api *api)
 {
     char origin[HTTP_ORIGIN_TEXT_MAX];
     http_origin_text(api_origin(api), origin, sizeof origin);
-    char *path = caps_cache_path(origin, NULL);
-    memset(caps, 0, sizeof *caps);
-    if (path && !reprobe && caps_load(path, caps) &&
-        !caps_fresh(caps, (int64_t)time(NULL), CAPS_MAX_AGE_S))
-        memset(caps, 0, sizeof *caps);
-    caps_use_names(caps, cfg->param_names);
-    int64_t before = caps->probed_at;
-    cli_probe(api, baseline, want, n, caps);
-    *probed = caps->probed_at != before;
-    struct omslog_error err = {0};
-    if (path && *probed && caps_save(path, caps, &err) != OMSLOG_OK)
-        fprintf(stderr, "omslog: cannot remember the server's filters: %s\n", err.msg);
-    free(path);
-}
-
-static void cli_caps_forget(struct api *api, struct caps *caps)
-{
-    char origin[HTTP_ORIGIN_TEXT_MAX];
-    http_origin_text(api_origin(api), origin, sizeof origin);
-    char *path = caps_cache_path(origin, NULL);
-    struct omslog_error err = {0};
-    if (path)
-        caps_save(path, caps, &err);
-    free(path);
+    return caps_cache_path(origin, NULL);
 }
 
 /* Remember verdict v for p in this server's cache file. */
 static void cli_caps_mark(struct api *api, const struct config *cfg, enum caps_param p,
                           enum caps_verdict v)
 {
-    char origin[HTTP_ORIGIN_TEXT_MAX];
-    http_origin_text(api_origin(api), origin, sizeof origin);
-    char *path = caps_cache_path(origin, NULL);
+    char *path = cli_caps_path(api);
     struct caps caps;
+    struct omslog_error err = {0};
     if (path && caps_load(path, &caps)) {
         caps_use_names(&caps, cfg->param_names);
         caps.v[p] = v;
-        cli_caps_forget(api, &caps);
+        caps_save(path, &caps, &err);
     }
     free(path);
+}
+
+/* The filter has parts a server may do (levels, apps). */
+static bool cli_pushable(const struct filter *f)
+{
+    return f->min_level != FILTER_LEVEL_NONE || f->exact_level != FILTER_LEVEL_NONE ||
+           f->n_apps > 0;
+}
+
+/* Run one negotiation for o, NULL when nothing is to be asked: the filter's
+ * params when plan, id__lt when keyset (probed on a long log only), the
+ * window's created_at__* or --around's id__lte. Its unfiltered first page
+ * is the one the walk or the seek asks first (negotiate_take_base). What it
+ * learnt is remembered. */
+static struct negotiate *cli_negotiation(struct api *api, const struct config *cfg,
+                                         const struct cli_list_opts *o, bool plan, bool keyset)
+{
+    enum caps_param extra[3];
+    size_t n = 0;
+    if (keyset)
+        extra[n++] = CAPS_ID_LT;
+    if (o->around) {
+        extra[n++] = CAPS_ID_LTE;
+    } else if (o->has_since || o->has_until) { /* both: the browser's `@` uses __lte */
+        extra[n++] = CAPS_CREATED_GTE;
+        extra[n++] = CAPS_CREATED_LTE;
+    }
+    if (cfg->server_filter == CONFIG_SERVER_FILTER_OFF || (!plan && n == 0))
+        return NULL;
+    char *path = cli_caps_path(api);
+    struct caps known = {0};
+    if (path && !o->reprobe &&
+        (!caps_load(path, &known) || !caps_fresh(&known, (int64_t)time(NULL), CAPS_MAX_AGE_S)))
+        memset(&known, 0, sizeof known);
+    caps_use_names(&known, cfg->param_names);
+    struct filter none;
+    filter_init(&none);
+    struct negotiate *neg =
+        negotiate_new(plan ? &o->filter : &none, &known, extra, n, cfg->page_size);
+    filter_free(&none);
+    negotiate_extra_above(neg, CAPS_ID_LT, CLI_KEYSET_MIN_ROWS);
+    cli_negotiate(api, neg);
+    struct omslog_error err = {0};
+    if (path && negotiate_learnt(neg) && caps_save(path, negotiate_caps(neg), &err) != OMSLOG_OK &&
+        negotiate_probed(neg))
+        fprintf(stderr, "omslog: cannot remember the server's filters: %s\n", err.msg);
+    free(path);
+    return neg;
+}
+
+/* The verdicts of a negotiation whose first page came, else NULL (nothing
+ * is known to be honoured). */
+static const struct caps *cli_caps(const struct negotiate *neg)
+{
+    return neg && negotiate_baseline(neg) >= 0 ? negotiate_caps(neg) : NULL;
+}
+
+/* -v: p's verdict as the server calls it. */
+static void cli_tell_verdict(const struct config *cfg, const struct caps *caps, enum caps_param p,
+                             const char *note)
+{
+    if (cfg->verbose && caps)
+        fprintf(stderr, "omslog: server filter %s: %s%s\n", caps_param_name(caps, p),
+                caps_verdict_name(caps->v[p]), note);
 }
 
 static void cli_describe_plan(const struct caps *caps, const struct caps_push *p,
@@ -412,133 +384,54 @@ static void cli_describe_plan(const struct caps *caps, const struct caps_push *p
                 strlen(p->values[i]) > 60 ? "..." : "");
 }
 
-/* Check the plan against the server: the first filtered page against the
- * first unfiltered one (base), and each param's counts against its twin's.
- * Returns NULL when it holds, else why not; *liar when the server was caught
- * sending wrong rows (remembered). */
-static const char *cli_verify(struct api *api, const struct config *cfg,
-                              const struct cli_list_opts *o, const struct caps *caps,
-                              const struct caps_push *plan, const struct url_param *params,
-                              const struct log_page *base, bool *liar)
+/* What the server filters for o, as neg (cli_negotiation) decided: fills
+ * params (pointing into its plan, valid while neg lives) and returns how
+ * many, 0 for a full scan; -1 with err set when require cannot be met. The
+ * keyset's name goes to sink when id__lt is honoured on a long log. */
+static int cli_pushdown(const struct config *cfg, const struct cli_list_opts *o,
+                        struct negotiate *neg, bool plan, bool keyset, struct url_param *params,
+                        struct cli_sink *sink, struct omslog_error *err)
 {
-    struct cli_req q[1 + 2 * 4];
-    struct url_param one[2 * 4];
-    struct caps_twin tw[4];
-    size_t n = 0, n_tw = 0;
-    q[n++] = (struct cli_req){.params = params, .n_params = plan->n_used, .size = cfg->page_size};
-    for (size_t i = 0; i < plan->n_used; i++) {
-        if (!caps_twin(caps, plan, i, &tw[n_tw]))
-            continue;
-        one[2 * n_tw] = (struct url_param){tw[n_tw].alone_key, tw[n_tw].alone_value};
-        one[2 * n_tw + 1] = (struct url_param){tw[n_tw].twin_key, tw[n_tw].twin_value};
-        q[n++] = (struct cli_req){.params = &one[2 * n_tw], .n_params = 1, .size = 1};
-        q[n++] = (struct cli_req){.params = &one[2 * n_tw + 1], .n_params = 1, .size = 1};
-        n_tw++;
-    }
-    cli_fetch_all(api, q, n);
-    const char *why = NULL;
-    struct filter pushed;
-    caps_pushed_filter(plan, &o->filter, &pushed);
-    *liar = false;
-    if (q[0].r.err.status != OMSLOG_OK)
-        why = "its filtered page failed";
-    else if (!caps_check_sample(&pushed, base, &q[0].r.page, q[0].r.page.next == NULL, &why))
-        *liar = true;
-    for (size_t t = 0; t < n_tw; t++) {
-        const struct api_result *ra = &q[1 + 2 * t].r, *rb = &q[2 + 2 * t].r;
-        bool ok = ra->err.status == OMSLOG_OK && rb->err.status == OMSLOG_OK;
-        if (!why && (!ok || !caps_twin_ok(&tw[t], base->count, ra->page.count, rb->page.count)))
-            why = tw[t].sum ? "its counts of the matching and the other entries do not add up"
-                            : "two spellings of the same filter count differently";
-        free(tw[t].twin_value);
-    }
-    filter_free(&pushed);
-    cli_fetch_free(q, n);
-    return why;
-}
-
-/* Decide what the server filters for o: fills params (pointing into plan)
- * and returns how many, 0 for a full scan. Sends the probes it needs and
- * verifies the plan (cli_verify). Returns -1 with err set when require
- * cannot be met. */
-static int cli_pushdown(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
-                        struct caps_push *plan, struct url_param *params, struct cli_sink *sink,
-                        struct omslog_error *err)
-{
-    memset(plan, 0, sizeof *plan);
-    bool needed = o->filter.min_level != FILTER_LEVEL_NONE ||
-                  o->filter.exact_level != FILTER_LEVEL_NONE || o->filter.n_apps > 0;
-    bool keyset = o->all || sink->limit > CLI_KEYSET_MIN_ROWS;
-    if (cfg->server_filter == CONFIG_SERVER_FILTER_OFF || (!needed && !keyset) || o->page_given ||
-        o->page > 1)
+    const struct caps *caps = cli_caps(neg);
+    if (!caps) /* nothing asked, or the first page failed: the walk says why */
         return 0;
-    struct cli_req base = {.size = cfg->page_size};
-    cli_fetch_all(api, &base, 1);
-    if (!needed && (base.r.err.status != OMSLOG_OK || base.r.page.count <= CLI_KEYSET_MIN_ROWS)) {
-        /* The unfiltered page 1 is the walk's first page, failed or not:
-         * it is not asked twice. A short log is read by page numbers. */
-        sink->prefetch = base.r;
-        sink->have_prefetch = true;
-        return 0;
+    if (keyset && negotiate_baseline(neg) > CLI_KEYSET_MIN_ROWS) {
+        bool lt = caps->v[CAPS_ID_LT] == CAPS_HONOURED;
+        if (lt)
+            snprintf(sink->keyset_name, sizeof sink->keyset_name, "%s",
+                     caps_param_name(caps, CAPS_ID_LT));
+        cli_tell_verdict(cfg, caps, CAPS_ID_LT,
+                         lt ? " (pages are read below the last id written)" : "");
     }
-    if (base.r.err.status != OMSLOG_OK) { /* the walk says why */
-        api_result_free(&base.r);
+    if (!plan)
         return 0;
-    }
-    keyset = keyset && base.r.page.count > CLI_KEYSET_MIN_ROWS;
-    struct caps caps;
-    bool probed = false;
-    cli_caps(api, cfg, o, keyset, base.r.page.count, &caps, &probed);
-    if (keyset && caps.v[CAPS_ID_LT] == CAPS_HONOURED)
-        snprintf(sink->keyset_name, sizeof sink->keyset_name, "%s",
-                 caps_param_name(&caps, CAPS_ID_LT));
-    if (keyset && cfg->verbose)
-        fprintf(stderr, "omslog: server filter %s: %s%s\n", caps_param_name(&caps, CAPS_ID_LT),
-                caps_verdict_name(caps.v[CAPS_ID_LT]),
-                sink->keyset_name[0] ? " (pages are read below the last id written)" : "");
-    if (!needed) { /* the unfiltered page 1: the walk's first page */
-        sink->prefetch = base.r;
-        sink->have_prefetch = true;
-        return 0;
-    }
-    caps_push_plan(&caps, &o->filter, plan);
-    for (size_t i = 0; i < plan->n_used; i++)
-        params[i] = (struct url_param){plan->keys[i], plan->values[i]};
-    bool liar = false;
-    const char *why = NULL;
-    if (plan->n_used)
-        why = cli_verify(api, cfg, o, &caps, plan, params, &base.r.page, &liar);
-    api_result_free(&base.r);
-    if (why) {
+    const struct caps_push *p = negotiate_plan(neg);
+    const char *why = negotiate_why(neg, NULL);
+    if (why)
         fprintf(stderr,
                 "omslog: the server's filter cannot be trusted (%s): filtering on the "
                 "client instead\n",
                 why);
-        for (size_t i = 0; liar && i < plan->n_used; i++)
-            caps.v[plan->used[i]] = CAPS_LIAR;
-        if (liar)
-            cli_caps_forget(api, &caps);
-        caps_push_free(plan);
-    }
+    for (size_t i = 0; i < p->n_used; i++)
+        params[i] = (struct url_param){p->keys[i], p->values[i]};
     if (cfg->verbose) {
         fprintf(stderr, "omslog: the server's filters: %s\n",
-                probed ? "probed now" : "as remembered (--reprobe asks again)");
+                negotiate_probed(neg) ? "probed now" : "as remembered (--reprobe asks again)");
         enum caps_param want[CAPS_N_PARAMS];
-        cli_describe_plan(&caps, plan, want, caps_wanted(&o->filter, want));
+        cli_describe_plan(caps, p, want, caps_wanted(&o->filter, want));
     }
     bool levels =
         o->filter.min_level != FILTER_LEVEL_NONE || o->filter.exact_level != FILTER_LEVEL_NONE;
     if (cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE &&
-        ((levels && !plan->level_pushed) || (o->filter.n_apps && !plan->apps_pushed))) {
-        const char *what = levels && !plan->level_pushed ? "level" : "app";
-        caps_push_free(plan);
+        ((levels && !p->level_pushed) || (o->filter.n_apps && !p->apps_pushed))) {
+        const char *what = levels && !p->level_pushed ? "level" : "app";
         error_set(err, OMSLOG_ERR_USAGE,
                   "--server-filter require: the server cannot filter by %s (-v shows what it "
                   "was asked)",
                   what);
         return -1;
     }
-    return (int)plan->n_used;
+    return (int)p->n_used;
 }
 
 /* ---- time windows and --around: seeks (seek.h) over the pages walked ---- */
@@ -547,10 +440,33 @@ static int cli_pushdown(struct api *api, const struct config *cfg, const struct 
  * has room for 4) and the window's two. */
 #define CLI_MAX_PARAMS 6
 
+/* One page, waited for, into *r (api_result_free it). */
+static void cli_fetch(struct api *api, long page, long size, const struct url_param *params,
+                      size_t n, struct api_result *r)
+{
+    memset(r, 0, sizeof *r);
+    int id = api_request_page(api, page > 0 ? page : 1, size, params, n, &r->err);
+    while (id >= 0) {
+        struct api_result got;
+        if (!api_poll(api, &got)) {
+            api_wait(api, NULL, 0, CLI_WAIT_SLICE_MS, NULL);
+            continue;
+        }
+        if (got.id == id) {
+            *r = got;
+            return;
+        }
+        api_result_free(&got);
+    }
+}
+
 /* Run a seek to its end; each request also carries params (the pages the
- * walk will read are the server-filtered ones). */
+ * walk will read are the server-filtered ones). first: the unfiltered page
+ * 1 at the walk's size already fetched (NULL: none), the answer to the
+ * seek's first ask for that page. */
 static int cli_seek(struct api *api, const struct url_param *params, size_t n,
-                    const struct seek_opts *so, struct seek_result *r, struct omslog_error *err)
+                    const struct seek_opts *so, const struct api_result *first,
+                    struct seek_result *r, struct omslog_error *err)
 {
     struct seek s;
     seek_init(&s, so);
@@ -562,10 +478,15 @@ static int cli_seek(struct api *api, const struct url_param *params, size_t n,
             all[m] = params[m];
         if (q.param_key)
             all[m++] = (struct url_param){q.param_key, q.param_value};
-        struct cli_req req = {.page = q.page, .params = all, .n_params = m, .size = q.size};
-        cli_fetch_all(api, &req, 1);
-        seek_feed(&s, &req.r.page, &req.r.err);
-        cli_fetch_free(&req, 1);
+        if (first && m == 0 && q.page <= 1 && q.size == so->page_size) {
+            seek_feed(&s, &first->page, &first->err);
+            first = NULL;
+            continue;
+        }
+        struct api_result res;
+        cli_fetch(api, q.page, q.size, all, m, &res);
+        seek_feed(&s, &res.page, &res.err);
+        api_result_free(&res);
     }
     return seek_result(&s, r, err);
 }
@@ -588,53 +509,25 @@ static void cli_seek_report(const struct config *cfg, const struct seek_result *
                 r->requests == 1 ? "" : "s");
 }
 
-/* Probe the params in want[0..m) (a page of one entry for the baseline) and
- * say which are honoured in ok[]; *caps holds the verdicts and the names the
- * server knows them by (caps_param_name). */
-static void cli_probe_some(struct api *api, const struct config *cfg, bool reprobe,
-                           const enum caps_param *want, size_t m, bool *ok, struct caps *caps)
-{
-    memset(caps, 0, sizeof *caps);
-    caps_use_names(caps, cfg->param_names);
-    for (size_t i = 0; i < m; i++)
-        ok[i] = false;
-    if (cfg->server_filter == CONFIG_SERVER_FILTER_OFF)
-        return;
-    struct cli_req base = {.size = 1};
-    cli_fetch_all(api, &base, 1);
-    if (base.r.err.status == OMSLOG_OK) {
-        bool probed = false;
-        cli_caps_want(api, cfg, reprobe, base.r.page.count, want, m, caps, &probed);
-        for (size_t i = 0; i < m; i++) {
-            ok[i] = caps->v[want[i]] == CAPS_HONOURED;
-            if (cfg->verbose)
-                fprintf(stderr, "omslog: server filter %s: %s\n", caps_param_name(caps, want[i]),
-                        caps_verdict_name(caps->v[want[i]]));
-        }
-    }
-    api_result_free(&base.r);
-}
-
-/* The window (cli.h): created_at__gte/__lte appended to params where
- * honoured (their values in vals), else the walk's first page found by
- * seeking --until over the pages it will read. *empty: nothing is at or
+/* The window (cli.h): created_at__gte/__lte appended to params where caps
+ * says honoured (their values in vals), else the walk's first page found
+ * by seeking --until over the pages it will read. *empty: nothing is at or
  * before --until. */
 static int cli_window(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
+                      const struct caps *caps, const struct api_result *first,
                       struct url_param *params, size_t *n, char vals[2][DATETIME_TEXT_MAX],
-                      struct caps *caps, long *first_page, bool *pushed, bool *empty,
-                      struct omslog_error *err)
+                      long *first_page, bool *pushed, bool *empty, struct omslog_error *err)
 {
-    enum caps_param want[2] = {CAPS_CREATED_GTE, CAPS_CREATED_LTE};
-    bool ok[2];
-    cli_probe_some(api, cfg, o->reprobe && *n == 0, want, 2, ok, caps);
     *pushed = false;
-    if (o->has_since && ok[0]) {
-        params[(*n)++] = (struct url_param){caps_param_name(caps, want[0]),
+    cli_tell_verdict(cfg, caps, CAPS_CREATED_GTE, "");
+    cli_tell_verdict(cfg, caps, CAPS_CREATED_LTE, "");
+    if (o->has_since && caps && caps->v[CAPS_CREATED_GTE] == CAPS_HONOURED) {
+        params[(*n)++] = (struct url_param){caps_param_name(caps, CAPS_CREATED_GTE),
                                             datetime_format_iso(o->since, vals[0])};
         *pushed = true;
     }
-    if (o->has_until && ok[1]) {
-        params[(*n)++] = (struct url_param){caps_param_name(caps, want[1]),
+    if (o->has_until && caps && caps->v[CAPS_CREATED_LTE] == CAPS_HONOURED) {
+        params[(*n)++] = (struct url_param){caps_param_name(caps, CAPS_CREATED_LTE),
                                             datetime_format_iso(o->until, vals[1])};
         *pushed = true;
         return OMSLOG_OK;
@@ -643,7 +536,7 @@ static int cli_window(struct api *api, const struct config *cfg, const struct cl
         return OMSLOG_OK;
     struct seek_opts so = {.key = SEEK_BY_TIME, .time = o->until, .page_size = cfg->page_size};
     struct seek_result r;
-    int rc = cli_seek(api, params, *n, &so, &r, err);
+    int rc = cli_seek(api, params, *n, &so, first, &r, err);
     if (rc != OMSLOG_OK)
         return rc;
     cli_seek_report(cfg, &r, "the end of the window");
@@ -774,24 +667,27 @@ static int cli_around_walk(struct api *api, const struct config *cfg,
 static int cli_around(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
                       struct format_writer *w, struct omslog_error *err)
 {
-    struct caps_push plan;
+    bool plan = cli_pushable(&o->filter) && !o->page_given && o->page <= 1;
+    struct negotiate *neg = cli_negotiation(api, cfg, o, plan, false);
     struct url_param params[CLI_MAX_PARAMS];
     struct cli_sink none = {0}; /* no walk follows: nothing to page by keyset */
-    int n = cli_pushdown(api, cfg, o, &plan, params, &none, err);
-    if (none.have_prefetch)
-        api_result_free(&none.prefetch);
-    if (n < 0)
+    int n = cli_pushdown(cfg, o, neg, plan, false, params, &none, err);
+    if (n < 0) {
+        negotiate_free(neg);
         return err->status;
-    enum caps_param want = CAPS_ID_LTE;
-    bool lte = false;
-    struct caps caps;
-    cli_probe_some(api, cfg, o->reprobe && n == 0, &want, 1, &lte, &caps);
+    }
+    const struct caps *caps = cli_caps(neg);
+    struct api_result base = {0};
+    bool have_base = neg && negotiate_take_base(neg, &base.page, &base.err);
+    bool lte = caps && caps->v[CAPS_ID_LTE] == CAPS_HONOURED;
+    cli_tell_verdict(cfg, caps, CAPS_ID_LTE, "");
     struct seek_opts so = {.key = SEEK_BY_ID,
                            .id = o->around_id,
-                           .lte_param = lte ? caps_param_name(&caps, CAPS_ID_LTE) : NULL,
+                           .lte_param = lte ? caps_param_name(caps, CAPS_ID_LTE) : NULL,
                            .page_size = cfg->page_size};
     struct seek_result r;
-    int rc = cli_seek(api, params, (size_t)n, &so, &r, err);
+    int rc = cli_seek(api, params, (size_t)n, &so, have_base ? &base : NULL, &r, err);
+    api_result_free(&base);
     bool filtered = filter_is_active(&o->filter);
     if (rc == OMSLOG_OK && !r.found)
         rc = error_set(err, OMSLOG_ERR_NOT_FOUND, "no entry%s has an id of %lld or less",
@@ -800,7 +696,64 @@ static int cli_around(struct api *api, const struct config *cfg, const struct cl
         cli_seek_report(cfg, &r, "the id");
         rc = cli_around_walk(api, cfg, o, params, (size_t)n, &r, w, err);
     }
-    caps_push_free(&plan);
+    negotiate_free(neg);
+    return rc;
+}
+
+/* What the walk of o asks the server: the negotiation (*neg: the sink's
+ * params point into its plan; negotiate_free it), the window's params and
+ * its first page (wo), the unfiltered page 1 handed to the walk. *empty:
+ * nothing is in the window. The failure of require or of the seek, else
+ * OMSLOG_OK. */
+static int cli_server_side(struct api *api, const struct config *cfg,
+                           const struct cli_list_opts *o, struct cli_sink *c,
+                           struct url_param *params, char vals[2][DATETIME_TEXT_MAX],
+                           struct walk_opts *wo, struct negotiate **neg, bool *empty,
+                           struct omslog_error *err)
+{
+    bool from_top = !o->page_given && o->page <= 1;
+    bool plan = cli_pushable(&o->filter) && from_top;
+    bool keyset = (o->all || c->limit > CLI_KEYSET_MIN_ROWS) && from_top;
+    *neg = cli_negotiation(api, cfg, o, plan, keyset);
+    struct caps_push none = {0};
+    caps_pushed_filter(*neg ? negotiate_plan(*neg) : &none, &o->filter, &c->pushed);
+    int n = cli_pushdown(cfg, o, *neg, plan, keyset, params, c, err);
+    if (n < 0)
+        return err->status;
+    size_t n_params = (size_t)n;
+    int rc = OMSLOG_OK;
+    /* The negotiation's unfiltered page 1 is the seek's and the walk's first
+     * page, failed or not: not asked twice. */
+    c->have_prefetch = *neg && negotiate_take_base(*neg, &c->prefetch.page, &c->prefetch.err);
+    if (o->has_since || o->has_until)
+        rc = cli_window(api, cfg, o, cli_caps(*neg), c->have_prefetch ? &c->prefetch : NULL,
+                        params, &n_params, vals, &wo->first_page, &c->window_pushed, empty, err);
+    if (c->have_prefetch && (n_params != 0 || wo->first_page != 1)) {
+        api_result_free(&c->prefetch); /* page 1 of another query, or not walked */
+        c->have_prefetch = false;
+    }
+    c->params = params;
+    c->n_params = n_params;
+    c->started_ms = now_ms(); /* the walk's rate is measured from here */
+    return rc;
+}
+
+/* The end of a walk of `list`: what stderr says after it, the output
+ * closed. Returns rc, or the output's failure. */
+static int cli_list_end(struct format_writer *w, const struct cli_list_opts *o, bool progress,
+                        long unproven, int rc, struct omslog_error *err)
+{
+    if (progress)
+        fputs("\r\033[K", stderr);
+    if (unproven)
+        fprintf(stderr,
+                "omslog: warning: the log changed faster than the export could follow it; "
+                "%ld page%s written without proof that no entry was skipped or repeated\n",
+                unproven, unproven == 1 ? "" : "s");
+    if (format_end(w) != 0 && rc == OMSLOG_OK)
+        rc = error_set(err, OMSLOG_ERR_IO, "cannot write the output (disk full or closed pipe?)");
+    if (rc == OMSLOG_OK && w->count == 0 && o->format == FORMAT_TABLE)
+        fprintf(stderr, "omslog: no entries match\n");
     return rc;
 }
 
@@ -833,31 +786,11 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
                          .w = &w,
                          .limit = limit,
                          .progress = isatty(STDERR_FILENO) && !one_page && (o->all || limit > 0)};
-    struct caps_push plan;
+    struct negotiate *neg = NULL;
     struct url_param params[CLI_MAX_PARAMS];
-    int n_params = cli_pushdown(api, cfg, o, &plan, params, &c, err);
-    if (n_params < 0) {
-        format_end(&w);
-        return err->status;
-    }
     char window_values[2][DATETIME_TEXT_MAX];
     bool empty = false;
-    int rc = OMSLOG_OK;
-    struct caps window_caps; /* the window's parameter names live here */
-    if (window) {
-        size_t n = (size_t)n_params;
-        rc = cli_window(api, cfg, o, params, &n, window_values, &window_caps, &wo.first_page,
-                        &c.window_pushed, &empty, err);
-        if (c.have_prefetch && (n != (size_t)n_params || wo.first_page != 1)) {
-            api_result_free(&c.prefetch); /* page 1 of another query */
-            c.have_prefetch = false;
-        }
-        n_params = (int)n;
-    }
-    c.params = params;
-    c.n_params = (size_t)n_params;
-    c.started_ms = now_ms();
-    caps_pushed_filter(&plan, &o->filter, &c.pushed);
+    int rc = cli_server_side(api, cfg, o, &c, params, window_values, &wo, &neg, &empty, err);
     struct walk_sink sink = {&c,        cli_request,  cli_cancel,
                              cli_entry, cli_progress, cli_request_below};
     /* Keyset pages start at the newest entry: not for a walk a seek placed. */
@@ -894,19 +827,8 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
         api_result_free(&c.prefetch);
     free(c.printed);
     filter_free(&c.pushed);
-    caps_push_free(&plan);
-    if (c.progress)
-        fputs("\r\033[K", stderr);
-    if (unproven)
-        fprintf(stderr,
-                "omslog: warning: the log changed faster than the export could follow it; "
-                "%ld page%s written without proof that no entry was skipped or repeated\n",
-                unproven, unproven == 1 ? "" : "s");
-    if (format_end(&w) != 0 && rc == OMSLOG_OK)
-        rc = error_set(err, OMSLOG_ERR_IO, "cannot write the output (disk full or closed pipe?)");
-    if (rc == OMSLOG_OK && w.count == 0 && o->format == FORMAT_TABLE)
-        fprintf(stderr, "omslog: no entries match\n");
-    return rc;
+    negotiate_free(neg);
+    return cli_list_end(&w, o, c.progress, unproven, rc, err);
 }
 
 int cli_get(struct api *api, const struct config *cfg, int64_t id, enum format_kind format,

@@ -30,14 +30,17 @@ struct negotiate {
     struct filter filter;
     struct caps caps;
     enum caps_param want[2 * CAPS_N_PARAMS];
-    size_t n_want;
+    size_t n_want, n_filter_want; /* the filter's first, then the extra ones */
+    int64_t above[CAPS_N_PARAMS]; /* an extra one only when the baseline is above it */
     long page_size;
     enum neg_round round;
     struct neg_req req[NEG_REQ_MAX];
     size_t n_req;
     int serial;
     struct log_page base;
+    struct omslog_error base_err; /* the first round's answer */
     int64_t baseline;
+    bool base_answered, base_taken;
     struct caps_push plan;
     struct caps_twin tw[NEG_PLAN_MAX];
     size_t n_tw;
@@ -79,7 +82,9 @@ struct negotiate *negotiate_new(const struct filter *f, const struct caps *known
         n->caps = *known;
     n->page_size = page_size;
     n->baseline = -1;
-    n->n_want = caps_wanted(f, n->want);
+    n->n_want = n->n_filter_want = caps_wanted(f, n->want);
+    for (size_t p = 0; p < CAPS_N_PARAMS; p++)
+        n->above[p] = -1;
     for (size_t i = 0; i < n_extra && n->n_want < ARRAY_LEN(n->want); i++)
         n->want[n->n_want++] = extra[i];
     if (n->n_want == 0) {
@@ -89,6 +94,22 @@ struct negotiate *negotiate_new(const struct filter *f, const struct caps *known
     n->round = NEG_BASE;
     round_add(n, page_size);
     return n;
+}
+
+void negotiate_extra_above(struct negotiate *n, enum caps_param p, int64_t min_count)
+{
+    if ((unsigned)p < CAPS_N_PARAMS)
+        n->above[p] = min_count;
+}
+
+/* The extra params not worth their probe at this baseline are dropped. */
+static void drop_extras(struct negotiate *n)
+{
+    size_t k = n->n_filter_want;
+    for (size_t i = n->n_filter_want; i < n->n_want; i++)
+        if (n->baseline > n->above[n->want[i]])
+            n->want[k++] = n->want[i];
+    n->n_want = k;
 }
 
 void negotiate_free(struct negotiate *n)
@@ -131,16 +152,17 @@ bool negotiate_done(const struct negotiate *n)
     return n->round == NEG_DONE;
 }
 
-/* Round 2: the probes of the params wanted and not known yet. */
-static void start_probes(struct negotiate *n)
+/* Round 2: the probes of want[0..k) not known yet (again for a second
+ * spelling, caps_try_alt). */
+static void start_probes(struct negotiate *n, const enum caps_param *want, size_t k)
 {
     round_clear(n);
     n->round = NEG_PROBE;
-    for (size_t i = 0; i < n->n_want; i++) {
-        enum caps_param p = n->want[i];
+    for (size_t i = 0; i < k; i++) {
+        enum caps_param p = want[i];
         bool dup = false;
-        for (size_t k = 0; k < n->n_req; k++)
-            dup = dup || n->req[k].probe == p;
+        for (size_t j = 0; j < n->n_req; j++)
+            dup = dup || n->req[j].probe == p;
         if (dup || n->caps.v[p] != CAPS_UNKNOWN)
             continue;
         struct neg_req *q = round_add(n, 1);
@@ -180,14 +202,25 @@ static void start_check(struct negotiate *n)
 
 static void end_probes(struct negotiate *n)
 {
+    enum caps_param again[CAPS_N_PARAMS];
+    size_t n_again = 0;
     for (size_t i = 0; i < n->n_req; i++) {
         const struct neg_req *q = &n->req[i];
         struct caps_answer a = {q->status, q->ok ? q->page.count : -1};
         n->caps.v[q->probe] = caps_verdict(n->baseline, &a);
+        /* A second spelling (created_date__gte) only where the first was
+         * ignored: one more round, at most. */
+        if (caps_try_alt(&n->caps, q->probe))
+            again[n_again++] = q->probe;
     }
     if (n->n_req) {
         n->caps.probed_at = (int64_t)time(NULL);
         n->probed = n->learnt = true;
+    }
+    if (n_again) {
+        start_probes(n, again, n_again);
+        if (n->n_req)
+            return;
     }
     start_check(n);
 }
@@ -238,7 +271,8 @@ static void advance(struct negotiate *n)
         n->base = n->req[0].page;
         memset(&n->req[0].page, 0, sizeof n->req[0].page);
         n->baseline = n->base.count;
-        start_probes(n);
+        drop_extras(n);
+        start_probes(n, n->want, n->n_want);
         if (n->n_req == 0)
             end_probes(n);
         return;
@@ -263,6 +297,10 @@ bool negotiate_answer(struct negotiate *n, int serial, const struct omslog_error
     if (!q)
         return false;
     q->answered = true;
+    if (n->round == NEG_BASE) {
+        n->base_err = *err;
+        n->base_answered = true;
+    }
     q->ok = err->status == OMSLOG_OK && page;
     q->status = q->ok ? 200 : (err->status == OMSLOG_ERR_BAD_REQUEST ? 400 : 0);
     if (q->ok) {
@@ -306,6 +344,19 @@ const char *negotiate_why(const struct negotiate *n, bool *liar)
 int64_t negotiate_baseline(const struct negotiate *n)
 {
     return n->baseline;
+}
+
+bool negotiate_take_base(struct negotiate *n, struct log_page *out, struct omslog_error *err)
+{
+    if (n->round != NEG_DONE || !n->base_answered || n->base_taken)
+        return false;
+    *err = n->base_err;
+    if (n->baseline < 0 && err->status == OMSLOG_OK) /* 200 without a page */
+        error_set(err, OMSLOG_ERR_INTERNAL, "no answer to the first page");
+    *out = n->base;
+    memset(&n->base, 0, sizeof n->base);
+    n->base_taken = true;
+    return true;
 }
 
 bool negotiate_take_page(struct negotiate *n, struct log_page *out)

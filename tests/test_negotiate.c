@@ -20,9 +20,10 @@
 
 struct server {
     bool honoured[CAPS_N_PARAMS];
-    bool drop_liar[CAPS_N_PARAMS]; /* honoured, but every match whose id divides by 3 left out */
-    bool refuse[CAPS_N_PARAMS];    /* 400 */
-    bool fail_all;                 /* every request fails (a 503) */
+    bool drop_liar[CAPS_N_PARAMS];   /* honoured, but every match whose id divides by 3 left out */
+    bool refuse[CAPS_N_PARAMS];      /* 400 */
+    bool fail_all;                   /* every request fails (a 503) */
+    const char *name[CAPS_N_PARAMS]; /* the server's spelling when not caps_name's */
     int requests;
 };
 
@@ -36,12 +37,13 @@ static const char *app_of(int64_t id)
     return id % 2 ? "wms" : "erp";
 }
 
-static enum caps_param param_of(const char *name)
+/* The param the server knows by name, CAPS_N_PARAMS when none (ignored,
+ * like django-filter does with an unknown parameter). */
+static enum caps_param param_of(const struct server *s, const char *name)
 {
     for (int p = 0; p < CAPS_N_PARAMS; p++)
-        if (strcmp(caps_name(p), name) == 0)
+        if (strcmp(s->name[p] ? s->name[p] : caps_name(p), name) == 0)
             return p;
-    fail_msg("unknown param %s", name);
     return CAPS_N_PARAMS;
 }
 
@@ -79,6 +81,12 @@ static bool param_match(enum caps_param p, const char *v, int64_t id)
         return id <= atoll(v);
     case CAPS_ID_GT:
         return id > atoll(v);
+    case CAPS_ID_LT:
+        return id < atoll(v);
+    case CAPS_CREATED_GTE: /* every entry is of 2026-01-01T00:00:00Z */
+        return strcmp("2026-01-01T00:00:00Z", v) >= 0;
+    case CAPS_CREATED_LTE:
+        return strcmp("2026-01-01T00:00:00Z", v) <= 0;
     default:
         return true;
     }
@@ -112,7 +120,9 @@ static void serve(struct server *s, const struct negotiate_request *q, struct om
     for (int64_t id = N_ENTRIES; id >= 1; id--) {
         bool ok = true;
         for (size_t i = 0; i < q->n_params; i++) {
-            enum caps_param p = param_of(q->params[i].key);
+            enum caps_param p = param_of(s, q->params[i].key);
+            if (p == CAPS_N_PARAMS)
+                continue;
             if (s->refuse[p]) {
                 err->status = OMSLOG_ERR_BAD_REQUEST;
                 return;
@@ -331,6 +341,181 @@ static void test_failed_base_and_nothing_wanted(void **state)
     filter_free(&f);
 }
 
+/* Names configured (`param.level__gte = min_level`) are what the probes, the
+ * plan, its check and the verdicts to save use. */
+static void test_configured_names(void **state)
+{
+    (void)state;
+    struct server s;
+    server_full(&s);
+    s.name[CAPS_LEVEL_GTE] = "min_level";
+    s.name[CAPS_APP] = "application";
+    char *names[CAPS_N_PARAMS] = {0};
+    names[CAPS_LEVEL_GTE] = "min_level";
+    names[CAPS_APP] = "application";
+    struct caps known = {0};
+    caps_use_names(&known, names);
+    struct filter f;
+    filter_of(&f, 40, "wms");
+    struct negotiate *n = negotiate_new(&f, &known, NULL, 0, PS);
+    drive(n, &s, false);
+    const struct caps_push *p = negotiate_plan(n);
+    assert_int_equal(p->n_used, 2);
+    assert_string_equal(p->keys[0], "min_level");
+    assert_string_equal(p->keys[1], "application");
+    assert_null(negotiate_why(n, NULL));
+    const struct caps *c = negotiate_caps(n);
+    assert_int_equal(c->v[CAPS_LEVEL_GTE], CAPS_HONOURED);
+    assert_true(c->configured[CAPS_LEVEL_GTE]);
+    struct buf b = {0};
+    caps_format(c, &b);
+    assert_non_null(strstr(buf_str(&b), "level__gte=min_level honoured"));
+    assert_non_null(strstr(buf_str(&b), "app_name=application honoured"));
+    buf_free(&b);
+    struct log_page first;
+    assert_true(negotiate_take_page(n, &first));
+    assert_int_equal(first.count, matches(&f));
+    log_page_free(&first);
+    negotiate_free(n);
+    /* Unconfigured, the default names are ignored by this server: the
+     * other spellings are used. */
+    n = negotiate_new(&f, NULL, NULL, 0, PS);
+    drive(n, &s, false);
+    assert_int_equal(negotiate_plan(n)->n_used, 2);
+    assert_string_equal(negotiate_plan(n)->keys[0], "level__in");
+    assert_string_equal(negotiate_plan(n)->keys[1], "app_name__in");
+    assert_int_equal(negotiate_caps(n)->v[CAPS_LEVEL_GTE], CAPS_IGNORED);
+    negotiate_free(n);
+    filter_free(&f);
+}
+
+/* created_at__* ignored: created_date__* is probed in one more round, unless
+ * a name is configured; the verdict stands under the name probed. */
+static void test_created_second_spelling(void **state)
+{
+    (void)state;
+    struct server s;
+    server_full(&s);
+    s.name[CAPS_CREATED_GTE] = "created_date__gte";
+    s.name[CAPS_CREATED_LTE] = "created_date__lte";
+    struct filter f;
+    filter_init(&f);
+    enum caps_param extra[] = {CAPS_CREATED_GTE, CAPS_CREATED_LTE};
+    struct negotiate *n = negotiate_new(&f, NULL, extra, 2, PS);
+    drive(n, &s, true);
+    assert_int_equal(s.requests, 1 + 2 + 2);
+    const struct caps *c = negotiate_caps(n);
+    assert_int_equal(c->v[CAPS_CREATED_GTE], CAPS_HONOURED);
+    assert_int_equal(c->v[CAPS_CREATED_LTE], CAPS_HONOURED);
+    assert_string_equal(caps_param_name(c, CAPS_CREATED_GTE), "created_date__gte");
+    assert_int_equal(negotiate_plan(n)->n_used, 0);
+    /* Remembered under the second spelling: no probe the next time. */
+    struct caps known = *c;
+    negotiate_free(n);
+    caps_use_names(&known, NULL);
+    s.requests = 0;
+    n = negotiate_new(&f, &known, extra, 2, PS);
+    drive(n, &s, false);
+    assert_int_equal(s.requests, 1);
+    assert_false(negotiate_probed(n));
+    negotiate_free(n);
+    /* A configured name is never swapped: only __lte tries created_date. */
+    char *names[CAPS_N_PARAMS] = {0};
+    names[CAPS_CREATED_GTE] = "since";
+    memset(&known, 0, sizeof known);
+    caps_use_names(&known, names);
+    s.requests = 0;
+    n = negotiate_new(&f, &known, extra, 2, PS);
+    drive(n, &s, false);
+    assert_int_equal(s.requests, 1 + 2 + 1);
+    assert_int_equal(negotiate_caps(n)->v[CAPS_CREATED_GTE], CAPS_IGNORED);
+    assert_string_equal(caps_param_name(negotiate_caps(n), CAPS_CREATED_GTE), "since");
+    assert_int_equal(negotiate_caps(n)->v[CAPS_CREATED_LTE], CAPS_HONOURED);
+    negotiate_free(n);
+    /* Both spellings ignored: two rounds, then ignored. */
+    s.name[CAPS_CREATED_GTE] = s.name[CAPS_CREATED_LTE] = "nothing";
+    s.requests = 0;
+    n = negotiate_new(&f, NULL, extra, 1, PS);
+    drive(n, &s, false);
+    assert_int_equal(s.requests, 1 + 1 + 1);
+    assert_int_equal(negotiate_caps(n)->v[CAPS_CREATED_GTE], CAPS_IGNORED);
+    negotiate_free(n);
+    filter_free(&f);
+}
+
+/* Extra params (id__lt for keyset paging) only above a baseline; the
+ * unfiltered first page handed back for the walk to start with. */
+static void test_extra_above_and_base(void **state)
+{
+    (void)state;
+    struct server s;
+    server_full(&s);
+    struct filter f;
+    filter_init(&f);
+    enum caps_param extra[] = {CAPS_ID_LT};
+    struct negotiate *n = negotiate_new(&f, NULL, extra, 1, PS);
+    negotiate_extra_above(n, CAPS_ID_LT, N_ENTRIES);
+    drive(n, &s, false);
+    assert_int_equal(s.requests, 1);
+    assert_int_equal(negotiate_caps(n)->v[CAPS_ID_LT], CAPS_UNKNOWN);
+    assert_false(negotiate_probed(n));
+    struct log_page base;
+    struct omslog_error err;
+    assert_true(negotiate_take_base(n, &base, &err));
+    assert_int_equal(err.status, OMSLOG_OK);
+    assert_int_equal(base.count, N_ENTRIES);
+    assert_int_equal(base.n, PS);
+    assert_int_equal(base.entries[0].id, N_ENTRIES);
+    log_page_free(&base);
+    assert_false(negotiate_take_base(n, &base, &err));
+    assert_int_equal(negotiate_baseline(n), N_ENTRIES);
+    negotiate_free(n);
+    s.requests = 0;
+    n = negotiate_new(&f, NULL, extra, 1, PS);
+    negotiate_extra_above(n, CAPS_ID_LT, N_ENTRIES - 1);
+    assert_false(negotiate_take_base(n, &base, &err)); /* not done yet */
+    drive(n, &s, false);
+    assert_int_equal(s.requests, 2);
+    assert_int_equal(negotiate_caps(n)->v[CAPS_ID_LT], CAPS_HONOURED);
+    assert_true(negotiate_take_base(n, &base, &err));
+    log_page_free(&base);
+    negotiate_free(n);
+    /* With a plan: the base still comes back, unfiltered; a failed one does not. */
+    filter_of(&f, 40, NULL);
+    n = negotiate_new(&f, NULL, NULL, 0, PS);
+    drive(n, &s, false);
+    assert_int_equal(negotiate_plan(n)->n_used, 1);
+    assert_true(negotiate_take_base(n, &base, &err));
+    assert_int_equal(base.count, N_ENTRIES);
+    bool unfiltered = false; /* it holds rows the filter leaves out */
+    for (size_t i = 0; i < base.n; i++)
+        unfiltered = unfiltered || !filter_match(&f, &base.entries[i]);
+    assert_true(unfiltered);
+    log_page_free(&base);
+    negotiate_free(n);
+    /* A failed one comes back as its failure (the walk reports it). */
+    s.fail_all = true;
+    n = negotiate_new(&f, NULL, NULL, 0, PS);
+    drive(n, &s, false);
+    assert_true(negotiate_take_base(n, &base, &err));
+    assert_int_equal(err.status, OMSLOG_ERR_SERVER);
+    assert_int_equal(base.n, 0);
+    negotiate_free(n);
+    /* Two extras, one of them only above the baseline. */
+    filter_init(&f);
+    enum caps_param two[] = {CAPS_ID_LT, CAPS_CREATED_GTE};
+    s.fail_all = false;
+    s.requests = 0;
+    n = negotiate_new(&f, NULL, two, 2, PS);
+    negotiate_extra_above(n, CAPS_ID_LT, N_ENTRIES);
+    drive(n, &s, false);
+    assert_int_equal(s.requests, 2);
+    assert_int_equal(negotiate_caps(n)->v[CAPS_ID_LT], CAPS_UNKNOWN);
+    assert_int_equal(negotiate_caps(n)->v[CAPS_CREATED_GTE], CAPS_HONOURED);
+    negotiate_free(n);
+    filter_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +524,9 @@ int main(void)
         cmocka_unit_test(test_some_lookups_push_part),
         cmocka_unit_test(test_drop_liar_caught),
         cmocka_unit_test(test_failed_base_and_nothing_wanted),
+        cmocka_unit_test(test_configured_names),
+        cmocka_unit_test(test_created_second_spelling),
+        cmocka_unit_test(test_extra_above_and_base),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,10 @@
  *   filter wants and of the extra ones asked for, where not known yet;
  *   (3) the plan's check: its first filtered page against the unfiltered
  *   one, and each param's count against its twin's (caps_twin).
+ * - Names: requests, the plan and negotiate_caps use the names in known
+ *   (caps_use_names, caps_param_name). A probe ignored under a name with a
+ *   second spelling not configured (caps_try_alt) is probed again under it,
+ *   one more round of probes at most.
  * - A plan whose check fails is dropped (the result is a scan); when the
  *   server was caught sending wrong rows, the plan's params become
  *   CAPS_LIAR in negotiate_caps, which the driver saves.
@@ -46,6 +50,9 @@ struct negotiate_request {
 struct negotiate *negotiate_new(const struct filter *f, const struct caps *known,
                                 const enum caps_param *extra, size_t n_extra, long page_size);
 void negotiate_free(struct negotiate *n);
+/* Before the first answer: probe the extra param p only when the unfiltered
+ * count is above min_count (keyset paging pays only on a long log). */
+void negotiate_extra_above(struct negotiate *n, enum caps_param p, int64_t min_count);
 
 /* The next request to send now: true with *req filled; false when every
  * request of the round is out (wait for answers) or it is done. */
@@ -72,6 +79,11 @@ const struct caps_push *negotiate_plan(const struct negotiate *n);
 const char *negotiate_why(const struct negotiate *n, bool *liar);
 /* The unfiltered count of the first round, -1 when unknown. */
 int64_t negotiate_baseline(const struct negotiate *n);
+/* Once done: the answer to the unfiltered first page (the one a walk from
+ * page 1 without params would ask first), once: *err (OMSLOG_OK with the
+ * page moved into *out, else the failure; *out left empty). false when it
+ * was not asked, or taken already. */
+bool negotiate_take_base(struct negotiate *n, struct log_page *out, struct omslog_error *err);
 /* The plan's first page as checked (its count is the exact number of
  * matches), moved into *out once; false when there is none. */
 bool negotiate_take_page(struct negotiate *n, struct log_page *out);

@@ -258,55 +258,43 @@ static const struct opt *find_short(char c)
     return NULL;
 }
 
-static int apply_opt(struct args *a, const struct opt *o, char *value, struct omslog_error *err)
+/* An option that sets a config key (config.h): recorded, applied in order
+ * after the config file; --token is copied and wiped from argv. */
+static int apply_config_opt(struct args *a, const struct opt *o, char *value,
+                            struct omslog_error *err)
 {
-    if (o->config_key) {
-        if (a->n_sets == ARRAY_LEN(a->sets))
-            return error_set(err, OMSLOG_ERR_USAGE, "too many options");
-        a->sets[a->n_sets].key = o->config_key;
-        a->sets[a->n_sets].value = value ? value : "true";
-        a->sets[a->n_sets].source = o->id == OPT_TOKEN ? "--token" : "the command line";
-        a->n_sets++;
-        if (o->id == OPT_TOKEN) {
-            a->token_on_cmdline = true;
-            char *old = a->token_copy;
-            a->token_copy = xstrdup(value);
-            /* --token given again: earlier entries must not keep pointing
-             * at the copy freed here (the last one wins, as for any flag). */
-            for (size_t i = 0; i < a->n_sets; i++)
-                if (old && a->sets[i].value == old)
-                    a->sets[i].value = a->token_copy;
-            a->sets[a->n_sets - 1].value = a->token_copy;
-            if (old) {
-                explicit_bzero(old, strlen(old));
-                free(old);
-            }
-            /* value points into argv ("--token=KEY" or the next argument):
-             * overwrite it where it lies, so ps and /proc/<pid>/cmdline stop
-             * showing the key (the length stays visible, as with mysql -p). */
-            memset(value, ARGV_WIPE_CHAR, strlen(value));
+    if (a->n_sets == ARRAY_LEN(a->sets))
+        return error_set(err, OMSLOG_ERR_USAGE, "too many options");
+    a->sets[a->n_sets].key = o->config_key;
+    a->sets[a->n_sets].value = value ? value : "true";
+    a->sets[a->n_sets].source = o->id == OPT_TOKEN ? "--token" : "the command line";
+    a->n_sets++;
+    if (o->id == OPT_TOKEN) {
+        a->token_on_cmdline = true;
+        char *old = a->token_copy;
+        a->token_copy = xstrdup(value);
+        /* --token given again: earlier entries must not keep pointing
+         * at the copy freed here (the last one wins, as for any flag). */
+        for (size_t i = 0; i < a->n_sets; i++)
+            if (old && a->sets[i].value == old)
+                a->sets[i].value = a->token_copy;
+        a->sets[a->n_sets - 1].value = a->token_copy;
+        if (old) {
+            explicit_bzero(old, strlen(old));
+            free(old);
         }
-        return 0;
+        /* value points into argv ("--token=KEY" or the next argument):
+         * overwrite it where it lies, so ps and /proc/<pid>/cmdline stop
+         * showing the key (the length stays visible, as with mysql -p). */
+        memset(value, ARGV_WIPE_CHAR, strlen(value));
     }
+    return 0;
+}
+
+/* The list command's own options. */
+static void apply_list_opt(struct args *a, const struct opt *o, char *value)
+{
     switch (o->id) {
-    case OPT_CONFIG:
-        a->config_path = value;
-        break;
-    case OPT_PROFILE:
-        a->profile = value;
-        break;
-    case OPT_NO_COLOR:
-        a->no_color = true;
-        break;
-    case OPT_VERBOSE:
-        a->verbose++;
-        break;
-    case OPT_HELP:
-        a->help = true;
-        break;
-    case OPT_VERSION:
-        a->version = true;
-        break;
     case OPT_LEVEL:
         a->level = value;
         break;
@@ -351,6 +339,35 @@ static int apply_opt(struct args *a, const struct opt *o, char *value, struct om
         a->reverse = true;
         break;
     default:
+        break;
+    }
+}
+
+static int apply_opt(struct args *a, const struct opt *o, char *value, struct omslog_error *err)
+{
+    if (o->config_key)
+        return apply_config_opt(a, o, value, err);
+    switch (o->id) {
+    case OPT_CONFIG:
+        a->config_path = value;
+        break;
+    case OPT_PROFILE:
+        a->profile = value;
+        break;
+    case OPT_NO_COLOR:
+        a->no_color = true;
+        break;
+    case OPT_VERBOSE:
+        a->verbose++;
+        break;
+    case OPT_HELP:
+        a->help = true;
+        break;
+    case OPT_VERSION:
+        a->version = true;
+        break;
+    default:
+        apply_list_opt(a, o, value);
         break;
     }
     return 0;
@@ -928,6 +945,23 @@ static FILE *verbose_open(const struct config *cfg)
     return verbose;
 }
 
+/* Usage errors found before any configuration is read. */
+static int check_command_args(const struct args *a, struct omslog_error *err)
+{
+    if ((!a->command || strcmp(a->command, "list") != 0) && list_only_options_used(a))
+        return error_set(err, OMSLOG_ERR_USAGE,
+                         "--level, --app, --search, --page, --limit, --all, --since, --until, "
+                         "--around, --context and --reverse belong to the list command");
+    if (a->command && strcmp(a->command, "open") == 0 && !a->open_path)
+        return error_set(err, OMSLOG_ERR_USAGE,
+                         "open needs a file: omslog open FILE (written by omslog list "
+                         "--format jsonl)");
+    if (a->command && strcmp(a->command, "get") == 0 && !a->get_id)
+        return error_set(err, OMSLOG_ERR_USAGE,
+                         "get needs a log id or an entry's URL: omslog get ID");
+    return OMSLOG_OK;
+}
+
 int main(int argc, char **argv)
 {
     struct args a = {0};
@@ -949,17 +983,8 @@ int main(int argc, char **argv)
         printf("omslog %s\n", OMSLOG_VERSION);
         goto out;
     }
-    if (!rc && (!a.command || strcmp(a.command, "list") != 0) && list_only_options_used(&a))
-        rc = error_set(&err, OMSLOG_ERR_USAGE,
-                       "--level, --app, --search, --page, --limit, --all, --since, --until, "
-                       "--around, --context and --reverse belong to the list command");
-    if (!rc && a.command && strcmp(a.command, "open") == 0 && !a.open_path)
-        rc = error_set(&err, OMSLOG_ERR_USAGE,
-                       "open needs a file: omslog open FILE (written by omslog list --format "
-                       "jsonl)");
-    if (!rc && a.command && strcmp(a.command, "get") == 0 && !a.get_id)
-        rc = error_set(&err, OMSLOG_ERR_USAGE,
-                       "get needs a log id or an entry's URL: omslog get ID");
+    if (!rc)
+        rc = check_command_args(&a, &err);
     const char *link = a.link ? a.link : a.get_id && link_is_url(a.get_id) ? a.get_id : NULL;
     if (!rc && link)
         rc = link_prepare(&a, &err);

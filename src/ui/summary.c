@@ -1,4 +1,5 @@
-/* summary.c — S: what is failing most? Counts of the loaded entries under the
+/* summary.c — S: what is failing most? Counts of the loaded entries (of a
+ * file: all of them, counted between keys by source_summary_step) under the
  * current filters per level, app and exception type, most frequent first;
  * Enter on a line narrows the list to it. */
 #include <stdio.h>

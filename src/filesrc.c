@@ -698,13 +698,21 @@ int filesrc_entry(struct filesrc *f, int64_t id, struct log_entry *out, struct o
     return item_decode(f, &f->items[lo], out, err);
 }
 
-int filesrc_each(struct filesrc *f, void (*fn)(const struct log_entry *e, void *ctx), void *ctx,
-                 struct omslog_error *err)
+int filesrc_each_range(struct filesrc *f, int64_t from, int64_t n,
+                       void (*fn)(const struct log_entry *e, void *ctx), void *ctx,
+                       struct omslog_error *err)
 {
     struct omslog_error local;
     if (!err)
         err = &local;
-    for (size_t i = 0; i < f->n; i++) {
+    if (n <= 0)
+        return 0;
+    int64_t end = from > INT64_MAX - n ? INT64_MAX : from + n;
+    if (from < 0)
+        from = 0;
+    if (end <= from || (uint64_t)from >= f->n)
+        return 0;
+    for (size_t i = (size_t)from; i < f->n && (uint64_t)i < (uint64_t)end; i++) {
         struct log_entry e;
         if (item_decode(f, &f->items[i], &e, err))
             return err->status;
@@ -712,4 +720,10 @@ int filesrc_each(struct filesrc *f, void (*fn)(const struct log_entry *e, void *
         log_entry_free(&e);
     }
     return 0;
+}
+
+int filesrc_each(struct filesrc *f, void (*fn)(const struct log_entry *e, void *ctx), void *ctx,
+                 struct omslog_error *err)
+{
+    return filesrc_each_range(f, 0, (int64_t)f->n, fn, ctx, err);
 }

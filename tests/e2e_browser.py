@@ -1410,6 +1410,66 @@ def t_open_export(server, b):
     check(sanitized_binary(BIN) or rss * 1024 < size / 2,
           "RSS %d kB, the export %d kB" % (rss, size // 1024))
     check(not api_requests(server), "the server was asked nothing")
+
+
+OPEN_BIG = 200000
+
+
+def cpu_seconds(pid):
+    """User + system CPU time the process has used so far."""
+    with open("/proc/%d/stat" % pid) as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_idle(pid, what):
+    """The process stays (almost) idle for a second: it neither counts nor spins."""
+    before = cpu_seconds(pid)
+    time.sleep(1.0)
+    used = cpu_seconds(pid) - before
+    check(used < 0.1, "%s: %.2f s of CPU in 1 s" % (what, used))
+
+
+def t_open_summary_counts_between_keys(server, b):
+    """S on a 2*10^5-entry file counts it a slice at a time: the pane says how
+    far it is, a resize and Esc are answered while it counts (not after it),
+    Esc stops the count, S starts it again, and the summary ends exact over
+    every entry of the file; then the loop sleeps again."""
+    total = format(OPEN_BIG, ",")
+    b.wait(r"row 1 of %s" % total, "the first screen of the file")
+    pid = omslog_pid()
+    cpu_idle(pid, "idle before S")
+    b.keys("S")
+    progress = r"counting… ([\d,]+) of %s entries" % total
+    s = b.wait(progress, "the count's progress")
+    first = int(re.search(progress, s).group(1).replace(",", ""))
+    other = (160, 50) if b.w == 80 else (80, 24)
+    tmux("resize-window", "-x", str(other[0]), "-y", str(other[1]))
+    b.w, b.h = other
+
+    def redrawn_counting(sc):
+        rows = sc.split("\n")
+        return (len(rows) >= other[1] and "row 1 of %s" % total in rows[other[1] - 1]
+                and re.search(progress, rows[1]))
+    s = b.wait(redrawn_counting, "the resize answered while the file is counted", QUICK)
+    later = int(re.search(progress, s).group(1).replace(",", ""))
+    check(first < later < OPEN_BIG, "the count went on (%d, then %d)" % (first, later), s)
+    b.keys("Escape")
+    s = b.wait(lambda sc: "Summary" not in sc and re.search(r"(?m)^.\s*\d+ ", sc),
+               "Esc answered while counting: the list again", QUICK)
+    cpu_idle(pid, "the count stopped after Esc")
+    check("Summary" not in b.screen(), "the summary stays closed", b.screen())
+    b.keys("S")
+    b.wait(progress, "S counts again")
+    crit = sum(1 for i in range(1, OPEN_BIG + 1) if OPEN_LEVELS[i % 7] == 50)
+    s = b.wait(r"Summary of %s entries of the file" % total, "the summary ends exact")
+    check(re.search(r"%s\s+CRITICAL" % format(crit, ","), s), "every CRITICAL entry counted", s)
+    check("counting…" not in s, "no progress left once exact", s)
+    cpu_idle(pid, "idle once the count is done")
+    b.keys("q")
+    b.wait(lambda sc: "Summary" not in sc, "q closes the summary")
+
+
 def t_big_scan_asks_first(server, b):
     """A filter the server cannot run on a log of 2,000 pages: the browser
     asks before reading them (pages, time), reads nothing while it asks or
@@ -1925,6 +1985,8 @@ TESTS = [
     (t_production_header, {}, {"deferred": True}),
     (t_plain_profile_header, {}, {"deferred": True}),
     (t_open_export, {}, {"cwd": None, "export": OPEN_COUNT, "args": ["open", OPEN_FILE]}),
+    (t_open_summary_counts_between_keys, {}, {"cwd": None, "export": OPEN_BIG,
+                                              "args": ["open", OPEN_FILE]}),
     (t_big_scan_asks_first, {"count": 20000}, {}),
     (t_long_find_asks_before_reading_on, {}, {"env": {"XDG_CONFIG_HOME": small_scan_config()}}),
     (t_server_filter_exact_count, {"lookups": "full"}, {}),

@@ -16,6 +16,7 @@
 
 #include "omslog/buf.h"
 #include "omslog/filesrc.h"
+#include "omslog/util.h"
 #include "test_support.h"
 
 static int dir_setup(void **state)
@@ -375,6 +376,58 @@ static void test_each_entry(void **state)
     buf_free(&b);
 }
 
+/* The ids given, in order, by filesrc_each_range. */
+struct id_trail {
+    int64_t ids[600];
+    size_t n;
+};
+
+static void trail_one(const struct log_entry *e, void *ctx)
+{
+    struct id_trail *t = ctx;
+    assert_true(t->n < ARRAY_LEN(t->ids));
+    t->ids[t->n++] = e->id;
+}
+
+/* A whole file walked in slices, each resuming where the last stopped (as
+ * the browser's summary does between keys), gives every entry once, newest
+ * first, as one walk does; ranges reaching past either end give only rows
+ * in it. */
+static void test_each_range_resumes(void **state)
+{
+    struct test_dir *d = *state;
+    struct buf b = {0};
+    lines(&b, 500, 1); /* oldest last: rows are ids 500 down to 1 */
+    write_file(d->file, &b);
+    struct filesrc *f = open_ok(d->file);
+    struct omslog_error err = {0};
+    struct id_trail t = {0};
+    for (int64_t from = 0; from < filesrc_count(f); from += 7)
+        assert_int_equal(filesrc_each_range(f, from, 7, trail_one, &t, &err), OMSLOG_OK);
+    assert_int_equal(t.n, 500);
+    for (size_t i = 0; i < t.n; i++)
+        assert_int_equal(t.ids[i], 500 - (int64_t)i);
+    struct id_trail edge = {0};
+    assert_int_equal(filesrc_each_range(f, 498, 10, trail_one, &edge, &err), OMSLOG_OK);
+    assert_int_equal(edge.n, 2);
+    assert_int_equal(edge.ids[0], 2);
+    assert_int_equal(edge.ids[1], 1);
+    assert_int_equal(filesrc_each_range(f, 500, 10, trail_one, &edge, &err), OMSLOG_OK);
+    assert_int_equal(filesrc_each_range(f, INT64_MAX, INT64_MAX, trail_one, &edge, &err),
+                     OMSLOG_OK);
+    assert_int_equal(filesrc_each_range(f, 3, 0, trail_one, &edge, &err), OMSLOG_OK);
+    assert_int_equal(edge.n, 2);
+    assert_int_equal(filesrc_each_range(f, -5, 7, trail_one, &edge, &err), OMSLOG_OK);
+    assert_int_equal(edge.n, 4);
+    assert_int_equal(edge.ids[2], 500);
+    assert_int_equal(edge.ids[3], 499);
+    assert_int_equal(filesrc_each_range(f, 490, INT64_MAX, trail_one, &edge, &err), OMSLOG_OK);
+    assert_int_equal(edge.n, 14);
+    assert_int_equal(edge.ids[13], 1);
+    filesrc_free(f);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +442,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gzip, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_not_an_export, dir_setup, dir_teardown),
         cmocka_unit_test_setup_teardown(test_each_entry, dir_setup, dir_teardown),
+        cmocka_unit_test_setup_teardown(test_each_range_resumes, dir_setup, dir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

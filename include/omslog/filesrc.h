@@ -77,5 +77,11 @@ int filesrc_entry(struct filesrc *f, int64_t id, struct log_entry *out, struct o
  * Stops at the first read error (returned). */
 int filesrc_each(struct filesrc *f, void (*fn)(const struct log_entry *e, void *ctx), void *ctx,
                  struct omslog_error *err);
+/* The same for rows [from, from + n) only (0 is the newest; the part past
+ * the end, or before 0, is none): a caller that must not stand still for a
+ * whole file (the browser's summary) resumes at from + n on its next turn. */
+int filesrc_each_range(struct filesrc *f, int64_t from, int64_t n,
+                       void (*fn)(const struct log_entry *e, void *ctx), void *ctx,
+                       struct omslog_error *err);
 
 #endif

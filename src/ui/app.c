@@ -324,6 +324,7 @@ static void app_anchor_selection(struct app *a)
 void app_set_filter(struct app *a)
 {
     serverview_set_filter(a);
+    source_summary_restart(a);
     store_find_cancel(a->store);
     a->find.active = false;
     /* The selection stays on its entry, or lands on the match nearest to it
@@ -1263,6 +1264,7 @@ struct frame_inputs {
     size_t in_flight, failed;
     int64_t follow_new;
     bool inconsistent, scan_done, finding, summary_exact, summary_counting;
+    int64_t summary_file_counted;
     unsigned marks_gen;
     enum message_kind message_kind;
     char message[OMSLOG_ERROR_MSG_MAX];
@@ -1284,6 +1286,7 @@ static void frame_inputs_of(struct app *a, struct frame_inputs *f)
     f->follow_new = a->follow_new;
     f->summary_exact = a->summary.exact;
     f->summary_counting = a->summary.counting;
+    f->summary_file_counted = source_summary_pending(a) ? a->summary.file_counted : -1;
     f->marks_gen = a->marks.gen;
     f->message_kind = a->message_kind;
     memcpy(f->message, a->message, sizeof f->message);
@@ -1297,8 +1300,8 @@ static bool frame_inputs_equal(const struct frame_inputs *x, const struct frame_
            x->inconsistent == y->inconsistent && x->scan_done == y->scan_done &&
            x->finding == y->finding && x->follow_new == y->follow_new &&
            x->summary_exact == y->summary_exact && x->summary_counting == y->summary_counting &&
-           x->marks_gen == y->marks_gen && x->message_kind == y->message_kind &&
-           strcmp(x->message, y->message) == 0;
+           x->summary_file_counted == y->summary_file_counted && x->marks_gen == y->marks_gen &&
+           x->message_kind == y->message_kind && strcmp(x->message, y->message) == 0;
 }
 
 static int app_loop(struct app *a)
@@ -1335,6 +1338,7 @@ static int app_loop(struct app *a)
         app_set_window(a);
         app_schedule(a);
         marks_pump(a);
+        source_summary_step(a);
         follow_track(a, false); /* a key (g) may have reached the new entries */
         frame_inputs_of(a, &now_in);
         if (redraw || !frame_inputs_equal(&now_in, &drawn)) {

@@ -276,6 +276,11 @@ struct summary_pane {
      * over the whole view, whose size is exact_total. */
     bool exact, counting;
     int64_t exact_total;
+    /* A file's summary is counted a slice a turn of the loop
+     * (source_summary_step): the tally of its rows [0, file_counted) so
+     * far; NULL when no count is pending. */
+    struct store_tally *tally;
+    int64_t file_counted;
     size_t sel;
     size_t top;
 };
@@ -514,7 +519,17 @@ const char *source_endpoint(struct app *a);
 char *source_marks_origin(struct app *a);
 void source_describe(struct app *a, struct buf *out);
 void source_opened(struct app *a);
+/* S: the server's summary counts the cache at once into out; a file's starts
+ * a count of every entry (out stays empty until source_summary_step ends it
+ * in a->summary.sum). */
 void source_summary(struct app *a, struct store_summary *out);
+/* One slice (SOURCE_SUMMARY_SLICE_MS) of a pending count; the loop does not
+ * sleep while one is pending. */
+void source_summary_step(struct app *a);
+bool source_summary_pending(const struct app *a);
+/* The filter changed: a pending count starts over under the new one. */
+void source_summary_restart(struct app *a);
+void source_summary_stop(struct app *a);
 
 /* status.c */
 void status_draw_header(struct app *a);

@@ -22,8 +22,11 @@
 #define SOURCE_FILE_ROOM 16
 /* Rows of a file's page when the configuration asks the server's size (0). */
 #define SOURCE_FILE_PAGE 100
-/* Entries a summary decodes in about a second (5 us each, decode.h). */
-#define SOURCE_SLOW_SUMMARY 200000
+/* A file's summary decodes every entry (5 us each, decode.h): seconds for a
+ * million. It counts for this long a turn of the loop, then reads keys and
+ * draws, checking the clock every SOURCE_SUMMARY_CHUNK entries (~2 ms). */
+#define SOURCE_SUMMARY_SLICE_MS 20
+#define SOURCE_SUMMARY_CHUNK 512
 /* A path whose marks file name (marks.h: the origin percent-encoded, each
  * byte but [A-Za-z0-9.-] taking three) would pass this keeps its marks in
  * memory only: with "marks-" and the lock file's suffix it stays under
@@ -87,7 +90,8 @@ void source_cancel(struct app *a, int id)
         }
 }
 
-/* A file's requests are answered at once: wait only while none is queued. */
+/* A file's requests are answered at once: wait only while none is queued
+ * and no summary is being counted. */
 int source_wait(struct app *a, const int *fds, int n, int timeout_ms, bool *ready)
 {
     if (!a->file)
@@ -96,7 +100,7 @@ int source_wait(struct app *a, const int *fds, int n, int timeout_ms, bool *read
     int k = n < (int)ARRAY_LEN(p) ? n : (int)ARRAY_LEN(p);
     for (int i = 0; i < k; i++)
         p[i] = (struct pollfd){.fd = fds[i], .events = POLLIN};
-    int r = poll(p, (nfds_t)k, a->fileq.n ? 0 : timeout_ms);
+    int r = poll(p, (nfds_t)k, a->fileq.n || source_summary_pending(a) ? 0 : timeout_ms);
     *ready = false;
     for (int i = 0; r > 0 && i < k; i++)
         *ready = *ready || (p[i].revents != 0);
@@ -199,26 +203,64 @@ static void source_tally_one(const struct log_entry *e, void *ctx)
 }
 
 /* S: the server's summary counts what the cache holds; a file's counts every
- * entry in it (it is all here), decoding each once. */
+ * entry in it (it is all here), decoding each once: seconds for a large
+ * file, so the loop counts it in slices between keys (source_summary_step). */
 void source_summary(struct app *a, struct store_summary *out)
 {
     if (!a->file) {
         store_summary(a->store, out);
         return;
     }
-    struct source_tally st = {a, store_tally_new()};
+    memset(out, 0, sizeof *out);
+    source_summary_stop(a);
+    a->summary.tally = store_tally_new();
+    a->summary.file_counted = 0;
+}
+
+bool source_summary_pending(const struct app *a)
+{
+    return a->summary.tally != NULL;
+}
+
+void source_summary_stop(struct app *a)
+{
+    if (!a->summary.tally)
+        return;
+    struct store_summary dropped;
+    store_tally_finish(a->summary.tally, &dropped);
+    store_summary_free(&dropped);
+    a->summary.tally = NULL;
+    a->summary.file_counted = 0;
+}
+
+void source_summary_restart(struct app *a)
+{
+    if (source_summary_pending(a))
+        source_summary(a, &a->summary.sum);
+}
+
+void source_summary_step(struct app *a)
+{
+    struct summary_pane *sp = &a->summary;
+    if (!sp->tally)
+        return;
+    struct source_tally st = {a, sp->tally};
     struct omslog_error err = {0};
-    if (filesrc_count(a->file) >= SOURCE_SLOW_SUMMARY) {
-        /* Seconds of decoding ahead: say so before the screen stands still. */
-        char n[32];
-        app_message(a, MSG_INFO, "counting the %s entries of the file…",
-                    draw_count(filesrc_count(a->file), n));
-        status_draw_footer(a);
-        refresh();
-    }
-    if (filesrc_each(a->file, source_tally_one, &st, &err) != OMSLOG_OK)
-        app_message(a, MSG_ERROR, "summary incomplete: %s", err.msg);
-    store_tally_finish(st.t, out);
-    if (filesrc_count(a->file) >= SOURCE_SLOW_SUMMARY && err.status == OMSLOG_OK)
-        app_message_clear(a);
+    int64_t total = filesrc_count(a->file), deadline = now_ms() + SOURCE_SUMMARY_SLICE_MS;
+    do {
+        if (filesrc_each_range(a->file, sp->file_counted, SOURCE_SUMMARY_CHUNK, source_tally_one,
+                               &st, &err) != OMSLOG_OK) {
+            app_message(a, MSG_ERROR, "summary incomplete: %s", err.msg);
+            break;
+        }
+        sp->file_counted += total - sp->file_counted < SOURCE_SUMMARY_CHUNK
+                                ? total - sp->file_counted
+                                : SOURCE_SUMMARY_CHUNK;
+    } while (sp->file_counted < total && now_ms() < deadline);
+    if (sp->file_counted < total && err.status == OMSLOG_OK)
+        return;
+    store_summary_free(&sp->sum);
+    store_tally_finish(sp->tally, &sp->sum);
+    sp->tally = NULL;
+    sp->sel = sp->top = 0;
 }

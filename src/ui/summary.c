@@ -1,4 +1,5 @@
-/* summary.c — S: what is failing most? Counts of the loaded entries under the
+/* summary.c — S: what is failing most? Counts of the loaded entries (of a
+ * file: all of them, counted between keys by source_summary_step) under the
  * current filters per level, app and exception type, most frequent first;
  * Enter on a line narrows the list to it. */
 #include <stdio.h>
@@ -6,6 +7,7 @@
 
 #include "app.h"
 #include "omslog/datetime.h"
+#include "omslog/filesrc.h"
 #include "omslog/sanitize.h"
 
 #define SUMMARY_COUNT_W 9
@@ -64,6 +66,7 @@ void summary_open(struct app *a)
 void summary_close(struct app *a)
 {
     serverview_summary_cancel(a);
+    source_summary_stop(a);
     if (a->summary.loaded)
         store_summary_free(&a->summary.sum);
     a->summary.loaded = false;
@@ -74,6 +77,13 @@ void summary_close(struct app *a)
 static size_t summary_body(const struct app *a)
 {
     return a->rows - 2 > 1 ? (size_t)(a->rows - 3) : 1;
+}
+
+/* What a summary that is not the server's exact one counts: a file's
+ * counts every entry of it, the server's the entries the cache holds. */
+static const char *summary_what(const struct app *a)
+{
+    return a->file ? "entries of the file" : "loaded entries";
 }
 
 /* What the counts cover, on the Levels title line (which has the room):
@@ -96,7 +106,7 @@ static void summary_coverage(struct app *a, struct buf *out)
     }
     if (sp->sum.total == 0)
         return;
-    buf_printf(out, " — %s loaded entries, ids %s", draw_count(sp->sum.total, n),
+    buf_printf(out, " — %s %s, ids %s", draw_count(sp->sum.total, n), summary_what(a),
                draw_count(sp->sum.min_id, t1));
     buf_printf(out, "–%s, ", draw_count(sp->sum.max_id, t1));
     datetime_format(sp->sum.oldest, a->utc, 0, t1);
@@ -109,9 +119,26 @@ static void summary_coverage(struct app *a, struct buf *out)
         buf_appends(out, " (the server is counting the whole view…)");
 }
 
+/* A file's count in progress: how far it is, and how to stop it. */
+static void summary_draw_counting(struct app *a)
+{
+    const struct summary_pane *sp = &a->summary;
+    char title[160], n[32], m[32];
+    snprintf(title, sizeof title, " Summary of the file%s — counting… %s of %s entries — q stops",
+             filter_is_active(&a->filter) ? " (filtered)" : "", draw_count(sp->file_counted, n),
+             draw_count(filesrc_count(a->file), m));
+    draw_text(1, 0, title, strlen(title), a->cols, theme_attr(STYLE_TITLE), true);
+    for (int y = 2; y <= a->rows - 2; y++)
+        draw_fill(y, 0, a->cols, A_NORMAL);
+}
+
 void summary_draw(struct app *a)
 {
     struct summary_pane *sp = &a->summary;
+    if (source_summary_pending(a)) {
+        summary_draw_counting(a);
+        return;
+    }
     int h = a->rows - 2;
     int y = 1;
     char title[160], n[32];
@@ -127,8 +154,8 @@ void summary_draw(struct app *a)
                  draw_count(sp->exact_total, n), filtered ? "filtered, " : "",
                  sec == SUM_EXCEPTIONS ? "searches" : "filters");
     else
-        snprintf(title, sizeof title, " Summary of %s loaded entries%s — Enter %s, q closes",
-                 draw_count(sp->sum.total, n), filtered ? " (filtered)" : "",
+        snprintf(title, sizeof title, " Summary of %s %s%s — Enter %s, q closes",
+                 draw_count(sp->sum.total, n), summary_what(a), filtered ? " (filtered)" : "",
                  sec == SUM_EXCEPTIONS ? "searches" : "filters");
     draw_text(y++, 0, title, strlen(title), a->cols, theme_attr(STYLE_TITLE), true);
     /* Keep the selection on screen: lines = items + section titles. */

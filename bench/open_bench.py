@@ -163,7 +163,7 @@ def run_file(omslog, path, n, full):
     tmux("send-keys", "q")
     t0 = time.monotonic()
     matching = r"of %s matching" % format(crit, ",")
-    # The browser asks before a scan of many pages (a file's too): yes.
+    # A build that asks before a scan of many pages (before 2026-12-05 a file's too): yes.
     key_time(["5"], matching + r"|\(y/n\)")
     if not re.search(matching, screen()):
         tmux("send-keys", "y")

@@ -53,7 +53,8 @@ void scan_gate_check(struct app *a)
     long limit = a->cfg->big_scan_pages;
     /* While the server is asked whether it filters, nothing is asked of the
      * user: serverview calls this again when the client is to scan. */
-    if (limit <= 0 || !store_is_filtered(a->store) || store_scan_done(a->store) ||
+    /* A file is read locally: no server's time to spare, nothing to ask. */
+    if (limit <= 0 || a->file || !store_is_filtered(a->store) || store_scan_done(a->store) ||
         store_count(a->store) < 0 || serverview_negotiating(a) || serverview_active(a))
         return;
     long left = scan_pages_left(a);
@@ -93,8 +94,8 @@ bool scan_gate_find(struct app *a, int64_t row)
 {
     long limit = a->cfg->big_scan_pages;
     long size = a->scan.page_size > 0 ? a->scan.page_size : a->cfg->page_size;
-    if (limit <= 0 || a->scan.find_ok || a->scan.asking || store_is_filtered(a->store) ||
-        size <= 0)
+    if (limit <= 0 || a->file || a->scan.find_ok || a->scan.asking ||
+        store_is_filtered(a->store) || size <= 0)
         return false;
     int64_t done = row > a->scan.find_start ? row - a->scan.find_start : a->scan.find_start - row;
     if (done / size <= limit)

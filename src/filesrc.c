@@ -676,6 +676,17 @@ int filesrc_page(struct filesrc *f, long page, long size, struct log_page *out,
         }
         out->n++;
     }
+    /* Links as a DRF page carries them: their presence says whether pages
+     * follow (a seek's bisection reads it); nothing follows them. */
+    char link[40];
+    if (hi < f->n) {
+        snprintf(link, sizeof link, "?page=%ld", page + 1);
+        out->next = xstrdup(link);
+    }
+    if (page > 1) {
+        snprintf(link, sizeof link, "?page=%ld", page - 1);
+        out->previous = xstrdup(link);
+    }
     return 0;
 }
 

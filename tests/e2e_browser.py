@@ -1945,6 +1945,39 @@ def t_server_filter_remembered_then_drops(server, b):
     check(error_or_above(rows_levels(b)), "only matching rows shown", b.screen())
 
 
+def t_open_time_jump_and_marks(server, b):
+    """In an opened file, @ finds the newest entry at or before a time (a
+    bisection over the file's pages), and marks survive a restart, kept for
+    that file."""
+    state = os.path.join(b.cwd, "state")
+    size = (b.w, b.h)
+    b.wait(r"row 1 of 10,000", "the first screen of the file")
+    b.close()  # started without XDG_STATE_HOME: marks would go to $HOME
+    args = ["open", OPEN_FILE]
+    b = Browser(server, size, args=args, env={"XDG_STATE_HOME": state}, cwd=b.cwd)
+    try:
+        b.wait(r"row 1 of 10,000", "the file again")
+        b.keys("@")
+        b.type("2023-11-01T00:00:00.004321Z")
+        b.keys("Enter")
+        b.wait(r"log 4321 at ", "@ found the entry at that time")
+        b.wait_detail(4321, "and selected it")
+        b.keys("m")
+        b.wait(r"│ 1 marked", "marked")
+        b.keys("q")
+        b.wait(EXIT_MARK + "0", "quits")
+        b.close()
+        b = Browser(server, size, args=args, env={"XDG_STATE_HOME": state}, cwd=b.cwd)
+        b.wait(r"│ 1 marked", "the file's mark is back after a restart")
+        b.keys("M")
+        b.wait(r" +4321  ", "M lists it")
+        b.keys("Enter")
+        b.wait_detail(4321, "Enter jumps to it")
+        check(not api_requests(server), "the server was asked nothing")
+    finally:
+        b.close()
+
+
 
 TESTS = [
     (t_first_page, {}, {}),
@@ -1993,6 +2026,7 @@ TESTS = [
     (t_open_export, {}, {"cwd": None, "export": OPEN_COUNT, "args": ["open", OPEN_FILE]}),
     (t_open_summary_counts_between_keys, {}, {"cwd": None, "export": OPEN_BIG,
                                               "args": ["open", OPEN_FILE]}),
+    (t_open_time_jump_and_marks, {}, {"cwd": None, "export": 10000, "args": ["open", OPEN_FILE]}),
     (t_big_scan_asks_first, {"count": 20000}, {}),
     (t_long_find_asks_before_reading_on, {}, {"env": {"XDG_CONFIG_HOME": small_scan_config()}}),
     (t_server_filter_exact_count, {"lookups": "full"}, {}),

@@ -80,6 +80,10 @@ static void assert_page(struct filesrc *f, long page, long size, int64_t first, 
     assert_int_equal(p.n, n);
     for (size_t i = 0; i < n; i++)
         assert_int_equal(p.entries[i].id, first - (int64_t)i);
+    /* next and previous say, as DRF's links do, whether pages follow or
+     * precede (the time seek's bisection reads them). */
+    assert_int_equal(p.next != NULL, (int64_t)page * size < (int64_t)filesrc_count(f));
+    assert_int_equal(p.previous != NULL, page > 1);
     log_page_free(&p);
 }
 

@@ -1238,8 +1238,11 @@ def test_time_window_same_with_and_without_server_filters():
                 assert "created_at__gte=" in "".join(reqs), reqs
                 assert "created_date__gte: ignored" in err, err
                 # probes (5: both spellings of both ends, and page 1), the seek, the
-                # window's pages and what was in flight at its end
-                assert len(reqs) <= 5 + seek_bound + window_pages + 4, (len(reqs), reqs)
+                # window's pages and what may be in flight or held when its end is
+                # seen: --parallel 4 x (1 + 4 held a slot), pages that answered out
+                # of order under load (usually 2-4)
+                assert len(reqs) <= 5 + seek_bound + window_pages + 4 * (1 + 4), \
+                    (len(reqs), reqs)
             got_rev, _, _ = window_run(s, ["--utc", "--since", iso_utc(since), "--until",
                                            iso_utc(until), "--reverse"])
             assert got_rev == want[::-1], mode

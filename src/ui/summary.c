@@ -132,22 +132,17 @@ static void summary_draw_counting(struct app *a)
         draw_fill(y, 0, a->cols, A_NORMAL);
 }
 
-void summary_draw(struct app *a)
+/* The title line: what the counts cover and what Enter does on the
+ * selected line (summary_choose): an exception type is not a view filter,
+ * so Enter searches for it. */
+static void summary_draw_title(struct app *a, int y)
 {
     struct summary_pane *sp = &a->summary;
-    if (source_summary_pending(a)) {
-        summary_draw_counting(a);
-        return;
-    }
-    int h = a->rows - 2;
-    int y = 1;
     char title[160], n[32];
     int sec = SUM_LEVELS;
     size_t idx;
     if (summary_items(&sp->sum))
         summary_item(&sp->sum, sp->sel, &sec, &idx);
-    /* Says what Enter does on the selected line (summary_choose): an
-     * exception type is not a view filter, so Enter searches for it. */
     bool filtered = store_is_filtered(a->store) || serverview_active(a);
     if (sp->exact)
         snprintf(title, sizeof title, " Summary of all %s entries (%sexact) — Enter %s, q closes",
@@ -157,28 +152,35 @@ void summary_draw(struct app *a)
         snprintf(title, sizeof title, " Summary of %s %s%s — Enter %s, q closes",
                  draw_count(sp->sum.total, n), summary_what(a), filtered ? " (filtered)" : "",
                  sec == SUM_EXCEPTIONS ? "searches" : "filters");
-    draw_text(y++, 0, title, strlen(title), a->cols, theme_attr(STYLE_TITLE), true);
-    /* Keep the selection on screen: lines = items + section titles. */
-    size_t sel_line = sp->sel + 1;
+    draw_text(y, 0, title, strlen(title), a->cols, theme_attr(STYLE_TITLE), true);
+}
+
+/* Keep the selection on screen: lines = items + section titles. */
+static void summary_scroll(struct app *a)
+{
+    struct summary_pane *sp = &a->summary;
+    size_t sel_line = sp->sel + 1, before = 0;
     for (int k = 0; k < SUM_SECTIONS; k++) {
         struct store_count_item *items;
         size_t cnt;
         section_items(&sp->sum, k, &items, &cnt);
-        size_t before = 0;
-        for (int j = 0; j < k; j++) {
-            struct store_count_item *it;
-            size_t c;
-            section_items(&sp->sum, j, &it, &c);
-            before += c;
-        }
         if (sp->sel >= before && sp->sel < before + cnt)
             sel_line = sp->sel + (size_t)k + 1;
+        before += cnt;
     }
     size_t body = summary_body(a);
     if (sel_line < sp->top)
         sp->top = sel_line;
     if (sel_line >= sp->top + body)
         sp->top = sel_line - body + 1;
+}
+
+/* The sections from line sp->top, drawn from row y down to row h; returns
+ * the next row. */
+static int summary_draw_sections(struct app *a, int y, int h)
+{
+    struct summary_pane *sp = &a->summary;
+    char n[32];
     size_t line = 0, item = 0;
     struct buf tmp = {0}, row = {0};
     for (int k = 0; k < SUM_SECTIONS; k++) {
@@ -211,7 +213,20 @@ void summary_draw(struct app *a)
     }
     buf_free(&tmp);
     buf_free(&row);
-    if (sp->sum.total == 0 && y <= h) {
+    return y;
+}
+
+void summary_draw(struct app *a)
+{
+    if (source_summary_pending(a)) {
+        summary_draw_counting(a);
+        return;
+    }
+    int h = a->rows - 2;
+    summary_draw_title(a, 1);
+    summary_scroll(a);
+    int y = summary_draw_sections(a, 2, h);
+    if (a->summary.sum.total == 0 && y <= h) {
         const char *none = "  nothing loaded yet";
         draw_text(y++, 0, none, strlen(none), a->cols, theme_attr(STYLE_PLACEHOLDER), true);
     }

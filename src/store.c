@@ -302,22 +302,31 @@ static struct chunk *chunk_at_pos(struct store *s, int64_t b, size_t *idx)
     return best;
 }
 
-static struct log_entry *entry_by_id(struct store *s, int64_t id, int64_t *b)
+/* The cached chunk holding id (its index there in *k), or NULL. */
+static struct chunk *chunk_of_id(struct store *s, int64_t id, size_t *k)
 {
     for (size_t i = 0; i < s->n_chunks; i++) {
         struct chunk *c = &s->chunks[i];
         if (id < c->min_id || id > c->max_id)
             continue;
-        for (size_t k = 0; k < c->n; k++)
-            if (c->e[k].id == id) {
-                c->last_use = ++s->tick;
-                c->used = true;
-                if (b)
-                    *b = c->b_top - (int64_t)k;
-                return &c->e[k];
-            }
+        for (*k = 0; *k < c->n; (*k)++)
+            if (c->e[*k].id == id)
+                return c;
     }
     return NULL;
+}
+
+static struct log_entry *entry_by_id(struct store *s, int64_t id, int64_t *b)
+{
+    size_t k;
+    struct chunk *c = chunk_of_id(s, id, &k);
+    if (!c)
+        return NULL;
+    c->last_use = ++s->tick;
+    c->used = true;
+    if (b)
+        *b = c->b_top - (int64_t)k;
+    return &c->e[k];
 }
 
 static bool pos_covered(struct store *s, int64_t b)
@@ -796,17 +805,10 @@ static void pin_match(struct store *s, int64_t row)
 {
     if (row < 0 || row >= (int64_t)s->n_matches)
         return;
-    int64_t id = s->matches[row].id;
-    for (size_t i = 0; i < s->n_chunks; i++) {
-        struct chunk *c = &s->chunks[i];
-        if (id < c->min_id || id > c->max_id)
-            continue;
-        for (size_t k = 0; k < c->n; k++)
-            if (c->e[k].id == id) {
-                c->pinned = true;
-                return;
-            }
-    }
+    size_t k;
+    struct chunk *c = chunk_of_id(s, s->matches[row].id, &k);
+    if (c)
+        c->pinned = true;
 }
 
 /* Mark what must stay: the rows on screen, and the row a find or a locate

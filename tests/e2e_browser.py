@@ -484,6 +484,10 @@ def t_summary(server, b):
     b.keys(*(["j"] * (apps_at - levels_at - 1)))
     b.keys("Enter")
     b.wait(r"filter: app=%s" % re.escape(m.group(1)), "Enter on an app filters the list")
+    # The summary counts what is loaded: let the filter's scan end first, so
+    # that the app's exception types are there however slow the build.
+    b.wait(lambda sc: "matching" in b.status() and "scanned" not in b.status(),
+           "the filter's scan done", DEADLINE * 3)
     # On an exception type the title says what Enter does there: it searches.
     b.keys("S")
     s = b.wait(r"Enter filters, q closes", "the title on a level line")

@@ -19,7 +19,9 @@ Databases: oms_1000000 (built once, ~30 s) and oms_20000 for the output checks.
                     on oms_20000 with filter backends full, exact and none, omslog's
                     output vs the server's filtered answer and vs `--server-filter off`
   3 jumps           `:ID` and `@TIME` in the browser, `list --around ID` and `list
-                    --since T --until T2` (where the build has them), full and none
+                    --since T --until T2` (where the build has them), under the filter
+                    backends of BENCH_DRF_MODES (default full,exact,none); the export
+                    under exact too (no level__gte: its ids vs the full server's)
   4 server cost     requests, database ms, server ms and most requests in flight at the
                     server per user action, from the request log
 
@@ -69,6 +71,9 @@ CURLS = 8
 MS = 1000.0
 TARGET_FIRST, TARGET_G = 1.5, 3.0
 TARGET_EXPORT_FASTEST, TARGET_EXPORT_LOOP = 1.25, 3.0
+# Filter backends the 10^6-row parts run under (full first: the references and the
+# expectations come from it). exact: django-filter exact lookups only (no __gte, __in).
+MODES = [m for m in os.environ.get("BENCH_DRF_MODES", "full,exact,none").split(",") if m]
 
 
 # ---- the server ----
@@ -511,8 +516,34 @@ def export_bench(omslog, srv, exp, tmp, fig):
                   % (len(ids), len(theirs) if theirs is not None else "-", len(curled), same))
             ok = False
     fig["export"] = {k: benchlib.median(v) for k, v in times.items() if v}
+    fig["export ids"] = ids if ok else None
     fig["export entries"] = exp["count"]
     fig["export identical"] = ok
+    return ok
+
+
+def export_exact(omslog, srv, exp, tmp, fig, want):
+    """2 with exact-only filters (no level__gte): omslog's export timed, its ids equal to
+    the full server's answer (want: the full mode's export ids)."""
+    times, ok = [], True
+    for r in range(EXPORT_RUNS):
+        out = os.path.join(tmp, "export-exact.jsonl")
+        t0 = srv.mark()
+        s, rc, err = timed(list_argv(omslog, srv.url, *EXPORT_ARGS), out,
+                           omslog_env(tmp, "export-exact%d" % r), CLI_S * 3)
+        fig.setdefault("cost export", []).append(srv.cost(t0))
+        if s is None or rc != 0:
+            print("  omslog list (exact): %s" % ("timed out" if s is None else
+                                                 "exit %d: %s" % (rc, err.decode()[-300:])))
+            return False
+        times.append(s)
+        ids = sorted(e["id"] for e in jsonl(out))
+        if want is not None and ids != want:
+            print("  MISMATCH (exact): omslog %d entries, full server %d" % (len(ids), len(want)))
+            ok = False
+    fig["export"] = {"omslog": benchlib.median(times)}
+    fig["export entries"] = exp["count"]
+    fig["export identical"] = ok and want is not None
     return ok
 
 
@@ -659,11 +690,11 @@ def bench(omslog, srv, br, tmp):
     for n in (BIG, SMALL):
         subprocess.run(["sh", SERVER, "build", str(n)], check=True, stdout=subprocess.DEVNULL)
     support = {f: cli_supports(omslog, f) for f in ("--around", "--since")}
-    fig = {"full": {}, "none": {}}
+    fig = {m: {} for m in MODES}
     ok = True
     ref = {}
     exp = None
-    for mode in ("full", "none"):
+    for mode in MODES:
         srv.start(mode, "oms_%d" % BIG)
         f = fig[mode]
         if mode == "full":
@@ -686,6 +717,8 @@ def bench(omslog, srv, br, tmp):
             cli_jumps(omslog, srv, exp, tmp, f, support)
         if mode == "full" and part("export"):
             ok &= export_bench(omslog, srv, exp, tmp, f)
+        elif mode == "exact" and part("export"):
+            ok &= export_exact(omslog, srv, exp, tmp, f, fig["full"].get("export ids"))
         print("  %s: done (%.0f s so far)" % (mode, time.monotonic() - started))
     if not ref.get("page 1"):
         srv.start("full", "oms_%d" % BIG)
@@ -732,7 +765,7 @@ def report_views(fig, ref, br_config):
     costs = []
     for name in actions:
         row = [name]
-        for mode in ("full", "none"):
+        for mode in MODES:
             v, c = summarize(fig[mode]["browser"], name)
             text = fmt_s(v)
             if mode == "full" and isinstance(v, float):
@@ -750,7 +783,7 @@ def report_views(fig, ref, br_config):
         rows.append(row)
     for name in ("list --around", "list --since/--until"):
         row = [name]
-        for mode in ("full", "none"):
+        for mode in MODES:
             runs = fig[mode].get(name, [])
             if runs == ["unsupported"]:
                 row.append(fmt_s("unsupported"))
@@ -767,8 +800,8 @@ def report_views(fig, ref, br_config):
         rows.append(row)
     print("1, 3. browser (160x50, tmux) and command line: median of %d runs; (x) = ratio to "
           "the matching curl" % RUNS)
-    benchlib.table(["action", "filters: full", "filters: none"], rows)
-    asked = [(m, fig[m].get("scan questions", 0)) for m in ("full", "none")]
+    benchlib.table(["action"] + ["filters: %s" % m for m in MODES], rows)
+    asked = [(m, fig[m].get("scan questions", 0)) for m in MODES]
     if br_config:
         print("(this build asks before a big client-side scan: turned off for the browser, "
               "big_scan_pages = 0)")
@@ -809,6 +842,12 @@ def report_export(fig):
                  if "requests" in e else "-",
                  "identical (ids and objects)" if fig["full"]["export identical"]
                  else "DIFFER"))
+        ex = fig.get("exact", {}).get("export")
+        if ex:
+            print("   filters exact (level__gte ignored): omslog %.2f s (%.2fx the full server's "
+                  "export), output %s" % (ex["omslog"], ex["omslog"] / e["omslog"],
+                                          "identical to the full server's"
+                                          if fig["exact"]["export identical"] else "DIFFERS"))
 
 
 def report_small(small, truth):
@@ -837,10 +876,11 @@ def report_costs(fig, costs):
           "(or the command's start) until the goal, or the time-out, and %.1f s without a new "
           "request; their database time, server time, the most in the server's hands at "
           "once, and (the window's length)" % QUIET_S)
-    ex = fig["full"].get("cost export")
-    if ex:
-        costs.append(["export (list --all)", "full",
-                      cost_text(tuple(benchlib.median([c[i] for c in ex]) for i in range(5)))])
+    for mode in ("full", "exact"):
+        ex = fig.get(mode, {}).get("cost export")
+        if ex:
+            costs.append(["export (list --all)", mode, cost_text(
+                tuple(benchlib.median([c[i] for c in ex]) for i in range(5)))])
     benchlib.table(["action", "filters", "cost"], costs)
 
 

@@ -723,15 +723,31 @@ static int cli_around(struct api *api, const struct config *cfg, const struct cl
 
 /* ---- list --search: the server's search as a pre-filter (searchcaps.h) ---- */
 
-/* Which of our search fields the server searches, probed from the
- * unfiltered page 1 (base): true when every one is. -v says the cost and,
- * when not, why. */
+/* Remember which of our fields the server searches, with its other
+ * verdicts (the file the negotiation has just read or written). */
+static void cli_search_remember(struct api *api, const struct config *cfg,
+                                const enum caps_verdict *fields)
+{
+    char *path = cli_caps_path(api);
+    struct caps caps;
+    struct omslog_error err = {0};
+    if (path && caps_load(path, &caps)) {
+        caps_use_names(&caps, cfg->param_names);
+        memcpy(caps.search_field, fields, sizeof caps.search_field);
+        caps_save(path, &caps, &err);
+    }
+    free(path);
+}
+
+/* Which of our search fields the server searches, as remembered or probed
+ * from the unfiltered page 1 (base): true when every one is. -v says the
+ * cost and, when not, why. */
 static bool cli_search_probe(struct api *api, const struct config *cfg, const struct caps *caps,
                              const struct log_page *base)
 {
     bool lte = caps->v[CAPS_ID_LTE] == CAPS_HONOURED;
     struct searchcaps_probe *s =
-        searchcaps_probe_new(NULL, caps_param_name(caps, CAPS_SEARCH),
+        searchcaps_probe_new(caps->search_field, caps_param_name(caps, CAPS_SEARCH),
                              lte ? caps_param_name(caps, CAPS_ID_LTE) : NULL, cfg->page_size);
     searchcaps_probe_sample(s, base);
     struct searchcaps_request q;
@@ -744,9 +760,15 @@ static bool cli_search_probe(struct api *api, const struct config *cfg, const st
     enum searchcaps_field f;
     const char *why = searchcaps_probe_why(s, &f);
     long asked = searchcaps_probe_requests(s);
+    if (asked > 0)
+        cli_search_remember(api, cfg, searchcaps_probe_fields(s));
     if (cfg->verbose) {
-        fprintf(stderr, "omslog: the server's search fields probed in %ld request%s\n", asked,
-                asked == 1 ? "" : "s");
+        if (asked > 0)
+            fprintf(stderr, "omslog: the server's search fields probed in %ld request%s\n", asked,
+                    asked == 1 ? "" : "s");
+        else
+            fputs("omslog: the server's search fields as remembered (--reprobe asks again)\n",
+                  stderr);
         if (why)
             fprintf(stderr, "omslog: search not pushed: %s %s\n", why, searchcaps_field_name(f));
     }

@@ -1613,5 +1613,31 @@ def test_search_liars_caught():
             assert not searched(reqs), reqs
 
 
+def test_search_fields_remembered_per_origin():
+    with MockServer(count=SEARCH_COUNT, token=TOKEN, lookups="full",
+                    search_fields=ALL_SEARCH_FIELDS) as s:
+        cache = tempfile.mkdtemp(prefix="caps-", dir=TMP)
+        rc, first, err, reqs = push_run(s, ["--search", "order", "-v"], cache=cache)
+        assert rc == 0 and "search fields probed in" in err, err[-3000:]
+        tokens = [v for v in searched(reqs) if v != ["order"]]
+        assert len(tokens) >= 1 + 4, tokens  # search itself, then a token per field
+        rc, again, err, reqs = push_run(s, ["--search", "order", "-v"], cache=cache)
+        assert rc == 0 and again == first, err
+        assert "search fields as remembered" in err, err[-3000:]
+        eq_all = searched(reqs)
+        assert eq_all and all(v == ["order"] for v in eq_all), eq_all  # no probe at all
+        rc, again, err, reqs = push_run(s, ["--search", "order", "-v", "--reprobe"], cache=cache)
+        assert rc == 0 and again == first and "search fields probed in" in err, err[-3000:]
+        # The server changes its mind within the day: --reprobe finds out.
+        s.set(search_fields="message,logger_name,app_name")
+        rc, got, err, reqs = push_run(s, ["--search", "order", "-v", "--reprobe"], cache=cache)
+        assert rc == 0 and got == first, err
+        assert "search not pushed: the server does not search trace" in err, err[-3000:]
+        rc, got, err, reqs = push_run(s, ["--search", "order", "-v"], cache=cache)
+        assert rc == 0 and got == first, err
+        assert "search not pushed: the server does not search trace" in err, err[-3000:]
+        assert not searched(reqs), reqs  # remembered: not even probed
+
+
 if __name__ == "__main__":
     sys.exit(main())

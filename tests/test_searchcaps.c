@@ -463,6 +463,41 @@ static void test_probe_failures_and_known(void **state)
     fake_free(&fk);
 }
 
+/* The verdicts per field are remembered with the others, and forgotten
+ * with search's when its name changes. */
+static void test_fields_remembered_in_caps(void **state)
+{
+    (void)state;
+    struct caps c = {.probed_at = 1700000000};
+    c.v[CAPS_SEARCH] = CAPS_HONOURED;
+    c.search_field[SEARCHCAPS_MESSAGE] = CAPS_HONOURED;
+    c.search_field[SEARCHCAPS_TRACE] = CAPS_IGNORED;
+    struct buf b = {0};
+    caps_format(&c, &b);
+    assert_non_null(strstr(buf_str(&b), "\nsearch.message honoured\n"));
+    assert_non_null(strstr(buf_str(&b), "\nsearch.trace ignored\n"));
+    assert_null(strstr(buf_str(&b), "search.app_name"));
+    struct caps back;
+    assert_true(caps_parse(b.data, b.len, &back));
+    assert_int_equal(back.search_field[SEARCHCAPS_MESSAGE], CAPS_HONOURED);
+    assert_int_equal(back.search_field[SEARCHCAPS_LOGGER], CAPS_UNKNOWN);
+    assert_int_equal(back.search_field[SEARCHCAPS_TRACE], CAPS_IGNORED);
+    caps_use_names(&back, NULL); /* the same names: kept */
+    assert_int_equal(back.search_field[SEARCHCAPS_TRACE], CAPS_IGNORED);
+    char *names[CAPS_N_PARAMS] = {0};
+    names[CAPS_SEARCH] = "q";
+    caps_use_names(&back, names);
+    assert_int_equal(back.v[CAPS_SEARCH], CAPS_UNKNOWN);
+    assert_int_equal(back.search_field[SEARCHCAPS_MESSAGE], CAPS_UNKNOWN);
+    assert_int_equal(back.search_field[SEARCHCAPS_TRACE], CAPS_UNKNOWN);
+    const char *bad[] = {"omslog-caps 1\nprobed_at 5\nsearch.id honoured\n",
+                         "omslog-caps 1\nprobed_at 5\nsearch.trace maybe\n",
+                         "omslog-caps 1\nprobed_at 5\nsearch. honoured\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_false(caps_parse(bad[i], strlen(bad[i]), &back));
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_probe_trace_not_searched),
         cmocka_unit_test(test_probe_more_sample_pages),
         cmocka_unit_test(test_probe_failures_and_known),
+        cmocka_unit_test(test_fields_remembered_in_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,6 +59,7 @@ enum searchcaps_field {
     SEARCHCAPS_TRACE,
     SEARCHCAPS_N_FIELDS,
 };
+_Static_assert(SEARCHCAPS_N_FIELDS == CAPS_SEARCH_FIELDS, "caps.h holds a verdict per field");
 
 /* Unfiltered pages read at most for a sample; a token's length bound. */
 #define SEARCHCAPS_SAMPLE_PAGES 4
@@ -112,7 +113,8 @@ struct searchcaps_request {
     const struct url_param *params;
     size_t n_params;
 };
-/* known: verdicts already held (only the UNKNOWN fields are probed);
+/* known: verdicts already held (caps.h remembers them per origin with the
+ * other verdicts; only the UNKNOWN fields are probed, NULL: none known);
  * search_name: the server's name for search; lte_name: its id__lte, NULL
  * when that is not honoured; page_size: the sample's (0: the server's). */
 struct searchcaps_probe *searchcaps_probe_new(const enum caps_verdict known[SEARCHCAPS_N_FIELDS],

@@ -37,6 +37,9 @@
 /* Query parameters a walk may carry: the pushed level/app filters (caps_push
  * has room for 4), the search and the window's two. */
 #define CLI_MAX_PARAMS 7
+/* The search goes to the server only on a log longer than this many pages:
+ * on a shorter one the scan costs no more than the probes would. */
+#define CLI_SEARCH_MIN_PAGES (SEARCHCAPS_SAMPLE_PAGES + SEARCHCAPS_N_FIELDS)
 
 static int cli_terminal_width(FILE *out)
 {
@@ -806,7 +809,14 @@ static bool cli_search_push(struct api *api, const struct config *cfg,
                     caps_param_name(caps, CAPS_SEARCH), caps_verdict_name(caps->v[CAPS_SEARCH]));
         return false;
     }
-    if (!base || base->err.status != OMSLOG_OK || !cli_search_probe(api, cfg, caps, &base->page))
+    if (!base || base->err.status != OMSLOG_OK)
+        return false;
+    if (base->page.count <= (int64_t)base->page.n * CLI_SEARCH_MIN_PAGES) {
+        if (cfg->verbose)
+            fprintf(stderr, "omslog: search not pushed: the log is a few pages long\n");
+        return false;
+    }
+    if (!cli_search_probe(api, cfg, caps, &base->page))
         return false;
     params[(*n)++] = (struct url_param){caps_param_name(caps, CAPS_SEARCH), o->filter.search};
     cli_fetch(api, 1, cfg->page_size, params, *n, first);

@@ -1639,5 +1639,19 @@ def test_search_fields_remembered_per_origin():
         assert not searched(reqs), reqs  # remembered: not even probed
 
 
+def test_search_not_pushed_on_a_short_log():
+    """Eight pages or fewer: the probes would cost what the scan does."""
+    with MockServer(count=80, token=TOKEN, lookups="full", search_fields=ALL_SEARCH_FIELDS) as s:
+        rc, want, err, scan = push_run(s, ["--search", "order", "--server-filter", "off"])
+        assert rc == 0 and want
+        rc, got, err, reqs = push_run(s, ["--search", "order", "-v"])
+        assert rc == 0 and got == want, err
+        assert "search not pushed: the log is a few pages long" in err, err[-2000:]
+        assert not searched(reqs, "order"), reqs
+        s.set(count=81)
+        rc, got, err, reqs = push_run(s, ["--search", "order", "-v"])
+        assert rc == 0 and searched(reqs, "order"), err[-2000:]
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,10 +9,13 @@
 #include <time.h>
 
 #include "omslog/fileio.h"
+#include "omslog/searchcaps.h"
 #include "omslog/util.h"
 
 #define CAPS_FILE_MAGIC "omslog-caps 1"
 #define CAPS_FILE_MAX 4096
+/* A search field's line: "search.trace ignored". */
+#define CAPS_SEARCH_FIELD_PREFIX "search."
 
 static const struct {
     const char *name, *probe;
@@ -102,6 +105,8 @@ void caps_use_names(struct caps *c, char *const names[CAPS_N_PARAMS])
         if (!keep) {
             c->v[p] = CAPS_UNKNOWN;
             caps_set_name(c, (enum caps_param)p, want);
+            if (p == CAPS_SEARCH) /* the fields were another parameter's */
+                memset(c->search_field, 0, sizeof c->search_field);
         }
         c->configured[p] = *want != '\0';
     }
@@ -335,6 +340,16 @@ void caps_format(const struct caps *c, struct buf *out)
         if (c->v[i] != CAPS_UNKNOWN)
             buf_printf(out, "%s%s%s %s\n", caps_name(i), c->name[i][0] ? "=" : "", c->name[i],
                        caps_verdict_name(c->v[i]));
+    for (int f = 0; f < CAPS_SEARCH_FIELDS; f++)
+        if (c->search_field[f] != CAPS_UNKNOWN)
+            buf_printf(out, "%s%s %s\n", CAPS_SEARCH_FIELD_PREFIX,
+                       searchcaps_field_name((enum searchcaps_field)f),
+                       caps_verdict_name(c->search_field[f]));
+}
+
+static const char *caps_search_field_i(int i)
+{
+    return searchcaps_field_name((enum searchcaps_field)i);
 }
 
 static int caps_lookup(const char *word, size_t n, const char *(*name)(int), int max)
@@ -383,6 +398,14 @@ bool caps_parse(const char *text, size_t len, struct caps *c)
                 return false;
             c->probed_at = t;
             have_time = true;
+        } else if (kn > strlen(CAPS_SEARCH_FIELD_PREFIX) &&
+                   memcmp(p, CAPS_SEARCH_FIELD_PREFIX, strlen(CAPS_SEARCH_FIELD_PREFIX)) == 0) {
+            size_t pn = strlen(CAPS_SEARCH_FIELD_PREFIX);
+            int f = caps_lookup(p + pn, kn - pn, caps_search_field_i, CAPS_SEARCH_FIELDS);
+            int v = caps_lookup(value, vn, caps_verdict_name_i, CAPS_LIAR + 1);
+            if (f < 0 || v < 0)
+                return false;
+            c->search_field[f] = (enum caps_verdict)v;
         } else {
             const char *eq = memchr(p, '=', kn);
             int k = caps_lookup(p, eq ? (size_t)(eq - p) : kn, caps_param_name_i, CAPS_N_PARAMS);

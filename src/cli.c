@@ -11,6 +11,7 @@
 
 #include "omslog/caps.h"
 #include "omslog/negotiate.h"
+#include "omslog/searchcaps.h"
 #include "omslog/seek.h"
 #include "omslog/util.h"
 #include "omslog/walk.h"
@@ -33,6 +34,12 @@
  * on them. */
 #define CLI_COST_AFTER_PAGES 4
 #define CLI_MS_PER_S 1000.0
+/* Query parameters a walk may carry: the pushed level/app filters (caps_push
+ * has room for 4), the search and the window's two. */
+#define CLI_MAX_PARAMS 7
+/* The search goes to the server only on a log longer than this many pages:
+ * on a shorter one the scan costs no more than the probes would. */
+#define CLI_SEARCH_MIN_PAGES (SEARCHCAPS_SAMPLE_PAGES + SEARCHCAPS_N_FIELDS)
 
 static int cli_terminal_width(FILE *out)
 {
@@ -101,9 +108,9 @@ static int cli_request_below(void *ctx, int64_t before_id, long page, struct oms
     struct cli_sink *c = ctx;
     if (api_room(c->api) <= 0)
         return 0;
-    struct url_param params[4 + 1];
+    struct url_param params[CLI_MAX_PARAMS + 1];
     char value[24];
-    size_t n = c->n_params < 4 ? c->n_params : 4;
+    size_t n = c->n_params < CLI_MAX_PARAMS ? c->n_params : CLI_MAX_PARAMS;
     memcpy(params, c->params, n * sizeof *params);
     snprintf(value, sizeof value, "%" PRId64, before_id);
     params[n++] = (struct url_param){c->keyset_name, value};
@@ -307,6 +314,27 @@ static void cli_caps_mark(struct api *api, const struct config *cfg, enum caps_p
     free(path);
 }
 
+/* The search of o may be sent to the server (searchcaps.h): a text that
+ * means the same there, on a walk from the top (not --around). */
+static bool cli_search_pushable(const struct config *cfg, const struct cli_list_opts *o)
+{
+    return o->filter.search && !o->around && !o->page_given && o->page <= 1 &&
+           cfg->server_filter != CONFIG_SERVER_FILTER_OFF &&
+           searchcaps_text(o->filter.search, o->filter.search_literal) == SEARCHCAPS_TEXT_OK;
+}
+
+/* What a pushable search has probed, into extra: search itself (an
+ * impossible term) and id__lte (the field probes' one-row answers). */
+static size_t cli_search_extras(const struct config *cfg, const struct cli_list_opts *o,
+                                enum caps_param *extra)
+{
+    if (!cli_search_pushable(cfg, o))
+        return 0;
+    extra[0] = CAPS_SEARCH;
+    extra[1] = CAPS_ID_LTE;
+    return 2;
+}
+
 /* The filter has parts a server may do (levels, apps). */
 static bool cli_pushable(const struct filter *f)
 {
@@ -322,8 +350,8 @@ static bool cli_pushable(const struct filter *f)
 static struct negotiate *cli_negotiation(struct api *api, const struct config *cfg,
                                          const struct cli_list_opts *o, bool plan, bool keyset)
 {
-    enum caps_param extra[3];
-    size_t n = 0;
+    enum caps_param extra[5];
+    size_t n = cli_search_extras(cfg, o, extra);
     if (keyset)
         extra[n++] = CAPS_ID_LT;
     if (o->around) {
@@ -435,10 +463,6 @@ static int cli_pushdown(const struct config *cfg, const struct cli_list_opts *o,
 }
 
 /* ---- time windows and --around: seeks (seek.h) over the pages walked ---- */
-
-/* Query parameters a walk may carry: the pushed level/app filters (caps_push
- * has room for 4) and the window's two. */
-#define CLI_MAX_PARAMS 6
 
 /* One page, waited for, into *r (api_result_free it). */
 static void cli_fetch(struct api *api, long page, long size, const struct url_param *params,
@@ -700,6 +724,125 @@ static int cli_around(struct api *api, const struct config *cfg, const struct cl
     return rc;
 }
 
+/* ---- list --search: the server's search as a pre-filter (searchcaps.h) ---- */
+
+/* Remember which of our fields the server searches, with its other
+ * verdicts (the file the negotiation has just read or written). */
+static void cli_search_remember(struct api *api, const struct config *cfg,
+                                const enum caps_verdict *fields)
+{
+    char *path = cli_caps_path(api);
+    struct caps caps;
+    struct omslog_error err = {0};
+    if (path && caps_load(path, &caps)) {
+        caps_use_names(&caps, cfg->param_names);
+        memcpy(caps.search_field, fields, sizeof caps.search_field);
+        caps_save(path, &caps, &err);
+    }
+    free(path);
+}
+
+/* Which of our search fields the server searches, as remembered or probed
+ * from the unfiltered page 1 (base): true when every one is. -v says the
+ * cost and, when not, why. */
+static bool cli_search_probe(struct api *api, const struct config *cfg, const struct caps *caps,
+                             const struct log_page *base)
+{
+    bool lte = caps->v[CAPS_ID_LTE] == CAPS_HONOURED;
+    struct searchcaps_probe *s =
+        searchcaps_probe_new(caps->search_field, caps_param_name(caps, CAPS_SEARCH),
+                             lte ? caps_param_name(caps, CAPS_ID_LTE) : NULL, cfg->page_size);
+    searchcaps_probe_sample(s, base);
+    struct searchcaps_request q;
+    while (searchcaps_probe_next(s, &q)) {
+        struct api_result r;
+        cli_fetch(api, q.page, q.size, q.params, q.n_params, &r);
+        searchcaps_probe_feed(s, &r.page, &r.err);
+        api_result_free(&r);
+    }
+    enum searchcaps_field f;
+    const char *why = searchcaps_probe_why(s, &f);
+    long asked = searchcaps_probe_requests(s);
+    if (asked > 0)
+        cli_search_remember(api, cfg, searchcaps_probe_fields(s));
+    if (cfg->verbose) {
+        if (asked > 0)
+            fprintf(stderr, "omslog: the server's search fields probed in %ld request%s\n", asked,
+                    asked == 1 ? "" : "s");
+        else
+            fputs("omslog: the server's search fields as remembered (--reprobe asks again)\n",
+                  stderr);
+        if (why)
+            fprintf(stderr, "omslog: search not pushed: %s %s\n", why, searchcaps_field_name(f));
+    }
+    searchcaps_probe_free(s);
+    return why == NULL;
+}
+
+/* `list --search`: where the text means the same on the server and every
+ * field we search is proven searched there, search= joins params (*n) as a
+ * pre-filter (its answer is a superset: every row still passes the whole
+ * filter here), once the pushed query's first page misses no match of the
+ * unfiltered one (base). Returns true with that page in *first (zeroed
+ * otherwise; api_result_free it either way); false: the client searches,
+ * and -v says why. */
+static bool cli_search_push(struct api *api, const struct config *cfg,
+                            const struct cli_list_opts *o, struct negotiate *neg,
+                            const struct api_result *base, struct url_param *params, size_t *n,
+                            struct api_result *first)
+{
+    memset(first, 0, sizeof *first);
+    if (!o->filter.search || o->around)
+        return false;
+    enum searchcaps_text t = searchcaps_text(o->filter.search, o->filter.search_literal);
+    if (t != SEARCHCAPS_TEXT_OK) {
+        if (cfg->verbose)
+            fprintf(stderr, "omslog: search not pushed: %s\n", searchcaps_text_why(t));
+        return false;
+    }
+    const struct caps *caps = cli_caps(neg);
+    if (!cli_search_pushable(cfg, o) || !caps) /* off, --page: the pages of the log itself */
+        return false;
+    if (caps->v[CAPS_SEARCH] != CAPS_HONOURED) {
+        if (cfg->verbose)
+            fprintf(stderr, "omslog: search not pushed: the server's %s is %s\n",
+                    caps_param_name(caps, CAPS_SEARCH), caps_verdict_name(caps->v[CAPS_SEARCH]));
+        return false;
+    }
+    if (!base || base->err.status != OMSLOG_OK)
+        return false;
+    if (base->page.count <= (int64_t)base->page.n * CLI_SEARCH_MIN_PAGES) {
+        if (cfg->verbose)
+            fprintf(stderr, "omslog: search not pushed: the log is a few pages long\n");
+        return false;
+    }
+    if (!cli_search_probe(api, cfg, caps, &base->page))
+        return false;
+    params[(*n)++] = (struct url_param){caps_param_name(caps, CAPS_SEARCH), o->filter.search};
+    cli_fetch(api, 1, cfg->page_size, params, *n, first);
+    const char *why = NULL;
+    if (first->err.status == OMSLOG_OK &&
+        searchcaps_check_sample(&o->filter, &base->page, &first->page, &why)) {
+        if (cfg->verbose)
+            fprintf(stderr,
+                    "omslog: search \"%s\": on the server (%s=) as a pre-filter, then every "
+                    "row is matched here\n",
+                    o->filter.search, caps_param_name(caps, CAPS_SEARCH));
+        return true;
+    }
+    if (why) {
+        fprintf(stderr,
+                "omslog: the server's search cannot be trusted (%s): searching on the client "
+                "instead\n",
+                why);
+        cli_caps_mark(api, cfg, CAPS_SEARCH, CAPS_LIAR);
+    }
+    api_result_free(first);
+    memset(first, 0, sizeof *first);
+    (*n)--;
+    return false;
+}
+
 /* What the walk of o asks the server: the negotiation (*neg: the sink's
  * params point into its plan; negotiate_free it), the window's params and
  * its first page (wo), the unfiltered page 1 handed to the walk. *empty:
@@ -725,12 +868,22 @@ static int cli_server_side(struct api *api, const struct config *cfg,
     /* The negotiation's unfiltered page 1 is the seek's and the walk's first
      * page, failed or not: not asked twice. */
     c->have_prefetch = *neg && negotiate_take_base(*neg, &c->prefetch.page, &c->prefetch.err);
+    struct api_result searched;
+    bool search = cli_search_push(api, cfg, o, *neg, c->have_prefetch ? &c->prefetch : NULL,
+                                  params, &n_params, &searched);
+    size_t n_search = n_params;
     if (o->has_since || o->has_until)
         rc = cli_window(api, cfg, o, cli_caps(*neg), c->have_prefetch ? &c->prefetch : NULL,
                         params, &n_params, vals, &wo->first_page, &c->window_pushed, empty, err);
     if (c->have_prefetch && (n_params != 0 || wo->first_page != 1)) {
         api_result_free(&c->prefetch); /* page 1 of another query, or not walked */
         c->have_prefetch = false;
+    }
+    if (search && n_params == n_search && wo->first_page == 1) {
+        c->prefetch = searched; /* the search's checked page 1 is the walk's */
+        c->have_prefetch = true;
+    } else {
+        api_result_free(&searched);
     }
     c->params = params;
     c->n_params = n_params;

@@ -1521,5 +1521,137 @@ def test_parallel_backs_off_on_503_with_an_http_date():
     busy_run(503, True)
 
 
+# ---------------------------------------------------------------- search pushdown
+
+SEARCH_COUNT = 600  # 60 pages of 10
+ALL_SEARCH_FIELDS = "message,logger_name,app_name,trace"
+
+
+def searched(reqs, text=None):
+    """The requests that carried search= (with that text, when given)."""
+    got = [parse_qs(urlsplit(p).query).get("search") for p in reqs]
+    return [v for v in got if v and (text is None or v == [text])]
+
+
+def test_search_pushed_where_every_field_is_searched():
+    with MockServer(count=SEARCH_COUNT, token=TOKEN, lookups="full",
+                    search_fields=ALL_SEARCH_FIELDS) as s:
+        for f in (["--search", "order"], ["--search", "Traceback"], ["--search", "PAYMENT"],
+                  ["--search", "Retrying after"], ["--search", "order", "--level", "error"]):
+            rc, want, err, scan = push_run(s, f + ["--server-filter", "off"])
+            assert rc == 0 and want, (f, err)
+            assert not searched(scan), scan
+            rc, got, err, reqs = push_run(s, f + ["-v"])
+            assert rc == 0, (f, err)
+            assert got == want, (f, len(got), len(want))
+            assert "omslog: search \"%s\": on the server (search=) as a pre-filter" % f[1] in err, \
+                (f, err[-3000:])
+            assert searched(reqs, f[1]), reqs
+            assert len(reqs) < len(scan) / 2, (f, len(reqs), len(scan))
+        # The default limit too: the 20 newest matches, from fewer pages.
+        rc, out, err = run(["--url", s.url, "list", "--format", "jsonl", "--search", "Traceback",
+                            "--server-filter", "off"])
+        rc2, out2, err2 = run(["--url", s.url, "list", "--format", "jsonl", "--search",
+                               "Traceback"])
+        assert rc == 0 and rc2 == 0 and out == out2 and len(jsonl(out)) == 20, (err, err2)
+
+
+def test_search_not_pushed_where_trace_is_not_searched():
+    with MockServer(count=SEARCH_COUNT, token=TOKEN, lookups="full") as s:
+        rc, want, err, scan = push_run(s, ["--search", "order", "--server-filter", "off"])
+        assert rc == 0 and want
+        rc, got, err, reqs = push_run(s, ["--search", "order", "-v"])
+        assert rc == 0 and got == want, err
+        assert "search not pushed: the server does not search trace" in err, err[-3000:]
+        assert not searched(reqs, "order"), reqs
+        assert len(searched(reqs)) <= 2, searched(reqs)  # the impossible term, the trace's
+        # Any field of ours left out keeps the search here (probed trace first, then app).
+        for fields in ("trace", "message,logger_name,trace"):
+            s.set(search_fields=fields)
+            rc, got, err, reqs = push_run(s, ["--search", "order", "-v"])
+            assert rc == 0 and got == want, err
+            assert "search not pushed: the server does not search app_name" in err, err[-3000:]
+            assert not searched(reqs, "order"), reqs
+
+
+def test_search_not_pushed_for_regex_non_ascii_or_quotes():
+    with MockServer(count=SEARCH_COUNT, token=TOKEN, lookups="full",
+                    search_fields=ALL_SEARCH_FIELDS) as s:
+        for f, why in ((["--search", "ord.r", "--regex"], "a regular expression runs on the "
+                        "client only"),
+                       (["--search", "\u0130stanbul"], "not all printable ASCII"),
+                       (["--search", "\u00f6deme"], "not all printable ASCII"),
+                       (["--search", '"number"'], "a quote or a backslash")):
+            rc, want, err, _ = push_run(s, f + ["--server-filter", "off"])
+            assert rc == 0 and want, (f, err)
+            rc, got, err, reqs = push_run(s, f + ["-v"])
+            assert rc == 0 and got == want, (f, err)
+            assert "search not pushed: " in err and why in err, (f, err[-2000:])
+            assert not searched(reqs), (f, reqs)  # not even probed
+
+
+def test_search_liars_caught():
+    """A search that is ignored fails its probe; one that drops rows is caught where the
+    first page misses a match of the unfiltered one ("oms": most rows, so some of the
+    first page's are dropped; one that drops none of them is not caught without a scan)."""
+    for liar in ("search:drop", "search:ignore"):
+        with MockServer(count=SEARCH_COUNT, token=TOKEN, lookups="full",
+                        search_fields=ALL_SEARCH_FIELDS, liars=liar) as s:
+            rc, want, err, _ = push_run(s, ["--search", "oms", "--server-filter", "off"])
+            assert rc == 0 and want
+            cache = tempfile.mkdtemp(prefix="caps-", dir=TMP)
+            rc, got, err, reqs = push_run(s, ["--search", "oms", "-v"], cache=cache)
+            assert rc == 0 and got == want, (liar, err[-3000:])
+            if liar.endswith("drop"):
+                assert "the server's search cannot be trusted" in err, err[-3000:]
+            else:
+                assert "search not pushed: the server's search is ignored" in err, err[-3000:]
+            # Remembered: the next run neither trusts nor probes it.
+            rc, got, err, reqs = push_run(s, ["--search", "oms", "-v"], cache=cache)
+            assert rc == 0 and got == want, err
+            assert "search not pushed: the server's search is" in err, err[-3000:]
+            assert not searched(reqs), reqs
+
+
+def test_search_fields_remembered_per_origin():
+    with MockServer(count=SEARCH_COUNT, token=TOKEN, lookups="full",
+                    search_fields=ALL_SEARCH_FIELDS) as s:
+        cache = tempfile.mkdtemp(prefix="caps-", dir=TMP)
+        rc, first, err, reqs = push_run(s, ["--search", "order", "-v"], cache=cache)
+        assert rc == 0 and "search fields probed in" in err, err[-3000:]
+        tokens = [v for v in searched(reqs) if v != ["order"]]
+        assert len(tokens) >= 1 + 4, tokens  # search itself, then a token per field
+        rc, again, err, reqs = push_run(s, ["--search", "order", "-v"], cache=cache)
+        assert rc == 0 and again == first, err
+        assert "search fields as remembered" in err, err[-3000:]
+        eq_all = searched(reqs)
+        assert eq_all and all(v == ["order"] for v in eq_all), eq_all  # no probe at all
+        rc, again, err, reqs = push_run(s, ["--search", "order", "-v", "--reprobe"], cache=cache)
+        assert rc == 0 and again == first and "search fields probed in" in err, err[-3000:]
+        # The server changes its mind within the day: --reprobe finds out.
+        s.set(search_fields="message,logger_name,app_name")
+        rc, got, err, reqs = push_run(s, ["--search", "order", "-v", "--reprobe"], cache=cache)
+        assert rc == 0 and got == first, err
+        assert "search not pushed: the server does not search trace" in err, err[-3000:]
+        rc, got, err, reqs = push_run(s, ["--search", "order", "-v"], cache=cache)
+        assert rc == 0 and got == first, err
+        assert "search not pushed: the server does not search trace" in err, err[-3000:]
+        assert not searched(reqs), reqs  # remembered: not even probed
+
+
+def test_search_not_pushed_on_a_short_log():
+    """Eight pages or fewer: the probes would cost what the scan does."""
+    with MockServer(count=80, token=TOKEN, lookups="full", search_fields=ALL_SEARCH_FIELDS) as s:
+        rc, want, err, scan = push_run(s, ["--search", "order", "--server-filter", "off"])
+        assert rc == 0 and want
+        rc, got, err, reqs = push_run(s, ["--search", "order", "-v"])
+        assert rc == 0 and got == want, err
+        assert "search not pushed: the log is a few pages long" in err, err[-2000:]
+        assert not searched(reqs, "order"), reqs
+        s.set(count=81)
+        rc, got, err, reqs = push_run(s, ["--search", "order", "-v"])
+        assert rc == 0 and searched(reqs, "order"), err[-2000:]
+
+
 if __name__ == "__main__":
     sys.exit(main())

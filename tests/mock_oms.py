@@ -36,9 +36,10 @@ renderer (compact, UTF-8, U+2028/U+2029 escaped), Django's APPEND_SLASH redirect
 Server-side filtering, each parameter switchable (--lookups; presets none, exact, full,
 full-sort are the reference server's modes): django-filter lookups exact, in, gte, lte,
 gt, lt on level, app_name, logger_name, id and created_at, with its value parsing and 400
-bodies; SearchFilter `search`; OrderingFilter as `ordering` or `sort`. --liars makes a
-parameter accepted but wrong (ignored, or some matching rows dropped). bench/drf/compare.py
-checks these answers against a real DRF server holding the same entries.
+bodies; SearchFilter `search` (over --search-fields); OrderingFilter as `ordering` or
+`sort`. --liars makes a parameter accepted but wrong (ignored, or some matching rows
+dropped). bench/drf/compare.py checks these answers against a real DRF server holding the
+same entries.
 """
 import argparse
 import bisect
@@ -90,6 +91,9 @@ OPTIONS = [
     ("lookups", "", "honour these django-filter/DRF parameters: comma-separated names "
      "(level__gte, app_name__in, search, ordering, sort, ...) or presets: none, exact, full, "
      "full-sort (the reference server's OMS_FILTERS modes), all"),
+    ("search_fields", "message,logger_name,app_name", "the fields SearchFilter `search` looks "
+     "in, comma-separated (message, logger_name, app_name, trace); the reference server's "
+     "search_fields by default (OMS_SEARCH_FIELDS there)"),
     ("liars", "", "accept these parameters and answer wrongly, as PARAM:ignore (no effect) or "
      "PARAM:drop (about one matching row in four left out, count too), comma-separated"),
     ("gzip", False, "gzip bodies when the client accepts it"),
@@ -706,7 +710,7 @@ LOOKUP_PRESETS = {
     "all": ALL_FILTERS + ["search", "ordering"],
 }
 LIAR_MODES = ("ignore", "drop")
-SEARCH_FIELDS = ("message", "logger_name", "app_name")  # the reference server's search_fields
+SEARCH_FIELDS = ("message", "logger_name", "app_name", "trace")  # what --search-fields may name
 ORDERING_FIELDS = ("id", "created_at")
 MAX_NUMBER = Decimal(1e50)  # django-filter's NumberFilter: MaxValueValidator(1e50)
 # Django 3.2's parse_datetime (Debian bookworm), which IsoDateTimeField uses: no date alone.
@@ -806,6 +810,16 @@ def pg_upper(text):
     """PostgreSQL's upper() under a libc UTF-8 locale: one character at a time, so 'ß'
     stays 'ß' where Python's str.upper() makes it 'SS'."""
     return "".join(u if len(u) == 1 else c for c, u in ((c, c.upper()) for c in text))
+
+
+def search_fields(text):
+    """The fields a --search-fields value names, in its order."""
+    names = [w.strip() for w in text.split(",") if w.strip()]
+    for name in names:
+        if name not in SEARCH_FIELDS:
+            raise ValueError("unknown search field: %s (one of %s)"
+                             % (name, ", ".join(SEARCH_FIELDS)))
+    return tuple(names)
 
 
 def search_terms(raw):
@@ -1011,6 +1025,8 @@ def coerce(name, value):
         lookup_names(value)  # raises ValueError on an unknown name
     elif name == "liars":
         liar_modes(value)
+    elif name == "search_fields":
+        search_fields(value)
     return name, value
 
 
@@ -1501,7 +1517,8 @@ class MockServer:
 
     def filtered(self, o, filters, search, ordering):
         """Store positions of the entries a query selects, in the order asked for."""
-        key = (self.store.version, o["seed"], o["escapes"], tuple(filters), search, ordering)
+        key = (self.store.version, o["seed"], o["escapes"], tuple(filters), search, ordering,
+               o["search_fields"])
         if key == self.filter_key:
             return self.filter_positions
         # Level and app alone come cheaply from meta(); anything else from the entry served.
@@ -1538,7 +1555,7 @@ class MockServer:
             if f.liar == "drop" and liar_drops(o["seed"], e["id"]):
                 return False
         if search and search[1] != "ignore":
-            fields = [pg_upper(e[name]) for name in SEARCH_FIELDS]
+            fields = [pg_upper(e[name] or "") for name in search_fields(o["search_fields"])]
             if not all(any(pg_upper(t) in v for v in fields) for t in search[0]):
                 return False  # every term in at least one field (icontains)
             if search[1] == "drop" and liar_drops(o["seed"], e["id"]):

@@ -988,5 +988,25 @@ def liars_ignore_or_drop():
         got = ids_of(srv, "ordering=id")[1]
         assert got == sorted(got) and len(got) < len(rows), got
 
+
+@test
+def search_fields_switchable():
+    with lookup_mock() as srv:
+        rows = everything(srv)
+        traced = [e["id"] for e in rows if e["trace"] and "Traceback" in e["trace"]]
+        assert traced
+        eq(ids_of(srv, "search=Traceback")[0], 0)  # the default: no trace
+        srv.set(search_fields="message,logger_name,app_name,trace")
+        eq(ids_of(srv, "search=Traceback")[1], traced)
+        srv.set(search_fields="app_name")  # the logger names hold "payment" too
+        eq(ids_of(srv, "search=payment")[1], [e["id"] for e in rows if e["app_name"] == "payment"])
+        try:
+            srv.set(search_fields="message,nosuch")
+            raise AssertionError("an unknown field was taken")
+        except ValueError:
+            pass
+        eq(srv.describe()["options"]["search_fields"], "app_name")
+
+
 if __name__ == "__main__":
     sys.exit(suite.main(sys.argv[1:]))

@@ -123,7 +123,10 @@ def main(argv):
     args = ap.parse_args(argv)
     server = ["sh", os.path.join(HERE, "server.sh")]
     subprocess.run(server + ["build-mock", str(args.count)], check=True)
-    mock = MockServer(count=args.count, page_size_param="page_size").start()
+    # OMS_SEARCH_FIELDS reaches server.sh through the environment; the mock is told the same.
+    fields = os.environ.get("OMS_SEARCH_FIELDS", "message,logger_name,app_name")
+    mock = MockServer(count=args.count, page_size_param="page_size",
+                      search_fields=fields).start()
     total = 0
     try:
         for mode in args.modes.split(","):

@@ -13,7 +13,8 @@
 # Environment: OMS_FILTERS none|exact|full|full-sort (default full), OMS_PAGE_SIZE_PARAM
 # page_size|limit (default page_size), OMS_WORKERS (gunicorn sync workers, default 4),
 # BENCH_DIR (default /var/tmp/omslog-drf: the cluster, its socket, logs and pid files),
-# OMS_REQUEST_LOG (a file: one line per request with its database time, oms_drf/reqlog.py).
+# OMS_REQUEST_LOG (a file: one line per request with its database time, oms_drf/reqlog.py),
+# OMS_SEARCH_FIELDS (SearchFilter's fields, default message,logger_name,app_name).
 # Debian packages: python3-djangorestframework python3-django-filters python3-psycopg2
 # gunicorn postgresql; run as root (PostgreSQL runs as the user postgres via runuser).
 # The cluster is private: its own data directory, a unix socket in BENCH_DIR/run (no TCP;
@@ -158,7 +159,8 @@ cmd_start() {
     echo "$url" >"$run/web.url"
     echo "URL $url"
     echo "TOKEN $TOKEN"
-    echo "FILTERS ${OMS_FILTERS:-full} DB $db WORKERS ${OMS_WORKERS:-4}"
+    echo "FILTERS ${OMS_FILTERS:-full} DB $db WORKERS ${OMS_WORKERS:-4}" \
+        "SEARCH_FIELDS ${OMS_SEARCH_FIELDS:-message,logger_name,app_name}"
 }
 
 cmd_stop() {

@@ -72,6 +72,8 @@ enum caps_verdict {
 #define CAPS_MAX_AGE_S (24L * 60 * 60)
 /* Longest parameter name (configured or probed), terminator included. */
 #define CAPS_NAME_MAX 64
+/* Our search fields (searchcaps.h names them, in filter.h's order). */
+#define CAPS_SEARCH_FIELDS 4
 
 struct caps {
     enum caps_verdict v[CAPS_N_PARAMS];
@@ -80,6 +82,9 @@ struct caps {
     char name[CAPS_N_PARAMS][CAPS_NAME_MAX];
     bool configured[CAPS_N_PARAMS]; /* the name came from the config: never swapped */
     int64_t probed_at;              /* seconds since the epoch, 0: never */
+    /* Whether the server's search (under CAPS_SEARCH's name) looks in each of
+     * our search fields: honoured, ignored or unknown (searchcaps.h). */
+    enum caps_verdict search_field[CAPS_SEARCH_FIELDS];
 };
 
 /* The query parameter's default name ("level__gte"). */
@@ -95,7 +100,7 @@ const char *caps_param_name(const struct caps *c, enum caps_param p);
 const char *caps_alt_name(enum caps_param p);
 /* Apply the configured names (names[p] NULL or "": the default) after a
  * load: a verdict for another name than the one now configured (or for an
- * override no longer configured) is forgotten. */
+ * override no longer configured) is forgotten (search's with its fields). */
 void caps_use_names(struct caps *c, char *const names[CAPS_N_PARAMS]);
 /* When p's name was ignored and p has a second spelling not tried yet nor
  * configured: switch to it, verdict unknown, and return true (probe p
@@ -165,7 +170,8 @@ bool caps_check_sample(const struct filter *f, const struct log_page *all,
                        const struct log_page *filtered, bool complete, const char **why);
 
 /* The cache file: "omslog-caps 1\nprobed_at N\nlevel__gte honoured\n...", a
- * parameter under another name as "created_at__gte=created_date__gte ...".
+ * parameter under another name as "created_at__gte=created_date__gte ...",
+ * a search field as "search.trace ignored".
  * caps_parse fails (false) on anything else; a parsed file older than
  * max_age_s at now is also refused (expired). */
 void caps_format(const struct caps *c, struct buf *out);

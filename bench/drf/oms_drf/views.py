@@ -4,6 +4,10 @@ none       DRF's default: no filter backend, unknown query parameters silently i
 exact      django-filter, exact lookups on level, app_name, logger_name
 full       django-filter lookups (below), SearchFilter `search`, OrderingFilter `ordering`
 full-sort  full, with the ordering parameter named `sort` (as Akinon names it)
+
+OMS_SEARCH_FIELDS (comma-separated, default message,logger_name,app_name) names the fields
+SearchFilter searches: e.g. message,logger_name,app_name,trace for a server whose `search`
+also covers the trace.
 """
 import os
 
@@ -13,6 +17,8 @@ from rest_framework import filters, pagination, serializers, viewsets
 from .models import ActionLog
 
 MODE = os.environ.get("OMS_FILTERS", "none")
+SEARCH_FIELDS = [f.strip() for f in os.environ.get(
+    "OMS_SEARCH_FIELDS", "message,logger_name,app_name").split(",") if f.strip()]
 FULL_LOOKUPS = {
     "level": ["exact", "in", "gte", "lte"],
     "app_name": ["exact", "in"],
@@ -55,7 +61,7 @@ class ActionLogViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ActionLog.objects.all().order_by("-id")
     serializer_class = ActionLogSerializer
     pagination_class = Pages
-    search_fields = ["message", "logger_name", "app_name"]
+    search_fields = SEARCH_FIELDS
     ordering_fields = ["id", "created_at"]
     ordering = ["-id"]
     if MODE == "none":
@@ -69,3 +75,6 @@ class ActionLogViewSet(viewsets.ReadOnlyModelViewSet):
         filterset_class = FullFilter
     else:
         raise RuntimeError("OMS_FILTERS must be none, exact, full or full-sort, not %r" % MODE)
+    if not set(SEARCH_FIELDS) <= {"message", "logger_name", "app_name", "trace"}:
+        raise RuntimeError("OMS_SEARCH_FIELDS names a field the log has not: %r"
+                           % ",".join(SEARCH_FIELDS))

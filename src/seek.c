@@ -248,6 +248,11 @@ void seek_feed(struct seek *s, const struct log_page *p, const struct omslog_err
         return;
     s->waiting = false;
     if (perr && perr->status != OMSLOG_OK) {
+        if (s->phase == SEEK_LTE_FILTERED && perr->status == OMSLOG_ERR_BAD_REQUEST) {
+            s->r.lte_wrong = s->r.lte_refused = true; /* the parameter refused */
+            s->phase = SEEK_FIRST_PAGE;
+            return;
+        }
         if (s->phase == SEEK_BISECT && walk_page_gone(s->asked, perr)) {
             static const struct log_page empty = {0};
             seek_feed_bisect(s, s->asked, &empty);

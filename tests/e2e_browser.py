@@ -2147,6 +2147,14 @@ def t_time_jump_ignored_lte_bisects(server, b):
         n = int(re.search(r"\((\d+) requests\)", s).group(1))
         check(n <= bound, "a bisection (%d requests): %r" % (n, sent))
     check(len(full_pages(sent)) <= bound + 6, "no scan: %r" % sent)
+    other = api_page(server, 90)["results"][2]
+    before = len(api_requests(server))
+    b.keys("@")
+    b.type(other["created_at"])
+    b.keys("Enter")
+    b.wait_detail(other["id"], "a second time found")
+    sent = sent_since(server, before)
+    check(not any("created_at__lte=" in x for x in sent), "not tried again: %r" % sent)
 
 
 TESTS = [

@@ -26,6 +26,7 @@ struct fake {
     long page_size;
     bool lte_honoured; /* created_at__lte / id__lte filter */
     bool lte_ignored;  /* accepted but ignored (a liar) */
+    bool lte_refused;  /* a 400 to the lte parameter */
     long swap_page;    /* two entries of this page swapped (0: none) */
     int fail_status;   /* every request fails with this (0: none) */
     int64_t shrunk;    /* page 1 still counts this many more rows than are left */
@@ -85,6 +86,10 @@ static void fake_answer(struct fake *f, const struct seek_request *q, const stru
     error_clear(err);
     if (f->fail_status) {
         error_set(err, (enum omslog_status)f->fail_status, "fake failure");
+        return;
+    }
+    if (q->param_key && f->lte_refused) {
+        error_set(err, OMSLOG_ERR_BAD_REQUEST, "fake 400");
         return;
     }
     long size = q->size > 0 ? q->size : f->page_size;
@@ -252,6 +257,20 @@ static void test_lte_liar_falls_back_to_bisection(void **state)
     assert_true(r.requests <= 2 + 1 + 9);
 }
 
+static void test_lte_refused_bisects(void **state)
+{
+    (void)state;
+    struct fake f = {.count = 5000, .page_size = 10, .lte_refused = true};
+    struct seek_opts o = by_time(fake_time(&f, 1234), true, 10);
+    struct seek_result r;
+    assert_int_equal(run_seek(&f, &o, &r), OMSLOG_OK);
+    assert_true(r.lte_wrong);
+    assert_true(r.lte_refused);
+    assert_true(r.found);
+    assert_int_equal(r.row, oracle(&f, &o));
+    assert_true(r.requests <= 1 + 1 + 9);
+}
+
 static void test_empty_log(void **state)
 {
     (void)state;
@@ -394,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_lte_two_requests),
         cmocka_unit_test(test_lte_liar_falls_back_to_bisection),
         cmocka_unit_test(test_lte_known_top_one_request),
+        cmocka_unit_test(test_lte_refused_bisects),
         cmocka_unit_test(test_empty_log),
         cmocka_unit_test(test_out_of_order_page_reported),
         cmocka_unit_test(test_log_shrunk_below_pages_probed),

@@ -74,7 +74,8 @@ struct seek_result {
     long requests;
     bool unordered; /* a page broke the order: see above */
     long unordered_page;
-    bool lte_wrong; /* the server's lte answer was wrong: bisected instead */
+    bool lte_wrong;   /* the server's lte answer was wrong: bisected instead */
+    bool lte_refused; /* it was a 400 (the parameter refused) */
 };
 
 enum seek_phase {
@@ -117,7 +118,8 @@ void seek_init(struct seek *s, const struct seek_opts *o);
 bool seek_next(struct seek *s, struct seek_request *req);
 /* The answer to the request out: p when perr is NULL or OMSLOG_OK, else the
  * failure (the seek fails with it, but a page gone past the end of a log
- * that shrank, which narrows the bisection). p is only read. */
+ * that shrank, which narrows the bisection, and a 400 to the lte request,
+ * which sets lte_wrong and lte_refused and bisects). p is only read. */
 void seek_feed(struct seek *s, const struct log_page *p, const struct omslog_error *perr);
 bool seek_done(const struct seek *s);
 /* OMSLOG_OK with the result, or the status it failed with (err filled). */

@@ -783,7 +783,10 @@ static void time_jump_found(struct app *a)
     struct seek_result r;
     struct omslog_error err = {0};
     char at[DATETIME_TEXT_MAX];
-    if (seek_result(&a->tjump.seek, &r, &err) != OMSLOG_OK) {
+    int rc = seek_result(&a->tjump.seek, &r, &err);
+    if (r.lte_wrong) /* not tried again */
+        serverview_param_wrong(a, CAPS_CREATED_LTE, r.lte_refused);
+    if (rc != OMSLOG_OK) {
         app_message(a, MSG_ERROR, "@ %s: %s", time_jump_at(a, at), err.msg);
         return;
     }

@@ -492,6 +492,9 @@ void serverview_describe(const struct app *a, struct buf *out);
 /* The name p is sent under when it is honoured or not known yet (the
  * caller checks the answer), else NULL. */
 const char *serverview_param_to_try(struct app *a, enum caps_param p);
+/* p, tried, was not applied (refused: a 400): remembered (ignored, refused,
+ * or a liar when it had been proven), so it is not tried again. */
+void serverview_param_wrong(struct app *a, enum caps_param p, bool refused);
 /* :ID in a view whose rows are the server's (unfiltered, or filtered by the
  * server alone) where id__lte is honoured or not known yet: one request of
  * id__lte=ID (one entry, the view's params). true when sent; once

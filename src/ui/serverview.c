@@ -527,6 +527,18 @@ bool serverview_jump_answer(const struct app *a, int64_t *count, int64_t *first_
     return true;
 }
 
+void serverview_param_wrong(struct app *a, enum caps_param p, bool refused)
+{
+    struct serverview *sv = a->sv;
+    if (!sv || !sv_enabled(a))
+        return;
+    enum caps_verdict *v = &sv->caps.v[p];
+    if (*v != CAPS_UNKNOWN && *v != CAPS_HONOURED)
+        return;
+    *v = refused ? CAPS_REFUSED : *v == CAPS_HONOURED ? CAPS_LIAR : CAPS_IGNORED;
+    sv_save(a);
+}
+
 /* The answer to id__lte=ID: an entry above the id proves the parameter was
  * not applied (ignored, or a liar when it had been proven): remembered, so
  * the next jump does not ask again. */
@@ -535,13 +547,13 @@ static void sv_jump_result(struct app *a, struct api_result *r)
     struct serverview *sv = a->sv;
     sv->count_req = 0;
     sv->count_ok = false;
+    if (r->err.status == OMSLOG_ERR_BAD_REQUEST)
+        serverview_param_wrong(a, CAPS_ID_LTE, true);
     if (r->err.status != OMSLOG_OK || r->page.count < 0)
         return;
     const struct log_page *p = &r->page;
     if (p->count > 0 && (p->n == 0 || p->entries[0].id > sv->count_id)) {
-        enum caps_verdict *v = &sv->caps.v[CAPS_ID_LTE];
-        *v = *v == CAPS_HONOURED ? CAPS_LIAR : CAPS_IGNORED;
-        sv_save(a);
+        serverview_param_wrong(a, CAPS_ID_LTE, false);
         return;
     }
     sv->count_ok = true;

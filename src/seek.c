@@ -121,26 +121,16 @@ static void seek_probe(struct seek *s, long page, const struct log_page *p)
     }
 }
 
-/* The server's lte answer, then the whole log's newest entry and count. */
-static void seek_feed_lte(struct seek *s, const struct log_page *p)
+/* The lte answer against the whole log: its count n and newest entry
+ * (has_newest: id, created). */
+static void seek_lte_answer(struct seek *s, int64_t n, bool has_newest, int64_t newest_id,
+                            struct log_time newest_created)
 {
-    if (s->phase == SEEK_LTE_FILTERED) {
-        s->lte_count = p->count;
-        bool wrong = p->count > 0 && (p->n == 0 || seek_cmp(s, &p->entries[0]) > 0);
-        if (p->n > 0) {
-            s->lte_id = p->entries[0].id;
-            s->lte_created = p->entries[0].created;
-        }
-        s->phase = wrong ? SEEK_FIRST_PAGE : SEEK_LTE_ALL;
-        s->r.lte_wrong = wrong;
-        return;
-    }
-    int64_t n = p->count;
-    s->r.page_size = p->next ? (long)p->n : 0;
-    if (p->n > 0 && seek_cmp(s, &p->entries[0]) <= 0) {
+    struct log_entry newest = {.id = newest_id, .created = newest_created};
+    if (has_newest && seek_cmp(s, &newest) <= 0) {
         /* The newest entry of all is at or before the key: it is the one
          * (also when it arrived after the filtered answer was counted). */
-        seek_found(s, 0, n, &p->entries[0]);
+        seek_found(s, 0, n, &newest);
         s->phase = SEEK_DONE;
         return;
     }
@@ -159,6 +149,29 @@ static void seek_feed_lte(struct seek *s, const struct log_page *p)
     s->r.id = s->lte_id;
     s->r.created = s->lte_created;
     s->phase = SEEK_DONE;
+}
+
+/* The server's lte answer, then the whole log's newest entry and count
+ * (page 1, or the caller's when it has them and the answer is not newer). */
+static void seek_feed_lte(struct seek *s, const struct log_page *p)
+{
+    if (s->phase == SEEK_LTE_FILTERED) {
+        s->lte_count = p->count;
+        bool wrong = p->count > 0 && (p->n == 0 || seek_cmp(s, &p->entries[0]) > 0);
+        if (p->n > 0) {
+            s->lte_id = p->entries[0].id;
+            s->lte_created = p->entries[0].created;
+        }
+        s->phase = wrong ? SEEK_FIRST_PAGE : SEEK_LTE_ALL;
+        s->r.lte_wrong = wrong;
+        bool stale = s->lte_count > s->o.top_count || (p->n > 0 && s->lte_id > s->o.top_id);
+        if (!wrong && s->o.have_top && !stale)
+            seek_lte_answer(s, s->o.top_count, s->o.top_count > 0, s->o.top_id, s->o.top_created);
+        return;
+    }
+    s->r.page_size = p->next ? (long)p->n : 0;
+    seek_lte_answer(s, p->count, p->n > 0, p->n > 0 ? p->entries[0].id : 0,
+                    p->n > 0 ? p->entries[0].created : (struct log_time){0});
 }
 
 /* Page 1: the count, the page size, and maybe the answer itself. */
@@ -235,6 +248,11 @@ void seek_feed(struct seek *s, const struct log_page *p, const struct omslog_err
         return;
     s->waiting = false;
     if (perr && perr->status != OMSLOG_OK) {
+        if (s->phase == SEEK_LTE_FILTERED && perr->status == OMSLOG_ERR_BAD_REQUEST) {
+            s->r.lte_wrong = s->r.lte_refused = true; /* the parameter refused */
+            s->phase = SEEK_FIRST_PAGE;
+            return;
+        }
         if (s->phase == SEEK_BISECT && walk_page_gone(s->asked, perr)) {
             static const struct log_page empty = {0};
             seek_feed_bisect(s, s->asked, &empty);

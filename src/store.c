@@ -106,6 +106,10 @@ struct store {
     long loc_page;
     long loc_hint; /* a page to look at first (store_locate_hint), 0: none */
     int loc_steps;
+    /* store_locate_hint_count: the position the server's count names and the
+     * id it says is there (-1: none); loc_requests: pages asked for it. */
+    int64_t loc_count_pos, loc_count_id;
+    long loc_requests;
 
     char **apps;
     size_t n_apps, cap_apps;
@@ -716,6 +720,8 @@ void store_page_requested(struct store *s, long page, int ticket)
     inflight_del(s, page);
     ARRAY_GROW(s->inflight, s->cap_inflight, s->n_inflight + 1);
     s->inflight[s->n_inflight++] = (struct store_req){page, ticket};
+    if (s->loc_active && page == s->loc_page)
+        s->loc_requests++;
 }
 
 size_t store_take_requests(struct store *s, bool all, int *tickets, size_t max)
@@ -1109,6 +1115,8 @@ void store_locate_start(struct store *s, int64_t id)
     s->loc_id = id;
     s->loc_page = 0;
     s->loc_steps = 0;
+    s->loc_count_pos = -1;
+    s->loc_requests = 0;
 }
 
 void store_locate_cancel(struct store *s)
@@ -1116,6 +1124,12 @@ void store_locate_cancel(struct store *s)
     s->loc_active = false;
     s->loc_page = 0;
     s->loc_hint = 0;
+    s->loc_count_pos = -1;
+}
+
+long store_locate_requests(const struct store *s)
+{
+    return s->loc_requests;
 }
 
 void store_locate_hint(struct store *s, int64_t row)
@@ -1125,6 +1139,36 @@ void store_locate_hint(struct store *s, int64_t row)
     row = row < 0 ? 0 : (row >= s->count ? s->count - 1 : row);
     s->loc_hint = page_of_row(s, row);
     s->loc_page = s->loc_hint;
+}
+
+/* Positions count from the oldest entry, so the c entries at or below the
+ * id are positions 0 .. c - 1 however much the log grew at the top. */
+void store_locate_hint_count(struct store *s, int64_t c, int64_t first_id)
+{
+    if (!s->loc_active || s->count <= 0 || s->pager.size <= 0)
+        return;
+    int64_t b = c > 0 ? c - 1 : 0;
+    store_locate_hint(s, pos_of_row(s, b < s->count ? b : s->count - 1));
+    s->loc_count_pos = c > 0 && b < s->count && !s->filtered ? b : -1;
+    s->loc_count_id = first_id;
+}
+
+/* The count's answer, older than the id sought, is where the count puts it
+ * and the entry above it (when loaded) is newer than the id: the pages
+ * agree with the server that nothing lies between. *row: the answer's. */
+static bool locate_count_agrees(struct store *s, int64_t *row)
+{
+    int64_t b = s->loc_count_pos;
+    s->loc_count_pos = -1; /* looked at once, when its page is in */
+    size_t i, j;
+    const struct chunk *c = chunk_at_pos(s, b, &i);
+    if (!c || c->e[i].id != s->loc_count_id || c->e[i].id >= s->loc_id)
+        return false;
+    const struct chunk *up = b + 1 < s->count ? chunk_at_pos(s, b + 1, &j) : NULL;
+    if (up && up->e[j].id <= s->loc_id)
+        return false;
+    *row = pos_of_row(s, b);
+    return true;
 }
 
 /* Closest known positions around the wanted id: lo (id below it) and hi
@@ -1248,6 +1292,10 @@ enum store_locate_result store_locate_step(struct store *s, int64_t *row)
         if (!over)
             return STORE_LOCATE_PENDING;
         s->loc_hint = 0;
+    }
+    if (s->loc_count_pos >= 0 && locate_count_agrees(s, row)) {
+        store_locate_cancel(s);
+        return STORE_LOCATE_ABSENT;
     }
     struct bracket k;
     locate_bracket(s, s->loc_id, &k);

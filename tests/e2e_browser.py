@@ -1982,6 +1982,180 @@ def t_open_time_jump_and_marks(server, b):
         b.close()
 
 
+STARTUP_PROBE = "9000000000000000000"  # the start-up probes' impossible id__gt
+
+
+def sent_since(server, before):
+    """Paths of the API requests after the first `before`."""
+    return [r["path"] for r in api_requests(server)[before:]]
+
+
+def entry_gets(paths):
+    """The requests for one entry (/{id}/) among paths."""
+    return [x for x in paths if urlsplit(x).path != API]
+
+
+def full_pages(paths):
+    """The list requests among paths that are not one-row counts or probes."""
+    return [x for x in paths if urlsplit(x).path == API and query(x).get("page_size") != "1"]
+
+
+def check_first_session(server, what):
+    check(not any(query(x).get("id__gt") == STARTUP_PROBE for x in sent_since(server, 0)),
+          "%s before the start-up probes (a first session)" % what)
+
+
+def far_gap(server, pages):
+    """An id missing from the log in those pages, and the entry just older than it."""
+    ids = [e["id"] for p in pages for e in api_page(server, p)["results"]]
+    return next((x - 1, y) for x, y in zip(ids, ids[1:]) if x - y > 1)
+
+
+def t_server_jump_two_requests(server, b):
+    """:ID where id__lte is honoured, in a first session before the probes have said so:
+    one request of id__lte=ID and the page holding the row, no entry request, and the
+    status line says so; a missing id selects the nearest older entry as cheaply; in a
+    view the server filters, a match is found the same way, and an id the filter hides
+    costs one entry request more to tell hidden from missing."""
+    b.ready()
+    far = api_page(server, 170)["results"][4]
+    check_first_session(server, "the jump")
+    before = len(api_requests(server))
+    b.jump(far["id"])
+    b.wait_detail(far["id"], "jump to a far-away id")
+    b.wait(r"row 1,695 of 3,000", "its row")
+    b.wait(r"log %d \(2 requests\)" % far["id"], "two requests, said so")
+    sent = sent_since(server, before)
+    check(sum("id__lte=%d" % far["id"] in x for x in sent) == 1, "one id__lte: %r" % sent)
+    check(not entry_gets(sent), "no entry request: %r" % sent)
+    check(any(query(x).get("page") == "170" for x in full_pages(sent)), "its page: %r" % sent)
+    gap, older = far_gap(server, (120, 121))
+    before = len(api_requests(server))
+    b.jump(gap)
+    b.wait(r"log %d not found; showing %d \(2 requests\)" % (gap, older), "the nearest older")
+    b.wait_detail(older, "the nearest older entry selected")
+    sent = sent_since(server, before)
+    check(sum("id__lte=" in x for x in sent) == 1 and not entry_gets(sent), "%r" % sent)
+    b.keys("4")
+    b.wait(r"matching +server: level>=ERROR", "the server filters")
+    target = api_get(server, API + "?level__gte=40&page=20")["results"][3]
+    before = len(api_requests(server))
+    b.jump(target["id"])
+    b.wait_detail(target["id"], "a far match")
+    b.wait(r"row %s of" % "{:,}".format(19 * 10 + 4), "its row among the matches")
+    b.wait(r"log %d \(2 requests\)" % target["id"], "two requests")
+    sent = sent_since(server, before)
+    lte = [x for x in sent if "id__lte=" in x]
+    check(len(lte) == 1 and "level__gte=40" in lte[0] and not entry_gets(sent),
+          "one count over the view's query, no entry: %r" % sent)
+    info = next(e for e in api_page(server, 100)["results"] if e["level"] < 40)
+    before = len(api_requests(server))
+    b.jump(info["id"])
+    b.wait(r"log %d is hidden by the filters" % info["id"], "hidden, said so")
+    sent = sent_since(server, before)
+    check(sum("id__lte=" in x for x in sent) == 1 and len(entry_gets(sent)) == 1,
+          "the count and the entry: %r" % sent)
+    b.keys("c")
+    b.wait_detail(info["id"], "c clears the filters and shows the entry")
+
+
+def t_server_jump_ignored_falls_back(server, b):
+    """A server that ignores id__lte: the first jump tries it, sees an entry above the id,
+    and finds the id the old way (the entry, then the pages); the next jump does not
+    try it again."""
+    b.ready()
+    far = api_page(server, 170)["results"][4]
+    before = len(api_requests(server))
+    b.jump(far["id"])
+    b.wait_detail(far["id"], "jump to a far-away id")
+    b.wait(r"row 1,695 of 3,000", "its row")
+    sent = sent_since(server, before)
+    check(sum("id__lte=" in x for x in sent) == 1, "tried once: %r" % sent)
+    check(len(entry_gets(sent)) == 1, "then the entry: %r" % sent)
+    gap, older = far_gap(server, (80, 81))
+    before = len(api_requests(server))
+    b.jump(gap)
+    b.wait(r"log %d not found; showing %d" % (gap, older), "the nearest older entry")
+    b.wait_detail(older, "selected")
+    sent = sent_since(server, before)
+    check(not any("id__lte=" in x for x in sent), "not tried again: %r" % sent)
+
+
+def t_server_jump_liar_verified(server, b):
+    """A server that drops rows from id__lte answers (a liar): its count and entry are
+    only a hint; the pages decide, so the id is found where it is, also when the liar
+    left out the id itself, and a missing id selects its real older neighbour."""
+    from mock_oms import liar_drops
+    b.ready()
+    probes_answered(server)
+    entries = api_page(server, 170)["results"] + api_page(server, 230)["results"]
+    dropped = next(e for e in entries[:10] if liar_drops(1, e["id"]))
+    kept = next(e for e in entries[10:] if not liar_drops(1, e["id"]))
+    row = 169 * 10 + entries.index(dropped) + 1
+    b.jump(dropped["id"])
+    b.wait_detail(dropped["id"], "the id the liar left out found")
+    b.wait(r"row %s of 3,000" % "{:,}".format(row), "on its row")
+    b.jump(kept["id"])
+    b.wait_detail(kept["id"], "an id the liar kept found")
+    b.wait(r"row %s of 3,000" % "{:,}".format(229 * 10 + entries.index(kept) - 9), "its row")
+    gap, older = far_gap(server, (60, 61))
+    b.jump(gap)
+    b.wait(r"log %d not found; showing %d" % (gap, older), "the real older neighbour")
+    b.wait_detail(older, "selected")
+
+
+def t_time_jump_first_session(server, b):
+    """@ in a first session (nothing remembered, before the background probes) on a
+    server with created_at filters: one created_at__lte request and the page holding
+    the row, no page 1 of its own, the right entry."""
+    b.ready()
+    target = api_page(server, 170)["results"][4]
+    check_first_session(server, "@")
+    before = len(api_requests(server))
+    b.keys("@")
+    b.type(target["created_at"])
+    b.keys("Enter")
+    b.wait(r"log %d at " % target["id"], "found")
+    b.wait_detail(target["id"], "the entry selected")
+    b.wait(r"row 1,695 of 3,000", "its row")
+    if b.w >= 120:  # the status line has room for the count
+        b.wait(r"\(2 requests\)", "found in two requests")
+    sent = sent_since(server, before)
+    check(sum("created_at__lte=" in x for x in sent) == 1, "one created_at__lte: %r" % sent)
+    pages = [query(x).get("page", "1") for x in full_pages(sent)]
+    check("1" not in pages, "no page 1 of its own: %r" % sent)
+    check("170" in pages, "the row's page: %r" % sent)
+
+
+def t_time_jump_ignored_lte_bisects(server, b):
+    """@ on a server that ignores created_at__lte, before it is known: the filtered
+    answer is seen to be wrong and the bisection finds the entry, within
+    log2(pages) + 3 requests and the one tried."""
+    b.ready()
+    target = api_page(server, 170)["results"][4]
+    before = len(api_requests(server))
+    b.keys("@")
+    b.type(target["created_at"])
+    b.keys("Enter")
+    b.wait_detail(target["id"], "the entry selected")
+    b.wait(r"row 1,695 of 3,000", "its row")
+    sent = sent_since(server, before)
+    check(sum("created_at__lte=" in x for x in sent) == 1, "tried once: %r" % sent)
+    bound = 9 + 3 + 1  # log2(300 pages) + 3, and the one tried
+    if b.w >= 120:  # the status line has room for the count
+        s = b.wait(r"log %d at .*\((\d+) requests\)" % target["id"], "the requests named")
+        n = int(re.search(r"\((\d+) requests\)", s).group(1))
+        check(n <= bound, "a bisection (%d requests): %r" % (n, sent))
+    check(len(full_pages(sent)) <= bound + 6, "no scan: %r" % sent)
+    other = api_page(server, 90)["results"][2]
+    before = len(api_requests(server))
+    b.keys("@")
+    b.type(other["created_at"])
+    b.keys("Enter")
+    b.wait_detail(other["id"], "a second time found")
+    sent = sent_since(server, before)
+    check(not any("created_at__lte=" in x for x in sent), "not tried again: %r" % sent)
+
 
 TESTS = [
     (t_first_page, {}, {}),
@@ -2049,6 +2223,11 @@ TESTS = [
     (t_server_filter_require_met, {"lookups": "full"}, {"args": ["--server-filter", "require"]}),
     (t_server_filter_remembered_then_drops, {"lookups": "full"}, {}),
     (t_server_filter_remembered_at_once, {"lookups": "full"}, {}),
+    (t_server_jump_two_requests, {"lookups": "full"}, {}),
+    (t_server_jump_ignored_falls_back, {}, {}),
+    (t_server_jump_liar_verified, {"lookups": "full", "liars": "id__lte:drop"}, {}),
+    (t_time_jump_first_session, {"lookups": "full"}, {}),
+    (t_time_jump_ignored_lte_bisects, {}, {}),
 ]
 
 

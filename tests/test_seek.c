@@ -26,6 +26,7 @@ struct fake {
     long page_size;
     bool lte_honoured; /* created_at__lte / id__lte filter */
     bool lte_ignored;  /* accepted but ignored (a liar) */
+    bool lte_refused;  /* a 400 to the lte parameter */
     long swap_page;    /* two entries of this page swapped (0: none) */
     int fail_status;   /* every request fails with this (0: none) */
     int64_t shrunk;    /* page 1 still counts this many more rows than are left */
@@ -85,6 +86,10 @@ static void fake_answer(struct fake *f, const struct seek_request *q, const stru
     error_clear(err);
     if (f->fail_status) {
         error_set(err, (enum omslog_status)f->fail_status, "fake failure");
+        return;
+    }
+    if (q->param_key && f->lte_refused) {
+        error_set(err, OMSLOG_ERR_BAD_REQUEST, "fake 400");
         return;
     }
     long size = q->size > 0 ? q->size : f->page_size;
@@ -252,6 +257,20 @@ static void test_lte_liar_falls_back_to_bisection(void **state)
     assert_true(r.requests <= 2 + 1 + 9);
 }
 
+static void test_lte_refused_bisects(void **state)
+{
+    (void)state;
+    struct fake f = {.count = 5000, .page_size = 10, .lte_refused = true};
+    struct seek_opts o = by_time(fake_time(&f, 1234), true, 10);
+    struct seek_result r;
+    assert_int_equal(run_seek(&f, &o, &r), OMSLOG_OK);
+    assert_true(r.lte_wrong);
+    assert_true(r.lte_refused);
+    assert_true(r.found);
+    assert_int_equal(r.row, oracle(&f, &o));
+    assert_true(r.requests <= 1 + 1 + 9);
+}
+
 static void test_empty_log(void **state)
 {
     (void)state;
@@ -320,12 +339,81 @@ static void test_failure_ends_the_seek(void **state)
     assert_int_equal(r.requests, 1);
 }
 
+/* The caller's page 1 (count and newest entry): the lte way takes one
+ * request; a log that grew since falls back to asking page 1; an ignored
+ * parameter still ends in the bisection's answer. */
+static void test_lte_known_top_one_request(void **state)
+{
+    (void)state;
+    static const int64_t counts[] = {1, 7, 100, 10000000};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        struct fake f = {.count = counts[i], .page_size = 10, .lte_honoured = true};
+        int64_t rows[] = {0, f.count / 2, f.count - 1};
+        for (size_t k = 0; k < 3; k++) {
+            for (int before = 0; before < 2; before++) {
+                struct log_time t = fake_time(&f, rows[k]);
+                struct seek_opts o = by_time(before ? datetime_before(t) : t, true, 10);
+                o.have_top = true;
+                o.top_count = f.count;
+                o.top_id = fake_id(&f, 0);
+                o.top_created = fake_time(&f, 0);
+                struct seek_result r;
+                f.requests = 0;
+                assert_int_equal(run_seek(&f, &o, &r), OMSLOG_OK);
+                assert_int_equal(r.requests, 1);
+                int64_t want = oracle(&f, &o);
+                assert_int_equal(r.found, want < f.count);
+                assert_int_equal(r.row, want < f.count ? want : f.count - 1);
+                if (want < f.count)
+                    assert_int_equal(r.id, fake_id(&f, want));
+                assert_int_equal(r.count, f.count);
+            }
+        }
+    }
+    /* The caller's page 1 is 5 entries old: a key older than them still
+     * takes one request, its row under the caller's count; a key among the
+     * new ones is newer than the caller's newest: page 1 is asked. */
+    struct fake f = {.count = 1000, .page_size = 10, .lte_honoured = true};
+    struct seek_opts o = by_time(fake_time(&f, 500), true, 10);
+    o.have_top = true;
+    o.top_count = f.count - 5;
+    o.top_id = fake_id(&f, 5);
+    o.top_created = fake_time(&f, 5);
+    struct seek_result r;
+    assert_int_equal(run_seek(&f, &o, &r), OMSLOG_OK);
+    assert_int_equal(r.requests, 1);
+    assert_int_equal(r.count, f.count - 5);
+    assert_int_equal(r.row, oracle(&f, &o) - 5);
+    assert_int_equal(r.id, fake_id(&f, oracle(&f, &o)));
+    f.requests = 0;
+    o.time = fake_time(&f, 2);
+    assert_int_equal(run_seek(&f, &o, &r), OMSLOG_OK);
+    assert_int_equal(r.requests, 2);
+    assert_int_equal(r.count, f.count);
+    assert_int_equal(r.row, oracle(&f, &o));
+    /* Ignored (the answer is the whole log's newest, after the key): one
+     * wasted request, then page 1 and the bisection. */
+    f = (struct fake){
+        .count = 1000000, .page_size = 10, .lte_honoured = true, .lte_ignored = true};
+    o = by_time(fake_time(&f, 123456), true, 10);
+    o.have_top = true;
+    o.top_count = f.count;
+    o.top_id = fake_id(&f, 0);
+    o.top_created = fake_time(&f, 0);
+    assert_int_equal(run_seek(&f, &o, &r), OMSLOG_OK);
+    assert_true(r.lte_wrong);
+    assert_int_equal(r.row, oracle(&f, &o));
+    assert_true(r.requests <= 1 + (long)ceil(log2(100000.0)) + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bisect_bound_1_10_1e6_pages),
         cmocka_unit_test(test_lte_two_requests),
         cmocka_unit_test(test_lte_liar_falls_back_to_bisection),
+        cmocka_unit_test(test_lte_known_top_one_request),
+        cmocka_unit_test(test_lte_refused_bisects),
         cmocka_unit_test(test_empty_log),
         cmocka_unit_test(test_out_of_order_page_reported),
         cmocka_unit_test(test_log_shrunk_below_pages_probed),

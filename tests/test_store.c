@@ -1408,6 +1408,80 @@ static void test_server_filtered_liar_and_client_part(void **state)
     free(all);
 }
 
+/* A locate with the server's count of id__lte=id (c, its newest first_id). */
+static int locate_counted(struct store *s, struct fake *f, int64_t id, int64_t c, int64_t first_id,
+                          int64_t *row, long *requests)
+{
+    long before = f->requests;
+    store_locate_start(s, id);
+    store_locate_hint_count(s, c, first_id);
+    enum store_locate_result r;
+    int guard = 0;
+    while ((r = store_locate_step(s, row)) == STORE_LOCATE_PENDING) {
+        long want[WANT_MAX];
+        assert_int_equal(store_wanted_pages(s, want, 1), 1);
+        deliver(s, f, want[0]);
+        assert_true(++guard < 60);
+    }
+    *requests = f->requests - before;
+    assert_int_equal(store_locate_requests(s), *requests);
+    return (int)r;
+}
+
+static void test_locate_by_count_one_page(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(15000, 3); /* id 3k at row 15000 - k */
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    int64_t row;
+    long req;
+    assert_int_equal(locate_counted(s, f, 3 * 1234, 1234, 3 * 1234, &row, &req),
+                     STORE_LOCATE_FOUND);
+    assert_int_equal(row, 15000 - 1234);
+    assert_int_equal(req, 1);
+    /* Missing, its older neighbour first on its page (row 13770): the count
+     * says nothing lies between, so the page above is not needed. */
+    assert_int_equal(locate_counted(s, f, 3 * 1230 + 1, 1230, 3 * 1230, &row, &req),
+                     STORE_LOCATE_ABSENT);
+    assert_int_equal(row, 15000 - 1230);
+    assert_int_equal(store_row(s, row)->id, 3 * 1230);
+    assert_int_equal(req, 1);
+    /* Older than everything: the oldest, by the last page. */
+    assert_int_equal(locate_counted(s, f, 1, 0, -1, &row, &req), STORE_LOCATE_ABSENT);
+    assert_int_equal(row, 14999);
+    assert_int_equal(req, 1);
+    store_free(s);
+    free(f);
+}
+
+static void test_locate_by_count_liar_verified(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(15000, 3);
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1);
+    int64_t row;
+    long req;
+    /* A server that drops rows counts too few: the id is found by its id. */
+    assert_int_equal(locate_counted(s, f, 3 * 4321, 4321 - 40, 3 * 4321, &row, &req),
+                     STORE_LOCATE_FOUND);
+    assert_int_equal(row, 15000 - 4321);
+    assert_true(req <= 5);
+    /* It dropped the id itself and names an older entry: not believed. */
+    assert_int_equal(locate_counted(s, f, 3 * 7000, 6999 - 25, 3 * 6999, &row, &req),
+                     STORE_LOCATE_FOUND);
+    assert_int_equal(row, 15000 - 7000);
+    /* A count that agrees with its page but an entry above it at or below
+     * the id (loaded): the pages win. */
+    deliver(s, f, (15000 - 9000) / PS + 1);
+    assert_int_equal(locate_counted(s, f, 3 * 9001, 8999, 3 * 8999, &row, &req),
+                     STORE_LOCATE_FOUND);
+    assert_int_equal(row, 15000 - 9001);
+    store_free(s);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1439,6 +1513,8 @@ int main(void)
         cmocka_unit_test(test_gone_page_refreshes_the_count),
         cmocka_unit_test(test_huge_count_filtered_scan_is_small),
         cmocka_unit_test(test_locate_extreme_ids),
+        cmocka_unit_test(test_locate_by_count_one_page),
+        cmocka_unit_test(test_locate_by_count_liar_verified),
         cmocka_unit_test(test_apps_seen_bounded),
         cmocka_unit_test(test_summary_many_apps_fast),
         cmocka_unit_test(test_summary_without_exceptions),

@@ -6,12 +6,15 @@
  * browser from its event loop.
  *
  * Two ways, chosen by the caller from the server's verdicts (caps.h):
- * - lte_param set (created_at__lte or id__lte, proven honoured): one entry of
- *   the filtered log (its count C) and page 1 of the whole log (count N); the
- *   entry is the filtered answer's first, at row N - C. Two requests. The
- *   answer is checked (the entry is at or before the key; the newest entry
- *   after it when C < N); a wrong one sets lte_wrong and the seek goes on by
- *   bisection.
+ * - lte_param set (created_at__lte or id__lte, honoured or not known yet):
+ *   one entry of the filtered log (its count C) and page 1 of the whole log
+ *   (count N); the entry is the filtered answer's first, at row N - C. Two
+ *   requests, or one when the caller knows page 1's count and newest entry
+ *   (have_top: the browser's store has them; a filtered answer newer than
+ *   them means the log grew, and page 1 is asked after all). The answer is
+ *   checked (the entry is at or before the key; the newest entry after it
+ *   when C < N); a wrong one (an ignored parameter) sets lte_wrong and the
+ *   seek goes on by bisection.
  * - otherwise a bisection over pages: page 1, then pages chosen by the first
  *   and last entries of the pages read, which must fall (ids and times grow
  *   with age going up). At most log2(pages) + 2 requests. A page that breaks
@@ -41,8 +44,15 @@ struct seek_opts {
     enum seek_key key;
     struct log_time time;  /* SEEK_BY_TIME */
     int64_t id;            /* SEEK_BY_ID */
-    const char *lte_param; /* honoured "at or before" parameter, NULL: bisect */
+    const char *lte_param; /* "at or before" parameter (checked), NULL: bisect */
     long page_size;        /* asked of the server, 0: its default */
+    /* Page 1 of the log as the caller has it: its count and newest entry
+     * (have_top; an empty log has no newest). The lte way then sends one
+     * request; the result's page_size is then 0 (not learnt). */
+    bool have_top;
+    int64_t top_count;
+    int64_t top_id;
+    struct log_time top_created;
 };
 
 /* One request to make: page (1-based) at size entries (0: the server's
@@ -64,7 +74,8 @@ struct seek_result {
     long requests;
     bool unordered; /* a page broke the order: see above */
     long unordered_page;
-    bool lte_wrong; /* the server's lte answer was wrong: bisected instead */
+    bool lte_wrong;   /* the server's lte answer was wrong: bisected instead */
+    bool lte_refused; /* it was a 400 (the parameter refused) */
 };
 
 enum seek_phase {
@@ -107,7 +118,8 @@ void seek_init(struct seek *s, const struct seek_opts *o);
 bool seek_next(struct seek *s, struct seek_request *req);
 /* The answer to the request out: p when perr is NULL or OMSLOG_OK, else the
  * failure (the seek fails with it, but a page gone past the end of a log
- * that shrank, which narrows the bisection). p is only read. */
+ * that shrank, which narrows the bisection, and a 400 to the lte request,
+ * which sets lte_wrong and lte_refused and bisects). p is only read. */
 void seek_feed(struct seek *s, const struct log_page *p, const struct omslog_error *perr);
 bool seek_done(const struct seek *s);
 /* OMSLOG_OK with the result, or the status it failed with (err filled). */

@@ -195,6 +195,16 @@ void store_locate_cancel(struct store *s);
 /* Where the locate in progress should look first: the row the server's
  * count says the id is on (e.g. count of id__lte=ID). */
 void store_locate_hint(struct store *s, int64_t row);
+/* The server's answer to id__lte=ID over the view's own query: c entries at
+ * or below the id, first_id the newest of them. The locate looks first at
+ * the page of the c-th oldest row; the id found anywhere is FOUND; an older
+ * first_id shown at that row, with a newer entry (or none loaded) above it,
+ * ends it ABSENT there at once. A count the pages contradict (a log that
+ * changed, a server that drops rows) is only a hint: the locate goes on by
+ * the ids it sees. Unfiltered views only (the count is of the server's rows). */
+void store_locate_hint_count(struct store *s, int64_t c, int64_t first_id);
+/* Pages requested for the last locate started (still valid after it ended). */
+long store_locate_requests(const struct store *s);
 
 /* Counts of the loaded entries that pass the current filter. */
 struct store_count_item {

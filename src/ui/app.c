@@ -496,7 +496,15 @@ static void time_jump_cancel(struct app *a)
     if (a->tjump.req > 0)
         source_cancel(a, a->tjump.req);
     a->tjump.req = 0;
-    a->tjump.seeking = a->tjump.waiting_scan = false;
+    if (a->tjump.locating)
+        store_locate_cancel(a->store);
+    a->tjump.seeking = a->tjump.waiting_scan = a->tjump.locating = false;
+}
+
+/* A jump to an id or a time is under way (a move or Esc cancels it). */
+static bool jump_busy(const struct app *a)
+{
+    return a->jump.id || a->tjump.seeking || a->tjump.waiting_scan || a->tjump.locating;
 }
 
 static void jump_cancel(struct app *a)
@@ -506,12 +514,33 @@ static void jump_cancel(struct app *a)
         source_cancel(a, a->jump.entry_req);
     a->jump.entry_req = 0;
     a->jump.id = 0;
+    a->jump.counting = false;
     a->jump.locating = false;
     a->jump.missing = false;
     store_locate_cancel(a->store);
     serverview_jump_cancel(a);
 }
 
+/* The entry itself (/{id}/): whether it exists, and passes the filters. */
+static bool jump_fetch_entry(struct app *a)
+{
+    struct omslog_error err = {0};
+    int req = source_request_entry(a, a->jump.id, &err);
+    if (req < 0) {
+        app_message(a, MSG_ERROR, "%s", err.msg);
+        store_locate_cancel(a->store);
+        a->jump.locating = false;
+        a->jump.id = 0;
+        return false;
+    }
+    a->jump.entry_req = req;
+    a->jump.requests++;
+    return true;
+}
+
+/* Where the server's rows are the view's, one request of id__lte=ID says
+ * where the id is (serverview_jump_start); else the entry, then a locate by
+ * the ids the pages show. */
 void app_start_jump(struct app *a, int64_t id)
 {
     jump_cancel(a);
@@ -522,15 +551,14 @@ void app_start_jump(struct app *a, int64_t id)
         app_message(a, MSG_INFO, "log %" PRId64, id);
         return;
     }
-    struct omslog_error err = {0};
-    int req = source_request_entry(a, id, &err);
-    if (req < 0) {
-        app_message(a, MSG_ERROR, "%s", err.msg);
+    a->jump.id = id;
+    a->jump.requests = 0;
+    if (serverview_jump_start(a, id)) {
+        a->jump.counting = true;
+        a->jump.requests = 1;
+    } else if (!jump_fetch_entry(a)) {
         return;
     }
-    a->jump.id = id;
-    a->jump.entry_req = req;
-    serverview_jump_start(a, id);
     app_message(a, MSG_INFO, "looking for log %" PRId64 "…", id);
 }
 
@@ -545,28 +573,70 @@ static void jump_hidden(struct app *a, int64_t id)
     a->jump.hidden_id = id;
 }
 
+/* The entry's answer; a locate the count started goes on unless it is
+ * hidden (or failed). */
 static void jump_entry_result(struct app *a, struct api_result *r)
 {
     if (r->id != a->jump.entry_req)
         return;
     a->jump.entry_req = 0;
     int64_t id = a->jump.id;
+    bool started = a->jump.locating;
     if (r->err.status == OMSLOG_ERR_NOT_FOUND) {
         /* Where it would be: the locate ends ABSENT beside its neighbours. */
-        store_locate_start(a->store, id);
+        if (!started)
+            store_locate_start(a->store, id);
         a->jump.locating = true;
         a->jump.missing = true;
-    } else if (r->err.status != OMSLOG_OK) {
-        app_message(a, MSG_ERROR, "%s", r->err.msg);
-        a->jump.id = 0;
-    } else if ((store_is_filtered(a->store) || serverview_active(a)) &&
-               !filter_match(&a->filter, &r->entry)) {
-        jump_hidden(a, id);
-        a->jump.id = 0;
-    } else {
-        store_locate_start(a->store, id);
-        a->jump.locating = true;
+        return;
     }
+    if (r->err.status == OMSLOG_OK && (store_is_filtered(a->store) || serverview_active(a)) &&
+        !filter_match(&a->filter, &r->entry)) {
+        jump_hidden(a, id);
+    } else if (r->err.status == OMSLOG_OK) {
+        if (!started)
+            store_locate_start(a->store, id);
+        a->jump.locating = true;
+        return;
+    } else {
+        app_message(a, MSG_ERROR, "%s", r->err.msg);
+    }
+    store_locate_cancel(a->store);
+    a->jump.locating = false;
+    a->jump.id = 0;
+}
+
+/* id__lte=ID answered: the locate looks where its count says. Not among
+ * a server-filtered view's rows, the entry tells hidden from missing. An
+ * answer that failed its check: the entry and a locate by ids instead. */
+static void jump_progress_count(struct app *a)
+{
+    if (!a->jump.counting || serverview_jump_waiting(a))
+        return;
+    a->jump.counting = false;
+    int64_t c, first;
+    if (!serverview_jump_answer(a, &c, &first)) {
+        jump_fetch_entry(a);
+        return;
+    }
+    store_locate_start(a->store, a->jump.id);
+    store_locate_hint_count(a->store, c, first);
+    a->jump.locating = true;
+    /* The view's rows are the log's: not among them is not in the log. */
+    a->jump.missing = !serverview_active(a);
+    if (first != a->jump.id && serverview_active(a))
+        jump_fetch_entry(a);
+}
+
+/* " (N requests)": what the jump asked of the server (none: nothing). */
+static const char *jump_cost(const struct app *a, char *buf, size_t size)
+{
+    long n = a->jump.requests + store_locate_requests(a->store);
+    if (n <= 0)
+        buf[0] = '\0';
+    else
+        snprintf(buf, size, " (%ld request%s)", n, n == 1 ? "" : "s");
+    return buf;
 }
 
 /* An id not in the log: select the entry nearest to where it would be. */
@@ -578,23 +648,26 @@ static void jump_nearest(struct app *a, int64_t id, int64_t row)
         app_message(a, MSG_ERROR, "log %" PRId64 " not found%s", id, where);
         return;
     }
+    char cost[32];
     app_select(a, row, true);
-    app_message(a, MSG_ERROR, "log %" PRId64 " not found%s; showing %" PRId64, id, where, e->id);
+    app_message(a, MSG_ERROR, "log %" PRId64 " not found%s; showing %" PRId64 "%s", id, where,
+                e->id, jump_cost(a, cost, sizeof cost));
 }
 
 static void app_progress_locate(struct app *a)
 {
-    if (!a->jump.locating || serverview_jump_waiting(a))
+    jump_progress_count(a);
+    if (!a->jump.locating || a->jump.entry_req > 0)
         return;
-    serverview_jump_hint(a);
     int64_t row;
     int64_t id = a->jump.id;
+    char cost[32];
     switch (store_locate_step(a->store, &row)) {
     case STORE_LOCATE_PENDING:
         return;
     case STORE_LOCATE_FOUND:
         app_select(a, row, true);
-        app_message(a, MSG_INFO, "log %" PRId64, id);
+        app_message(a, MSG_INFO, "log %" PRId64 "%s", id, jump_cost(a, cost, sizeof cost));
         break;
     case STORE_LOCATE_HIDDEN:
         jump_hidden(a, id);
@@ -617,11 +690,12 @@ static void app_progress_locate(struct app *a)
 /* The view's params (a plan holds at most 4) and the seek's one. */
 #define TIME_JUMP_PARAMS_MAX 8
 
-/* created_at__lte when this server was proven to honour it (serverview's
- * verdicts: remembered per origin, probed in the background). */
+/* created_at__lte when this server was proven to honour it, or before the
+ * background probe has said (serverview's verdicts, remembered per origin):
+ * the seek checks the answer and bisects when it was not applied. */
 static const char *time_jump_lte(struct app *a)
 {
-    const char *name = serverview_param(a, CAPS_CREATED_LTE);
+    const char *name = serverview_param_to_try(a, CAPS_CREATED_LTE);
     if (!name)
         return NULL;
     snprintf(a->tjump.lte, sizeof a->tjump.lte, "%s", name);
@@ -651,10 +725,38 @@ static void time_jump_select(struct app *a, int64_t row, const struct seek_resul
                 r->requests, r->requests == 1 ? "" : "s", order);
 }
 
+/* The seek's entry was not loaded: a locate by its id, from the row the
+ * seek named (an answer the pages contradict does not mislead it). */
+static void time_jump_locate(struct app *a)
+{
+    int64_t row;
+    enum store_locate_result lr = store_locate_step(a->store, &row);
+    if (lr == STORE_LOCATE_PENDING)
+        return;
+    a->tjump.locating = false;
+    if (lr == STORE_LOCATE_IDLE) /* the view changed under it */
+        return;
+    struct seek_result r;
+    seek_result(&a->tjump.seek, &r, NULL);
+    r.requests += store_locate_requests(a->store);
+    const char *what = r.found ? "" : "nothing that old; oldest: ";
+    if (lr == STORE_LOCATE_FOUND) {
+        time_jump_select(a, row, &r, what);
+    } else if (lr == STORE_LOCATE_ABSENT) { /* gone since (purged): beside where it was */
+        int64_t shift = store_count(a->store) > r.count ? store_count(a->store) - r.count : 0;
+        time_jump_select(a, row >= 0 ? row : r.row + shift, &r, what);
+    } else {
+        app_message(a, MSG_ERROR_PAGE,
+                    "could not load the pages around log %" PRId64 " (r retries)", r.id);
+    }
+}
+
 /* Filtered: the newest match at or before the entry found, once the
  * filter's scan has passed it (or the entry itself when it matches). */
 static void time_jump_progress(struct app *a)
 {
+    if (a->tjump.locating)
+        time_jump_locate(a);
     if (!a->tjump.waiting_scan)
         return;
     int64_t row = store_row_of_id(a->store, a->tjump.id);
@@ -681,7 +783,10 @@ static void time_jump_found(struct app *a)
     struct seek_result r;
     struct omslog_error err = {0};
     char at[DATETIME_TEXT_MAX];
-    if (seek_result(&a->tjump.seek, &r, &err) != OMSLOG_OK) {
+    int rc = seek_result(&a->tjump.seek, &r, &err);
+    if (r.lte_wrong) /* not tried again */
+        serverview_param_wrong(a, CAPS_CREATED_LTE, r.lte_refused);
+    if (rc != OMSLOG_OK) {
         app_message(a, MSG_ERROR, "@ %s: %s", time_jump_at(a, at), err.msg);
         return;
     }
@@ -700,8 +805,14 @@ static void time_jump_found(struct app *a)
     /* Rows move down by what arrived since the count the seek saw. */
     int64_t shift = store_count(a->store) > r.count ? store_count(a->store) - r.count : 0;
     int64_t row = store_row_of_id(a->store, r.id);
-    time_jump_select(a, row >= 0 ? row : r.row + shift, &r,
-                     r.found ? "" : "nothing that old; oldest: ");
+    if (row >= 0) {
+        time_jump_select(a, row, &r, r.found ? "" : "nothing that old; oldest: ");
+        return;
+    }
+    store_locate_start(a->store, r.id);
+    store_locate_hint(a->store, r.row + shift);
+    a->tjump.locating = true;
+    time_jump_locate(a);
 }
 
 /* Send the seek's next request, or finish it. */
@@ -736,6 +847,23 @@ static void time_jump_step(struct app *a)
     }
 }
 
+/* The view's page 1 as the store has it (its count and newest row): the
+ * seek needs no page 1 of its own. Not where the client filters: its rows
+ * are not the server's. */
+static void time_jump_top(struct app *a, struct seek_opts *o)
+{
+    int64_t n = store_count(a->store);
+    const struct log_entry *e = n > 0 ? store_row(a->store, 0) : NULL;
+    if (store_is_filtered(a->store) || n < 0 || (n > 0 && !e))
+        return;
+    o->have_top = true;
+    o->top_count = n;
+    if (e) {
+        o->top_id = e->id;
+        o->top_created = e->created;
+    }
+}
+
 /* A page result: true when it was the seek's. A page of the bisection is a
  * page of the list too: the store keeps it. */
 static bool time_jump_result(struct app *a, struct api_result *r)
@@ -766,6 +894,7 @@ void app_start_time_jump(struct app *a, const char *text)
                           .time = t,
                           .lte_param = time_jump_lte(a),
                           .page_size = a->cfg->page_size};
+    time_jump_top(a, &o);
     seek_init(&a->tjump.seek, &o);
     a->tjump.seeking = true;
     char at[DATETIME_TEXT_MAX];
@@ -1016,7 +1145,7 @@ static unsigned browse_view_action(struct app *a, enum action act)
     case ACT_BACK:
         if (scan_gate_stop(a))
             break;
-        if (a->find.active || a->jump.id || a->tjump.seeking || a->tjump.waiting_scan)
+        if (a->find.active || jump_busy(a))
             app_message(a, MSG_INFO, "cancelled");
         a->find.active = false;
         store_find_cancel(a->store);
@@ -1155,7 +1284,7 @@ static unsigned browse_action(struct app *a, enum action act, int arg)
     if (action_moves(act) && !a->focus_detail) {
         a->find.active = false;
         store_find_cancel(a->store);
-        if (a->jump.id || a->tjump.seeking || a->tjump.waiting_scan)
+        if (jump_busy(a))
             jump_cancel(a);
     }
     unsigned r = detail_handle(a, act);

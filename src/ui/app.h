@@ -408,6 +408,8 @@ struct app {
     struct {
         int64_t id;    /* the id being looked for, 0 when none */
         int entry_req; /* request for /{id}/, 0 when none */
+        bool counting; /* serverview's id__lte=ID is out */
+        long requests; /* sent for this jump (the locate's pages aside) */
         bool locating;
         bool missing;      /* the server said 404: locating where it would be */
         int64_t hidden_id; /* hidden by the filters: c clears them and jumps */
@@ -418,6 +420,7 @@ struct app {
      * match once the filter's scan is done. */
     struct {
         bool seeking, waiting_scan;
+        bool locating; /* the entry found, by its id (store locate) */
         struct seek seek;
         int req; /* the seek's request in flight, 0: none */
         long asked_size;
@@ -486,12 +489,23 @@ bool serverview_active(const struct app *a);
 /* A negotiation for the current filter is under way (a big scan waits for it). */
 bool serverview_negotiating(const struct app *a);
 void serverview_describe(const struct app *a, struct buf *out);
-/* :ID — one count of id__lte=ID where honoured: the locate then looks at
- * the page that count names first (serverview_jump_hint). */
-void serverview_jump_start(struct app *a, int64_t id);
+/* The name p is sent under when it is honoured or not known yet (the
+ * caller checks the answer), else NULL. */
+const char *serverview_param_to_try(struct app *a, enum caps_param p);
+/* p, tried, was not applied (refused: a 400): remembered (ignored, refused,
+ * or a liar when it had been proven), so it is not tried again. */
+void serverview_param_wrong(struct app *a, enum caps_param p, bool refused);
+/* :ID in a view whose rows are the server's (unfiltered, or filtered by the
+ * server alone) where id__lte is honoured or not known yet: one request of
+ * id__lte=ID (one entry, the view's params). true when sent; once
+ * serverview_jump_waiting is false, serverview_jump_answer gives the count
+ * of entries at or below the id and the newest of them (-1: none), or false
+ * when the request failed or the answer shows the parameter was not applied
+ * (an entry above the id: the verdict is remembered). */
+bool serverview_jump_start(struct app *a, int64_t id);
 void serverview_jump_cancel(struct app *a);
 bool serverview_jump_waiting(const struct app *a);
-void serverview_jump_hint(struct app *a);
+bool serverview_jump_answer(const struct app *a, int64_t *count, int64_t *first_id);
 /* Follow's tick: a poll of id__gt=newest where honoured (page 1 is read
  * again only when it counts new entries), else page 1 again. */
 void serverview_follow_poll(struct app *a);

@@ -61,10 +61,13 @@ struct serverview {
     size_t n_params;
     struct filter pushed, residual;
     int64_t baseline; /* the unfiltered count the plan was checked against */
-    /* The jump's count of id__lte=ID: row = count - it. */
+    /* :ID's one request of id__lte=ID: the count at or below the id and the
+     * newest of them (count_first, -1: none); count_ok once it answered and
+     * passed its check. */
     int count_req;
     int64_t count_id;
-    int64_t count_row; /* -1 while unknown */
+    bool count_ok;
+    int64_t count_c, count_first;
     char lte_value[24];
     /* A filter's selection: the entry selected when it was set (anchor);
      * once the server filters, the nearest match at or below it is the
@@ -98,7 +101,6 @@ void serverview_init(struct app *a)
     struct serverview *sv = xcalloc(1, sizeof *sv);
     filter_init(&sv->pushed);
     filter_init(&sv->residual);
-    sv->count_row = -1;
     a->sv = sv;
     if (!sv_enabled(a)) /* a file, or --server-filter off: nothing to ask */
         return;
@@ -473,7 +475,7 @@ void serverview_after_page(struct app *a)
     scan_gate_check(a);
 }
 
-/* ---- jump: the row of an id from the count of id__lte=ID ---- */
+/* ---- jump: where an id is, from one request of id__lte=ID ---- */
 
 void serverview_jump_cancel(struct app *a)
 {
@@ -482,23 +484,32 @@ void serverview_jump_cancel(struct app *a)
         api_cancel(a->api, sv->count_req);
     sv->count_req = 0;
     sv->count_id = 0;
-    sv->count_row = -1;
+    sv->count_ok = false;
 }
 
-void serverview_jump_start(struct app *a, int64_t id)
+const char *serverview_param_to_try(struct app *a, enum caps_param p)
+{
+    const char *name = serverview_param(a, p); /* looks the cache up again */
+    if (name || !a->sv || !sv_enabled(a) || a->sv->caps.v[p] != CAPS_UNKNOWN)
+        return name;
+    return caps_param_name(&a->sv->caps, p);
+}
+
+bool serverview_jump_start(struct app *a, int64_t id)
 {
     struct serverview *sv = a->sv;
     serverview_jump_cancel(a);
     /* Rows of a view the client filters on top are not the server's rows. */
-    if (!serverview_honours(a, CAPS_ID_LTE) || store_is_filtered(a->store) ||
-        store_count(a->store) <= 0)
-        return;
+    const char *lte = serverview_param_to_try(a, CAPS_ID_LTE);
+    if (!lte || store_is_filtered(a->store) || store_count(a->store) <= 0)
+        return false;
     snprintf(sv->lte_value, sizeof sv->lte_value, "%" PRId64, id);
-    int req = sv_count_request(a, caps_param_name(&a->sv->caps, CAPS_ID_LTE), sv->lte_value);
-    if (req > 0) {
-        sv->count_req = req;
-        sv->count_id = id;
-    }
+    int req = sv_count_request(a, lte, sv->lte_value);
+    if (req <= 0)
+        return false;
+    sv->count_req = req;
+    sv->count_id = id;
+    return true;
 }
 
 bool serverview_jump_waiting(const struct app *a)
@@ -506,13 +517,48 @@ bool serverview_jump_waiting(const struct app *a)
     return a->sv && a->sv->count_req > 0;
 }
 
-void serverview_jump_hint(struct app *a)
+bool serverview_jump_answer(const struct app *a, int64_t *count, int64_t *first_id)
+{
+    const struct serverview *sv = a->sv;
+    if (!sv->count_ok)
+        return false;
+    *count = sv->count_c;
+    *first_id = sv->count_first;
+    return true;
+}
+
+void serverview_param_wrong(struct app *a, enum caps_param p, bool refused)
 {
     struct serverview *sv = a->sv;
-    if (sv->count_row < 0 || sv->count_id != a->jump.id)
+    if (!sv || !sv_enabled(a))
         return;
-    store_locate_hint(a->store, sv->count_row);
-    sv->count_row = -1;
+    enum caps_verdict *v = &sv->caps.v[p];
+    if (*v != CAPS_UNKNOWN && *v != CAPS_HONOURED)
+        return;
+    *v = refused ? CAPS_REFUSED : *v == CAPS_HONOURED ? CAPS_LIAR : CAPS_IGNORED;
+    sv_save(a);
+}
+
+/* The answer to id__lte=ID: an entry above the id proves the parameter was
+ * not applied (ignored, or a liar when it had been proven): remembered, so
+ * the next jump does not ask again. */
+static void sv_jump_result(struct app *a, struct api_result *r)
+{
+    struct serverview *sv = a->sv;
+    sv->count_req = 0;
+    sv->count_ok = false;
+    if (r->err.status == OMSLOG_ERR_BAD_REQUEST)
+        serverview_param_wrong(a, CAPS_ID_LTE, true);
+    if (r->err.status != OMSLOG_OK || r->page.count < 0)
+        return;
+    const struct log_page *p = &r->page;
+    if (p->count > 0 && (p->n == 0 || p->entries[0].id > sv->count_id)) {
+        serverview_param_wrong(a, CAPS_ID_LTE, false);
+        return;
+    }
+    sv->count_ok = true;
+    sv->count_c = p->count;
+    sv->count_first = p->n > 0 ? p->entries[0].id : -1;
 }
 
 /* ---- follow: poll id__gt=newest, read page 1 only when something is new ---- */
@@ -563,11 +609,7 @@ bool serverview_result(struct app *a, struct api_result *r)
     if (sv_neg_result(a, r) || sv_count_result(a, r))
         return true;
     if (sv->count_req > 0 && r->id == sv->count_req) {
-        sv->count_req = 0;
-        if (r->err.status == OMSLOG_OK) {
-            int64_t row = store_count(a->store) - r->page.count;
-            sv->count_row = row < 0 ? 0 : row;
-        }
+        sv_jump_result(a, r);
         return true;
     }
     if (sv->land_req > 0 && r->id == sv->land_req) {

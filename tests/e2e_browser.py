@@ -1983,6 +1983,133 @@ def t_open_time_jump_and_marks(server, b):
 
 
 
+# ------------------------------------------------------------------ keyset pages (id__lt)
+
+def keyset_probed(server):
+    """Wait until the browser has probed id__lt (on a log long enough to need it)."""
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        if any("id__lt" in q for q in page_requests(server)):
+            time.sleep(scaled(0.5))  # its answers are in a moment later
+            return
+        time.sleep(POLL)
+    raise Failure("id__lt was never probed")
+
+
+def row_of(s):
+    m = re.search(r"row ([\d,]+) of", s)
+    return int(m.group(1).replace(",", "")) if m else 0
+
+
+def scroll_checked(b, want, rows):
+    """PgDn until the selection passes `rows`, each screen checked against want (the
+    log's entries, newest first): the selected entry and the ids shown in order."""
+    ids = [e["id"] for e in want]
+    row = row_of(b.screen())
+    while row <= rows:
+        b.keys("NPage")
+        s = b.wait(lambda s, r=row: row_of(s) > r, "PgDn moves on from row %d" % row)
+        row = row_of(s)
+        b.wait_detail(ids[row - 1], "row %d is log %d" % (row, ids[row - 1]))
+        s = b.wait(lambda s: shown_ids(s) and shown_ids(s)[0] in ids and
+                   shown_ids(s) == ids[ids.index(shown_ids(s)[0]):][:len(shown_ids(s))],
+                   "the rows on screen are the log's, in order")
+
+
+def by_number(qs):
+    """The page numbers of the (non-probe) page requests asked without id__lt."""
+    return [int(q.get("page", "1")) for q in qs if "id__lt" not in q and q.get("page_size") != "1"]
+
+
+def by_keyset(qs):
+    return [q for q in qs if "id__lt" in q and q.get("page_size") != "1"]
+
+
+def t_keyset_scroll_deep(server, b):
+    """Once id__lt is proven, scrolling down asks each page below the loaded ones as
+    id__lt=<the last id above it>&page=N (N at most 4), never a deep page number."""
+    b.ready()
+    keyset_probed(server)
+    want = first_entries(server, 16)
+    before = len(api_requests(server))
+    scroll_checked(b, want, 120)
+    qs = page_requests(server, before)
+    check(not [p for p in by_number(qs) if p > 3], "no deep page by number: %r" % qs)
+    ks = by_keyset(qs)
+    check(len(ks) >= 8, "the pages below were asked by id__lt: %r" % qs)
+    check(all(1 <= int(q.get("page", "1")) <= 4 for q in ks), "keyset pages near: %r" % ks)
+
+
+def t_keyset_client_scan(server, b):
+    """A filter the server cannot run (exact levels only, a minimum level asked) is
+    scanned on the client with id__lt requests, and finds every match."""
+    b.ready()
+    keyset_probed(server)
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        first = api_get(full, API + "?level__gte=40")
+    before = len(api_requests(server))
+    b.keys("4")
+    count = "{:,}".format(first["count"])
+    s = b.wait(r"row 1 of %s matching │" % count, "the scan finds every match",
+               timeout=DEADLINE * 3)
+    check("server:" not in b.header(), "the header says the client filtered", s)
+    ids = shown_ids(s)
+    check(starts_like(ids, [e["id"] for e in first["results"]]),
+          "the first matches are the server's: %r" % ids, s)
+    qs = page_requests(server, before)
+    ks = by_keyset(qs)
+    deep = [p for p in by_number(qs) if p > 8]
+    check(len(ks) >= 250 and not deep,
+          "the scan read by id__lt (%d) not by deep page numbers: %r" % (len(ks), deep))
+
+
+class KeysetLiar(Hooks):
+    """Honest to the probes (one-entry pages); on the pages asked by id__lt, either
+    sends entries that are not below it ("above", as a server that ignores it would)
+    or claims fewer entries below it than there are ("count")."""
+    mode = "above"
+
+    def respond(self, mock, req, answer):
+        q = query(req["path"])
+        reply = answer(req)
+        if "id__lt" not in q or q.get("page_size") == "1" or reply.status != 200:
+            return reply
+        body = json.loads(reply.body)
+        if KeysetLiar.mode == "above":
+            for i, e in enumerate(body["results"]):
+                e["id"] = int(q["id__lt"]) + len(body["results"]) - i
+        else:
+            body["count"] -= 3
+        return reply._replace(body=json.dumps(body).encode())
+
+
+def keyset_liar_falls_back(server, b, mode):
+    KeysetLiar.mode = mode
+    b.ready()
+    keyset_probed(server)
+    want = first_entries(server, 16)
+    before = len(api_requests(server))
+    scroll_checked(b, want, 120)
+    qs = page_requests(server, before)
+    ks = by_keyset(qs)
+    check(ks, "id__lt was tried: %r" % qs)
+    last = max(i for i, q in enumerate(qs) if q in ks)
+    check(len(ks) <= 6 and [p for p in by_number(qs[last:]) if p > 8],
+          "after the first wrong answers, pages by number: %r" % qs)
+
+
+def t_keyset_liar_ignores(server, b):
+    """A server that stops honouring id__lt after its probe: the pages it sends are
+    refused, the browser reads by page numbers, and every row is right."""
+    keyset_liar_falls_back(server, b, "above")
+
+
+def t_keyset_liar_miscounts(server, b):
+    """A server whose id__lt count does not add up: the same fallback."""
+    keyset_liar_falls_back(server, b, "count")
+
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -2049,6 +2176,10 @@ TESTS = [
     (t_server_filter_require_met, {"lookups": "full"}, {"args": ["--server-filter", "require"]}),
     (t_server_filter_remembered_then_drops, {"lookups": "full"}, {}),
     (t_server_filter_remembered_at_once, {"lookups": "full"}, {}),
+    (t_keyset_scroll_deep, {"lookups": "full"}, {}),
+    (t_keyset_client_scan, {"lookups": "exact,id__lt"}, {}),
+    (t_keyset_liar_ignores, {"lookups": "full", "hooks": KeysetLiar()}, {}),
+    (t_keyset_liar_miscounts, {"lookups": "full", "hooks": KeysetLiar()}, {}),
 ]
 
 

@@ -81,7 +81,8 @@ struct serverview {
 };
 
 /* The start-up probes: what jumps and follow need (three requests with the
- * unfiltered page; a filter's negotiation probes what it needs itself). */
+ * unfiltered page; a filter's negotiation probes what it needs itself), and
+ * id__lt for keyset pages on a long log. */
 static const enum caps_param sv_startup[] = {CAPS_ID_LTE, CAPS_ID_GT, CAPS_CREATED_LTE,
                                              CAPS_ID_LT};
 /* What the summary's counts need, probed when S is first pressed. */

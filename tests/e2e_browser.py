@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import datetime
@@ -2050,9 +2051,30 @@ def t_keyset_scroll_deep(server, b):
     check(all(1 <= int(q.get("page", "1")) <= 4 for q in ks), "keyset pages near: %r" % ks)
 
 
+class InFlight(Hooks):
+    """Holds each keyset page a moment and counts how many are answered at once."""
+    lock = threading.Lock()
+    now = most = 0
+
+    def respond(self, mock, req, answer):
+        q = query(req["path"])
+        if "id__lt" not in q or q.get("page_size") == "1":
+            return answer(req)
+        with InFlight.lock:
+            InFlight.now += 1
+            InFlight.most = max(InFlight.most, InFlight.now)
+        try:
+            mock.stopping.wait(scaled(0.02))
+            return answer(req)
+        finally:
+            with InFlight.lock:
+                InFlight.now -= 1
+
+
 def t_keyset_client_scan(server, b):
     """A filter the server cannot run (exact levels only, a minimum level asked) is
     scanned on the client with id__lt requests, and finds every match."""
+    InFlight.most = 0
     b.ready()
     keyset_probed(server)
     with MockServer(count=3000, token=TOKEN, lookups="full") as full:
@@ -2071,6 +2093,7 @@ def t_keyset_client_scan(server, b):
     deep = [p for p in by_number(qs) if p > 8]
     check(len(ks) >= 250 and not deep,
           "the scan read by id__lt (%d) not by deep page numbers: %r" % (len(ks), deep))
+    check(InFlight.most >= 3, "keyset pages asked several at a time: %d" % InFlight.most)
 
 
 class KeysetLiar(Hooks):
@@ -2187,7 +2210,7 @@ TESTS = [
     (t_server_filter_remembered_then_drops, {"lookups": "full"}, {}),
     (t_server_filter_remembered_at_once, {"lookups": "full"}, {}),
     (t_keyset_scroll_deep, {"lookups": "full"}, {}),
-    (t_keyset_client_scan, {"lookups": "exact,id__lt"}, {}),
+    (t_keyset_client_scan, {"lookups": "exact,id__lt", "hooks": InFlight()}, {}),
     (t_keyset_liar_ignores, {"lookups": "full", "hooks": KeysetLiar()}, {}),
     (t_keyset_liar_miscounts, {"lookups": "full", "hooks": KeysetLiar()}, {}),
 ]

@@ -1001,7 +1001,7 @@ void store_page_requested_below(struct store *s, long page, int ticket,
 }
 
 /* The keyset request of a ticket, taken out of the requests in flight when
- * take; NULL (nothing taken) when the ticket is not one. */
+ * take; false (nothing taken) when the ticket is not one. */
 static bool keyset_req(struct store *s, int ticket, bool take, struct store_req *out)
 {
     for (size_t i = 0; i < s->n_inflight; i++)
@@ -1021,12 +1021,13 @@ long store_keyset_page(struct store *s, int ticket)
 }
 
 /* The checks an answer below ks must pass before it is placed: a page's
- * worth of ids, each below the anchor and descending, and as many entries
- * older than the anchor as its position says. */
+ * worth of ids (never none: the store asks only for pages that hold some),
+ * each below the anchor and descending, and as many entries older than the
+ * anchor as its position says. */
 static bool keyset_answer_ok(const struct store *s, const struct store_keyset *ks,
                              const struct log_page *p)
 {
-    if (p->count != ks->below_pos || p->n > (size_t)s->pager.size ||
+    if (p->count != ks->below_pos || p->n == 0 || p->n > (size_t)s->pager.size ||
         (p->next && p->n != (size_t)s->pager.size))
         return false;
     for (size_t i = 0; i < p->n; i++)

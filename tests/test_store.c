@@ -1535,6 +1535,12 @@ static void test_keyset_wrong_answers_rejected(void **state)
     assert_false(store_page_loaded_below(s, 42, &p));
     log_page_free(&p);
     assert_null(store_row(s, 30));
+    /* No entries at all under the right count: asking again would loop. */
+    store_page_requested_below(s, 4, 47, &ks);
+    memset(&p, 0, sizeof p);
+    p.count = ks.below_pos;
+    assert_false(store_page_loaded_below(s, 47, &p));
+    assert_null(store_row(s, 30));
     /* The right count, ids below the anchor, but one skipped: it contradicts
      * the cached page 3 (asked below page 2) where they overlap. */
     assert_true(store_keyset_for(s, 3, &ks));

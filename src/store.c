@@ -49,10 +49,14 @@ struct match {
     int64_t b;
 };
 
-/* A page requested and not yet arrived, with the caller's ticket for it. */
+/* A page requested and not yet arrived, with the caller's ticket for it.
+ * A keyset request (below.page > 0) is found by its ticket only: its answer
+ * is not the view's page by number, so an answer to page `page` by number
+ * must never be taken for it. */
 struct store_req {
     long page;
     int ticket;
+    struct store_keyset below;
 };
 
 struct store {
@@ -156,7 +160,7 @@ static bool inflight_has(const struct store *s, long page)
 static void inflight_del(struct store *s, long page)
 {
     for (size_t i = 0; i < s->n_inflight; i++)
-        if (s->inflight[i].page == page) {
+        if (s->inflight[i].page == page && s->inflight[i].below.page == 0) {
             s->inflight[i] = s->inflight[--s->n_inflight];
             return;
         }
@@ -719,7 +723,7 @@ void store_page_requested(struct store *s, long page, int ticket)
 {
     inflight_del(s, page);
     ARRAY_GROW(s->inflight, s->cap_inflight, s->n_inflight + 1);
-    s->inflight[s->n_inflight++] = (struct store_req){page, ticket};
+    s->inflight[s->n_inflight++] = (struct store_req){page, ticket, {0}};
     if (s->loc_active && page == s->loc_page)
         s->loc_requests++;
 }
@@ -887,6 +891,65 @@ static bool server_rows_ok(struct store *s, const struct log_page *p)
     return true;
 }
 
+/* The entries of p that walk_place puts at positions (sp), moved out of p
+ * into *c; false when none is kept (the page lies wholly beyond its count). */
+static bool chunk_make(long page, const struct walk_span *sp, struct log_page *p, struct chunk *c)
+{
+    memset(c, 0, sizeof *c);
+    c->b_top = sp->top;
+    size_t keep = sp->n;
+    if (c->b_top < 0)
+        keep = 0;
+    else if ((int64_t)keep > c->b_top + 1)
+        keep = (size_t)(c->b_top + 1); /* entries beyond the count the page itself states */
+    if (keep == 0)
+        return false;
+    for (size_t i = 0; i < p->n; i++)
+        if (i < sp->skip || i >= sp->skip + keep)
+            log_entry_free(&p->entries[i]);
+    memmove(p->entries, p->entries + sp->skip, keep * sizeof *p->entries);
+    c->e = p->entries;
+    c->n = keep;
+    p->entries = NULL;
+    p->n = 0;
+    c->min_id = c->max_id = c->e[0].id;
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->e[i].id < c->min_id)
+            c->min_id = c->e[i].id;
+        if (c->e[i].id > c->max_id)
+            c->max_id = c->e[i].id;
+        c->bytes += log_entry_bytes(&c->e[i]);
+    }
+    c->page = page;
+    return true;
+}
+
+/* Cache c: the cached chunks it contradicts are stale and go (within the
+ * budget), then it is scanned for the filter and the cache evicted. */
+static void chunk_add(struct store *s, struct chunk *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->e[i].app_name)
+            apps_note(s, c->e[i].app_name);
+    if (c->max_id > s->max_id)
+        s->max_id = c->max_id;
+    c->seq = ++s->seq;
+    c->last_use = ++s->tick;
+    for (size_t i = 0; i < s->n_chunks;) {
+        if (s->conflicts < STORE_CONFLICT_BUDGET && chunk_conflicts(&s->chunks[i], c)) {
+            s->conflicts++;
+            chunk_remove(s, i);
+        } else {
+            i++;
+        }
+    }
+    ARRAY_GROW(s->chunks, s->cap_chunks, s->n_chunks + 1);
+    s->chunks[s->n_chunks++] = *c;
+    s->bytes += c->bytes;
+    scan_chunk(s, &s->chunks[s->n_chunks - 1]);
+    cache_evict(s);
+}
+
 void store_page_loaded(struct store *s, long page, struct log_page *p)
 {
     inflight_del(s, page);
@@ -908,53 +971,118 @@ void store_page_loaded(struct store *s, long page, struct log_page *p)
     struct walk_span sp = walk_place(&s->pager, page, p);
     if (sp.resized)
         chunks_clear(s); /* placed under the wrong page size */
-    struct chunk c = {0};
-    c.b_top = sp.top;
-    size_t keep = sp.n;
-    if (c.b_top < 0)
-        keep = 0;
-    else if ((int64_t)keep > c.b_top + 1)
-        keep = (size_t)(c.b_top + 1); /* entries beyond the count the page itself states */
-    if (keep == 0)
-        return;
-    for (size_t i = 0; i < p->n; i++)
-        if (i < sp.skip || i >= sp.skip + keep)
-            log_entry_free(&p->entries[i]);
-    memmove(p->entries, p->entries + sp.skip, keep * sizeof *p->entries);
-    c.e = p->entries;
-    c.n = keep;
-    p->entries = NULL;
-    p->n = 0;
-    c.min_id = c.max_id = c.e[0].id;
-    for (size_t i = 0; i < c.n; i++) {
-        if (c.e[i].id < c.min_id)
-            c.min_id = c.e[i].id;
-        if (c.e[i].id > c.max_id)
-            c.max_id = c.e[i].id;
-        if (c.e[i].app_name)
-            apps_note(s, c.e[i].app_name);
-    }
-    if (c.max_id > s->max_id)
-        s->max_id = c.max_id;
-    c.seq = ++s->seq;
-    c.last_use = ++s->tick;
-    c.page = page;
-    for (size_t i = 0; i < c.n; i++)
-        c.bytes += log_entry_bytes(&c.e[i]);
+    struct chunk c;
+    if (chunk_make(page, &sp, p, &c))
+        chunk_add(s, &c);
+}
 
-    for (size_t i = 0; i < s->n_chunks;) {
-        if (s->conflicts < STORE_CONFLICT_BUDGET && chunk_conflicts(&s->chunks[i], &c)) {
-            s->conflicts++;
-            chunk_remove(s, i);
-        } else {
-            i++;
-        }
+/* ---- keyset pages ---- */
+
+bool store_keyset_for(struct store *s, long page, struct store_keyset *ks)
+{
+    long size = s->pager.size;
+    if (page <= 1 || size <= 0 || !s->pager.told || s->count <= 0)
+        return false;
+    /* The nearest cached page above it: its last row's entry is the anchor. */
+    for (long j = page - 1; j >= 1 && page - j <= s->find_ahead; j--) {
+        int64_t row = walk_first_row(j + 1, size);
+        if (row == INT64_MAX || row > s->count)
+            continue;
+        size_t idx;
+        int64_t b = pos_of_row(s, row - 1);
+        struct chunk *c = chunk_at_pos(s, b, &idx);
+        if (!c)
+            continue;
+        *ks = (struct store_keyset){c->e[idx].id, page - j, b};
+        return true;
     }
-    ARRAY_GROW(s->chunks, s->cap_chunks, s->n_chunks + 1);
-    s->chunks[s->n_chunks++] = c;
-    s->bytes += c.bytes;
-    scan_chunk(s, &s->chunks[s->n_chunks - 1]);
-    cache_evict(s);
+    return false;
+}
+
+void store_page_requested_below(struct store *s, long page, int ticket,
+                                const struct store_keyset *ks)
+{
+    ARRAY_GROW(s->inflight, s->cap_inflight, s->n_inflight + 1);
+    s->inflight[s->n_inflight++] = (struct store_req){page, ticket, *ks};
+}
+
+/* The keyset request of a ticket, taken out of the requests in flight when
+ * take; false (nothing taken) when the ticket is not one. */
+static bool keyset_req(struct store *s, int ticket, bool take, struct store_req *out)
+{
+    for (size_t i = 0; i < s->n_inflight; i++)
+        if (s->inflight[i].ticket == ticket && s->inflight[i].below.page > 0) {
+            *out = s->inflight[i];
+            if (take)
+                s->inflight[i] = s->inflight[--s->n_inflight];
+            return true;
+        }
+    return false;
+}
+
+long store_keyset_page(struct store *s, int ticket)
+{
+    struct store_req q;
+    return keyset_req(s, ticket, false, &q) ? q.page : 0;
+}
+
+/* The checks an answer below ks must pass before it is placed: a page's
+ * worth of ids (never none: the store asks only for pages that hold some),
+ * each below the anchor and descending, and as many entries older than the
+ * anchor as its position says. */
+static bool keyset_answer_ok(const struct store *s, const struct store_keyset *ks,
+                             const struct log_page *p)
+{
+    if (p->count != ks->below_pos || p->n == 0 || p->n > (size_t)s->pager.size ||
+        (p->next && p->n != (size_t)s->pager.size))
+        return false;
+    for (size_t i = 0; i < p->n; i++)
+        if (p->entries[i].id >= ks->below_id ||
+            (i > 0 && p->entries[i].id >= p->entries[i - 1].id))
+            return false;
+    return true;
+}
+
+/* Does any cached chunk contradict c? A keyset page must fit what is known. */
+static bool keyset_conflicts(const struct store *s, const struct chunk *c)
+{
+    for (size_t i = 0; i < s->n_chunks; i++)
+        if (chunk_conflicts(&s->chunks[i], c))
+            return true;
+    return false;
+}
+
+bool store_page_loaded_below(struct store *s, int ticket, struct log_page *p)
+{
+    struct store_req q;
+    if (!keyset_req(s, ticket, true, &q))
+        return true; /* forgotten meanwhile: nothing to place it by */
+    pageset_del(s->failed, &s->n_failed, q.page);
+    s->gen++;
+    if (s->server && !server_rows_ok(s, p))
+        return true; /* the pushed filter's liar: store_server_liar says so */
+    if (!s->pager.told || !keyset_answer_ok(s, &q.below, p))
+        return false;
+    /* Page below.page of the entries older than the anchor: walk_place puts
+     * its first entry at count - 1 - (page - 1) * size of that query, i.e.
+     * just below the anchor's position, whatever arrived at the top. */
+    struct walk_span sp = walk_place(&s->pager, q.below.page, p);
+    struct chunk c;
+    if (!chunk_make(q.page, &sp, p, &c))
+        return true;
+    if (keyset_conflicts(s, &c)) {
+        chunk_free(&c);
+        return false;
+    }
+    chunk_add(s, &c);
+    return true;
+}
+
+void store_page_failed_below(struct store *s, int ticket, const struct omslog_error *err)
+{
+    struct store_req q;
+    if (keyset_req(s, ticket, true, &q))
+        store_page_failed(s, q.page, err);
 }
 
 static void scan_reset(struct store *s)

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from datetime import datetime
@@ -1699,6 +1700,16 @@ def t_server_probes_never_delay_first_screen(server, b):
     b.wait(r"matching +server: level>=ERROR", "then the server filters")
 
 
+def view_page(server, q):
+    """The page of the whole log (10 entries a page) a page request asks for: its
+    number, or for a keyset request (id__lt=X&page=m) the m-th below the page X ends."""
+    page = int(q.get("page", "1"))
+    if "id__lt" not in q:
+        return page
+    above = api_get(server, API + "?id__gt=%s" % q["id__lt"])["count"]  # X's row
+    return (above + 1) // 10 + page
+
+
 def t_server_jump_by_count(server, b):
     """:ID where id__lte is honoured: the entry, one count and its page (no locate)."""
     b.ready()
@@ -1711,7 +1722,7 @@ def t_server_jump_by_count(server, b):
     reqs = api_requests(server)[before:]
     lte = [r for r in reqs if "id__lte=" in r["path"]]
     check(len(lte) == 1, "one count request: %r" % [r["path"] for r in reqs])
-    pages = sorted(int(query(r["path"]).get("page", "1")) for r in reqs
+    pages = sorted(view_page(server, query(r["path"])) for r in reqs
                    if urlsplit(r["path"]).path == API and "id__lte=" not in r["path"])
     far_pages = [p for p in pages if abs(p - 170) > 3]
     check(not far_pages, "only the id's page and its screen's neighbours: %r" % pages)
@@ -2157,6 +2168,155 @@ def t_time_jump_ignored_lte_bisects(server, b):
     check(not any("created_at__lte=" in x for x in sent), "not tried again: %r" % sent)
 
 
+# ------------------------------------------------------------------ keyset pages (id__lt)
+
+def keyset_probed(server):
+    """Wait until the browser has probed id__lt (on a log long enough to need it)."""
+    end = time.monotonic() + DEADLINE
+    while time.monotonic() < end:
+        if any("id__lt" in q for q in page_requests(server)):
+            time.sleep(scaled(0.5))  # its answers are in a moment later
+            return
+        time.sleep(POLL)
+    raise Failure("id__lt was never probed")
+
+
+def row_of(s):
+    m = re.search(r"row ([\d,]+) of", s)
+    return int(m.group(1).replace(",", "")) if m else 0
+
+
+def scroll_checked(b, want, rows):
+    """PgDn until the selection passes `rows`, each screen checked against want (the
+    log's entries, newest first): the selected entry and the ids shown in order."""
+    ids = [e["id"] for e in want]
+    row = row_of(b.screen())
+    while row <= rows:
+        b.keys("NPage")
+        s = b.wait(lambda s, r=row: row_of(s) > r, "PgDn moves on from row %d" % row)
+        row = row_of(s)
+        b.wait_detail(ids[row - 1], "row %d is log %d" % (row, ids[row - 1]))
+        s = b.wait(lambda s: shown_ids(s) and shown_ids(s)[0] in ids and
+                   shown_ids(s) == ids[ids.index(shown_ids(s)[0]):][:len(shown_ids(s))],
+                   "the rows on screen are the log's, in order")
+
+
+def by_number(qs):
+    """The page numbers of the (non-probe) page requests asked without id__lt."""
+    return [int(q.get("page", "1")) for q in qs if "id__lt" not in q and q.get("page_size") != "1"]
+
+
+def by_keyset(qs):
+    return [q for q in qs if "id__lt" in q and q.get("page_size") != "1"]
+
+
+def t_keyset_scroll_deep(server, b):
+    """Once id__lt is proven, scrolling down asks each page below the loaded ones as
+    id__lt=<the last id above it>&page=N (N at most 4), never a deep page number."""
+    b.ready()
+    keyset_probed(server)
+    want = first_entries(server, 16)
+    before = len(api_requests(server))
+    scroll_checked(b, want, 120)
+    qs = page_requests(server, before)
+    check(not [p for p in by_number(qs) if p > 3], "no deep page by number: %r" % qs)
+    ks = by_keyset(qs)
+    check(len(ks) >= 8, "the pages below were asked by id__lt: %r" % qs)
+    check(all(1 <= int(q.get("page", "1")) <= 4 for q in ks), "keyset pages near: %r" % ks)
+
+
+class InFlight(Hooks):
+    """Holds each keyset page a moment and counts how many are answered at once."""
+    lock = threading.Lock()
+    now = most = 0
+
+    def respond(self, mock, req, answer):
+        q = query(req["path"])
+        if "id__lt" not in q or q.get("page_size") == "1":
+            return answer(req)
+        with InFlight.lock:
+            InFlight.now += 1
+            InFlight.most = max(InFlight.most, InFlight.now)
+        try:
+            mock.stopping.wait(scaled(0.02))
+            return answer(req)
+        finally:
+            with InFlight.lock:
+                InFlight.now -= 1
+
+
+def t_keyset_client_scan(server, b):
+    """A filter the server cannot run (exact levels only, a minimum level asked) is
+    scanned on the client with id__lt requests, and finds every match."""
+    InFlight.most = 0
+    b.ready()
+    keyset_probed(server)
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        first = api_get(full, API + "?level__gte=40")
+    before = len(api_requests(server))
+    b.keys("4")
+    count = "{:,}".format(first["count"])
+    s = b.wait(r"row 1 of %s matching │" % count, "the scan finds every match",
+               timeout=DEADLINE * 3)
+    check("server:" not in b.header(), "the header says the client filtered", s)
+    ids = shown_ids(s)
+    check(starts_like(ids, [e["id"] for e in first["results"]]),
+          "the first matches are the server's: %r" % ids, s)
+    qs = page_requests(server, before)
+    ks = by_keyset(qs)
+    deep = [p for p in by_number(qs) if p > 8]
+    check(len(ks) >= 250 and not deep,
+          "the scan read by id__lt (%d) not by deep page numbers: %r" % (len(ks), deep))
+    check(InFlight.most >= 3, "keyset pages asked several at a time: %d" % InFlight.most)
+
+
+class KeysetLiar(Hooks):
+    """Honest to the probes (one-entry pages); on the pages asked by id__lt, either
+    sends entries that are not below it ("above", as a server that ignores it would)
+    or claims fewer entries below it than there are ("count")."""
+    mode = "above"
+
+    def respond(self, mock, req, answer):
+        q = query(req["path"])
+        reply = answer(req)
+        if "id__lt" not in q or q.get("page_size") == "1" or reply.status != 200:
+            return reply
+        body = json.loads(reply.body)
+        if KeysetLiar.mode == "above":
+            for i, e in enumerate(body["results"]):
+                e["id"] = int(q["id__lt"]) + len(body["results"]) - i
+        else:
+            body["count"] -= 3
+        return reply._replace(body=json.dumps(body).encode())
+
+
+def keyset_liar_falls_back(server, b, mode):
+    KeysetLiar.mode = mode
+    b.ready()
+    keyset_probed(server)
+    want = first_entries(server, 16)
+    before = len(api_requests(server))
+    scroll_checked(b, want, 120)
+    qs = page_requests(server, before)
+    ks = by_keyset(qs)
+    check(ks, "id__lt was tried: %r" % qs)
+    last = max(i for i, q in enumerate(qs) if q in ks)
+    check(len(ks) <= 6 and [p for p in by_number(qs[last:]) if p > 8],
+          "after the first wrong answers, pages by number: %r" % qs)
+
+
+def t_keyset_liar_ignores(server, b):
+    """A server that stops honouring id__lt after its probe: the pages it sends are
+    refused, the browser reads by page numbers, and every row is right."""
+    keyset_liar_falls_back(server, b, "above")
+
+
+def t_keyset_liar_miscounts(server, b):
+    """A server whose id__lt count does not add up: the same fallback."""
+    keyset_liar_falls_back(server, b, "count")
+
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -2228,6 +2388,10 @@ TESTS = [
     (t_server_jump_liar_verified, {"lookups": "full", "liars": "id__lte:drop"}, {}),
     (t_time_jump_first_session, {"lookups": "full"}, {}),
     (t_time_jump_ignored_lte_bisects, {}, {}),
+    (t_keyset_scroll_deep, {"lookups": "full"}, {}),
+    (t_keyset_client_scan, {"lookups": "exact,id__lt", "hooks": InFlight()}, {}),
+    (t_keyset_liar_ignores, {"lookups": "full", "hooks": KeysetLiar()}, {}),
+    (t_keyset_liar_miscounts, {"lookups": "full", "hooks": KeysetLiar()}, {}),
 ]
 
 

@@ -1482,6 +1482,236 @@ static void test_locate_by_count_liar_verified(void **state)
     free(f);
 }
 
+/* ---- keyset pages (id__lt) ---- */
+
+/* The fake server's answer to id__lt=below&page=page: the entries older
+ * than below, paged as usual, their count as the count. */
+static void fake_below(struct fake *f, int64_t below, long page, struct log_page *p)
+{
+    struct fake *older = fake_new(0, 1);
+    for (size_t i = 0; i < f->n; i++)
+        if (f->ids[i] < below)
+            older->ids[older->n++] = f->ids[i];
+    fake_page(older, page, p);
+    f->requests++;
+    free(older);
+}
+
+/* Ask page by keyset (it must be possible), answer it from f; returns what
+ * store_page_loaded_below said. */
+static bool deliver_below(struct store *s, struct fake *f, long page, int ticket)
+{
+    struct store_keyset ks;
+    assert_true(store_keyset_for(s, page, &ks));
+    store_page_requested_below(s, page, ticket, &ks);
+    assert_int_equal(store_keyset_page(s, ticket), page);
+    struct log_page p;
+    fake_below(f, ks.below_id, ks.page, &p);
+    bool ok = store_page_loaded_below(s, ticket, &p);
+    log_page_free(&p);
+    assert_int_equal(store_keyset_page(s, ticket), 0);
+    return ok;
+}
+
+static void test_keyset_anchor_and_placement(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(1000, 1);
+    struct store *s = store_new(64, PS, 4);
+    struct store_keyset ks;
+    assert_false(store_keyset_for(s, 2, &ks)); /* nothing known yet */
+    deliver(s, f, 1);
+    deliver(s, f, 2);
+    assert_false(store_keyset_for(s, 1, &ks));
+    assert_true(store_keyset_for(s, 3, &ks)); /* below page 2's last entry */
+    assert_int_equal(ks.below_id, 981);
+    assert_int_equal(ks.page, 1);
+    assert_int_equal(ks.below_pos, 980);
+    assert_true(store_keyset_for(s, 6, &ks)); /* four pages below page 2 */
+    assert_int_equal(ks.below_id, 981);
+    assert_int_equal(ks.page, 4);
+    assert_false(store_keyset_for(s, 7, &ks)); /* too far from anything loaded */
+    assert_true(deliver_below(s, f, 6, 60));
+    assert_true(deliver_below(s, f, 3, 30));
+    assert_int_equal(store_count(s), 1000);
+    assert_rows_consistent(s, 0, 30);
+    assert_int_equal(store_row(s, 50)->id, 950);
+    assert_rows_consistent(s, 50, 60);
+    assert_null(store_row(s, 30)); /* pages 4 and 5 still to come */
+    /* Page 7 can now be asked below page 6. */
+    assert_true(store_keyset_for(s, 7, &ks));
+    assert_int_equal(ks.below_id, 941);
+    assert_int_equal(ks.page, 1);
+    store_free(s);
+    free(f);
+}
+
+/* The log grows at the top between the anchor's page and the keyset page:
+ * the answer's count (entries older than the anchor) does not see the new
+ * ones, so the page lands on the same positions, and the view's count is
+ * the one page 1 tells, not the keyset page's. */
+static void test_keyset_page_after_growth(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(500, 1);
+    struct store *s = store_new(64, PS, 4);
+    deliver(s, f, 1); /* 500..491 */
+    deliver(s, f, 2); /* 490..481 */
+    fake_grow(f, 7);  /* 507..501 arrive */
+    assert_true(deliver_below(s, f, 3, 3));
+    assert_true(deliver_below(s, f, 4, 4));
+    assert_int_equal(store_count(s), 500); /* a keyset page tells no count */
+    assert_int_equal(store_count_delta(s), 0);
+    assert_rows_consistent(s, 0, 40);
+    assert_int_equal(store_row(s, 39)->id, 461);
+    deliver(s, f, 1); /* the new count: every row moves down by 7 */
+    assert_int_equal(store_count(s), 507);
+    assert_rows_consistent(s, 0, 47);
+    assert_int_equal(store_row(s, 46)->id, 461);
+    /* Under the new count, page 5 (rows 40..49) is below row 39's entry. */
+    struct store_keyset ks;
+    assert_true(store_keyset_for(s, 5, &ks));
+    assert_int_equal(ks.below_id, 468);
+    assert_true(deliver_below(s, f, 5, 5));
+    assert_rows_consistent(s, 0, 50);
+    assert_int_equal(store_row(s, 49)->id, 458);
+    store_free(s);
+    free(f);
+}
+
+/* Answers that do not fit are not kept, and the page is wanted again (by
+ * number, once the caller stops using keyset requests). */
+static void test_keyset_wrong_answers_rejected(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(300, 1);
+    struct store *s = store_new(64, PS, 4);
+    for (long pg = 1; pg <= 3; pg++)
+        deliver(s, f, pg);
+    struct store_keyset ks;
+    struct log_page p;
+    long want[WANT_MAX];
+    /* id__lt ignored: the newest page, not below the anchor. */
+    assert_true(store_keyset_for(s, 4, &ks));
+    store_page_requested_below(s, 4, 41, &ks);
+    fake_page(f, 1, &p);
+    assert_false(store_page_loaded_below(s, 41, &p));
+    log_page_free(&p);
+    assert_null(store_row(s, 30));
+    assert_int_equal(store_in_flight(s), 0);
+    store_set_window(s, 30, 5, 1);
+    assert_true(store_wanted_pages(s, want, WANT_MAX) > 0);
+    assert_int_equal(want[0], 4);
+    /* Rows left out: entries below the anchor, but fewer than its position. */
+    store_page_requested_below(s, 4, 42, &ks);
+    fake_below(f, ks.below_id, ks.page, &p);
+    p.count -= 3;
+    assert_false(store_page_loaded_below(s, 42, &p));
+    log_page_free(&p);
+    assert_null(store_row(s, 30));
+    /* No entries at all under the right count: asking again would loop. */
+    store_page_requested_below(s, 4, 47, &ks);
+    memset(&p, 0, sizeof p);
+    p.count = ks.below_pos;
+    assert_false(store_page_loaded_below(s, 47, &p));
+    assert_null(store_row(s, 30));
+    /* The right count, ids below the anchor, but one skipped: it contradicts
+     * the cached page 3 (asked below page 2) where they overlap. */
+    assert_true(store_keyset_for(s, 3, &ks));
+    assert_int_equal(ks.below_id, 281);
+    store_page_requested_below(s, 3, 43, &ks);
+    fake_below(f, ks.below_id - 1, ks.page, &p);
+    p.count = ks.below_pos;
+    assert_false(store_page_loaded_below(s, 43, &p));
+    log_page_free(&p);
+    assert_rows_consistent(s, 0, 30);
+    /* A failed keyset request fails its page by number. */
+    store_page_requested_below(s, 3, 44, &ks);
+    struct omslog_error err = {0};
+    error_set(&err, OMSLOG_ERR_SERVER, "down");
+    store_page_failed_below(s, 44, &err);
+    assert_int_equal(store_failed_pages(s), 1);
+    assert_int_equal(store_in_flight(s), 0);
+    /* An answer by number to page 4 does not take a keyset request's place. */
+    assert_true(store_keyset_for(s, 4, &ks));
+    store_page_requested_below(s, 4, 45, &ks);
+    deliver(s, f, 4);
+    assert_int_equal(store_keyset_page(s, 45), 4);
+    assert_true(deliver_below(s, f, 5, 46));
+    store_free(s);
+    free(f);
+}
+
+/* A request of the scan test in flight. */
+struct ks_req {
+    long page;
+    int ticket;
+    bool below;
+    struct store_keyset ks;
+};
+
+/* The client's scan of a filter by keyset requests: as many in flight as
+ * before (find_ahead, answered out of order), each new page asked below a
+ * page that arrived, every match found once. */
+static void test_keyset_scan_keeps_parallelism(void **state)
+{
+    (void)state;
+    struct fake *f = fake_new(2000, 1);
+    struct store *s = store_new(16, PS, 4);
+    struct filter view;
+    filter_init(&view);
+    view.min_level = LEVEL_ERROR;
+    deliver(s, f, 1);
+    store_set_filter(s, &view);
+    struct ks_req q[4];
+    size_t n_q = 0;
+    long want[4], by_number = 0, below = 0, deepest = 1;
+    int ticket = 100;
+    for (int step = 0; step < 1000 && !store_scan_done(s); step++) {
+        size_t n = store_wanted_pages(s, want, 4 - n_q);
+        for (size_t i = 0; i < n; i++) {
+            struct ks_req *r = &q[n_q++];
+            r->page = want[i];
+            r->ticket = ++ticket;
+            r->below = store_keyset_for(s, want[i], &r->ks);
+            if (r->below)
+                store_page_requested_below(s, r->page, r->ticket, &r->ks);
+            else
+                store_page_requested(s, r->page, r->ticket);
+        }
+        if (n > 0)
+            deepest = want[n - 1];
+        if (deepest + 4 <= 200)
+            assert_int_equal(n_q, 4); /* never fewer in flight before the end */
+        /* The second oldest answers first: page 2 is answered last of all. */
+        size_t k = n_q > 1 ? 1 : 0;
+        struct ks_req r = q[k];
+        memmove(&q[k], &q[k + 1], (n_q - k - 1) * sizeof *q);
+        n_q--;
+        struct log_page p;
+        if (r.below) {
+            below++;
+            fake_below(f, r.ks.below_id, r.ks.page, &p);
+            assert_true(store_page_loaded_below(s, r.ticket, &p));
+        } else {
+            by_number++;
+            fake_page(f, r.page, &p);
+            store_page_loaded(s, r.page, &p);
+        }
+        log_page_free(&p);
+    }
+    assert_true(store_scan_done(s));
+    assert_int_equal(by_number, 0);
+    assert_int_equal(below, 199);
+    int64_t matches = 0;
+    for (size_t i = 0; i < f->n; i++)
+        matches += level_for(f->ids[i]) >= LEVEL_ERROR;
+    assert_int_equal(store_rows(s), matches);
+    filter_free(&view);
+    store_free(s);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1523,6 +1753,10 @@ int main(void)
         cmocka_unit_test(test_window_larger_than_cache),
         cmocka_unit_test(test_server_filtered_virtual_list),
         cmocka_unit_test(test_server_filtered_liar_and_client_part),
+        cmocka_unit_test(test_keyset_anchor_and_placement),
+        cmocka_unit_test(test_keyset_page_after_growth),
+        cmocka_unit_test(test_keyset_wrong_answers_rejected),
+        cmocka_unit_test(test_keyset_scan_keeps_parallelism),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -141,6 +141,37 @@ void store_page_loaded(struct store *s, long page, struct log_page *p);
  * again, which tells the new count. */
 void store_page_failed(struct store *s, long page, const struct omslog_error *err);
 size_t store_in_flight(const struct store *s);
+/* Keyset requests, for a server that honours id__lt (the caller knows):
+ * a wanted page within find_ahead pages below a cached one is better asked
+ * as page ks.page of the entries older than the cached page's last entry
+ * (id__lt=ks.below_id) than by its number, which costs the server an OFFSET
+ * scan of every row above it. The answer places itself: its count is the
+ * number of entries older than the anchor, so walk_place puts it just below
+ * the anchor's position, whatever arrived at the top meanwhile; it never
+ * changes the view's count. It is kept only when it fits: a page's worth of
+ * ids, all below the anchor and descending, a count equal to the anchor's
+ * position (ks.below_pos) and no cached position contradicted. Otherwise
+ * store_page_loaded_below returns false: the server does not honour id__lt
+ * (or purged old entries meanwhile, which looks the same), the caller stops
+ * using it, and the page is wanted again, to be asked by number. */
+struct store_keyset {
+    int64_t below_id;  /* id__lt */
+    long page;         /* of the entries older than below_id (1-based) */
+    int64_t below_pos; /* below_id's position: the answer's count */
+};
+/* Can page be asked by keyset? true with *ks filled. */
+bool store_keyset_for(struct store *s, long page, struct store_keyset *ks);
+/* Page was requested as *ks (store_keyset_for's answer) under ticket. */
+void store_page_requested_below(struct store *s, long page, int ticket,
+                                const struct store_keyset *ks);
+/* The view's page a keyset request stands for, 0 when ticket is not one
+ * (its result goes to store_page_loaded / store_page_failed by number). */
+long store_keyset_page(struct store *s, int ticket);
+/* Its answer (entries taken as store_page_loaded takes them); false when it
+ * does not fit (above). */
+bool store_page_loaded_below(struct store *s, int ticket, struct log_page *p);
+void store_page_failed_below(struct store *s, int ticket, const struct omslog_error *err);
+
 size_t store_failed_pages(const struct store *s);
 /* Forget failures so the pages are asked for again. */
 void store_retry_failed(struct store *s);

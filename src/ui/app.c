@@ -979,6 +979,36 @@ void app_cancel_pages(struct app *a)
     app_cancel_requests(a, true);
 }
 
+/* Ask for a page the store wants, with the view's params: as a keyset
+ * page (id__lt below a cached page's last entry, store.h) where the server
+ * honours id__lt, so a deep page costs the server no OFFSET scan; by its
+ * number where no cached page is near (G, jumps) or for a file. */
+static void app_request_page(struct app *a, long page)
+{
+    const struct url_param *params;
+    size_t n_params;
+    serverview_page_params(a, &params, &n_params);
+    const char *lt =
+        !a->file && serverview_honours(a, CAPS_ID_LT) ? serverview_param(a, CAPS_ID_LT) : NULL;
+    struct omslog_error err = {0};
+    struct store_keyset ks;
+    if (lt && store_keyset_for(a->store, page, &ks)) {
+        int id = source_request_below(a, lt, ks.below_id, ks.page, params, n_params, &err);
+        if (id >= 0) {
+            store_page_requested_below(a->store, page, id, &ks);
+            return;
+        }
+    } else {
+        int id = source_request_page(a, page, 0, params, n_params, &err);
+        if (id >= 0) {
+            store_page_requested(a->store, page, id);
+            return;
+        }
+    }
+    store_page_failed(a->store, page, &err);
+    app_message(a, MSG_ERROR_PAGE, "%s", err.msg);
+}
+
 static void app_schedule(struct app *a)
 {
     /* Pages the user scrolled away from make room for the ones now needed. */
@@ -997,19 +1027,8 @@ static void app_schedule(struct app *a)
     size_t n = store_wanted_pages(a->store, pages, (size_t)room);
     if (n && !store_in_flight(a->store))
         scan_gate_sent(a);
-    const struct url_param *params;
-    size_t n_params;
-    serverview_page_params(a, &params, &n_params);
-    for (size_t i = 0; i < n; i++) {
-        struct omslog_error err = {0};
-        int id = source_request_page(a, pages[i], 0, params, n_params, &err);
-        if (id < 0) {
-            store_page_failed(a->store, pages[i], &err);
-            app_message(a, MSG_ERROR_PAGE, "%s", err.msg);
-            continue;
-        }
-        store_page_requested(a->store, pages[i], id);
-    }
+    for (size_t i = 0; i < n; i++)
+        app_request_page(a, pages[i]);
     if (!scanning)
         serverview_schedule(a);
 }
@@ -1023,17 +1042,27 @@ static void app_result(struct app *a, struct api_result *r)
     }
     if (serverview_result(a, r) || time_jump_result(a, r))
         return;
+    /* A keyset request's page_no is of the entries below its anchor: the
+     * store knows which of the view's pages it stands for. */
+    long keyset_page = store_keyset_page(a->store, r->id);
+    long page = keyset_page ? keyset_page : r->page_no;
     if (r->err.status == OMSLOG_OK) {
         scan_gate_page(a, &r->page);
-        store_page_loaded(a->store, r->page_no, &r->page);
+        if (!keyset_page)
+            store_page_loaded(a->store, page, &r->page);
+        else if (!store_page_loaded_below(a->store, r->id, &r->page))
+            serverview_distrust(a, CAPS_ID_LT); /* the page is asked by number again */
         serverview_after_page(a);
         app_anchor_selection(a);
         if (a->message_kind == MSG_ERROR_PAGE && store_failed_pages(a->store) == 0 &&
             !a->jump.hidden_id)
             a->message[0] = '\0'; /* the trouble is over */
     } else {
-        store_page_failed(a->store, r->page_no, &r->err);
-        app_message(a, MSG_ERROR_PAGE, "page %ld: %s", r->page_no, r->err.msg);
+        if (keyset_page)
+            store_page_failed_below(a->store, r->id, &r->err);
+        else
+            store_page_failed(a->store, page, &r->err);
+        app_message(a, MSG_ERROR_PAGE, "page %ld: %s", page, r->err.msg);
     }
 }
 

@@ -515,6 +515,9 @@ void serverview_follow_poll(struct app *a);
  * replaced by the exact counts (with an "other" line for the rest). */
 void serverview_summary_start(struct app *a);
 void serverview_summary_cancel(struct app *a);
+/* The server's answers under p did not add up (e.g. a keyset page that
+ * does not fit, store.h): p is not used again, and the verdict is saved. */
+void serverview_distrust(struct app *a, enum caps_param p);
 
 /* source.c: the server or the file, behind one interface (see api.h) */
 long source_room(struct app *a);
@@ -522,6 +525,10 @@ long source_room(struct app *a);
  * file cannot filter, so params there are refused. */
 int source_request_page(struct app *a, long page, long size, const struct url_param *params,
                         size_t n, struct omslog_error *err);
+/* Keyset: page `page` of the entries older than below_id (name: id__lt as
+ * the server calls it), with the view's params; the server's only. */
+int source_request_below(struct app *a, const char *name, int64_t below_id, long page,
+                         const struct url_param *params, size_t n, struct omslog_error *err);
 int source_request_entry(struct app *a, int64_t id, struct omslog_error *err);
 void source_cancel(struct app *a, int id);
 int source_wait(struct app *a, const int *fds, int n, int timeout_ms, bool *ready);

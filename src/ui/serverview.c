@@ -84,12 +84,16 @@ struct serverview {
 };
 
 /* The start-up probes: what jumps and follow need (three requests with the
- * unfiltered page; a filter's negotiation probes what it needs itself). */
-static const enum caps_param sv_startup[] = {CAPS_ID_LTE, CAPS_ID_GT, CAPS_CREATED_LTE};
+ * unfiltered page; a filter's negotiation probes what it needs itself), and
+ * id__lt for keyset pages on a long log. */
+static const enum caps_param sv_startup[] = {CAPS_ID_LTE, CAPS_ID_GT, CAPS_CREATED_LTE,
+                                             CAPS_ID_LT};
 /* What the summary's counts need, probed when S is first pressed. */
 static const enum caps_param sv_summary_caps[] = {CAPS_LEVEL, CAPS_APP};
 /* What a filter's negotiation also probes, if not known. */
-static const enum caps_param sv_extra[] = {CAPS_ID_LTE, CAPS_ID_GT, CAPS_CREATED_LTE};
+static const enum caps_param sv_extra[] = {CAPS_ID_LTE, CAPS_ID_GT, CAPS_CREATED_LTE, CAPS_ID_LT};
+/* Keyset pages (id__lt, app.c) pay only on a long log: probed above this. */
+#define SV_KEYSET_MIN_ROWS 1000
 
 static bool sv_enabled(const struct app *a)
 {
@@ -392,6 +396,7 @@ static void sv_probe(struct app *a, const enum caps_param *which, size_t n)
     struct filter none;
     filter_init(&none);
     sv->neg = negotiate_new(&none, &sv->caps, which, n, a->cfg->page_size);
+    negotiate_extra_above(sv->neg, CAPS_ID_LT, SV_KEYSET_MIN_ROWS);
     sv->neg_for_filter = false;
     filter_free(&none);
 }
@@ -417,7 +422,10 @@ void serverview_schedule(struct app *a)
         sv->startup_done = true;
         bool unknown = false;
         for (size_t i = 0; i < ARRAY_LEN(sv_startup); i++)
-            unknown = unknown || sv->caps.v[sv_startup[i]] == CAPS_UNKNOWN;
+            unknown =
+                unknown ||
+                (sv->caps.v[sv_startup[i]] == CAPS_UNKNOWN &&
+                 (sv_startup[i] != CAPS_ID_LT || store_count(a->store) > SV_KEYSET_MIN_ROWS));
         if (unknown)
             sv_probe(a, sv_startup, ARRAY_LEN(sv_startup));
     }
@@ -448,6 +456,7 @@ void serverview_set_filter(struct app *a)
     sv->startup_done = true; /* this one probes what the start-up would have */
     sv->neg =
         negotiate_new(&a->filter, &sv->caps, sv_extra, ARRAY_LEN(sv_extra), a->cfg->page_size);
+    negotiate_extra_above(sv->neg, CAPS_ID_LT, SV_KEYSET_MIN_ROWS);
     sv->neg_for_filter = true;
     sv_try_optimistic(a);
 }
@@ -473,6 +482,14 @@ void serverview_after_page(struct app *a)
                     ? "--server-filter require, so no client scan either"
                     : "filtering on the client instead");
     scan_gate_check(a);
+}
+
+void serverview_distrust(struct app *a, enum caps_param p)
+{
+    if (!a->sv || a->sv->caps.v[p] == CAPS_LIAR)
+        return;
+    a->sv->caps.v[p] = CAPS_LIAR;
+    sv_save(a);
 }
 
 /* ---- jump: where an id is, from one request of id__lte=ID ---- */

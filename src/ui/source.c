@@ -6,6 +6,7 @@
  * jump, the marks pane and the panes do not know where an entry came from;
  * only what needs a server (its URL, follow mode) asks source_endpoint. */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -33,6 +34,9 @@
  * NAME_MAX. */
 #define SOURCE_MARKS_NAME_MAX 200
 #define SOURCE_FILE_SCHEME "file://"
+/* A keyset request's params: the view's (serverview's few) and id__lt. */
+#define SOURCE_PARAMS_MAX 16
+#define SOURCE_ID_TEXT_MAX 24
 
 long source_room(struct app *a)
 {
@@ -66,6 +70,20 @@ int source_request_page(struct app *a, long page, long size, const struct url_pa
     if (n)
         return error_set(err, OMSLOG_ERR_INTERNAL, "a file cannot filter");
     return source_queue(a, API_PAGE, page, size, 0, err);
+}
+
+int source_request_below(struct app *a, const char *name, int64_t below_id, long page,
+                         const struct url_param *params, size_t n, struct omslog_error *err)
+{
+    struct url_param p[SOURCE_PARAMS_MAX];
+    if (a->file || n >= ARRAY_LEN(p))
+        return error_set(err, OMSLOG_ERR_INTERNAL, "cannot ask page %ld by id", page);
+    for (size_t i = 0; i < n; i++)
+        p[i] = params[i];
+    char value[SOURCE_ID_TEXT_MAX];
+    snprintf(value, sizeof value, "%" PRId64, below_id);
+    p[n++] = (struct url_param){name, value};
+    return api_request_page(a->api, page, a->cfg->page_size, p, n, err);
 }
 
 int source_request_entry(struct app *a, int64_t id, struct omslog_error *err)

@@ -1029,16 +1029,21 @@ long store_keyset_page(struct store *s, int ticket)
 /* The checks an answer below ks must pass before it is placed: a page's
  * worth of ids (never none: the store asks only for pages that hold some),
  * each below the anchor and descending, and as many entries older than the
- * anchor as its position says. */
+ * anchor as its position says. *ignored: an id at or above the anchor, the
+ * proof that the server did not apply id__lt. */
 static bool keyset_answer_ok(const struct store *s, const struct store_keyset *ks,
-                             const struct log_page *p)
+                             const struct log_page *p, bool *ignored)
 {
+    for (size_t i = 0; i < p->n; i++)
+        if (p->entries[i].id >= ks->below_id) {
+            *ignored = true;
+            return false;
+        }
     if (p->count != ks->below_pos || p->n == 0 || p->n > (size_t)s->pager.size ||
         (p->next && p->n != (size_t)s->pager.size))
         return false;
-    for (size_t i = 0; i < p->n; i++)
-        if (p->entries[i].id >= ks->below_id ||
-            (i > 0 && p->entries[i].id >= p->entries[i - 1].id))
+    for (size_t i = 1; i < p->n; i++)
+        if (p->entries[i].id >= p->entries[i - 1].id)
             return false;
     return true;
 }
@@ -1052,16 +1057,17 @@ static bool keyset_conflicts(const struct store *s, const struct chunk *c)
     return false;
 }
 
-bool store_page_loaded_below(struct store *s, int ticket, struct log_page *p)
+bool store_page_loaded_below(struct store *s, int ticket, struct log_page *p, bool *ignored)
 {
     struct store_req q;
+    *ignored = false;
     if (!keyset_req(s, ticket, true, &q))
         return true; /* forgotten meanwhile: nothing to place it by */
     pageset_del(s->failed, &s->n_failed, q.page);
     s->gen++;
     if (s->server && !server_rows_ok(s, p))
         return true; /* the pushed filter's liar: store_server_liar says so */
-    if (!s->pager.told || !keyset_answer_ok(s, &q.below, p))
+    if (!s->pager.told || !keyset_answer_ok(s, &q.below, p, ignored))
         return false;
     /* Page below.page of the entries older than the anchor: walk_place puts
      * its first entry at count - 1 - (page - 1) * size of that query, i.e.

@@ -6,6 +6,7 @@ Run from the repository root with OMSLOG_BIN=/abs/path/to/omslog. Every test
 runs at 80x24 and at 160x50. Quitting and signals (q, Ctrl-C, SIGTERM: the
 terminal restored) are e2e_hardening.py's.
 Arguments and output: see tests/harness.py."""
+import glob
 import json
 import os
 import re
@@ -91,6 +92,7 @@ class Browser:
                 # what each test's server can filter is probed afresh (ports are reused)
                 "XDG_CACHE_HOME": tempfile.mkdtemp(prefix="omslog-e2e-cache-")}
         envs.update(env or {})
+        self.cache_dir = envs["XDG_CACHE_HOME"]
         cmd = ("cd %s && " % shlex.quote(cwd) if cwd else "")
         cmd += "env -u TMUX %s %s --url %s %s; echo %s$?; sleep 60" % (
             " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in envs.items()),
@@ -2290,6 +2292,15 @@ class KeysetLiar(Hooks):
         return reply._replace(body=json.dumps(body).encode())
 
 
+def cached_verdicts(b):
+    """The verdict lines of the probe cache the browser wrote ("id__lt liar", ...)."""
+    lines = []
+    for path in glob.glob(os.path.join(b.cache_dir, "omslog", "*")):
+        with open(path) as f:
+            lines += [ln.strip() for ln in f]
+    return lines
+
+
 def keyset_liar_falls_back(server, b, mode):
     KeysetLiar.mode = mode
     b.ready()
@@ -2303,6 +2314,12 @@ def keyset_liar_falls_back(server, b, mode):
     last = max(i for i, q in enumerate(qs) if q in ks)
     check(len(ks) <= 6 and [p for p in by_number(qs[last:]) if p > 8],
           "after the first wrong answers, pages by number: %r" % qs)
+    saved = cached_verdicts(b)
+    if mode == "above":  # an id not below the anchor proves it: remembered
+        check("id__lt liar" in saved, "id__lt remembered as a liar: %r" % saved)
+    else:  # a count that does not add up may be a purge: this session only
+        check("id__lt honoured" in saved and "id__lt liar" not in saved,
+              "id__lt not called a liar for a count: %r" % saved)
 
 
 def t_keyset_liar_ignores(server, b):

@@ -151,9 +151,11 @@ size_t store_in_flight(const struct store *s);
  * changes the view's count. It is kept only when it fits: a page's worth of
  * ids, all below the anchor and descending, a count equal to the anchor's
  * position (ks.below_pos) and no cached position contradicted. Otherwise
- * store_page_loaded_below returns false: the server does not honour id__lt
- * (or purged old entries meanwhile, which looks the same), the caller stops
- * using it, and the page is wanted again, to be asked by number. */
+ * store_page_loaded_below returns false, the caller stops using id__lt, and
+ * the page is wanted again, to be asked by number. *ignored then says
+ * whether the answer proves id__lt not applied (an id at or above the
+ * anchor); a count or position that does not fit may also be old entries
+ * purged meanwhile, which proves nothing about the server. */
 struct store_keyset {
     int64_t below_id;  /* id__lt */
     long page;         /* of the entries older than below_id (1-based) */
@@ -169,7 +171,7 @@ void store_page_requested_below(struct store *s, long page, int ticket,
 long store_keyset_page(struct store *s, int ticket);
 /* Its answer (entries taken as store_page_loaded takes them); false when it
  * does not fit (above). */
-bool store_page_loaded_below(struct store *s, int ticket, struct log_page *p);
+bool store_page_loaded_below(struct store *s, int ticket, struct log_page *p, bool *ignored);
 void store_page_failed_below(struct store *s, int ticket, const struct omslog_error *err);
 
 size_t store_failed_pages(const struct store *s);

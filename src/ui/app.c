@@ -1045,13 +1045,14 @@ static void app_result(struct app *a, struct api_result *r)
     /* A keyset request's page_no is of the entries below its anchor: the
      * store knows which of the view's pages it stands for. */
     long keyset_page = store_keyset_page(a->store, r->id);
+    bool ignored = false;
     long page = keyset_page ? keyset_page : r->page_no;
     if (r->err.status == OMSLOG_OK) {
         scan_gate_page(a, &r->page);
         if (!keyset_page)
             store_page_loaded(a->store, page, &r->page);
-        else if (!store_page_loaded_below(a->store, r->id, &r->page))
-            serverview_distrust(a, CAPS_ID_LT); /* the page is asked by number again */
+        else if (!store_page_loaded_below(a->store, r->id, &r->page, &ignored))
+            (ignored ? serverview_distrust : serverview_pause)(a, CAPS_ID_LT); /* by number */
         serverview_after_page(a);
         app_anchor_selection(a);
         if (a->message_kind == MSG_ERROR_PAGE && store_failed_pages(a->store) == 0 &&

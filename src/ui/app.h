@@ -515,9 +515,14 @@ void serverview_follow_poll(struct app *a);
  * replaced by the exact counts (with an "other" line for the rest). */
 void serverview_summary_start(struct app *a);
 void serverview_summary_cancel(struct app *a);
-/* The server's answers under p did not add up (e.g. a keyset page that
- * does not fit, store.h): p is not used again, and the verdict is saved. */
+/* The server's answers under p were proven wrong (e.g. a keyset page with an
+ * id at or above its anchor, store.h): p is not used again, and the verdict
+ * (liar) is saved. */
 void serverview_distrust(struct app *a, enum caps_param p);
+/* The answers under p did not add up in a way a change of the log explains
+ * too (old entries purged meanwhile): p is not used again this session; the
+ * remembered verdict stays. */
+void serverview_pause(struct app *a, enum caps_param p);
 
 /* source.c: the server or the file, behind one interface (see api.h) */
 long source_room(struct app *a);

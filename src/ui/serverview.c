@@ -42,6 +42,9 @@ struct sv_count {
 
 struct serverview {
     struct caps caps;
+    /* Params not used again this session (bit p), the verdict unchanged:
+     * their answers did not fit in a way a change of the log explains too. */
+    unsigned paused;
     char *cache_path;
     bool startup_done; /* the start-up probes were started (or not needed) */
     int64_t busy_ms;   /* when pages were last in flight or failed */
@@ -158,7 +161,8 @@ void serverview_free(struct app *a)
 
 bool serverview_honours(const struct app *a, enum caps_param p)
 {
-    return a->sv && sv_enabled(a) && a->sv->caps.v[p] == CAPS_HONOURED;
+    return a->sv && sv_enabled(a) && a->sv->caps.v[p] == CAPS_HONOURED &&
+           !(a->sv->paused & (1u << p));
 }
 
 /* Verdicts another omslog (a `list`, another browser) remembered since
@@ -482,6 +486,12 @@ void serverview_after_page(struct app *a)
                     ? "--server-filter require, so no client scan either"
                     : "filtering on the client instead");
     scan_gate_check(a);
+}
+
+void serverview_pause(struct app *a, enum caps_param p)
+{
+    if (a->sv)
+        a->sv->paused |= 1u << p;
 }
 
 void serverview_distrust(struct app *a, enum caps_param p)

@@ -11,6 +11,7 @@
 
 #include "omslog/merge.h"
 #include "omslog/util.h"
+#include "omslog/walk.h"
 #include "test_support.h"
 
 static struct log_entry entry_of(int64_t id, int level)
@@ -182,6 +183,127 @@ static void test_counts_prove_completeness(void **state)
     assert_true(merge_counts_complete(0, 0, NULL, 0)); /* an empty log: nothing else */
 }
 
+/* ---- walks feeding the merge, as `list` drives them ---- */
+
+#define FAKE_PAGE 3
+#define FAKE_MAX_PENDING 16
+
+/* One stream's server: its ids newest first, pages of FAKE_PAGE; the walk's
+ * sink asks for a page only while the merge holds less than a page. */
+struct fake_stream {
+    struct merge *m;
+    size_t i;
+    const int64_t *ids;
+    size_t n;
+    long requests;
+    size_t max_held;
+};
+
+struct fake_req {
+    struct fake_stream *s;
+    int ticket;
+    long page;
+};
+
+static struct fake_req pending[FAKE_MAX_PENDING];
+static size_t n_pending;
+static int next_ticket;
+
+static int fake_request(void *ctx, long page, struct omslog_error *err)
+{
+    struct fake_stream *s = ctx;
+    (void)err;
+    if (merge_held(s->m, s->i) >= FAKE_PAGE)
+        return 0;
+    assert_true(n_pending < FAKE_MAX_PENDING);
+    s->requests++;
+    pending[n_pending++] = (struct fake_req){s, ++next_ticket, page};
+    return next_ticket;
+}
+
+static void fake_cancel(void *ctx, int ticket)
+{
+    (void)ctx;
+    for (size_t k = 0; k < n_pending; k++)
+        if (pending[k].ticket == ticket)
+            pending[k] = pending[--n_pending];
+}
+
+static bool fake_entry(void *ctx, const struct log_entry *e)
+{
+    struct fake_stream *s = ctx;
+    assert_true(merge_push(s->m, s->i, e));
+    if (merge_held(s->m, s->i) > s->max_held)
+        s->max_held = merge_held(s->m, s->i);
+    return true;
+}
+
+static struct log_page fake_page(const struct fake_stream *s, long page)
+{
+    size_t first = (size_t)(page - 1) * FAKE_PAGE;
+    size_t n = first < s->n ? s->n - first : 0;
+    n = n > FAKE_PAGE ? FAKE_PAGE : n;
+    struct log_page p = {.count = (int64_t)s->n, .n = n};
+    p.entries = xcalloc(n ? n : 1, sizeof *p.entries);
+    for (size_t k = 0; k < n; k++)
+        p.entries[k] = (struct log_entry){.id = s->ids[first + k], .level = (int)s->i};
+    p.next = first + n < s->n ? xstrdup("http://x/?page=next") : NULL;
+    return p;
+}
+
+static void test_walks_merged_with_bounded_holding(void **state)
+{
+    (void)state;
+    static const int64_t a[] = {40, 39, 35, 30, 29, 28, 20, 12, 11, 10, 3};
+    static const int64_t b[] = {38, 37, 36, 8, 7};
+    static const int64_t c[] = {1};
+    struct fake_stream s[] = {{.ids = a, .n = ARRAY_LEN(a)},
+                              {.ids = b, .n = ARRAY_LEN(b)},
+                              {.ids = c, .n = ARRAY_LEN(c)}};
+    struct merge *m = merge_new(ARRAY_LEN(s));
+    struct walk *w[ARRAY_LEN(s)];
+    struct walk_opts wo = {.first_page = 1, .page_size = FAKE_PAGE, .max_pages = 4};
+    n_pending = 0;
+    for (size_t i = 0; i < ARRAY_LEN(s); i++) {
+        s[i].m = m;
+        s[i].i = i;
+        struct walk_sink sink = {&s[i], fake_request, fake_cancel, fake_entry, NULL, NULL};
+        w[i] = walk_new(&wo, &sink);
+    }
+    int64_t got[32];
+    size_t n = 0;
+    for (int turn = 0; turn < 1000 && !merge_done(m); turn++) {
+        const struct log_entry *e;
+        while ((e = merge_next(m)) != NULL)
+            got[n++] = e->id;
+        for (size_t i = 0; i < ARRAY_LEN(s); i++) {
+            if (!walk_done(w[i]))
+                assert_int_equal(walk_start(w[i], NULL), OMSLOG_OK); /* asks again */
+            if (walk_done(w[i]))
+                merge_end(m, i);
+        }
+        if (n_pending == 0)
+            continue;
+        struct fake_req r = pending[--n_pending]; /* the latest first: out of order */
+        struct log_page p = fake_page(r.s, r.page);
+        assert_int_equal(walk_feed(w[r.s->i], r.ticket, &p, NULL, NULL), OMSLOG_OK);
+        log_page_free(&p);
+        if (walk_done(w[r.s->i]))
+            merge_end(m, r.s->i);
+    }
+    assert_true(merge_done(m));
+    assert_int_equal(n, ARRAY_LEN(a) + ARRAY_LEN(b) + ARRAY_LEN(c));
+    for (size_t k = 1; k < n; k++)
+        assert_true(got[k] < got[k - 1]);
+    for (size_t i = 0; i < ARRAY_LEN(s); i++) {
+        /* each page asked once; a stream never held more than what one ask brought */
+        assert_int_equal(s[i].requests, (long)(s[i].n + FAKE_PAGE - 1) / FAKE_PAGE);
+        assert_true(s[i].max_held <= FAKE_PAGE * (size_t)wo.max_pages);
+        walk_free(w[i]);
+    }
+    merge_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_known_levels_add_what_the_sample_shows),
         cmocka_unit_test(test_candidates_halfway_levels_first),
         cmocka_unit_test(test_counts_prove_completeness),
+        cmocka_unit_test(test_walks_merged_with_bounded_holding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

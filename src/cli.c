@@ -1068,7 +1068,8 @@ static void cli_merge_tell(const struct config *cfg, const struct cli_merge *mg,
 {
     if (!cfg->verbose)
         return;
-    fprintf(stderr, "omslog: merging %zu stream%s:", mg->n, mg->n == 1 ? "" : "s");
+    fprintf(stderr, "omslog: merging %zu stream%s%s", mg->n, mg->n == 1 ? "" : "s",
+            mg->n ? ":" : " (none of the levels or apps asked for has entries)");
     for (size_t i = 0; i < mg->n; i++) {
         const struct cli_stream *s = &mg->s[i];
         fputs(i ? "," : "", stderr);

@@ -1618,6 +1618,28 @@ def test_merge_unknown_level_found_or_the_scan():
                 assert "reading every page instead" in err, err[-2000:]
 
 
+def test_merge_with_keyset_pages_and_with_what_the_plan_pushed():
+    """Where id__lt is honoured too, each stream reads its pages below the last id it
+    wrote (no deep page numbers); where app_name__in is honoured, the level streams
+    carry it. The output is the scan's."""
+    f = ["--level", "warning", "--app", "shipment", "--app", "payment"]
+    for lookups, keyset in (("level,app_name,id__lt", True), ("level,app_name__in", False)):
+        with MockServer(count=3000, token=TOKEN, lookups=lookups) as s:
+            rc, want, err, scan = push_run(s, f + ["--server-filter", "off"])
+            assert rc == 0 and want, err
+            rc, got, err, reqs = push_run(s, f + ["-v"])
+            assert rc == 0 and got == want, (lookups, err[-2000:])
+            assert "omslog: merging " in err, (lookups, err[-2000:])
+            pages = merge_pages(reqs)[1:]
+            below = [p for p in pages if "id__lt=" in p]
+            deepest = max(int(parse_qs(urlsplit(p).query)["page"][0]) for p in pages)
+            if keyset:
+                assert below and deepest <= 8, (len(below), deepest)
+            else:
+                assert all("app_name__in=" in p for p in pages), pages[:3]
+            assert len(reqs) < len(scan) / 2, (lookups, len(reqs), len(scan))
+
+
 def test_merge_liars_caught():
     """level=L that drops rows: the counts do not add up, the scan runs. level=L that
     sends a row of another level after its first page: the merge stops, says so, and

@@ -385,6 +385,21 @@ static void cli_describe_plan(const struct caps *caps, const struct caps_push *p
                 strlen(p->values[i]) > 60 ? "..." : "");
 }
 
+/* Whether what plan p leaves of o's filter to the client is what a merge of
+ * exact streams may do (cli_merge_list: a minimum level, several apps);
+ * under require it fails there when it cannot. */
+static bool cli_merge_may(const struct cli_list_opts *o, const struct caps_push *p)
+{
+    const struct filter *f = &o->filter;
+    bool levels = (f->min_level != FILTER_LEVEL_NONE || f->exact_level != FILTER_LEVEL_NONE) &&
+                  !p->level_pushed;
+    bool apps = f->n_apps > 0 && !p->apps_pushed;
+    if (o->around || o->has_since || o->has_until || o->page_given || o->page > 1)
+        return false;
+    return (levels || apps) && (!levels || f->exact_level == FILTER_LEVEL_NONE) &&
+           (!apps || f->n_apps >= 2);
+}
+
 /* What the server filters for o, as neg (cli_negotiation) decided: fills
  * params (pointing into its plan, valid while neg lives) and returns how
  * many, 0 for a full scan; -1 with err set when require cannot be met. The
@@ -424,7 +439,8 @@ static int cli_pushdown(const struct config *cfg, const struct cli_list_opts *o,
     bool levels =
         o->filter.min_level != FILTER_LEVEL_NONE || o->filter.exact_level != FILTER_LEVEL_NONE;
     if (cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE &&
-        ((levels && !p->level_pushed) || (o->filter.n_apps && !p->apps_pushed))) {
+        ((levels && !p->level_pushed) || (o->filter.n_apps && !p->apps_pushed)) &&
+        !cli_merge_may(o, p)) {
         const char *what = levels && !p->level_pushed ? "level" : "app";
         error_set(err, OMSLOG_ERR_USAGE,
                   "--server-filter require: the server cannot filter by %s (-v shows what it "
@@ -1278,9 +1294,9 @@ static long cli_merge_page_size(const struct config *cfg, const struct log_page 
  * complete: *merged says whether it ran (else the walk goes on as
  * planned). Every row still passes cli_entry; after a liar c->liar is set
  * and the scan follows. */
-static int cli_merge_list(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
-                          struct negotiate *neg, struct cli_sink *c, const struct walk_opts *wo,
-                          bool *merged, struct omslog_error *err)
+static int cli_merge_try(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
+                         struct negotiate *neg, struct cli_sink *c, const struct walk_opts *wo,
+                         bool *merged, struct omslog_error *err)
 {
     *merged = false;
     struct caps caps;
@@ -1321,6 +1337,23 @@ static int cli_merge_list(struct api *api, const struct config *cfg, const struc
     free(groups);
     free(mg.s);
     return rc;
+}
+
+/* cli_merge_try, and under --server-filter require the failure when the
+ * merge it was counted on (cli_pushdown) did not run. */
+static int cli_merge_list(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
+                          struct negotiate *neg, struct cli_sink *c, const struct walk_opts *wo,
+                          bool *merged, struct omslog_error *err)
+{
+    int rc = cli_merge_try(api, cfg, o, neg, c, wo, merged, err);
+    if (rc != OMSLOG_OK || *merged || cfg->server_filter != CONFIG_SERVER_FILTER_REQUIRE ||
+        !cli_caps(neg) || !cli_merge_may(o, negotiate_plan(neg)))
+        return rc;
+    bool levels = o->filter.min_level != FILTER_LEVEL_NONE && !negotiate_plan(neg)->level_pushed;
+    return error_set(err, OMSLOG_ERR_USAGE,
+                     "--server-filter require: the server cannot filter by %s (-v shows what it "
+                     "was asked)",
+                     levels ? "level" : "app");
 }
 
 /* The end of a walk of `list`: what stderr says after it, the output

@@ -1640,6 +1640,23 @@ def test_merge_with_keyset_pages_and_with_what_the_plan_pushed():
             assert len(reqs) < len(scan) / 2, (lookups, len(reqs), len(scan))
 
 
+def test_merge_meets_server_filter_require():
+    """--server-filter require on a server of exact filters: met by the merge where the
+    counts prove it complete, refused (usage) where they cannot."""
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="exact", seed=0,
+                    page_size_param="page_size") as s:
+        for size, ok in (("100", True), ("500", False)):
+            f = ["--level", "error", "--page-size", size]
+            rc, want, err, _ = push_run(s, f + ["--server-filter", "off"])
+            assert rc == 0 and want, err
+            rc, got, err, _ = push_run(s, f + ["--server-filter", "require"])
+            if ok:
+                assert rc == 0 and got == want, (size, err[-2000:])
+            else:
+                expect(rc, "usage", got, err)
+                assert "cannot filter by level" in err, err
+
+
 def test_merge_liars_caught():
     """level=L that drops rows: the counts do not add up, the scan runs. level=L that
     sends a row of another level after its first page: the merge stops, says so, and

@@ -372,14 +372,17 @@ static void cli_tell_verdict(const struct config *cfg, const struct caps *caps, 
                 caps_verdict_name(caps->v[p]), note);
 }
 
+/* merge: what is left may be a merge of exact streams (cli_merge_may). */
 static void cli_describe_plan(const struct caps *caps, const struct caps_push *p,
-                              const enum caps_param *want, size_t n)
+                              const enum caps_param *want, size_t n, bool merge)
 {
     for (size_t i = 0; i < n; i++)
         fprintf(stderr, "omslog: server filter %s: %s\n", caps_param_name(caps, want[i]),
                 caps_verdict_name(caps->v[want[i]]));
-    if (p->n_used == 0)
+    if (p->n_used == 0 && !merge)
         fputs("omslog: filtering on the client only (every page is read)\n", stderr);
+    else if (merge)
+        fputs("omslog: trying one stream per exact level or app, merged by id\n", stderr);
     for (size_t i = 0; i < p->n_used; i++)
         fprintf(stderr, "omslog: using %s=%.60s%s\n", p->keys[i], p->values[i],
                 strlen(p->values[i]) > 60 ? "..." : "");
@@ -434,7 +437,7 @@ static int cli_pushdown(const struct config *cfg, const struct cli_list_opts *o,
         fprintf(stderr, "omslog: the server's filters: %s\n",
                 negotiate_probed(neg) ? "probed now" : "as remembered (--reprobe asks again)");
         enum caps_param want[CAPS_N_PARAMS];
-        cli_describe_plan(caps, p, want, caps_wanted(&o->filter, want));
+        cli_describe_plan(caps, p, want, caps_wanted(&o->filter, want), cli_merge_may(o, p));
     }
     bool levels =
         o->filter.min_level != FILTER_LEVEL_NONE || o->filter.exact_level != FILTER_LEVEL_NONE;
@@ -1301,8 +1304,15 @@ static int cli_merge_try(struct api *api, const struct config *cfg, const struct
     *merged = false;
     struct caps caps;
     bool levels = false, apps = false;
-    if (!cli_merge_dims(api, cfg, o, neg, &caps, &levels, &apps))
+    if (!cli_merge_dims(api, cfg, o, neg, &caps, &levels, &apps)) {
+        /* -v said a merge would be tried (cli_describe_plan) */
+        if (cfg->verbose && cli_caps(neg) && cli_merge_may(o, negotiate_plan(neg)))
+            fputs(negotiate_plan(neg)->n_used ? "omslog: no merge: the rest on the client\n"
+                                              : "omslog: filtering on the client only (every "
+                                                "page is read)\n",
+                  stderr);
         return OMSLOG_OK;
+    }
     struct log_page first = {0};
     const struct log_page *sample = NULL; /* the rows the plan's params select, page 1 */
     if (c->have_prefetch && c->prefetch.err.status == OMSLOG_OK)

@@ -839,10 +839,14 @@ def test_pushdown_equals_full_scan_where_honoured():
                 assert rc == 0, (lookups, f, err)
                 assert got == want, (lookups, f, len(got), len(want))
                 pushed = "omslog: using " in err
-                # full honours everything asked; exact only single values; none nothing
+                merged = "omslog: merging " in err
+                # full honours everything asked; exact only single values (a minimum level
+                # or several apps: one stream each, merged); none nothing
                 expect_push = lookups == "full" or (lookups == "exact" and f.count("--app") == 1)
                 assert pushed == expect_push, (lookups, f, err[:3000])
-                if pushed:
+                assert merged == (lookups == "exact" and f != ["--app", "shipment"]), \
+                    (lookups, f, err[-3000:])
+                if pushed or merged:
                     assert len(reqs) < len(scan) / 2, (lookups, f, len(reqs), len(scan))
                 else:
                     assert "filtering on the client only" in err, err

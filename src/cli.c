@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "omslog/caps.h"
+#include "omslog/merge.h"
 #include "omslog/negotiate.h"
 #include "omslog/searchcaps.h"
 #include "omslog/seek.h"
@@ -399,17 +400,35 @@ static void cli_tell_verdict(const struct config *cfg, const struct caps *caps, 
                 caps_verdict_name(caps->v[p]), note);
 }
 
+/* merge: what is left may be a merge of exact streams (cli_merge_may). */
 static void cli_describe_plan(const struct caps *caps, const struct caps_push *p,
-                              const enum caps_param *want, size_t n)
+                              const enum caps_param *want, size_t n, bool merge)
 {
     for (size_t i = 0; i < n; i++)
         fprintf(stderr, "omslog: server filter %s: %s\n", caps_param_name(caps, want[i]),
                 caps_verdict_name(caps->v[want[i]]));
-    if (p->n_used == 0)
+    if (p->n_used == 0 && !merge)
         fputs("omslog: filtering on the client only (every page is read)\n", stderr);
+    else if (merge)
+        fputs("omslog: trying one stream per exact level or app, merged by id\n", stderr);
     for (size_t i = 0; i < p->n_used; i++)
         fprintf(stderr, "omslog: using %s=%.60s%s\n", p->keys[i], p->values[i],
                 strlen(p->values[i]) > 60 ? "..." : "");
+}
+
+/* Whether what plan p leaves of o's filter to the client is what a merge of
+ * exact streams may do (cli_merge_list: a minimum level, several apps);
+ * under require it fails there when it cannot. */
+static bool cli_merge_may(const struct cli_list_opts *o, const struct caps_push *p)
+{
+    const struct filter *f = &o->filter;
+    bool levels = (f->min_level != FILTER_LEVEL_NONE || f->exact_level != FILTER_LEVEL_NONE) &&
+                  !p->level_pushed;
+    bool apps = f->n_apps > 0 && !p->apps_pushed;
+    if (o->around || o->has_since || o->has_until || o->page_given || o->page > 1)
+        return false;
+    return (levels || apps) && (!levels || f->exact_level == FILTER_LEVEL_NONE) &&
+           (!apps || f->n_apps >= 2);
 }
 
 /* What the server filters for o, as neg (cli_negotiation) decided: fills
@@ -446,12 +465,13 @@ static int cli_pushdown(const struct config *cfg, const struct cli_list_opts *o,
         fprintf(stderr, "omslog: the server's filters: %s\n",
                 negotiate_probed(neg) ? "probed now" : "as remembered (--reprobe asks again)");
         enum caps_param want[CAPS_N_PARAMS];
-        cli_describe_plan(caps, p, want, caps_wanted(&o->filter, want));
+        cli_describe_plan(caps, p, want, caps_wanted(&o->filter, want), cli_merge_may(o, p));
     }
     bool levels =
         o->filter.min_level != FILTER_LEVEL_NONE || o->filter.exact_level != FILTER_LEVEL_NONE;
     if (cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE &&
-        ((levels && !p->level_pushed) || (o->filter.n_apps && !p->apps_pushed))) {
+        ((levels && !p->level_pushed) || (o->filter.n_apps && !p->apps_pushed)) &&
+        !cli_merge_may(o, p)) {
         const char *what = levels && !p->level_pushed ? "level" : "app";
         error_set(err, OMSLOG_ERR_USAGE,
                   "--server-filter require: the server cannot filter by %s (-v shows what it "
@@ -891,6 +911,614 @@ static int cli_server_side(struct api *api, const struct config *cfg,
     return rc;
 }
 
+/* ---- exact values only: one stream per level or app, merged (merge.h) ---- */
+
+/* Params a stream's request carries: the plan's, the app, the level, id__lt. */
+#define CLI_MERGE_MAX_PARAMS (CLI_MAX_PARAMS + 3)
+/* Levels a sample may add to the standard ones; all levels one group counts. */
+#define CLI_MERGE_KNOWN_MAX 32
+#define CLI_MERGE_LEVELS_MAX (CLI_MERGE_KNOWN_MAX + MERGE_LEVEL_MAX + 1)
+/* Levels counted at once while looking for the ones no sample showed. */
+#define CLI_MERGE_SEARCH_BATCH 10
+/* Room for a number as text. */
+#define CLI_NUM_TEXT 32
+
+/* One count request (page 1, one entry a page): the group's params and
+ * one more (the level counted), its value in value; count -1 until known. */
+struct cli_count_q {
+    struct url_param params[CLI_MERGE_MAX_PARAMS];
+    size_t n;
+    char value[CLI_NUM_TEXT];
+    int id;
+    int64_t count;
+};
+
+/* The params of one group of streams: the plan's and, merging apps, the
+ * group's app. */
+struct cli_group {
+    struct url_param params[CLI_MERGE_MAX_PARAMS];
+    size_t n;
+    const char *app; /* NULL: not merging apps */
+};
+
+/* One merged stream: its walk over the pages of params, what its rows must
+ * be (level or FILTER_LEVEL_NONE; app or NULL), its count. */
+struct cli_stream {
+    struct cli_merge *mg;
+    size_t i;
+    struct walk *wk;
+    struct url_param params[CLI_MERGE_MAX_PARAMS];
+    size_t n;
+    char value[CLI_NUM_TEXT];
+    int level;
+    const char *app;
+    int64_t count;
+    long size; /* entries a page, by its walk; 0 while unknown */
+};
+
+struct cli_merge {
+    struct cli_sink *c;
+    struct merge *m;
+    struct cli_stream *s;
+    size_t n;
+    struct {
+        int ticket;
+        size_t stream;
+    } * tickets;
+    size_t n_tickets, tickets_cap;
+    long pages; /* handed out by every stream (progress) */
+};
+
+/* "20,000" */
+static const char *cli_grouped(int64_t v, char out[CLI_NUM_TEXT])
+{
+    char digits[CLI_NUM_TEXT];
+    int n = snprintf(digits, sizeof digits, "%" PRId64, v);
+    size_t k = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && digits[i - 1] != '-' && (n - i) % 3 == 0)
+            out[k++] = ',';
+        out[k++] = digits[i];
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* Send every query of q at once (the transport queues what has no slot yet)
+ * and wait for their counts. */
+static void cli_count_all(struct api *api, struct cli_count_q *q, size_t n)
+{
+    size_t waiting = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct omslog_error e = {0};
+        q[i].count = -1;
+        q[i].id = api_request_page(api, 1, 1, q[i].params, q[i].n, &e);
+        waiting += q[i].id >= 0;
+    }
+    while (waiting > 0) {
+        struct api_result r;
+        if (!api_poll(api, &r)) {
+            api_wait(api, NULL, 0, CLI_WAIT_SLICE_MS, NULL);
+            continue;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (q[i].id >= 0 && q[i].id == r.id) {
+                if (r.err.status == OMSLOG_OK)
+                    q[i].count = r.page.count;
+                q[i].id = -1;
+                waiting--;
+                break;
+            }
+        api_result_free(&r);
+    }
+}
+
+/* One round of counts under g: each of levels[0..n) (key=level) into
+ * counts, and the total (total NULL: not asked) alongside. */
+static void cli_count_round(struct api *api, const char *key, const struct cli_group *g,
+                            const int *levels, size_t n, int64_t *counts, int64_t *total)
+{
+    size_t m = n + (total != NULL);
+    struct cli_count_q *q = xcalloc(m ? m : 1, sizeof *q);
+    for (size_t i = 0; i < m; i++) {
+        memcpy(q[i].params, g->params, g->n * sizeof *g->params);
+        q[i].n = g->n;
+        if (i < n) {
+            snprintf(q[i].value, sizeof q[i].value, "%d", levels[i]);
+            q[i].params[q[i].n++] = (struct url_param){key, q[i].value};
+        }
+    }
+    cli_count_all(api, q, m);
+    for (size_t i = 0; i < n; i++)
+        counts[i] = q[i].count;
+    if (total)
+        *total = q[n].count;
+    free(q);
+}
+
+/* The levels of one group and their counts: the known ones, then the
+ * search for others while the counts fall short (within *budget requests). */
+struct cli_levels {
+    int level[CLI_MERGE_LEVELS_MAX];
+    int64_t count[CLI_MERGE_LEVELS_MAX];
+    size_t n, n_known;
+    int64_t before, after;
+};
+
+/* Count the levels of group g (merge.h: completeness): true when the counts
+ * prove that lv's levels are every level its rows have. */
+static bool cli_count_levels(struct api *api, const char *key, const struct cli_group *g,
+                             const struct log_page *sample, long *budget, struct cli_levels *lv)
+{
+    lv->n = lv->n_known = merge_known_levels(sample, lv->level, CLI_MERGE_KNOWN_MAX);
+    cli_count_round(api, key, g, lv->level, lv->n, lv->count, &lv->before);
+    cli_count_round(api, key, g, NULL, 0, NULL, &lv->after);
+    int cand[MERGE_LEVEL_MAX + 1];
+    size_t n_cand = merge_level_candidates(lv->level, lv->n, cand, ARRAY_LEN(cand)), next = 0;
+    while (!merge_counts_complete(lv->before, lv->after, lv->count, lv->n)) {
+        int64_t sum = merge_counts_sum(lv->count, lv->n);
+        long k = CLI_MERGE_SEARCH_BATCH, left = (long)(n_cand - next);
+        if (k > left)
+            k = left;
+        if (k > *budget - 1) /* and the total after them */
+            k = *budget - 1;
+        /* Another level exists (short of a total that did not move), and
+         * there are levels left to try within the budget. */
+        if (sum < 0 || sum >= lv->after || lv->before != lv->after || k <= 0)
+            return false;
+        memcpy(&lv->level[lv->n], &cand[next], (size_t)k * sizeof *cand);
+        cli_count_round(api, key, g, &lv->level[lv->n], (size_t)k, &lv->count[lv->n], NULL);
+        cli_count_round(api, key, g, NULL, 0, NULL, &lv->after); /* after them */
+        lv->n += (size_t)k;
+        next += (size_t)k;
+        *budget -= k + 1;
+    }
+    return true;
+}
+
+/* Whether the server honours p (level= or app_name=), probed now when not
+ * known (remembered like the negotiation's verdicts). */
+static bool cli_exact_honoured(struct api *api, const struct config *cfg, struct caps *caps,
+                               enum caps_param p, int64_t baseline)
+{
+    if (caps->v[p] == CAPS_UNKNOWN) {
+        struct url_param q = {caps_param_name(caps, p), caps_probe_value(p)};
+        struct api_result r;
+        cli_fetch(api, 1, 1, &q, 1, &r);
+        bool ok = r.err.status == OMSLOG_OK;
+        struct caps_answer a = {ok                                       ? 200
+                                : r.err.status == OMSLOG_ERR_BAD_REQUEST ? 400
+                                                                         : 0,
+                                ok ? r.page.count : -1};
+        api_result_free(&r);
+        caps->v[p] = caps_verdict(baseline, &a);
+        if (caps->v[p] != CAPS_UNKNOWN)
+            cli_caps_mark(api, cfg, p, caps->v[p]);
+    }
+    cli_tell_verdict(cfg, caps, p, caps->v[p] == CAPS_HONOURED ? " (one stream per value)" : "");
+    return caps->v[p] == CAPS_HONOURED;
+}
+
+/* Whether the walk of o can be a merge of exact streams instead, and along
+ * which dimensions: levels (a minimum the plan did not push) and apps
+ * (several the plan did not push). Only from the top, without a window. */
+static bool cli_merge_dims(struct api *api, const struct config *cfg,
+                           const struct cli_list_opts *o, struct negotiate *neg, struct caps *caps,
+                           bool *levels, bool *apps)
+{
+    const struct caps *known = cli_caps(neg);
+    if (!known || negotiate_why(neg, NULL) || o->has_since || o->has_until || o->page_given ||
+        o->page > 1)
+        return false;
+    *caps = *known;
+    const struct caps_push *p = negotiate_plan(neg);
+    enum caps_param want[CAPS_N_PARAMS];
+    size_t n_want = caps_wanted(&o->filter, want);
+    bool pushable = false; /* app names the server reads as sent */
+    for (size_t i = 0; i < n_want; i++)
+        pushable = pushable || want[i] == CAPS_APP_IN;
+    *levels = o->filter.min_level != FILTER_LEVEL_NONE &&
+              o->filter.exact_level == FILTER_LEVEL_NONE && !p->level_pushed;
+    *apps = o->filter.n_apps >= 2 && !p->apps_pushed && pushable;
+    int64_t baseline = negotiate_baseline(neg);
+    *levels = *levels && cli_exact_honoured(api, cfg, caps, CAPS_LEVEL, baseline);
+    *apps = *apps && cli_exact_honoured(api, cfg, caps, CAPS_APP, baseline);
+    return *levels || *apps;
+}
+
+/* Add a stream of group g (level: FILTER_LEVEL_NONE when not merging
+ * levels); false when there are too many. */
+static bool cli_merge_add(struct cli_merge *mg, const struct caps *caps, const struct cli_group *g,
+                          int level, int64_t count)
+{
+    if (mg->n == MERGE_MAX_STREAMS)
+        return false;
+    struct cli_stream *s = &mg->s[mg->n];
+    *s = (struct cli_stream){.mg = mg, .i = mg->n, .level = level, .app = g->app, .count = count};
+    memcpy(s->params, g->params, g->n * sizeof *g->params);
+    s->n = g->n;
+    if (level != FILTER_LEVEL_NONE) {
+        snprintf(s->value, sizeof s->value, "%d", level);
+        s->params[s->n++] = (struct url_param){caps_param_name(caps, CAPS_LEVEL), s->value};
+    }
+    mg->n++;
+    return true;
+}
+
+/* -v: why the counts of lv do not prove its levels complete. */
+static void cli_merge_refuse(const struct config *cfg, const struct cli_levels *lv)
+{
+    char a[CLI_NUM_TEXT], b[CLI_NUM_TEXT];
+    if (!cfg->verbose)
+        return;
+    if (lv->before != lv->after)
+        fprintf(stderr, "omslog: the log moved while its levels were counted (%s, then %s)",
+                cli_grouped(lv->before, a), cli_grouped(lv->after, b));
+    else
+        fprintf(stderr,
+                "omslog: the counts of %zu levels add up to %s of %s: a level no sample "
+                "showed exists",
+                lv->n, cli_grouped(merge_counts_sum(lv->count, lv->n), a),
+                cli_grouped(lv->after, b));
+    fputs(": reading every page instead\n", stderr);
+}
+
+/* The streams of o: per group (each app named, or one) and, merging
+ * levels, per level at or above the minimum that has rows. false when the
+ * counts do not prove them complete (-v says why) or a count failed. *rows:
+ * what the scan would read instead, by the counts. */
+static bool cli_merge_streams(struct api *api, const struct config *cfg,
+                              const struct cli_list_opts *o, const struct caps *caps, bool levels,
+                              const struct cli_group *groups, size_t n_groups,
+                              const struct log_page *sample, long budget, struct cli_merge *mg,
+                              int64_t *rows)
+{
+    struct cli_levels lv;
+    *rows = 0;
+    for (size_t g = 0; g < n_groups && levels; g++) {
+        if (!cli_count_levels(api, caps_param_name(caps, CAPS_LEVEL), &groups[g], sample, &budget,
+                              &lv)) {
+            cli_merge_refuse(cfg, &lv);
+            return false;
+        }
+        *rows += lv.after;
+        for (size_t k = 0; k < lv.n; k++)
+            if (lv.level[k] >= o->filter.min_level && lv.count[k] > 0 &&
+                !cli_merge_add(mg, caps, &groups[g], lv.level[k], lv.count[k]))
+                return false;
+    }
+    if (levels)
+        return true;
+    /* Apps alone: complete by construction (merge.h); counted to skip the
+     * empty ones and to weigh the cost, with the plan's total alongside. */
+    struct cli_count_q *q = xcalloc(n_groups + 1, sizeof *q);
+    for (size_t g = 0; g < n_groups; g++) {
+        memcpy(q[g].params, groups[g].params, groups[g].n * sizeof *groups[g].params);
+        q[g].n = groups[g].n;
+    }
+    memcpy(q[n_groups].params, groups[0].params, (groups[0].n - 1) * sizeof *groups[0].params);
+    q[n_groups].n = groups[0].n - 1; /* without the app */
+    cli_count_all(api, q, n_groups + 1);
+    bool ok = q[n_groups].count >= 0;
+    for (size_t g = 0; g < n_groups && ok; g++)
+        ok = q[g].count >= 0 && (q[g].count == 0 || cli_merge_add(mg, caps, &groups[g],
+                                                                  FILTER_LEVEL_NONE, q[g].count));
+    *rows = q[n_groups].count;
+    free(q);
+    return ok;
+}
+
+/* Pages the merge reads against the pages the scan would (limit: rows to
+ * write, 0 all): merge only when it reads fewer. */
+static bool cli_merge_worth(const struct config *cfg, const struct cli_merge *mg, int64_t rows,
+                            long limit, long size)
+{
+    int64_t matches = 0;
+    for (size_t i = 0; i < mg->n; i++)
+        matches += mg->s[i].count;
+    int64_t scan_rows = rows;
+    if (limit > 0 && matches > 0 && (double)limit * (double)rows / (double)matches < (double)rows)
+        scan_rows = (int64_t)((double)limit * (double)rows / (double)matches) + 1;
+    long scan = walk_pages_for(scan_rows, size), merge = 0;
+    for (size_t i = 0; i < mg->n; i++) {
+        int64_t want = limit > 0 && limit < mg->s[i].count ? limit : mg->s[i].count;
+        merge += walk_pages_for(want, size);
+    }
+    if (merge < scan || merge == 0)
+        return true;
+    if (cfg->verbose)
+        fprintf(stderr,
+                "omslog: merging %zu streams would read %ld pages, the scan %ld: reading "
+                "every page instead\n",
+                mg->n, merge, scan);
+    return false;
+}
+
+/* -v: the plan of the merge. */
+static void cli_merge_tell(const struct config *cfg, const struct cli_merge *mg, int64_t rows,
+                           bool levels)
+{
+    if (!cfg->verbose)
+        return;
+    fprintf(stderr, "omslog: merging %zu stream%s%s", mg->n, mg->n == 1 ? "" : "s",
+            mg->n ? ":" : " (none of the levels or apps asked for has entries)");
+    for (size_t i = 0; i < mg->n; i++) {
+        const struct cli_stream *s = &mg->s[i];
+        fputs(i ? "," : "", stderr);
+        if (s->app)
+            fprintf(stderr, " app_name=%.40s%s", s->app, s->level != FILTER_LEVEL_NONE ? "&" : "");
+        else
+            fputc(' ', stderr);
+        if (s->level != FILTER_LEVEL_NONE)
+            fprintf(stderr, "level=%d", s->level);
+    }
+    char a[CLI_NUM_TEXT];
+    if (levels)
+        fprintf(stderr, "; counts add up to %s\n", cli_grouped(rows, a));
+    else
+        fprintf(stderr, "; the apps named, each complete\n");
+}
+
+/* A stream holding a page's worth waits for the merge to take some: the
+ * memory stays at about a page a stream plus what its walk holds. */
+static bool cli_stream_room(const struct cli_stream *s)
+{
+    size_t page = s->size > 0 ? (size_t)s->size : 1;
+    return merge_held(s->mg->m, s->i) < page && api_room(s->mg->c->api) > 0;
+}
+
+static int cli_stream_track(struct cli_stream *s, int ticket)
+{
+    struct cli_merge *mg = s->mg;
+    if (ticket > 0) {
+        ARRAY_GROW(mg->tickets, mg->tickets_cap, mg->n_tickets + 1);
+        mg->tickets[mg->n_tickets].ticket = ticket;
+        mg->tickets[mg->n_tickets++].stream = s->i;
+    }
+    return ticket;
+}
+
+static int cli_stream_request(void *ctx, long page, struct omslog_error *err)
+{
+    struct cli_stream *s = ctx;
+    if (!cli_stream_room(s))
+        return 0;
+    const struct cli_sink *c = s->mg->c;
+    return cli_stream_track(
+        s, api_request_page(c->api, page, c->cfg->page_size, s->params, s->n, err));
+}
+
+static int cli_stream_request_below(void *ctx, int64_t before_id, long page,
+                                    struct omslog_error *err)
+{
+    struct cli_stream *s = ctx;
+    if (!cli_stream_room(s))
+        return 0;
+    const struct cli_sink *c = s->mg->c;
+    struct url_param params[CLI_MERGE_MAX_PARAMS + 1];
+    char value[CLI_NUM_TEXT];
+    memcpy(params, s->params, s->n * sizeof *params);
+    snprintf(value, sizeof value, "%" PRId64, before_id);
+    params[s->n] = (struct url_param){c->keyset_name, value};
+    return cli_stream_track(
+        s, api_request_page(c->api, page, c->cfg->page_size, params, s->n + 1, err));
+}
+
+static void cli_stream_cancel(void *ctx, int ticket)
+{
+    struct cli_stream *s = ctx;
+    struct cli_merge *mg = s->mg;
+    for (size_t k = 0; k < mg->n_tickets; k++)
+        if (mg->tickets[k].ticket == ticket) {
+            mg->tickets[k] = mg->tickets[--mg->n_tickets];
+            break;
+        }
+    api_cancel(mg->c->api, ticket);
+}
+
+/* A row of another level or app than its stream's: the server's exact
+ * filter lies, and the scan takes over. */
+static bool cli_stream_entry(void *ctx, const struct log_entry *e)
+{
+    struct cli_stream *s = ctx;
+    if ((s->level != FILTER_LEVEL_NONE && e->level != s->level) ||
+        (s->app && strcmp(e->app_name, s->app) != 0)) {
+        s->mg->c->liar = true;
+        return false;
+    }
+    merge_push(s->mg->m, s->i, e);
+    return true;
+}
+
+static void cli_stream_progress(void *ctx, long page, long pages, const struct walk_pager *pg)
+{
+    struct cli_stream *s = ctx;
+    (void)page;
+    (void)pages;
+    s->size = pg->size;
+    s->mg->pages++;
+}
+
+/* Write what the merge has ready; false to stop (the limit, or a liar). */
+static bool cli_merge_emit(struct cli_merge *mg)
+{
+    const struct log_entry *e;
+    while (!mg->c->liar && (e = merge_next(mg->m)) != NULL)
+        if (!cli_entry(mg->c, e))
+            return false;
+    return !mg->c->liar;
+}
+
+/* Stream i's walk ended (well): its stream ends. */
+static int cli_stream_ended(struct cli_merge *mg, size_t i, int rc)
+{
+    if (rc == OMSLOG_OK && walk_done(mg->s[i].wk))
+        merge_end(mg->m, i);
+    return rc;
+}
+
+/* A page arrived: to the walk of the stream that asked for it. */
+static int cli_merge_feed(struct cli_merge *mg, struct api_result *r, struct omslog_error *err)
+{
+    for (size_t k = 0; k < mg->n_tickets; k++) {
+        if (mg->tickets[k].ticket != r->id)
+            continue;
+        size_t i = mg->tickets[k].stream;
+        mg->tickets[k] = mg->tickets[--mg->n_tickets];
+        return cli_stream_ended(mg, i, walk_feed(mg->s[i].wk, r->id, &r->page, &r->err, err));
+    }
+    return OMSLOG_OK;
+}
+
+/* Drive every stream's walk and write the merge as it comes, until every
+ * stream is written, the limit is reached, a liar is caught or a walk
+ * fails. */
+static int cli_merge_drive(struct cli_merge *mg, struct omslog_error *err)
+{
+    struct cli_sink *c = mg->c;
+    int rc = OMSLOG_OK;
+    while (rc == OMSLOG_OK && cli_merge_emit(mg) && !merge_done(mg->m)) {
+        /* The streams the merge waits for (holding nothing) ask first. */
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = 0; i < mg->n && rc == OMSLOG_OK; i++)
+                if ((merge_held(mg->m, i) == 0) == (pass == 0) && !walk_done(mg->s[i].wk))
+                    rc = cli_stream_ended(mg, i, walk_start(mg->s[i].wk, err));
+        bool got = false;
+        struct api_result r;
+        while (rc == OMSLOG_OK && !c->liar && api_poll(c->api, &r)) {
+            rc = cli_merge_feed(mg, &r, err);
+            api_result_free(&r);
+            got = true;
+        }
+        if (!got && rc == OMSLOG_OK && !c->liar)
+            api_wait(c->api, NULL, 0, CLI_WAIT_SLICE_MS, NULL);
+        if (c->progress) {
+            fprintf(stderr,
+                    "\romslog: merging %zu streams: %ld pages read, %zu entries shown\033[K",
+                    mg->n, mg->pages, c->w->count);
+            fflush(stderr);
+        }
+    }
+    return rc;
+}
+
+/* One walk per stream (the list's options, from the top), merged. */
+static int cli_merge_run(struct cli_merge *mg, const struct walk_opts *list_wo,
+                         struct omslog_error *err)
+{
+    struct cli_sink *c = mg->c;
+    mg->m = merge_new(mg->n);
+    struct walk_opts wo = {.first_page = 1,
+                           .page_size = list_wo->page_size,
+                           .max_pages = list_wo->max_pages,
+                           .keyset = c->keyset_name[0] != '\0',
+                           .window = list_wo->window};
+    for (size_t i = 0; i < mg->n; i++) {
+        struct walk_sink sink = {&mg->s[i],        cli_stream_request,  cli_stream_cancel,
+                                 cli_stream_entry, cli_stream_progress, cli_stream_request_below};
+        mg->s[i].wk = walk_new(&wo, &sink);
+    }
+    /* The rows are server-filtered: cli_entry checks the plan's part of each
+     * and notes the ids written, which a liar's scan then skips. */
+    const struct url_param *params = c->params;
+    size_t n_params = c->n_params;
+    if (mg->n) {
+        c->params = mg->s[0].params;
+        c->n_params = mg->s[0].n;
+    }
+    int rc = mg->n ? cli_merge_drive(mg, err) : OMSLOG_OK;
+    c->params = params;
+    c->n_params = n_params;
+    for (size_t i = 0; i < mg->n; i++)
+        walk_free(mg->s[i].wk);
+    merge_free(mg->m);
+    free(mg->tickets);
+    return rc;
+}
+
+/* The page size the counts are weighed by: a full sample's, else the one
+ * asked for, else DRF's usual. */
+static long cli_merge_page_size(const struct config *cfg, const struct log_page *sample)
+{
+    if (sample && sample->next && sample->n > 0)
+        return (long)sample->n;
+    return cfg->page_size > 0 ? cfg->page_size : CONFIG_DEFAULT_PAGE_SIZE;
+}
+
+/* `list` as the merge of one stream per exact level or app (merge.h) where
+ * the server filters only exact values and the counts prove the streams
+ * complete: *merged says whether it ran (else the walk goes on as
+ * planned). Every row still passes cli_entry; after a liar c->liar is set
+ * and the scan follows. */
+static int cli_merge_try(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
+                         struct negotiate *neg, struct cli_sink *c, const struct walk_opts *wo,
+                         bool *merged, struct omslog_error *err)
+{
+    *merged = false;
+    struct caps caps;
+    bool levels = false, apps = false;
+    if (!cli_merge_dims(api, cfg, o, neg, &caps, &levels, &apps)) {
+        /* -v said a merge would be tried (cli_describe_plan) */
+        if (cfg->verbose && cli_caps(neg) && cli_merge_may(o, negotiate_plan(neg)))
+            fputs(negotiate_plan(neg)->n_used ? "omslog: no merge: the rest on the client\n"
+                                              : "omslog: filtering on the client only (every "
+                                                "page is read)\n",
+                  stderr);
+        return OMSLOG_OK;
+    }
+    struct log_page first = {0};
+    const struct log_page *sample = NULL; /* the rows the plan's params select, page 1 */
+    if (c->have_prefetch && c->prefetch.err.status == OMSLOG_OK)
+        sample = &c->prefetch.page;
+    else if (negotiate_take_page(neg, &first))
+        sample = &first;
+    long size = cli_merge_page_size(cfg, sample);
+    size_t n_groups = apps ? o->filter.n_apps : 1;
+    struct cli_group *groups = xcalloc(n_groups, sizeof *groups);
+    for (size_t g = 0; g < n_groups; g++) {
+        memcpy(groups[g].params, c->params, c->n_params * sizeof *c->params);
+        groups[g].n = c->n_params;
+        if (apps) {
+            groups[g].app = o->filter.apps[g];
+            groups[g].params[groups[g].n++] =
+                (struct url_param){caps_param_name(&caps, CAPS_APP), groups[g].app};
+        }
+    }
+    struct cli_merge mg = {.c = c, .s = xcalloc(MERGE_MAX_STREAMS, sizeof *mg.s)};
+    int64_t rows = 0;
+    /* Looking for levels no sample showed costs at most half the scan. */
+    long budget = walk_pages_for(negotiate_baseline(neg), size) / 2;
+    int rc = OMSLOG_OK;
+    if (cli_merge_streams(api, cfg, o, &caps, levels, groups, n_groups, sample, budget, &mg,
+                          &rows) &&
+        cli_merge_worth(cfg, &mg, rows, c->limit, size)) {
+        cli_merge_tell(cfg, &mg, rows, levels);
+        *merged = true;
+        rc = cli_merge_run(&mg, wo, err);
+    }
+    log_page_free(&first);
+    free(groups);
+    free(mg.s);
+    return rc;
+}
+
+/* cli_merge_try, and under --server-filter require the failure when the
+ * merge it was counted on (cli_pushdown) did not run. */
+static int cli_merge_list(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
+                          struct negotiate *neg, struct cli_sink *c, const struct walk_opts *wo,
+                          bool *merged, struct omslog_error *err)
+{
+    int rc = cli_merge_try(api, cfg, o, neg, c, wo, merged, err);
+    if (rc != OMSLOG_OK || *merged || cfg->server_filter != CONFIG_SERVER_FILTER_REQUIRE ||
+        !cli_caps(neg) || !cli_merge_may(o, negotiate_plan(neg)))
+        return rc;
+    bool levels = o->filter.min_level != FILTER_LEVEL_NONE && !negotiate_plan(neg)->level_pushed;
+    return error_set(err, OMSLOG_ERR_USAGE,
+                     "--server-filter require: the server cannot filter by %s (-v shows what it "
+                     "was asked)",
+                     levels ? "level" : "app");
+}
+
 /* The end of a walk of `list`: what stderr says after it, the output
  * closed. Returns rc, or the output's failure. */
 static int cli_list_end(struct format_writer *w, const struct cli_list_opts *o, bool progress,
@@ -950,7 +1578,10 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
     wo.keyset = c.keyset_name[0] != '\0' && wo.first_page <= 1;
     wo.window = parallel * CLI_KEYSET_WINDOW_PER_SLOT;
     long unproven = 0;
-    if (rc == OMSLOG_OK && !empty) {
+    bool merged = false; /* by one stream per exact level or app */
+    if (rc == OMSLOG_OK && !empty)
+        rc = cli_merge_list(api, cfg, o, neg, &c, &wo, &merged, err);
+    if (rc == OMSLOG_OK && !empty && !merged) {
         struct walk *wk = walk_new(&wo, &sink);
         rc = cli_drive(api, wk, &c, err);
         unproven = walk_unproven(wk);

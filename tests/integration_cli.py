@@ -839,10 +839,14 @@ def test_pushdown_equals_full_scan_where_honoured():
                 assert rc == 0, (lookups, f, err)
                 assert got == want, (lookups, f, len(got), len(want))
                 pushed = "omslog: using " in err
-                # full honours everything asked; exact only single values; none nothing
+                merged = "omslog: merging " in err
+                # full honours everything asked; exact only single values (a minimum level
+                # or several apps: one stream each, merged); none nothing
                 expect_push = lookups == "full" or (lookups == "exact" and f.count("--app") == 1)
                 assert pushed == expect_push, (lookups, f, err[:3000])
-                if pushed:
+                assert merged == (lookups == "exact" and f != ["--app", "shipment"]), \
+                    (lookups, f, err[-3000:])
+                if pushed or merged:
                     assert len(reqs) < len(scan) / 2, (lookups, f, len(reqs), len(scan))
                 else:
                     assert "filtering on the client only" in err, err
@@ -1651,6 +1655,172 @@ def test_search_not_pushed_on_a_short_log():
         s.set(count=81)
         rc, got, err, reqs = push_run(s, ["--search", "order", "-v"])
         assert rc == 0 and searched(reqs, "order"), err[-2000:]
+
+
+# ---------------------------------------------------------------- exact filters merged
+
+def merge_pages(reqs):
+    """The page requests of a run but the one-entry counts and probes."""
+    return [p for p in reqs if "page_size=1&" not in p and not p.endswith("page_size=1")]
+
+
+def merge_params(path):
+    q = parse_qs(urlsplit(path).query)
+    return q.get("level", []), q.get("app_name", [])
+
+
+def test_exact_only_server_merges_one_stream_per_level_or_app():
+    """A server that filters exact values only (django-filter filterset_fields): a
+    minimum level is the merge by id of one stream per level present, the custom levels
+    (the mock logs 25 and 45) included; several apps one stream per app. The output is
+    the full scan's, and besides the unfiltered first page only pages of the streams are
+    read."""
+    cases = [(["--level", "error"], {"40", "45", "50"}, set()),
+             (["--level", "25"], {"25", "30", "40", "45", "50"}, set()),
+             (["--level", "warning", "--app", "shipment"], {"30", "40", "45", "50"}, set()),
+             (["--app", "shipment", "--app", "payment"], set(), {"shipment", "payment"}),
+             (["--level", "error", "--app", "shipment", "--app", "payment"], {"40", "45", "50"},
+              {"shipment", "payment"})]
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="exact") as s:
+        for f, levels, apps in cases:
+            rc, want, err, scan = push_run(s, f + ["--server-filter", "off"])
+            assert rc == 0 and want, (f, err)
+            rc, got, err, reqs = push_run(s, f + ["-v"])
+            assert rc == 0 and got == want, (f, len(got), len(want), err[-2000:])
+            assert "omslog: merging " in err, (f, err[-2000:])
+            seen_levels, seen_apps = set(), set()
+            for p in merge_pages(reqs)[1:]:
+                lv, ap = merge_params(p)
+                assert lv or ap, (f, p)
+                seen_levels |= set(lv)
+                seen_apps |= set(ap) - ({"shipment"} if f.count("--app") == 1 else set())
+            assert seen_levels == levels and seen_apps == apps, (f, seen_levels, seen_apps)
+            assert len(reqs) < len(scan) / 2, (f, len(reqs), len(scan))
+
+
+def test_merge_same_output_in_every_format_limit_and_reverse():
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="exact") as s:
+        cache = tempfile.mkdtemp(prefix="caps-", dir=TMP)
+        for extra in (["--format", "json", "--all"], ["--format", "table", "--all"],
+                      ["--format", "jsonl", "--limit", "7"], ["--format", "csv"],
+                      ["--format", "jsonl", "--all", "--reverse"],
+                      ["--format", "table", "--limit", "30", "--reverse"]):
+            outs = []
+            for mode in ("off", "auto"):
+                rc, out, err = run(["--url", s.url, "list", "--level", "error", "-v",
+                                    "--server-filter", mode] + extra,
+                                   env_extra={"XDG_CACHE_HOME": cache})
+                assert rc == 0 and out, (extra, mode, err[-1500:])
+                assert ("omslog: merging " in err) == (mode == "auto"), (extra, mode, err[-1500:])
+                outs.append(out)
+            assert outs[0] == outs[1], extra
+
+
+def test_merge_reads_only_the_matching_pages():
+    """On a log of 300 pages of 10 the critical entries (levels 50, and none above) are
+    a handful of pages: the merge asks the counts and those pages, not the log."""
+    with MockServer(count=3000, token=TOKEN, lookups="exact") as s:
+        rc, want, err, scan = push_run(s, ["--level", "critical", "--server-filter", "off"])
+        assert rc == 0 and want and len(scan) >= 300, (len(scan), err)
+        rc, got, err, reqs = push_run(s, ["--level", "critical", "-v"])
+        assert rc == 0 and got == want, err[-2000:]
+        assert "merging 1 stream: level=50; counts add up to 3,000" in err, err[-2000:]
+        pages = merge_pages(reqs)[1:]
+        assert all(merge_params(p)[0] == ["50"] for p in pages), pages
+        assert len(pages) == math.ceil(len(want) / 10), (len(pages), len(want))
+        assert len(reqs) < len(scan) / 4, (len(reqs), len(scan))
+
+
+def test_merge_unknown_level_found_or_the_scan():
+    """With seed 0 the newest 500 entries hold no level 45, older ones do: a sample
+    (page 1) does not show it. Looking for other levels (0..100, the halfway ones
+    first) is allowed half the scan's pages: with pages of 100 (25 pages) the search
+    finds 45 and the merge has its stream; with pages of 500 (5 pages) it may send 2
+    requests, too few, so the counts do not add up and every page is read, as -v
+    says. The output is the scan's either way."""
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="exact", seed=0,
+                    page_size_param="page_size") as s:
+        for size, merged in (("100", True), ("500", False)):
+            f = ["--level", "error", "--page-size", size]
+            rc, want, err, scan = push_run(s, f + ["--server-filter", "off"])
+            assert rc == 0 and want, err
+            rc, got, err, reqs = push_run(s, f + ["-v"])
+            assert rc == 0 and got == want, (size, err[-2000:])
+            if merged:
+                assert "merging 3 streams: level=40, level=50, level=45;" in err, err[-2000:]
+            else:
+                assert "a level no sample showed exists" in err and "merging" not in err, \
+                    err[-2000:]
+                assert "reading every page instead" in err, err[-2000:]
+
+
+def test_merge_with_keyset_pages_and_with_what_the_plan_pushed():
+    """Where id__lt is honoured too, each stream reads its pages below the last id it
+    wrote (no deep page numbers); where app_name__in is honoured, the level streams
+    carry it. The output is the scan's."""
+    f = ["--level", "warning", "--app", "shipment", "--app", "payment"]
+    for lookups, keyset in (("level,app_name,id__lt", True), ("level,app_name__in", False)):
+        with MockServer(count=3000, token=TOKEN, lookups=lookups) as s:
+            rc, want, err, scan = push_run(s, f + ["--server-filter", "off"])
+            assert rc == 0 and want, err
+            rc, got, err, reqs = push_run(s, f + ["-v"])
+            assert rc == 0 and got == want, (lookups, err[-2000:])
+            assert "omslog: merging " in err, (lookups, err[-2000:])
+            pages = merge_pages(reqs)[1:]
+            below = [p for p in pages if "id__lt=" in p]
+            deepest = max(int(parse_qs(urlsplit(p).query)["page"][0]) for p in pages)
+            if keyset:
+                assert below and deepest <= 8, (len(below), deepest)
+            else:
+                assert all("app_name__in=" in p for p in pages), pages[:3]
+            assert len(reqs) < len(scan) / 2, (lookups, len(reqs), len(scan))
+
+
+def test_merge_meets_server_filter_require():
+    """--server-filter require on a server of exact filters: met by the merge where the
+    counts prove it complete, refused (usage) where they cannot."""
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="exact", seed=0,
+                    page_size_param="page_size") as s:
+        for size, ok in (("100", True), ("500", False)):
+            f = ["--level", "error", "--page-size", size]
+            rc, want, err, _ = push_run(s, f + ["--server-filter", "off"])
+            assert rc == 0 and want, err
+            rc, got, err, _ = push_run(s, f + ["--server-filter", "require"])
+            if ok:
+                assert rc == 0 and got == want, (size, err[-2000:])
+            else:
+                expect(rc, "usage", got, err)
+                assert "cannot filter by level" in err, err
+
+
+def test_merge_liars_caught():
+    """level=L that drops rows: the counts do not add up, the scan runs. level=L that
+    sends a row of another level after its first page: the merge stops, says so, and
+    the scan writes what is left without writing any id twice."""
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="exact", liars="level:drop") as s:
+        rc, want, err, _ = push_run(s, ["--level", "error", "--server-filter", "off"])
+        rc, got, err, _ = push_run(s, ["--level", "error", "-v"])
+        assert rc == 0 and got == want, err[-2000:]
+        assert "merging" not in err and "reading every page instead" in err, err[-2000:]
+
+    class LevelLiar(Hooks):
+        def respond(self, mock, req, answer):
+            reply = answer(req)
+            q = parse_qs(urlsplit(req["path"]).query)
+            if reply.status != 200 or q.get("level") != ["40"] or q.get("page") != ["3"]:
+                return reply
+            body = json.loads(reply.body)
+            if body["results"]:
+                body["results"][0]["level"] = 10
+            return reply._replace(body=json.dumps(body).encode())
+
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="exact") as s:
+        rc, want, err, _ = push_run(s, ["--level", "error", "--server-filter", "off"])
+        s.hooks = LevelLiar()
+        rc, got, err, _ = push_run(s, ["--level", "error", "-v"])
+        assert rc == 0, err
+        assert "merging" in err and "does not match" in err, err[-2000:]
+        assert sorted(got, reverse=True) == want and len(set(got)) == len(got), err[-2000:]
 
 
 if __name__ == "__main__":

@@ -121,7 +121,9 @@ struct walk;
 struct walk *walk_new(const struct walk_opts *o, const struct walk_sink *sink);
 /* Cancels what is still requested and frees what is held. */
 void walk_free(struct walk *w);
-/* Request the first pages. Returns OMSLOG_OK or the status the walk ended with. */
+/* Request the first pages; called again, request what the sink refused (0)
+ * since, as walk_feed does (a driver of several walks whose sinks wait for room).
+ * Returns OMSLOG_OK or the status the walk ended with. */
 int walk_start(struct walk *w, struct omslog_error *err);
 /* A request finished: p its page when the status of perr is OMSLOG_OK (perr
  * may be NULL then), else perr says why. The walk takes the entries (p is

@@ -464,9 +464,10 @@ void app_cancel_pages(struct app *a);
 
 /* serverview.c: server-side filtering in the browser. A filter change goes
  * through serverview_set_filter (the server's filtered query at once where
- * remembered verdicts prove it or, in a first session, where a guess may
- * hold; else the client scans at once; a negotiation in the background, sent
- * once the view's first page has answered, checks, replaces or drops it);
+ * remembered verdicts prove it or, in a first session, once a guess's first
+ * page has passed; else the client scans at once; a negotiation in the
+ * background, sent once that first page has answered, checks, replaces or
+ * drops it);
  * page requests carry serverview_page_params; every result is offered to
  * serverview_result first, and serverview_after_page runs after a page is
  * stored (it catches a liar or a wrong guess and falls back to the scan). */
@@ -491,6 +492,9 @@ bool serverview_active(const struct app *a);
 bool serverview_negotiating(const struct app *a);
 /* The server's view shown is a guess not checked yet (its count too). */
 bool serverview_checking(const struct app *a);
+/* A guess's first page is awaited: the client's view shows what it has but
+ * scans nothing meanwhile. */
+bool serverview_guessing(const struct app *a);
 void serverview_describe(const struct app *a, struct buf *out);
 /* :ID — one count of id__lte=ID where honoured: the locate then looks at
  * the page that count names first (serverview_jump_hint). */

@@ -98,9 +98,10 @@ bool scan_gate_holds(const struct app *a)
      * would not filter (serverview says why when its negotiation ends). */
     bool refused =
         a->cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE && !a->file && !serverview_active(a);
-    /* A big scan does not start while the server may still spare it: its
-     * pages would also slow the negotiation down. */
-    bool waiting = serverview_negotiating(a) && scan_big(a);
+    /* A scan does not start while a guess's first page is awaited, nor a
+     * big one while the server may still spare it: its pages would also
+     * slow the server's answers down. */
+    bool waiting = serverview_guessing(a) || (serverview_negotiating(a) && scan_big(a));
     return a->scan.asking || (scanning && (a->scan.stopped || refused || waiting));
 }
 

@@ -1,9 +1,11 @@
 /* serverview.c — the browser's side of server-side filtering: it drives a
  * negotiation (negotiate.h) in the background like the page loads (within
  * api_room, never before the first page), switches the store to the
- * server's filtered query when a checked plan exists, falls back to the
- * client's scan when a row gives the server away, and uses id__lte /
- * id__gt where honoured for jumps and follow polls.
+ * server's filtered query when a checked plan exists (at once when the
+ * remembered verdicts prove it; in a first session when a guess's first
+ * page passes, marked "checking" until the negotiation proves it), falls
+ * back to the client's scan when a row gives the server away, and uses
+ * id__lte / id__gt where honoured for jumps and follow polls.
  *
  * State: struct serverview, owned by struct app (a->sv). The requests it
  * sends are http's like every other; it keeps their ids only to match the
@@ -61,9 +63,15 @@ struct serverview {
     size_t n_params;
     struct filter pushed, residual;
     int64_t baseline; /* the unfiltered count the plan was checked against */
-    /* opt is a guess (caps_push_guess: params not proven yet, a first
-     * session): a row it sends that fails the filter, or the whole log's
-     * count, means "not filtered as asked", not a liar. */
+    /* A first session's guess (caps_push_guess: params not proven yet):
+     * its first page is asked for at once (guess_req) while the client's
+     * view waits, unscanned; the view switches to it only when that page
+     * passes (then opt holds it and guess is set). A row of it that fails
+     * the filter, or the whole log's count, means "not filtered as asked",
+     * not a liar. */
+    struct caps_push pending;
+    bool have_pending;
+    int guess_req;
     bool guess;
     /* A plan shown at once: the negotiation's requests wait until its first
      * page has answered (the server has few workers; the page is what the
@@ -135,6 +143,8 @@ void serverview_init(struct app *a)
     caps_use_names(&sv->caps, a->cfg->param_names);
 }
 
+static void sv_guess_cancel(struct app *a);
+
 static void sv_neg_drop(struct app *a)
 {
     struct serverview *sv = a->sv;
@@ -166,6 +176,7 @@ void serverview_free(struct app *a)
     if (!sv)
         return;
     sv_neg_drop(a);
+    sv_guess_cancel(a);
     serverview_summary_cancel(a);
     sv_plan_drop(sv);
     filter_free(&sv->pushed);
@@ -269,7 +280,7 @@ static int sv_count_request(struct app *a, const char *key, const char *value)
 
 /* The checked plan of the current filter: the store shows the server's
  * filtered query from now on, its first page (already fetched) at once. */
-static void sv_apply(struct app *a, const struct caps_push *p);
+static void sv_apply(struct app *a, const struct caps_push *p, struct log_page *first);
 
 static bool sv_same_plan(const struct caps_push *x, const struct caps_push *y)
 {
@@ -300,27 +311,102 @@ static bool sv_whole(const struct app *a, const struct caps_push *p)
 /* Show the server's filtered view at once, with no client scan, while the
  * negotiation checks the plan behind it (a liar is still caught by it and
  * by every row): the plan of the remembered verdicts when they prove every
- * part of it, else (a first session) the guess of what the server would
- * honour. The negotiation waits for the view's first page. */
+ * part of it; else (a first session) the guess of what the server would
+ * honour, once its first page has passed (sv_guess_result). The
+ * negotiation waits for the view's first page. */
 static void sv_try_optimistic(struct app *a)
 {
     struct serverview *sv = a->sv;
     struct caps_push p;
     caps_push_plan(&sv->caps, &a->filter, &p);
-    bool guess = false;
-    if (!sv_whole(a, &p)) {
+    if (sv_whole(a, &p)) {
+        sv->opt = p;
+        sv->have_opt = true;
+        sv->hold_neg = true;
+        sv_apply(a, &sv->opt, NULL);
+        return;
+    }
+    caps_push_free(&p);
+    if (!caps_push_guess(&sv->caps, &a->filter, &p) || !sv_whole(a, &p)) {
         caps_push_free(&p);
-        guess = caps_push_guess(&sv->caps, &a->filter, &p);
-        if (!guess || !sv_whole(a, &p)) {
-            caps_push_free(&p);
-            return;
+        return;
+    }
+    sv->pending = p;
+    sv->have_pending = sv->hold_neg = true;
+}
+
+static void sv_guess_cancel(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (sv->guess_req > 0)
+        api_cancel(a->api, sv->guess_req);
+    sv->guess_req = 0;
+    if (sv->have_pending)
+        caps_push_free(&sv->pending);
+    sv->have_pending = false;
+}
+
+/* The guess's first page, asked for before anything else. */
+static void sv_guess_send(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (!sv->have_pending || sv->guess_req || api_room(a->api) <= 0)
+        return;
+    struct url_param params[SV_PARAMS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < sv->pending.n_used && n < SV_PARAMS_MAX; i++)
+        params[n++] = (struct url_param){sv->pending.keys[i], sv->pending.values[i]};
+    struct omslog_error err = {0};
+    sv->guess_req = api_request_page(a->api, 1, a->cfg->page_size, params, n, &err);
+    if (sv->guess_req < 0) {
+        sv->guess_req = 0;
+        sv_guess_cancel(a);
+        sv->hold_neg = false;
+    }
+}
+
+/* Why a guess's page shows the server did not filter as asked (a row that
+ * fails the pushed filter, or the whole log's count), or NULL. */
+static const char *sv_guess_wrong(const struct serverview *sv, const struct filter *pushed,
+                                  const struct log_page *page, char *why, size_t n)
+{
+    for (size_t i = 0; i < page->n; i++)
+        if (!filter_match(pushed, &page->entries[i])) {
+            snprintf(why, n, "log %" PRId64 " does not match", page->entries[i].id);
+            return why;
         }
+    if (sv->unfiltered > 0 && page->count >= sv->unfiltered)
+        return "it counted the whole log";
+    return NULL;
+}
+
+/* The guess's first page: the view switches to the server's query if the
+ * page passes; else the client's view (never left) scans, and the
+ * negotiation, sent now, decides (it may still find another plan). */
+static void sv_guess_result(struct app *a, struct api_result *r)
+{
+    struct serverview *sv = a->sv;
+    struct caps_push p = sv->pending;
+    sv->have_pending = false;
+    sv->guess_req = 0;
+    sv->hold_neg = false;
+    char buf[64];
+    const char *why = r->err.status == OMSLOG_OK ? NULL : "its page failed";
+    if (!why) {
+        struct filter pushed;
+        caps_pushed_filter(&p, &a->filter, &pushed);
+        why = sv_guess_wrong(sv, &pushed, &r->page, buf, sizeof buf);
+        filter_free(&pushed);
+    }
+    if (why) {
+        caps_push_free(&p);
+        app_message(a, MSG_INFO,
+                    "the server did not filter as asked (%s): filtering on the client", why);
+        return;
     }
     sv->opt = p;
-    sv->have_opt = true;
-    sv->guess = guess;
-    sv->hold_neg = true;
-    sv_apply(a, &sv->opt);
+    sv->have_opt = sv->guess = sv->hold_neg = true;
+    sv_apply(a, &sv->opt, &r->page);
 }
 
 /* The plan on screen turned out wrong: the client scans instead. */
@@ -350,12 +436,16 @@ static void sv_use_plan(struct app *a)
     sv->plan_neg = sv->neg;
     sv->neg = NULL;
     sv->baseline = negotiate_baseline(sv->plan_neg);
-    sv_apply(a, p);
+    struct log_page first;
+    bool have = negotiate_take_page(sv->plan_neg, &first);
+    sv_apply(a, p, have ? &first : NULL);
+    if (have)
+        log_page_free(&first);
 }
 
 /* The store shows plan p's filtered query from now on (its first page at
- * once when the negotiation fetched it). */
-static void sv_apply(struct app *a, const struct caps_push *p)
+ * once when it was fetched: first, whose entries the store takes). */
+static void sv_apply(struct app *a, const struct caps_push *p, struct log_page *first)
 {
     struct serverview *sv = a->sv;
     for (size_t i = 0; i < p->n_used && i < SV_PARAMS_MAX - 1; i++)
@@ -370,11 +460,8 @@ static void sv_apply(struct app *a, const struct caps_push *p)
     a->list.top = 0;
     app_select(a, 0, false);
     sv->land_pending = true;
-    struct log_page first;
-    if (sv->plan_neg && negotiate_take_page(sv->plan_neg, &first)) {
-        store_page_loaded(a->store, 1, &first);
-        log_page_free(&first);
-    }
+    if (first)
+        store_page_loaded(a->store, 1, first);
     serverview_after_page(a); /* the first page may already give it away */
 }
 
@@ -457,6 +544,11 @@ bool serverview_negotiating(const struct app *a)
     return a->sv && a->sv->neg && a->sv->neg_for_filter;
 }
 
+bool serverview_guessing(const struct app *a)
+{
+    return a->sv && a->sv->have_pending;
+}
+
 static void sv_send_counts(struct app *a);
 
 /* A negotiation that only probes (no filter): its verdicts are for later. */
@@ -479,24 +571,23 @@ int serverview_wake_ms(const struct app *a)
     return left > 0 ? (int)left : 0;
 }
 
-/* The guess's pages say whether the server filtered as asked: a row that
- * fails the pushed filter, the whole log's count back or a failed page say
- * it did not (the param is ignored, refused or lying: the negotiation tells
- * which, and may still find another plan). The client filters meanwhile. */
+/* A later page of the guess on screen says the server did not filter as
+ * asked (a row that fails the pushed filter, or the whole log's count): the
+ * param is ignored or lying, the negotiation tells which and may still find
+ * another plan. The client filters meanwhile. */
 static void sv_check_guess(struct app *a)
 {
     struct serverview *sv = a->sv;
     int64_t id = store_server_liar(a->store), n = store_count(a->store);
     bool whole = !id && sv->unfiltered > 0 && n >= sv->unfiltered;
-    bool failed = store_failed_pages(a->store) > 0;
-    if (!id && !whole && !failed)
+    if (!id && !whole)
         return;
     sv_fall_back(a);
     char why[64];
     if (id)
         snprintf(why, sizeof why, "log %" PRId64 " does not match", id);
     else
-        snprintf(why, sizeof why, "%s", whole ? "it counted the whole log" : "its page failed");
+        snprintf(why, sizeof why, "it counted the whole log");
     app_message(a, MSG_INFO, "the server did not filter as asked (%s): filtering on the client",
                 why);
 }
@@ -509,10 +600,9 @@ void serverview_schedule(struct app *a)
     int64_t now = now_ms();
     if (store_in_flight(a->store) || store_failed_pages(a->store) || store_count(a->store) < 0)
         sv->busy_ms = now;
-    if (sv->guess && serverview_active(a) && store_failed_pages(a->store))
-        sv_check_guess(a);
+    sv_guess_send(a);
     /* The view's first page has answered: the negotiation may go ahead. */
-    if (sv->hold_neg &&
+    if (sv->hold_neg && !sv->have_pending &&
         (!serverview_active(a) || store_count(a->store) >= 0 || store_failed_pages(a->store)))
         sv->hold_neg = false;
     if (!sv->neg && !sv->startup_done && now - sv->busy_ms >= SV_STARTUP_QUIET_MS) {
@@ -535,6 +625,7 @@ void serverview_set_filter(struct app *a)
     if (!store_server_filtered(a->store) && store_count(a->store) >= 0)
         sv->unfiltered = store_count(a->store);
     sv_neg_drop(a);
+    sv_guess_cancel(a);
     sv->anchor_id = a->list.sel_id;
     if (sv->land_req > 0)
         api_cancel(a->api, sv->land_req);
@@ -682,6 +773,10 @@ bool serverview_result(struct app *a, struct api_result *r)
         return false;
     if (sv_neg_result(a, r) || sv_count_result(a, r))
         return true;
+    if (sv->guess_req > 0 && r->id == sv->guess_req) {
+        sv_guess_result(a, r);
+        return true;
+    }
     if (sv->count_req > 0 && r->id == sv->count_req) {
         sv->count_req = 0;
         if (r->err.status == OMSLOG_OK) {
@@ -784,8 +879,10 @@ void serverview_summary_start(struct app *a)
     struct serverview *sv = a->sv;
     serverview_summary_cancel(a);
     a->summary.exact = false;
-    /* Rows the client filters are not what the server would count. */
-    if (!sv_enabled(a) || store_is_filtered(a->store) || store_count(a->store) <= 0)
+    /* Rows the client filters are not what the server would count, nor is
+     * a guess's query proven yet. */
+    if (!sv_enabled(a) || store_is_filtered(a->store) || store_count(a->store) <= 0 ||
+        serverview_checking(a))
         return;
     bool unknown = false;
     for (size_t i = 0; i < ARRAY_LEN(sv_summary_caps); i++)

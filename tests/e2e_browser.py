@@ -2160,6 +2160,15 @@ def t_server_view_keeps_client_parts(server, b):
     check(error_or_above([r[0] for r in rows]), "only matching levels", s)
 
 
+def t_big_scan_asks_first_server_filter_off(server, b):
+    """--server-filter off: nothing is asked of the server's filters (no guess, no
+    probe), and the big scan asks first as without server help."""
+    t_big_scan_asks_first(server, b)
+    sent = [r["path"] for r in api_requests(server)]
+    check(not any("level" in x or "page_size=1&" in x for x in sent),
+          "no filtered page, no probe: %r" % [x for x in sent if "level" in x][:5])
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -2231,6 +2240,8 @@ TESTS = [
     (t_first_filter_liar_caught, {"lookups": "full", "hooks": LateLiar()}, {"deferred": True}),
     (t_browser_reprobe, {"lookups": "full"}, {"deferred": True}),
     (t_server_view_keeps_client_parts, {"lookups": "full"}, {}),
+    (t_big_scan_asks_first_server_filter_off, {"count": 20000, "lookups": "full"},
+     {"args": ["--server-filter", "off"]}),
 ]
 
 

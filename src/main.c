@@ -143,7 +143,7 @@ static const struct opt options[] = {
     {OPT_SERVER_FILTER, 0, "server-filter", "MODE", "server_filter",
      "list: let the server filter: auto (where proven), off, require"},
     {OPT_REPROBE, 0, "reprobe", NULL, NULL,
-     "probe the server's filters again (what is remembered is not used)"},
+     "browser, list: probe the server's filters again (not what is remembered)"},
     {OPT_FORMAT, 0, "format", "FMT", NULL, "table|json|jsonl|csv (list), text|json (get)"},
     {OPT_SINCE, 0, "since", "TIME", NULL,
      "list: entries at or after TIME (2023-12-02 10:00, 10:00, -2h, yesterday 14:00)"},

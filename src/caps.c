@@ -293,6 +293,21 @@ void caps_push_plan(const struct caps *c, const struct filter *f, struct caps_pu
     buf_free(&b);
 }
 
+bool caps_push_guess(const struct caps *c, const struct filter *f, struct caps_push *out)
+{
+    struct caps g = *c;
+    enum caps_param want[CAPS_N_PARAMS];
+    size_t n = caps_wanted(f, want);
+    for (size_t i = 0; i < n; i++)
+        if (g.v[want[i]] == CAPS_UNKNOWN)
+            g.v[want[i]] = CAPS_HONOURED;
+    caps_push_plan(&g, f, out);
+    bool guessed = false;
+    for (size_t i = 0; i < out->n_used; i++)
+        guessed = guessed || c->v[out->used[i]] != CAPS_HONOURED;
+    return guessed;
+}
+
 void caps_push_free(struct caps_push *p)
 {
     for (size_t i = 0; i < p->n_used; i++) {

@@ -142,7 +142,8 @@ static const struct opt options[] = {
     {OPT_ALL, 0, "all", NULL, NULL, "list: walk every page"},
     {OPT_SERVER_FILTER, 0, "server-filter", "MODE", "server_filter",
      "list: let the server filter: auto (where proven), off, require"},
-    {OPT_REPROBE, 0, "reprobe", NULL, NULL, "list: probe the server's filters again"},
+    {OPT_REPROBE, 0, "reprobe", NULL, NULL,
+     "browser, list: probe the server's filters again (not what is remembered)"},
     {OPT_FORMAT, 0, "format", "FMT", NULL, "table|json|jsonl|csv (list), text|json (get)"},
     {OPT_SINCE, 0, "since", "TIME", NULL,
      "list: entries at or after TIME (2023-12-02 10:00, 10:00, -2h, yesterday 14:00)"},
@@ -1018,7 +1019,8 @@ int main(int argc, char **argv)
     if (a.command && isatty(STDERR_FILENO))
         api_set_notice(api, verbose ? verbose : stderr);
     if (!a.command) {
-        struct ui_start start = {.jump_id = a.link_id, .filter = &a.link_filter};
+        struct ui_start start = {
+            .jump_id = a.link_id, .filter = &a.link_filter, .reprobe = a.reprobe};
         rc = ui_run_at(&cfg, api, &start, &err);
     } else if (strcmp(a.command, "list") == 0)
         rc = run_list(api, &cfg, &a, &err);

@@ -1771,8 +1771,15 @@ def t_server_filter_partial_push(server, b):
                "the exact count once scanned", timeout=DEADLINE * 2)
     check("row 1 of %s matching" % "{:,}".format(want) in b.status(), "every match listed", s)
     qs = page_requests(server)
-    check(not any("app_name" in q and q["app_name"] == "shipment" for q in qs),
-          "the app was never asked of the server: %r" % qs)
+    # a first session asks for its guess (page 1) before the probes say app_name is
+    # ignored; never after, and no other page
+    asked = [i for i, q in enumerate(qs) if q.get("app_name") == "shipment"]
+    probe = [i for i, q in enumerate(qs) if q.get("app_name") == "omslog-probe-no-such-app"]
+    check(len(asked) <= 1 and probe and all(i < probe[0] and qs[i].get("page") == "1"
+                                            for i in asked),
+          "the app was asked of the server only as the first guess: %r" % qs)
+    check(not any(q.get("app_name__in", "omslog-probe-no-such-app") != "omslog-probe-no-such-app"
+                  for q in qs), "nor under app_name__in: %r" % qs)
 
 
 def t_server_follow_polls_new_only(server, b):
@@ -2334,6 +2341,185 @@ def t_keyset_liar_miscounts(server, b):
 
 
 
+def caps_cache_file(cache, server):
+    """The browser's verdicts file for server under XDG_CACHE_HOME=cache (caps.c's name)."""
+    origin = re.sub(r"[^A-Za-z0-9.-]+", "_", server.url.rstrip("/"))
+    return os.path.join(cache, "omslog", "caps-" + origin)
+
+
+def screen_rows(s):
+    """(level, app) of the list rows on a screen ("Level 45" for a custom level)."""
+    return re.findall(r"(?m)^[+* ] *\d+ \S+ \S+ (Level \d+|\S+) +(\S+) ", s)
+
+
+def t_first_filter_at_once(server, b):
+    """A first session (nothing remembered): the filter's first screen is the server's
+    filtered page 1, the first request sent for it (no unfiltered page read before it,
+    no client scan), marked "checking" until the probes and the check behind it have
+    proven it (they go out only once that page has answered), then the exact count."""
+    SlowProbes.held = SlowProbes.answered = 0
+    b.ready()
+    want = api_get(server, API + "?level__gte=40")
+    count = "{:,}".format(want["count"])
+    before = len(api_requests(server))
+    b.keys("4")
+    s = b.wait(r"%s matching +server \(checking\): level>=ERROR" % count,
+               "the server's filtered view at once, not proven yet")
+    check(error_or_above(rows_levels(b)), "only matching rows shown", s)
+    check("scanned" not in b.status(), "no client scan", s)
+    s = b.wait(r"%s matching +server: level>=ERROR" % count, "then proven: the exact count",
+               timeout=DEADLINE * 2)
+    check(error_or_above(rows_levels(b)), "only matching rows shown", s)
+    sent = [r["path"] for r in api_requests(server)[before:]]
+    qs = [query(x) for x in sent]
+    pages = [q for q in qs if q.get("page_size") != "1"]
+    check(pages and pages[0].get("level__gte") == "40" and pages[0].get("page") == "1",
+          "the filtered page 1 is the first page asked for: %r" % sent)
+    unfiltered = [q for q in pages if not any(k.startswith(("level", "app_name")) for k in q)]
+    check(len(unfiltered) <= 1 and all(q.get("page") == "1" for q in unfiltered),
+          "no unfiltered page read but the check's sample (page 1): %r" % sent)
+    at = qs.index(pages[0])
+    probes = [i for i, q in enumerate(qs) if q.get("level__gte") == "1000000"]
+    check(probes and all(i > at for i in probes),
+          "the negotiation's probes go out after the filtered page: %r" % sent)
+
+
+def t_first_filter_guess_ignored(server, b):
+    """A first session on a server that filters exact values only (level__gte is
+    ignored): the guessed page gives it away, the view falls back without calling the
+    server a liar, and the negotiation ends on the plan the server can do (the app on
+    the server, the level on the client) with the exact count; no row that fails the
+    filter is ever on screen."""
+    cache = tempfile.mkdtemp(prefix="omslog-e2e-cache-")
+    try:
+        b.start(env={"XDG_CACHE_HOME": cache})
+        b.ready()
+        with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+            want = api_get(full, API + "?level__gte=40&app_name=shipment")["count"]
+        b.keys("a")
+        b.type("shipment")
+        b.keys("Enter")
+        b.keys("4")
+        client = "client: level>=ERROR" if b.w >= 120 else "client: l"  # cut at 80 columns
+        final = r"\b%s matching +server: app=shipment · %s" % ("{:,}".format(want), client)
+        end = time.monotonic() + DEADLINE * 3
+        seen = set()
+        while True:
+            s = b.screen()
+            rows = screen_rows(s)
+            seen.add(s.split("\n")[0][:60])
+            bad = [r for r in rows if not (r[0] in ("ERROR", "CRITICAL") or
+                                           re.match(r"Level [4-9]\d", r[0]))
+                   or not "shipment".startswith(r[1].rstrip("…"))]
+            check(not bad or "level>=ERROR" not in s.split("\n")[0],
+                  "no row failing the filter shown: %r" % bad, s)
+            if re.search(final, s) and "row 1 of" in s.split("\n")[-2] + s.split("\n")[-1]:
+                break
+            check(time.monotonic() < end, "the view ends on app on the server, level on the "
+                  "client, exact count\nheaders seen: %r" % sorted(seen), s)
+            time.sleep(POLL)
+        check(any(q.get("level__gte") == "40" and q.get("app_name") == "shipment"
+                  for q in page_requests(server)), "the guess was asked of the server")
+        text = open(caps_cache_file(cache, server)).read()
+        check("liar" not in text, "no verdict saved as liar: %r" % text)
+        check("level__gte ignored" in text and "app_name honoured" in text,
+              "the verdicts the negotiation found saved: %r" % text)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def t_first_filter_liar_caught(server, b):
+    """A first session on a server whose level__gte lets a wrong row through on later
+    pages: whether the guess or the proven plan meets it, no such row is shown, and
+    once the plan is proven the server is caught, and remembered as a liar."""
+    cache = tempfile.mkdtemp(prefix="omslog-e2e-cache-")
+    try:
+        b.start(env={"XDG_CACHE_HOME": cache})
+        b.ready()
+        b.keys("4")
+        end = time.monotonic() + DEADLINE * 2
+        while not re.search(r"the server's filter sent log \d+, which does not match", b.screen()):
+            s = b.screen()
+            levels = re.findall(r"(?m)^[+* ] *\d+ \S+ \S+ (Level \d+|\S+) ", s)
+            check(not levels or error_or_above(levels) or "level>=ERROR" not in s.split("\n")[0],
+                  "only matching rows shown", s)
+            check(time.monotonic() < end, "the liar caught", b.screen())
+            time.sleep(POLL)
+        b.wait(lambda s: "filter: level>=ERROR" in s.split("\n")[0], "the header says client")
+        check(error_or_above(rows_levels(b)), "only matching rows shown", b.screen())
+        text = open(caps_cache_file(cache, server)).read()
+        check("level__gte liar" in text, "remembered as a liar: %r" % text)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def t_browser_reprobe(server, b):
+    """--reprobe in the browser: what is remembered of the server's filters is not
+    used; the filter's negotiation probes again (and saves what it finds). Without it
+    the remembered verdicts stand."""
+    cache = tempfile.mkdtemp(prefix="omslog-e2e-cache-")
+    try:
+        path = caps_cache_file(cache, server)
+        os.makedirs(os.path.dirname(path), mode=0o700)
+        with open(path, "w") as f:
+            f.write("omslog-caps 1\nprobed_at %d\nlevel__gte ignored\nlevel__in ignored\n"
+                    "level__lte ignored\n" % int(time.time()))
+        os.chmod(path, 0o600)
+
+        def probed(since):
+            return [r["path"] for r in api_requests(server)[since:]
+                    if "level__gte=1000000" in r["path"]]
+
+        b.start(env={"XDG_CACHE_HOME": cache})
+        b.ready()
+        b.keys("4")
+        b.wait(r"row 1 of [\d,]+ matching │", "remembered as ignored: the client scans",
+               timeout=DEADLINE * 3)
+        check("server" not in b.header() and not probed(0), "no probe of level__gte",
+              b.screen())
+        b.close()
+        before = len(api_requests(server))
+        b.start(args=["--reprobe"], env={"XDG_CACHE_HOME": cache})
+        b.ready()
+        want = api_get(server, API + "?level__gte=40")["count"]
+        b.keys("4")
+        b.wait(r"%s matching +server: level>=ERROR" % "{:,}".format(want),
+               "probed again: the server filters")
+        check(probed(before), "level__gte probed again")
+        check("level__gte honoured" in open(path).read(), "the new verdict saved")
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+
+
+def t_server_view_keeps_client_parts(server, b):
+    """Where the server filters the level, an & pattern still runs on the client over
+    its rows (the header says so): every row shown passes both."""
+    b.ready()
+    errs = api_get(server, API + "?level__gte=40")["results"]
+    app = errs[0]["app_name"]
+    b.keys("4")
+    b.wait(r"matching +server: level>=ERROR", "the server filters")
+    b.keys("&")
+    b.type("!" + app)
+    b.keys("Enter")
+    s = b.wait(r"server: level>=ERROR · client: &", "the pattern runs on the client")
+    s = b.wait(lambda s: len(screen_rows(s)) >= 3 and "scanned" not in s.split("\n")[-1],
+               "the server's rows scanned for the pattern", timeout=DEADLINE * 2)
+    rows = screen_rows(s)
+    check(all(not app.startswith(r[1].rstrip("…")) for r in rows),
+          "no row of the hidden app %s: %r" % (app, rows), s)
+    check(error_or_above([r[0] for r in rows]), "only matching levels", s)
+
+
+def t_big_scan_asks_first_server_filter_off(server, b):
+    """--server-filter off: nothing is asked of the server's filters (no guess, no
+    probe), and the big scan asks first as without server help."""
+    t_big_scan_asks_first(server, b)
+    sent = [r["path"] for r in api_requests(server)]
+    check(not any("level" in x or "page_size=1&" in x for x in sent),
+          "no filtered page, no probe: %r" % [x for x in sent if "level" in x][:5])
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -2409,6 +2595,13 @@ TESTS = [
     (t_keyset_client_scan, {"lookups": "exact,id__lt", "hooks": InFlight()}, {}),
     (t_keyset_liar_ignores, {"lookups": "full", "hooks": KeysetLiar()}, {}),
     (t_keyset_liar_miscounts, {"lookups": "full", "hooks": KeysetLiar()}, {}),
+    (t_first_filter_at_once, {"lookups": "full", "hooks": SlowProbes()}, {}),
+    (t_first_filter_guess_ignored, {"lookups": "exact"}, {"deferred": True}),
+    (t_first_filter_liar_caught, {"lookups": "full", "hooks": LateLiar()}, {"deferred": True}),
+    (t_browser_reprobe, {"lookups": "full"}, {"deferred": True}),
+    (t_server_view_keeps_client_parts, {"lookups": "full"}, {}),
+    (t_big_scan_asks_first_server_filter_off, {"count": 20000, "lookups": "full"},
+     {"args": ["--server-filter", "off"]}),
 ]
 
 

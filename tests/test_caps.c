@@ -417,6 +417,84 @@ static void test_names_configured_and_second_spelling(void **state)
     assert_true(caps_name_valid("filter.level-min_2"));
 }
 
+/* The guess: unknown params the filter wants count as honoured, known
+ * verdicts stand, and it says whether anything unproven is used. */
+static void test_push_guess(void **state)
+{
+    (void)state;
+    struct filter f;
+    filter_init(&f);
+    f.min_level = 50;
+    filter_add_app(&f, "wms");
+    struct caps c = {0};
+    struct caps_push p;
+    /* A first session: nothing known, the best plan is guessed. */
+    assert_true(caps_push_guess(&c, &f, &p));
+    assert_int_equal(p.n_used, 2);
+    assert_string_equal(p.keys[0], "level__gte");
+    assert_string_equal(p.values[0], "50");
+    assert_string_equal(p.keys[1], "app_name");
+    assert_string_equal(p.values[1], "wms");
+    assert_true(p.level_pushed && p.apps_pushed);
+    assert_false(p.level_in);
+    caps_push_free(&p);
+    /* The verdicts in c are not changed by it. */
+    for (int i = 0; i < CAPS_N_PARAMS; i++)
+        assert_int_equal(c.v[i], CAPS_UNKNOWN);
+
+    /* Everything proven: the same plan as caps_push_plan, and no guess. */
+    enum caps_param all[] = {CAPS_LEVEL_GTE, CAPS_APP};
+    c = caps_with(all, 2);
+    assert_false(caps_push_guess(&c, &f, &p));
+    assert_int_equal(p.n_used, 2);
+    caps_push_free(&p);
+
+    /* Known verdicts stand: an ignored level__gte is not guessed again, an
+     * unknown level__in is (the caller waits for its completeness check);
+     * a liar's app_name gives way to app_name__in. */
+    c = (struct caps){0};
+    c.v[CAPS_LEVEL_GTE] = CAPS_IGNORED;
+    c.v[CAPS_APP] = CAPS_LIAR;
+    assert_true(caps_push_guess(&c, &f, &p));
+    assert_int_equal(p.n_used, 2);
+    assert_string_equal(p.keys[0], "level__in");
+    assert_true(p.level_in);
+    assert_string_equal(p.keys[1], "app_name__in");
+    caps_push_free(&p);
+
+    /* Refused everywhere: nothing to push, nothing guessed. */
+    for (int i = 0; i < CAPS_N_PARAMS; i++)
+        c.v[i] = CAPS_REFUSED;
+    assert_false(caps_push_guess(&c, &f, &p));
+    assert_int_equal(p.n_used, 0);
+    caps_push_free(&p);
+
+    /* Half proven: a guess all the same (app_name not proven). */
+    c = (struct caps){0};
+    c.v[CAPS_LEVEL_GTE] = CAPS_HONOURED;
+    assert_true(caps_push_guess(&c, &f, &p));
+    assert_int_equal(p.n_used, 2);
+    assert_int_equal(p.used[1], CAPS_APP);
+    caps_push_free(&p);
+
+    /* Configured names are what a guess sends too. */
+    char *names[CAPS_N_PARAMS] = {0};
+    names[CAPS_LEVEL_GTE] = "min_level";
+    c = (struct caps){0};
+    caps_use_names(&c, names);
+    assert_true(caps_push_guess(&c, &f, &p));
+    assert_string_equal(p.keys[0], "min_level");
+    caps_push_free(&p);
+
+    /* No level, no app: nothing to guess. */
+    filter_free(&f);
+    filter_init(&f);
+    assert_false(caps_push_guess(&c, &f, &p));
+    assert_int_equal(p.n_used, 0);
+    caps_push_free(&p);
+    filter_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_cache_round_trip_and_expiry),
         cmocka_unit_test(test_client_only_parts_never_pushed),
         cmocka_unit_test(test_names_configured_and_second_spelling),
+        cmocka_unit_test(test_push_guess),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

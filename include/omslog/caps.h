@@ -137,6 +137,13 @@ struct caps_push {
     bool level_pushed, apps_pushed;
 };
 void caps_push_plan(const struct caps *c, const struct filter *f, struct caps_push *out);
+/* The plan caps_push_plan would make if every param the filter wants that
+ * nothing is known of yet (CAPS_UNKNOWN) were honoured: what to ask for at
+ * once, before the probes answer. Returns true when the plan uses such a
+ * param (a guess), false when every param it uses is proven (or it uses
+ * none). A guess proves nothing: a row of it that fails the filter means
+ * "ignored or lying", not a liar; only the negotiation's verdicts count. */
+bool caps_push_guess(const struct caps *c, const struct filter *f, struct caps_push *out);
 void caps_push_free(struct caps_push *p);
 /* The part of f that the plan pushed (levels and/or apps) into an
  * uninitialised out (filter_free it): what every server-filtered row must

@@ -33,6 +33,7 @@ struct ui_start {
     int64_t jump_id;
     const struct filter *filter;
     struct filesrc *file; /* omslog open: the entries of a file, NULL: the api's */
+    bool reprobe;         /* the server's filters probed again, not remembered */
 };
 int ui_run_at(const struct config *cfg, struct api *api, const struct ui_start *start,
               struct omslog_error *err);

@@ -1425,6 +1425,11 @@ struct frame_inputs {
     bool inconsistent, scan_done, finding, summary_exact, summary_counting;
     int64_t summary_file_counted;
     unsigned marks_gen;
+    /* A mode opened by a result, not a key (scan.c's question when a
+     * negotiation ends), is drawn too. */
+    size_t n_modes;
+    enum mode top_mode;
+    bool server_checking; /* the header's "server (checking)" */
     enum message_kind message_kind;
     char message[OMSLOG_ERROR_MSG_MAX];
 };
@@ -1447,6 +1452,9 @@ static void frame_inputs_of(struct app *a, struct frame_inputs *f)
     f->summary_counting = a->summary.counting;
     f->summary_file_counted = source_summary_pending(a) ? a->summary.file_counted : -1;
     f->marks_gen = a->marks.gen;
+    f->n_modes = a->n_modes;
+    f->server_checking = serverview_checking(a);
+    f->top_mode = a->n_modes ? a->modes[a->n_modes - 1] : MODE_BROWSE;
     f->message_kind = a->message_kind;
     memcpy(f->message, a->message, sizeof f->message);
 }
@@ -1460,7 +1468,9 @@ static bool frame_inputs_equal(const struct frame_inputs *x, const struct frame_
            x->finding == y->finding && x->follow_new == y->follow_new &&
            x->summary_exact == y->summary_exact && x->summary_counting == y->summary_counting &&
            x->summary_file_counted == y->summary_file_counted && x->marks_gen == y->marks_gen &&
-           x->message_kind == y->message_kind && strcmp(x->message, y->message) == 0;
+           x->n_modes == y->n_modes && x->top_mode == y->top_mode &&
+           x->server_checking == y->server_checking && x->message_kind == y->message_kind &&
+           strcmp(x->message, y->message) == 0;
 }
 
 static int app_loop(struct app *a)
@@ -1611,6 +1621,7 @@ int ui_run_at(const struct config *cfg, struct api *api, const struct ui_start *
     a.cfg = cfg;
     a.api = api;
     a.file = start ? start->file : NULL;
+    a.reprobe = start && start->reprobe;
     a.store = store_new(cfg->cache_pages, cfg->page_size, cfg->parallel);
     store_set_cache_bytes(a.store, (size_t)cfg->cache_bytes);
     a.utc = cfg->utc;

@@ -348,6 +348,7 @@ struct app {
     const struct config *cfg;
     struct api *api;      /* NULL when browsing a file */
     struct filesrc *file; /* omslog open: the entries come from it, not from api */
+    bool reprobe;         /* --reprobe: the remembered verdicts are not used */
     struct source_queue fileq;
     struct store *store;
     struct serverview *sv; /* server-side filtering (serverview.c) */
@@ -382,6 +383,7 @@ struct app {
         bool stopped;       /* declined or stopped: the scan asks for nothing */
         bool for_find;      /* the question is about a find (e, w, n, /), not a filter */
         bool find_ok;       /* this find was allowed to read on */
+        bool pending;       /* a check waits for the count (scan_gate_recheck) */
         int64_t find_start; /* the row this find started from */
         long page_size;     /* entries of a full page, as seen */
         long pages_loaded;  /* pages arrived, in busy_ms of requests in flight: the rate */
@@ -464,11 +466,14 @@ void app_layout(struct app *a);
 void app_cancel_pages(struct app *a);
 
 /* serverview.c: server-side filtering in the browser. A filter change goes
- * through serverview_set_filter (the client scans at once; a negotiation
- * in the background may switch the store to the server's filtered query);
+ * through serverview_set_filter (the server's filtered query at once where
+ * remembered verdicts prove it or, in a first session, once a guess's first
+ * page has passed; else the client scans at once; a negotiation in the
+ * background, sent once that first page has answered, checks, replaces or
+ * drops it);
  * page requests carry serverview_page_params; every result is offered to
  * serverview_result first, and serverview_after_page runs after a page is
- * stored (it catches a liar and falls back to the scan). */
+ * stored (it catches a liar or a wrong guess and falls back to the scan). */
 void serverview_init(struct app *a);
 void serverview_free(struct app *a);
 void serverview_schedule(struct app *a);
@@ -488,6 +493,11 @@ const char *serverview_param(struct app *a, enum caps_param p);
 bool serverview_active(const struct app *a);
 /* A negotiation for the current filter is under way (a big scan waits for it). */
 bool serverview_negotiating(const struct app *a);
+/* The server's view shown is a guess not checked yet (its count too). */
+bool serverview_checking(const struct app *a);
+/* A guess's first page is awaited: the client's view shows what it has but
+ * scans nothing meanwhile. */
+bool serverview_guessing(const struct app *a);
 void serverview_describe(const struct app *a, struct buf *out);
 /* The name p is sent under when it is honoured or not known yet (the
  * caller checks the answer), else NULL. */
@@ -596,6 +606,7 @@ unsigned summary_handle(struct app *a, const struct input *in);
 /* marks.c: m, M and the pane of marked entries */
 /* scan.c: a big client-side scan asks first (see there). */
 void scan_gate_check(struct app *a);            /* after the filter changed */
+void scan_gate_recheck(struct app *a);          /* a page was stored: the count may be known */
 bool scan_gate_holds(const struct app *a);      /* no page is to be asked for now */
 void scan_gate_answer(struct app *a, bool yes); /* the y/n answer (prompt.c) */
 bool scan_gate_stop(struct app *a);             /* Esc: true when it stopped a scan */

@@ -4,7 +4,10 @@
  * rate pages have come so far), the footer shows the scan's progress, and Esc
  * stops it. A find (e, w, n, /) that has read that many pages from where it
  * started without a match asks before it reads on. While the question is open or after a no or an
- * Esc, no page is asked for (app_schedule asks scan_gate_holds); a new filter asks again. */
+ * Esc, no page is asked for (app_schedule asks scan_gate_holds); a new filter asks again. While
+ * the server is asked whether it can filter (serverview's negotiation), a scan that would ask
+ * waits: it is asked about when the answer is "scan" (serverview calls scan_gate_check). A check
+ * before the log's count is known waits for it (scan_gate_recheck, after each page stored). */
 #include <stdio.h>
 
 #include "app.h"
@@ -47,19 +50,29 @@ void scan_gate_page(struct app *a, const struct log_page *p)
         a->scan.page_size = (long)p->n;
 }
 
+/* The scan still to do is above big_scan_pages (a server's log). */
+static bool scan_big(const struct app *a)
+{
+    long limit = a->cfg->big_scan_pages;
+    return limit > 0 && !a->file && store_count(a->store) >= 0 && scan_pages_left(a) > limit;
+}
+
 void scan_gate_check(struct app *a)
 {
-    a->scan.asking = a->scan.stopped = a->scan.for_find = false;
+    a->scan.asking = a->scan.stopped = a->scan.for_find = a->scan.pending = false;
     long limit = a->cfg->big_scan_pages;
     /* While the server is asked whether it filters, nothing is asked of the
      * user: serverview calls this again when the client is to scan. */
     /* A file is read locally: no server's time to spare, nothing to ask. */
     if (limit <= 0 || a->file || !store_is_filtered(a->store) || store_scan_done(a->store) ||
-        store_count(a->store) < 0 || serverview_negotiating(a) || serverview_active(a))
+        serverview_negotiating(a) || serverview_active(a))
+        return;
+    /* No page of this view yet (the server's view just fell back): the
+     * first one tells the count, and then the pages it costs. */
+    a->scan.pending = store_count(a->store) < 0;
+    if (a->scan.pending || !scan_big(a))
         return;
     long left = scan_pages_left(a);
-    if (left <= limit)
-        return;
     a->scan.asking = true;
     app_cancel_requests(a, true);
     struct buf cost = {0};
@@ -72,6 +85,12 @@ void scan_gate_check(struct app *a)
     buf_free(&cost);
 }
 
+void scan_gate_recheck(struct app *a)
+{
+    if (a->scan.pending && store_count(a->store) >= 0)
+        scan_gate_check(a);
+}
+
 bool scan_gate_holds(const struct app *a)
 {
     bool scanning = store_is_filtered(a->store) && !store_scan_done(a->store);
@@ -79,7 +98,11 @@ bool scan_gate_holds(const struct app *a)
      * would not filter (serverview says why when its negotiation ends). */
     bool refused =
         a->cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE && !a->file && !serverview_active(a);
-    return a->scan.asking || (scanning && (a->scan.stopped || refused));
+    /* A scan does not start while a guess's first page is awaited, nor a
+     * big one while the server may still spare it: its pages would also
+     * slow the server's answers down. */
+    bool waiting = serverview_guessing(a) || (serverview_negotiating(a) && scan_big(a));
+    return a->scan.asking || (scanning && (a->scan.stopped || refused || waiting));
 }
 
 void scan_gate_find_start(struct app *a)

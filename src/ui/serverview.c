@@ -1,9 +1,11 @@
 /* serverview.c — the browser's side of server-side filtering: it drives a
  * negotiation (negotiate.h) in the background like the page loads (within
  * api_room, never before the first page), switches the store to the
- * server's filtered query when a checked plan exists, falls back to the
- * client's scan when a row gives the server away, and uses id__lte /
- * id__gt where honoured for jumps and follow polls.
+ * server's filtered query when a checked plan exists (at once when the
+ * remembered verdicts prove it; in a first session when a guess's first
+ * page passes, marked "checking" until the negotiation proves it), falls
+ * back to the client's scan when a row gives the server away, and uses
+ * id__lte / id__gt where honoured for jumps and follow polls.
  *
  * State: struct serverview, owned by struct app (a->sv). The requests it
  * sends are http's like every other; it keeps their ids only to match the
@@ -64,6 +66,23 @@ struct serverview {
     size_t n_params;
     struct filter pushed, residual;
     int64_t baseline; /* the unfiltered count the plan was checked against */
+    /* A first session's guess (caps_push_guess: params not proven yet):
+     * its first page is asked for at once (guess_req) while the client's
+     * view waits, unscanned; the view switches to it only when that page
+     * passes (then opt holds it and guess is set). A row of it that fails
+     * the filter, or the whole log's count, means "not filtered as asked",
+     * not a liar. */
+    struct caps_push pending;
+    bool have_pending;
+    int guess_req;
+    bool guess;
+    /* A plan shown at once: the negotiation's requests wait until its first
+     * page has answered (the server has few workers; the page is what the
+     * user waits for). */
+    bool hold_neg;
+    int64_t unfiltered; /* the log's count last seen unfiltered, -1: unknown */
+    /* --reprobe: verdicts probed before this (seconds) are not remembered. */
+    int64_t not_before;
     /* :ID's one request of id__lte=ID: the count at or below the id and the
      * newest of them (count_first, -1: none); count_ok once it answered and
      * passed its check. */
@@ -76,6 +95,7 @@ struct serverview {
      * once the server filters, the nearest match at or below it is the
      * row count minus the count of id__lte=anchor (land_req). */
     int64_t anchor_id;
+    bool land_pending; /* the view's first page is awaited to place it */
     int land_req;
     char land_value[24];
     /* Follow: the poll of id__gt=newest. */
@@ -103,22 +123,36 @@ static bool sv_enabled(const struct app *a)
     return !a->file && a->cfg->server_filter != CONFIG_SERVER_FILTER_OFF;
 }
 
+/* The remembered verdicts, if fresh (and, with --reprobe, probed after
+ * start-up by another omslog: not in the second it started, which may be
+ * the one the verdicts to forget were saved in). */
+static bool sv_load(const struct serverview *sv, struct caps *out)
+{
+    int64_t now = (int64_t)time(NULL);
+    return sv->cache_path && caps_load(sv->cache_path, out) &&
+           caps_fresh(out, now, CAPS_MAX_AGE_S) &&
+           (!sv->not_before || out->probed_at > sv->not_before);
+}
+
 void serverview_init(struct app *a)
 {
     struct serverview *sv = xcalloc(1, sizeof *sv);
     filter_init(&sv->pushed);
     filter_init(&sv->residual);
+    sv->unfiltered = -1;
     a->sv = sv;
     if (!sv_enabled(a)) /* a file, or --server-filter off: nothing to ask */
         return;
     char origin[HTTP_ORIGIN_TEXT_MAX];
     http_origin_text(api_origin(a->api), origin, sizeof origin);
     sv->cache_path = caps_cache_path(origin, NULL);
-    if (sv->cache_path && caps_load(sv->cache_path, &sv->caps) &&
-        !caps_fresh(&sv->caps, (int64_t)time(NULL), CAPS_MAX_AGE_S))
+    sv->not_before = a->reprobe ? (int64_t)time(NULL) : 0;
+    if (!sv_load(sv, &sv->caps))
         memset(&sv->caps, 0, sizeof sv->caps);
     caps_use_names(&sv->caps, a->cfg->param_names);
 }
+
+static void sv_guess_cancel(struct app *a);
 
 static void sv_neg_drop(struct app *a)
 {
@@ -137,6 +171,7 @@ static void sv_plan_drop(struct serverview *sv)
     if (sv->have_opt)
         caps_push_free(&sv->opt);
     sv->have_opt = false;
+    sv->guess = sv->hold_neg = sv->land_pending = false;
     sv->n_params = 0;
     filter_free(&sv->pushed);
     filter_init(&sv->pushed);
@@ -150,6 +185,7 @@ void serverview_free(struct app *a)
     if (!sv)
         return;
     sv_neg_drop(a);
+    sv_guess_cancel(a);
     serverview_summary_cancel(a);
     sv_plan_drop(sv);
     filter_free(&sv->pushed);
@@ -171,8 +207,7 @@ static void sv_reload(struct app *a)
 {
     struct serverview *sv = a->sv;
     struct caps file;
-    if (!sv->cache_path || !caps_load(sv->cache_path, &file) ||
-        !caps_fresh(&file, (int64_t)time(NULL), CAPS_MAX_AGE_S))
+    if (!sv_load(sv, &file))
         return;
     caps_use_names(&file, a->cfg->param_names);
     for (size_t i = 0; i < CAPS_N_PARAMS; i++)
@@ -212,6 +247,8 @@ static void sv_send(struct app *a)
     struct serverview *sv = a->sv;
     struct negotiate_request q;
     size_t most = sv->neg_for_filter ? SV_SENT_MAX : 1;
+    if (sv->neg_for_filter && sv->hold_neg)
+        return;
     while (sv->neg && sv->n_sent < most && api_room(a->api) > 0 && negotiate_next(sv->neg, &q)) {
         struct omslog_error err = {0};
         int id = api_request_page(a->api, 1, q.size, q.params, q.n_params, &err);
@@ -224,17 +261,18 @@ static void sv_send(struct app *a)
     }
 }
 
-/* The filter without the parts the plan pushed: what the client still does. */
+/* The filter without the parts the plan pushed: what the client still does
+ * (exclusions, & patterns and times always). */
 static void sv_residual(const struct caps_push *p, const struct filter *f, struct filter *out)
 {
-    filter_init(out);
-    if (!p->level_pushed) {
-        out->min_level = f->min_level;
-        out->exact_level = f->exact_level;
+    filter_copy_view(out, f);
+    if (p->level_pushed)
+        out->min_level = out->exact_level = FILTER_LEVEL_NONE;
+    if (p->apps_pushed) {
+        filter_clear_apps(out);
+        for (size_t i = 0; i < f->n_excluded; i++)
+            filter_exclude_app(out, f->excluded_apps[i]);
     }
-    if (!p->apps_pushed)
-        for (size_t i = 0; i < f->n_apps; i++)
-            filter_add_app(out, f->apps[i]);
 }
 
 /* Page 1 of the plan's query plus key=value, one entry: its count. */
@@ -252,7 +290,7 @@ static int sv_count_request(struct app *a, const char *key, const char *value)
 
 /* The checked plan of the current filter: the store shows the server's
  * filtered query from now on, its first page (already fetched) at once. */
-static void sv_apply(struct app *a, const struct caps_push *p);
+static void sv_apply(struct app *a, const struct caps_push *p, struct log_page *first);
 
 static bool sv_same_plan(const struct caps_push *x, const struct caps_push *y)
 {
@@ -270,26 +308,115 @@ static const struct caps_push *sv_plan(const struct serverview *sv)
     return sv->plan_neg ? negotiate_plan(sv->plan_neg) : sv->have_opt ? &sv->opt : NULL;
 }
 
-/* Every part of the filter the server is to do was proven honoured before
- * (remembered verdicts): show the server's filtered view at once, with no
- * client scan, while the negotiation checks the plan behind it (a liar is
- * still caught by it and by every row). A level__in plan waits for its
- * completeness check. */
+/* Plan p does the filter's levels and apps on the server, and may be shown
+ * before its check (a level__in plan waits for its completeness check). */
+static bool sv_whole(const struct app *a, const struct caps_push *p)
+{
+    bool levels =
+        a->filter.min_level != FILTER_LEVEL_NONE || a->filter.exact_level != FILTER_LEVEL_NONE;
+    return p->n_used > 0 && !p->level_in && (!levels || p->level_pushed) &&
+           (!a->filter.n_apps || p->apps_pushed);
+}
+
+/* Show the server's filtered view at once, with no client scan, while the
+ * negotiation checks the plan behind it (a liar is still caught by it and
+ * by every row): the plan of the remembered verdicts when they prove every
+ * part of it; else (a first session) the guess of what the server would
+ * honour, once its first page has passed (sv_guess_result). The
+ * negotiation waits for the view's first page. */
 static void sv_try_optimistic(struct app *a)
 {
     struct serverview *sv = a->sv;
     struct caps_push p;
     caps_push_plan(&sv->caps, &a->filter, &p);
-    bool levels =
-        a->filter.min_level != FILTER_LEVEL_NONE || a->filter.exact_level != FILTER_LEVEL_NONE;
-    if (p.n_used == 0 || p.level_in || (levels && !p.level_pushed) ||
-        (a->filter.n_apps && !p.apps_pushed)) {
+    if (sv_whole(a, &p)) {
+        sv->opt = p;
+        sv->have_opt = true;
+        sv->hold_neg = true;
+        sv_apply(a, &sv->opt, NULL);
+        return;
+    }
+    caps_push_free(&p);
+    if (!caps_push_guess(&sv->caps, &a->filter, &p) || !sv_whole(a, &p)) {
         caps_push_free(&p);
         return;
     }
+    sv->pending = p;
+    sv->have_pending = sv->hold_neg = true;
+}
+
+static void sv_guess_cancel(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (sv->guess_req > 0)
+        api_cancel(a->api, sv->guess_req);
+    sv->guess_req = 0;
+    if (sv->have_pending)
+        caps_push_free(&sv->pending);
+    sv->have_pending = false;
+}
+
+/* The guess's first page, asked for before anything else. */
+static void sv_guess_send(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (!sv->have_pending || sv->guess_req || api_room(a->api) <= 0)
+        return;
+    struct url_param params[SV_PARAMS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < sv->pending.n_used && n < SV_PARAMS_MAX; i++)
+        params[n++] = (struct url_param){sv->pending.keys[i], sv->pending.values[i]};
+    struct omslog_error err = {0};
+    sv->guess_req = api_request_page(a->api, 1, a->cfg->page_size, params, n, &err);
+    if (sv->guess_req < 0) {
+        sv->guess_req = 0;
+        sv_guess_cancel(a);
+        sv->hold_neg = false;
+    }
+}
+
+/* Why a guess's page shows the server did not filter as asked (a row that
+ * fails the pushed filter, or the whole log's count), or NULL. */
+static const char *sv_guess_wrong(const struct serverview *sv, const struct filter *pushed,
+                                  const struct log_page *page, char *why, size_t n)
+{
+    for (size_t i = 0; i < page->n; i++)
+        if (!filter_match(pushed, &page->entries[i])) {
+            snprintf(why, n, "log %" PRId64 " does not match", page->entries[i].id);
+            return why;
+        }
+    if (sv->unfiltered > 0 && page->count >= sv->unfiltered)
+        return "it counted the whole log";
+    return NULL;
+}
+
+/* The guess's first page: the view switches to the server's query if the
+ * page passes; else the client's view (never left) scans, and the
+ * negotiation, sent now, decides (it may still find another plan). */
+static void sv_guess_result(struct app *a, struct api_result *r)
+{
+    struct serverview *sv = a->sv;
+    struct caps_push p = sv->pending;
+    sv->have_pending = false;
+    sv->guess_req = 0;
+    sv->hold_neg = false;
+    char buf[64];
+    const char *why = r->err.status == OMSLOG_OK ? NULL : "its page failed";
+    if (!why) {
+        struct filter pushed;
+        caps_pushed_filter(&p, &a->filter, &pushed);
+        why = sv_guess_wrong(sv, &pushed, &r->page, buf, sizeof buf);
+        filter_free(&pushed);
+    }
+    if (why) {
+        caps_push_free(&p);
+        app_message(a, MSG_INFO,
+                    "the server did not filter as asked (%s): filtering on the client", why);
+        return;
+    }
     sv->opt = p;
-    sv->have_opt = true;
-    sv_apply(a, &sv->opt);
+    sv->have_opt = sv->guess = sv->hold_neg = true;
+    sv_apply(a, &sv->opt, &r->page);
 }
 
 /* The plan on screen turned out wrong: the client scans instead. */
@@ -309,6 +436,7 @@ static void sv_use_plan(struct app *a)
     struct serverview *sv = a->sv;
     const struct caps_push *p = negotiate_plan(sv->neg);
     if (sv->have_opt && sv_same_plan(&sv->opt, p)) { /* on screen already: checked now */
+        sv->guess = false;
         sv->baseline = negotiate_baseline(sv->neg);
         negotiate_free(sv->neg);
         sv->neg = NULL;
@@ -318,12 +446,16 @@ static void sv_use_plan(struct app *a)
     sv->plan_neg = sv->neg;
     sv->neg = NULL;
     sv->baseline = negotiate_baseline(sv->plan_neg);
-    sv_apply(a, p);
+    struct log_page first;
+    bool have = negotiate_take_page(sv->plan_neg, &first);
+    sv_apply(a, p, have ? &first : NULL);
+    if (have)
+        log_page_free(&first);
 }
 
 /* The store shows plan p's filtered query from now on (its first page at
- * once when the negotiation fetched it). */
-static void sv_apply(struct app *a, const struct caps_push *p)
+ * once when it was fetched: first, whose entries the store takes). */
+static void sv_apply(struct app *a, const struct caps_push *p, struct log_page *first)
 {
     struct serverview *sv = a->sv;
     for (size_t i = 0; i < p->n_used && i < SV_PARAMS_MAX - 1; i++)
@@ -332,27 +464,54 @@ static void sv_apply(struct app *a, const struct caps_push *p)
     caps_pushed_filter(p, &a->filter, &sv->pushed);
     filter_free(&sv->residual);
     sv_residual(p, &a->filter, &sv->residual);
-    int64_t sel_id = a->list.sel_id;
     app_cancel_pages(a);
     store_set_server_filter(a->store, &sv->pushed);
     store_set_filter(a->store, &sv->residual);
-    struct log_page first;
-    if (sv->plan_neg && negotiate_take_page(sv->plan_neg, &first)) {
-        store_page_loaded(a->store, 1, &first);
-        log_page_free(&first);
-    }
-    int64_t r = sel_id ? store_row_nearest_id(a->store, sel_id) : -1;
     a->list.top = 0;
-    app_select(a, r >= 0 ? r : 0, r >= 0);
+    app_select(a, 0, false);
+    sv->land_pending = true;
+    if (first)
+        store_page_loaded(a->store, 1, first);
     serverview_after_page(a); /* the first page may already give it away */
-    /* Not on the first page: where the entry selected before the filter
-     * would be among the matches, by one count. */
-    if (r < 0 && sv->anchor_id > 0 && serverview_active(a) && !store_is_filtered(a->store) &&
-        serverview_honours(a, CAPS_ID_LTE)) {
+}
+
+/* The view's first page is in: the selection goes to the entry selected
+ * before the filter, or the nearest match to it on that page; else (not on
+ * it) where that entry would be among the matches, by one count (sent only
+ * now: the page is what the user waits for). Not if the user moved. */
+static void sv_land(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (!sv->land_pending || !serverview_active(a) || store_count(a->store) < 0)
+        return;
+    sv->land_pending = false;
+    if (!sv->anchor_id || a->list.sel != 0)
+        return;
+    int64_t r = store_row_nearest_id(a->store, sv->anchor_id);
+    if (r >= 0) {
+        app_select(a, r, true);
+        return;
+    }
+    if (!store_is_filtered(a->store) && serverview_honours(a, CAPS_ID_LTE)) {
         snprintf(sv->land_value, sizeof sv->land_value, "%" PRId64, sv->anchor_id);
         sv->land_req =
             sv_count_request(a, caps_param_name(&a->sv->caps, CAPS_ID_LTE), sv->land_value);
     }
+}
+
+/* The client scans: the unfiltered first page the negotiation read is the
+ * scan's page 1 too, when nothing has loaded or asked for it since the view
+ * changed (with --server-filter require, the only page it shows). */
+static void sv_give_base(struct app *a)
+{
+    struct log_page base = {0};
+    struct omslog_error err = {0};
+    if (store_server_filtered(a->store) || store_count(a->store) >= 0 ||
+        store_in_flight(a->store) || !negotiate_take_base(a->sv->neg, &base, &err))
+        return;
+    if (err.status == OMSLOG_OK)
+        store_page_loaded(a->store, 1, &base);
+    log_page_free(&base);
 }
 
 /* A negotiation ended: remember what it learnt, use its plan if any. */
@@ -360,6 +519,8 @@ static void sv_neg_done(struct app *a)
 {
     struct serverview *sv = a->sv;
     sv->caps = *negotiate_caps(sv->neg);
+    if (negotiate_baseline(sv->neg) >= 0)
+        sv->unfiltered = negotiate_baseline(sv->neg);
     if (negotiate_learnt(sv->neg))
         sv_save(a);
     bool liar = false;
@@ -374,6 +535,8 @@ static void sv_neg_done(struct app *a)
     bool for_filter = sv->neg_for_filter;
     if (for_filter && sv->have_opt) /* the plan shown did not survive its check */
         sv_fall_back(a);
+    if (for_filter)
+        sv_give_base(a);
     bool for_summary = !sv->neg_for_filter && a->summary.loaded && a->summary.counting;
     sv_neg_drop(a);
     if (for_filter && a->cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE)
@@ -389,6 +552,11 @@ static void sv_neg_done(struct app *a)
 bool serverview_negotiating(const struct app *a)
 {
     return a->sv && a->sv->neg && a->sv->neg_for_filter;
+}
+
+bool serverview_guessing(const struct app *a)
+{
+    return a->sv && a->sv->have_pending;
 }
 
 static void sv_send_counts(struct app *a);
@@ -414,6 +582,27 @@ int serverview_wake_ms(const struct app *a)
     return left > 0 ? (int)left : 0;
 }
 
+/* A later page of the guess on screen says the server did not filter as
+ * asked (a row that fails the pushed filter, or the whole log's count): the
+ * param is ignored or lying, the negotiation tells which and may still find
+ * another plan. The client filters meanwhile. */
+static void sv_check_guess(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    int64_t id = store_server_liar(a->store), n = store_count(a->store);
+    bool whole = !id && sv->unfiltered > 0 && n >= sv->unfiltered;
+    if (!id && !whole)
+        return;
+    sv_fall_back(a);
+    char why[64];
+    if (id)
+        snprintf(why, sizeof why, "log %" PRId64 " does not match", id);
+    else
+        snprintf(why, sizeof why, "it counted the whole log");
+    app_message(a, MSG_INFO, "the server did not filter as asked (%s): filtering on the client",
+                why);
+}
+
 void serverview_schedule(struct app *a)
 {
     struct serverview *sv = a->sv;
@@ -422,6 +611,11 @@ void serverview_schedule(struct app *a)
     int64_t now = now_ms();
     if (store_in_flight(a->store) || store_failed_pages(a->store) || store_count(a->store) < 0)
         sv->busy_ms = now;
+    sv_guess_send(a);
+    /* The view's first page has answered: the negotiation may go ahead. */
+    if (sv->hold_neg && !sv->have_pending &&
+        (!serverview_active(a) || store_count(a->store) >= 0 || store_failed_pages(a->store)))
+        sv->hold_neg = false;
     if (!sv->neg && !sv->startup_done && now - sv->busy_ms >= SV_STARTUP_QUIET_MS) {
         sv->startup_done = true;
         bool unknown = false;
@@ -442,7 +636,10 @@ void serverview_schedule(struct app *a)
 void serverview_set_filter(struct app *a)
 {
     struct serverview *sv = a->sv;
+    if (!store_server_filtered(a->store) && store_count(a->store) >= 0)
+        sv->unfiltered = store_count(a->store);
     sv_neg_drop(a);
+    sv_guess_cancel(a);
     sv->anchor_id = a->list.sel_id;
     if (sv->land_req > 0)
         api_cancel(a->api, sv->land_req);
@@ -467,11 +664,11 @@ void serverview_set_filter(struct app *a)
 
 /* A server-filtered page sent a row the pushed filter rejects: the params
  * are liars (remembered), and the client scans instead. */
-void serverview_after_page(struct app *a)
+static void sv_check_liar(struct app *a)
 {
     struct serverview *sv = a->sv;
     int64_t id = store_server_liar(a->store);
-    const struct caps_push *p = sv ? sv_plan(sv) : NULL;
+    const struct caps_push *p = sv_plan(sv);
     if (!p || !id)
         return;
     for (size_t i = 0; i < p->n_used; i++)
@@ -500,6 +697,20 @@ void serverview_distrust(struct app *a, enum caps_param p)
         return;
     a->sv->caps.v[p] = CAPS_LIAR;
     sv_save(a);
+}
+
+/* A guess's rows prove nothing of the kind: sv_check_guess. */
+void serverview_after_page(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    scan_gate_recheck(a);
+    if (!sv)
+        return;
+    if (sv->guess && serverview_active(a))
+        sv_check_guess(a);
+    else
+        sv_check_liar(a);
+    sv_land(a);
 }
 
 /* ---- jump: where an id is, from one request of id__lte=ID ---- */
@@ -635,6 +846,10 @@ bool serverview_result(struct app *a, struct api_result *r)
         return false;
     if (sv_neg_result(a, r) || sv_count_result(a, r))
         return true;
+    if (sv->guess_req > 0 && r->id == sv->guess_req) {
+        sv_guess_result(a, r);
+        return true;
+    }
     if (sv->count_req > 0 && r->id == sv->count_req) {
         sv_jump_result(a, r);
         return true;
@@ -666,12 +881,19 @@ bool serverview_active(const struct app *a)
     return a->sv && sv_plan(a->sv) && store_server_filtered(a->store);
 }
 
+bool serverview_checking(const struct app *a)
+{
+    return serverview_active(a) && a->sv->guess;
+}
+
 void serverview_describe(const struct app *a, struct buf *out)
 {
     const struct serverview *sv = a->sv;
     struct buf d = {0};
     filter_describe(&sv->pushed, &d);
-    buf_printf(out, "server: %s", buf_str(&d));
+    /* A guess's count and rows are the server's word until the negotiation
+     * has checked them. */
+    buf_printf(out, "server%s: %s", sv->guess ? " (checking)" : "", buf_str(&d));
     buf_reset(&d);
     filter_describe(&sv->residual, &d);
     if (d.len)
@@ -726,8 +948,10 @@ void serverview_summary_start(struct app *a)
     struct serverview *sv = a->sv;
     serverview_summary_cancel(a);
     a->summary.exact = false;
-    /* Rows the client filters are not what the server would count. */
-    if (!sv_enabled(a) || store_is_filtered(a->store) || store_count(a->store) <= 0)
+    /* Rows the client filters are not what the server would count, nor is
+     * a guess's query proven yet. */
+    if (!sv_enabled(a) || store_is_filtered(a->store) || store_count(a->store) <= 0 ||
+        serverview_checking(a))
         return;
     bool unknown = false;
     for (size_t i = 0; i < ARRAY_LEN(sv_summary_caps); i++)

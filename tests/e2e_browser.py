@@ -2520,6 +2520,65 @@ def t_big_scan_asks_first_server_filter_off(server, b):
           "no filtered page, no probe: %r" % [x for x in sent if "level" in x][:5])
 
 
+def last_line(s):
+    """The screen's last line with text: the status line."""
+    return next((ln for ln in reversed(s.split("\n")) if ln.strip()), "")
+
+
+def census_view(server, b, key, final, want_rows, status=None):
+    """Press key on an exact-only server; wait for the header final (and the status
+    line status); every row shown while the level filter is on passes want_rows (a set
+    of level names)."""
+    b.ready()
+    b.keys(key)
+    end = time.monotonic() + DEADLINE * 3
+    while True:
+        s = b.screen()
+        bad = [r for r in screen_rows(s) if r[0] not in want_rows]
+        check(not bad or "level>=" not in s.split("\n")[0], "no row failing the filter: %r"
+              % bad, s)
+        if re.search(final, s.split("\n")[0]) and (not status or re.search(
+                status, last_line(s))):
+            return s
+        check(time.monotonic() < end, "header %r reached" % final, s)
+        time.sleep(POLL)
+
+
+def t_census_single_level(server, b):
+    """A server that filters exact levels only (no level__gte, no level__in): the counts
+    of every level (the custom 25 and 45 of this log found by the candidates' rounds) add
+    up to the total and show CRITICAL the only level at or above it, so `5` is level=50
+    on the server, with its exact count and the status line saying why."""
+    want = api_get(server, API + "?level=50")["count"]
+    s = census_view(server, b, "5", r"\b%s matching +server: level>=CRITICAL"
+                    % "{:,}".format(want), {"CRITICAL"})
+    check("exact levels only" in last_line(s), "the status line says why", s)
+    qs = page_requests(server)
+    check(any(q.get("level") == "25" for q in qs) and any(q.get("level") == "45" for q in qs),
+          "the custom levels were looked for: %r" % qs)
+    check(any(q.get("level") == "50" and q.get("page_size") != "1" for q in qs),
+          "the view's pages are level=50: %r" % qs)
+
+
+def t_census_many_levels_scan(server, b):
+    """`4` on an exact-only server: ERROR, 45 and CRITICAL are all there, so no single
+    level stands for it and the client filters, with the same count as a filtering
+    server's."""
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        want = api_get(full, API + "?level__gte=40")["count"]
+    census_view(server, b, "4", r"\blogs +filter: level>=ERROR", {"ERROR", "CRITICAL", "Level 45"},
+                r"\bof %s matching" % "{:,}".format(want))
+
+
+def t_census_drop_liar_scans(server, b):
+    """An exact-only server whose level=50 leaves rows out: the counts do not add up,
+    so nothing is pushed and the client's scan finds every CRITICAL entry."""
+    with MockServer(count=3000, token=TOKEN, lookups="full") as full:
+        want = api_get(full, API + "?level__gte=50")["count"]
+    census_view(server, b, "5", r"\blogs +filter: level>=CRITICAL", {"CRITICAL"},
+                r"\bof %s matching" % "{:,}".format(want))
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -2600,6 +2659,9 @@ TESTS = [
     (t_first_filter_liar_caught, {"lookups": "full", "hooks": LateLiar()}, {"deferred": True}),
     (t_browser_reprobe, {"lookups": "full"}, {"deferred": True}),
     (t_server_view_keeps_client_parts, {"lookups": "full"}, {}),
+    (t_census_single_level, {"lookups": "exact"}, {}),
+    (t_census_many_levels_scan, {"lookups": "exact"}, {}),
+    (t_census_drop_liar_scans, {"lookups": "exact", "liars": "level:drop"}, {}),
     (t_big_scan_asks_first_server_filter_off, {"count": 20000, "lookups": "full"},
      {"args": ["--server-filter", "off"]}),
 ]

@@ -491,7 +491,8 @@ const char *serverview_param(struct app *a, enum caps_param p);
 /* The server filters the view now; serverview_describe says what ran where
  * ("server: level>=ERROR app=wms · client: ..."). */
 bool serverview_active(const struct app *a);
-/* A negotiation for the current filter is under way (a big scan waits for it). */
+/* A negotiation for the current filter (or its census of levels) is under way
+ * (a big scan waits for it). */
 bool serverview_negotiating(const struct app *a);
 /* The server's view shown is a guess not checked yet (its count too). */
 bool serverview_checking(const struct app *a);
@@ -533,6 +534,25 @@ void serverview_distrust(struct app *a, enum caps_param p);
  * too (old entries purged meanwhile): p is not used again this session; the
  * remembered verdict stays. */
 void serverview_pause(struct app *a, enum caps_param p);
+
+/* census.c: on a server that filters exact levels only, whether a minimum
+ * level is a single exact level there: the count of each known level (the
+ * standard six and those in seen) under the query's params (copied), and the
+ * query's total before and after them (merge_counts_complete's proof). One
+ * entry a page each, sent within api_room by census_send. CENSUS_ONE: no row
+ * at or above the minimum but those of *level (or none at all: *level is the
+ * minimum then); CENSUS_MANY: several levels; CENSUS_UNPROVEN: the counts do
+ * not add up (a level not known, rows purged or arriving meanwhile);
+ * CENSUS_FAILED: a request failed. census_free cancels what is in flight. */
+enum census_state { CENSUS_RUNNING, CENSUS_ONE, CENSUS_MANY, CENSUS_UNPROVEN, CENSUS_FAILED };
+struct census;
+struct census *census_new(const struct url_param *params, size_t n, const char *level_key,
+                          int min_level, const int *seen, size_t n_seen);
+void census_free(struct app *a, struct census *c);
+void census_send(struct app *a, struct census *c);
+/* A result: true when it was one of the census's (then see census_state). */
+bool census_result(struct census *c, const struct api_result *r);
+enum census_state census_state(const struct census *c, int *level);
 
 /* source.c: the server or the file, behind one interface (see api.h) */
 long source_room(struct app *a);

@@ -44,6 +44,9 @@ struct sv_count {
 
 struct serverview {
     struct caps caps;
+    /* A minimum level the server filters by exact levels only: whether one
+     * level stands for it (census.c), while the client's scan waits. */
+    struct census *census;
     /* Params not used again this session (bit p), the verdict unchanged:
      * their answers did not fit in a way a change of the log explains too. */
     unsigned paused;
@@ -114,7 +117,10 @@ static const enum caps_param sv_startup[] = {CAPS_ID_LTE, CAPS_ID_GT, CAPS_CREAT
 /* What the summary's counts need, probed when S is first pressed. */
 static const enum caps_param sv_summary_caps[] = {CAPS_LEVEL, CAPS_APP};
 /* What a filter's negotiation also probes, if not known. */
-static const enum caps_param sv_extra[] = {CAPS_ID_LTE, CAPS_ID_GT, CAPS_CREATED_LTE, CAPS_ID_LT};
+/* The last, level=, only for a minimum level: a server without level__gte
+ * or level__in may still hold a single level at or above it (census.c). */
+static const enum caps_param sv_extra[] = {CAPS_ID_LTE, CAPS_ID_GT, CAPS_CREATED_LTE, CAPS_ID_LT,
+                                           CAPS_LEVEL};
 /* Keyset pages (id__lt, app.c) pay only on a long log: probed above this. */
 #define SV_KEYSET_MIN_ROWS 1000
 
@@ -186,6 +192,7 @@ void serverview_free(struct app *a)
         return;
     sv_neg_drop(a);
     sv_guess_cancel(a);
+    census_free(a, sv->census);
     serverview_summary_cancel(a);
     sv_plan_drop(sv);
     filter_free(&sv->pushed);
@@ -514,6 +521,9 @@ static void sv_give_base(struct app *a)
     log_page_free(&base);
 }
 
+static void sv_client_scans(struct app *a);
+static bool sv_census_maybe(struct app *a);
+
 /* A negotiation ended: remember what it learnt, use its plan if any. */
 static void sv_neg_done(struct app *a)
 {
@@ -530,6 +540,7 @@ static void sv_neg_done(struct app *a)
                     "the server's filter cannot be trusted (%s): filtering on the client", why);
     if (sv->neg_for_filter && negotiate_plan(sv->neg)->n_used > 0) {
         sv_use_plan(a);
+        sv_census_maybe(a);
         return;
     }
     bool for_filter = sv->neg_for_filter;
@@ -539,19 +550,84 @@ static void sv_neg_done(struct app *a)
         sv_give_base(a);
     bool for_summary = !sv->neg_for_filter && a->summary.loaded && a->summary.counting;
     sv_neg_drop(a);
-    if (for_filter && a->cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE)
-        app_message(a, MSG_ERROR,
-                    "--server-filter require: the server cannot filter this; showing only "
-                    "the matches already loaded");
-    else if (for_filter) /* the client scans: a big scan asks first (scan.c) */
-        scan_gate_check(a);
+    if (for_filter && !sv_census_maybe(a))
+        sv_client_scans(a);
     if (for_summary) /* S waited for these probes */
         serverview_summary_start(a);
 }
 
+/* The server cannot filter what the client is to: say so under --server-filter
+ * require, else a big scan asks first (scan.c). */
+static void sv_client_scans(struct app *a)
+{
+    if (a->cfg->server_filter == CONFIG_SERVER_FILTER_REQUIRE)
+        app_message(a, MSG_ERROR,
+                    "--server-filter require: the server cannot filter this; showing only "
+                    "the matches already loaded");
+    else
+        scan_gate_check(a);
+}
+
+/* A minimum level the plan could not push, where level= is honoured: count
+ * the levels (census.c); true when the census started. */
+static bool sv_census_maybe(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    const struct caps_push *p = sv_plan(sv);
+    if (a->filter.min_level == FILTER_LEVEL_NONE || a->filter.exact_level != FILTER_LEVEL_NONE ||
+        (p && p->level_pushed) || !serverview_honours(a, CAPS_LEVEL))
+        return false;
+    sv->census = census_new(sv->params, sv->n_params, caps_param_name(&sv->caps, CAPS_LEVEL),
+                            a->filter.min_level, NULL, 0);
+    census_send(a, sv->census);
+    return true;
+}
+
+/* The census proved level L the only one at or above the minimum: the
+ * server shows level=L (with the plan's other params); false when the plan
+ * cannot push it after all. */
+static bool sv_census_apply(struct app *a, int level)
+{
+    struct serverview *sv = a->sv;
+    struct filter f;
+    filter_copy_view(&f, &a->filter);
+    f.min_level = FILTER_LEVEL_NONE;
+    f.exact_level = level;
+    struct caps_push p;
+    caps_push_plan(&sv->caps, &f, &p);
+    filter_free(&f);
+    if (!p.level_pushed) {
+        caps_push_free(&p);
+        return false;
+    }
+    sv_plan_drop(sv);
+    sv->opt = p;
+    sv->have_opt = true;
+    sv_apply(a, &sv->opt, NULL);
+    char min[LEVEL_NAME_MAX], one[LEVEL_NAME_MAX];
+    app_message(a, MSG_INFO,
+                "the server filters exact levels only; at or above %s this log holds %s only "
+                "(counted): filtering on the server",
+                level_format(a->filter.min_level, min), level_format(level, one));
+    return true;
+}
+
+static void sv_census_done(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    int level;
+    enum census_state st = census_state(sv->census, &level);
+    census_free(a, sv->census);
+    sv->census = NULL;
+    if (st == CENSUS_ONE && sv_census_apply(a, level))
+        return;
+    if (!serverview_active(a)) /* no plan at all: the client scans the log */
+        sv_client_scans(a);
+}
+
 bool serverview_negotiating(const struct app *a)
 {
-    return a->sv && a->sv->neg && a->sv->neg_for_filter;
+    return a->sv && ((a->sv->neg && a->sv->neg_for_filter) || a->sv->census);
 }
 
 bool serverview_guessing(const struct app *a)
@@ -629,6 +705,11 @@ void serverview_schedule(struct app *a)
     }
     sv_send(a);
     sv_send_counts(a);
+    if (sv->census) {
+        census_send(a, sv->census);
+        if (census_state(sv->census, NULL) != CENSUS_RUNNING)
+            sv_census_done(a);
+    }
 }
 
 /* The filter changed: the client scans it at once (as without server
@@ -640,6 +721,8 @@ void serverview_set_filter(struct app *a)
         sv->unfiltered = store_count(a->store);
     sv_neg_drop(a);
     sv_guess_cancel(a);
+    census_free(a, sv->census);
+    sv->census = NULL;
     sv->anchor_id = a->list.sel_id;
     if (sv->land_req > 0)
         api_cancel(a->api, sv->land_req);
@@ -655,8 +738,9 @@ void serverview_set_filter(struct app *a)
     if (!wanted || !sv_enabled(a))
         return;
     sv->startup_done = true; /* this one probes what the start-up would have */
-    sv->neg =
-        negotiate_new(&a->filter, &sv->caps, sv_extra, ARRAY_LEN(sv_extra), a->cfg->page_size);
+    sv->neg = negotiate_new(&a->filter, &sv->caps, sv_extra,
+                            ARRAY_LEN(sv_extra) - (a->filter.min_level == FILTER_LEVEL_NONE),
+                            a->cfg->page_size);
     negotiate_extra_above(sv->neg, CAPS_ID_LT, SV_KEYSET_MIN_ROWS);
     sv->neg_for_filter = true;
     sv_try_optimistic(a);
@@ -846,6 +930,11 @@ bool serverview_result(struct app *a, struct api_result *r)
         return false;
     if (sv_neg_result(a, r) || sv_count_result(a, r))
         return true;
+    if (sv->census && census_result(sv->census, r)) {
+        if (census_state(sv->census, NULL) != CENSUS_RUNNING)
+            sv_census_done(a);
+        return true;
+    }
     if (sv->guess_req > 0 && r->id == sv->guess_req) {
         sv_guess_result(a, r);
         return true;

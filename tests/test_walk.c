@@ -683,20 +683,27 @@ static bool win_entry(void *ctx, const struct log_entry *e)
     return true;
 }
 
-/* Answer the request for page (the latest one for it). */
-static void win_answer(struct walk *w, struct win *v, long page)
+/* Answer the request for page (the latest one for it), grown entries newer
+ * than the WIN_COUNT at the top. */
+static void win_answer_grown(struct walk *w, struct win *v, long page, int64_t grown)
 {
     int ticket = 0;
     for (int i = 0; i < v->n_asked; i++)
         if (v->asked[i] == page && !v->cancelled[i])
             ticket = i + 1;
     assert_true(ticket > 0);
-    int64_t first = WIN_COUNT - (int64_t)(page - 1) * WIN_SIZE;
-    struct log_page p = page_of(WIN_COUNT, first, WIN_SIZE, page * WIN_SIZE < WIN_COUNT);
+    int64_t count = WIN_COUNT + grown;
+    int64_t first = count - (int64_t)(page - 1) * WIN_SIZE;
+    struct log_page p = page_of(count, first, WIN_SIZE, page * WIN_SIZE < count);
     for (size_t i = 0; i < p.n; i++)
         p.entries[i].created.sec = p.entries[i].id;
     assert_int_equal(walk_feed(w, ticket, &p, NULL, NULL), OMSLOG_OK);
     log_page_free(&p);
+}
+
+static void win_answer(struct walk *w, struct win *v, long page)
+{
+    win_answer_grown(w, v, page, 0);
 }
 
 static void win_check_out(const struct win *v)
@@ -765,6 +772,21 @@ static void test_stop_pos(void **state)
         assert_int_equal(v.max_page, t[k].max_page);
         walk_free(w);
     }
+    /* Entries arriving at the top move the entry at the position down a
+     * page: so does the bound (by the latest count). */
+    struct win v = {0};
+    struct walk_opts o = {
+        .first_page = 1, .page_size = WIN_SIZE, .max_pages = 20, .stop_pos = WIN_END_ID - 2};
+    struct walk_sink sink = {&v, win_request, win_cancel, win_entry, NULL, NULL};
+    struct walk *w = walk_new(&o, &sink);
+    assert_int_equal(walk_start(w, NULL), OMSLOG_OK);
+    win_answer(w, &v, 1);
+    assert_int_equal(v.max_page, 5);
+    for (long pg = 2; !walk_done(w); pg++)
+        win_answer_grown(w, &v, pg, WIN_SIZE);
+    win_check_out(&v);
+    assert_int_equal(v.max_page, 6);
+    walk_free(w);
 }
 
 int main(void)

@@ -604,11 +604,12 @@ static int64_t cli_count(struct api *api, const struct url_param *params, size_t
 /* The window's created_at params (params[n0..n)) checked by counts
  * (caps_window_twin): the log's count under params[0..n0) (baseline when
  * n0 is 0), the window's own page 1 at the walk's size (*first: the walk's
- * first page, kept when true), the twins. false: the filters lie (or a
- * count failed); -v says what was checked. */
-static bool cli_window_check(struct api *api, const struct config *cfg,
-                             const struct caps_window_twin *tw, const struct url_param *params,
-                             size_t n0, size_t n, int64_t baseline, struct api_result *first)
+ * first page, kept when 1), the twins. 1: they add up, 0: the filters lie,
+ * -1: a request failed (nothing proven either way); -v says what was
+ * checked. */
+static int cli_window_check(struct api *api, const struct config *cfg,
+                            const struct caps_window_twin *tw, const struct url_param *params,
+                            size_t n0, size_t n, int64_t baseline, struct api_result *first)
 {
     long asked = n0 > 0 || baseline < 0;
     int64_t total = asked ? cli_count(api, params, n0, NULL, NULL) : baseline;
@@ -625,7 +626,12 @@ static bool cli_window_check(struct api *api, const struct config *cfg,
         asked++;
         ok = total >= 0 && caps_window_twin_ok(tw, total, window, counts);
     }
-    if (cfg->verbose || (!ok && total >= 0 && window >= 0)) {
+    bool failed = total < 0 || window < 0 || counts[0] < 0 || (tw->n > 1 && counts[1] < 0);
+    if (!ok && failed) {
+        fputs("omslog: the window's created_at filters could not be checked (a count "
+              "failed): reading the pages instead\n",
+              stderr);
+    } else if (cfg->verbose || !ok) {
         fprintf(stderr,
                 "omslog: the window's created_at filters %s by counts: %" PRId64 " in the window",
                 ok ? "checked" : "do not add up", window);
@@ -636,11 +642,11 @@ static bool cli_window_check(struct api *api, const struct config *cfg,
         fprintf(stderr, " %s %" PRId64 " in all (%ld more request%s)%s\n", ok ? ">=" : "<", total,
                 asked, asked == 1 ? "" : "s", ok ? "" : ": reading the pages instead");
     }
-    if (!ok) {
-        api_result_free(first);
-        memset(first, 0, sizeof *first);
-    }
-    return ok;
+    if (ok)
+        return 1;
+    api_result_free(first);
+    memset(first, 0, sizeof *first);
+    return failed ? -1 : 0;
 }
 
 /* The window pushed to the server where both ends can be checked: the
@@ -670,11 +676,14 @@ static bool cli_window_push(struct api *api, const struct config *cfg,
     if (until)
         params[(*n)++] = (struct url_param){caps_param_name(caps, CAPS_CREATED_LTE),
                                             datetime_format_iso(o->until, vals[1])};
-    if (cli_window_check(api, cfg, &tw, params, n0, *n, baseline, first))
+    int checked = cli_window_check(api, cfg, &tw, params, n0, *n, baseline, first);
+    if (checked > 0)
         return true;
     *n = n0;
-    cli_caps_mark(api, cfg, CAPS_CREATED_GTE, CAPS_LIAR);
-    cli_caps_mark(api, cfg, CAPS_CREATED_LTE, CAPS_LIAR);
+    if (checked == 0) {
+        cli_caps_mark(api, cfg, CAPS_CREATED_GTE, CAPS_LIAR);
+        cli_caps_mark(api, cfg, CAPS_CREATED_LTE, CAPS_LIAR);
+    }
     return false;
 }
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 from harness import EXIT, free_port, Suite, omslog_env, scaled  # noqa: E402
-from mock_oms import Hooks, MockServer  # noqa: E402
+from mock_oms import Hooks, MockServer, error_reply  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN", os.path.abspath("build/omslog"))
 TOKEN = "it-token-0123456789abcdef"
@@ -1887,6 +1887,21 @@ def test_time_window_honest_counts_and_ignore_liar():
         tiny = [r for r in reqs if "page_size=1&" in r and "9999-12-31" not in r
                 and "1970-01-01" not in r]
         assert len(tiny) == 2, tiny
+
+        class TwinFails(Hooks):  # the count of the rows before the window refused
+            def respond(self, mock, req, answer):
+                q = parse_qs(urlsplit(req["path"]).query)
+                if q.get("page_size") == ["1"] and "created_at__lte" in q and \
+                        not q["created_at__lte"][0].startswith("1970"):
+                    return error_reply(400)
+                return answer(req)
+
+        s.hooks = TwinFails()
+        got, err, _ = window_run_cached(s, args, cache)  # remembered honoured
+        assert got == want and "could not be checked (a count failed)" in err, err
+        s.hooks = Hooks()
+        got, err, _ = window_run_cached(s, args, cache)  # not a liar: used again
+        assert got == want and "checked by counts" in err, err
         s.set(liars="created_at__gte:ignore")
         got, err, _ = window_run_cached(s, args, cache)  # remembered honoured
         assert got == want, (len(got), len(want), err[-1500:])

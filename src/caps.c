@@ -243,6 +243,48 @@ bool caps_twin_ok(const struct caps_twin *t, int64_t total, int64_t alone, int64
     return t->sum ? alone <= INT64_MAX - twin && alone + twin >= total : alone == twin;
 }
 
+bool caps_window_twin(const struct caps *c, const struct log_time *since,
+                      const struct log_time *until, struct caps_window_twin *out)
+{
+    memset(out, 0, sizeof *out);
+    if (since) {
+        if (c->v[CAPS_CREATED_LTE] != CAPS_HONOURED)
+            return false;
+        out->used[out->n] = CAPS_CREATED_LTE;
+        datetime_format_iso(datetime_before(*since), out->value[out->n]);
+        out->n++;
+    }
+    if (until) {
+        if (c->v[CAPS_CREATED_GTE] != CAPS_HONOURED)
+            return false;
+        struct log_time after = *until;
+        if (++after.usec > 999999) {
+            after.usec = 0;
+            after.sec++;
+        }
+        out->used[out->n] = CAPS_CREATED_GTE;
+        datetime_format_iso(after, out->value[out->n]);
+        out->n++;
+    }
+    for (size_t i = 0; i < out->n; i++)
+        out->key[i] = caps_param_name(c, out->used[i]);
+    return out->n > 0;
+}
+
+bool caps_window_twin_ok(const struct caps_window_twin *t, int64_t total, int64_t window,
+                         const int64_t *counts)
+{
+    if (window < 0)
+        return false;
+    int64_t sum = window;
+    for (size_t i = 0; i < t->n; i++) {
+        if (counts[i] < 0 || counts[i] > INT64_MAX - sum)
+            return false;
+        sum += counts[i];
+    }
+    return sum >= total; /* above: the log grew between the requests */
+}
+
 static void caps_push_add(const struct caps *c, struct caps_push *p, enum caps_param param,
                           char *value)
 {

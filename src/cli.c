@@ -507,10 +507,36 @@ static void cli_fetch(struct api *api, long page, long size, const struct url_pa
 /* Run a seek to its end; each request also carries params (the pages the
  * walk will read are the server-filtered ones). first: the unfiltered page
  * 1 at the walk's size already fetched (NULL: none), the answer to the
- * seek's first ask for that page. */
+ * seek's first ask for that page. stop (may be NULL) sees every page. */
+/* A window's older end seen in passing: the position (from the oldest end,
+ * by the page's count) of an entry older than before, highest so far; 0:
+ * none (position 0 bounds nothing: it is on the last page). */
+struct cli_stop {
+    struct log_time before;
+    int64_t pos;
+};
+
+/* Page page of a seek answered p: note its first entry's position when it
+ * is older than the window (a full page tells the size; the last page its
+ * own positions). */
+static void cli_stop_see(struct cli_stop *st, long page, const struct log_page *p)
+{
+    if (!st || p->n == 0 || datetime_cmp(p->entries[0].created, st->before) >= 0)
+        return;
+    int64_t pos = (int64_t)p->n - 1;
+    if (p->next) {
+        int64_t first = walk_first_row(page, (long)p->n);
+        if (first >= p->count)
+            return;
+        pos = p->count - 1 - first;
+    }
+    if (pos > st->pos)
+        st->pos = pos;
+}
+
 static int cli_seek(struct api *api, const struct url_param *params, size_t n,
                     const struct seek_opts *so, const struct api_result *first,
-                    struct seek_result *r, struct omslog_error *err)
+                    struct cli_stop *stop, struct seek_result *r, struct omslog_error *err)
 {
     struct seek s;
     seek_init(&s, so);
@@ -523,12 +549,16 @@ static int cli_seek(struct api *api, const struct url_param *params, size_t n,
         if (q.param_key)
             all[m++] = (struct url_param){q.param_key, q.param_value};
         if (first && m == 0 && q.page <= 1 && q.size == so->page_size) {
+            if (first->err.status == OMSLOG_OK)
+                cli_stop_see(stop, 1, &first->page);
             seek_feed(&s, &first->page, &first->err);
             first = NULL;
             continue;
         }
         struct api_result res;
         cli_fetch(api, q.page, q.size, all, m, &res);
+        if (res.err.status == OMSLOG_OK && !q.param_key)
+            cli_stop_see(stop, q.page, &res.page);
         seek_feed(&s, &res.page, &res.err);
         api_result_free(&res);
     }
@@ -553,40 +583,152 @@ static void cli_seek_report(const struct config *cfg, const struct seek_result *
                 r->requests == 1 ? "" : "s");
 }
 
-/* The window (cli.h): created_at__gte/__lte appended to params where caps
- * says honoured (their values in vals), else the walk's first page found
- * by seeking --until over the pages it will read. *empty: nothing is at or
- * before --until. */
-static int cli_window(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
-                      const struct caps *caps, const struct api_result *first,
-                      struct url_param *params, size_t *n, char vals[2][DATETIME_TEXT_MAX],
-                      long *first_page, bool *pushed, bool *empty, struct omslog_error *err)
+/* The count of params plus key=value (key NULL: none): one request of one
+ * entry; -1 when it failed. */
+static int64_t cli_count(struct api *api, const struct url_param *params, size_t n,
+                         const char *key, const char *value)
 {
-    *pushed = false;
-    cli_tell_verdict(cfg, caps, CAPS_CREATED_GTE, "");
-    cli_tell_verdict(cfg, caps, CAPS_CREATED_LTE, "");
-    if (o->has_since && caps && caps->v[CAPS_CREATED_GTE] == CAPS_HONOURED) {
+    struct url_param all[CLI_MAX_PARAMS + 1];
+    size_t m = 0;
+    for (; m < n && m < CLI_MAX_PARAMS; m++)
+        all[m] = params[m];
+    if (key)
+        all[m++] = (struct url_param){key, value};
+    struct api_result r;
+    cli_fetch(api, 1, 1, all, m, &r);
+    int64_t count = r.err.status == OMSLOG_OK ? r.page.count : -1;
+    api_result_free(&r);
+    return count;
+}
+
+/* The window's created_at params (params[n0..n)) checked by counts
+ * (caps_window_twin): the log's count under params[0..n0) (baseline when
+ * n0 is 0), the window's own page 1 at the walk's size (*first: the walk's
+ * first page, kept when 1), the twins. 1: they add up, 0: the filters lie,
+ * -1: a request failed (nothing proven either way); -v says what was
+ * checked. */
+static int cli_window_check(struct api *api, const struct config *cfg,
+                            const struct caps_window_twin *tw, const struct url_param *params,
+                            size_t n0, size_t n, int64_t baseline, struct api_result *first)
+{
+    long asked = n0 > 0 || baseline < 0;
+    int64_t total = asked ? cli_count(api, params, n0, NULL, NULL) : baseline;
+    cli_fetch(api, 1, cfg->page_size, params, n, first);
+    int64_t window = first->err.status == OMSLOG_OK ? first->page.count : -1;
+    int64_t counts[2] = {-1, -1};
+    for (size_t i = 0; i < tw->n; i++, asked++)
+        counts[i] = cli_count(api, params, n0, tw->key[i], tw->value[i]);
+    bool ok = total >= 0 && caps_window_twin_ok(tw, total, window, counts);
+    if (!ok && window >= 0) {
+        /* The log's count again: rows purged at the bottom since it was
+         * taken (by the negotiation, or before the twins) are not a liar's. */
+        total = cli_count(api, params, n0, NULL, NULL);
+        asked++;
+        ok = total >= 0 && caps_window_twin_ok(tw, total, window, counts);
+    }
+    bool failed = total < 0 || window < 0 || counts[0] < 0 || (tw->n > 1 && counts[1] < 0);
+    if (!ok && failed) {
+        fputs("omslog: the window's created_at filters could not be checked (a count "
+              "failed): reading the pages instead\n",
+              stderr);
+    } else if (cfg->verbose || !ok) {
+        fprintf(stderr,
+                "omslog: the window's created_at filters %s by counts: %" PRId64 " in the window",
+                ok ? "checked" : "do not add up", window);
+        for (size_t i = 0; i < tw->n; i++)
+            fprintf(stderr, " + %" PRId64 " %s (%s=%s)", counts[i],
+                    tw->used[i] == CAPS_CREATED_LTE ? "before" : "after", tw->key[i],
+                    tw->value[i]);
+        fprintf(stderr, " %s %" PRId64 " in all (%ld more request%s)%s\n", ok ? ">=" : "<", total,
+                asked, asked == 1 ? "" : "s", ok ? "" : ": reading the pages instead");
+    }
+    if (ok)
+        return 1;
+    api_result_free(first);
+    memset(first, 0, sizeof *first);
+    return failed ? -1 : 0;
+}
+
+/* The window pushed to the server where both ends can be checked: the
+ * created_at params appended to params (*n, values in vals) once their
+ * counts add up (cli_window_check; *first: the window's page 1). A failed
+ * check marks every parameter it used a liar (remembered). */
+static bool cli_window_push(struct api *api, const struct config *cfg,
+                            const struct cli_list_opts *o, const struct caps *caps,
+                            int64_t baseline, struct url_param *params, size_t *n,
+                            char vals[2][DATETIME_TEXT_MAX], struct api_result *first)
+{
+    bool since = o->has_since && caps && caps->v[CAPS_CREATED_GTE] == CAPS_HONOURED;
+    bool until = o->has_until && caps && caps->v[CAPS_CREATED_LTE] == CAPS_HONOURED;
+    struct caps_window_twin tw;
+    if (!since && !until)
+        return false;
+    if (!caps_window_twin(caps, since ? &o->since : NULL, until ? &o->until : NULL, &tw)) {
+        if (cfg->verbose)
+            fprintf(stderr, "omslog: the window is not sent to the server: its created_at "
+                            "filters cannot be checked by counts (both ends must be honoured)\n");
+        return false;
+    }
+    size_t n0 = *n;
+    if (since)
         params[(*n)++] = (struct url_param){caps_param_name(caps, CAPS_CREATED_GTE),
                                             datetime_format_iso(o->since, vals[0])};
-        *pushed = true;
-    }
-    if (o->has_until && caps && caps->v[CAPS_CREATED_LTE] == CAPS_HONOURED) {
+    if (until)
         params[(*n)++] = (struct url_param){caps_param_name(caps, CAPS_CREATED_LTE),
                                             datetime_format_iso(o->until, vals[1])};
-        *pushed = true;
-        return OMSLOG_OK;
+    int checked = cli_window_check(api, cfg, &tw, params, n0, *n, baseline, first);
+    if (checked > 0)
+        return true;
+    *n = n0;
+    if (checked == 0) {
+        cli_caps_mark(api, cfg, CAPS_CREATED_GTE, CAPS_LIAR);
+        cli_caps_mark(api, cfg, CAPS_CREATED_LTE, CAPS_LIAR);
     }
-    if (!o->has_until)
+    return false;
+}
+
+/* The window (cli.h): created_at__gte/__lte appended to params where caps
+ * says honoured and their counts add up (cli_window_push; *win_first: the
+ * window's page 1 then), else the walk's first page found by seeking
+ * --until over the pages it will read. Where --since runs on the client the
+ * walk is told where it ends (wo->stop_before, and the position of an entry
+ * past it when the seek's pages showed one). *empty: nothing is at or
+ * before --until. */
+static int cli_window(struct api *api, const struct config *cfg, const struct cli_list_opts *o,
+                      const struct caps *caps, int64_t baseline, const struct api_result *first,
+                      struct url_param *params, size_t *n, char vals[2][DATETIME_TEXT_MAX],
+                      struct walk_opts *wo, bool *pushed, bool *empty,
+                      struct api_result *win_first, struct omslog_error *err)
+{
+    cli_tell_verdict(cfg, caps, CAPS_CREATED_GTE, "");
+    cli_tell_verdict(cfg, caps, CAPS_CREATED_LTE, "");
+    *pushed = cli_window_push(api, cfg, o, caps, baseline, params, n, vals, win_first);
+    bool since_pushed = *pushed && caps->v[CAPS_CREATED_GTE] == CAPS_HONOURED && o->has_since;
+    bool until_pushed = *pushed && caps->v[CAPS_CREATED_LTE] == CAPS_HONOURED && o->has_until;
+    /* --since on the client: the walk stops asking pages past the first that
+     * starts older (walk.h), at most --parallel beyond the window's end. A
+     * seek of --since to bound it beforehand would cost log2(pages) + 2
+     * pages to save those few: only the pages the --until seek reads anyway
+     * are looked at. */
+    struct cli_stop stop = {.before = o->since};
+    wo->has_stop_before = o->has_since && !since_pushed;
+    wo->stop_before = o->since;
+    if (until_pushed || !o->has_until)
         return OMSLOG_OK;
     struct seek_opts so = {.key = SEEK_BY_TIME, .time = o->until, .page_size = cfg->page_size};
     struct seek_result r;
-    int rc = cli_seek(api, params, *n, &so, first, &r, err);
+    int rc = cli_seek(api, params, *n, &so, first, wo->has_stop_before ? &stop : NULL, &r, err);
     if (rc != OMSLOG_OK)
         return rc;
     cli_seek_report(cfg, &r, "the end of the window");
     *empty = !r.found;
     if (r.found && r.page_size > 0)
-        *first_page = walk_page_of_row(r.row, r.page_size);
+        wo->first_page = walk_page_of_row(r.row, r.page_size);
+    wo->stop_pos = stop.pos;
+    if (cfg->verbose && wo->has_stop_before)
+        fprintf(stderr, "omslog: the start of the window is found by the walk (%s)\n",
+                stop.pos > 0 ? "no page below one the seek saw older is asked"
+                             : "no page below the first that starts older is asked");
     return OMSLOG_OK;
 }
 
@@ -730,7 +872,7 @@ static int cli_around(struct api *api, const struct config *cfg, const struct cl
                            .lte_param = lte ? caps_param_name(caps, CAPS_ID_LTE) : NULL,
                            .page_size = cfg->page_size};
     struct seek_result r;
-    int rc = cli_seek(api, params, (size_t)n, &so, have_base ? &base : NULL, &r, err);
+    int rc = cli_seek(api, params, (size_t)n, &so, have_base ? &base : NULL, NULL, &r, err);
     api_result_free(&base);
     bool filtered = filter_is_active(&o->filter);
     if (rc == OMSLOG_OK && !r.found)
@@ -892,12 +1034,20 @@ static int cli_server_side(struct api *api, const struct config *cfg,
     bool search = cli_search_push(api, cfg, o, *neg, c->have_prefetch ? &c->prefetch : NULL,
                                   params, &n_params, &searched);
     size_t n_search = n_params;
+    struct api_result win_first = {0}; /* the checked window's page 1 */
     if (o->has_since || o->has_until)
-        rc = cli_window(api, cfg, o, cli_caps(*neg), c->have_prefetch ? &c->prefetch : NULL,
-                        params, &n_params, vals, &wo->first_page, &c->window_pushed, empty, err);
+        rc = cli_window(api, cfg, o, cli_caps(*neg), *neg ? negotiate_baseline(*neg) : -1,
+                        c->have_prefetch ? &c->prefetch : NULL, params, &n_params, vals, wo,
+                        &c->window_pushed, empty, &win_first, err);
     if (c->have_prefetch && (n_params != 0 || wo->first_page != 1)) {
         api_result_free(&c->prefetch); /* page 1 of another query, or not walked */
         c->have_prefetch = false;
+    }
+    if (c->window_pushed && wo->first_page == 1 && !c->have_prefetch) {
+        c->prefetch = win_first;
+        c->have_prefetch = true;
+    } else {
+        api_result_free(&win_first);
     }
     if (search && n_params == n_search && wo->first_page == 1) {
         c->prefetch = searched; /* the search's checked page 1 is the walk's */
@@ -1601,6 +1751,8 @@ int cli_list(struct api *api, const struct config *cfg, const struct cli_list_op
         c.n_params = 0;
         c.rescan = true;
         wo.first_page = o->page > 0 ? o->page : 1; /* a seek's page was of the filtered pages */
+        wo.stop_pos = 0; /* and so was the position of the window's end */
+        wo.has_stop_before = o->has_since;
         struct walk *wk = walk_new(&wo, &sink);
         rc = cli_drive(api, wk, &c, err);
         unproven += walk_unproven(wk);

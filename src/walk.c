@@ -1,6 +1,7 @@
 /* walk.c — see include/omslog/walk.h */
 #include "omslog/walk.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +141,9 @@ struct walk {
     int64_t gone_last; /* ...and the last id handed out then */
     bool ended;
     struct omslog_error end; /* what the walk ended with */
+    bool has_stop_before;    /* walk.h: the end of a time window */
+    struct log_time stop_before;
+    int64_t stop_pos; /* of an entry older than stop_before, -1: not known */
 };
 
 static struct walk_slot *walk_slot(struct walk *w, long page)
@@ -199,8 +203,42 @@ static bool submit(struct walk *w, long page, struct walk_slot *s)
     return true;
 }
 
+/* The page holding the entry at stop_pos by the latest count: pages past it
+ * are not asked (walk.h); LONG_MAX when no bound is known. */
+static long stop_page(const struct walk *w)
+{
+    if (w->stop_pos < 0 || w->ks.on || w->pager.size <= 0 || w->latest_count <= 0)
+        return LONG_MAX;
+    int64_t row = w->latest_count - 1 - w->stop_pos;
+    return walk_page_of_row(row > 0 ? row : 0, w->pager.size);
+}
+
+/* Page (not a re-read) arrived as p: when its first entry is older than the
+ * window, nothing past it is needed; pages past it in flight or held go. */
+static void learn_stop(struct walk *w, long page, const struct log_page *p)
+{
+    long size = w->pager.told ? w->pager.size : (p->next ? (long)p->n : 0);
+    if (!w->has_stop_before || p->n == 0 || size <= 0 ||
+        datetime_cmp(p->entries[0].created, w->stop_before) >= 0)
+        return;
+    int64_t first = walk_first_row(page, size);
+    if (first >= p->count)
+        return;
+    int64_t pos = p->count - 1 - first;
+    if (pos <= w->stop_pos)
+        return;
+    w->stop_pos = pos;
+    long last = stop_page(w);
+    if (last < w->head || last >= w->next)
+        return;
+    for (long pg = last + 1; pg < w->next; pg++)
+        slot_drop(w, walk_slot(w, pg));
+    w->next = last + 1;
+}
+
 /* Request pages while the transport and the ring have room: the head page
- * first if it was dropped to be read again, then the re-read, then onwards. */
+ * first if it was dropped to be read again, then the re-read, then onwards
+ * (not past the window's end, stop_page). */
 static void fill(struct walk *w)
 {
     struct walk_slot *head = walk_slot(w, w->head);
@@ -211,7 +249,8 @@ static void fill(struct walk *w)
     if (w->reread_page && w->reread.ticket == 0 && !submit(w, w->reread_page, &w->reread))
         return;
     while (!w->ended && w->next - w->head < w->cap &&
-           (w->next == w->head || (!w->one_page && w->last_page && w->next <= w->last_page))) {
+           (w->next == w->head || (!w->one_page && w->last_page && w->next <= w->last_page &&
+                                   w->next <= stop_page(w)))) {
         if (!submit(w, w->next, walk_slot(w, w->next)))
             return;
         w->next++;
@@ -230,6 +269,9 @@ struct walk *walk_new(const struct walk_opts *o, const struct walk_sink *sink)
     w->ks.on = o->keyset && sink->request_below && w->head == 1 && !o->one_page;
     w->ks.window = o->window > 0 && o->window < w->cap ? o->window : w->cap;
     w->ks.count = -1;
+    w->has_stop_before = o->has_stop_before;
+    w->stop_before = o->stop_before;
+    w->stop_pos = o->stop_pos > 0 ? o->stop_pos : -1;
     return w;
 }
 
@@ -442,6 +484,8 @@ static void take_page(struct walk *w, struct walk_slot *s, bool is_reread, long 
     if (is_reread) {
         reread_drop(w);
     } else {
+        if (more && page >= stop_page(w))
+            w->stop_pos = -1; /* the bound was wrong (the log shrank): lifted */
         slot_drop(w, s);
         w->head++;
         w->handed_pages++;
@@ -614,16 +658,20 @@ int walk_start(struct walk *w, struct omslog_error *err)
     return walk_status(w, err);
 }
 
-static struct walk_slot *slot_of_ticket(struct walk *w, int ticket)
+/* The slot of ticket and its page (0: the re-read), or NULL. */
+static struct walk_slot *slot_of_ticket(struct walk *w, int ticket, long *page)
 {
+    *page = 0;
     if (ticket <= 0)
         return NULL;
     if (w->reread_page && w->reread.ticket == ticket && !w->reread.done)
         return &w->reread;
     for (long pg = w->head; pg < w->next; pg++) {
         struct walk_slot *c = walk_slot(w, pg);
-        if (c->ticket == ticket && !c->done)
+        if (c->ticket == ticket && !c->done) {
+            *page = pg;
             return c;
+        }
     }
     return NULL;
 }
@@ -631,7 +679,8 @@ static struct walk_slot *slot_of_ticket(struct walk *w, int ticket)
 int walk_feed(struct walk *w, int ticket, struct log_page *p, const struct omslog_error *perr,
               struct omslog_error *err)
 {
-    struct walk_slot *s = w->ended ? NULL : slot_of_ticket(w, ticket);
+    long page = 0;
+    struct walk_slot *s = w->ended ? NULL : slot_of_ticket(w, ticket, &page);
     if (!s)
         return walk_status(w, err); /* not ours (cancelled meanwhile) */
     s->err = perr ? *perr : (struct omslog_error){0};
@@ -642,6 +691,8 @@ int walk_feed(struct walk *w, int ticket, struct log_page *p, const struct omslo
     }
     s->done = true;
     s->seq = ++w->seq;
+    if (page > 0 && s->err.status == OMSLOG_OK && !w->ks.on)
+        learn_stop(w, page, &s->page);
     advance(w);
     return walk_status(w, err);
 }

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 from harness import EXIT, free_port, Suite, omslog_env, scaled  # noqa: E402
-from mock_oms import Hooks, MockServer  # noqa: E402
+from mock_oms import Hooks, MockServer, error_reply  # noqa: E402
 
 BIN = os.environ.get("OMSLOG_BIN", os.path.abspath("build/omslog"))
 TOKEN = "it-token-0123456789abcdef"
@@ -1236,17 +1236,21 @@ def test_time_window_same_with_and_without_server_filters():
             window_pages = len(want) // 10 + 2
             if mode == "full":
                 assert "created_at__gte=" in "".join(reqs) and "created_at__lte" in reqs[-1]
-                assert len(reqs) <= 3 + window_pages, (len(reqs), reqs)
+                # page 1 and two probes, the window's pages, and the two counts that
+                # check the window's filters (the rows before and after it)
+                assert len(reqs) <= 3 + 2 + window_pages, (len(reqs), reqs)
+                assert "checked by counts" in err, err
             else:
                 # both spellings probed (created_date__* is asked after created_at__*)
                 assert "created_at__gte=" in "".join(reqs), reqs
                 assert "created_date__gte: ignored" in err, err
                 # probes (5: both spellings of both ends, and page 1), the seek, the
-                # window's pages and what may be in flight or held when its end is
-                # seen: --parallel 4 x (1 + 4 held a slot), pages that answered out
-                # of order under load (usually 2-4)
-                assert len(reqs) <= 5 + seek_bound + window_pages + 4 * (1 + 4), \
-                    (len(reqs), reqs)
+                # window's pages and what is in flight when its end is seen: every
+                # page that arrives, in any order, tells the walk whether it starts
+                # past --since, and none past such a page is asked after it, so at
+                # most --parallel (4) pages go past the end (not the 4 x (1 + 4) the
+                # walk may hold ahead)
+                assert len(reqs) <= 5 + seek_bound + window_pages + 4, (len(reqs), reqs)
             got_rev, _, _ = window_run(s, ["--utc", "--since", iso_utc(since), "--until",
                                            iso_utc(until), "--reverse"])
             assert got_rev == want[::-1], mode
@@ -1822,6 +1826,111 @@ def test_merge_liars_caught():
         assert "merging" in err and "does not match" in err, err[-2000:]
         assert sorted(got, reverse=True) == want and len(set(got)) == len(got), err[-2000:]
 
+
+def window_run_cached(s, args, cache):
+    """window_run with the probe cache dir cache (kept between runs)."""
+    before = len(s.requests)
+    rc, out, err = run(["--url", s.url, "-v", "list", "--format", "jsonl", "--utc"] + args,
+                       env_extra={"XDG_CACHE_HOME": cache})
+    assert rc == 0, (args, err[-2000:])
+    return [e["id"] for e in jsonl(out)], err, [r["path"] for r in list(s.requests)[before:]]
+
+
+def test_time_window_drop_liar_caught_by_counts():
+    """created_at__gte or __lte that pass the probe and leave rows out (a "drop" liar, which
+    the row check cannot see): the window's count plus the rows before and after it do not
+    add up to the log's, the parameters are remembered as liars, and the pages are read
+    instead: the same rows as with --server-filter off."""
+    for liar in ("created_at__gte:drop", "created_at__lte:drop"):
+        with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="full", liars=liar) as s:
+            rows = jsonl(run(["--url", s.url, "list", "--all", "--format", "jsonl",
+                              "--server-filter", "off"])[1])
+            since, until = rows[1803]["created_at"], rows[1702]["created_at"]
+            for args, want in (
+                    (["--since", iso_utc(since), "--until", iso_utc(until)],
+                     in_window(rows, since, until)),
+                    (["--since", iso_utc(since)], in_window(rows, since, "9999")),
+                    (["--until", iso_utc(until)], in_window(rows, "0000", until))):
+                cache = tempfile.mkdtemp(prefix="caps-", dir=TMP)
+                off, _, _ = window_run_cached(s, args + ["--server-filter", "off"], cache)
+                assert off == want, (liar, args, len(off), len(want))
+                got, err, reqs = window_run_cached(s, args, cache)
+                assert got == want, (liar, args, len(got), len(want), err[-1500:])
+                assert "created_at filters do not add up" in err, (liar, args, err)
+                with open(os.path.join(cache, "omslog", os.listdir(
+                        os.path.join(cache, "omslog"))[0])) as f:
+                    remembered = f.read()
+                assert "created_at__gte liar" in remembered, remembered
+                assert "created_at__lte liar" in remembered, remembered
+                # remembered: not sent again, the pages are read at once
+                got, err, reqs = window_run_cached(s, args, cache)
+                assert got == want and "do not add up" not in err, (liar, args, err)
+                assert not any("created_at__gte=2" in r or "created_at__lte=2" in r
+                               for r in reqs), reqs
+
+
+def test_time_window_honest_counts_and_ignore_liar():
+    """An honest server: the window's counts add up (-v says so) and it costs two tiny
+    requests. An "ignore" liar is never used (its probe sees the whole log); one that
+    starts ignoring after its verdict was remembered is caught by the row check: the
+    same rows either way."""
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="full") as s:
+        rows = jsonl(run(["--url", s.url, "list", "--all", "--format", "jsonl",
+                          "--server-filter", "off"])[1])
+        since, until = rows[1803]["created_at"], rows[1702]["created_at"]
+        args = ["--since", iso_utc(since), "--until", iso_utc(until)]
+        want = in_window(rows, since, until)
+        cache = tempfile.mkdtemp(prefix="caps-", dir=TMP)
+        got, err, reqs = window_run_cached(s, args, cache)
+        assert got == want and "created_at filters checked by counts: 102 in the window" \
+            in err, err
+        tiny = [r for r in reqs if "page_size=1&" in r and "9999-12-31" not in r
+                and "1970-01-01" not in r]
+        assert len(tiny) == 2, tiny
+
+        class TwinFails(Hooks):  # the count of the rows before the window refused
+            def respond(self, mock, req, answer):
+                q = parse_qs(urlsplit(req["path"]).query)
+                if q.get("page_size") == ["1"] and "created_at__lte" in q and \
+                        not q["created_at__lte"][0].startswith("1970"):
+                    return error_reply(400)
+                return answer(req)
+
+        s.hooks = TwinFails()
+        got, err, _ = window_run_cached(s, args, cache)  # remembered honoured
+        assert got == want and "could not be checked (a count failed)" in err, err
+        s.hooks = Hooks()
+        got, err, _ = window_run_cached(s, args, cache)  # not a liar: used again
+        assert got == want and "checked by counts" in err, err
+        s.set(liars="created_at__gte:ignore")
+        got, err, _ = window_run_cached(s, args, cache)  # remembered honoured
+        assert got == want, (len(got), len(want), err[-1500:])
+        assert "does not match" in err, err
+        got, err, reqs = window_run(s, ["--utc"] + args)  # probed: ignored, not used
+        assert got == want and "created_date__gte: ignored" in err, err
+        assert not any("created_at__gte=2" in r for r in reqs), reqs
+
+
+def test_time_window_walk_bound_out_of_order():
+    """Without created_at filters the walk learns where the window ends from every page
+    that arrives, in any order: a page whose first entry is older than --since stops the
+    pages below it. With the two pages at the window's end answering late, no more than
+    --parallel pages past the one holding the window's oldest entry are asked (before, the
+    walk's 4 x (1 + 4) pages ahead could all go past it)."""
+    with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="none") as s:
+        rows = jsonl(run(["--url", s.url, "list", "--all", "--format", "jsonl",
+                          "--server-filter", "off"])[1])
+        for lo, hi in ((1803, 1702), (1799, 1590), (2203, 2002)):
+            since, until = rows[lo]["created_at"], rows[hi]["created_at"]
+            end, top = lo // 10 + 1, hi // 10 + 1  # pages of 10
+            InFlight(s, extra_delay={end - 1: scaled(0.3), end: scaled(0.3)})
+            got, err, reqs = window_run(s, ["--utc", "--since", iso_utc(since), "--until",
+                                            iso_utc(until), "--parallel", "4"])
+            assert got == in_window(rows, since, until), (lo, hi, err[-1500:])
+            walk = [page_of(r) for r in reqs]
+            walk = walk[walk.index(top):]  # the seek's probes after it stay near top
+            past = sorted(p for p in walk if p > end)
+            assert len(past) <= 4, (lo, hi, past, walk)
 
 if __name__ == "__main__":
     sys.exit(main())

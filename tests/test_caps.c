@@ -495,6 +495,39 @@ static void test_push_guess(void **state)
     filter_free(&f);
 }
 
+/* A time window's twins: the rows before --since and after --until, a
+ * microsecond off each end, under the other parameter. */
+static void test_window_twin(void **state)
+{
+    (void)state;
+    enum caps_param both[] = {CAPS_CREATED_GTE, CAPS_CREATED_LTE};
+    struct caps c = caps_with(both, 2);
+    struct log_time since = {.sec = 1701511200, .usec = 0}; /* 2023-12-02T10:00:00Z */
+    struct log_time until = {.sec = 1701511259, .usec = 999999};
+    struct caps_window_twin t;
+    assert_true(caps_window_twin(&c, &since, &until, &t));
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.key[0], "created_at__lte");
+    assert_string_equal(t.value[0], "2023-12-02T09:59:59.999999Z");
+    assert_string_equal(t.key[1], "created_at__gte");
+    assert_string_equal(t.value[1], "2023-12-02T10:01:00.000000Z");
+    int64_t counts[2] = {40, 50};
+    assert_true(caps_window_twin_ok(&t, 100, 10, counts));
+    assert_true(caps_window_twin_ok(&t, 100, 11, counts)); /* the log grew meanwhile */
+    assert_false(caps_window_twin_ok(&t, 100, 7, counts)); /* rows left out */
+    counts[1] = -1;
+    assert_false(caps_window_twin_ok(&t, 100, 60, counts)); /* a count failed */
+    assert_true(caps_window_twin(&c, &since, NULL, &t));
+    assert_int_equal(t.n, 1);
+    assert_int_equal(t.used[0], CAPS_CREATED_LTE);
+    /* An end whose twin is not honoured cannot be checked. */
+    c.v[CAPS_CREATED_GTE] = CAPS_IGNORED;
+    assert_false(caps_window_twin(&c, NULL, &until, &t));
+    assert_true(caps_window_twin(&c, &since, NULL, &t));
+    c.v[CAPS_CREATED_LTE] = CAPS_LIAR;
+    assert_false(caps_window_twin(&c, &since, NULL, &t));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -505,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_client_only_parts_never_pushed),
         cmocka_unit_test(test_names_configured_and_second_spelling),
         cmocka_unit_test(test_push_guess),
+        cmocka_unit_test(test_window_twin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -640,6 +640,155 @@ static void test_cost_text(void **state)
     }
 }
 
+/* ---- the end of a time window (walk_opts.stop_before / stop_pos) ---- */
+
+#define WIN_COUNT 100
+#define WIN_SIZE 10
+#define WIN_END_ID 56 /* entries below this id are older than the window */
+
+/* A log of WIN_COUNT entries, ids WIN_COUNT..1, each created at its id in
+ * seconds; requests are queued and answered in the order the test says. */
+struct win {
+    long asked[64]; /* by ticket - 1 */
+    bool cancelled[64];
+    int n_asked;
+    long max_page;
+    int64_t out[WIN_COUNT];
+    size_t n_out;
+};
+
+static int win_request(void *ctx, long page, struct omslog_error *err)
+{
+    (void)err;
+    struct win *v = ctx;
+    assert_true(v->n_asked < 64);
+    v->asked[v->n_asked++] = page;
+    if (page > v->max_page)
+        v->max_page = page;
+    return v->n_asked;
+}
+
+static void win_cancel(void *ctx, int ticket)
+{
+    struct win *v = ctx;
+    v->cancelled[ticket - 1] = true;
+}
+
+static bool win_entry(void *ctx, const struct log_entry *e)
+{
+    struct win *v = ctx;
+    if (e->id < WIN_END_ID)
+        return false; /* older than the window: the sink's end */
+    v->out[v->n_out++] = e->id;
+    return true;
+}
+
+/* Answer the request for page (the latest one for it), grown entries newer
+ * than the WIN_COUNT at the top. */
+static void win_answer_grown(struct walk *w, struct win *v, long page, int64_t grown)
+{
+    int ticket = 0;
+    for (int i = 0; i < v->n_asked; i++)
+        if (v->asked[i] == page && !v->cancelled[i])
+            ticket = i + 1;
+    assert_true(ticket > 0);
+    int64_t count = WIN_COUNT + grown;
+    int64_t first = count - (int64_t)(page - 1) * WIN_SIZE;
+    struct log_page p = page_of(count, first, WIN_SIZE, page * WIN_SIZE < count);
+    for (size_t i = 0; i < p.n; i++)
+        p.entries[i].created.sec = p.entries[i].id;
+    assert_int_equal(walk_feed(w, ticket, &p, NULL, NULL), OMSLOG_OK);
+    log_page_free(&p);
+}
+
+static void win_answer(struct walk *w, struct win *v, long page)
+{
+    win_answer_grown(w, v, page, 0);
+}
+
+static void win_check_out(const struct win *v)
+{
+    assert_int_equal(v->n_out, WIN_COUNT - WIN_END_ID + 1);
+    for (size_t i = 0; i < v->n_out; i++)
+        assert_int_equal(v->out[i], WIN_COUNT - (int64_t)i);
+}
+
+/* Pages past the window's end that answer first stop the walk from asking
+ * further; the held and requested pages below them are dropped. */
+static void test_stop_before_out_of_order(void **state)
+{
+    (void)state;
+    struct win v = {0};
+    struct walk_opts o = {.first_page = 1,
+                          .page_size = WIN_SIZE,
+                          .max_pages = 20,
+                          .has_stop_before = true,
+                          .stop_before = {.sec = WIN_END_ID}};
+    struct walk_sink sink = {&v, win_request, win_cancel, win_entry, NULL, NULL};
+    struct walk *w = walk_new(&o, &sink);
+    assert_int_equal(walk_start(w, NULL), OMSLOG_OK);
+    win_answer(w, &v, 1);
+    assert_int_equal(v.max_page, 10); /* the whole log is 10 pages */
+    win_answer(w, &v, 7);             /* starts with id 40: nothing below page 7 is needed */
+    for (int i = 0; i < v.n_asked; i++)
+        assert_true(v.asked[i] <= 7 || v.cancelled[i]);
+    int asked = v.n_asked;
+    win_answer(w, &v, 6); /* id 50: page 7, answered and held, goes too */
+    for (long pg = 2; pg <= 5 && !walk_done(w); pg++)
+        win_answer(w, &v, pg);
+    assert_true(walk_done(w));
+    win_check_out(&v);
+    assert_int_equal(v.n_asked, asked); /* nothing asked again */
+    walk_free(w);
+}
+
+/* A position known beforehand bounds the pages asked from the start; a
+ * bound the walk reaches without its sink stopping (wrong: the log shrank)
+ * is lifted. */
+static void test_stop_pos(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t pos;
+        long max_page;
+    } t[] = {
+        {WIN_END_ID - 2, 5}, /* id 55, the first entry past the window, on page 5 */
+        {79, 10},            /* too tight (page 3): lifted once reached */
+    };
+    for (size_t k = 0; k < ARRAY_LEN(t); k++) {
+        struct win v = {0};
+        struct walk_opts o = {.first_page = 1,
+                              .page_size = WIN_SIZE,
+                              .max_pages = 20,
+                              .has_stop_before = true,
+                              .stop_before = {.sec = WIN_END_ID},
+                              .stop_pos = t[k].pos};
+        struct walk_sink sink = {&v, win_request, win_cancel, win_entry, NULL, NULL};
+        struct walk *w = walk_new(&o, &sink);
+        assert_int_equal(walk_start(w, NULL), OMSLOG_OK);
+        for (long pg = 1; !walk_done(w); pg++)
+            win_answer(w, &v, pg);
+        win_check_out(&v);
+        assert_int_equal(v.max_page, t[k].max_page);
+        walk_free(w);
+    }
+    /* Entries arriving at the top move the entry at the position down a
+     * page: so does the bound (by the latest count). */
+    struct win v = {0};
+    struct walk_opts o = {
+        .first_page = 1, .page_size = WIN_SIZE, .max_pages = 20, .stop_pos = WIN_END_ID - 2};
+    struct walk_sink sink = {&v, win_request, win_cancel, win_entry, NULL, NULL};
+    struct walk *w = walk_new(&o, &sink);
+    assert_int_equal(walk_start(w, NULL), OMSLOG_OK);
+    win_answer(w, &v, 1);
+    assert_int_equal(v.max_page, 5);
+    for (long pg = 2; !walk_done(w); pg++)
+        win_answer_grown(w, &v, pg, WIN_SIZE);
+    win_check_out(&v);
+    assert_int_equal(v.max_page, 6);
+    walk_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,6 +801,8 @@ int main(void)
         cmocka_unit_test(test_cost_text),
         cmocka_unit_test(test_progress_page_count_near_int64_max),
         cmocka_unit_test(test_unknown_ticket_is_ignored),
+        cmocka_unit_test(test_stop_before_out_of_order),
+        cmocka_unit_test(test_stop_pos),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,6 +164,25 @@ struct caps_twin {
 bool caps_twin(const struct caps *c, const struct caps_push *p, size_t i, struct caps_twin *out);
 bool caps_twin_ok(const struct caps_twin *t, int64_t total, int64_t alone, int64_t twin);
 
+/* The twin counts of a time window sent as created_at__gte=since and/or
+ * created_at__lte=until (NULL: that end not sent): the rows before since
+ * (created_at__lte = since - 1 us) and after until (created_at__gte =
+ * until + 1 us), counted with the same other params, add up with the
+ * window's count to the log's (or more: it grows). A "drop" liar at either
+ * end fails it. false when an end cannot be checked (its twin parameter not
+ * honoured). */
+struct caps_window_twin {
+    size_t n;
+    enum caps_param used[2]; /* what each count sends */
+    const char *key[2];
+    char value[2][DATETIME_TEXT_MAX];
+};
+bool caps_window_twin(const struct caps *c, const struct log_time *since,
+                      const struct log_time *until, struct caps_window_twin *out);
+/* window: the window's count; counts: the twins' (-1: failed). */
+bool caps_window_twin_ok(const struct caps_window_twin *t, int64_t total, int64_t window,
+                         const int64_t *counts);
+
 /* The value of level__in that covers [lo, hi] ("lo,lo+1,...,hi"). */
 void caps_level_in_value(struct buf *out, int lo, int hi);
 

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "omslog/buf.h"
+#include "omslog/datetime.h"
 #include "omslog/entry.h"
 #include "omslog/error.h"
 
@@ -114,6 +115,17 @@ struct walk_opts {
     long max_pages;  /* pages requested or held at once (memory bound), >= 1 */
     bool keyset;     /* see above */
     long window;     /* keyset: pages a window spans (0 or above max_pages: max_pages) */
+    /* The end of a time window (page numbers only, not keyset): the sink
+     * stops at the first entry older than stop_before, so no page below the
+     * one holding it is needed. stop_pos > 0: the position (by the counts)
+     * of such an entry known beforehand (a seek's page). Either way a page
+     * arriving, in any order, whose first entry is older sets the bound, and
+     * no page past the one holding the newest such entry is asked. Positions
+     * keep the bound right while entries arrive at the top; a bound the walk
+     * reaches without the sink stopping (the log shrank) is lifted. */
+    bool has_stop_before;
+    struct log_time stop_before;
+    int64_t stop_pos;
 };
 
 struct walk;

@@ -343,6 +343,7 @@ struct source_queue {
     int last_id;
 };
 struct serverview;
+struct findserver;
 
 struct app {
     const struct config *cfg;
@@ -351,6 +352,7 @@ struct app {
     struct source_queue fileq;
     struct store *store;
     struct serverview *sv; /* server-side filtering (serverview.c) */
+    struct findserver *fs; /* finds the server answers (findserver.c) */
     int rows, cols;
 
     enum mode modes[MODE_COUNT]; /* the open modes, bottom first */
@@ -450,6 +452,8 @@ const struct log_entry *app_selected(struct app *a);
 void app_select(struct app *a, int64_t row, bool center);
 void app_set_filter(struct app *a);
 void app_start_find(struct app *a, enum find_kind kind, int dir);
+/* Whether e is what the find under way looks for (its kind's predicate). */
+bool app_find_match(struct app *a, const struct log_entry *e);
 void app_start_jump(struct app *a, int64_t id);
 /* @: text is a time (datetime_parse_user) in the zone the screen shows. */
 void app_start_time_jump(struct app *a, const char *text);
@@ -515,6 +519,23 @@ void serverview_follow_poll(struct app *a);
  * replaced by the exact counts (with an "other" line for the rest). */
 void serverview_summary_start(struct app *a);
 void serverview_summary_cancel(struct app *a);
+
+/* The search's name on the server where the remembered verdicts say it
+ * searches every field ours does (searchcaps.h), else NULL. */
+const char *serverview_search_param(struct app *a);
+
+/* findserver.c: a find (e/E, w/W, n/N) asked of the server where it can
+ * answer (see there). findserver_start: the rows up to the match are not
+ * loaded; true when the server was asked (the find waits for it), false
+ * when the find is to scan. findserver_result takes its answers;
+ * findserver_landed, called each turn, says how the match was found once
+ * the jump to it has ended. */
+bool findserver_start(struct app *a);
+bool findserver_busy(const struct app *a);
+bool findserver_result(struct app *a, struct api_result *r);
+void findserver_landed(struct app *a);
+void findserver_cancel(struct app *a);
+void findserver_free(struct app *a);
 
 /* source.c: the server or the file, behind one interface (see api.h) */
 long source_room(struct app *a);

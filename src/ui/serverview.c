@@ -827,3 +827,32 @@ static bool sv_count_result(struct app *a, struct api_result *r)
     }
     return false;
 }
+
+/* ---- finds: whether the server's search may pre-filter n/N ---- */
+
+/* The search fields' verdicts are those `list --search` probed and the caps
+ * file remembers (for the search's current name); the browser does not
+ * probe them itself. */
+const char *serverview_search_param(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    const char *name = serverview_param(a, CAPS_SEARCH);
+    if (!name)
+        return NULL;
+    struct caps file;
+    bool known = true;
+    for (size_t i = 0; i < CAPS_SEARCH_FIELDS; i++)
+        known = known && sv->caps.search_field[i] != CAPS_UNKNOWN;
+    if (!known && sv->cache_path && caps_load(sv->cache_path, &file) &&
+        caps_fresh(&file, (int64_t)time(NULL), CAPS_MAX_AGE_S)) {
+        caps_use_names(&file, a->cfg->param_names);
+        if (strcmp(caps_param_name(&file, CAPS_SEARCH), name) == 0)
+            for (size_t i = 0; i < CAPS_SEARCH_FIELDS; i++)
+                if (sv->caps.search_field[i] == CAPS_UNKNOWN)
+                    sv->caps.search_field[i] = file.search_field[i];
+    }
+    for (size_t i = 0; i < CAPS_SEARCH_FIELDS; i++)
+        if (sv->caps.search_field[i] != CAPS_HONOURED)
+            return NULL;
+    return name;
+}

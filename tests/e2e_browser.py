@@ -2347,6 +2347,40 @@ def t_find_search_not_pushed(server, b):
     shutil.rmtree(cache, ignore_errors=True)
 
 
+class SlowFinds(Hooks):
+    """Answers a find's request (level__gte past an id, one row) late."""
+
+    def respond(self, mock, req, answer):
+        q = query(req["path"])
+        if q.get("page_size") == "1" and "level__gte" in q and ("id__lte" in q or "id__lt" in q):
+            mock.stopping.wait(scaled(1.5))
+        return answer(req)
+
+
+def t_find_esc_cancels_server_find(server, b):
+    """Esc while the server is asked where the next ERROR is: cancelled, like a find
+    that scans, and the late answer moves nothing."""
+    b.ready()
+    b.keys("4")
+    b.wait(r"matching +server: level>=ERROR", "level__gte proven by a filter")
+    b.keys("0")
+    b.wait(r"showing all entries", "cleared")
+    ids, i, j = find_gap(server, 40)
+    b.jump(ids[i])
+    b.wait_detail(ids[i], "the error above the gap")
+    before = settled_requests(server)
+    b.keys("e")
+    end = time.monotonic() + DEADLINE
+    while not any("level__gte=40" in x for x in sent_since(server, before)):
+        check(time.monotonic() < end, "the find asked the server", b.screen())
+        time.sleep(POLL)
+    b.keys("Escape")
+    b.wait(r"cancelled", "Esc cancels the find")
+    time.sleep(scaled(2.0))
+    check(b.detail_id() == ids[i] and "cancelled" in b.status(),
+          "the late answer moved nothing", b.screen())
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -2426,6 +2460,8 @@ TESTS = [
      {"deferred": True}),
     (t_find_search_not_pushed, {"lookups": "full", "page_size_param": "page_size"},
      {"deferred": True}),
+    (t_find_esc_cancels_server_find, {"lookups": "full", "page_size": 2, "hooks": SlowFinds()},
+     {}),
 ]
 
 

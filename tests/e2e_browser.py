@@ -2234,7 +2234,7 @@ def t_find_error_asks_server(server, b):
 
 def t_find_error_scans_without_server(server, b):
     """A server that filters nothing: e and E scan as before and select the same
-    entries (and nothing asks for level__gte)."""
+    entries (level__gte, probed, is ignored: no find is asked of the server)."""
     b.ready()
     ids, i, j = find_gap(server, 40)
     b.jump(ids[i])
@@ -2246,7 +2246,25 @@ def t_find_error_scans_without_server(server, b):
     b.keys("E")
     b.wait_detail(ids[i], "E the previous one")
     sent = sent_since(server, before)
-    check(not any("level__gte" in x for x in sent), "nothing asked of the server: %r" % sent)
+    check(not any("level__gte=40" in x for x in sent), "no find asked of the server: %r" % sent)
+
+
+def t_find_error_first_session(server, b):
+    """e in a first session, nothing known of the server: level__gte is probed
+    first (remembered), then the next ERROR is asked for and selected as cheaply."""
+    b.ready()
+    ids, i, j = find_gap(server, 40)
+    b.jump(ids[i])
+    b.wait_detail(ids[i], "the error above the gap")
+    before = settled_requests(server)
+    n = find_and_count(b, "e", "next", "ERROR", ids[j])
+    sent = sent_since(server, before)
+    check(n <= 3, "e took %d requests: %r" % (n, sent))
+    asks = [x for x in sent if "level__gte" in x]
+    check(len(asks) == 2 and "level__gte=40" in asks[1], "the probe, then the find: %r" % sent)
+    # the probe reads the unfiltered page 1 (its baseline) once
+    near, pages = pages_near([x for x in sent if query(x).get("page", "1") != "1"], j, b, 2)
+    check(near, "no page between read: %r" % pages)
 
 
 def t_find_level_liar_never_wrong(server, b):
@@ -2454,6 +2472,7 @@ TESTS = [
     (t_time_jump_ignored_lte_bisects, {}, {}),
     (t_find_error_asks_server, {"lookups": "full", "page_size": 2}, {}),
     (t_find_error_scans_without_server, {"page_size": 2}, {}),
+    (t_find_error_first_session, {"lookups": "full", "page_size": 2}, {}),
     (t_find_level_liar_never_wrong, {"lookups": "full", "page_size": 2}, {}),
     (t_find_search_pushed, {"lookups": "full", "page_size_param": "page_size",
                             "search_fields": "message,logger_name,app_name,trace"},

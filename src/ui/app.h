@@ -523,13 +523,16 @@ void serverview_summary_cancel(struct app *a);
 /* The search's name on the server where the remembered verdicts say it
  * searches every field ours does (searchcaps.h), else NULL. */
 const char *serverview_search_param(struct app *a);
+/* Whether a negotiation is under way, whose verdicts a caller waits for;
+ * start: when none is and p is not known, one that probes p starts now. */
+bool serverview_probing(struct app *a, enum caps_param p, bool start);
 
 /* findserver.c: a find (e/E, w/W, n/N) asked of the server where it can
  * answer (see there). findserver_start: the rows up to the match are not
  * loaded; true when the server was asked (the find waits for it), false
  * when the find is to scan. findserver_result takes its answers;
- * findserver_landed, called each turn, says how the match was found once
- * the jump to it has ended. */
+ * findserver_landed, called each turn, moves a find that waits for a probe
+ * on and says how the match was found once the jump to it has ended. */
 bool findserver_start(struct app *a);
 bool findserver_busy(const struct app *a);
 bool findserver_result(struct app *a, struct api_result *r);

@@ -11,7 +11,9 @@
  *   Below (older): one request of id__lt=ID (or id__lte=ID-1), one row: its
  *   newest row is the candidate, count 0 means none. Above (newer): the
  *   count of id__gt=ID (or id__gte=ID+1), then the page holding the oldest of
- *   them: two requests. The id params are tried before the probe has said.
+ *   them: two requests. The id params are tried before the probe has said;
+ *   level__gte not known yet is probed first (serverview_probing: the
+ *   unfiltered page 1 and one probe, remembered per origin).
  * - Every candidate is checked here: its id is past the selection (else the
  *   id param was not applied: remembered, and the find scans), it passes
  *   the predicate (a level that does not: the server lied, remembered, scan;
@@ -46,6 +48,7 @@
 
 enum fs_step {
     FS_IDLE,
+    FS_PROBE,       /* waiting for the verdict on level__gte */
     FS_BELOW,       /* the newest candidate below past_id */
     FS_ABOVE_COUNT, /* how many candidates above past_id */
     FS_ABOVE_PAGE,  /* the page holding the oldest of them */
@@ -60,6 +63,7 @@ struct findserver {
     int64_t above;  /* FS_ABOVE_PAGE: the count of candidates above past */
     long page_rows; /* rows of a full page of these answers, as seen */
     int tries;
+    bool probed;              /* this find started a probe */
     enum caps_param id_param; /* the one sent, blamed when not applied */
     char pred_value[FINDSERVER_VALUE_MAX], id_value[FINDSERVER_VALUE_MAX];
     /* The match is being selected by the jump: the message follows it. */
@@ -190,18 +194,37 @@ static void fs_scan(struct app *a)
     fs->sent = sent;
 }
 
-bool findserver_start(struct app *a)
+/* The first request, once level__gte's verdict is known (a find by level
+ * whose verdict is not waits for a probe of it). */
+static bool fs_ask(struct app *a)
 {
-    struct findserver *fs = fs_of(a);
-    if (fs->scan || fs->step != FS_IDLE || a->file || a->list.sel_id == 0)
-        return false;
-    fs->past = a->list.sel_id;
+    struct findserver *fs = a->fs;
+    if (a->find.kind != FIND_SEARCH) {
+        bool waiting = serverview_probing(a, CAPS_LEVEL_GTE, false);
+        if (!waiting && !fs->probed) {
+            fs->probed = true;
+            waiting = serverview_probing(a, CAPS_LEVEL_GTE, true);
+        }
+        if (waiting) {
+            fs->step = FS_PROBE;
+            return true;
+        }
+    }
     fs->step = a->find.dir > 0 ? FS_BELOW : FS_ABOVE_COUNT;
     if (!fs_send(a, 1)) {
         fs_scan(a);
         return false;
     }
     return true;
+}
+
+bool findserver_start(struct app *a)
+{
+    struct findserver *fs = fs_of(a);
+    if (fs->scan || fs->step != FS_IDLE || a->file || a->list.sel_id == 0)
+        return false;
+    fs->past = a->list.sel_id;
+    return fs_ask(a);
 }
 
 /* A row the server sent as a candidate: 1 the match, 0 skip it (the view's
@@ -390,6 +413,10 @@ bool findserver_result(struct app *a, struct api_result *r)
 void findserver_landed(struct app *a)
 {
     struct findserver *fs = a->fs;
+    if (fs && fs->step == FS_PROBE && !a->find.active)
+        findserver_cancel(a);
+    else if (fs && fs->step == FS_PROBE)
+        fs_ask(a);
     if (!fs || !fs->landing || a->jump.id)
         return;
     int64_t id = fs->landing;

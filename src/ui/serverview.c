@@ -856,3 +856,19 @@ const char *serverview_search_param(struct app *a)
             return NULL;
     return name;
 }
+
+/* A find's parameter not known yet is probed like the start-up ones, after
+ * any negotiation under way (which may learn it too). */
+bool serverview_probing(struct app *a, enum caps_param p, bool start)
+{
+    struct serverview *sv = a->sv;
+    if (!sv || !sv_enabled(a))
+        return false;
+    if (sv->neg)
+        return true;
+    if (!start || sv->caps.v[p] != CAPS_UNKNOWN)
+        return false;
+    sv_probe(a, &p, 1);
+    sv_send(a);
+    return true;
+}

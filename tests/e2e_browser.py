@@ -2181,9 +2181,10 @@ def settled_requests(server):
 
 def pages_near(paths, pos, b, size):
     """Whether every full page among paths lies within a screen or two of position pos
-    (pages of size rows): the rows shown around it, not a scan towards it."""
+    (pages of size rows): the rows shown around it and the two pages prefetched
+    beyond them, not a scan towards it."""
     pages = [int(query(x).get("page", "1")) for x in full_pages(paths)]
-    margin = b.h + 8
+    margin = b.h + 8 + 2 * size
     return all((p - 1) * size <= pos + margin and p * size >= pos - margin for p in pages), pages
 
 
@@ -2348,6 +2349,34 @@ def t_find_search_pushed(server, b):
     shutil.rmtree(cache, ignore_errors=True)
 
 
+def t_find_search_first_session(server, b):
+    """/WORD in a first session on a server that searches every field: search is
+    probed, then the fields it looks in (a few sample pages and one request per
+    field, remembered), then the entry far below is asked for: the pages between are
+    not read; the next search asks the server at once."""
+    b.ready()
+    p, ident, word = trace_token(server, 1500, 2500)
+    before = settled_requests(server)
+    b.keys("/")
+    b.type(word)
+    b.keys("Enter")
+    b.wait_detail(ident, "the search selects the entry")
+    s = b.wait(r"next match: log %d \((\d+) requests?\)" % ident, "found by the server")
+    b.wait(r"row %s of 3,000" % "{:,}".format(p + 1), "its row")
+    sent = sent_since(server, before)
+    check(sum(query(x).get("search") == word for x in sent) == 1, "one find: %r" % sent)
+    later = [x for x in sent if int(query(x).get("page", "1")) > 4]  # the probe's sample
+    near, pages = pages_near(later, p, b, 100)
+    check(near, "no page between read: %r" % pages)
+    b.keys("g")
+    b.wait(r"row 1 of 3,000", "back to the top")
+    before = settled_requests(server)
+    b.keys("n")
+    b.wait(r"next match: log %d \((\d+) requests?\)" % ident, "the next search at once")
+    sent = sent_since(server, before)
+    check(len([x for x in sent if "search=" in x]) == 1, "no probe again: %r" % sent)
+
+
 def t_find_search_not_pushed(server, b):
     """The same where the server's search does not look at trace (its default
     search_fields): the search is not sent; the scan finds the same entry."""
@@ -2477,6 +2506,8 @@ TESTS = [
     (t_find_search_pushed, {"lookups": "full", "page_size_param": "page_size",
                             "search_fields": "message,logger_name,app_name,trace"},
      {"deferred": True}),
+    (t_find_search_first_session, {"lookups": "full", "page_size_param": "page_size",
+                                   "search_fields": "message,logger_name,app_name,trace"}, {}),
     (t_find_search_not_pushed, {"lookups": "full", "page_size_param": "page_size"},
      {"deferred": True}),
     (t_find_esc_cancels_server_find, {"lookups": "full", "page_size": 2, "hooks": SlowFinds()},

@@ -520,9 +520,14 @@ void serverview_follow_poll(struct app *a);
 void serverview_summary_start(struct app *a);
 void serverview_summary_cancel(struct app *a);
 
-/* The search's name on the server where the remembered verdicts say it
- * searches every field ours does (searchcaps.h), else NULL. */
+/* The search's name on the server where the verdicts (this browser's, or
+ * remembered per origin) say it searches every field ours does
+ * (searchcaps.h), else NULL. serverview_search_fields: the verdicts per
+ * field (NULL: no server to ask); serverview_search_learnt: a probe's,
+ * remembered. */
 const char *serverview_search_param(struct app *a);
+const enum caps_verdict *serverview_search_fields(struct app *a);
+void serverview_search_learnt(struct app *a, const enum caps_verdict *fields);
 /* Whether a negotiation is under way, whose verdicts a caller waits for;
  * start: when none is and p is not known, one that probes p starts now. */
 bool serverview_probing(struct app *a, enum caps_param p, bool start);

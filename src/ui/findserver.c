@@ -12,8 +12,10 @@
  *   newest row is the candidate, count 0 means none. Above (newer): the
  *   count of id__gt=ID (or id__gte=ID+1), then the page holding the oldest of
  *   them: two requests. The id params are tried before the probe has said;
- *   level__gte not known yet is probed first (serverview_probing: the
- *   unfiltered page 1 and one probe, remembered per origin).
+ *   level__gte or search not known yet is probed first (serverview_probing:
+ *   the unfiltered page 1 and one probe, remembered per origin), and where
+ *   search is honoured the fields it looks in (searchcaps' probe, once per
+ *   session, on a log longer than FINDSERVER_SEARCH_MIN_PAGES pages).
  * - Every candidate is checked here: its id is past the selection (else the
  *   id param was not applied: remembered, and the find scans), it passes
  *   the predicate (a level that does not: the server lied, remembered, scan;
@@ -45,13 +47,16 @@
 /* The view's params (at most 5) and the find's two. */
 #define FINDSERVER_PARAMS_MAX 8
 #define FINDSERVER_VALUE_MAX 24
+/* On a shorter log the search's field probe costs what a scan does. */
+#define FINDSERVER_SEARCH_MIN_PAGES 8
 
 enum fs_step {
     FS_IDLE,
-    FS_PROBE,       /* waiting for the verdict on level__gte */
-    FS_BELOW,       /* the newest candidate below past_id */
-    FS_ABOVE_COUNT, /* how many candidates above past_id */
-    FS_ABOVE_PAGE,  /* the page holding the oldest of them */
+    FS_PROBE,        /* waiting for the verdict on level__gte or search */
+    FS_SEARCH_PROBE, /* probing which fields the search looks in */
+    FS_BELOW,        /* the newest candidate below past_id */
+    FS_ABOVE_COUNT,  /* how many candidates above past_id */
+    FS_ABOVE_PAGE,   /* the page holding the oldest of them */
 };
 
 struct findserver {
@@ -63,7 +68,10 @@ struct findserver {
     int64_t above;  /* FS_ABOVE_PAGE: the count of candidates above past */
     long page_rows; /* rows of a full page of these answers, as seen */
     int tries;
-    bool probed;              /* this find started a probe */
+    struct searchcaps_probe *probe;
+    /* A probe was started this session (kept by findserver_cancel): one
+     * that could not tell is not run again for every find. */
+    bool probed_level, probed_search, probed_fields;
     enum caps_param id_param; /* the one sent, blamed when not applied */
     char pred_value[FINDSERVER_VALUE_MAX], id_value[FINDSERVER_VALUE_MAX];
     /* The match is being selected by the jump: the message follows it. */
@@ -78,12 +86,6 @@ static struct findserver *fs_of(struct app *a)
     return a->fs;
 }
 
-void findserver_free(struct app *a)
-{
-    free(a->fs);
-    a->fs = NULL;
-}
-
 void findserver_cancel(struct app *a)
 {
     struct findserver *fs = a->fs;
@@ -91,7 +93,19 @@ void findserver_cancel(struct app *a)
         return;
     if (fs->req > 0)
         source_cancel(a, fs->req);
-    memset(fs, 0, sizeof *fs);
+    searchcaps_probe_free(fs->probe);
+    struct findserver kept = {.probed_level = fs->probed_level,
+                              .probed_search = fs->probed_search,
+                              .probed_fields = fs->probed_fields};
+    *fs = kept;
+}
+
+void findserver_free(struct app *a)
+{
+    if (a->fs)
+        searchcaps_probe_free(a->fs->probe);
+    free(a->fs);
+    a->fs = NULL;
 }
 
 bool findserver_busy(const struct app *a)
@@ -110,13 +124,20 @@ static bool fs_regex_is_literal(const char *text)
 /* The find's predicate as a server param into p[*n], merged with the view's
  * own level__gte if it has one (the rows must pass both). false: the server
  * cannot be asked. */
+/* The search's text means the same to the server's search (and ours is a
+ * substring search: no special character). */
+static bool fs_text_pushable(const struct app *a)
+{
+    const char *text = a->search.search;
+    return text && fs_regex_is_literal(text) && searchcaps_text(text, true) == SEARCHCAPS_TEXT_OK;
+}
+
 static bool fs_pred_param(struct app *a, struct url_param *p, size_t *n)
 {
     struct findserver *fs = a->fs;
     if (a->find.kind == FIND_SEARCH) {
         const char *text = a->search.search;
-        if (!text || !fs_regex_is_literal(text) ||
-            searchcaps_text(text, true) != SEARCHCAPS_TEXT_OK)
+        if (!fs_text_pushable(a))
             return false;
         const char *name = serverview_search_param(a);
         if (!name)
@@ -194,22 +215,69 @@ static void fs_scan(struct app *a)
     fs->sent = sent;
 }
 
-/* The first request, once level__gte's verdict is known (a find by level
+/* The search probe's next request; false when it is done (its verdicts
+ * remembered). */
+static bool fs_search_probe_send(struct app *a)
+{
+    struct findserver *fs = a->fs;
+    struct searchcaps_request q;
+    while (searchcaps_probe_next(fs->probe, &q)) {
+        struct omslog_error err = {0};
+        int id = source_request_page(a, q.page, q.size, q.params, q.n_params, &err);
+        if (id > 0) {
+            fs->req = id;
+            return true;
+        }
+        searchcaps_probe_feed(fs->probe, NULL, &err);
+    }
+    serverview_search_learnt(a, searchcaps_probe_fields(fs->probe));
+    searchcaps_probe_free(fs->probe);
+    fs->probe = NULL;
+    return false;
+}
+
+/* Which fields search looks in, where it is honoured and that is not known:
+ * true while the probe runs. */
+static bool fs_search_probe_start(struct app *a)
+{
+    struct findserver *fs = a->fs;
+    const char *name = serverview_param(a, CAPS_SEARCH);
+    const enum caps_verdict *known = name ? serverview_search_fields(a) : NULL;
+    long size = a->scan.page_size > 0 ? a->scan.page_size : a->cfg->page_size;
+    bool unknown = false;
+    for (size_t i = 0; known && i < CAPS_SEARCH_FIELDS; i++)
+        unknown = unknown || known[i] == CAPS_UNKNOWN;
+    if (fs->probed_fields || !unknown || size <= 0 ||
+        store_count(a->store) <= size * FINDSERVER_SEARCH_MIN_PAGES)
+        return false;
+    fs->probed_fields = true;
+    fs->probe =
+        searchcaps_probe_new(known, name, serverview_param(a, CAPS_ID_LTE), a->cfg->page_size);
+    fs->step = FS_SEARCH_PROBE;
+    return fs_search_probe_send(a);
+}
+
+/* The first request, once the predicate's verdicts are known (a find
  * whose verdict is not waits for a probe of it). */
 static bool fs_ask(struct app *a)
 {
     struct findserver *fs = a->fs;
-    if (a->find.kind != FIND_SEARCH) {
-        bool waiting = serverview_probing(a, CAPS_LEVEL_GTE, false);
-        if (!waiting && !fs->probed) {
-            fs->probed = true;
-            waiting = serverview_probing(a, CAPS_LEVEL_GTE, true);
+    bool search = a->find.kind == FIND_SEARCH;
+    if (!search || fs_text_pushable(a)) {
+        enum caps_param p = search ? CAPS_SEARCH : CAPS_LEVEL_GTE;
+        bool *probed = search ? &fs->probed_search : &fs->probed_level;
+        bool waiting = serverview_probing(a, p, false);
+        if (!waiting && !*probed) {
+            *probed = true;
+            waiting = serverview_probing(a, p, true);
         }
         if (waiting) {
             fs->step = FS_PROBE;
             return true;
         }
     }
+    if (search && fs_text_pushable(a) && fs_search_probe_start(a))
+        return true;
     fs->step = a->find.dir > 0 ? FS_BELOW : FS_ABOVE_COUNT;
     if (!fs_send(a, 1)) {
         fs_scan(a);
@@ -388,6 +456,12 @@ bool findserver_result(struct app *a, struct api_result *r)
     fs->req = 0;
     if (!a->find.active) { /* moved, Esc, a new filter: of no use now */
         findserver_cancel(a);
+        return true;
+    }
+    if (fs->step == FS_SEARCH_PROBE) {
+        searchcaps_probe_feed(fs->probe, &r->page, &r->err);
+        if (!fs_search_probe_send(a))
+            fs_ask(a);
         return true;
     }
     if (r->err.status != OMSLOG_OK) {

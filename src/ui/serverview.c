@@ -830,14 +830,13 @@ static bool sv_count_result(struct app *a, struct api_result *r)
 
 /* ---- finds: whether the server's search may pre-filter n/N ---- */
 
-/* The search fields' verdicts are those `list --search` probed and the caps
- * file remembers (for the search's current name); the browser does not
- * probe them itself. */
-const char *serverview_search_param(struct app *a)
+/* The verdicts on the search's fields: this browser's, and what the caps
+ * file remembers (`list --search` probes them too) for the search's current
+ * name where this one does not know; NULL when nothing is asked of a server. */
+const enum caps_verdict *serverview_search_fields(struct app *a)
 {
     struct serverview *sv = a->sv;
-    const char *name = serverview_param(a, CAPS_SEARCH);
-    if (!name)
+    if (!sv || !sv_enabled(a))
         return NULL;
     struct caps file;
     bool known = true;
@@ -846,15 +845,36 @@ const char *serverview_search_param(struct app *a)
     if (!known && sv->cache_path && caps_load(sv->cache_path, &file) &&
         caps_fresh(&file, (int64_t)time(NULL), CAPS_MAX_AGE_S)) {
         caps_use_names(&file, a->cfg->param_names);
-        if (strcmp(caps_param_name(&file, CAPS_SEARCH), name) == 0)
+        if (strcmp(caps_param_name(&file, CAPS_SEARCH), caps_param_name(&sv->caps, CAPS_SEARCH)) ==
+            0)
             for (size_t i = 0; i < CAPS_SEARCH_FIELDS; i++)
                 if (sv->caps.search_field[i] == CAPS_UNKNOWN)
                     sv->caps.search_field[i] = file.search_field[i];
     }
-    for (size_t i = 0; i < CAPS_SEARCH_FIELDS; i++)
-        if (sv->caps.search_field[i] != CAPS_HONOURED)
+    return sv->caps.search_field;
+}
+
+void serverview_search_learnt(struct app *a, const enum caps_verdict *fields)
+{
+    struct serverview *sv = a->sv;
+    bool learnt = false;
+    for (size_t i = 0; sv && i < CAPS_SEARCH_FIELDS; i++)
+        if (sv->caps.search_field[i] == CAPS_UNKNOWN && fields[i] != CAPS_UNKNOWN) {
+            sv->caps.search_field[i] = fields[i];
+            learnt = true;
+        }
+    if (learnt)
+        sv_save(a);
+}
+
+const char *serverview_search_param(struct app *a)
+{
+    const char *name = serverview_param(a, CAPS_SEARCH);
+    const enum caps_verdict *fields = name ? serverview_search_fields(a) : NULL;
+    for (size_t i = 0; fields && i < CAPS_SEARCH_FIELDS; i++)
+        if (fields[i] != CAPS_HONOURED)
             return NULL;
-    return name;
+    return fields ? name : NULL;
 }
 
 /* A find's parameter not known yet is probed like the start-up ones, after

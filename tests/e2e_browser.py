@@ -2268,6 +2268,46 @@ def t_find_error_first_session(server, b):
     check(near, "no page between read: %r" % pages)
 
 
+def no_scan_question_config():
+    """An XDG_CONFIG_HOME whose config says big_scan_pages = 0 (a scan never asks)."""
+    d = tempfile.mkdtemp(prefix="omslog-e2e-conf-")
+    os.mkdir(os.path.join(d, "omslog"))
+    path = os.path.join(d, "omslog", "config")
+    with open(path, "w") as f:
+        f.write("big_scan_pages = 0\n")
+    os.chmod(path, 0o600)
+    return d
+
+
+def t_find_error_in_client_filtered_view(server, b):
+    """A view the client filters (the server has no app_name) while its scan is
+    still near the top (a slow server): e asks the server for errors past the
+    selection, skips those of other apps (the view's filter is checked on every row
+    sent), and selects the next ERROR of the app, as the scan would."""
+    from mock_oms import meta
+    ids = list(server.store.ids())
+    lv = [meta(1, i, False) for i in ids]
+
+    def gap(app):  # the app's newest entry and its next ERROR: how far apart
+        first = next(p for p, m in enumerate(lv) if m[1] == app)
+        nxt = next(p for p in range(first + 1, len(lv)) if lv[p][1] == app and lv[p][0] >= 40)
+        return nxt - first, first, nxt
+    _, first, nxt = max(gap(app) for app in {m[1] for m in lv[:8]})  # apps seen at once
+    app = lv[first][1]
+    b.ready()
+    b.wait(lambda s: len(shown_ids(s)) >= 8, "the first rows")
+    b.keys("a")
+    b.type(app)
+    b.keys("Enter")
+    b.wait(r"filter: app=%s" % re.escape(app), "the app filter")
+    b.wait_detail(ids[first], "the app's newest entry selected")
+    before = len(api_requests(server))
+    b.keys("e")
+    b.wait_detail(ids[nxt], "e selects the next ERROR of the app")
+    sent = sent_since(server, before)
+    check(any("level__gte=40" in x for x in sent), "the server was asked: %r" % sent[:20])
+
+
 def t_find_level_liar_never_wrong(server, b):
     """level__gte proven, then the server starts to ignore it: the row it sends for e
     is not an ERROR, so the find scans instead and selects the real next ERROR; the
@@ -2502,6 +2542,10 @@ TESTS = [
     (t_find_error_asks_server, {"lookups": "full", "page_size": 2}, {}),
     (t_find_error_scans_without_server, {"page_size": 2}, {}),
     (t_find_error_first_session, {"lookups": "full", "page_size": 2}, {}),
+    (t_find_error_in_client_filtered_view,
+     {"lookups": "level__gte,level__lte,id__lt,id__lte,id__gt", "page_size": 2,
+      "delay": 0.1},
+     {"env": {"XDG_CONFIG_HOME": no_scan_question_config()}}),
     (t_find_level_liar_never_wrong, {"lookups": "full", "page_size": 2}, {}),
     (t_find_search_pushed, {"lookups": "full", "page_size_param": "page_size",
                             "search_fields": "message,logger_name,app_name,trace"},

@@ -7,7 +7,7 @@
  *   view's own params (serverview_page_params) and the find's predicate:
  *   level__gte=40 (e) or 30 (w) where proven honoured; search=TEXT (n) where
  *   the text means the same there (literal printable ASCII, searchcaps_text)
- *   and the remembered verdicts say the server searches every field we do.
+ *   and the server is proven to search every field we do.
  *   Below (older): one request of id__lt=ID (or id__lte=ID-1), one row: its
  *   newest row is the candidate, count 0 means none. Above (newer): the
  *   count of id__gt=ID (or id__gte=ID+1), then the page holding the oldest of

@@ -529,8 +529,9 @@ const char *serverview_search_param(struct app *a);
 const enum caps_verdict *serverview_search_fields(struct app *a);
 void serverview_search_learnt(struct app *a, const enum caps_verdict *fields);
 /* Whether a negotiation is under way, whose verdicts a caller waits for;
- * start: when none is and p is not known, one that probes p starts now. */
-bool serverview_probing(struct app *a, enum caps_param p, bool start);
+ * start: when none is and some of which[0..n) are not known, one that
+ * probes them starts now. */
+bool serverview_probing(struct app *a, const enum caps_param *which, size_t n, bool start);
 
 /* findserver.c: a find (e/E, w/W, n/N) asked of the server where it can
  * answer (see there). findserver_start: the rows up to the match are not

@@ -12,8 +12,9 @@
  *   newest row is the candidate, count 0 means none. Above (newer): the
  *   count of id__gt=ID (or id__gte=ID+1), then the page holding the oldest of
  *   them: two requests. The id params are tried before the probe has said;
- *   level__gte or search not known yet is probed first (serverview_probing:
- *   the unfiltered page 1 and one probe, remembered per origin), and where
+ *   level__gte (and level__lte) or search not known yet is probed first
+ *   (serverview_probing: the unfiltered page 1 and a probe each, remembered
+ *   per origin), and where
  *   search is honoured the fields it looks in (searchcaps' probe, once per
  *   session, on a log longer than FINDSERVER_SEARCH_MIN_PAGES pages).
  * - Every candidate is checked here: its id is past the selection (else the
@@ -23,9 +24,12 @@
  *   view's whole filter (a residual the server does not do: skipped). The
  *   server's answer is the nearest row of a superset of the matches (an
  *   ignored param widens it), so the first row that passes is the nearest
- *   match. A server that drops matching rows cannot be caught here. After
- *   FINDSERVER_TRIES rounds of skipped rows the find scans, as it does
- *   wherever the server cannot help.
+ *   match. A server that drops matching rows is caught by counts only: in
+ *   an unfiltered view where level__lte is proven, a twin request of
+ *   level__lte=L-1 past the selection goes out with the first, and the two
+ *   counts must add up to the rows past the selection (else the find scans).
+ *   After FINDSERVER_TRIES rounds of skipped rows the find scans, as it
+ *   does wherever the server cannot help.
  * - The match is then selected by the jump (app_start_jump: two requests
  *   where id__lte works); the status line names the find and the requests
  *   ("next ERROR: log N (3 requests)"). A move, Esc, a filter or another
@@ -57,6 +61,7 @@ enum fs_step {
     FS_BELOW,        /* the newest candidate below past_id */
     FS_ABOVE_COUNT,  /* how many candidates above past_id */
     FS_ABOVE_PAGE,   /* the page holding the oldest of them */
+    FS_TWIN,         /* an outcome waits for the twin count */
 };
 
 struct findserver {
@@ -72,6 +77,12 @@ struct findserver {
     /* A probe was started this session (kept by findserver_cancel): one
      * that could not tell is not run again for every find. */
     bool probed_level, probed_search, probed_fields;
+    /* The twin count: its request, the rows past the selection it must add
+     * up to with the find's first count (-1: not known), and the outcome
+     * held until it is in (held_id 0: none found). */
+    int twin_req;
+    int64_t twin_rows, twin_count, first_count, held_id;
+    char twin_value[FINDSERVER_VALUE_MAX];
     enum caps_param id_param; /* the one sent, blamed when not applied */
     char pred_value[FINDSERVER_VALUE_MAX], id_value[FINDSERVER_VALUE_MAX];
     /* The match is being selected by the jump: the message follows it. */
@@ -93,6 +104,8 @@ void findserver_cancel(struct app *a)
         return;
     if (fs->req > 0)
         source_cancel(a, fs->req);
+    if (fs->twin_req > 0)
+        source_cancel(a, fs->twin_req);
     searchcaps_probe_free(fs->probe);
     struct findserver kept = {.probed_level = fs->probed_level,
                               .probed_search = fs->probed_search,
@@ -205,6 +218,34 @@ static bool fs_send(struct app *a, long page)
     return true;
 }
 
+/* With the first request of a find by level in an unfiltered view: the
+ * count of level__lte=L-1 past the selection (level__lte proven). */
+static void fs_twin_send(struct app *a)
+{
+    struct findserver *fs = a->fs;
+    const char *lte = serverview_param(a, CAPS_LEVEL_LTE);
+    const struct url_param *view;
+    size_t n_view, n = 0;
+    serverview_page_params(a, &view, &n_view);
+    fs->first_count = fs->twin_count = -1;
+    if (a->find.kind == FIND_SEARCH || !lte || n_view > 0 || store_is_filtered(a->store) ||
+        store_count(a->store) <= 0)
+        return;
+    struct url_param p[2];
+    int level = a->find.kind == FIND_ERROR ? LEVEL_ERROR : LEVEL_WARNING;
+    snprintf(fs->twin_value, sizeof fs->twin_value, "%d", level - 1);
+    p[n++] = (struct url_param){lte, fs->twin_value};
+    if (!fs_id_param(a, p, &n))
+        return;
+    struct omslog_error err = {0};
+    int id = source_request_page(a, 1, 1, p, n, &err);
+    if (id <= 0)
+        return;
+    fs->twin_req = id;
+    fs->sent++;
+    fs->twin_rows = a->find.dir > 0 ? store_count(a->store) - 1 - a->list.sel : a->list.sel;
+}
+
 /* The server cannot help (any more): the find scans from where it began. */
 static void fs_scan(struct app *a)
 {
@@ -264,12 +305,17 @@ static bool fs_ask(struct app *a)
     struct findserver *fs = a->fs;
     bool search = a->find.kind == FIND_SEARCH;
     if (!search || fs_text_pushable(a)) {
-        enum caps_param p = search ? CAPS_SEARCH : CAPS_LEVEL_GTE;
+        /* level__lte for the twin count that catches a level filter
+         * leaving rows out */
+        static const enum caps_param levels[] = {CAPS_LEVEL_GTE, CAPS_LEVEL_LTE};
+        static const enum caps_param text[] = {CAPS_SEARCH};
+        const enum caps_param *p = search ? text : levels;
+        size_t n = search ? ARRAY_LEN(text) : ARRAY_LEN(levels);
         bool *probed = search ? &fs->probed_search : &fs->probed_level;
-        bool waiting = serverview_probing(a, p, false);
+        bool waiting = serverview_probing(a, p, n, false);
         if (!waiting && !*probed) {
             *probed = true;
-            waiting = serverview_probing(a, p, true);
+            waiting = serverview_probing(a, p, n, true);
         }
         if (waiting) {
             fs->step = FS_PROBE;
@@ -283,6 +329,7 @@ static bool fs_ask(struct app *a)
         fs_scan(a);
         return false;
     }
+    fs_twin_send(a);
     return true;
 }
 
@@ -343,6 +390,32 @@ static void fs_none(struct app *a)
                 a->find.dir > 0 ? "below" : "above", sent, sent == 1 ? "" : "s");
 }
 
+/* The outcome (held_id the match, 0 none), once the twin count (if any) has
+ * said that no match was left out: the rows past the selection are each
+ * at or above the level or below it, so the counts add up to them at
+ * least (more where the log grew meanwhile). */
+static void fs_decide(struct app *a, int64_t held_id)
+{
+    struct findserver *fs = a->fs;
+    if (fs->twin_req > 0) {
+        fs->held_id = held_id;
+        fs->step = FS_TWIN;
+        return;
+    }
+    if (fs->twin_count >= 0 && fs->first_count >= 0 &&
+        fs->first_count + fs->twin_count < fs->twin_rows) {
+        app_message(a, MSG_ERROR,
+                    "the server's level filter leaves entries out (its counts do not add up): "
+                    "searching on the client");
+        fs_scan(a);
+        return;
+    }
+    if (held_id)
+        fs_found(a, held_id);
+    else
+        fs_none(a);
+}
+
 /* Rows [from, to] of an answer, in the order they are candidates (step
  * +1: newest first, -1: oldest first): the match, none, or the server gave
  * itself away. */
@@ -365,7 +438,7 @@ static void fs_again(struct app *a, bool none_left)
 {
     struct findserver *fs = a->fs;
     if (none_left) {
-        fs_none(a);
+        fs_decide(a, 0);
         return;
     }
     if (++fs->tries >= FINDSERVER_TRIES) {
@@ -379,8 +452,10 @@ static void fs_again(struct app *a, bool none_left)
 
 static void fs_below(struct app *a, const struct log_page *p)
 {
+    if (a->fs->first_count < 0 && a->fs->tries == 0)
+        a->fs->first_count = p->count;
     if (p->count == 0) {
-        fs_none(a);
+        fs_decide(a, 0);
         return;
     }
     if (p->n == 0) {
@@ -390,7 +465,7 @@ static void fs_below(struct app *a, const struct log_page *p)
     int64_t match;
     int c = fs_candidates(a, p, 0, (long)p->n - 1, 1, &match);
     if (c > 0)
-        fs_found(a, match);
+        fs_decide(a, match);
     else if (c < 0)
         fs_scan(a);
     else
@@ -402,8 +477,10 @@ static void fs_below(struct app *a, const struct log_page *p)
 static void fs_above_count(struct app *a, const struct log_page *p)
 {
     struct findserver *fs = a->fs;
+    if (fs->first_count < 0 && fs->tries == 0)
+        fs->first_count = p->count;
     if (p->count == 0) {
-        fs_none(a);
+        fs_decide(a, 0);
         return;
     }
     if (p->n == 0) {
@@ -414,7 +491,7 @@ static void fs_above_count(struct app *a, const struct log_page *p)
         int64_t match;
         int c = fs_candidates(a, p, (long)p->n - 1, 0, -1, &match);
         if (c > 0)
-            fs_found(a, match);
+            fs_decide(a, match);
         else if (c < 0)
             fs_scan(a);
         else
@@ -441,16 +518,32 @@ static void fs_above_page(struct app *a, const struct log_page *p)
     int64_t match;
     int c = fs_candidates(a, p, last, 0, -1, &match);
     if (c > 0)
-        fs_found(a, match);
+        fs_decide(a, match);
     else if (c < 0)
         fs_scan(a);
     else
         fs_again(a, false);
 }
 
+/* The twin count's answer (a failure: nothing to check). */
+static void fs_twin_result(struct app *a, struct api_result *r)
+{
+    struct findserver *fs = a->fs;
+    fs->twin_req = 0;
+    fs->twin_count = r->err.status == OMSLOG_OK ? r->page.count : -1;
+    if (!a->find.active && fs->req <= 0)
+        findserver_cancel(a);
+    else if (fs->step == FS_TWIN)
+        fs_decide(a, fs->held_id);
+}
+
 bool findserver_result(struct app *a, struct api_result *r)
 {
     struct findserver *fs = a->fs;
+    if (fs && fs->twin_req > 0 && r->id == fs->twin_req) {
+        fs_twin_result(a, r);
+        return true;
+    }
     if (!fs || fs->req <= 0 || r->id != fs->req)
         return false;
     fs->req = 0;

@@ -877,18 +877,21 @@ const char *serverview_search_param(struct app *a)
     return fields ? name : NULL;
 }
 
-/* A find's parameter not known yet is probed like the start-up ones, after
- * any negotiation under way (which may learn it too). */
-bool serverview_probing(struct app *a, enum caps_param p, bool start)
+/* A find's parameters not known yet are probed like the start-up ones,
+ * after any negotiation under way (which may learn them too). */
+bool serverview_probing(struct app *a, const enum caps_param *which, size_t n, bool start)
 {
     struct serverview *sv = a->sv;
     if (!sv || !sv_enabled(a))
         return false;
     if (sv->neg)
         return true;
-    if (!start || sv->caps.v[p] != CAPS_UNKNOWN)
+    bool unknown = false;
+    for (size_t i = 0; i < n; i++)
+        unknown = unknown || sv->caps.v[which[i]] == CAPS_UNKNOWN;
+    if (!start || !unknown)
         return false;
-    sv_probe(a, &p, 1);
+    sv_probe(a, which, n);
     sv_send(a);
     return true;
 }

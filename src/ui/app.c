@@ -462,7 +462,7 @@ bool app_find_match(struct app *a, const struct log_entry *e)
 
 static void app_progress_find(struct app *a)
 {
-    findserver_landed(a);
+    findserver_progress(a);
     if (!a->find.active || findserver_busy(a))
         return;
     int64_t row;

@@ -537,12 +537,12 @@ bool serverview_probing(struct app *a, const enum caps_param *which, size_t n, b
  * answer (see there). findserver_start: the rows up to the match are not
  * loaded; true when the server was asked (the find waits for it), false
  * when the find is to scan. findserver_result takes its answers;
- * findserver_landed, called each turn, moves a find that waits for a probe
+ * findserver_progress, called each turn, moves a find that waits for a probe
  * on and says how the match was found once the jump to it has ended. */
 bool findserver_start(struct app *a);
 bool findserver_busy(const struct app *a);
 bool findserver_result(struct app *a, struct api_result *r);
-void findserver_landed(struct app *a);
+void findserver_progress(struct app *a);
 void findserver_cancel(struct app *a);
 void findserver_free(struct app *a);
 

@@ -378,7 +378,7 @@ static void fs_found(struct app *a, int64_t id)
     fs->landing_sent = sent;
     a->jump.requests = 0; /* stays 0 when the row is loaded: selected at once */
     app_start_jump(a, id);
-    findserver_landed(a);
+    findserver_progress(a);
 }
 
 static void fs_none(struct app *a)
@@ -577,7 +577,7 @@ bool findserver_result(struct app *a, struct api_result *r)
     return true;
 }
 
-void findserver_landed(struct app *a)
+void findserver_progress(struct app *a)
 {
     struct findserver *fs = a->fs;
     if (fs && fs->step == FS_PROBE && !a->find.active)

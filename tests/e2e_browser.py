@@ -2579,6 +2579,343 @@ def t_census_drop_liar_scans(server, b):
                 r"\bof %s matching" % "{:,}".format(want))
 
 
+# ------------------------------------------------------------------ finds asked of the server
+
+def find_gap(server, level):
+    """The log's ids (newest first) and the positions i < j of the two entries at or
+    above level with the most entries below level between them."""
+    from mock_oms import meta
+    ids = list(server.store.ids())
+    hits = [p for p, i in enumerate(ids) if meta(1, i, False)[0] >= level]
+    i, j = max(zip(hits, hits[1:]), key=lambda t: t[1] - t[0])
+    return ids, i, j
+
+
+def settled_requests(server):
+    """The number of API requests once none has come for a moment."""
+    n = len(api_requests(server))
+    time.sleep(QUICK)
+    while len(api_requests(server)) != n:
+        n = len(api_requests(server))
+        time.sleep(QUICK)
+    return n
+
+
+def pages_near(paths, pos, b, size):
+    """Whether every full page among paths lies within a screen or two of position pos
+    (pages of size rows): the rows shown around it and the two pages prefetched
+    beyond them, not a scan towards it."""
+    pages = [int(query(x).get("page", "1")) for x in full_pages(paths)]
+    margin = b.h + 8 + 2 * size
+    return all((p - 1) * size <= pos + margin and p * size >= pos - margin for p in pages), pages
+
+
+def find_and_count(b, key, verb, what, ident):
+    """Press key; the status line names the entry found and its requests: how many."""
+    b.keys(key)
+    b.wait_detail(ident, "%s selects log %d" % (key, ident))
+    s = b.wait(r"%s %s: log %d \((\d+) requests?\)" % (verb, what, ident), "the find said how")
+    return int(re.search(r"%s %s: log %d \((\d+) requests?\)" % (verb, what, ident), s).group(1))
+
+
+def t_find_error_asks_server(server, b):
+    """e and E where level__gte (proven by a filter) and the id lookups work: the next
+    ERROR 32 pages below is found with one request of level__gte + id__lt, its twin
+    count of level__lte (and the jump's two), the pages between are not read; E goes
+    back with the count above and the page holding the oldest of them (pages of 2
+    rows: one-row pages are not honoured, so the row is found within the page)."""
+    b.ready()
+    b.keys("4")
+    b.wait(r"matching +server: level>=ERROR", "level__gte proven by a filter")
+    b.keys("0")
+    b.wait(r"showing all entries", "cleared")
+    ids, i, j = find_gap(server, 40)
+    b.jump(ids[i])
+    b.wait_detail(ids[i], "the error above the gap")
+    b.wait(r"row %s of 3,000" % "{:,}".format(i + 1), "its row")
+    before = settled_requests(server)
+    n = find_and_count(b, "e", "next", "ERROR", ids[j])
+    b.wait(r"row %s of 3,000" % "{:,}".format(j + 1), "its row")
+    sent = sent_since(server, before)
+    check(n <= 4, "e took %d requests: %r" % (n, sent))
+    asks = [x for x in sent if "level__gte=40" in x]
+    check(len(asks) == 1 and ("id__lt=%d" % ids[i] in asks[0] or
+                              "id__lte=%d" % (ids[i] - 1) in asks[0]),
+          "one request of level__gte past the selection: %r" % sent)
+    check(sum("level__lte=39" in x for x in sent) == 1, "and its twin count: %r" % sent)
+    near, pages = pages_near(sent, j, b, 2)
+    check(near, "no page between read: %r" % pages)
+    before = settled_requests(server)
+    n = find_and_count(b, "E", "previous", "ERROR", ids[i])
+    b.wait(r"row %s of 3,000" % "{:,}".format(i + 1), "back on its row")
+    sent = sent_since(server, before)
+    check(n <= 5, "E took %d requests: %r" % (n, sent))
+    check(sum("level__gte=40" in x and "id__gt=%d" % ids[j] in x for x in sent) == 2,
+          "the count above and its page: %r" % sent)
+    near, pages = pages_near(sent, i, b, 2)
+    check(near, "no page between read: %r" % pages)
+
+
+def t_find_error_scans_without_server(server, b):
+    """A server that filters nothing: e and E scan as before and select the same
+    entries (level__gte, probed, is ignored: no find is asked of the server)."""
+    b.ready()
+    ids, i, j = find_gap(server, 40)
+    b.jump(ids[i])
+    b.wait_detail(ids[i], "the error above the gap")
+    before = settled_requests(server)
+    b.keys("e")
+    b.wait_detail(ids[j], "e selects the next ERROR")
+    b.wait(r"row %s of 3,000" % "{:,}".format(j + 1), "its row")
+    b.keys("E")
+    b.wait_detail(ids[i], "E the previous one")
+    sent = sent_since(server, before)
+    check(not any("level__gte=40" in x for x in sent), "no find asked of the server: %r" % sent)
+
+
+def t_find_error_first_session(server, b):
+    """e in a first session, nothing known of the server: level__gte is probed
+    first (remembered), then the next ERROR is asked for and selected as cheaply."""
+    b.ready()
+    ids, i, j = find_gap(server, 40)
+    b.jump(ids[i])
+    b.wait_detail(ids[i], "the error above the gap")
+    before = settled_requests(server)
+    n = find_and_count(b, "e", "next", "ERROR", ids[j])
+    sent = sent_since(server, before)
+    check(n <= 4, "e took %d requests: %r" % (n, sent))
+    asks = [x for x in sent if "level__gte" in x]
+    check(len(asks) == 2 and "level__gte=40" in asks[1], "the probe, then the find: %r" % sent)
+    # the probe reads the unfiltered page 1 (its baseline) once
+    near, pages = pages_near([x for x in sent if query(x).get("page", "1") != "1"], j, b, 2)
+    check(near, "no page between read: %r" % pages)
+
+
+def t_find_level_drop_liar_never_wrong(server, b):
+    """A server whose level__gte leaves some matches out (a "drop" liar), the next
+    ERROR below among them: the twin count of level__lte does not add up, so the
+    find scans and selects the real next ERROR, not the one the server offers."""
+    from mock_oms import meta, liar_drops
+    ids = list(server.store.ids())
+    errs = [p for p, x in enumerate(ids) if meta(1, x, False)[0] >= 40]
+    i, j = max(((x, y) for x, y in zip(errs, errs[1:]) if liar_drops(1, ids[y])),
+               key=lambda t: t[1] - t[0])
+    b.ready()
+    b.jump(ids[i])
+    b.wait_detail(ids[i], "an error above one the liar leaves out")
+    before = settled_requests(server)
+    b.keys("e")
+    b.wait_detail(ids[j], "e selects the real next ERROR")
+    b.wait(r"row %s of 3,000" % "{:,}".format(j + 1), "its row")
+    sent = sent_since(server, before)
+    check(any("level__gte=40" in x for x in sent) and any("level__lte=39" in x for x in sent),
+          "the server was asked, with the twin count: %r" % sent[:12])
+
+
+def no_scan_question_config():
+    """An XDG_CONFIG_HOME whose config says big_scan_pages = 0 (a scan never asks)."""
+    d = tempfile.mkdtemp(prefix="omslog-e2e-conf-")
+    os.mkdir(os.path.join(d, "omslog"))
+    path = os.path.join(d, "omslog", "config")
+    with open(path, "w") as f:
+        f.write("big_scan_pages = 0\n")
+    os.chmod(path, 0o600)
+    return d
+
+
+def t_find_error_in_client_filtered_view(server, b):
+    """A view the client filters (the server has no app_name) while its scan is
+    still near the top (a slow server): e asks the server for errors past the
+    selection, skips those of other apps (the view's filter is checked on every row
+    sent), and selects the next ERROR of the app, as the scan would."""
+    from mock_oms import meta
+    ids = list(server.store.ids())
+    lv = [meta(1, i, False) for i in ids]
+
+    def gap(app):  # the app's newest entry and its next ERROR: how far apart
+        first = next(p for p, m in enumerate(lv) if m[1] == app)
+        nxt = next(p for p in range(first + 1, len(lv)) if lv[p][1] == app and lv[p][0] >= 40)
+        return nxt - first, first, nxt
+    _, first, nxt = max(gap(app) for app in {m[1] for m in lv[:8]})  # apps seen at once
+    app = lv[first][1]
+    b.ready()
+    b.wait(lambda s: len(shown_ids(s)) >= 8, "the first rows")
+    b.keys("a")
+    b.type(app)
+    b.keys("Enter")
+    b.wait(r"filter: app=%s" % re.escape(app), "the app filter")
+    b.wait_detail(ids[first], "the app's newest entry selected")
+    before = len(api_requests(server))
+    b.keys("e")
+    b.wait_detail(ids[nxt], "e selects the next ERROR of the app")
+    sent = sent_since(server, before)
+    check(any("level__gte=40" in x for x in sent), "the server was asked: %r" % sent[:20])
+
+
+def t_find_level_liar_never_wrong(server, b):
+    """level__gte proven, then the server starts to ignore it: the row it sends for e
+    is not an ERROR, so the find scans instead and selects the real next ERROR; the
+    parameter is not asked again."""
+    b.ready()
+    b.keys("4")
+    b.wait(r"matching +server: level>=ERROR", "level__gte proven by a filter")
+    b.keys("0")
+    b.wait(r"showing all entries", "cleared")
+    server.set(liars="level__gte:ignore")
+    ids, i, j = find_gap(server, 40)
+    b.jump(ids[i])
+    b.wait_detail(ids[i], "the error above the gap")
+    before = settled_requests(server)
+    b.keys("e")
+    b.wait_detail(ids[j], "e selects the real next ERROR")
+    b.wait(r"row %s of 3,000" % "{:,}".format(j + 1), "its row")
+    check(any("level__gte=40" in x for x in sent_since(server, before)), "the server was asked")
+    before = settled_requests(server)
+    b.keys("E")
+    b.wait_detail(ids[i], "E the previous one")
+    check(not any("level__gte" in x for x in sent_since(server, before)),
+          "the liar is not asked again")
+
+
+def trace_token(server, lo, hi):
+    """An entry at a position in [lo, hi) and a word only its trace holds (no other
+    field of any entry): its position, id and the word."""
+    from mock_oms import content
+    ids = list(server.store.ids())
+    texts = [content(1, i, False) for i in ids]
+    for p in range(lo, hi):
+        trace = texts[p][4] or ""
+        for word in re.findall(r"[A-Za-z_][A-Za-z0-9_-]{5,}", trace):
+            w = word.lower()
+            if (sum(w in (t[4] or "").lower() for t in texts) == 1 and
+                    not any(w in (f or "").lower() for t in texts for f in t[1:4])):
+                return p, ids[p], word
+    raise Failure("no word only one trace holds")
+
+
+def search_session(server, b, env_cache):
+    """`list --search` remembers which fields the server searches (the cache the
+    browser then starts with)."""
+    env = dict(os.environ, OMSLOG_TOKEN=TOKEN, XDG_CACHE_HOME=env_cache,
+               XDG_CONFIG_HOME="/nonexistent")
+    p = subprocess.run([BIN, "--url", server.url, "list", "--search", "zzqq", "--limit", "1"],
+                       env=env, capture_output=True, timeout=scaled(30))
+    check(p.returncode == 0, "list --search probed: %r" % p.stderr)
+    b.start(env={"XDG_CACHE_HOME": env_cache})
+    b.ready()
+
+
+def t_find_search_pushed(server, b):
+    """/WORD and n, N where the server searches every field ours does (trace too, as
+    `list --search` proved and remembered): search=WORD past the selection finds the
+    one entry whose trace holds it, far below, in three requests; n then says there
+    is none below at once; from the last row N finds it above."""
+    cache = tempfile.mkdtemp(prefix="omslog-e2e-cache-")
+    search_session(server, b, cache)
+    p, ident, word = trace_token(server, 1500, 2500)
+    before = settled_requests(server)
+    b.keys("/")
+    b.type(word)
+    b.keys("Enter")
+    b.wait_detail(ident, "the search selects the entry")
+    s = b.wait(r"next match: log %d \((\d+) requests?\)" % ident, "found by the server")
+    n = int(re.search(r"\((\d+) requests?\)", s.split("next match:")[1]).group(1))
+    b.wait(r"row %s of 3,000" % "{:,}".format(p + 1), "its row")
+    sent = sent_since(server, before)
+    check(n <= 3 and sum("search=" in x for x in sent) == 1, "%d requests: %r" % (n, sent))
+    check(len(full_pages(sent)) <= 6, "no scan: %r" % sent)
+    b.keys("n")
+    b.wait(r"no match below \(1 request\)", "none below, at once")
+    b.keys("G")
+    b.wait(r"row 3,000 of 3,000", "the last row")
+    n = find_and_count(b, "N", "previous", "match", ident)
+    check(n <= 3, "N took %d requests" % n)
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+def t_find_search_first_session(server, b):
+    """/WORD in a first session on a server that searches every field: search is
+    probed, then the fields it looks in (a few sample pages and one request per
+    field, remembered), then the entry far below is asked for: the pages between are
+    not read; the next search asks the server at once."""
+    b.ready()
+    p, ident, word = trace_token(server, 1500, 2500)
+    before = settled_requests(server)
+    b.keys("/")
+    b.type(word)
+    b.keys("Enter")
+    b.wait_detail(ident, "the search selects the entry")
+    s = b.wait(r"next match: log %d \((\d+) requests?\)" % ident, "found by the server")
+    b.wait(r"row %s of 3,000" % "{:,}".format(p + 1), "its row")
+    sent = sent_since(server, before)
+    check(sum(query(x).get("search") == word for x in sent) == 1, "one find: %r" % sent)
+    later = [x for x in sent if int(query(x).get("page", "1")) > 4]  # the probe's sample
+    near, pages = pages_near(later, p, b, 100)
+    check(near, "no page between read: %r" % pages)
+    b.keys("g")
+    b.wait(r"row 1 of 3,000", "back to the top")
+    before = settled_requests(server)
+    b.keys("n")
+    b.wait(r"next match: log %d \((\d+) requests?\)" % ident, "the next search at once")
+    sent = sent_since(server, before)
+    check(len([x for x in sent if "search=" in x]) == 1, "no probe again: %r" % sent)
+
+
+def t_find_search_not_pushed(server, b):
+    """The same where the server's search does not look at trace (its default
+    search_fields): the search is not sent; the scan finds the same entry."""
+    cache = tempfile.mkdtemp(prefix="omslog-e2e-cache-")
+    search_session(server, b, cache)
+    p, ident, word = trace_token(server, 300, 600)
+    before = settled_requests(server)
+    b.keys("/")
+    b.type(word)
+    b.keys("Enter")
+    b.wait_detail(ident, "the scan finds the entry")
+    b.wait(r"row %s of 3,000" % "{:,}".format(p + 1), "its row")
+    sent = sent_since(server, before)
+    check(not any("search=" in x for x in sent), "no search sent: %r" % sent)
+    shutil.rmtree(cache, ignore_errors=True)
+
+
+class SlowFinds(Hooks):
+    """Answers a find's request (level__gte past an id, one row) late; held counts
+    those that arrived (the request log records them only once answered)."""
+    held = 0
+
+    def respond(self, mock, req, answer):
+        q = query(req["path"])
+        if q.get("page_size") == "1" and "level__gte" in q and ("id__lte" in q or "id__lt" in q):
+            SlowFinds.held += 1
+            mock.stopping.wait(scaled(1.5))
+        return answer(req)
+
+
+def t_find_esc_cancels_server_find(server, b):
+    """Esc while the server is asked where the next ERROR is: cancelled, like a find
+    that scans, and the late answer moves nothing."""
+    b.ready()
+    b.keys("4")
+    b.wait(r"matching +server: level>=ERROR", "level__gte proven by a filter")
+    b.keys("0")
+    b.wait(r"showing all entries", "cleared")
+    ids, i, j = find_gap(server, 40)
+    b.jump(ids[i])
+    b.wait_detail(ids[i], "the error above the gap")
+    settled_requests(server)
+    SlowFinds.held = 0
+    b.keys("e")
+    end = time.monotonic() + DEADLINE
+    while not SlowFinds.held:
+        check(time.monotonic() < end, "the find asked the server", b.screen())
+        time.sleep(POLL)
+    b.keys("Escape")
+    b.wait(r"cancelled", "Esc cancels the find")
+    time.sleep(scaled(2.0))
+    check(b.detail_id() == ids[i] and "cancelled" in b.status(),
+          "the late answer moved nothing", b.screen())
+
+
 TESTS = [
     (t_first_page, {}, {}),
     (t_scroll_pages, {}, {}),
@@ -2664,6 +3001,25 @@ TESTS = [
     (t_census_drop_liar_scans, {"lookups": "exact", "liars": "level:drop"}, {}),
     (t_big_scan_asks_first_server_filter_off, {"count": 20000, "lookups": "full"},
      {"args": ["--server-filter", "off"]}),
+    (t_find_error_asks_server, {"lookups": "full", "page_size": 2}, {}),
+    (t_find_error_scans_without_server, {"page_size": 2}, {}),
+    (t_find_error_first_session, {"lookups": "full", "page_size": 2}, {}),
+    (t_find_error_in_client_filtered_view,
+     {"lookups": "level__gte,level__lte,id__lt,id__lte,id__gt", "page_size": 2,
+      "delay": 0.1},
+     {"env": {"XDG_CONFIG_HOME": no_scan_question_config()}}),
+    (t_find_level_drop_liar_never_wrong,
+     {"lookups": "full", "page_size": 2, "liars": "level__gte:drop"}, {}),
+    (t_find_level_liar_never_wrong, {"lookups": "full", "page_size": 2}, {}),
+    (t_find_search_pushed, {"lookups": "full", "page_size_param": "page_size",
+                            "search_fields": "message,logger_name,app_name,trace"},
+     {"deferred": True}),
+    (t_find_search_first_session, {"lookups": "full", "page_size_param": "page_size",
+                                   "search_fields": "message,logger_name,app_name,trace"}, {}),
+    (t_find_search_not_pushed, {"lookups": "full", "page_size_param": "page_size"},
+     {"deferred": True}),
+    (t_find_esc_cancels_server_find, {"lookups": "full", "page_size": 2, "hooks": SlowFinds()},
+     {}),
 ]
 
 

@@ -455,12 +455,22 @@ static bool pred_find(const struct log_entry *e, void *ctx)
     }
 }
 
+bool app_find_match(struct app *a, const struct log_entry *e)
+{
+    return pred_find(e, a);
+}
+
 static void app_progress_find(struct app *a)
 {
-    if (!a->find.active)
+    findserver_progress(a);
+    if (!a->find.active || findserver_busy(a))
         return;
     int64_t row;
     enum store_find_result r = store_find(a->store, a->find.from, a->find.dir, pred_find, a, &row);
+    if (r == STORE_FIND_PENDING && findserver_start(a)) { /* the server says where it is */
+        store_find_cancel(a->store);
+        return;
+    }
     if (r == STORE_FIND_PENDING) {
         a->find.from = row - a->find.dir;
         scan_gate_find(a, row);
@@ -481,6 +491,7 @@ static void app_progress_find(struct app *a)
 void app_start_find(struct app *a, enum find_kind kind, int dir)
 {
     store_find_cancel(a->store);
+    findserver_cancel(a);
     a->find.active = true;
     a->find.kind = kind;
     a->find.dir = dir;
@@ -1040,7 +1051,7 @@ static void app_result(struct app *a, struct api_result *r)
             jump_entry_result(a, r);
         return;
     }
-    if (serverview_result(a, r) || time_jump_result(a, r))
+    if (serverview_result(a, r) || time_jump_result(a, r) || findserver_result(a, r))
         return;
     /* A keyset request's page_no is of the entries below its anchor: the
      * store knows which of the view's pages it stands for. */
@@ -1562,6 +1573,7 @@ static void app_free(struct app *a)
     filter_free(&a->filter);
     filter_free(&a->search);
     serverview_free(a);
+    findserver_free(a);
     store_free(a->store);
     free(a->save_path);
     free(a->pending_apps);

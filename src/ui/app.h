@@ -343,6 +343,7 @@ struct source_queue {
     int last_id;
 };
 struct serverview;
+struct findserver;
 
 struct app {
     const struct config *cfg;
@@ -352,6 +353,7 @@ struct app {
     struct source_queue fileq;
     struct store *store;
     struct serverview *sv; /* server-side filtering (serverview.c) */
+    struct findserver *fs; /* finds the server answers (findserver.c) */
     int rows, cols;
 
     enum mode modes[MODE_COUNT]; /* the open modes, bottom first */
@@ -452,6 +454,8 @@ const struct log_entry *app_selected(struct app *a);
 void app_select(struct app *a, int64_t row, bool center);
 void app_set_filter(struct app *a);
 void app_start_find(struct app *a, enum find_kind kind, int dir);
+/* Whether e is what the find under way looks for (its kind's predicate). */
+bool app_find_match(struct app *a, const struct log_entry *e);
 void app_start_jump(struct app *a, int64_t id);
 /* @: text is a time (datetime_parse_user) in the zone the screen shows. */
 void app_start_time_jump(struct app *a, const char *text);
@@ -553,6 +557,32 @@ void census_send(struct app *a, struct census *c);
 /* A result: true when it was one of the census's (then see census_state). */
 bool census_result(struct census *c, const struct api_result *r);
 enum census_state census_state(const struct census *c, int *level);
+
+/* The search's name on the server where the verdicts (this browser's, or
+ * remembered per origin) say it searches every field ours does
+ * (searchcaps.h), else NULL. serverview_search_fields: the verdicts per
+ * field (NULL: no server to ask); serverview_search_learnt: a probe's,
+ * remembered. */
+const char *serverview_search_param(struct app *a);
+const enum caps_verdict *serverview_search_fields(struct app *a);
+void serverview_search_learnt(struct app *a, const enum caps_verdict *fields);
+/* Whether a negotiation is under way, whose verdicts a caller waits for;
+ * start: when none is and some of which[0..n) are not known, one that
+ * probes them starts now. */
+bool serverview_probing(struct app *a, const enum caps_param *which, size_t n, bool start);
+
+/* findserver.c: a find (e/E, w/W, n/N) asked of the server where it can
+ * answer (see there). findserver_start: the rows up to the match are not
+ * loaded; true when the server was asked (the find waits for it), false
+ * when the find is to scan. findserver_result takes its answers;
+ * findserver_progress, called each turn, moves a find that waits for a probe
+ * on and says how the match was found once the jump to it has ended. */
+bool findserver_start(struct app *a);
+bool findserver_busy(const struct app *a);
+bool findserver_result(struct app *a, struct api_result *r);
+void findserver_progress(struct app *a);
+void findserver_cancel(struct app *a);
+void findserver_free(struct app *a);
 
 /* source.c: the server or the file, behind one interface (see api.h) */
 long source_room(struct app *a);

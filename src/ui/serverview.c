@@ -1167,3 +1167,71 @@ static bool sv_count_result(struct app *a, struct api_result *r)
     }
     return false;
 }
+
+/* ---- finds: whether the server's search may pre-filter n/N ---- */
+
+/* The verdicts on the search's fields: this browser's, and what the caps
+ * file remembers (`list --search` probes them too) for the search's current
+ * name where this one does not know; NULL when nothing is asked of a server. */
+const enum caps_verdict *serverview_search_fields(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    if (!sv || !sv_enabled(a))
+        return NULL;
+    struct caps file;
+    bool known = true;
+    for (size_t i = 0; i < CAPS_SEARCH_FIELDS; i++)
+        known = known && sv->caps.search_field[i] != CAPS_UNKNOWN;
+    if (!known && sv->cache_path && caps_load(sv->cache_path, &file) &&
+        caps_fresh(&file, (int64_t)time(NULL), CAPS_MAX_AGE_S)) {
+        caps_use_names(&file, a->cfg->param_names);
+        if (strcmp(caps_param_name(&file, CAPS_SEARCH), caps_param_name(&sv->caps, CAPS_SEARCH)) ==
+            0)
+            for (size_t i = 0; i < CAPS_SEARCH_FIELDS; i++)
+                if (sv->caps.search_field[i] == CAPS_UNKNOWN)
+                    sv->caps.search_field[i] = file.search_field[i];
+    }
+    return sv->caps.search_field;
+}
+
+void serverview_search_learnt(struct app *a, const enum caps_verdict *fields)
+{
+    struct serverview *sv = a->sv;
+    bool learnt = false;
+    for (size_t i = 0; sv && i < CAPS_SEARCH_FIELDS; i++)
+        if (sv->caps.search_field[i] == CAPS_UNKNOWN && fields[i] != CAPS_UNKNOWN) {
+            sv->caps.search_field[i] = fields[i];
+            learnt = true;
+        }
+    if (learnt)
+        sv_save(a);
+}
+
+const char *serverview_search_param(struct app *a)
+{
+    const char *name = serverview_param(a, CAPS_SEARCH);
+    const enum caps_verdict *fields = name ? serverview_search_fields(a) : NULL;
+    for (size_t i = 0; fields && i < CAPS_SEARCH_FIELDS; i++)
+        if (fields[i] != CAPS_HONOURED)
+            return NULL;
+    return fields ? name : NULL;
+}
+
+/* A find's parameters not known yet are probed like the start-up ones,
+ * after any negotiation under way (which may learn them too). */
+bool serverview_probing(struct app *a, const enum caps_param *which, size_t n, bool start)
+{
+    struct serverview *sv = a->sv;
+    if (!sv || !sv_enabled(a))
+        return false;
+    if (sv->neg)
+        return true;
+    bool unknown = false;
+    for (size_t i = 0; i < n; i++)
+        unknown = unknown || sv->caps.v[which[i]] == CAPS_UNKNOWN;
+    if (!start || !unknown)
+        return false;
+    sv_probe(a, which, n);
+    sv_send(a);
+    return true;
+}

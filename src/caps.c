@@ -359,14 +359,6 @@ void caps_push_free(struct caps_push *p)
     memset(p, 0, sizeof *p);
 }
 
-static bool caps_page_has(const struct log_page *p, int64_t id)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (p->entries[i].id == id)
-            return true;
-    return false;
-}
-
 bool caps_check_sample(const struct filter *f, const struct log_page *all,
                        const struct log_page *filtered, bool complete, const char **why)
 {
@@ -382,7 +374,7 @@ bool caps_check_sample(const struct filter *f, const struct log_page *all,
     for (size_t i = 0; i < all->n; i++) {
         const struct log_entry *e = &all->entries[i];
         if ((complete || e->id >= oldest) && filter_match(f, e) &&
-            !caps_page_has(filtered, e->id)) {
+            !log_page_has(filtered, e->id)) {
             *why = "it left out an entry that matches";
             return false;
         }

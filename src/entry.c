@@ -39,6 +39,14 @@ void log_page_free(struct log_page *p)
     memset(p, 0, sizeof *p);
 }
 
+bool log_page_has(const struct log_page *p, int64_t id)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->entries[i].id == id)
+            return true;
+    return false;
+}
+
 void log_entry_copy(struct log_entry *dst, const struct log_entry *src)
 {
     *dst = *src;

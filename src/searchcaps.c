@@ -217,14 +217,6 @@ enum caps_verdict searchcaps_answer(const struct searchcaps_token *t, bool by_lt
     return last || below ? CAPS_IGNORED : CAPS_UNKNOWN;
 }
 
-static bool page_has(const struct log_page *p, int64_t id)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (p->entries[i].id == id)
-            return true;
-    return false;
-}
-
 bool searchcaps_check_sample(const struct filter *f, const struct log_page *all,
                              const struct log_page *searched, const char **why)
 {
@@ -236,7 +228,7 @@ bool searchcaps_check_sample(const struct filter *f, const struct log_page *all,
     int64_t oldest = searched->n ? searched->entries[searched->n - 1].id : INT64_MAX;
     for (size_t i = 0; i < all->n; i++) {
         const struct log_entry *e = &all->entries[i];
-        if ((last || e->id >= oldest) && filter_match(f, e) && !page_has(searched, e->id)) {
+        if ((last || e->id >= oldest) && filter_match(f, e) && !log_page_has(searched, e->id)) {
             *why = "an entry of the first page that matches is missing from its answer";
             return false;
         }

@@ -1522,13 +1522,13 @@ def t_big_scan_asks_first(server, b):
     check(re.search(r"scanned \d+%", b.screen()), "the view says it is partial", b.screen())
 
 
-def small_scan_config():
-    """An XDG_CONFIG_HOME whose config says big_scan_pages = 100."""
+def small_scan_config(pages=100):
+    """An XDG_CONFIG_HOME whose config says big_scan_pages = pages."""
     d = tempfile.mkdtemp(prefix="omslog-e2e-conf-")
     os.mkdir(os.path.join(d, "omslog"))
     path = os.path.join(d, "omslog", "config")
     with open(path, "w") as f:
-        f.write("big_scan_pages = 100\n")
+        f.write("big_scan_pages = %d\n" % pages)
     os.chmod(path, 0o600)
     return d
 
@@ -1702,14 +1702,14 @@ def t_server_probes_never_delay_first_screen(server, b):
     b.wait(r"matching +server: level>=ERROR", "then the server filters")
 
 
-def view_page(server, q):
-    """The page of the whole log (10 entries a page) a page request asks for: its
+def view_page(server, q, size=10):
+    """The page of the whole log (size entries a page) a page request asks for: its
     number, or for a keyset request (id__lt=X&page=m) the m-th below the page X ends."""
     page = int(q.get("page", "1"))
     if "id__lt" not in q:
         return page
     above = api_get(server, API + "?id__gt=%s" % q["id__lt"])["count"]  # X's row
-    return (above + 1) // 10 + page
+    return (above + 1) // size + page
 
 
 def t_server_jump_by_count(server, b):
@@ -2601,11 +2601,11 @@ def settled_requests(server):
     return n
 
 
-def pages_near(paths, pos, b, size):
+def pages_near(server, paths, pos, b, size):
     """Whether every full page among paths lies within a screen or two of position pos
     (pages of size rows): the rows shown around it and the two pages prefetched
-    beyond them, not a scan towards it."""
-    pages = [int(query(x).get("page", "1")) for x in full_pages(paths)]
+    beyond them, not a scan towards it. A keyset page counts as the page it stands for."""
+    pages = [view_page(server, query(x), size) for x in full_pages(paths)]
     margin = b.h + 8 + 2 * size
     return all((p - 1) * size <= pos + margin and p * size >= pos - margin for p in pages), pages
 
@@ -2643,7 +2643,7 @@ def t_find_error_asks_server(server, b):
                               "id__lte=%d" % (ids[i] - 1) in asks[0]),
           "one request of level__gte past the selection: %r" % sent)
     check(sum("level__lte=39" in x for x in sent) == 1, "and its twin count: %r" % sent)
-    near, pages = pages_near(sent, j, b, 2)
+    near, pages = pages_near(server, sent, j, b, 2)
     check(near, "no page between read: %r" % pages)
     before = settled_requests(server)
     n = find_and_count(b, "E", "previous", "ERROR", ids[i])
@@ -2652,7 +2652,7 @@ def t_find_error_asks_server(server, b):
     check(n <= 5, "E took %d requests: %r" % (n, sent))
     check(sum("level__gte=40" in x and "id__gt=%d" % ids[j] in x for x in sent) == 2,
           "the count above and its page: %r" % sent)
-    near, pages = pages_near(sent, i, b, 2)
+    near, pages = pages_near(server, sent, i, b, 2)
     check(near, "no page between read: %r" % pages)
 
 
@@ -2687,7 +2687,8 @@ def t_find_error_first_session(server, b):
     asks = [x for x in sent if "level__gte" in x]
     check(len(asks) == 2 and "level__gte=40" in asks[1], "the probe, then the find: %r" % sent)
     # the probe reads the unfiltered page 1 (its baseline) once
-    near, pages = pages_near([x for x in sent if query(x).get("page", "1") != "1"], j, b, 2)
+    later = [x for x in sent if query(x).get("page", "1") != "1"]
+    near, pages = pages_near(server, later, j, b, 2)
     check(near, "no page between read: %r" % pages)
 
 
@@ -2714,13 +2715,7 @@ def t_find_level_drop_liar_never_wrong(server, b):
 
 def no_scan_question_config():
     """An XDG_CONFIG_HOME whose config says big_scan_pages = 0 (a scan never asks)."""
-    d = tempfile.mkdtemp(prefix="omslog-e2e-conf-")
-    os.mkdir(os.path.join(d, "omslog"))
-    path = os.path.join(d, "omslog", "config")
-    with open(path, "w") as f:
-        f.write("big_scan_pages = 0\n")
-    os.chmod(path, 0o600)
-    return d
+    return small_scan_config(0)
 
 
 def t_find_error_in_client_filtered_view(server, b):
@@ -2850,7 +2845,7 @@ def t_find_search_first_session(server, b):
     sent = sent_since(server, before)
     check(sum(query(x).get("search") == word for x in sent) == 1, "one find: %r" % sent)
     later = [x for x in sent if int(query(x).get("page", "1")) > 4]  # the probe's sample
-    near, pages = pages_near(later, p, b, 100)
+    near, pages = pages_near(server, later, p, b, 100)
     check(near, "no page between read: %r" % pages)
     b.keys("g")
     b.wait(r"row 1 of 3,000", "back to the top")

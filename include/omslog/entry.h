@@ -83,6 +83,8 @@ struct log_page {
 
 void log_entry_free(struct log_entry *e);
 void log_page_free(struct log_page *p);
+/* Does the page hold the entry with this id? */
+bool log_page_has(const struct log_page *p, int64_t id);
 /* Deep copy (dst is overwritten, not freed first), in the same form. */
 void log_entry_copy(struct log_entry *dst, const struct log_entry *src);
 /* Append the entry's JSON text to out and return true; false (nothing

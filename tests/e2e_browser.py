@@ -2598,6 +2598,33 @@ def t_census_many_levels_merge(server, b):
           "once merged, only the level streams' pages are read: %r" % qs[first:])
 
 
+class StreamLiar(Hooks):
+    """Honest counts, but the first full page of level=45 sends its last row as an
+    ERROR (still at or above the minimum: only the stream's own check sees it)."""
+
+    def respond(self, mock, req, answer):
+        q = query(req["path"])
+        reply = answer(req)
+        if q.get("level") != "45" or q.get("page_size") == "1" or reply.status != 200:
+            return reply
+        body = json.loads(reply.body)
+        if body["results"]:
+            body["results"][-1]["level"] = 40
+            StreamLiar.liar = body["results"][-1]["id"]
+        return reply._replace(body=json.dumps(body).encode())
+
+
+def t_census_merge_liar_scans(server, b):
+    """A level=45 stream that sends an ERROR row: the merge is a liar, the view falls
+    back to the client's scan (which counts what the log holds at or above ERROR) and
+    the status line names the row."""
+    want, _ = gte_ids(40)
+    s = census_view(server, b, "4", r"\blogs +filter: level>=ERROR",
+                    {"ERROR", "CRITICAL", "Level 45"})
+    s = b.wait(r"of %s matching" % "{:,}".format(want), "the client's scan counts them all")
+    b.wait(lambda s: "log %d of another level" % StreamLiar.liar in s, "the liar named")
+
+
 def t_census_drop_liar_scans(server, b):
     """An exact-only server whose level=50 leaves rows out: the counts do not add up,
     so nothing is pushed and the client's scan finds every CRITICAL entry."""
@@ -3026,6 +3053,7 @@ TESTS = [
     (t_server_view_keeps_client_parts, {"lookups": "full"}, {}),
     (t_census_single_level, {"lookups": "exact"}, {}),
     (t_census_many_levels_merge, {"lookups": "exact"}, {}),
+    (t_census_merge_liar_scans, {"lookups": "exact", "hooks": StreamLiar()}, {}),
     (t_census_drop_liar_scans, {"lookups": "exact", "liars": "level:drop"}, {}),
     (t_big_scan_asks_first_server_filter_off, {"count": 20000, "lookups": "full"},
      {"args": ["--server-filter", "off"]}),

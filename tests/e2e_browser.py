@@ -2576,19 +2576,26 @@ def gte_ids(level):
 def t_census_many_levels_merge(server, b):
     """`4` on an exact-only server: ERROR, 45 and CRITICAL are all there, so the view is
     the merge by id of level=40, level=45 and level=50: the exact count at once, the rows
-    a full server's level__gte=40 in order, scrolling down and G (the oldest match) too,
-    and no unfiltered page read."""
+    a full server's level__gte=40 in order; G (the oldest match, 26 pages of 10 below:
+    merged on, the status line says how far), g and scrolling down too; no unfiltered
+    page read."""
     want, ids = gte_ids(40)
     s = census_view(server, b, "4", r"\b%s matching +server: level>=ERROR \(3 streams\)"
                     % "{:,}".format(want), {"ERROR", "CRITICAL", "Level 45"})
     s = b.wait(lambda s: starts_like(shown_ids(s), ids) and len(shown_ids(s)) > 5,
                "the first screen is level__gte=40's first rows")
-    scroll_checked(b, [{"id": i} for i in ids], 250)
     b.keys("G")
     b.wait_detail(ids[-1], "G selects the oldest match, log %d" % ids[-1])
     s = b.wait(lambda s: shown_ids(s) and shown_ids(s)[-1] == ids[-1] and
                shown_ids(s) == ids[ids.index(shown_ids(s)[0]):][:len(shown_ids(s))],
                "the last rows are level__gte=40's last, in order")
+    check("merged the 3 level streams down to row %s" % "{:,}".format(want) in last_line(s),
+          "the status line says the merge went down to the last row", s)
+    b.keys("g")  # back to the top: pages evicted meanwhile are merged again from there
+    b.wait_detail(ids[0], "g selects the newest match, log %d" % ids[0])
+    b.wait(lambda s: starts_like(shown_ids(s), ids) and len(shown_ids(s)) > 5,
+           "the first rows again")
+    scroll_checked(b, [{"id": i} for i in ids], 250)
     qs = [q for q in page_requests(server) if q.get("page_size") != "1"]
     first = next((i for i, q in enumerate(qs) if "level" in q), len(qs))
     # The scan's pages in flight when the merge began (4 at most) may arrive after it.
@@ -3052,7 +3059,7 @@ TESTS = [
     (t_browser_reprobe, {"lookups": "full"}, {"deferred": True}),
     (t_server_view_keeps_client_parts, {"lookups": "full"}, {}),
     (t_census_single_level, {"lookups": "exact"}, {}),
-    (t_census_many_levels_merge, {"lookups": "exact"}, {}),
+    (t_census_many_levels_merge, {"lookups": "exact"}, {"args": ["--page-size", "10"]}),
     (t_census_merge_liar_scans, {"lookups": "exact", "hooks": StreamLiar()}, {}),
     (t_census_drop_liar_scans, {"lookups": "exact", "liars": "level:drop"}, {}),
     (t_big_scan_asks_first_server_filter_off, {"count": 20000, "lookups": "full"},

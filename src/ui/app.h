@@ -596,6 +596,9 @@ bool mergeview_result(struct app *a, struct mergeview *mv, const struct api_resu
                       enum mv_status *st, int64_t *liar);
 /* Rows built so far, for the progress of a merge far below. */
 int64_t mergeview_built(const struct mergeview *mv);
+/* Pages between what was built and the last page wanted (the merge goes on
+ * towards it): *target_rows its end, *requests the streams' so far. */
+long mergeview_left(const struct mergeview *mv, int64_t *target_rows, long *requests);
 
 /* The search's name on the server where the verdicts (this browser's, or
  * remembered per origin) say it searches every field ours does

@@ -52,6 +52,8 @@ struct mergeview {
     int64_t total;
     struct merge *m;
     long built;          /* pages built this run: the next is built + 1 */
+    long target;         /* the last page wanted */
+    long requests;       /* of the streams, since the view began */
     struct log_page cur; /* the rows of page built + 1 so far */
     size_t cur_cap;
     struct mv_mark *marks; /* marks[(k - 1) * n + i]: page k's start */
@@ -176,6 +178,7 @@ static bool mv_send(struct app *a, struct mergeview *mv, size_t i)
     if (id <= 0)
         return false;
     s->req = id;
+    mv->requests++;
     return true;
 }
 
@@ -223,6 +226,7 @@ enum mv_status mergeview_pump(struct app *a, struct mergeview *mv, int64_t *liar
     }
     if (n == 0)
         return MV_OK;
+    mv->target = hi;
     if (lo <= mv->built)
         mv_seek(a, mv, lo);
     *liar = 0;
@@ -289,4 +293,13 @@ bool mergeview_result(struct app *a, struct mergeview *mv, const struct api_resu
     }
     *st = mergeview_pump(a, mv, liar);
     return true;
+}
+
+long mergeview_left(const struct mergeview *mv, int64_t *target_rows, long *requests)
+{
+    *target_rows = (int64_t)mv->target * mv->size;
+    if (*target_rows > mv->total)
+        *target_rows = mv->total;
+    *requests = mv->requests;
+    return mv->target > mv->built ? mv->target - mv->built : 0;
 }

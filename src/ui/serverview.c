@@ -29,6 +29,9 @@
  * are for later, and a server busy with (or stuck on) the pages on screen
  * is no place for them. */
 #define SV_STARTUP_QUIET_MS 1000
+/* A page wanted this many pages below what the level streams' merge built
+ * is reached by merging on: the status line shows how far it is. */
+#define SV_MERGE_FAR_PAGES 2
 /* Level values and app names the summary asks the server to count. */
 #define SV_COUNTS_MAX 64
 #define SV_VALUE_MAX 24
@@ -50,6 +53,7 @@ struct serverview {
     struct census *census;
     /* Several levels there: the view merges one stream per level. */
     struct mergeview *mv;
+    bool mv_far; /* the merge went on far below: its progress is shown */
     /* Params not used again this session (bit p), the verdict unchanged:
      * their answers did not fit in a way a change of the log explains too. */
     unsigned paused;
@@ -167,6 +171,7 @@ static void sv_merge_drop(struct app *a)
 {
     mergeview_free(a, a->sv->mv);
     a->sv->mv = NULL;
+    a->sv->mv_far = false;
 }
 
 bool serverview_merging(const struct app *a)
@@ -867,11 +872,33 @@ static bool sv_merge_apply(struct app *a, const struct census *c)
     return true;
 }
 
+/* A page far below what was merged (G, a jump): the merge goes on to it,
+ * through the matches only; the status line says how far, and when there. */
+static void sv_merge_progress(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    int64_t target;
+    long requests;
+    long left = mergeview_left(sv->mv, &target, &requests);
+    char done[32], of[32];
+    if (left > SV_MERGE_FAR_PAGES) {
+        sv->mv_far = true;
+        app_message(a, MSG_INFO, "merging the %zu level streams: %s of %s rows (%ld requests)",
+                    mergeview_streams(sv->mv), draw_count(mergeview_built(sv->mv), done),
+                    draw_count(target, of), requests);
+    } else if (sv->mv_far && left == 0) {
+        sv->mv_far = false;
+        app_message(a, MSG_INFO, "merged the %zu level streams down to row %s (%ld requests)",
+                    mergeview_streams(sv->mv), draw_count(target, done), requests);
+    }
+}
+
 /* What came of the merge's work: pages for the store, or a reason to scan. */
 static void sv_merge_status(struct app *a, enum mv_status st, int64_t liar)
 {
     struct serverview *sv = a->sv;
     if (st == MV_LOADED) {
+        sv_merge_progress(a);
         serverview_after_page(a);
     } else if (st == MV_LIAR) {
         sv->caps.v[CAPS_LEVEL] = CAPS_LIAR;

@@ -365,7 +365,7 @@ def t_follow(server, b):
     sel = first["results"][1]["id"]
     b.wait_detail(sel, "second entry selected")
     b.keys("F")
-    b.wait(r"\[FOLLOW 1s\]", "follow mode in the header")
+    b.wait(r"following:", "follow mode on")
     server.set(grow=3)
     b.wait(lambda s: re.search(r"([\d,]+) logs", s) and
            int(re.search(r"([\d,]+) logs", s).group(1).replace(",", "")) > 3000,
@@ -2626,6 +2626,30 @@ def t_census_merge_jump(server, b):
            ":%d (below the minimum) says the filter hides it" % low)
 
 
+def t_census_merge_follow(server, b):
+    """Follow in the merged view: new entries at the top are counted again (the census)
+    and the view is built again over the new counts once they add up (not while the log
+    grows under the census): the header's count is the log's matches, the rows still
+    the log's in order."""
+    from mock_oms import meta
+    want, ids = gte_ids(40)
+    census_view(server, b, "4", r"\b%s matching +server: level>=ERROR \(3 streams\)"
+                % "{:,}".format(want), {"ERROR", "CRITICAL", "Level 45"})
+    b.keys("F")
+    b.wait(r"following:", "follow mode on")
+    server.set(grow=3)
+    end = time.monotonic() + DEADLINE
+    while sum(meta(1, i, False)[0] >= 40 for i in server.store.ids()) < want + 3:
+        check(time.monotonic() < end, "the log grew by a few matches")
+        time.sleep(POLL)
+    server.set(grow=0)
+    time.sleep(scaled(1.0))
+    now = [i for i in server.store.ids() if meta(1, i, False)[0] >= 40]
+    s = b.wait(r"\b%s matching +server: level>=ERROR" % "{:,}".format(len(now)),
+               "the count is the log's matches", timeout=DEADLINE * 2)
+    b.wait(lambda s: starts_like(shown_ids(s), now), "the rows are the newest matches")
+
+
 class StreamLiar(Hooks):
     """Honest counts, but the first full page of level=45 sends its last row as an
     ERROR (still at or above the minimum: only the stream's own check sees it)."""
@@ -3082,6 +3106,7 @@ TESTS = [
     (t_census_single_level, {"lookups": "exact"}, {}),
     (t_census_many_levels_merge, {"lookups": "exact"}, {"args": ["--page-size", "10"]}),
     (t_census_merge_jump, {"lookups": "exact"}, {"args": ["--page-size", "10"]}),
+    (t_census_merge_follow, {"lookups": "exact"}, {"args": ["--follow-interval", "1"]}),
     (t_census_merge_liar_scans, {"lookups": "exact", "hooks": StreamLiar()}, {}),
     (t_census_drop_liar_scans, {"lookups": "exact", "liars": "level:drop"}, {}),
     (t_big_scan_asks_first_server_filter_off, {"count": 20000, "lookups": "full"},

@@ -303,3 +303,13 @@ long mergeview_left(const struct mergeview *mv, int64_t *target_rows, long *requ
     *requests = mv->requests;
     return mv->target > mv->built ? mv->target - mv->built : 0;
 }
+
+bool mergeview_same(const struct mergeview *mv, const int *levels, const int64_t *counts, size_t n)
+{
+    if (n != mv->n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (mv->s[i].level != levels[i] || mv->s[i].count != counts[i])
+            return false;
+    return true;
+}

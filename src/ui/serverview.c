@@ -634,12 +634,28 @@ static bool sv_census_apply(struct app *a, int level)
 }
 
 static bool sv_merge_apply(struct app *a, const struct census *c);
+static bool sv_merge_same(const struct app *a, const struct census *c);
 
 static void sv_census_done(struct app *a)
 {
     struct serverview *sv = a->sv;
     int level;
     enum census_state st = census_state(sv->census, &level);
+    bool had = sv->mv != NULL; /* counted again for follow (sv_merge_recount) */
+    bool keep = had && (st == CENSUS_MANY ? sv_merge_same(a, sv->census) : st != CENSUS_ONE);
+    if (had && keep) { /* nothing new at or above the minimum, or nothing proven */
+        census_free(a, sv->census);
+        sv->census = NULL;
+        if (st != CENSUS_MANY)
+            app_message(a, MSG_INFO,
+                        "new entries: the levels' counts did not add up (the log "
+                        "grew meanwhile?); the merged view stays as it was");
+        return;
+    }
+    if (had) {
+        sv->anchor_id = a->list.sel_id;
+        sv_merge_drop(a);
+    }
     bool merged = st == CENSUS_MANY && sv_merge_apply(a, sv->census);
     census_free(a, sv->census);
     sv->census = NULL;
@@ -647,7 +663,10 @@ static void sv_census_done(struct app *a)
         return;
     if (st == CENSUS_ONE && sv_census_apply(a, level))
         return;
-    if (!serverview_active(a)) /* no plan at all: the client scans the log */
+    if (had) { /* the merge's store cannot be served any more */
+        sv_fall_back(a);
+        sv_client_scans(a);
+    } else if (!serverview_active(a)) /* no plan at all: the client scans the log */
         sv_client_scans(a);
 }
 
@@ -893,6 +912,16 @@ static void sv_merge_progress(struct app *a)
     }
 }
 
+/* The census found what the merge on screen has: the same levels, counted
+ * the same. */
+static bool sv_merge_same(const struct app *a, const struct census *c)
+{
+    int levels[MERGE_MAX_STREAMS];
+    int64_t counts[MERGE_MAX_STREAMS];
+    size_t n = census_present(c, levels, counts, MERGE_MAX_STREAMS);
+    return mergeview_same(a->sv->mv, levels, counts, n);
+}
+
 /* What came of the merge's work: pages for the store, or a reason to scan. */
 static void sv_merge_status(struct app *a, enum mv_status st, int64_t liar)
 {
@@ -1004,12 +1033,25 @@ static void sv_jump_result(struct app *a, struct api_result *r)
     sv->count_first = p->n > 0 ? p->entries[0].id : -1;
 }
 
+/* Follow in the merged view: the levels are counted again (a page 1 of the
+ * streams would not fit the count the view has); the view is built again
+ * only when the counts changed. */
+static void sv_merge_recount(struct app *a)
+{
+    if (!a->sv->census)
+        sv_census_maybe(a);
+}
+
 /* ---- follow: poll id__gt=newest, read page 1 only when something is new ---- */
 
 void serverview_follow_poll(struct app *a)
 {
     struct serverview *sv = a->sv;
     int64_t newest = store_max_id(a->store);
+    if (sv->mv && !serverview_honours(a, CAPS_ID_GT)) {
+        sv_merge_recount(a);
+        return;
+    }
     if (!serverview_honours(a, CAPS_ID_GT) || newest <= 0) {
         store_refresh_top(a->store);
         return;
@@ -1083,7 +1125,9 @@ bool serverview_result(struct app *a, struct api_result *r)
     if (sv->follow_req > 0 && r->id == sv->follow_req) {
         sv->follow_req = 0;
         /* New entries (or no answer): page 1 tells the new count and rows. */
-        if (r->err.status != OMSLOG_OK || r->page.count > 0)
+        if (sv->mv && (r->err.status != OMSLOG_OK || r->page.count > 0))
+            sv_merge_recount(a);
+        else if (r->err.status != OMSLOG_OK || r->page.count > 0)
             store_refresh_top(a->store);
         return true;
     }

@@ -2257,8 +2257,9 @@ class InFlight(Hooks):
 
 
 def t_keyset_client_scan(server, b):
-    """A filter the server cannot run (exact levels only, a minimum level asked) is
-    scanned on the client with id__lt requests, and finds every match."""
+    """A filter the server cannot run (exact levels only, a minimum level asked, and
+    level= leaves rows out, so the levels' counts prove nothing) is scanned on the
+    client with id__lt requests, and finds every match."""
     InFlight.most = 0
     b.ready()
     keyset_probed(server)
@@ -2648,6 +2649,23 @@ def t_census_merge_follow(server, b):
     s = b.wait(r"\b%s matching +server: level>=ERROR" % "{:,}".format(len(now)),
                "the count is the log's matches", timeout=DEADLINE * 2)
     b.wait(lambda s: starts_like(shown_ids(s), now), "the rows are the newest matches")
+
+
+def t_census_merge_keyset(server, b):
+    """Where id__lt is honoured, the merged view reads each level's stream below its
+    last row (id__lt) after its first page, not by deep page numbers; G still reaches the
+    oldest match."""
+    b.ready()
+    keyset_probed(server)
+    want, ids = gte_ids(40)
+    before = len(api_requests(server))
+    census_view(server, b, "4", r"\b%s matching +server: level>=ERROR \(3 streams\)"
+                % "{:,}".format(want), {"ERROR", "CRITICAL", "Level 45"})
+    b.keys("G")
+    b.wait_detail(ids[-1], "G selects the oldest match, log %d" % ids[-1])
+    qs = [q for q in page_requests(server, before) if q.get("page_size") != "1" and "level" in q]
+    check(all("id__lt" in q or q.get("page", "1") == "1" for q in qs) and len(by_keyset(qs)) > 10,
+          "the streams are read by id__lt: %r" % qs)
 
 
 class StreamLiar(Hooks):
@@ -3095,7 +3113,9 @@ TESTS = [
     (t_time_jump_first_session, {"lookups": "full"}, {}),
     (t_time_jump_ignored_lte_bisects, {}, {}),
     (t_keyset_scroll_deep, {"lookups": "full"}, {}),
-    (t_keyset_client_scan, {"lookups": "exact,id__lt", "hooks": InFlight()}, {}),
+    (t_keyset_client_scan, {"lookups": "exact,id__lt", "liars": "level:drop",
+                            "hooks": InFlight()}, {}),
+    (t_census_merge_keyset, {"lookups": "exact,id__lt"}, {"args": ["--page-size", "10"]}),
     (t_keyset_liar_ignores, {"lookups": "full", "hooks": KeysetLiar()}, {}),
     (t_keyset_liar_miscounts, {"lookups": "full", "hooks": KeysetLiar()}, {}),
     (t_first_filter_at_once, {"lookups": "full", "hooks": SlowProbes()}, {}),

@@ -599,6 +599,9 @@ int64_t mergeview_built(const struct mergeview *mv);
 /* Pages between what was built and the last page wanted (the merge goes on
  * towards it): *target_rows its end, *requests the streams' so far. */
 long mergeview_left(const struct mergeview *mv, int64_t *target_rows, long *requests);
+/* A stream's page (by number) counted its level other than the census did
+ * since the last call: the log changed, the levels are to be counted again. */
+bool mergeview_changed(struct mergeview *mv);
 /* Whether the merge is of these levels with these counts (a census again). */
 bool mergeview_same(const struct mergeview *mv, const int *levels, const int64_t *counts,
                     size_t n);

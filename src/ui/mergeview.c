@@ -54,6 +54,7 @@ struct mergeview {
     long built;          /* pages built this run: the next is built + 1 */
     long target;         /* the last page wanted */
     long requests;       /* of the streams, since the view began */
+    bool changed;        /* a stream's page counted other than the census */
     struct log_page cur; /* the rows of page built + 1 so far */
     size_t cur_cap;
     struct mv_mark *marks; /* marks[(k - 1) * n + i]: page k's start */
@@ -270,6 +271,8 @@ bool mergeview_result(struct app *a, struct mergeview *mv, const struct api_resu
         *st = MV_FAILED;
         return true;
     }
+    if (!s->by_lt && r->page.count != s->count)
+        mv->changed = true;
     size_t took = 0;
     for (size_t k = 0; k < r->page.n; k++) {
         const struct log_entry *e = &r->page.entries[k];
@@ -312,4 +315,11 @@ bool mergeview_same(const struct mergeview *mv, const int *levels, const int64_t
         if (mv->s[i].level != levels[i] || mv->s[i].count != counts[i])
             return false;
     return true;
+}
+
+bool mergeview_changed(struct mergeview *mv)
+{
+    bool c = mv->changed;
+    mv->changed = false;
+    return c;
 }

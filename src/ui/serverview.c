@@ -635,6 +635,7 @@ static bool sv_census_apply(struct app *a, int level)
 
 static bool sv_merge_apply(struct app *a, const struct census *c);
 static bool sv_merge_same(const struct app *a, const struct census *c);
+static void sv_merge_recount(struct app *a);
 
 static void sv_census_done(struct app *a)
 {
@@ -926,6 +927,8 @@ static bool sv_merge_same(const struct app *a, const struct census *c)
 static void sv_merge_status(struct app *a, enum mv_status st, int64_t liar)
 {
     struct serverview *sv = a->sv;
+    if ((st == MV_OK || st == MV_LOADED) && mergeview_changed(sv->mv))
+        sv_merge_recount(a); /* a stream's count moved: the log changed */
     if (st == MV_LOADED) {
         sv_merge_progress(a);
         serverview_after_page(a);
@@ -1213,7 +1216,7 @@ void serverview_summary_start(struct app *a)
     /* Rows the client filters are not what the server would count, nor is
      * a guess's query proven yet. */
     if (!sv_enabled(a) || store_is_filtered(a->store) || store_count(a->store) <= 0 ||
-        serverview_checking(a))
+        serverview_checking(a) || sv->mv) /* the merge's rows are no one query's */
         return;
     bool unknown = false;
     for (size_t i = 0; i < ARRAY_LEN(sv_summary_caps); i++)

@@ -365,7 +365,7 @@ def t_follow(server, b):
     sel = first["results"][1]["id"]
     b.wait_detail(sel, "second entry selected")
     b.keys("F")
-    b.wait(r"\[FOLLOW 1s\]", "follow mode in the header")
+    b.wait(r"following:", "follow mode on")
     server.set(grow=3)
     b.wait(lambda s: re.search(r"([\d,]+) logs", s) and
            int(re.search(r"([\d,]+) logs", s).group(1).replace(",", "")) > 3000,
@@ -1661,15 +1661,17 @@ def t_server_filter_liar_caught(server, b):
 
 def t_server_filter_drop_liar_caught(server, b):
     """A server that leaves matching rows out is caught by the check of its first page:
-    the client scans, and finds them all."""
+    level__gte is not used; the honest level= (counted: ERROR, 45 and CRITICAL) gives
+    the merged view of the three levels, which finds them all."""
     b.ready()
     b.keys("4")
     b.wait(r"cannot be trusted", "the dropping filter refused")
     with MockServer(count=3000, token=TOKEN, lookups="full") as full:
         want = api_get(full, API + "?level__gte=40")["count"]
-    s = b.wait(r"row \d+ of %s matching" % "{:,}".format(want), "the scan finds every match",
+    s = b.wait(r"row \d+ of %s matching" % "{:,}".format(want), "every match found",
                timeout=DEADLINE * 3)
-    check("server:" not in b.header(), "the header says the client filtered", s)
+    check("server:" not in b.header() or "server: level>=ERROR (3 streams)" in b.header(),
+          "the header says the client filtered, or merged the exact levels", s)
 
 
 class SlowProbes(Hooks):
@@ -1952,7 +1954,8 @@ def t_server_filter_remembered_at_once(server, b):
 def t_server_filter_remembered_then_drops(server, b):
     """A plan shown at once from remembered verdicts is still checked behind it:
     when the server has started to leave rows out, the check fails, the view falls
-    back to the client's scan, and the scan finds every match."""
+    back to the client's scan (or, level= being honest, to the merge of the exact
+    levels), which finds every match."""
     b.ready()
     want = api_get(server, API + "?level__gte=40")["count"]
     count = "{:,}".format(want)
@@ -1962,8 +1965,11 @@ def t_server_filter_remembered_then_drops(server, b):
     b.wait(r"showing all entries", "cleared")
     server.set(liars="level__gte:drop")
     b.keys("4")
-    b.wait(r"cannot be trusted", "the check behind the plan refuses it")
-    b.wait(lambda s: "filter: level>=ERROR" in s.split("\n")[0], "the header says client")
+    merged = "server: level>=ERROR (3 streams)"
+    b.wait(lambda s: "cannot be trusted" in s or merged in s.split("\n")[0],
+           "the check behind the plan refuses it")
+    b.wait(lambda s: "filter: level>=ERROR" in s.split("\n")[0] or merged in s.split("\n")[0],
+           "the header says client, or the exact levels merged")
     b.wait(r"row \d+ of %s matching │" % count, "the scan finds every match",
            timeout=DEADLINE * 3)
     check(error_or_above(rows_levels(b)), "only matching rows shown", b.screen())
@@ -2255,8 +2261,9 @@ class InFlight(Hooks):
 
 
 def t_keyset_client_scan(server, b):
-    """A filter the server cannot run (exact levels only, a minimum level asked) is
-    scanned on the client with id__lt requests, and finds every match."""
+    """A filter the server cannot run (exact levels only, a minimum level asked, and
+    level= leaves rows out, so the levels' counts prove nothing) is scanned on the
+    client with id__lt requests, and finds every match."""
     InFlight.most = 0
     b.ready()
     keyset_probed(server)
@@ -2388,8 +2395,8 @@ def t_first_filter_guess_ignored(server, b):
     """A first session on a server that filters exact values only (level__gte is
     ignored): the guessed page gives it away, the view falls back without calling the
     server a liar, and the negotiation ends on the plan the server can do (the app on
-    the server, the level on the client) with the exact count; no row that fails the
-    filter is ever on screen."""
+    the server), the level's census then merging level=40, 45 and 50 within the app,
+    with the exact count; no row that fails the filter is ever on screen."""
     cache = tempfile.mkdtemp(prefix="omslog-e2e-cache-")
     try:
         b.start(env={"XDG_CACHE_HOME": cache})
@@ -2400,8 +2407,7 @@ def t_first_filter_guess_ignored(server, b):
         b.type("shipment")
         b.keys("Enter")
         b.keys("4")
-        client = "client: level>=ERROR" if b.w >= 120 else "client: l"  # cut at 80 columns
-        final = r"\b%s matching +server: app=shipment · %s" % ("{:,}".format(want), client)
+        final = r"\b%s matching +server: level>=ERROR app=shipment" % "{:,}".format(want)
         end = time.monotonic() + DEADLINE * 3
         seen = set()
         while True:
@@ -2415,8 +2421,8 @@ def t_first_filter_guess_ignored(server, b):
                   "no row failing the filter shown: %r" % bad, s)
             if re.search(final, s) and "row 1 of" in s.split("\n")[-2] + s.split("\n")[-1]:
                 break
-            check(time.monotonic() < end, "the view ends on app on the server, level on the "
-                  "client, exact count\nheaders seen: %r" % sorted(seen), s)
+            check(time.monotonic() < end, "the view ends on the app and the merged levels "
+                  "on the server, exact count\nheaders seen: %r" % sorted(seen), s)
             time.sleep(POLL)
         check(any(q.get("level__gte") == "40" and q.get("app_name") == "shipment"
                   for q in page_requests(server)), "the guess was asked of the server")
@@ -2473,10 +2479,10 @@ def t_browser_reprobe(server, b):
         b.start(env={"XDG_CACHE_HOME": cache})
         b.ready()
         b.keys("4")
-        b.wait(r"row 1 of [\d,]+ matching │", "remembered as ignored: the client scans",
-               timeout=DEADLINE * 3)
-        check("server" not in b.header() and not probed(0), "no probe of level__gte",
-              b.screen())
+        b.wait(r"row 1 of [\d,]+ matching │", "remembered as ignored: the client scans "
+               "(or merges the exact levels)", timeout=DEADLINE * 3)
+        check(("server" not in b.header() or "level>=ERROR (3 streams)" in b.header()) and
+              not probed(0), "no probe of level__gte", b.screen())
         b.close()
         before = len(api_requests(server))
         b.start(args=["--reprobe"], env={"XDG_CACHE_HOME": cache})
@@ -2560,14 +2566,136 @@ def t_census_single_level(server, b):
           "the view's pages are level=50: %r" % qs)
 
 
-def t_census_many_levels_scan(server, b):
-    """`4` on an exact-only server: ERROR, 45 and CRITICAL are all there, so no single
-    level stands for it and the client filters, with the same count as a filtering
-    server's."""
+def gte_ids(level):
+    """The count and ids (newest first) of level__gte=level on a full server of the same
+    log."""
     with MockServer(count=3000, token=TOKEN, lookups="full") as full:
-        want = api_get(full, API + "?level__gte=40")["count"]
-    census_view(server, b, "4", r"\blogs +filter: level>=ERROR", {"ERROR", "CRITICAL", "Level 45"},
-                r"\bof %s matching" % "{:,}".format(want))
+        out, page = [], 1
+        while True:
+            d = api_get(full, API + "?level__gte=%d&page=%d" % (level, page))
+            out += [e["id"] for e in d["results"]]
+            if not d["next"]:
+                return d["count"], out
+            page += 1
+
+
+def t_census_many_levels_merge(server, b):
+    """`4` on an exact-only server: ERROR, 45 and CRITICAL are all there, so the view is
+    the merge by id of level=40, level=45 and level=50: the exact count at once, the rows
+    a full server's level__gte=40 in order; G (the oldest match, 26 pages of 10 below:
+    merged on, the status line says how far), g and scrolling down too; no unfiltered
+    page read."""
+    want, ids = gte_ids(40)
+    s = census_view(server, b, "4", r"\b%s matching +server: level>=ERROR \(3 streams\)"
+                    % "{:,}".format(want), {"ERROR", "CRITICAL", "Level 45"})
+    s = b.wait(lambda s: starts_like(shown_ids(s), ids) and len(shown_ids(s)) > 5,
+               "the first screen is level__gte=40's first rows")
+    b.keys("G")
+    b.wait_detail(ids[-1], "G selects the oldest match, log %d" % ids[-1])
+    s = b.wait(lambda s: shown_ids(s) and shown_ids(s)[-1] == ids[-1] and
+               shown_ids(s) == ids[ids.index(shown_ids(s)[0]):][:len(shown_ids(s))],
+               "the last rows are level__gte=40's last, in order")
+    check("merged the 3 level streams down to row %s" % "{:,}".format(want) in last_line(s),
+          "the status line says the merge went down to the last row", s)
+    b.keys("g")  # back to the top: pages evicted meanwhile are merged again from there
+    b.wait_detail(ids[0], "g selects the newest match, log %d" % ids[0])
+    b.wait(lambda s: starts_like(shown_ids(s), ids) and len(shown_ids(s)) > 5,
+           "the first rows again")
+    scroll_checked(b, [{"id": i} for i in ids], 250)
+    qs = [q for q in page_requests(server) if q.get("page_size") != "1"]
+    first = next((i for i, q in enumerate(qs) if "level" in q), len(qs))
+    # The scan's pages in flight when the merge began (4 at most) may arrive after it.
+    plain = [q for q in qs[first:] if "level" not in q]
+    check(first < len(qs) and len(plain) <= 4 and
+          all(q.get("level") in ("40", "45", "50") for q in qs[first:] if "level" in q),
+          "once merged, only the level streams' pages are read: %r" % qs[first:])
+
+
+def t_census_merge_jump(server, b):
+    """In the merged view (pages of 10), `:ID` of a match far down selects it on its row
+    (located by ids, the merge built on to it), and `:ID` of an entry below the minimum
+    says the filter hides it."""
+    want, ids = gte_ids(40)
+    census_view(server, b, "4", r"\b%s matching +server: level>=ERROR \(3 streams\)"
+                % "{:,}".format(want), {"ERROR", "CRITICAL", "Level 45"})
+    target = ids[len(ids) * 3 // 4]
+    b.jump(target)
+    b.wait_detail(target, ":%d selects it" % target)
+    b.wait(r"row %s of %s matching" % ("{:,}".format(ids.index(target) + 1), "{:,}".format(want)),
+           "on its row among the matches")
+    from mock_oms import meta
+    low = next(i for i in server.store.ids() if meta(1, i, False)[0] < 40 and i < target)
+    b.jump(low)
+    b.wait(r"log %d is hidden by the filters" % low,
+           ":%d (below the minimum) says the filter hides it" % low)
+
+
+def t_census_merge_follow(server, b):
+    """Follow in the merged view: new entries at the top are counted again (the census)
+    and the view is built again over the new counts once they add up (not while the log
+    grows under the census): the header's count is the log's matches, the rows still
+    the log's in order."""
+    from mock_oms import meta
+    want, ids = gte_ids(40)
+    census_view(server, b, "4", r"\b%s matching +server: level>=ERROR \(3 streams\)"
+                % "{:,}".format(want), {"ERROR", "CRITICAL", "Level 45"})
+    b.keys("F")
+    b.wait(r"following:", "follow mode on")
+    server.set(grow=3)
+    end = time.monotonic() + DEADLINE
+    while sum(meta(1, i, False)[0] >= 40 for i in server.store.ids()) < want + 3:
+        check(time.monotonic() < end, "the log grew by a few matches")
+        time.sleep(POLL)
+    server.set(grow=0)
+    time.sleep(scaled(1.0))
+    now = [i for i in server.store.ids() if meta(1, i, False)[0] >= 40]
+    s = b.wait(r"\b%s matching +server: level>=ERROR" % "{:,}".format(len(now)),
+               "the count is the log's matches", timeout=DEADLINE * 2)
+    b.wait(lambda s: starts_like(shown_ids(s), now), "the rows are the newest matches")
+
+
+def t_census_merge_keyset(server, b):
+    """Where id__lt is honoured, the merged view reads each level's stream below its
+    last row (id__lt) after its first page, not by deep page numbers; G still reaches the
+    oldest match."""
+    b.ready()
+    keyset_probed(server)
+    want, ids = gte_ids(40)
+    before = len(api_requests(server))
+    census_view(server, b, "4", r"\b%s matching +server: level>=ERROR \(3 streams\)"
+                % "{:,}".format(want), {"ERROR", "CRITICAL", "Level 45"})
+    b.keys("G")
+    b.wait_detail(ids[-1], "G selects the oldest match, log %d" % ids[-1])
+    qs = [q for q in page_requests(server, before) if q.get("page_size") != "1" and "level" in q]
+    check(all("id__lt" in q or q.get("page", "1") == "1" for q in qs) and len(by_keyset(qs)) > 10,
+          "the streams are read by id__lt: %r" % qs)
+
+
+class StreamLiar(Hooks):
+    """Honest counts, but the first full page of level=45 sends its last row as an
+    ERROR (still at or above the minimum: only the stream's own check sees it)."""
+
+    def respond(self, mock, req, answer):
+        q = query(req["path"])
+        reply = answer(req)
+        if q.get("level") != "45" or q.get("page_size") == "1" or reply.status != 200:
+            return reply
+        body = json.loads(reply.body)
+        if body["results"]:
+            body["results"][-1]["level"] = 40
+            StreamLiar.liar = body["results"][-1]["id"]
+        return reply._replace(body=json.dumps(body).encode())
+
+
+def t_census_merge_liar_scans(server, b):
+    """A level=45 stream that sends an ERROR row: the merge is a liar, the view falls
+    back to the client's scan (which counts what the log holds at or above ERROR) and
+    the status line names the row."""
+    want, _ = gte_ids(40)
+    s = census_view(server, b, "4", r"\blogs +filter: level>=ERROR",
+                    {"ERROR", "CRITICAL", "Level 45"})
+    s = b.wait(r"of %s matching" % "{:,}".format(want), "the client's scan counts them all")
+    b.wait(lambda s: "log %d of another level" % StreamLiar.liar in s, "the liar named")
 
 
 def t_census_drop_liar_scans(server, b):
@@ -2983,7 +3111,9 @@ TESTS = [
     (t_time_jump_first_session, {"lookups": "full"}, {}),
     (t_time_jump_ignored_lte_bisects, {}, {}),
     (t_keyset_scroll_deep, {"lookups": "full"}, {}),
-    (t_keyset_client_scan, {"lookups": "exact,id__lt", "hooks": InFlight()}, {}),
+    (t_keyset_client_scan, {"lookups": "exact,id__lt", "liars": "level:drop",
+                            "hooks": InFlight()}, {}),
+    (t_census_merge_keyset, {"lookups": "exact,id__lt"}, {"args": ["--page-size", "10"]}),
     (t_keyset_liar_ignores, {"lookups": "full", "hooks": KeysetLiar()}, {}),
     (t_keyset_liar_miscounts, {"lookups": "full", "hooks": KeysetLiar()}, {}),
     (t_first_filter_at_once, {"lookups": "full", "hooks": SlowProbes()}, {}),
@@ -2992,7 +3122,10 @@ TESTS = [
     (t_browser_reprobe, {"lookups": "full"}, {"deferred": True}),
     (t_server_view_keeps_client_parts, {"lookups": "full"}, {}),
     (t_census_single_level, {"lookups": "exact"}, {}),
-    (t_census_many_levels_scan, {"lookups": "exact"}, {}),
+    (t_census_many_levels_merge, {"lookups": "exact"}, {"args": ["--page-size", "10"]}),
+    (t_census_merge_jump, {"lookups": "exact"}, {"args": ["--page-size", "10"]}),
+    (t_census_merge_follow, {"lookups": "exact"}, {"args": ["--follow-interval", "1"]}),
+    (t_census_merge_liar_scans, {"lookups": "exact", "hooks": StreamLiar()}, {}),
     (t_census_drop_liar_scans, {"lookups": "exact", "liars": "level:drop"}, {}),
     (t_big_scan_asks_first_server_filter_off, {"count": 20000, "lookups": "full"},
      {"args": ["--server-filter", "off"]}),

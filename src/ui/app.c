@@ -996,6 +996,8 @@ void app_cancel_pages(struct app *a)
  * number where no cached page is near (G, jumps) or for a file. */
 static void app_request_page(struct app *a, long page)
 {
+    if (serverview_merging(a)) /* built from the level streams instead */
+        return;
     const struct url_param *params;
     size_t n_params;
     serverview_page_params(a, &params, &n_params);

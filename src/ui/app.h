@@ -495,6 +495,10 @@ const char *serverview_param(struct app *a, enum caps_param p);
 /* The server filters the view now; serverview_describe says what ran where
  * ("server: level>=ERROR app=wms · client: ..."). */
 bool serverview_active(const struct app *a);
+/* The view is several exact levels merged (mergeview.c): its pages are built
+ * here, not asked of the server by number; the server's query of the view is
+ * not sv's params alone. */
+bool serverview_merging(const struct app *a);
 /* A negotiation for the current filter (or its census of levels) is under way
  * (a big scan waits for it). */
 bool serverview_negotiating(const struct app *a);
@@ -557,6 +561,50 @@ void census_send(struct app *a, struct census *c);
 /* A result: true when it was one of the census's (then see census_state). */
 bool census_result(struct census *c, const struct api_result *r);
 enum census_state census_state(const struct census *c, int *level);
+/* CENSUS_MANY: the levels at or above the minimum that the log holds and
+ * their counts (at most cap). Returns how many. */
+size_t census_present(const struct census *c, int *levels, int64_t *counts, size_t cap);
+
+/* mergeview.c: the view of a minimum level on a server that filters exact
+ * levels only and holds several of them (CENSUS_MANY): its rows are the merge
+ * by id (merge.h) of one stream per level present (level=L plus the plan's
+ * params, each read page by page from the top, or by id__lt below its last
+ * row where honoured), its count the sum of the census's counts. The store
+ * shows it as a server-filtered view (store_set_server_filter with the level
+ * pushed); mergeview_pump builds, in order from the top, the pages the store
+ * wants (store_wanted_pages: the merge goes on past what was built for a page
+ * far below, e.g. G), and hands them to store_page_loaded with the total as
+ * their count; a page built before and evicted since is built again from the
+ * streams' positions at its start (kept per page: 2 numbers per stream).
+ * Memory: about a page per stream, plus those positions. Every row of stream
+ * L must be of level L; one that is not makes the view a liar (MV_LIAR, with
+ * the row's id in *liar). mergeview_free cancels what is in flight. */
+enum mv_status { MV_OK, MV_LOADED, MV_LIAR, MV_FAILED };
+struct mergeview;
+struct mergeview *mergeview_new(const struct url_param *params, size_t n, const char *level_key,
+                                const char *lt_key, const int *levels, const int64_t *counts,
+                                size_t n_levels, long page_size);
+void mergeview_free(struct app *a, struct mergeview *mv);
+size_t mergeview_streams(const struct mergeview *mv);
+int64_t mergeview_total(const struct mergeview *mv);
+/* Send what the wanted pages need and build what can be built. MV_LOADED:
+ * pages went to the store (serverview_after_page is the caller's). */
+enum mv_status mergeview_pump(struct app *a, struct mergeview *mv, int64_t *liar);
+/* A result: true when it was one of the streams' (then *st says what came of
+ * it, as mergeview_pump). */
+bool mergeview_result(struct app *a, struct mergeview *mv, const struct api_result *r,
+                      enum mv_status *st, int64_t *liar);
+/* Rows built so far, for the progress of a merge far below. */
+int64_t mergeview_built(const struct mergeview *mv);
+/* Pages between what was built and the last page wanted (the merge goes on
+ * towards it): *target_rows its end, *requests the streams' so far. */
+long mergeview_left(const struct mergeview *mv, int64_t *target_rows, long *requests);
+/* A stream's page (by number) counted its level other than the census did
+ * since the last call: the log changed, the levels are to be counted again. */
+bool mergeview_changed(struct mergeview *mv);
+/* Whether the merge is of these levels with these counts (a census again). */
+bool mergeview_same(const struct mergeview *mv, const int *levels, const int64_t *counts,
+                    size_t n);
 
 /* The search's name on the server where the verdicts (this browser's, or
  * remembered per origin) say it searches every field ours does

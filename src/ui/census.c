@@ -200,3 +200,14 @@ enum census_state census_state(const struct census *c, int *level)
         *level = c->level;
     return c->state;
 }
+
+size_t census_present(const struct census *c, int *levels, int64_t *counts, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_levels && n < cap; i++)
+        if (c->levels[i] >= c->min_level && c->counts[i] > 0) {
+            levels[n] = c->levels[i];
+            counts[n++] = c->counts[i];
+        }
+    return n;
+}

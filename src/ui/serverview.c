@@ -17,6 +17,7 @@
 
 #include "app.h"
 #include "omslog/level.h"
+#include "omslog/merge.h"
 #include "omslog/negotiate.h"
 #include "omslog/util.h"
 
@@ -28,6 +29,9 @@
  * are for later, and a server busy with (or stuck on) the pages on screen
  * is no place for them. */
 #define SV_STARTUP_QUIET_MS 1000
+/* A page wanted this many pages below what the level streams' merge built
+ * is reached by merging on: the status line shows how far it is. */
+#define SV_MERGE_FAR_PAGES 2
 /* Level values and app names the summary asks the server to count. */
 #define SV_COUNTS_MAX 64
 #define SV_VALUE_MAX 24
@@ -47,6 +51,9 @@ struct serverview {
     /* A minimum level the server filters by exact levels only: whether one
      * level stands for it (census.c), while the client's scan waits. */
     struct census *census;
+    /* Several levels there: the view merges one stream per level. */
+    struct mergeview *mv;
+    bool mv_far; /* the merge went on far below: its progress is shown */
     /* Params not used again this session (bit p), the verdict unchanged:
      * their answers did not fit in a way a change of the log explains too. */
     unsigned paused;
@@ -160,6 +167,18 @@ void serverview_init(struct app *a)
 
 static void sv_guess_cancel(struct app *a);
 
+static void sv_merge_drop(struct app *a)
+{
+    mergeview_free(a, a->sv->mv);
+    a->sv->mv = NULL;
+    a->sv->mv_far = false;
+}
+
+bool serverview_merging(const struct app *a)
+{
+    return a->sv && a->sv->mv;
+}
+
 static void sv_neg_drop(struct app *a)
 {
     struct serverview *sv = a->sv;
@@ -194,6 +213,7 @@ void serverview_free(struct app *a)
     sv_guess_cancel(a);
     census_free(a, sv->census);
     serverview_summary_cancel(a);
+    sv_merge_drop(a);
     sv_plan_drop(sv);
     filter_free(&sv->pushed);
     filter_free(&sv->residual);
@@ -431,6 +451,7 @@ static void sv_fall_back(struct app *a)
 {
     struct serverview *sv = a->sv;
     app_cancel_pages(a);
+    sv_merge_drop(a);
     store_set_server_filter(a->store, NULL);
     sv_plan_drop(sv);
     store_set_filter(a->store, &a->filter);
@@ -499,7 +520,7 @@ static void sv_land(struct app *a)
         app_select(a, r, true);
         return;
     }
-    if (!store_is_filtered(a->store) && serverview_honours(a, CAPS_ID_LTE)) {
+    if (!store_is_filtered(a->store) && !sv->mv && serverview_honours(a, CAPS_ID_LTE)) {
         snprintf(sv->land_value, sizeof sv->land_value, "%" PRId64, sv->anchor_id);
         sv->land_req =
             sv_count_request(a, caps_param_name(&a->sv->caps, CAPS_ID_LTE), sv->land_value);
@@ -612,16 +633,41 @@ static bool sv_census_apply(struct app *a, int level)
     return true;
 }
 
+static bool sv_merge_apply(struct app *a, const struct census *c);
+static bool sv_merge_same(const struct app *a, const struct census *c);
+static void sv_merge_recount(struct app *a);
+
 static void sv_census_done(struct app *a)
 {
     struct serverview *sv = a->sv;
     int level;
     enum census_state st = census_state(sv->census, &level);
+    bool had = sv->mv != NULL; /* counted again for follow (sv_merge_recount) */
+    bool keep = had && (st == CENSUS_MANY ? sv_merge_same(a, sv->census) : st != CENSUS_ONE);
+    if (had && keep) { /* nothing new at or above the minimum, or nothing proven */
+        census_free(a, sv->census);
+        sv->census = NULL;
+        if (st != CENSUS_MANY)
+            app_message(a, MSG_INFO,
+                        "new entries: the levels' counts did not add up (the log "
+                        "grew meanwhile?); the merged view stays as it was");
+        return;
+    }
+    if (had) {
+        sv->anchor_id = a->list.sel_id;
+        sv_merge_drop(a);
+    }
+    bool merged = st == CENSUS_MANY && sv_merge_apply(a, sv->census);
     census_free(a, sv->census);
     sv->census = NULL;
+    if (merged)
+        return;
     if (st == CENSUS_ONE && sv_census_apply(a, level))
         return;
-    if (!serverview_active(a)) /* no plan at all: the client scans the log */
+    if (had) { /* the merge's store cannot be served any more */
+        sv_fall_back(a);
+        sv_client_scans(a);
+    } else if (!serverview_active(a)) /* no plan at all: the client scans the log */
         sv_client_scans(a);
 }
 
@@ -679,6 +725,8 @@ static void sv_check_guess(struct app *a)
                 why);
 }
 
+static void sv_merge_status(struct app *a, enum mv_status st, int64_t liar);
+
 void serverview_schedule(struct app *a)
 {
     struct serverview *sv = a->sv;
@@ -710,6 +758,11 @@ void serverview_schedule(struct app *a)
         if (census_state(sv->census, NULL) != CENSUS_RUNNING)
             sv_census_done(a);
     }
+    if (sv->mv) {
+        int64_t liar = 0;
+        enum mv_status st = mergeview_pump(a, sv->mv, &liar);
+        sv_merge_status(a, st, liar);
+    }
 }
 
 /* The filter changed: the client scans it at once (as without server
@@ -723,6 +776,7 @@ void serverview_set_filter(struct app *a)
     sv_guess_cancel(a);
     census_free(a, sv->census);
     sv->census = NULL;
+    sv_merge_drop(a);
     sv->anchor_id = a->list.sel_id;
     if (sv->land_req > 0)
         api_cancel(a->api, sv->land_req);
@@ -757,6 +811,8 @@ static void sv_check_liar(struct app *a)
         return;
     for (size_t i = 0; i < p->n_used; i++)
         sv->caps.v[p->used[i]] = CAPS_LIAR;
+    if (sv->mv) /* the level part is the merge's level= */
+        sv->caps.v[CAPS_LEVEL] = CAPS_LIAR;
     sv_save(a);
     if (sv->neg && sv->neg_for_filter) /* a check of the plan is moot now */
         sv_neg_drop(a);
@@ -797,6 +853,103 @@ void serverview_after_page(struct app *a)
     sv_land(a);
 }
 
+/* ---- several levels merged (mergeview.c) ---- */
+
+/* The census found several levels at or above the minimum: the view is the
+ * merge of one stream per level (with the plan's other params, if any); the
+ * level part counts as pushed (every row is checked against it). */
+static bool sv_merge_apply(struct app *a, const struct census *c)
+{
+    struct serverview *sv = a->sv;
+    int levels[MERGE_MAX_STREAMS];
+    int64_t counts[MERGE_MAX_STREAMS];
+    size_t n = census_present(c, levels, counts, MERGE_MAX_STREAMS);
+    if (n < 2)
+        return false;
+    if (!sv_plan(sv)) { /* no other part pushed: a plan of none */
+        memset(&sv->opt, 0, sizeof sv->opt);
+        sv->have_opt = true;
+        filter_free(&sv->residual);
+        filter_copy_view(&sv->residual, &a->filter);
+    }
+    sv->pushed.min_level = a->filter.min_level;
+    sv->residual.min_level = FILTER_LEVEL_NONE;
+    const char *lt = serverview_param(a, CAPS_ID_LT);
+    long size = a->cfg->page_size > 0 ? a->cfg->page_size : CONFIG_DEFAULT_PAGE_SIZE;
+    sv->mv = mergeview_new(sv->params, sv->n_params, caps_param_name(&sv->caps, CAPS_LEVEL), lt,
+                           levels, counts, n, size);
+    app_cancel_pages(a);
+    store_set_server_filter(a->store, &sv->pushed);
+    store_set_filter(a->store, &sv->residual);
+    a->list.top = 0;
+    app_select(a, 0, false);
+    sv->land_pending = true;
+    char min[LEVEL_NAME_MAX];
+    app_message(a, MSG_INFO,
+                "the server filters exact levels only; at or above %s this log holds %zu "
+                "levels (counted): merging one stream per level",
+                level_format(a->filter.min_level, min), n);
+    return true;
+}
+
+/* A page far below what was merged (G, a jump): the merge goes on to it,
+ * through the matches only; the status line says how far, and when there. */
+static void sv_merge_progress(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    int64_t target;
+    long requests;
+    long left = mergeview_left(sv->mv, &target, &requests);
+    char done[32], of[32];
+    if (left > SV_MERGE_FAR_PAGES) {
+        sv->mv_far = true;
+        app_message(a, MSG_INFO, "merging the %zu level streams: %s of %s rows (%ld requests)",
+                    mergeview_streams(sv->mv), draw_count(mergeview_built(sv->mv), done),
+                    draw_count(target, of), requests);
+    } else if (sv->mv_far && left == 0) {
+        sv->mv_far = false;
+        app_message(a, MSG_INFO, "merged the %zu level streams down to row %s (%ld requests)",
+                    mergeview_streams(sv->mv), draw_count(target, done), requests);
+    }
+}
+
+/* The census found what the merge on screen has: the same levels, counted
+ * the same. */
+static bool sv_merge_same(const struct app *a, const struct census *c)
+{
+    int levels[MERGE_MAX_STREAMS];
+    int64_t counts[MERGE_MAX_STREAMS];
+    size_t n = census_present(c, levels, counts, MERGE_MAX_STREAMS);
+    return mergeview_same(a->sv->mv, levels, counts, n);
+}
+
+/* What came of the merge's work: pages for the store, or a reason to scan. */
+static void sv_merge_status(struct app *a, enum mv_status st, int64_t liar)
+{
+    struct serverview *sv = a->sv;
+    if ((st == MV_OK || st == MV_LOADED) && mergeview_changed(sv->mv))
+        sv_merge_recount(a); /* a stream's count moved: the log changed */
+    if (st == MV_LOADED) {
+        sv_merge_progress(a);
+        serverview_after_page(a);
+    } else if (st == MV_LIAR) {
+        sv->caps.v[CAPS_LEVEL] = CAPS_LIAR;
+        sv_save(a);
+        sv_fall_back(a);
+        app_message(a, MSG_ERROR,
+                    "the server's level= sent log %" PRId64 " of another level: filtering on "
+                    "the client instead",
+                    liar);
+        sv_client_scans(a);
+    } else if (st == MV_FAILED) {
+        sv_fall_back(a);
+        app_message(a, MSG_INFO,
+                    "the level streams did not add up (or a request failed): filtering on the "
+                    "client");
+        sv_client_scans(a);
+    }
+}
+
 /* ---- jump: where an id is, from one request of id__lte=ID ---- */
 
 void serverview_jump_cancel(struct app *a)
@@ -823,7 +976,7 @@ bool serverview_jump_start(struct app *a, int64_t id)
     serverview_jump_cancel(a);
     /* Rows of a view the client filters on top are not the server's rows. */
     const char *lte = serverview_param_to_try(a, CAPS_ID_LTE);
-    if (!lte || store_is_filtered(a->store) || store_count(a->store) <= 0)
+    if (!lte || store_is_filtered(a->store) || store_count(a->store) <= 0 || sv->mv)
         return false;
     snprintf(sv->lte_value, sizeof sv->lte_value, "%" PRId64, id);
     int req = sv_count_request(a, lte, sv->lte_value);
@@ -883,12 +1036,25 @@ static void sv_jump_result(struct app *a, struct api_result *r)
     sv->count_first = p->n > 0 ? p->entries[0].id : -1;
 }
 
+/* Follow in the merged view: the levels are counted again (a page 1 of the
+ * streams would not fit the count the view has); the view is built again
+ * only when the counts changed. */
+static void sv_merge_recount(struct app *a)
+{
+    if (!a->sv->census)
+        sv_census_maybe(a);
+}
+
 /* ---- follow: poll id__gt=newest, read page 1 only when something is new ---- */
 
 void serverview_follow_poll(struct app *a)
 {
     struct serverview *sv = a->sv;
     int64_t newest = store_max_id(a->store);
+    if (sv->mv && !serverview_honours(a, CAPS_ID_GT)) {
+        sv_merge_recount(a);
+        return;
+    }
     if (!serverview_honours(a, CAPS_ID_GT) || newest <= 0) {
         store_refresh_top(a->store);
         return;
@@ -930,6 +1096,12 @@ bool serverview_result(struct app *a, struct api_result *r)
         return false;
     if (sv_neg_result(a, r) || sv_count_result(a, r))
         return true;
+    enum mv_status st;
+    int64_t liar = 0;
+    if (sv->mv && mergeview_result(a, sv->mv, r, &st, &liar)) {
+        sv_merge_status(a, st, liar);
+        return true;
+    }
     if (sv->census && census_result(sv->census, r)) {
         if (census_state(sv->census, NULL) != CENSUS_RUNNING)
             sv_census_done(a);
@@ -956,7 +1128,9 @@ bool serverview_result(struct app *a, struct api_result *r)
     if (sv->follow_req > 0 && r->id == sv->follow_req) {
         sv->follow_req = 0;
         /* New entries (or no answer): page 1 tells the new count and rows. */
-        if (r->err.status != OMSLOG_OK || r->page.count > 0)
+        if (sv->mv && (r->err.status != OMSLOG_OK || r->page.count > 0))
+            sv_merge_recount(a);
+        else if (r->err.status != OMSLOG_OK || r->page.count > 0)
             store_refresh_top(a->store);
         return true;
     }
@@ -983,6 +1157,8 @@ void serverview_describe(const struct app *a, struct buf *out)
     /* A guess's count and rows are the server's word until the negotiation
      * has checked them. */
     buf_printf(out, "server%s: %s", sv->guess ? " (checking)" : "", buf_str(&d));
+    if (sv->mv)
+        buf_printf(out, " (%zu streams)", mergeview_streams(sv->mv));
     buf_reset(&d);
     filter_describe(&sv->residual, &d);
     if (d.len)
@@ -1040,7 +1216,7 @@ void serverview_summary_start(struct app *a)
     /* Rows the client filters are not what the server would count, nor is
      * a guess's query proven yet. */
     if (!sv_enabled(a) || store_is_filtered(a->store) || store_count(a->store) <= 0 ||
-        serverview_checking(a))
+        serverview_checking(a) || sv->mv) /* the merge's rows are no one query's */
         return;
     bool unknown = false;
     for (size_t i = 0; i < ARRAY_LEN(sv_summary_caps); i++)

@@ -481,6 +481,20 @@ static void sv_use_plan(struct app *a)
         log_page_free(&first);
 }
 
+/* The store shows the server's rows under sv->pushed (the client filters
+ * sv->residual on top) from the top; the selection lands once the first page
+ * is in (sv_land). */
+static void sv_show(struct app *a)
+{
+    struct serverview *sv = a->sv;
+    app_cancel_pages(a);
+    store_set_server_filter(a->store, &sv->pushed);
+    store_set_filter(a->store, &sv->residual);
+    a->list.top = 0;
+    app_select(a, 0, false);
+    sv->land_pending = true;
+}
+
 /* The store shows plan p's filtered query from now on (its first page at
  * once when it was fetched: first, whose entries the store takes). */
 static void sv_apply(struct app *a, const struct caps_push *p, struct log_page *first)
@@ -492,12 +506,7 @@ static void sv_apply(struct app *a, const struct caps_push *p, struct log_page *
     caps_pushed_filter(p, &a->filter, &sv->pushed);
     filter_free(&sv->residual);
     sv_residual(p, &a->filter, &sv->residual);
-    app_cancel_pages(a);
-    store_set_server_filter(a->store, &sv->pushed);
-    store_set_filter(a->store, &sv->residual);
-    a->list.top = 0;
-    app_select(a, 0, false);
-    sv->land_pending = true;
+    sv_show(a);
     if (first)
         store_page_loaded(a->store, 1, first);
     serverview_after_page(a); /* the first page may already give it away */
@@ -878,12 +887,7 @@ static bool sv_merge_apply(struct app *a, const struct census *c)
     long size = a->cfg->page_size > 0 ? a->cfg->page_size : CONFIG_DEFAULT_PAGE_SIZE;
     sv->mv = mergeview_new(sv->params, sv->n_params, caps_param_name(&sv->caps, CAPS_LEVEL), lt,
                            levels, counts, n, size);
-    app_cancel_pages(a);
-    store_set_server_filter(a->store, &sv->pushed);
-    store_set_filter(a->store, &sv->residual);
-    a->list.top = 0;
-    app_select(a, 0, false);
-    sv->land_pending = true;
+    sv_show(a);
     char min[LEVEL_NAME_MAX];
     app_message(a, MSG_INFO,
                 "the server filters exact levels only; at or above %s this log holds %zu "

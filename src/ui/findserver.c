@@ -450,18 +450,28 @@ static void fs_again(struct app *a, bool none_left)
         fs_scan(a);
 }
 
-static void fs_below(struct app *a, const struct log_page *p)
+/* What every answer says first: the first count is kept (the twin check's),
+ * none past the selection decides, a count with no rows scans. false when
+ * it ended the step. */
+static bool fs_answer_open(struct app *a, const struct log_page *p)
 {
     if (a->fs->first_count < 0 && a->fs->tries == 0)
         a->fs->first_count = p->count;
     if (p->count == 0) {
         fs_decide(a, 0);
-        return;
+        return false;
     }
     if (p->n == 0) {
         fs_scan(a);
-        return;
+        return false;
     }
+    return true;
+}
+
+static void fs_below(struct app *a, const struct log_page *p)
+{
+    if (!fs_answer_open(a, p))
+        return;
     int64_t match;
     int c = fs_candidates(a, p, 0, (long)p->n - 1, 1, &match);
     if (c > 0)
@@ -477,16 +487,8 @@ static void fs_below(struct app *a, const struct log_page *p)
 static void fs_above_count(struct app *a, const struct log_page *p)
 {
     struct findserver *fs = a->fs;
-    if (fs->first_count < 0 && fs->tries == 0)
-        fs->first_count = p->count;
-    if (p->count == 0) {
-        fs_decide(a, 0);
+    if (!fs_answer_open(a, p))
         return;
-    }
-    if (p->n == 0) {
-        fs_scan(a);
-        return;
-    }
     if (p->count <= (int64_t)p->n) { /* all of them are here */
         int64_t match;
         int c = fs_candidates(a, p, (long)p->n - 1, 0, -1, &match);

@@ -875,19 +875,29 @@ def test_pushdown_liars_caught():
                 assert "cannot be trusted" in err, (liar, err)
 
 
+class DemotingLiar(Hooks):
+    """Answers as asked, but the first row of each reply whose query passes lies(q)
+    comes back as a DEBUG entry (a filter that lets a wrong row through)."""
+
+    def __init__(self, lies):
+        super().__init__()
+        self.lies = lies
+
+    def respond(self, mock, req, answer):
+        reply = answer(req)
+        if reply.status != 200 or not self.lies(parse_qs(urlsplit(req["path"]).query)):
+            return reply
+        body = json.loads(reply.body)
+        if body["results"]:
+            body["results"][0]["level"] = 10
+        return reply._replace(body=json.dumps(body).encode())
+
+
 def test_pushdown_liar_row_caught_while_walking():
     """A server whose filter passes the probe and the first page, then sends a row that
     does not match: the walk stops, says so, and scans without writing any id twice."""
-    class LateLiar(Hooks):
-        def respond(self, mock, req, answer):
-            reply = answer(req)
-            q = parse_qs(urlsplit(req["path"]).query)
-            if reply.status != 200 or "level__gte" not in q or q.get("page") == ["1"]:
-                return reply
-            body = json.loads(reply.body)
-            if body["results"]:
-                body["results"][0]["level"] = 10
-            return reply._replace(body=json.dumps(body).encode())
+    LateLiar = lambda: DemotingLiar(  # noqa: E731
+        lambda q: "level__gte" in q and q.get("page") != ["1"])
 
     with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="full") as s:
         rc, want, err, _ = push_run(s, ["--level", "error", "--server-filter", "off"])
@@ -1807,16 +1817,8 @@ def test_merge_liars_caught():
         assert rc == 0 and got == want, err[-2000:]
         assert "merging" not in err and "reading every page instead" in err, err[-2000:]
 
-    class LevelLiar(Hooks):
-        def respond(self, mock, req, answer):
-            reply = answer(req)
-            q = parse_qs(urlsplit(req["path"]).query)
-            if reply.status != 200 or q.get("level") != ["40"] or q.get("page") != ["3"]:
-                return reply
-            body = json.loads(reply.body)
-            if body["results"]:
-                body["results"][0]["level"] = 10
-            return reply._replace(body=json.dumps(body).encode())
+    LevelLiar = lambda: DemotingLiar(  # noqa: E731
+        lambda q: q.get("level") == ["40"] and q.get("page") == ["3"])
 
     with MockServer(count=PUSH_COUNT, token=TOKEN, lookups="exact") as s:
         rc, want, err, _ = push_run(s, ["--level", "error", "--server-filter", "off"])

@@ -437,8 +437,8 @@ static void sv_guess_result(struct app *a, struct api_result *r)
     }
     if (why) {
         caps_push_free(&p);
-        app_message(a, MSG_INFO,
-                    "the server did not filter as asked (%s): filtering on the client", why);
+        app_message(a, MSG_INFO, "the server does not filter this (%s): filtering on the client",
+                    why);
         return;
     }
     sv->opt = p;
@@ -730,8 +730,7 @@ static void sv_check_guess(struct app *a)
         snprintf(why, sizeof why, "log %" PRId64 " does not match", id);
     else
         snprintf(why, sizeof why, "it counted the whole log");
-    app_message(a, MSG_INFO, "the server did not filter as asked (%s): filtering on the client",
-                why);
+    app_message(a, MSG_INFO, "the server does not filter this (%s): filtering on the client", why);
 }
 
 static void sv_merge_status(struct app *a, enum mv_status st, int64_t liar);
